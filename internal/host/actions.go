@@ -1,0 +1,115 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/store"
+	"github.com/batoncluster/baton/proplist"
+	"github.com/batoncluster/baton/restype"
+)
+
+// terminateGrace bounds a Terminate call after a pending timeout.
+const terminateGrace = 10 * time.Second
+
+// start runs one lifecycle call for inst in its own goroutine.
+func (h *Host) start(ctx context.Context, v store.View, inst *instance, r *store.Resource, st *store.Status, kind busy) {
+	h.stopHealth(inst)
+	var params proplist.List
+	var flags uint32
+	if op := v.Operation(st.OpID); op != nil {
+		flags = op.Flags
+		if st.OpParams && len(op.InBuffer) > 0 {
+			// ops validated the buffer before accepting it.
+			params, _ = proplist.Unmarshal(op.InBuffer)
+		}
+		h.ops[op.ID] = true
+	}
+	timeout := time.Duration(r.Common.PendingTimeout) * time.Millisecond
+	actx, cancel := context.WithCancel(ctx)
+	inst.busy, inst.cancel = kind, cancel
+	seq, terminate, restart := st.Seq, st.Terminate, st.Restart
+	restartDelay := time.Duration(r.Common.RestartDelay) * time.Millisecond
+	log := h.log.With("resource", inst.name, "op", st.OpID)
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		defer cancel()
+		state, err := h.run(actx, inst, kind, timeout, flags, params, terminate, restart, restartDelay)
+		switch {
+		case ctx.Err() != nil:
+			// The agent is stopping: leave the state pending; the next
+			// start carries on.
+		case actx.Err() != nil && !errors.Is(err, errPendingTimeout):
+			log.Info("lifecycle call cancelled", "call", kind)
+		default:
+			if err != nil {
+				log.Warn("lifecycle call failed", "call", kind, "err", err)
+			} else {
+				log.Debug("lifecycle call done", "call", kind)
+			}
+			h.finish(ctx, inst, seq, state, err)
+		}
+		select {
+		case h.done <- inst.name:
+		case <-ctx.Done():
+		}
+	}()
+}
+
+var errPendingTimeout = errors.New("pending timeout exceeded")
+
+// run makes the type call and says which state it leads to.
+func (h *Host) run(ctx context.Context, inst *instance, kind busy, timeout time.Duration, flags uint32,
+	params proplist.List, terminate, restart bool, restartDelay time.Duration) (clusapi.ClusterResourceState, error) {
+	cctx, cancel := context.WithTimeoutCause(ctx, timeout, errPendingTimeout)
+	defer cancel()
+	var err error
+	switch {
+	case kind == busyOnline:
+		if restart {
+			h.terminate(ctx, inst)
+			select {
+			case <-time.After(restartDelay):
+			case <-cctx.Done():
+			}
+		}
+		if err = cctx.Err(); err == nil {
+			err = inst.res.Online(cctx, restype.OnlineRequest{Flags: flags, Params: params})
+		}
+	case terminate:
+		if t, ok := inst.res.(restype.Terminator); ok {
+			err = t.Terminate(cctx)
+		} else {
+			err = inst.res.Offline(cctx, restype.OfflineRequest{Flags: flags, Params: params})
+		}
+	default:
+		err = inst.res.Offline(cctx, restype.OfflineRequest{Flags: flags, Params: params})
+	}
+	if errors.Is(context.Cause(cctx), errPendingTimeout) {
+		h.terminate(ctx, inst)
+		return clusapi.ClusterResourceFailed, fmt.Errorf("%s did not finish within PendingTimeout (%v): %w", kind, timeout, errPendingTimeout)
+	}
+	if err != nil {
+		return clusapi.ClusterResourceFailed, fmt.Errorf("%s: %w", kind, err)
+	}
+	if kind == busyOnline {
+		return clusapi.ClusterResourceOnline, nil
+	}
+	return clusapi.ClusterResourceOffline, nil
+}
+
+func (h *Host) terminate(ctx context.Context, inst *instance) {
+	t, ok := inst.res.(restype.Terminator)
+	if !ok {
+		return
+	}
+	tctx, cancel := context.WithTimeout(ctx, terminateGrace)
+	defer cancel()
+	if err := t.Terminate(tctx); err != nil {
+		h.log.Warn("terminate failed", "resource", inst.name, "err", err)
+	}
+}

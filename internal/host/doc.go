@@ -1,0 +1,28 @@
+// Package host is the resource host: it runs on every node, watches the
+// groups this node owns, and drives each of their resources through its
+// lifecycle by calling the resource's type.
+//
+// The lifecycle of one resource (states are CLUSTER_RESOURCE_STATE):
+//
+//	           online accepted                 type.Online ok
+//	Offline ─────────────────▶ OnlinePending ─────────────────▶ Online
+//	   ▲                          │      ▲                        │
+//	   │        offline accepted  │      │ restart (policy)       │ offline accepted
+//	   │      (supersedes online) │      │                        ▼
+//	   │                          ▼      │                  OfflinePending
+//	   └──────────────────────────────────────────────────────────┘
+//	                type.Offline ok                          │
+//	any pending state ── error / pending timeout ──▶ Failed ◀┘ health check fails,
+//	                                                           restarts exhausted
+//
+// The API (package ops) moves a resource into a pending state in the same
+// transaction that accepts the operation; the host notices, waits for the
+// order the dependencies impose — providers Online before a dependent's
+// online, dependents Offline before a provider's offline — and then calls
+// the type, one call per resource at a time, independent resources in
+// parallel. The decision is the pure function decide (lifecycle.go); the
+// loop in Host.Run owns every instance and is the only writer of decisions,
+// while action goroutines write their own outcome with a check that the
+// resource's state sequence has not moved on (so a superseded online never
+// overwrites the offline that replaced it).
+package host

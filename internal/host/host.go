@@ -1,0 +1,386 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/store"
+	"github.com/batoncluster/baton/proplist"
+	"github.com/batoncluster/baton/restype"
+)
+
+// Config is what a host needs.
+type Config struct {
+	Node     string
+	Store    *store.Store
+	Types    *restype.Registry
+	StateDir string // per-resource state directories live under it
+	Log      *slog.Logger
+}
+
+// Host drives the resources of the groups its node owns.
+type Host struct {
+	cfg Config
+	log *slog.Logger
+	now func() time.Time
+
+	// Owned by the Run loop.
+	insts map[string]*instance
+	ops   map[string]bool // operations started here and not yet finished
+
+	done    chan string        // an action ended: resource name
+	health  chan healthFailure // a health check failed
+	changed chan string        // a type reported a change of locked mode or status
+
+	wg sync.WaitGroup // action and health goroutines
+}
+
+// instance is one resource this node hosts.
+type instance struct {
+	name   string
+	group  string
+	res    restype.Resource
+	typ    *restype.Type
+	cfgRev int64 // resource record revision applied
+	busy   busy
+	cancel context.CancelFunc // of the action in flight
+	// healthSeq is the state sequence the health poller watches; 0: none.
+	healthSeq    uint64
+	healthCancel context.CancelFunc
+}
+
+type healthFailure struct {
+	name string
+	seq  uint64
+	err  error
+}
+
+// New returns a host; Run starts it.
+func New(cfg Config) *Host {
+	return &Host{
+		cfg: cfg, log: cfg.Log, now: time.Now,
+		insts: map[string]*instance{}, ops: map[string]bool{},
+		done: make(chan string, 64), health: make(chan healthFailure, 64), changed: make(chan string, 64),
+	}
+}
+
+// Run drives resources until ctx ends, then stops its goroutines (leaving
+// resources as they are: the persistent state is what the next start
+// restores).
+func (h *Host) Run(ctx context.Context) error {
+	sub := h.cfg.Store.Subscribe()
+	defer sub.Close()
+	defer h.stop()
+	if err := h.recover(ctx); err != nil {
+		return err
+	}
+	h.reconcile(ctx, nil)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-sub.C():
+			h.reconcile(ctx, h.groupsOf(sub.Take()))
+		case name := <-h.done:
+			if inst := h.insts[name]; inst != nil {
+				inst.busy, inst.cancel = idle, nil
+				h.reconcile(ctx, map[string]bool{inst.group: true})
+			}
+		case f := <-h.health:
+			h.onHealthFailure(ctx, f)
+		case name := <-h.changed:
+			if inst := h.insts[name]; inst != nil {
+				h.report(ctx, inst, inst.cfgRev, nil)
+			}
+		}
+	}
+}
+
+func (h *Host) stop() {
+	for _, inst := range h.insts {
+		if inst.cancel != nil {
+			inst.cancel()
+		}
+		if inst.healthCancel != nil {
+			inst.healthCancel()
+		}
+	}
+	h.wg.Wait()
+}
+
+// groupsOf maps changed keys to the groups to look at again.
+func (h *Host) groupsOf(keys []string) map[string]bool {
+	v := h.cfg.Store.View()
+	dirty := map[string]bool{}
+	for _, k := range keys {
+		if g, ok := store.KeyGroup(k); ok {
+			dirty[g] = true
+		} else if r, ok := store.KeyResource(k); ok {
+			if res := v.Resource(r); res != nil {
+				dirty[res.Group] = true
+			} else if inst := h.insts[r]; inst != nil {
+				dirty[inst.group] = true // deleted
+			}
+		}
+	}
+	return dirty
+}
+
+// reconcile brings the instances of the given groups (nil: all) in line
+// with the database.
+func (h *Host) reconcile(ctx context.Context, groups map[string]bool) {
+	v := h.cfg.Store.View()
+	// Drop instances whose resource is gone or no longer hosted here.
+	for name, inst := range h.insts {
+		if groups != nil && !groups[inst.group] {
+			continue
+		}
+		r := v.Resource(name)
+		if r == nil || r.Group != inst.group || !h.owns(v, r.Group) {
+			if inst.busy == idle {
+				h.drop(inst)
+			}
+		}
+	}
+	for _, g := range v.Groups() {
+		if (groups != nil && !groups[g.Name]) || g.OwnerNode != h.cfg.Node {
+			continue
+		}
+		for _, r := range v.GroupResources(g) {
+			h.reconcileResource(ctx, v, r)
+		}
+	}
+	h.finishOps(ctx, v)
+}
+
+func (h *Host) owns(v store.View, group string) bool {
+	g := v.Group(group)
+	return g != nil && g.OwnerNode == h.cfg.Node
+}
+
+func (h *Host) drop(inst *instance) {
+	if inst.healthCancel != nil {
+		inst.healthCancel()
+	}
+	delete(h.insts, inst.name)
+}
+
+func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Resource) {
+	inst, err := h.instance(ctx, v, r)
+	if err != nil {
+		return
+	}
+	st := v.Status(r.Name)
+	if st == nil {
+		return
+	}
+	sit := situation{state: clusapi.ClusterResourceState(st.State), busy: inst.busy}
+	for _, p := range r.DependsOn {
+		sit.providers = append(sit.providers, v.ResourceState(p))
+	}
+	for _, d := range v.Dependents(r) {
+		sit.dependents = append(sit.dependents, v.ResourceState(d.Name))
+	}
+	switch decide(sit) {
+	case stepOnline:
+		h.start(ctx, v, inst, r, st, busyOnline)
+	case stepOffline:
+		h.start(ctx, v, inst, r, st, busyOffline)
+	case stepCancelOnline:
+		h.log.Info("offline supersedes online", "resource", r.Name, "op", st.OpID)
+		inst.cancel()
+	case stepFailProvider:
+		h.finish(ctx, inst, st.Seq, clusapi.ClusterResourceFailed, errors.New("a resource it depends on did not come online"))
+	case stepWatchHealth:
+		h.watchHealth(inst, r, st.Seq)
+	case stepStopHealth:
+		h.stopHealth(inst)
+	}
+}
+
+// instance returns the live instance for r, making or reconfiguring it as
+// its record requires.
+func (h *Host) instance(ctx context.Context, v store.View, r *store.Resource) (*instance, error) {
+	inst := h.insts[r.Name]
+	if inst != nil && inst.cfgRev == r.Rev {
+		return inst, nil
+	}
+	if inst == nil {
+		typ, ok := h.cfg.Types.Lookup(r.Type)
+		if !ok {
+			err := fmt.Errorf("resource type %q is not available on node %s", r.Type, h.cfg.Node)
+			h.failConfig(ctx, v, r, err)
+			return nil, err
+		}
+		name := r.Name
+		res, err := typ.New(restype.Config{
+			Name: r.Name, Group: r.Group, Properties: r.Private.Clone(),
+			StateDir: filepath.Join(h.cfg.StateDir, "resources", r.ID),
+			Log:      h.log.With("resource", r.Name),
+			Changed:  func() { h.notifyChanged(name) },
+		})
+		if err != nil {
+			h.failConfig(ctx, v, r, err)
+			return nil, err
+		}
+		inst = &instance{name: r.Name, group: r.Group, res: res, typ: typ}
+		h.insts[r.Name] = inst
+	} else if rc, ok := inst.res.(restype.Reconfigurer); ok {
+		if err := rc.Reconfigure(r.Private.Clone()); err != nil {
+			h.log.Warn("new properties refused", "resource", r.Name, "err", err)
+		}
+	}
+	inst.cfgRev = r.Rev
+	h.report(ctx, inst, inst.cfgRev, nil)
+	return inst, nil
+}
+
+func (h *Host) notifyChanged(name string) {
+	select {
+	case h.changed <- name:
+	default: // a report is queued already; it reads the latest values
+	}
+}
+
+// failConfig marks a resource Failed because it cannot be made here.
+func (h *Host) failConfig(ctx context.Context, v store.View, r *store.Resource, cause error) {
+	st := v.Status(r.Name)
+	if st != nil && st.ConfigRev == r.Rev && st.LastError == cause.Error() {
+		return // said already
+	}
+	h.log.Warn("cannot host resource", "resource", r.Name, "err", cause)
+	_, _ = h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
+		st := v.Status(r.Name)
+		if st == nil {
+			return nil
+		}
+		st = st.Clone()
+		if clusapi.ClusterResourceState(st.State).IsPending() {
+			st.State = int32(clusapi.ClusterResourceFailed)
+			st.Seq++
+		}
+		st.ConfigRev, st.LastError, st.Node, st.Updated = r.Rev, cause.Error(), h.cfg.Node, h.now()
+		t.PutStatus(st)
+		return nil
+	})
+}
+
+// report writes what the type reports (locked mode, status properties) and
+// the configuration revision applied; edit, if set, changes more.
+func (h *Host) report(ctx context.Context, inst *instance, cfgRev int64, edit func(*store.Status) bool) {
+	locked, reason := false, ""
+	if lm, ok := inst.res.(restype.LockedModeReporter); ok {
+		locked, reason = lm.LockedMode()
+	}
+	var props proplist.List
+	if sr, ok := inst.res.(restype.StatusReporter); ok {
+		props = sr.Status()
+	}
+	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
+		st := v.Status(inst.name)
+		if st == nil {
+			return nil
+		}
+		n := st.Clone()
+		n.Locked, n.LockedReason, n.Props, n.Node = locked, reason, props, h.cfg.Node
+		if cfgRev > n.ConfigRev {
+			n.ConfigRev = cfgRev
+		}
+		if edit != nil && !edit(n) {
+			return nil
+		}
+		if n.Locked == st.Locked && n.LockedReason == st.LockedReason && n.Props.Equal(st.Props) &&
+			n.Node == st.Node && n.ConfigRev == st.ConfigRev && edit == nil {
+			return nil // nothing new
+		}
+		n.Updated = h.now()
+		t.PutStatus(n)
+		return nil
+	})
+	if err != nil && ctx.Err() == nil {
+		h.log.Warn("cannot write resource status", "resource", inst.name, "err", err)
+	}
+}
+
+// finish writes the outcome of a lifecycle call, unless the resource's
+// state moved on since the call began (its sequence changed). Action
+// goroutines call it too: it touches no field the loop owns.
+func (h *Host) finish(ctx context.Context, inst *instance, seq uint64, state clusapi.ClusterResourceState, cause error) {
+	h.report(ctx, inst, 0, func(st *store.Status) bool {
+		if st.Seq != seq {
+			return false
+		}
+		st.State = int32(state)
+		st.Seq++
+		st.Terminate, st.Restart = false, false
+		st.LastError = ""
+		if cause != nil {
+			st.LastError = cause.Error()
+		}
+		return true
+	})
+}
+
+// finishOps records the outcome of operations started here once none of
+// their resources is pending any more.
+func (h *Host) finishOps(ctx context.Context, v store.View) {
+	if len(h.ops) == 0 {
+		return
+	}
+	pending := map[string]bool{}
+	for _, inst := range h.insts {
+		if st := v.Status(inst.name); st != nil && clusapi.ClusterResourceState(st.State).IsPending() {
+			pending[st.OpID] = true
+		}
+	}
+	for id := range h.ops {
+		if pending[id] {
+			continue
+		}
+		delete(h.ops, id)
+		_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
+			op := v.Operation(id)
+			if op == nil || !op.Finished.IsZero() {
+				return nil
+			}
+			n := *op
+			n.Finished = h.now()
+			n.Outcome = "superseded" // unless a resource still carries it
+			for _, st := range statusesOf(v, op) {
+				if st.OpID != id {
+					continue
+				}
+				if clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceFailed {
+					n.Outcome = "failed"
+					break
+				}
+				n.Outcome = "succeeded"
+			}
+			t.PutOperation(&n)
+			return nil
+		})
+		if err != nil && ctx.Err() == nil {
+			h.log.Warn("cannot record operation outcome", "op", id, "err", err)
+		}
+	}
+}
+
+func statusesOf(v store.View, op *store.Operation) []*store.Status {
+	var out []*store.Status
+	g := v.Group(op.Group)
+	if g == nil {
+		return nil
+	}
+	for _, name := range g.Resources {
+		if st := v.Status(name); st != nil {
+			out = append(out, st)
+		}
+	}
+	return out
+}

@@ -1,0 +1,84 @@
+package host
+
+import "github.com/batoncluster/baton/clusapi"
+
+// busy is the lifecycle call in flight on a resource, if any.
+type busy int
+
+const (
+	idle busy = iota
+	busyOnline
+	busyOffline
+)
+
+func (b busy) String() string {
+	switch b {
+	case busyOnline:
+		return "online"
+	case busyOffline:
+		return "offline"
+	}
+	return "idle"
+}
+
+// step is what the host does next for one resource.
+type step int
+
+const (
+	stepNone         step = iota // nothing, or wait for an ordering condition
+	stepOnline                   // call type.Online
+	stepOffline                  // call type.Offline
+	stepCancelOnline             // supersede the online in flight
+	stepFailProvider             // a provider can no longer come online: fail
+	stepWatchHealth              // Online: make sure health polling runs
+	stepStopHealth               // not Online: make sure it does not
+)
+
+func (s step) String() string {
+	return [...]string{"none", "online", "offline", "cancel-online", "fail-provider", "watch-health", "stop-health"}[s]
+}
+
+// situation is everything decide looks at for one resource.
+type situation struct {
+	state clusapi.ClusterResourceState
+	busy  busy
+	// providers are the states of the resources this one depends on;
+	// dependents those of the resources that depend on it.
+	providers, dependents []clusapi.ClusterResourceState
+}
+
+// decide is the resource lifecycle as a pure function.
+func decide(s situation) step {
+	switch s.state {
+	case clusapi.ClusterResourceOnlinePending:
+		if s.busy != idle {
+			return stepNone // an online runs, or an offline finishes first
+		}
+		for _, p := range s.providers {
+			switch p {
+			case clusapi.ClusterResourceOnline:
+			case clusapi.ClusterResourceOnlinePending:
+				return stepNone // wait for it
+			default:
+				return stepFailProvider
+			}
+		}
+		return stepOnline
+	case clusapi.ClusterResourceOfflinePending:
+		switch s.busy {
+		case busyOnline:
+			return stepCancelOnline
+		case busyOffline:
+			return stepNone
+		}
+		for _, d := range s.dependents {
+			if d != clusapi.ClusterResourceOffline && d != clusapi.ClusterResourceFailed {
+				return stepNone // dependents go first
+			}
+		}
+		return stepOffline
+	case clusapi.ClusterResourceOnline:
+		return stepWatchHealth
+	}
+	return stepStopHealth
+}

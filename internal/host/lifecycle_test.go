@@ -1,0 +1,46 @@
+package host
+
+import (
+	"testing"
+
+	"github.com/batoncluster/baton/clusapi"
+)
+
+func TestDecide(t *testing.T) {
+	const (
+		on   = clusapi.ClusterResourceOnline
+		off  = clusapi.ClusterResourceOffline
+		fail = clusapi.ClusterResourceFailed
+		onP  = clusapi.ClusterResourceOnlinePending
+		offP = clusapi.ClusterResourceOfflinePending
+	)
+	type S = []clusapi.ClusterResourceState
+	cases := []struct {
+		name string
+		in   situation
+		want step
+	}{
+		{"online pending, no providers", situation{state: onP}, stepOnline},
+		{"online pending, providers online", situation{state: onP, providers: S{on, on}}, stepOnline},
+		{"online pending waits for pending provider", situation{state: onP, providers: S{on, onP}}, stepNone},
+		{"online pending, provider failed", situation{state: onP, providers: S{fail}}, stepFailProvider},
+		{"online pending, provider offline", situation{state: onP, providers: S{off}}, stepFailProvider},
+		{"online pending, provider going offline", situation{state: onP, providers: S{offP}}, stepFailProvider},
+		{"online pending while online runs", situation{state: onP, busy: busyOnline}, stepNone},
+		{"online pending while old offline finishes", situation{state: onP, busy: busyOffline}, stepNone},
+		{"offline pending, no dependents", situation{state: offP}, stepOffline},
+		{"offline pending supersedes online", situation{state: offP, busy: busyOnline}, stepCancelOnline},
+		{"offline pending while offline runs", situation{state: offP, busy: busyOffline}, stepNone},
+		{"offline pending waits for online dependent", situation{state: offP, dependents: S{offP}}, stepNone},
+		{"offline pending waits for dependent still online", situation{state: offP, dependents: S{on}}, stepNone},
+		{"offline pending after dependents offline or failed", situation{state: offP, dependents: S{off, fail}}, stepOffline},
+		{"online watches health", situation{state: on}, stepWatchHealth},
+		{"offline stops health", situation{state: off}, stepStopHealth},
+		{"failed stops health", situation{state: fail}, stepStopHealth},
+	}
+	for _, c := range cases {
+		if got := decide(c.in); got != c.want {
+			t.Errorf("%s: decide = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,49 @@
+package host
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/store"
+)
+
+// recover runs once at start. Nothing this node hosted before it stopped
+// is known to be running now, so resources recorded Online (or coming
+// online) whose persistent state is online are brought online again, and
+// the rest are marked Offline. Pending offlines carry on as they are.
+func (h *Host) recover(ctx context.Context) error {
+	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
+		for _, g := range v.Groups() {
+			if g.OwnerNode != h.cfg.Node {
+				continue
+			}
+			for _, r := range v.GroupResources(g) {
+				st := v.Status(r.Name)
+				if st == nil {
+					continue
+				}
+				switch clusapi.ClusterResourceState(st.State) {
+				case clusapi.ClusterResourceOnline, clusapi.ClusterResourceOnlinePending:
+				default:
+					continue
+				}
+				n := st.Clone()
+				n.Seq++
+				n.Updated = h.now()
+				if st.Persistent == 1 {
+					n.State = int32(clusapi.ClusterResourceOnlinePending)
+					n.OpParams = false
+				} else {
+					n.State = int32(clusapi.ClusterResourceOffline)
+				}
+				t.PutStatus(n)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("host: recover: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+package ops
+
+import (
+	"context"
+	"slices"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/store"
+	"github.com/batoncluster/baton/proplist"
+)
+
+// GroupRef names a group; ID, when set, is the id the caller opened it
+// with, so a group deleted (or re-created) since is told apart.
+type GroupRef struct{ Name, ID string }
+
+// lookupGroup resolves ref: ERROR_GROUP_NOT_FOUND for an unknown name,
+// ERROR_GROUP_NOT_AVAILABLE when the group the handle was opened on is gone.
+func lookupGroup(v store.View, ref GroupRef) (*store.Group, error) {
+	g := v.Group(ref.Name)
+	switch {
+	case g == nil && ref.ID != "":
+		return nil, fail(clusapi.ERROR_GROUP_NOT_AVAILABLE, "group %q was deleted after it was opened", ref.Name)
+	case g == nil:
+		return nil, fail(clusapi.ERROR_GROUP_NOT_FOUND, "group %q not found", ref.Name)
+	case ref.ID != "" && g.ID != ref.ID:
+		return nil, fail(clusapi.ERROR_GROUP_NOT_AVAILABLE, "group %q was deleted and created again after it was opened", ref.Name)
+	}
+	return g, nil
+}
+
+// OpenGroup resolves a group name to the id handles carry.
+func (e *Engine) OpenGroup(name string) (*store.Group, error) {
+	return lookupGroup(e.st.View(), GroupRef{Name: name})
+}
+
+// CreateGroup creates an empty, offline group owned by its first preferred
+// owner that is a node, else by the local node.
+func (e *Engine) CreateGroup(ctx context.Context, name string, preferred []string, props proplist.List) (*store.Group, error) {
+	if err := checkName("group", name); err != nil {
+		return nil, err
+	}
+	pol := store.DefaultGroupPolicy()
+	if err := applyGroupProps(&pol, props); err != nil {
+		return nil, err
+	}
+	var created *store.Group
+	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		if v.Group(name) != nil {
+			return fail(clusapi.ERROR_OBJECT_ALREADY_EXISTS, "group %q already exists", name)
+		}
+		owner := e.node
+		for _, n := range preferred {
+			if v.Node(n) == nil {
+				return fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "preferred owner %q is not a node of this cluster", n)
+			}
+		}
+		if len(preferred) > 0 {
+			owner = preferred[0]
+		}
+		created = &store.Group{Name: name, ID: newID(), PreferredOwners: slices.Clone(preferred), OwnerNode: owner, Policy: pol}
+		t.PutGroup(created)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.st.View().Group(name), nil
+}
+
+// DeleteGroup deletes an empty group; with force, its resources too, which
+// must then all be offline or failed.
+func (e *Engine) DeleteGroup(ctx context.Context, ref GroupRef, force bool) error {
+	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		g, err := lookupGroup(v, ref)
+		if err != nil {
+			return err
+		}
+		if len(g.Resources) > 0 && !force {
+			return fail(clusapi.ERROR_DIR_NOT_EMPTY, "group %q still has %d resources (delete them first, or use force)", g.Name, len(g.Resources))
+		}
+		for _, r := range v.GroupResources(g) {
+			st := v.Status(r.Name)
+			if s := v.ResourceState(r.Name); s != clusapi.ClusterResourceOffline && s != clusapi.ClusterResourceFailed {
+				return fail(clusapi.ERROR_RESOURCE_ONLINE, "resource %q of group %q is %s; take the group offline first", r.Name, g.Name, s)
+			}
+			t.Delete(store.ResourceKey(r.Name), r.Rev)
+			if st != nil {
+				t.Delete(store.StatusKey(r.Name), st.Rev)
+			}
+		}
+		t.Delete(store.GroupKey(g.Name), g.Rev)
+		return nil
+	})
+	return err
+}
+
+// SetGroupProperties sets group common properties.
+func (e *Engine) SetGroupProperties(ctx context.Context, ref GroupRef, props proplist.List) (*store.Group, error) {
+	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		g, err := lookupGroup(v, ref)
+		if err != nil {
+			return err
+		}
+		g = g.Clone()
+		if err := applyGroupProps(&g.Policy, props); err != nil {
+			return err
+		}
+		t.PutGroup(g)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.st.View().Group(ref.Name), nil
+}
+
+// SetGroupNodeList sets the group's ordered preferred owners.
+func (e *Engine) SetGroupNodeList(ctx context.Context, ref GroupRef, nodes []string) error {
+	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		g, err := lookupGroup(v, ref)
+		if err != nil {
+			return err
+		}
+		for i, n := range nodes {
+			if v.Node(n) == nil {
+				return fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", n)
+			}
+			if slices.Contains(nodes[:i], n) {
+				return fail(clusapi.ERROR_INVALID_PARAMETER, "node %q is listed twice", n)
+			}
+		}
+		g = g.Clone()
+		g.PreferredOwners = slices.Clone(nodes)
+		t.PutGroup(g)
+		return nil
+	})
+	return err
+}

@@ -1,0 +1,223 @@
+package ops
+
+import (
+	"context"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/store"
+)
+
+// OfflineGroup is OfflineClusterGroupEx. After the caller's access was
+// checked it checks, in this order: flags, input buffer, the group, locked
+// mode; then answers ERROR_SUCCESS if the group is already offline, or
+// records the offline and answers ERROR_IO_PENDING. The same transaction
+// moves every resource to be taken offline to OfflinePending, so from the
+// answer on nobody reads the group as Online.
+func (e *Engine) OfflineGroup(ctx context.Context, ref GroupRef, req Request) (Result, error) {
+	const call = "OfflineClusterGroupEx"
+	if err := checkFlags(call, req.Flags, clusapi.ValidGroupOfflineFlags); err != nil {
+		return Result{}, err
+	}
+	if _, err := checkBuffer(call, req.InBuffer, req.Size); err != nil {
+		return Result{}, err
+	}
+	ignoreLocked := req.Flags&clusapi.CLUSAPI_GROUP_OFFLINE_IGNORE_RESOURCE_STATUS != 0
+	var res Result
+	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		res = Result{}
+		g, err := lookupGroup(v, ref)
+		if err != nil {
+			return err
+		}
+		resources := v.GroupResources(g)
+		// Every status read decides the answer: the commit depends on all.
+		for _, r := range resources {
+			st := v.Status(r.Name)
+			t.Expect(store.StatusKey(r.Name), revOf(st))
+		}
+		if !ignoreLocked {
+			if r := lockedOnline(v, resources); r != nil {
+				return fail(clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, "resource %q of group %q is in locked mode (%s); use the ignore-locked flag (0x1) to take the group offline anyway", r.Name, g.Name, v.Status(r.Name).LockedReason)
+			}
+		}
+		wasPersistent := g.PersistentState != 0
+		offline := v.GroupState(g) == clusapi.ClusterGroupOffline
+		g = g.Clone()
+		g.PersistentState = 0
+		if offline {
+			res.Status = clusapi.ERROR_SUCCESS
+			if wasPersistent {
+				t.PutGroup(g)
+			}
+			return nil
+		}
+		// Join an offline already under way if nothing new needs one.
+		var todo []*store.Resource
+		joined := ""
+		for _, r := range resources {
+			st := v.Status(r.Name)
+			switch clusapi.ClusterResourceState(stateOf(st)) {
+			case clusapi.ClusterResourceOnline, clusapi.ClusterResourceOnlinePending, clusapi.ClusterResourceFailed:
+				todo = append(todo, r)
+			case clusapi.ClusterResourceOfflinePending:
+				joined = st.OpID
+			}
+		}
+		if len(todo) == 0 {
+			res = Result{Status: clusapi.ERROR_IO_PENDING, OperationID: joined}
+			if wasPersistent {
+				t.PutGroup(g)
+			}
+			return nil
+		}
+		op := e.newOp(store.OpOfflineGroup, req)
+		op.Group = g.Name
+		for _, r := range todo {
+			// The input buffer is for the resources that are Online.
+			online := v.ResourceState(r.Name) == clusapi.ClusterResourceOnline
+			e.setPending(t, v, r.Name, pending{state: clusapi.ClusterResourceOfflinePending, op: op, params: online})
+		}
+		g.LastOperation = op.ID
+		t.PutGroup(g)
+		t.PutOperation(op)
+		res = Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// OnlineGroup is OnlineClusterGroupEx: flags 0x1 ignore locked mode, 0x2
+// synchronous (answer once the group is Online, or with the failure), 0x4
+// best possible node and 0x8 ignore affinity (accepted; one node has no
+// choice to make). node, when set, is hDestinationNode.
+func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req Request) (Result, error) {
+	const call = "OnlineClusterGroupEx"
+	if err := checkFlags(call, req.Flags, clusapi.ValidGroupOnlineFlags); err != nil {
+		return Result{}, err
+	}
+	if _, err := checkBuffer(call, req.InBuffer, req.Size); err != nil {
+		return Result{}, err
+	}
+	ignoreLocked := req.Flags&clusapi.CLUSAPI_GROUP_ONLINE_IGNORE_RESOURCE_STATUS != 0
+	var res Result
+	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		res = Result{}
+		g, err := lookupGroup(v, ref)
+		if err != nil {
+			return err
+		}
+		owner := g.OwnerNode
+		if node != "" {
+			n := v.Node(node)
+			if n == nil {
+				return fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", node)
+			}
+			state := v.GroupState(g)
+			if node != g.OwnerNode && state != clusapi.ClusterGroupOffline {
+				return fail(clusapi.ERROR_HOST_NODE_NOT_GROUP_OWNER, "group %q is %s on node %q; move it to bring it online on %q", g.Name, state, g.OwnerNode, node)
+			}
+			owner = node
+		}
+		if n := v.Node(owner); n != nil && clusapi.ClusterNodeState(n.State) == clusapi.ClusterNodePaused {
+			return fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", owner)
+		}
+		resources := v.GroupResources(g)
+		for _, r := range resources {
+			t.Expect(store.StatusKey(r.Name), revOf(v.Status(r.Name)))
+		}
+		if !ignoreLocked {
+			if r := lockedOnline(v, resources); r != nil {
+				return fail(clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, "resource %q of group %q is in locked mode (%s); use the ignore-locked flag (0x1)", r.Name, g.Name, v.Status(r.Name).LockedReason)
+			}
+		}
+		if v.GroupState(g) == clusapi.ClusterGroupPending {
+			return fail(clusapi.ERROR_INVALID_STATE, "group %q is pending: wait for the operation under way (or take the group offline, which supersedes an online)", g.Name)
+		}
+		ng := g.Clone()
+		ng.PersistentState = 1
+		ng.OwnerNode = owner
+		var todo []*store.Resource
+		for _, r := range resources {
+			if v.ResourceState(r.Name) != clusapi.ClusterResourceOnline {
+				todo = append(todo, r)
+			}
+		}
+		if len(todo) == 0 {
+			res.Status = clusapi.ERROR_SUCCESS
+			if g.PersistentState != 1 || g.OwnerNode != owner {
+				t.PutGroup(ng)
+			}
+			return nil
+		}
+		op := e.newOp(store.OpOnlineGroup, req)
+		op.Group = g.Name
+		for _, r := range todo {
+			e.setPending(t, v, r.Name, pending{state: clusapi.ClusterResourceOnlinePending, op: op, params: true, persistent: 1})
+		}
+		ng.LastOperation = op.ID
+		t.PutGroup(ng)
+		t.PutOperation(op)
+		res = Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}
+		return nil
+	})
+	if err != nil || res.Status != clusapi.ERROR_IO_PENDING || req.Flags&clusapi.CLUSAPI_GROUP_ONLINE_SYNCHRONOUS == 0 {
+		return res, err
+	}
+	return e.waitGroupSettled(ctx, ref.Name, res)
+}
+
+// waitGroupSettled blocks until no resource of the group is pending, for
+// synchronous onlines: ERROR_SUCCESS if the group came Online.
+func (e *Engine) waitGroupSettled(ctx context.Context, name string, res Result) (Result, error) {
+	sub := e.st.Subscribe()
+	defer sub.Close()
+	for {
+		v := e.st.View()
+		g := v.Group(name)
+		if g == nil {
+			return Result{}, fail(clusapi.ERROR_GROUP_NOT_AVAILABLE, "group %q was deleted while coming online", name)
+		}
+		switch v.GroupState(g) {
+		case clusapi.ClusterGroupOnline:
+			return Result{Status: clusapi.ERROR_SUCCESS, OperationID: res.OperationID}, nil
+		case clusapi.ClusterGroupFailed:
+			return Result{}, fail(clusapi.ERROR_RESOURCE_FAILED, "group %q failed to come online", name)
+		case clusapi.ClusterGroupOffline, clusapi.ClusterGroupPartialOnline:
+			return Result{}, fail(clusapi.ERROR_GROUP_NOT_ONLINE, "group %q did not come online (%s)", name, v.GroupState(g))
+		}
+		select {
+		case <-sub.C():
+			sub.Take()
+		case <-ctx.Done():
+			return Result{}, ctx.Err()
+		}
+	}
+}
+
+// lockedOnline returns the first resource that is Online and in locked mode.
+func lockedOnline(v store.View, rs []*store.Resource) *store.Resource {
+	for _, r := range rs {
+		st := v.Status(r.Name)
+		if st != nil && st.Locked && clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceOnline {
+			return r
+		}
+	}
+	return nil
+}
+
+func revOf(st *store.Status) int64 {
+	if st == nil {
+		return 0
+	}
+	return st.Rev
+}
+
+func stateOf(st *store.Status) int32 {
+	if st == nil {
+		return int32(clusapi.ClusterResourceOffline)
+	}
+	return st.State
+}

@@ -1,0 +1,264 @@
+package ops
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/store"
+	"github.com/batoncluster/baton/proplist"
+)
+
+// ResourceRef names a resource; ID, when set, must still match.
+type ResourceRef struct{ Name, ID string }
+
+func lookupResource(v store.View, ref ResourceRef) (*store.Resource, error) {
+	r := v.Resource(ref.Name)
+	switch {
+	case r == nil && ref.ID != "":
+		return nil, fail(clusapi.ERROR_RESOURCE_NOT_AVAILABLE, "resource %q was deleted after it was opened", ref.Name)
+	case r == nil:
+		return nil, fail(clusapi.ERROR_RESOURCE_NOT_FOUND, "resource %q not found", ref.Name)
+	case ref.ID != "" && r.ID != ref.ID:
+		return nil, fail(clusapi.ERROR_RESOURCE_NOT_AVAILABLE, "resource %q was deleted and created again after it was opened", ref.Name)
+	}
+	return r, nil
+}
+
+// OpenResource resolves a resource name to the id handles carry.
+func (e *Engine) OpenResource(name string) (*store.Resource, error) {
+	return lookupResource(e.st.View(), ResourceRef{Name: name})
+}
+
+// CreateResource creates an offline resource in a group.
+func (e *Engine) CreateResource(ctx context.Context, name, group, typ string, dependsOn []string, props proplist.List) (*store.Resource, error) {
+	if err := checkName("resource", name); err != nil {
+		return nil, err
+	}
+	rt, ok := e.types.Lookup(typ)
+	if !ok {
+		return nil, fail(clusapi.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND, "resource type %q is not known (see 'baton type list')", typ)
+	}
+	common := store.DefaultResourceCommon()
+	private, err := applyDwords(resourceDwords, &common, props)
+	if err != nil {
+		return nil, err
+	}
+	if err := validatePrivate(rt.Validate, private); err != nil {
+		return nil, err
+	}
+	_, err = e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		g := v.Group(group)
+		if g == nil {
+			return fail(clusapi.ERROR_GROUP_NOT_FOUND, "group %q not found", group)
+		}
+		if v.Resource(name) != nil {
+			return fail(clusapi.ERROR_OBJECT_ALREADY_EXISTS, "resource %q already exists", name)
+		}
+		for i, d := range dependsOn {
+			if err := checkProvider(v, name, group, d); err != nil {
+				return err
+			}
+			if slices.Contains(dependsOn[:i], d) {
+				return fail(clusapi.ERROR_DEPENDENCY_ALREADY_EXISTS, "dependency on %q is given twice", d)
+			}
+		}
+		r := &store.Resource{Name: name, ID: newID(), Group: group, Type: typ,
+			DependsOn: slices.Clone(dependsOn), Common: common, Private: private}
+		g = g.Clone()
+		g.Resources = append(g.Resources, name)
+		t.PutResource(r)
+		t.PutStatus(&store.Status{Resource: name, State: int32(clusapi.ClusterResourceOffline), Updated: e.now()})
+		t.PutGroup(g)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.st.View().Resource(name), nil
+}
+
+func validatePrivate(validate func(proplist.List) error, l proplist.List) error {
+	if validate == nil {
+		return nil
+	}
+	if err := validate(l); err != nil {
+		return fail(clusapi.ERROR_INVALID_PARAMETER, "%v", err)
+	}
+	return nil
+}
+
+// checkProvider checks that resource name in group may depend on provider.
+func checkProvider(v store.View, name, group, provider string) error {
+	p := v.Resource(provider)
+	switch {
+	case p == nil:
+		return fail(clusapi.ERROR_RESOURCE_NOT_FOUND, "dependency %q: resource not found", provider)
+	case provider == name:
+		return fail(clusapi.ERROR_DEPENDENCY_NOT_ALLOWED, "resource %q cannot depend on itself", name)
+	case p.Group != group:
+		return fail(clusapi.ERROR_DEPENDENCY_NOT_ALLOWED, "resource %q is in group %q; dependencies must be in the same group (%q)", provider, p.Group, group)
+	}
+	return nil
+}
+
+// DeleteResource deletes an offline or failed resource nothing depends on.
+func (e *Engine) DeleteResource(ctx context.Context, ref ResourceRef) error {
+	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		r, err := lookupResource(v, ref)
+		if err != nil {
+			return err
+		}
+		if s := v.ResourceState(r.Name); s != clusapi.ClusterResourceOffline && s != clusapi.ClusterResourceFailed {
+			return fail(clusapi.ERROR_RESOURCE_ONLINE, "resource %q is %s; take it offline first", r.Name, s)
+		}
+		if deps := v.Dependents(r); len(deps) > 0 {
+			return fail(clusapi.ERROR_DEPENDENT_RESOURCE_EXISTS, "resource %q is a dependency of %q", r.Name, deps[0].Name)
+		}
+		g := v.Group(r.Group).Clone()
+		g.Resources = slices.DeleteFunc(g.Resources, func(n string) bool { return n == r.Name })
+		t.PutGroup(g)
+		t.Delete(store.ResourceKey(r.Name), r.Rev)
+		if st := v.Status(r.Name); st != nil {
+			t.Delete(store.StatusKey(r.Name), st.Rev)
+		}
+		return nil
+	})
+	return err
+}
+
+// SetResourceProperties sets common properties (by their WSFC names) and
+// private properties (every other name) in one change. When the resource's
+// group is hosted by a node that is up, it returns once that node has
+// applied them, so a locked mode set here is in force for the next call.
+func (e *Engine) SetResourceProperties(ctx context.Context, ref ResourceRef, props proplist.List) (*store.Resource, error) {
+	rev, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		r, err := lookupResource(v, ref)
+		if err != nil {
+			return err
+		}
+		r = r.Clone()
+		private, err := applyDwords(resourceDwords, &r.Common, props)
+		if err != nil {
+			return err
+		}
+		for _, p := range private {
+			r.Private = r.Private.Set(p.Name, p.Values...)
+		}
+		rt, ok := e.types.Lookup(r.Type)
+		if ok {
+			if err := validatePrivate(rt.Validate, r.Private); err != nil {
+				return err
+			}
+		}
+		t.PutResource(r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.waitApplied(ctx, ref.Name, rev)
+	return e.st.View().Resource(ref.Name), nil
+}
+
+// applyWait bounds how long a property change waits for its host.
+const applyWait = 10 * time.Second
+
+// waitApplied waits (bounded) until the hosting node reports it applied the
+// resource record at rev. A group whose owner is not up has nobody to wait for.
+func (e *Engine) waitApplied(ctx context.Context, name string, rev int64) {
+	ctx, cancel := context.WithTimeout(ctx, applyWait)
+	defer cancel()
+	sub := e.st.Subscribe()
+	defer sub.Close()
+	for {
+		v := e.st.View()
+		r := v.Resource(name)
+		if r == nil {
+			return
+		}
+		g := v.Group(r.Group)
+		n := v.Node(g.OwnerNode)
+		if n == nil || clusapi.ClusterNodeState(n.State) == clusapi.ClusterNodeDown {
+			return
+		}
+		if st := v.Status(name); st != nil && st.ConfigRev >= rev {
+			return
+		}
+		select {
+		case <-sub.C():
+			sub.Take()
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// AddDependency makes resource depend on provider (same group, no cycles).
+func (e *Engine) AddDependency(ctx context.Context, ref ResourceRef, provider string) error {
+	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		r, err := lookupResource(v, ref)
+		if err != nil {
+			return err
+		}
+		if err := checkProvider(v, r.Name, r.Group, provider); err != nil {
+			return err
+		}
+		if slices.Contains(r.DependsOn, provider) {
+			return fail(clusapi.ERROR_DEPENDENCY_ALREADY_EXISTS, "%q already depends on %q", r.Name, provider)
+		}
+		if dependsOn(v, provider, r.Name) {
+			return fail(clusapi.ERROR_DEPENDENCY_NOT_ALLOWED, "%q already depends on %q (directly or not): that would be a cycle", provider, r.Name)
+		}
+		if v.ResourceState(r.Name) == clusapi.ClusterResourceOnline && v.ResourceState(provider) != clusapi.ClusterResourceOnline {
+			return fail(clusapi.ERROR_RESOURCE_ONLINE, "%q is online and %q is not: bring %q online first, or take %q offline", r.Name, provider, provider, r.Name)
+		}
+		r = r.Clone()
+		r.DependsOn = append(r.DependsOn, provider)
+		t.PutResource(r)
+		return nil
+	})
+	return err
+}
+
+// RemoveDependency removes a dependency.
+func (e *Engine) RemoveDependency(ctx context.Context, ref ResourceRef, provider string) error {
+	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		r, err := lookupResource(v, ref)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(r.DependsOn, provider) {
+			return fail(clusapi.ERROR_DEPENDENCY_NOT_FOUND, "%q does not depend on %q", r.Name, provider)
+		}
+		r = r.Clone()
+		r.DependsOn = slices.DeleteFunc(r.DependsOn, func(n string) bool { return n == provider })
+		t.PutResource(r)
+		return nil
+	})
+	return err
+}
+
+// dependsOn reports whether a depends on b, directly or through others.
+func dependsOn(v store.View, a, b string) bool {
+	seen := map[string]bool{}
+	var walk func(string) bool
+	walk = func(n string) bool {
+		if seen[n] {
+			return false
+		}
+		seen[n] = true
+		r := v.Resource(n)
+		if r == nil {
+			return false
+		}
+		for _, d := range r.DependsOn {
+			if d == b || walk(d) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(a)
+}

@@ -1,0 +1,187 @@
+package ops
+
+import (
+	"context"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/store"
+)
+
+// OfflineResource is OfflineClusterResourceEx: flags 0x1 ignore locked mode
+// (of the resource and its dependents), 0x2 terminate rather than wait, 0x4
+// do not update the persistent state. The resource and every dependent that
+// is Online go offline, dependents first, each given the input buffer.
+func (e *Engine) OfflineResource(ctx context.Context, ref ResourceRef, req Request) (Result, error) {
+	const call = "OfflineClusterResourceEx"
+	if err := checkFlags(call, req.Flags, clusapi.ValidResourceOfflineFlags); err != nil {
+		return Result{}, err
+	}
+	if _, err := checkBuffer(call, req.InBuffer, req.Size); err != nil {
+		return Result{}, err
+	}
+	var res Result
+	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		res = Result{}
+		r, err := lookupResource(v, ref)
+		if err != nil {
+			return err
+		}
+		affected := append([]*store.Resource{r}, dependentsClosure(v, r)...)
+		for _, a := range affected {
+			t.Expect(store.StatusKey(a.Name), revOf(v.Status(a.Name)))
+		}
+		if req.Flags&clusapi.CLUSAPI_RESOURCE_OFFLINE_IGNORE_RESOURCE_STATUS == 0 {
+			if l := lockedOnline(v, affected); l != nil {
+				return fail(clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, "resource %q is in locked mode (%s); use the ignore-locked flag (0x1)", l.Name, v.Status(l.Name).LockedReason)
+			}
+		}
+		persistent := 0
+		if req.Flags&clusapi.CLUSAPI_RESOURCE_OFFLINE_DO_NOT_UPDATE_PERSISTENT_STATE != 0 {
+			persistent = keepPersistent
+		}
+		st := v.Status(r.Name)
+		switch s := v.ResourceState(r.Name); s {
+		case clusapi.ClusterResourceOffline, clusapi.ClusterResourceFailed:
+			if persistent == 0 && st != nil && st.Persistent != 0 {
+				st = st.Clone()
+				st.Persistent = 0
+				t.PutStatus(st)
+			}
+			if s == clusapi.ClusterResourceFailed {
+				// [MS-CMRP] ApiOfflineResource: persistent state recorded, but the call fails.
+				res.Status = clusapi.ERROR_RESOURCE_FAILED
+				return nil
+			}
+			res.Status = clusapi.ERROR_SUCCESS
+			return nil
+		case clusapi.ClusterResourceOnline:
+		default:
+			return fail(clusapi.ERROR_INVALID_STATE, "resource %q is %s; wait for the operation under way", r.Name, s)
+		}
+		op := e.newOp(store.OpOfflineResource, req)
+		op.Group, op.Resource = r.Group, r.Name
+		for _, a := range affected {
+			if v.ResourceState(a.Name) != clusapi.ClusterResourceOnline {
+				continue
+			}
+			e.setPending(t, v, a.Name, pending{state: clusapi.ClusterResourceOfflinePending, op: op, params: true,
+				persistent: persistent, terminate: req.Flags&clusapi.CLUSAPI_RESOURCE_OFFLINE_FORCE_WITH_TERMINATION != 0})
+		}
+		t.PutOperation(op)
+		res = Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}
+		return nil
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	if res.Status == clusapi.ERROR_RESOURCE_FAILED {
+		return Result{}, fail(clusapi.ERROR_RESOURCE_FAILED, "resource %q is failed; its persistent state is now offline", ref.Name)
+	}
+	return res, nil
+}
+
+// OnlineResource is OnlineClusterResourceEx: flags 0x1 ignore locked mode
+// (of the resource and its providers), 0x2 do not update the persistent
+// state, 0x4/0x8/0x20 accepted. The resource and every provider not yet
+// Online come online, providers first, each given the input buffer.
+func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Request) (Result, error) {
+	const call = "OnlineClusterResourceEx"
+	if err := checkFlags(call, req.Flags, clusapi.ValidResourceOnlineFlags); err != nil {
+		return Result{}, err
+	}
+	if _, err := checkBuffer(call, req.InBuffer, req.Size); err != nil {
+		return Result{}, err
+	}
+	var res Result
+	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		res = Result{}
+		r, err := lookupResource(v, ref)
+		if err != nil {
+			return err
+		}
+		affected := append([]*store.Resource{r}, providersClosure(v, r)...)
+		for _, a := range affected {
+			t.Expect(store.StatusKey(a.Name), revOf(v.Status(a.Name)))
+		}
+		if req.Flags&clusapi.CLUSAPI_RESOURCE_ONLINE_IGNORE_RESOURCE_STATUS == 0 {
+			if l := lockedOnline(v, affected); l != nil {
+				return fail(clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, "resource %q is in locked mode (%s); use the ignore-locked flag (0x1)", l.Name, v.Status(l.Name).LockedReason)
+			}
+		}
+		g := v.Group(r.Group)
+		if n := v.Node(g.OwnerNode); n != nil && clusapi.ClusterNodeState(n.State) == clusapi.ClusterNodePaused {
+			return fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", g.OwnerNode)
+		}
+		persistent := 1
+		if req.Flags&clusapi.CLUSAPI_RESOURCE_ONLINE_DO_NOT_UPDATE_PERSISTENT_STATE != 0 {
+			persistent = keepPersistent
+		}
+		switch s := v.ResourceState(r.Name); s {
+		case clusapi.ClusterResourceOnline:
+			if st := v.Status(r.Name); persistent == 1 && st.Persistent != 1 {
+				st = st.Clone()
+				st.Persistent = 1
+				t.PutStatus(st)
+			}
+			res.Status = clusapi.ERROR_SUCCESS
+			return nil
+		case clusapi.ClusterResourceOffline, clusapi.ClusterResourceFailed:
+		default:
+			return fail(clusapi.ERROR_INVALID_STATE, "resource %q is %s; wait for the operation under way", r.Name, s)
+		}
+		for _, a := range affected[1:] {
+			if s := v.ResourceState(a.Name); s.IsPending() {
+				return fail(clusapi.ERROR_INVALID_STATE, "provider %q of %q is %s; wait for the operation under way", a.Name, r.Name, s)
+			}
+		}
+		op := e.newOp(store.OpOnlineResource, req)
+		op.Group, op.Resource = r.Group, r.Name
+		for _, a := range affected {
+			if v.ResourceState(a.Name) != clusapi.ClusterResourceOnline {
+				e.setPending(t, v, a.Name, pending{state: clusapi.ClusterResourceOnlinePending, op: op, params: true, persistent: persistent})
+			}
+		}
+		t.PutOperation(op)
+		res = Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}
+		return nil
+	})
+	return res, err
+}
+
+// dependentsClosure returns every resource that depends on r, directly or not.
+func dependentsClosure(v store.View, r *store.Resource) []*store.Resource {
+	var out []*store.Resource
+	seen := map[string]bool{r.Name: true}
+	queue := []*store.Resource{r}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		for _, d := range v.Dependents(cur) {
+			if !seen[d.Name] {
+				seen[d.Name] = true
+				out = append(out, d)
+				queue = append(queue, d)
+			}
+		}
+	}
+	return out
+}
+
+// providersClosure returns every resource r depends on, directly or not.
+func providersClosure(v store.View, r *store.Resource) []*store.Resource {
+	var out []*store.Resource
+	seen := map[string]bool{r.Name: true}
+	queue := []*store.Resource{r}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		for _, name := range cur.DependsOn {
+			if p := v.Resource(name); p != nil && !seen[name] {
+				seen[name] = true
+				out = append(out, p)
+				queue = append(queue, p)
+			}
+		}
+	}
+	return out
+}

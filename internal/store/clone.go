@@ -1,0 +1,42 @@
+package store
+
+import (
+	"maps"
+	"slices"
+)
+
+// Clone returns a deep copy that may be modified and written back; it keeps
+// the revision it was read at, so the write compares against it.
+func (g *Group) Clone() *Group {
+	n := *g
+	n.PreferredOwners = slices.Clone(g.PreferredOwners)
+	n.Resources = slices.Clone(g.Resources)
+	n.Policy.AntiAffinityClassNames = slices.Clone(g.Policy.AntiAffinityClassNames)
+	return &n
+}
+
+// Clone returns a deep copy (see Group.Clone).
+func (r *Resource) Clone() *Resource {
+	n := *r
+	n.DependsOn = slices.Clone(r.DependsOn)
+	n.Private = r.Private.Clone()
+	return &n
+}
+
+// Clone returns a deep copy (see Group.Clone).
+func (s *Status) Clone() *Status {
+	n := *s
+	n.Props = s.Props.Clone()
+	n.Restarts = slices.Clone(s.Restarts)
+	return &n
+}
+
+// Clone returns a deep copy (see Group.Clone).
+func (s *Security) Clone() *Security {
+	n := *s
+	n.Entries = maps.Clone(s.Entries)
+	if n.Entries == nil {
+		n.Entries = map[string]string{}
+	}
+	return &n
+}

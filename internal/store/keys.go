@@ -1,0 +1,41 @@
+package store
+
+import "strings"
+
+// Prefix is the root of every key baton writes.
+const Prefix = "/baton/v1/"
+
+const (
+	keyCluster   = Prefix + "cluster"
+	keySecurity  = Prefix + "security"
+	dirNodes     = Prefix + "nodes/"
+	dirGroups    = Prefix + "groups/"
+	dirResources = Prefix + "resources/"
+	dirStatus    = Prefix + "status/"
+	dirOps       = Prefix + "ops/"
+	dirTokens    = Prefix + "tokens/"
+)
+
+// ClusterKey and the other Key functions name the etcd key of a record.
+func ClusterKey() string               { return keyCluster }
+func SecurityKey() string              { return keySecurity }
+func NodeKey(name string) string       { return dirNodes + name }
+func GroupKey(name string) string      { return dirGroups + name }
+func ResourceKey(name string) string   { return dirResources + name }
+func StatusKey(resource string) string { return dirStatus + resource }
+func OpKey(id string) string           { return dirOps + id }
+func TokenKey(name string) string      { return dirTokens + name }
+
+// kind tells which record a key holds and its name.
+func kindOf(key string) (dir, name string) {
+	switch key {
+	case keyCluster, keySecurity:
+		return key, ""
+	}
+	for _, d := range []string{dirNodes, dirGroups, dirResources, dirStatus, dirOps, dirTokens} {
+		if strings.HasPrefix(key, d) {
+			return d, key[len(d):]
+		}
+	}
+	return "", ""
+}

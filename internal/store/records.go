@@ -1,0 +1,194 @@
+package store
+
+import (
+	"time"
+
+	"github.com/batoncluster/baton/proplist"
+)
+
+// SchemaVersion is written into every record as "v".
+const SchemaVersion = 1
+
+// meta is embedded in every record: the schema version on the wire and the
+// etcd mod revision it was read at (never stored).
+type meta struct {
+	V   int   `json:"v"`
+	Rev int64 `json:"-"` // etcd ModRevision when read; 0 for a new record
+}
+
+func (m *meta) setRev(r int64) { m.Rev = r }
+
+// Cluster identifies the cluster; written once when it forms.
+type Cluster struct {
+	meta
+	Name    string    `json:"name"`
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+}
+
+// Node is a machine running baton agent.
+type Node struct {
+	meta
+	Name    string    `json:"name"`
+	Address string    `json:"address,omitempty"`
+	State   int32     `json:"state"` // CLUSTER_NODE_STATE
+	Started time.Time `json:"started"`
+}
+
+// Group is the unit of failover. Its state is not stored: it is derived from
+// the statuses of its resources (see GroupState).
+type Group struct {
+	meta
+	Name            string   `json:"name"`
+	ID              string   `json:"id"`
+	PreferredOwners []string `json:"preferredOwners,omitempty"`
+	// PersistentState is 1 when the cluster keeps the group online.
+	PersistentState uint32      `json:"persistentState"`
+	OwnerNode       string      `json:"ownerNode"`
+	Resources       []string    `json:"resources,omitempty"`
+	Policy          GroupPolicy `json:"policy"`
+	LastOperation   string      `json:"lastOperation,omitempty"`
+}
+
+// GroupPolicy holds the WSFC group common properties for failover.
+type GroupPolicy struct {
+	FailoverThreshold      uint32   `json:"failoverThreshold"`
+	FailoverPeriod         uint32   `json:"failoverPeriod"` // hours
+	AutoFailbackType       uint32   `json:"autoFailbackType"`
+	FailbackWindowStart    uint32   `json:"failbackWindowStart"`
+	FailbackWindowEnd      uint32   `json:"failbackWindowEnd"`
+	Priority               uint32   `json:"priority"`
+	AntiAffinityClassNames []string `json:"antiAffinityClassNames,omitempty"`
+}
+
+// DefaultGroupPolicy returns the WSFC defaults (reference §8.1).
+func DefaultGroupPolicy() GroupPolicy {
+	return GroupPolicy{
+		FailoverThreshold:   0xFFFFFFFF,
+		FailoverPeriod:      6,
+		AutoFailbackType:    0,
+		FailbackWindowStart: 0xFFFFFFFF,
+		FailbackWindowEnd:   0xFFFFFFFF,
+		Priority:            2000,
+	}
+}
+
+// Resource is one managed thing of a resource type, in one group.
+type Resource struct {
+	meta
+	Name      string         `json:"name"`
+	ID        string         `json:"id"`
+	Group     string         `json:"group"`
+	Type      string         `json:"type"`
+	DependsOn []string       `json:"dependsOn,omitempty"`
+	Common    ResourceCommon `json:"common"`
+	Private   proplist.List  `json:"private"`
+}
+
+// ResourceCommon holds the WSFC resource common properties for restart and
+// health polling (reference §8.2), all in milliseconds where timed.
+type ResourceCommon struct {
+	RestartAction          uint32 `json:"restartAction"`
+	RestartThreshold       uint32 `json:"restartThreshold"`
+	RestartPeriod          uint32 `json:"restartPeriod"`
+	RestartDelay           uint32 `json:"restartDelay"`
+	RetryPeriodOnFailure   uint32 `json:"retryPeriodOnFailure"`
+	PendingTimeout         uint32 `json:"pendingTimeout"`
+	LooksAlivePollInterval uint32 `json:"looksAlivePollInterval"`
+	IsAlivePollInterval    uint32 `json:"isAlivePollInterval"`
+}
+
+// UseTypeValue in a poll interval means "the resource type's default".
+const UseTypeValue = 0xFFFFFFFF
+
+// DefaultResourceCommon returns the WSFC defaults (reference §8.2).
+func DefaultResourceCommon() ResourceCommon {
+	return ResourceCommon{
+		RestartAction:          2,
+		RestartThreshold:       3,
+		RestartPeriod:          900000,
+		RestartDelay:           500,
+		RetryPeriodOnFailure:   3600000,
+		PendingTimeout:         180000,
+		LooksAlivePollInterval: UseTypeValue,
+		IsAlivePollInterval:    UseTypeValue,
+	}
+}
+
+// Status is a resource's state as its hosting node (or an accepted
+// operation) last wrote it.
+type Status struct {
+	meta
+	Resource string `json:"resource"`
+	Node     string `json:"node,omitempty"`
+	State    int32  `json:"state"` // CLUSTER_RESOURCE_STATE
+	// Seq increases with every state change (the WSFC state sequence).
+	Seq          uint64        `json:"seq"`
+	Locked       bool          `json:"locked,omitempty"`
+	LockedReason string        `json:"lockedReason,omitempty"`
+	Props        proplist.List `json:"props,omitempty"` // reported by the type
+	// Persistent is 1 when the resource is to be kept online: it is
+	// brought online again when its group is hosted after a restart.
+	Persistent uint32 `json:"persistent"`
+	// OpID is the operation that drives a pending state; OpParams says
+	// whether the operation's input buffer is handed to this resource (it
+	// is only for resources that were Online, or not yet Online, when the
+	// operation was accepted).
+	OpID     string `json:"opId,omitempty"`
+	OpParams bool   `json:"opParams,omitempty"`
+	// Terminate asks for the pending offline to stop the resource at once.
+	Terminate bool `json:"terminate,omitempty"`
+	// Restart marks a pending online that restarts a failed resource: the
+	// host stops what is left of it first, after RestartDelay.
+	Restart bool `json:"restart,omitempty"`
+	// ConfigRev is the resource record revision the host has applied.
+	ConfigRev int64       `json:"configRev,omitempty"`
+	LastError string      `json:"lastError,omitempty"`
+	Restarts  []time.Time `json:"restarts,omitempty"`
+	Updated   time.Time   `json:"updated"`
+}
+
+// Operation records one accepted state-change request.
+type Operation struct {
+	meta
+	ID       string    `json:"id"`
+	Kind     string    `json:"kind"`
+	Group    string    `json:"group,omitempty"`
+	Resource string    `json:"resource,omitempty"`
+	Flags    uint32    `json:"flags"`
+	InBuffer []byte    `json:"inBuffer,omitempty"` // the property list, as sent
+	Caller   string    `json:"caller"`
+	Created  time.Time `json:"created"`
+	Finished time.Time `json:"finished,omitzero"`
+	Outcome  string    `json:"outcome,omitempty"`
+}
+
+// Operation kinds.
+const (
+	OpOnlineGroup     = "OnlineGroup"
+	OpOfflineGroup    = "OfflineGroup"
+	OpOnlineResource  = "OnlineResource"
+	OpOfflineResource = "OfflineResource"
+	OpRestart         = "Restart"
+	OpRecover         = "Recover"
+)
+
+// Access levels in the security descriptor.
+const (
+	AccessRead = "read"
+	AccessFull = "full"
+)
+
+// Security is the cluster security descriptor: principal → access.
+type Security struct {
+	meta
+	Entries map[string]string `json:"entries"`
+}
+
+// Token is a bearer token for TCP callers; only its hash is kept.
+type Token struct {
+	meta
+	Name    string    `json:"name"`
+	SHA256  string    `json:"sha256"`
+	Created time.Time `json:"created"`
+}

@@ -1,0 +1,273 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// ErrConflict means a record read for a decision changed before the write
+// committed; Update retries on it.
+var ErrConflict = errors.New("store: conflicting change")
+
+// Store is the cluster database seen through a watch-fed cache. It is safe
+// for concurrent use.
+type Store struct {
+	cli *clientv3.Client
+	log *slog.Logger
+
+	cur atomic.Pointer[cache]
+
+	mu      sync.Mutex // guards waiters and subs
+	waiters []waiter
+	subs    map[*Subscription]struct{}
+
+	wg     sync.WaitGroup
+	cancel context.CancelFunc
+}
+
+type waiter struct {
+	rev int64
+	ch  chan struct{}
+}
+
+// Open loads every record and starts the watch that keeps the cache
+// current. Close stops it.
+func Open(ctx context.Context, cli *clientv3.Client, log *slog.Logger) (*Store, error) {
+	s := &Store{cli: cli, log: log, subs: map[*Subscription]struct{}{}}
+	rev, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.watch(wctx, rev)
+	}()
+	return s, nil
+}
+
+// Close stops the watch and waits for it.
+func (s *Store) Close() {
+	s.cancel()
+	s.wg.Wait()
+}
+
+// Client is the etcd client underneath, for leases and elections.
+func (s *Store) Client() *clientv3.Client { return s.cli }
+
+func (s *Store) load(ctx context.Context) (int64, error) {
+	resp, err := s.cli.Get(ctx, Prefix, clientv3.WithPrefix())
+	if err != nil {
+		return 0, fmt.Errorf("store: load: %w", err)
+	}
+	changes := make([]change, 0, len(resp.Kvs))
+	for _, kv := range resp.Kvs {
+		changes = append(changes, change{key: string(kv.Key), value: kv.Value, rev: kv.ModRevision})
+	}
+	c, err := newCache().apply(resp.Header.Revision, changes)
+	if err != nil {
+		return 0, err
+	}
+	s.publish(c, nil)
+	return resp.Header.Revision, nil
+}
+
+// watch applies every change after rev to the cache, reloading everything
+// if the history it needs was compacted away.
+func (s *Store) watch(ctx context.Context, rev int64) {
+	for ctx.Err() == nil {
+		wch := s.cli.Watch(clientv3.WithRequireLeader(ctx), Prefix,
+			clientv3.WithPrefix(), clientv3.WithRev(rev+1), clientv3.WithProgressNotify())
+		for resp := range wch {
+			if err := resp.Err(); err != nil {
+				if errors.Is(err, rpctypes.ErrCompacted) {
+					s.log.Warn("store: watch history compacted; reloading", "rev", rev)
+					if r, err := s.load(ctx); err == nil {
+						rev = r
+					}
+				} else {
+					s.log.Warn("store: watch error", "err", err)
+				}
+				break
+			}
+			if len(resp.Events) == 0 {
+				continue
+			}
+			changes := make([]change, 0, len(resp.Events))
+			keys := make([]string, 0, len(resp.Events))
+			for _, ev := range resp.Events {
+				ch := change{key: string(ev.Kv.Key), rev: ev.Kv.ModRevision}
+				if ev.Type == mvccpb.PUT {
+					ch.value = ev.Kv.Value
+				}
+				changes = append(changes, ch)
+				keys = append(keys, ch.key)
+			}
+			next, err := s.cur.Load().apply(resp.Header.Revision, changes)
+			if err != nil {
+				s.log.Error("store: bad record in database", "err", err)
+				continue
+			}
+			rev = resp.Header.Revision
+			s.publish(next, keys)
+		}
+	}
+}
+
+// publish makes c the current cache and wakes whoever waits for it.
+func (s *Store) publish(c *cache, keys []string) {
+	s.cur.Store(c)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kept := s.waiters[:0]
+	for _, w := range s.waiters {
+		if w.rev <= c.rev {
+			close(w.ch)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	s.waiters = kept
+	if keys != nil {
+		for sub := range s.subs {
+			sub.push(keys)
+		}
+	}
+}
+
+// View returns the current cache as a consistent read-only view.
+func (s *Store) View() View { return View{c: s.cur.Load()} }
+
+// WaitRev waits until the cache reflects revision rev.
+func (s *Store) WaitRev(ctx context.Context, rev int64) error {
+	s.mu.Lock()
+	if s.cur.Load().rev >= rev {
+		s.mu.Unlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	s.waiters = append(s.waiters, waiter{rev: rev, ch: ch})
+	s.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Sync waits until the cache holds everything committed before the call
+// (a linearizable read of the current revision, then WaitRev).
+func (s *Store) Sync(ctx context.Context) error {
+	resp, err := s.cli.Get(ctx, keyCluster)
+	if err != nil {
+		return fmt.Errorf("store: sync: %w", err)
+	}
+	return s.WaitRev(ctx, resp.Header.Revision)
+}
+
+// Update runs fn on the current view; fn records its writes (and the
+// revisions its decision depends on) in t. Update commits t, retrying fn on
+// a conflict, and returns the commit revision once the cache has it. fn's
+// own error is returned unchanged and nothing is written.
+func (s *Store) Update(ctx context.Context, fn func(v View, t *Txn) error) (int64, error) {
+	const attempts = 20
+	for i := 0; i < attempts; i++ {
+		t := &Txn{}
+		if err := fn(s.View(), t); err != nil {
+			return 0, err
+		}
+		if t.Empty() {
+			return s.View().Rev(), nil
+		}
+		rev, err := s.Commit(ctx, t)
+		if errors.Is(err, ErrConflict) {
+			// Our view was stale: wait for what beat us, then decide again.
+			if err := s.Sync(ctx); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		return rev, err
+	}
+	return 0, fmt.Errorf("store: update: %w after %d attempts", ErrConflict, attempts)
+}
+
+// Commit writes t atomically if every compared record is unchanged, and
+// waits for the cache to catch up.
+func (s *Store) Commit(ctx context.Context, t *Txn) (int64, error) {
+	resp, err := s.cli.Txn(ctx).If(t.cmps...).Then(t.ops...).Commit()
+	if err != nil {
+		return 0, fmt.Errorf("store: commit: %w", err)
+	}
+	if !resp.Succeeded {
+		return 0, ErrConflict
+	}
+	rev := resp.Header.Revision
+	if err := s.WaitRev(ctx, rev); err != nil {
+		return 0, err
+	}
+	return rev, nil
+}
+
+// Txn collects the comparisons and writes of one atomic change.
+type Txn struct {
+	cmps []clientv3.Cmp
+	ops  []clientv3.Op
+	seen map[string]bool
+}
+
+// Empty reports whether the transaction writes nothing.
+func (t *Txn) Empty() bool { return len(t.ops) == 0 }
+
+// Expect makes the commit depend on key still being at rev (0: absent).
+func (t *Txn) Expect(key string, rev int64) {
+	if t.seen == nil {
+		t.seen = map[string]bool{}
+	}
+	if t.seen[key] {
+		return
+	}
+	t.seen[key] = true
+	if rev == 0 {
+		t.cmps = append(t.cmps, clientv3.Compare(clientv3.CreateRevision(key), "=", 0))
+	} else {
+		t.cmps = append(t.cmps, clientv3.Compare(clientv3.ModRevision(key), "=", rev))
+	}
+}
+
+// Put writes rec at key, expecting the revision rec was read at.
+func (t *Txn) Put(key string, rec any, readRev int64) {
+	t.Expect(key, readRev)
+	b, err := json.Marshal(rec)
+	if err != nil {
+		panic(fmt.Sprintf("store: encode %s: %v", key, err)) // records always encode
+	}
+	t.ops = append(t.ops, clientv3.OpPut(key, string(b)))
+}
+
+// Delete removes key, expecting the revision it was read at.
+func (t *Txn) Delete(key string, readRev int64) {
+	t.Expect(key, readRev)
+	t.ops = append(t.ops, clientv3.OpDelete(key))
+}
+
+func (t *Txn) PutCluster(c *Cluster)     { c.V = SchemaVersion; t.Put(ClusterKey(), c, c.Rev) }
+func (t *Txn) PutSecurity(s *Security)   { s.V = SchemaVersion; t.Put(SecurityKey(), s, s.Rev) }
+func (t *Txn) PutNode(n *Node)           { n.V = SchemaVersion; t.Put(NodeKey(n.Name), n, n.Rev) }
+func (t *Txn) PutGroup(g *Group)         { g.V = SchemaVersion; t.Put(GroupKey(g.Name), g, g.Rev) }
+func (t *Txn) PutResource(r *Resource)   { r.V = SchemaVersion; t.Put(ResourceKey(r.Name), r, r.Rev) }
+func (t *Txn) PutStatus(s *Status)       { s.V = SchemaVersion; t.Put(StatusKey(s.Resource), s, s.Rev) }
+func (t *Txn) PutOperation(o *Operation) { o.V = SchemaVersion; t.Put(OpKey(o.ID), o, o.Rev) }
+func (t *Txn) PutToken(k *Token)         { k.V = SchemaVersion; t.Put(TokenKey(k.Name), k, k.Rev) }

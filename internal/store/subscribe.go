@@ -1,0 +1,65 @@
+package store
+
+import "sync"
+
+// Subscription delivers the keys that changed, in batches, without ever
+// blocking the watch: batches queue up until the subscriber takes them.
+type Subscription struct {
+	s      *Store
+	mu     sync.Mutex // guards keys
+	keys   []string
+	notify chan struct{} // has a token when keys is non-empty
+}
+
+// Subscribe starts collecting changed keys; Close ends it.
+func (s *Store) Subscribe() *Subscription {
+	sub := &Subscription{s: s, notify: make(chan struct{}, 1)}
+	s.mu.Lock()
+	s.subs[sub] = struct{}{}
+	s.mu.Unlock()
+	return sub
+}
+
+// C is ready when Take has keys to give.
+func (sub *Subscription) C() <-chan struct{} { return sub.notify }
+
+// Take returns and clears the keys changed since the last Take.
+func (sub *Subscription) Take() []string {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	k := sub.keys
+	sub.keys = nil
+	return k
+}
+
+// Close stops the subscription.
+func (sub *Subscription) Close() {
+	sub.s.mu.Lock()
+	delete(sub.s.subs, sub)
+	sub.s.mu.Unlock()
+}
+
+func (sub *Subscription) push(keys []string) {
+	sub.mu.Lock()
+	sub.keys = append(sub.keys, keys...)
+	sub.mu.Unlock()
+	select {
+	case sub.notify <- struct{}{}:
+	default:
+	}
+}
+
+// KeyResource returns the resource name if key is a resource or status key.
+func KeyResource(key string) (string, bool) {
+	dir, name := kindOf(key)
+	if dir == dirResources || dir == dirStatus {
+		return name, true
+	}
+	return "", false
+}
+
+// KeyGroup returns the group name if key is a group key.
+func KeyGroup(key string) (string, bool) {
+	dir, name := kindOf(key)
+	return name, dir == dirGroups
+}

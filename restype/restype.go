@@ -1,0 +1,111 @@
+// Package restype is the SDK for resource types: the code that knows how to
+// bring one kind of resource (a process, a VM, an address, a dummy) online
+// and offline and check its health.
+//
+// A type is a Type value whose New makes one Resource per cluster resource.
+// The resource host calls a Resource from one goroutine per call and never
+// runs two lifecycle calls (Online, Offline, Terminate) on one resource at
+// once; health checks may run while it is Online. Optional abilities are
+// one-method interfaces found by type assertion: LockedModeReporter,
+// Terminator, StatusReporter, Reconfigurer.
+package restype
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/batoncluster/baton/proplist"
+)
+
+// Type describes a resource type and makes its resources.
+type Type struct {
+	Name        string
+	Description string
+	// Properties documents the private properties the type reads.
+	Properties []PropertyInfo
+	// OfflineParameter is the input-buffer DWORD the type reads on
+	// offline (by convention its own type name), or "".
+	OfflineParameter string
+	// LooksAliveInterval and IsAliveInterval are the type's default poll
+	// intervals, used when a resource leaves its own at "use type value".
+	LooksAliveInterval, IsAliveInterval uint32 // milliseconds
+	// Validate checks private properties before they are stored, so a
+	// bad value is refused at once instead of failing the next online.
+	// nil accepts anything.
+	Validate func(proplist.List) error
+	New      func(Config) (Resource, error)
+}
+
+// PropertyInfo documents one private property.
+type PropertyInfo struct {
+	Name        string
+	Kind        string // dword, sz, multi_sz, ...
+	Default     string
+	Description string
+}
+
+// Config is what a resource is made from.
+type Config struct {
+	Name       string
+	Group      string
+	Properties proplist.List // the resource's private properties
+	// StateDir is a directory that belongs to this resource on this node
+	// and survives agent restarts.
+	StateDir string
+	Log      *slog.Logger
+	// Changed tells the host that something the optional reporters report
+	// (locked mode, status properties) changed, so it is written at once.
+	Changed func()
+}
+
+// Resource is one cluster resource of a type.
+type Resource interface {
+	// Online brings the resource online; it returns when it is, or with an
+	// error. ctx ends when the pending timeout passes or the online is
+	// superseded by an offline.
+	Online(ctx context.Context, req OnlineRequest) error
+	// Offline takes the resource offline.
+	Offline(ctx context.Context, req OfflineRequest) error
+	// LooksAlive is the cheap, frequent health check.
+	LooksAlive(ctx context.Context) error
+	// IsAlive is the thorough health check.
+	IsAlive(ctx context.Context) error
+}
+
+// OnlineRequest carries an online's flags and input buffer.
+type OnlineRequest struct {
+	Flags uint32
+	// Params is the operation's input buffer as a property list. Property
+	// names are resource type names; a type reads the one named after it.
+	Params proplist.List
+}
+
+// OfflineRequest carries an offline's flags and input buffer.
+type OfflineRequest struct {
+	Flags  uint32
+	Params proplist.List
+}
+
+// LockedModeReporter is implemented by resources that can declare locked
+// mode: they must stay in their current state now, for the reason given.
+type LockedModeReporter interface {
+	LockedMode() (locked bool, reason string)
+}
+
+// Terminator is implemented by resources that can be stopped at once,
+// without grace, when an online or offline overran its pending timeout.
+type Terminator interface {
+	Terminate(ctx context.Context) error
+}
+
+// StatusReporter is implemented by resources that report status
+// properties (shown with the resource, e.g. LastOfflineAction).
+type StatusReporter interface {
+	Status() proplist.List
+}
+
+// Reconfigurer is implemented by resources that take new private
+// properties without being made again.
+type Reconfigurer interface {
+	Reconfigure(props proplist.List) error
+}
