@@ -13,9 +13,9 @@ import (
 // with, so a group deleted (or re-created) since is told apart.
 type GroupRef struct{ Name, ID string }
 
-// lookupGroup resolves ref: ERROR_GROUP_NOT_FOUND for an unknown name,
+// LookupGroup resolves ref in v: ERROR_GROUP_NOT_FOUND for an unknown name,
 // ERROR_GROUP_NOT_AVAILABLE when the group the handle was opened on is gone.
-func lookupGroup(v store.View, ref GroupRef) (*store.Group, error) {
+func LookupGroup(v store.View, ref GroupRef) (*store.Group, error) {
 	g := v.Group(ref.Name)
 	switch {
 	case g == nil && ref.ID != "":
@@ -30,7 +30,7 @@ func lookupGroup(v store.View, ref GroupRef) (*store.Group, error) {
 
 // OpenGroup resolves a group name to the id handles carry.
 func (e *Engine) OpenGroup(name string) (*store.Group, error) {
-	return lookupGroup(e.st.View(), GroupRef{Name: name})
+	return LookupGroup(e.st.View(), GroupRef{Name: name})
 }
 
 // CreateGroup creates an empty, offline group owned by its first preferred
@@ -71,7 +71,7 @@ func (e *Engine) CreateGroup(ctx context.Context, name string, preferred []strin
 // must then all be offline or failed.
 func (e *Engine) DeleteGroup(ctx context.Context, ref GroupRef, force bool) error {
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		g, err := lookupGroup(v, ref)
+		g, err := LookupGroup(v, ref)
 		if err != nil {
 			return err
 		}
@@ -97,7 +97,7 @@ func (e *Engine) DeleteGroup(ctx context.Context, ref GroupRef, force bool) erro
 // SetGroupProperties sets group common properties.
 func (e *Engine) SetGroupProperties(ctx context.Context, ref GroupRef, props proplist.List) (*store.Group, error) {
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		g, err := lookupGroup(v, ref)
+		g, err := LookupGroup(v, ref)
 		if err != nil {
 			return err
 		}
@@ -117,7 +117,7 @@ func (e *Engine) SetGroupProperties(ctx context.Context, ref GroupRef, props pro
 // SetGroupNodeList sets the group's ordered preferred owners.
 func (e *Engine) SetGroupNodeList(ctx context.Context, ref GroupRef, nodes []string) error {
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		g, err := lookupGroup(v, ref)
+		g, err := LookupGroup(v, ref)
 		if err != nil {
 			return err
 		}

@@ -25,7 +25,7 @@ func (e *Engine) OfflineGroup(ctx context.Context, ref GroupRef, req Request) (R
 	var res Result
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
 		res = Result{}
-		g, err := lookupGroup(v, ref)
+		g, err := LookupGroup(v, ref)
 		if err != nil {
 			return err
 		}
@@ -105,7 +105,7 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 	var res Result
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
 		res = Result{}
-		g, err := lookupGroup(v, ref)
+		g, err := LookupGroup(v, ref)
 		if err != nil {
 			return err
 		}

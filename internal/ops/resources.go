@@ -13,7 +13,7 @@ import (
 // ResourceRef names a resource; ID, when set, must still match.
 type ResourceRef struct{ Name, ID string }
 
-func lookupResource(v store.View, ref ResourceRef) (*store.Resource, error) {
+func LookupResource(v store.View, ref ResourceRef) (*store.Resource, error) {
 	r := v.Resource(ref.Name)
 	switch {
 	case r == nil && ref.ID != "":
@@ -28,7 +28,7 @@ func lookupResource(v store.View, ref ResourceRef) (*store.Resource, error) {
 
 // OpenResource resolves a resource name to the id handles carry.
 func (e *Engine) OpenResource(name string) (*store.Resource, error) {
-	return lookupResource(e.st.View(), ResourceRef{Name: name})
+	return LookupResource(e.st.View(), ResourceRef{Name: name})
 }
 
 // CreateResource creates an offline resource in a group.
@@ -106,7 +106,7 @@ func checkProvider(v store.View, name, group, provider string) error {
 // DeleteResource deletes an offline or failed resource nothing depends on.
 func (e *Engine) DeleteResource(ctx context.Context, ref ResourceRef) error {
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		r, err := lookupResource(v, ref)
+		r, err := LookupResource(v, ref)
 		if err != nil {
 			return err
 		}
@@ -134,7 +134,7 @@ func (e *Engine) DeleteResource(ctx context.Context, ref ResourceRef) error {
 // applied them, so a locked mode set here is in force for the next call.
 func (e *Engine) SetResourceProperties(ctx context.Context, ref ResourceRef, props proplist.List) (*store.Resource, error) {
 	rev, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		r, err := lookupResource(v, ref)
+		r, err := LookupResource(v, ref)
 		if err != nil {
 			return err
 		}
@@ -198,7 +198,7 @@ func (e *Engine) waitApplied(ctx context.Context, name string, rev int64) {
 // AddDependency makes resource depend on provider (same group, no cycles).
 func (e *Engine) AddDependency(ctx context.Context, ref ResourceRef, provider string) error {
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		r, err := lookupResource(v, ref)
+		r, err := LookupResource(v, ref)
 		if err != nil {
 			return err
 		}
@@ -225,7 +225,7 @@ func (e *Engine) AddDependency(ctx context.Context, ref ResourceRef, provider st
 // RemoveDependency removes a dependency.
 func (e *Engine) RemoveDependency(ctx context.Context, ref ResourceRef, provider string) error {
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		r, err := lookupResource(v, ref)
+		r, err := LookupResource(v, ref)
 		if err != nil {
 			return err
 		}

@@ -22,7 +22,7 @@ func (e *Engine) OfflineResource(ctx context.Context, ref ResourceRef, req Reque
 	var res Result
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
 		res = Result{}
-		r, err := lookupResource(v, ref)
+		r, err := LookupResource(v, ref)
 		if err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Reques
 	var res Result
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
 		res = Result{}
-		r, err := lookupResource(v, ref)
+		r, err := LookupResource(v, ref)
 		if err != nil {
 			return err
 		}

@@ -94,7 +94,11 @@ func Type() *restype.Type {
 		OfflineParameter:   TypeName,
 		LooksAliveInterval: 5000,
 		IsAliveInterval:    60000,
-		New:                New,
+		Validate: func(l proplist.List) error {
+			_, err := parse(l)
+			return err
+		},
+		New: New,
 	}
 }
 
@@ -249,7 +253,6 @@ func wait(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		<-t.C
 		return ctx.Err()
 	}
 }

@@ -1,0 +1,290 @@
+// Package agent wires one node's parts together — the cluster database,
+// the store, the operations engine, the resource host and the API server —
+// from a Config, starts them in order, undoes a half-finished start, and
+// stops them in reverse.
+package agent
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/config"
+	"github.com/batoncluster/baton/internal/etcdmember"
+	"github.com/batoncluster/baton/internal/host"
+	"github.com/batoncluster/baton/internal/ops"
+	"github.com/batoncluster/baton/internal/restypes/dummy"
+	"github.com/batoncluster/baton/internal/server"
+	"github.com/batoncluster/baton/internal/store"
+	"github.com/batoncluster/baton/restype"
+)
+
+// Agent is one running node.
+type Agent struct {
+	cfg config.Config
+	log *slog.Logger
+	out io.Writer
+
+	tempDir  string // removed at Close when the data dir was made for -dev
+	member   *etcdmember.Member
+	store    *store.Store
+	ops      *ops.Engine
+	http     *http.Server
+	sockPath string
+	tcpAddr  string
+
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closers []func() // undo steps, run in reverse
+}
+
+// Types returns the built-in resource types.
+func Types() *restype.Registry {
+	return restype.NewRegistry(dummy.Type())
+}
+
+// Start builds and starts every part; on error it undoes what it started.
+func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger) (a *Agent, err error) {
+	a = &Agent{cfg: cfg, log: log, out: out}
+	defer func() {
+		if err != nil {
+			a.Close()
+			a = nil
+		}
+	}()
+	if err := a.prepareDataDir(); err != nil {
+		return nil, err
+	}
+	if err := a.startDatabase(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.bootstrap(ctx); err != nil {
+		return nil, err
+	}
+	types := Types()
+	engine := ops.New(a.store, types, cfg.Name)
+	a.ops = engine
+	h := host.New(host.Config{Node: cfg.Name, Store: a.store, Types: types, StateDir: a.cfg.DataDir, Log: log})
+	rctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := h.Run(rctx); err != nil {
+			log.Error("resource host stopped", "err", err)
+		}
+	}()
+	a.closers = append(a.closers, func() { cancel(); a.wg.Wait() })
+	srv := server.New(server.Config{Node: cfg.Name, Store: a.store, Ops: engine, Types: types, Log: log})
+	if err := a.serve(srv); err != nil {
+		return nil, err
+	}
+	a.announce()
+	return a, nil
+}
+
+func (a *Agent) prepareDataDir() error {
+	if a.cfg.DataDir == "" {
+		d, err := os.MkdirTemp("", "baton-dev-")
+		if err != nil {
+			return fmt.Errorf("agent: temporary data dir: %w", err)
+		}
+		a.cfg.DataDir, a.tempDir = d, d
+		a.closers = append(a.closers, func() { os.RemoveAll(d) })
+	}
+	if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("agent: data dir: %w", err)
+	}
+	return nil
+}
+
+func (a *Agent) startDatabase(ctx context.Context) error {
+	clientAddr, peerAddr := a.cfg.EtcdClientAddr, a.cfg.EtcdPeerAddr
+	var err error
+	if clientAddr == "auto" {
+		if clientAddr, err = config.FreePort(); err != nil {
+			return err
+		}
+	}
+	if peerAddr == "auto" {
+		if peerAddr, err = config.FreePort(); err != nil {
+			return err
+		}
+	}
+	m, err := etcdmember.Start(ctx, etcdmember.Config{
+		Name: a.cfg.Name, DataDir: filepath.Join(a.cfg.DataDir, "etcd"),
+		ClientURL: "http://" + clientAddr, PeerURL: "http://" + peerAddr,
+		TickMs: 100, ElectionMs: 500,
+	})
+	if err != nil {
+		return err
+	}
+	a.member = m
+	a.closers = append(a.closers, m.Close)
+	st, err := store.Open(ctx, m.Client, a.log)
+	if err != nil {
+		return err
+	}
+	a.store = st
+	a.closers = append(a.closers, st.Close)
+	return nil
+}
+
+// bootstrap records the cluster (once), the security descriptor (once:
+// Full access for the user running the agent) and this node as Up.
+func (a *Agent) bootstrap(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := a.store.Update(ctx, func(v store.View, t *store.Txn) error {
+		if v.Cluster() == nil {
+			t.PutCluster(&store.Cluster{Name: a.cfg.ClusterName, ID: randomID(), Created: time.Now()})
+		}
+		if v.Security() == nil {
+			sd := &store.Security{Entries: map[string]string{}}
+			if u, err := user.Current(); err == nil && u.Uid != "0" {
+				sd.Entries["unix:user:"+u.Username] = store.AccessFull
+			}
+			t.PutSecurity(sd)
+		}
+		n := &store.Node{Name: a.cfg.Name, Address: a.cfg.HTTPAddr, State: int32(clusapi.ClusterNodeUp), Started: time.Now()}
+		if cur := v.Node(a.cfg.Name); cur != nil {
+			n.Rev = cur.Rev
+		}
+		t.PutNode(n)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("agent: bootstrap: %w", err)
+	}
+	return nil
+}
+
+func (a *Agent) serve(srv *server.Server) error {
+	mux := http.NewServeMux()
+	srv.Mount(mux)
+	protos := new(http.Protocols)
+	protos.SetHTTP1(true)
+	protos.SetUnencryptedHTTP2(true) // gRPC clients over plain TCP and the socket
+	a.http = &http.Server{Handler: mux, ConnContext: server.ConnContext, Protocols: protos, ReadHeaderTimeout: 10 * time.Second}
+
+	a.sockPath = filepath.Join(a.cfg.DataDir, "baton.sock")
+	_ = os.Remove(a.sockPath) // a stale socket from a killed agent
+	ul, err := net.Listen("unix", a.sockPath)
+	if err != nil {
+		return fmt.Errorf("agent: socket: %w", err)
+	}
+	// Anyone may connect; the peer credentials decide what they may do.
+	if err := os.Chmod(a.sockPath, 0o666); err != nil {
+		ul.Close()
+		return fmt.Errorf("agent: socket: %w", err)
+	}
+	tl, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		ul.Close()
+		return fmt.Errorf("agent: --http-addr: %w", err)
+	}
+	a.tcpAddr = tl.Addr().String()
+	for _, l := range []net.Listener{ul, tl} {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			if err := a.http.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.log.Error("api server stopped", "err", err)
+			}
+		}()
+	}
+	a.closers = append(a.closers, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = a.http.Shutdown(ctx)
+	})
+	a.linkDefaultSocket()
+	return nil
+}
+
+// linkDefaultSocket points the well-known socket path at this agent, so
+// the CLI finds it with no configuration, and removes the link at exit.
+func (a *Agent) linkDefaultSocket() {
+	link := a.cfg.DefaultSocket
+	if link == "" {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+		a.log.Warn("cannot link default socket", "path", link, "err", err)
+		return
+	}
+	_ = os.Remove(link)
+	if err := os.Symlink(a.sockPath, link); err != nil {
+		a.log.Warn("cannot link default socket", "path", link, "err", err)
+		return
+	}
+	a.closers = append(a.closers, func() {
+		if dst, err := os.Readlink(link); err == nil && dst == a.sockPath {
+			os.Remove(link)
+		}
+	})
+}
+
+func (a *Agent) announce() {
+	fmt.Fprintf(a.out, "baton agent: node %s is up (cluster database: embedded etcd in %s)\n", a.cfg.Name, a.cfg.DataDir)
+	fmt.Fprintf(a.out, "  api:       unix://%s\n", a.sockPath)
+	fmt.Fprintf(a.out, "  api:       http://%s (bearer tokens: baton acl token create)\n", a.tcpAddr)
+	if a.cfg.DefaultSocket != "" {
+		fmt.Fprintf(a.out, "  the CLI finds this agent through %s; elsewhere run:\n", a.cfg.DefaultSocket)
+	}
+	fmt.Fprintf(a.out, "  export BATON_ADDR=unix://%s\n", a.sockPath)
+	if a.tempDir != "" {
+		fmt.Fprintf(a.out, "  (-dev without --data-dir: everything is deleted when the agent stops)\n")
+	}
+}
+
+// Store is the node's cluster database.
+func (a *Agent) Store() *store.Store { return a.store }
+
+// Ops is the node's operations engine.
+func (a *Agent) Ops() *ops.Engine { return a.ops }
+
+// SocketPath is the agent's Unix socket.
+func (a *Agent) SocketPath() string { return a.sockPath }
+
+// HTTPAddr is the TCP address the API listens on.
+func (a *Agent) HTTPAddr() string { return a.tcpAddr }
+
+// Close stops every part, in reverse order of start, and marks the node
+// Down if the database is still there to say so.
+func (a *Agent) Close() {
+	if a.store != nil && a.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, _ = a.store.Update(ctx, func(v store.View, t *store.Txn) error {
+			if n := v.Node(a.cfg.Name); n != nil {
+				d := *n
+				d.State = int32(clusapi.ClusterNodeDown)
+				t.PutNode(&d)
+			}
+			return nil
+		})
+		cancel()
+	}
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
+}
+
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

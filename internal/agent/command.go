@@ -1,0 +1,98 @@
+package agent
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/batoncluster/baton/internal/config"
+	"github.com/batoncluster/baton/internal/dial"
+)
+
+// Command is `baton agent`: it runs a node until interrupted.
+func Command() *cobra.Command {
+	cfg := config.Defaults()
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Run a cluster node (-dev: a complete one-node cluster, nothing to set up)",
+		Long: `Run a cluster node: the cluster database (embedded etcd), the resource host
+and the API on a Unix socket and on TCP.
+
+  baton agent -dev                      a one-node cluster in a temporary directory
+  baton agent -dev --data-dir DIR       the same, kept in DIR across restarts
+
+SIGINT or SIGTERM stops the agent; resources stay as they are and the
+persistent state is what the next start restores.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cfg.Dev {
+				if !cmd.Flags().Changed("etcd-client-addr") {
+					cfg.EtcdClientAddr = "auto"
+				}
+				if !cmd.Flags().Changed("etcd-peer-addr") {
+					cfg.EtcdPeerAddr = "auto"
+				}
+				if !cmd.Flags().Changed("default-socket") {
+					cfg.DefaultSocket = dial.DefaultSocket()
+				}
+			}
+			if err := cfg.Validate(); err != nil {
+				return fmt.Errorf("agent: %w", err)
+			}
+			log := newLogger(cfg)
+			ctx := cmd.Context()
+			a, err := Start(ctx, cfg, cmd.OutOrStdout(), log)
+			if err != nil {
+				return err
+			}
+			<-ctx.Done()
+			fmt.Fprintln(cmd.OutOrStdout(), "baton agent: stopping")
+			a.Close()
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	// Both -dev and --dev work: the README's command uses one dash.
+	f.BoolVar(&cfg.Dev, "dev", false, "run a complete one-node development cluster")
+	f.StringVar(&cfg.Name, "name", cfg.Name, "this node's name")
+	f.StringVar(&cfg.DataDir, "data-dir", "", "where the node keeps its data (default with -dev: a temporary directory)")
+	f.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "TCP address of the API (port 0: any free port)")
+	f.StringVar(&cfg.EtcdClientAddr, "etcd-client-addr", cfg.EtcdClientAddr, "embedded etcd client address (-dev: a free port)")
+	f.StringVar(&cfg.EtcdPeerAddr, "etcd-peer-addr", cfg.EtcdPeerAddr, "embedded etcd peer address (-dev: a free port)")
+	f.StringVar(&cfg.ClusterName, "cluster-name", cfg.ClusterName, "the cluster's name, when it forms")
+	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json")
+	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error")
+	f.StringVar(&cfg.DefaultSocket, "default-socket", "", "link this path to the agent's socket so clients find it (-dev: "+dial.DefaultSocket()+"; \"\" for none)")
+	return cmd
+}
+
+func newLogger(cfg config.Config) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	}
+	return slog.New(h).With("node", cfg.Name)
+}
+
+// LongDevFlag lets `baton agent -dev` work as documented: flag parsing
+// would read a single-dash -dev as the shorthands -d -e -v.
+func LongDevFlag(args []string) []string {
+	if len(args) == 0 || args[0] != "agent" {
+		return args
+	}
+	out := append([]string(nil), args...)
+	for i, a := range out {
+		if a == "--" {
+			break
+		}
+		if a == "-dev" {
+			out[i] = "--dev"
+		}
+	}
+	return out
+}

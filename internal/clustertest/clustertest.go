@@ -1,0 +1,97 @@
+// Package clustertest runs real baton nodes in-process for tests: an
+// embedded etcd member, the store, the operations engine, the resource
+// host and the API server on a Unix socket, with helpers to wait for
+// states. Test-only: nothing in production imports it.
+package clustertest
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/agent"
+	"github.com/batoncluster/baton/internal/config"
+	"github.com/batoncluster/baton/internal/ops"
+	"github.com/batoncluster/baton/internal/store"
+)
+
+// Node is one running node.
+type Node struct {
+	t     testing.TB
+	Agent *agent.Agent
+	Dir   string
+}
+
+// New starts a one-node cluster in a temporary directory; it stops at the
+// end of the test.
+func New(t testing.TB) *Node {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := config.Defaults()
+	cfg.Dev, cfg.Name, cfg.DataDir = true, "node1", dir
+	cfg.HTTPAddr, cfg.EtcdClientAddr, cfg.EtcdPeerAddr = "127.0.0.1:0", "auto", "auto"
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, err := agent.Start(ctx, cfg, testWriter{t}, slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		t.Fatalf("start agent: %v", err)
+	}
+	t.Cleanup(a.Close)
+	return &Node{t: t, Agent: a, Dir: dir}
+}
+
+// Addr is the node's API address for clients.
+func (n *Node) Addr() string { return "unix://" + filepath.Join(n.Dir, "baton.sock") }
+
+// Store is the node's view of the cluster database.
+func (n *Node) Store() *store.Store { return n.Agent.Store() }
+
+// Ops is the node's operations engine.
+func (n *Node) Ops() *ops.Engine { return n.Agent.Ops() }
+
+// AwaitGroup waits until the group is in state want.
+func (n *Node) AwaitGroup(name string, want clusapi.ClusterGroupState) {
+	n.t.Helper()
+	n.await(func(v store.View) bool {
+		g := v.Group(name)
+		return g != nil && v.GroupState(g) == want
+	}, "group %s to be %s", name, want)
+}
+
+// AwaitResource waits until the resource is in state want.
+func (n *Node) AwaitResource(name string, want clusapi.ClusterResourceState) {
+	n.t.Helper()
+	n.await(func(v store.View) bool { return v.ResourceState(name) == want }, "resource %s to be %s", name, want)
+}
+
+// Await waits until cond holds on the node's view (at most 20 s).
+func (n *Node) Await(cond func(v store.View) bool, what string) {
+	n.t.Helper()
+	n.await(cond, "%s", what)
+}
+
+func (n *Node) await(cond func(v store.View) bool, format string, args ...any) {
+	n.t.Helper()
+	st := n.Store()
+	sub := st.Subscribe()
+	defer sub.Close()
+	deadline := time.After(20 * time.Second)
+	for !cond(st.View()) {
+		select {
+		case <-sub.C():
+			sub.Take()
+		case <-deadline:
+			n.t.Fatalf("timed out waiting for "+format, args...)
+		}
+	}
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}

@@ -1,0 +1,90 @@
+// Package config turns the agent's command-line flags into a validated
+// Config, with the defaults of a one-node development cluster for -dev.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+)
+
+// Config is the agent's whole configuration.
+type Config struct {
+	Dev      bool
+	Name     string // node name
+	DataDir  string // "" with Dev: a temporary directory, removed at exit
+	HTTPAddr string // API and dashboard over TCP
+	// EtcdClientAddr and EtcdPeerAddr are host:port; "auto" picks free
+	// loopback ports (the -dev default, so several dev agents can run).
+	EtcdClientAddr string
+	EtcdPeerAddr   string
+	ClusterName    string
+	LogFormat      string // text or json
+	LogLevel       string
+	// DefaultSocket, when set, is linked to this agent's socket so clients
+	// find it without BATON_ADDR.
+	DefaultSocket string
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+
+// Validate checks every field and the relations between them.
+func (c *Config) Validate() error {
+	var errs []error
+	if !nameRE.MatchString(c.Name) {
+		errs = append(errs, fmt.Errorf("--name %q: 1-63 letters, digits, '.', '_' or '-'", c.Name))
+	}
+	if !c.Dev && c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir is required without -dev"))
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("--http-addr %q: %v", c.HTTPAddr, err))
+	}
+	for flag, a := range map[string]string{"--etcd-client-addr": c.EtcdClientAddr, "--etcd-peer-addr": c.EtcdPeerAddr} {
+		if a == "auto" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: %v", flag, a, err))
+		}
+	}
+	if c.EtcdClientAddr != "auto" && c.EtcdClientAddr == c.EtcdPeerAddr {
+		errs = append(errs, errors.New("--etcd-client-addr and --etcd-peer-addr must differ"))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	return errors.Join(errs...)
+}
+
+// Defaults returns the configuration of `baton agent` before flags.
+func Defaults() Config {
+	host, _ := os.Hostname()
+	if !nameRE.MatchString(host) {
+		host = "node1"
+	}
+	return Config{
+		Name: host, HTTPAddr: "127.0.0.1:7410",
+		EtcdClientAddr: "127.0.0.1:7411", EtcdPeerAddr: "127.0.0.1:7412",
+		ClusterName: "baton", LogFormat: "text", LogLevel: "info",
+	}
+}
+
+// FreePort returns a loopback address with a port free right now.
+func FreePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}

@@ -1,0 +1,33 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidate(t *testing.T) {
+	ok := Defaults()
+	ok.Dev = true
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("defaults with -dev: %v", err)
+	}
+	cases := []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"bad name", func(c *Config) { c.Name = "a/b" }, "--name"},
+		{"no data dir without dev", func(c *Config) { c.Dev = false }, "--data-dir"},
+		{"bad http addr", func(c *Config) { c.HTTPAddr = "7410" }, "--http-addr"},
+		{"same etcd ports", func(c *Config) { c.EtcdPeerAddr = c.EtcdClientAddr }, "must differ"},
+		{"bad log format", func(c *Config) { c.LogFormat = "xml" }, "--log-format"},
+	}
+	for _, tc := range cases {
+		c := ok
+		tc.edit(&c)
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want mention of %q", tc.name, err, tc.want)
+		}
+	}
+}

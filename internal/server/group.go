@@ -1,0 +1,156 @@
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"connectrpc.com/connect"
+
+	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/ops"
+)
+
+type groupService struct{ *Server }
+
+func groupRef(r *batonv1.GroupRef) ops.GroupRef {
+	return ops.GroupRef{Name: r.GetName(), ID: r.GetId()}
+}
+
+func (s groupService) OpenGroup(_ context.Context, req *connect.Request[batonv1.OpenGroupRequest]) (*connect.Response[batonv1.OpenGroupResponse], error) {
+	g, err := s.ops.OpenGroup(req.Msg.Name)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&batonv1.OpenGroupResponse{Name: g.Name, Id: g.ID}), nil
+}
+
+func (s groupService) CreateGroup(ctx context.Context, req *connect.Request[batonv1.CreateGroupRequest]) (*connect.Response[batonv1.CreateGroupResponse], error) {
+	props, err := toList(req.Msg.Properties)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.ops.CreateGroup(ctx, req.Msg.Name, req.Msg.PreferredOwners, props)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&batonv1.CreateGroupResponse{Group: groupMsg(s.st.View(), g)}), nil
+}
+
+func (s groupService) DeleteGroup(ctx context.Context, req *connect.Request[batonv1.DeleteGroupRequest]) (*connect.Response[batonv1.DeleteGroupResponse], error) {
+	if err := s.ops.DeleteGroup(ctx, groupRef(req.Msg.Group), req.Msg.Force); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&batonv1.DeleteGroupResponse{}), nil
+}
+
+func (s groupService) ListGroups(context.Context, *connect.Request[batonv1.ListGroupsRequest]) (*connect.Response[batonv1.ListGroupsResponse], error) {
+	v := s.st.View()
+	out := &batonv1.ListGroupsResponse{}
+	for _, g := range v.Groups() {
+		out.Groups = append(out.Groups, groupMsg(v, g))
+	}
+	return connect.NewResponse(out), nil
+}
+
+func (s groupService) GetGroup(_ context.Context, req *connect.Request[batonv1.GetGroupRequest]) (*connect.Response[batonv1.GetGroupResponse], error) {
+	v := s.st.View()
+	g, err := ops.LookupGroup(v, groupRef(req.Msg.Group))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&batonv1.GetGroupResponse{Group: groupMsg(v, g)}), nil
+}
+
+func (s groupService) GetGroupState(_ context.Context, req *connect.Request[batonv1.GetGroupStateRequest]) (*connect.Response[batonv1.GetGroupStateResponse], error) {
+	v := s.st.View()
+	g, err := ops.LookupGroup(v, groupRef(req.Msg.Group))
+	if err != nil {
+		return nil, err
+	}
+	st := v.GroupState(g)
+	out := &batonv1.GetGroupStateResponse{Name: g.Name, State: int32(st), StateName: st.String(), OwnerNode: g.OwnerNode, Revision: v.Rev()}
+	for _, name := range g.Resources {
+		out.ResourcesTotal++
+		switch v.ResourceState(name) {
+		case clusapi.ClusterResourceOnline:
+			out.ResourcesOnline++
+		case clusapi.ClusterResourceOffline:
+			out.ResourcesOffline++
+		}
+	}
+	return connect.NewResponse(out), nil
+}
+
+func (s groupService) SetGroupProperties(ctx context.Context, req *connect.Request[batonv1.SetGroupPropertiesRequest]) (*connect.Response[batonv1.SetGroupPropertiesResponse], error) {
+	props, err := toList(req.Msg.Properties)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.ops.SetGroupProperties(ctx, groupRef(req.Msg.Group), props)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&batonv1.SetGroupPropertiesResponse{Group: groupMsg(s.st.View(), g)}), nil
+}
+
+func (s groupService) SetGroupNodeList(ctx context.Context, req *connect.Request[batonv1.SetGroupNodeListRequest]) (*connect.Response[batonv1.SetGroupNodeListResponse], error) {
+	if err := s.ops.SetGroupNodeList(ctx, groupRef(req.Msg.Group), req.Msg.Nodes); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&batonv1.SetGroupNodeListResponse{}), nil
+}
+
+func (s groupService) OnlineGroup(ctx context.Context, req *connect.Request[batonv1.OnlineGroupRequest]) (*connect.Response[batonv1.OperationResult], error) {
+	m := req.Msg
+	if err := checkFlagsFirst("OnlineClusterGroupEx", m.Flags, clusapi.ValidGroupOnlineFlags); err != nil {
+		return nil, err
+	}
+	buf, size, err := inBuffer(m.InBuffer, m.InBufferSize, m.Params)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.ops.OnlineGroup(ctx, groupRef(m.Group), m.Node, ops.Request{Flags: m.Flags, InBuffer: buf, Size: size, Caller: callerOf(ctx).String()})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(opResult(res)), nil
+}
+
+func (s groupService) OfflineGroup(ctx context.Context, req *connect.Request[batonv1.OfflineGroupRequest]) (*connect.Response[batonv1.OperationResult], error) {
+	m := req.Msg
+	if err := checkFlagsFirst("OfflineClusterGroupEx", m.Flags, clusapi.ValidGroupOfflineFlags); err != nil {
+		return nil, err
+	}
+	buf, size, err := inBuffer(m.InBuffer, m.InBufferSize, m.Params)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.ops.OfflineGroup(ctx, groupRef(m.Group), ops.Request{Flags: m.Flags, InBuffer: buf, Size: size, Caller: callerOf(ctx).String()})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(opResult(res)), nil
+}
+
+func (s groupService) GetOperation(_ context.Context, req *connect.Request[batonv1.GetOperationRequest]) (*connect.Response[batonv1.Operation], error) {
+	op := s.st.View().Operation(req.Msg.Id)
+	if op == nil {
+		return nil, fmt.Errorf("operation %q not found: %w", req.Msg.Id, clusapi.ERROR_INVALID_PARAMETER)
+	}
+	out := &batonv1.Operation{Id: op.ID, Kind: op.Kind, Group: op.Group, Resource: op.Resource, Flags: op.Flags,
+		InBuffer: op.InBuffer, Caller: op.Caller, CreatedUnixNano: op.Created.UnixNano(), Outcome: op.Outcome}
+	if !op.Finished.IsZero() {
+		out.FinishedUnixNano = op.Finished.UnixNano()
+	}
+	return connect.NewResponse(out), nil
+}
+
+// checkFlagsFirst keeps the seed's check order when the typed params form
+// is used too: flags are judged before the buffer is built from params.
+func checkFlagsFirst(call string, flags, valid uint32) error {
+	if flags&^valid != 0 {
+		return fmt.Errorf("%s: flags 0x%x has bits 0x%x that are not defined for this call (valid: 0x%x): %w", call, flags, flags&^valid, valid, clusapi.ERROR_INVALID_PARAMETER)
+	}
+	return nil
+}

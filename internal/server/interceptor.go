@@ -1,0 +1,82 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"connectrpc.com/connect"
+
+	"github.com/batoncluster/baton/api/baton/v1/batonv1connect"
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/dial"
+	"github.com/batoncluster/baton/internal/store"
+	"github.com/batoncluster/baton/internal/wire"
+)
+
+// readOnly lists the procedures Read access may call; every other one
+// changes something and needs Full.
+var readOnly = map[string]bool{
+	batonv1connect.ClusterServiceOpenClusterProcedure:       true,
+	batonv1connect.ClusterServiceListResourceTypesProcedure: true,
+	batonv1connect.NodeServiceListNodesProcedure:            true,
+	batonv1connect.GroupServiceOpenGroupProcedure:           true,
+	batonv1connect.GroupServiceListGroupsProcedure:          true,
+	batonv1connect.GroupServiceGetGroupProcedure:            true,
+	batonv1connect.GroupServiceGetGroupStateProcedure:       true,
+	batonv1connect.GroupServiceGetOperationProcedure:        true,
+	batonv1connect.ResourceServiceOpenResourceProcedure:     true,
+	batonv1connect.ResourceServiceListResourcesProcedure:    true,
+	batonv1connect.ResourceServiceGetResourceProcedure:      true,
+	batonv1connect.ResourceServiceGetResourceStateProcedure: true,
+	batonv1connect.AccessServiceListAccessProcedure:         true,
+}
+
+type callerKey struct{}
+
+// caller is who is calling, and with which access.
+type caller struct {
+	Principal
+	access string
+}
+
+func callerOf(ctx context.Context) caller {
+	c, _ := ctx.Value(callerKey{}).(caller)
+	return c
+}
+
+// guard is the interceptor every call passes: handle, then access, then
+// the handler; and the one place errors become Connect errors.
+func (s *Server) guard() connect.UnaryInterceptorFunc {
+	return func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			v := s.st.View()
+			if id := req.Header().Get(dial.ClusterIDHeader); id != "" {
+				if c := v.Cluster(); c == nil || c.ID != id {
+					return nil, wire.ToConnect(fmt.Errorf("the handle was opened on another cluster (%s): %w", id, clusapi.ERROR_INVALID_HANDLE))
+				}
+			}
+			p, ok := principalOf(ctx, req.Header(), v)
+			if !ok {
+				return nil, wire.ToConnect(fmt.Errorf("no credentials: connect over the agent's Unix socket, or send a bearer token (baton acl token create): %w", clusapi.ERROR_ACCESS_DENIED))
+			}
+			access := accessOf(p, v.Security())
+			proc := req.Spec().Procedure
+			switch {
+			case access == "":
+				return nil, wire.ToConnect(fmt.Errorf("%s has no access to this cluster (an administrator can run: baton acl grant %s --access read|full): %w", p, p, clusapi.ERROR_ACCESS_DENIED))
+			case access != store.AccessFull && !readOnly[proc]:
+				return nil, wire.ToConnect(fmt.Errorf("%s has Read access; this call needs Full (baton acl grant %s --access full): %w", p, p, clusapi.ERROR_ACCESS_DENIED))
+			}
+			ctx = context.WithValue(ctx, callerKey{}, caller{Principal: p, access: access})
+			resp, err := next(ctx, req)
+			if err != nil {
+				if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+					return nil, connect.NewError(connect.CodeDeadlineExceeded, err)
+				}
+				return nil, wire.ToConnect(err)
+			}
+			return resp, nil
+		}
+	}
+}

@@ -1,0 +1,46 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+
+	"connectrpc.com/connect"
+
+	"github.com/batoncluster/baton/api/baton/v1/batonv1connect"
+	"github.com/batoncluster/baton/internal/ops"
+	"github.com/batoncluster/baton/internal/store"
+	"github.com/batoncluster/baton/restype"
+)
+
+// Config is what the API server needs.
+type Config struct {
+	Node  string
+	Store *store.Store
+	Ops   *ops.Engine
+	Types *restype.Registry
+	Log   *slog.Logger
+}
+
+// Server implements every API service.
+type Server struct {
+	node  string
+	st    *store.Store
+	ops   *ops.Engine
+	types *restype.Registry
+	log   *slog.Logger
+}
+
+// New returns the API server.
+func New(cfg Config) *Server {
+	return &Server{node: cfg.Node, st: cfg.Store, ops: cfg.Ops, types: cfg.Types, log: cfg.Log}
+}
+
+// Mount adds every service's handler to mux.
+func (s *Server) Mount(mux *http.ServeMux) {
+	opt := connect.WithInterceptors(s.guard())
+	mux.Handle(batonv1connect.NewClusterServiceHandler(clusterService{s}, opt))
+	mux.Handle(batonv1connect.NewNodeServiceHandler(nodeService{s}, opt))
+	mux.Handle(batonv1connect.NewGroupServiceHandler(groupService{s}, opt))
+	mux.Handle(batonv1connect.NewResourceServiceHandler(resourceService{s}, opt))
+	mux.Handle(batonv1connect.NewAccessServiceHandler(accessService{s}, opt))
+}

@@ -1,0 +1,145 @@
+// Package wire converts between the public API's protobuf messages and
+// baton's Go types (property lists, Win32 codes), for the server, the
+// client and the CLI alike.
+package wire
+
+import (
+	"encoding/binary"
+
+	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/proplist"
+)
+
+// FromList converts a property list to its protobuf form.
+func FromList(l proplist.List) *batonv1.PropertyList {
+	out := &batonv1.PropertyList{}
+	for _, p := range l {
+		pp := &batonv1.Property{Name: p.Name}
+		for _, v := range p.Values {
+			pp.Values = append(pp.Values, fromValue(v))
+		}
+		out.Properties = append(out.Properties, pp)
+	}
+	return out
+}
+
+func fromValue(v proplist.Value) *batonv1.Value {
+	switch v.Syntax {
+	case proplist.SyntaxDWORD:
+		return &batonv1.Value{Kind: &batonv1.Value_Dword{Dword: uint32(v.Uint)}}
+	case proplist.SyntaxLong:
+		return &batonv1.Value{Kind: &batonv1.Value_Long{Long: int32(v.Int)}}
+	case proplist.SyntaxWord:
+		return &batonv1.Value{Kind: &batonv1.Value_Word{Word: uint32(v.Uint)}}
+	case proplist.SyntaxSZ:
+		return &batonv1.Value{Kind: &batonv1.Value_Sz{Sz: v.Str}}
+	case proplist.SyntaxExpandSZ:
+		return &batonv1.Value{Kind: &batonv1.Value_ExpandSz{ExpandSz: v.Str}}
+	case proplist.SyntaxMultiSZ:
+		return &batonv1.Value{Kind: &batonv1.Value_MultiSz{MultiSz: &batonv1.StringList{Values: v.Strs}}}
+	case proplist.SyntaxBinary:
+		return &batonv1.Value{Kind: &batonv1.Value_Binary{Binary: v.Bytes}}
+	case proplist.SyntaxULargeInteger:
+		return &batonv1.Value{Kind: &batonv1.Value_Ularge{Ularge: v.Uint}}
+	case proplist.SyntaxLargeInteger:
+		return &batonv1.Value{Kind: &batonv1.Value_Large{Large: v.Int}}
+	case proplist.SyntaxFileTime:
+		return &batonv1.Value{Kind: &batonv1.Value_Filetime{Filetime: v.Uint}}
+	case proplist.SyntaxPropertyList:
+		return &batonv1.Value{Kind: &batonv1.Value_PropertyList{PropertyList: FromList(v.List)}}
+	}
+	// Any other syntax travels as its little-endian data.
+	data := v.Bytes
+	if data == nil {
+		data = binary.LittleEndian.AppendUint64(nil, v.Uint)
+		if v.Syntax.Format() == proplist.FormatDWORD {
+			data = data[:4]
+		}
+	}
+	return &batonv1.Value{Kind: &batonv1.Value_Raw{Raw: &batonv1.RawValue{Syntax: uint32(v.Syntax), Data: data}}}
+}
+
+// ToList converts the protobuf form back; a value with no kind set is an
+// error the caller reports as ERROR_INVALID_PARAMETER.
+func ToList(pl *batonv1.PropertyList) (proplist.List, error) {
+	if pl == nil {
+		return nil, nil
+	}
+	var out proplist.List
+	for _, p := range pl.Properties {
+		if p.Name == "" {
+			return nil, errorf("a property has no name")
+		}
+		if len(p.Values) == 0 {
+			return nil, errorf("property %q has no value", p.Name)
+		}
+		prop := proplist.Property{Name: p.Name}
+		for _, v := range p.Values {
+			pv, err := toValue(p.Name, v)
+			if err != nil {
+				return nil, err
+			}
+			prop.Values = append(prop.Values, pv)
+		}
+		out = append(out, prop)
+	}
+	return out, nil
+}
+
+func toValue(name string, v *batonv1.Value) (proplist.Value, error) {
+	switch k := v.GetKind().(type) {
+	case *batonv1.Value_Dword:
+		return proplist.DWORD(k.Dword), nil
+	case *batonv1.Value_Long:
+		return proplist.Long(k.Long), nil
+	case *batonv1.Value_Word:
+		if k.Word > 0xFFFF {
+			return proplist.Value{}, errorf("property %q: WORD value %d is over 65535", name, k.Word)
+		}
+		return proplist.Word(uint16(k.Word)), nil
+	case *batonv1.Value_Sz:
+		return proplist.SZ(k.Sz), nil
+	case *batonv1.Value_ExpandSz:
+		return proplist.ExpandSZ(k.ExpandSz), nil
+	case *batonv1.Value_MultiSz:
+		return proplist.MultiSZ(k.MultiSz.GetValues()...), nil
+	case *batonv1.Value_Binary:
+		return proplist.Binary(k.Binary), nil
+	case *batonv1.Value_Ularge:
+		return proplist.ULarge(k.Ularge), nil
+	case *batonv1.Value_Large:
+		return proplist.Large(k.Large), nil
+	case *batonv1.Value_Filetime:
+		return proplist.FileTime(k.Filetime), nil
+	case *batonv1.Value_PropertyList:
+		l, err := ToList(k.PropertyList)
+		if err != nil {
+			return proplist.Value{}, err
+		}
+		return proplist.Nested(l), nil
+	case *batonv1.Value_Raw:
+		s := proplist.Syntax(k.Raw.Syntax)
+		val := proplist.Value{Syntax: s, Bytes: k.Raw.Data}
+		switch s.Format() {
+		case proplist.FormatDWORD:
+			if len(k.Raw.Data) != 4 {
+				return proplist.Value{}, errorf("property %q: raw DWORD value must be 4 bytes", name)
+			}
+			val = proplist.Value{Syntax: s, Uint: uint64(binary.LittleEndian.Uint32(k.Raw.Data))}
+		case proplist.FormatULargeInteger:
+			if len(k.Raw.Data) != 8 {
+				return proplist.Value{}, errorf("property %q: raw ULARGE_INTEGER value must be 8 bytes", name)
+			}
+			val = proplist.Value{Syntax: s, Uint: binary.LittleEndian.Uint64(k.Raw.Data)}
+		case proplist.FormatBinary:
+		default:
+			return proplist.Value{}, errorf("property %q: raw values of syntax %v are not supported", name, s)
+		}
+		// Round-trip through the codec so an unknown syntax is refused here.
+		if _, err := proplist.Unmarshal(proplist.List{{Name: name, Values: []proplist.Value{val}}}.Marshal()); err != nil {
+			return proplist.Value{}, errorf("property %q: %v", name, err)
+		}
+		return val, nil
+	}
+	return proplist.Value{}, errorf("property %q: a value has no type", name)
+}
