@@ -3,6 +3,7 @@ package wire
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"connectrpc.com/connect"
 
@@ -62,7 +63,9 @@ func ToConnect(err error) *connect.Error {
 	if !ok {
 		cc = connect.CodeFailedPrecondition
 	}
-	msg := err.Error()
+	// Messages made with fmt.Errorf("…: %w", code) end in the code's own
+	// text, which the prefix below already gives.
+	msg := strings.TrimSuffix(err.Error(), ": "+code.Error())
 	if msg == code.Error() {
 		msg = code.String()
 	}
