@@ -25,11 +25,8 @@ type Node struct {
 	Dir   string
 }
 
-// New starts a one-node cluster in a temporary directory; it stops at the
-// end of the test.
-func New(t testing.TB) *Node {
+func start(t testing.TB, dir string) *agent.Agent {
 	t.Helper()
-	dir := t.TempDir()
 	cfg := config.Defaults()
 	cfg.Dev, cfg.Name, cfg.DataDir = true, "node1", dir
 	cfg.HTTPAddr, cfg.EtcdClientAddr, cfg.EtcdPeerAddr = "127.0.0.1:0", "auto", "auto"
@@ -39,8 +36,24 @@ func New(t testing.TB) *Node {
 	if err != nil {
 		t.Fatalf("start agent: %v", err)
 	}
-	t.Cleanup(a.Close)
-	return &Node{t: t, Agent: a, Dir: dir}
+	return a
+}
+
+// Restart stops the node and starts it again on the same data directory.
+func (n *Node) Restart() {
+	n.t.Helper()
+	n.Agent.Close()
+	n.Agent = start(n.t, n.Dir)
+}
+
+// New starts a one-node cluster in a temporary directory; it stops at the
+// end of the test.
+func New(t testing.TB) *Node {
+	t.Helper()
+	dir := t.TempDir()
+	n := &Node{t: t, Agent: start(t, dir), Dir: dir}
+	t.Cleanup(func() { n.Agent.Close() })
+	return n
 }
 
 // Addr is the node's API address for clients.

@@ -1,0 +1,73 @@
+package agent_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/clustertest"
+	"github.com/batoncluster/baton/internal/ops"
+	"github.com/batoncluster/baton/internal/store"
+	"github.com/batoncluster/baton/proplist"
+)
+
+// A restart on the same data directory loses nothing: groups, resources,
+// properties, dependencies, access entries, tokens and persistent states,
+// and a group that was online comes back online.
+func TestRestartKeepsEverything(t *testing.T) {
+	n := clustertest.New(t)
+	ctx := context.Background()
+	e := n.Ops()
+	mustDo(t, second(e.CreateGroup(ctx, "Up", nil, proplist.List{{Name: "Priority", Values: []proplist.Value{proplist.DWORD(3000)}}})))
+	mustDo(t, second(e.CreateGroup(ctx, "Down", nil, nil)))
+	props := proplist.List{{Name: "OnlineDelayMs", Values: []proplist.Value{proplist.DWORD(5)}}}
+	mustDo(t, second(e.CreateResource(ctx, "a", "Up", "dummy", nil, props)))
+	mustDo(t, second(e.CreateResource(ctx, "b", "Up", "dummy", []string{"a"}, nil)))
+	mustDo(t, second(e.CreateResource(ctx, "c", "Down", "dummy", nil, nil)))
+	mustDo(t, second(e.OnlineGroup(ctx, ops.GroupRef{Name: "Up"}, "", ops.Request{})))
+	mustDo(t, second(e.OnlineGroup(ctx, ops.GroupRef{Name: "Down"}, "", ops.Request{})))
+	n.AwaitGroup("Up", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("Down", clusapi.ClusterGroupOnline)
+	mustDo(t, second(e.OfflineGroup(ctx, ops.GroupRef{Name: "Down"}, ops.Request{})))
+	n.AwaitGroup("Down", clusapi.ClusterGroupOffline)
+	_, err := n.Store().Update(ctx, func(v store.View, t *store.Txn) error {
+		sd := v.Security().Clone()
+		sd.Entries["unix:user:alice"] = store.AccessRead
+		t.PutSecurity(sd)
+		return nil
+	})
+	mustDo(t, err)
+	before := n.Store().View()
+
+	n.Restart()
+
+	after := n.Store().View()
+	for _, name := range []string{"Up", "Down"} {
+		b, a := before.Group(name), after.Group(name)
+		if a == nil || a.ID != b.ID || a.PersistentState != b.PersistentState || a.Policy.Priority != b.Policy.Priority {
+			t.Errorf("group %s: before %+v, after %+v", name, b, a)
+		}
+	}
+	for _, name := range []string{"a", "b", "c"} {
+		b, a := before.Resource(name), after.Resource(name)
+		if a == nil || a.ID != b.ID || !a.Private.Equal(b.Private) || len(a.DependsOn) != len(b.DependsOn) {
+			t.Errorf("resource %s: before %+v, after %+v", name, b, a)
+		}
+	}
+	if after.Security().Entries["unix:user:alice"] != store.AccessRead {
+		t.Error("the access entry was lost")
+	}
+	n.AwaitGroup("Up", clusapi.ClusterGroupOnline)
+	if s := after.GroupState(after.Group("Down")); s != clusapi.ClusterGroupOffline {
+		t.Errorf("group Down is %v after restart, want Offline (its persistent state)", s)
+	}
+}
+
+func mustDo(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func second[T any](_ T, err error) error { return err }

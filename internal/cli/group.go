@@ -1,0 +1,374 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/spf13/cobra"
+
+	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/clusapi"
+)
+
+// groupCommand is `baton group`: the clusapi *ClusterGroup* calls.
+func (a *app) groupCommand() *cobra.Command {
+	return noun("group", "Manage groups, the unit of failover",
+		a.groupCreate(), a.groupDelete(), a.groupList(), a.groupShow(), a.groupState(),
+		a.groupOnline(), a.groupOffline(), a.groupSet(), a.groupNodes(),
+	)
+}
+
+func groupRef(name string) *batonv1.GroupRef { return &batonv1.GroupRef{Name: name} }
+
+func (a *app) groupCreate() *cobra.Command {
+	var owners, props []string
+	c := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Create a group",
+		Args:  exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pl, err := parseProps(props)
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			resp, err := c.Groups.CreateGroup(cmd.Context(), connect.NewRequest(&batonv1.CreateGroupRequest{
+				Name: args[0], PreferredOwners: owners, Properties: pl,
+			}))
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				return a.printGroup(resp.Msg.GetGroup(), nil)
+			}
+			_, err = fmt.Fprintf(a.stdout, "created group %s\n", resp.Msg.GetGroup().GetName())
+			return err
+		},
+	}
+	c.Flags().StringArrayVar(&owners, "preferred-owner", nil, "preferred owner node, in order; repeatable")
+	c.Flags().StringArrayVar(&props, "prop", nil, propUsage)
+	return c
+}
+
+func (a *app) groupDelete() *cobra.Command {
+	var force bool
+	c := &cobra.Command{
+		Use:   "delete NAME",
+		Short: "Delete a group",
+		Long:  "Delete a group. It must have no resources, unless --force, which deletes its resources too (they must be offline).",
+		Args:  exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			if _, err := c.Groups.DeleteGroup(cmd.Context(), connect.NewRequest(&batonv1.DeleteGroupRequest{
+				Group: groupRef(args[0]), Force: force,
+			})); err != nil {
+				return err
+			}
+			return a.printDone(subjectGroup, args[0], "deleted group")
+		},
+	}
+	c.Flags().BoolVar(&force, "force", false, "delete the group's resources too")
+	return c
+}
+
+func (a *app) groupList() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List groups",
+		Args:  exactArgs(),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			groups, err := c.Groups.ListGroups(cmd.Context(), connect.NewRequest(&batonv1.ListGroupsRequest{}))
+			if err != nil {
+				return err
+			}
+			res, err := c.Resources.ListResources(cmd.Context(), connect.NewRequest(&batonv1.ListResourcesRequest{}))
+			if err != nil {
+				return err
+			}
+			byGroup := map[string][]*batonv1.Resource{}
+			for _, r := range res.Msg.GetResources() {
+				byGroup[r.GetGroup()] = append(byGroup[r.GetGroup()], r)
+			}
+			if a.jsonOut() {
+				out := []groupJSON{}
+				for _, g := range groups.Msg.GetGroups() {
+					j, err := toGroupJSON(g, byGroup[g.GetName()])
+					if err != nil {
+						return err
+					}
+					out = append(out, j)
+				}
+				return a.printJSON(out)
+			}
+			var rows [][]string
+			for _, g := range groups.Msg.GetGroups() {
+				rs := byGroup[g.GetName()]
+				online := 0
+				for _, r := range rs {
+					if clusapi.ClusterResourceState(r.GetState()) == clusapi.ClusterResourceOnline {
+						online++
+					}
+				}
+				rows = append(rows, []string{
+					g.GetName(), groupStateName(g.GetState()), orDash(g.GetOwnerNode()),
+					fmt.Sprintf("%d/%d", online, len(rs)), persistentName(g.GetPersistentState()),
+					list(g.GetPreferredOwners()),
+				})
+			}
+			return table(a.stdout, []string{"NAME", "STATE", "OWNER", "ONLINE", "PERSISTENT", "PREFERRED OWNERS"}, rows)
+		},
+	}
+}
+
+func (a *app) groupShow() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a group: state, owners, resources and properties",
+		Args:  exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			g, err := c.Groups.GetGroup(cmd.Context(), connect.NewRequest(&batonv1.GetGroupRequest{Group: groupRef(args[0])}))
+			if err != nil {
+				return err
+			}
+			res, err := c.Resources.ListResources(cmd.Context(), connect.NewRequest(&batonv1.ListResourcesRequest{Group: args[0]}))
+			if err != nil {
+				return err
+			}
+			return a.printGroup(g.Msg.GetGroup(), res.Msg.GetResources())
+		},
+	}
+}
+
+// printGroup prints one group in full, with its resources.
+func (a *app) printGroup(g *batonv1.Group, resources []*batonv1.Resource) error {
+	j, err := toGroupJSON(g, resources)
+	if err != nil {
+		return err
+	}
+	if a.jsonOut() {
+		return a.printJSON(j)
+	}
+	if err := block(a.stdout, []kv{
+		{"name", j.Name},
+		{"id", j.ID},
+		{"state", fmt.Sprintf("%s (%d)", j.State, j.StateCode)},
+		{"owner node", orDash(j.OwnerNode)},
+		{"persistent state", persistentName(j.PersistentState)},
+		{"preferred owners", list(j.PreferredOwners)},
+		{"last operation", orDash(g.GetLastOperationId())},
+	}); err != nil {
+		return err
+	}
+	if len(j.Resources) == 0 {
+		fmt.Fprintln(a.stdout, "resources: (none)")
+	} else {
+		fmt.Fprintln(a.stdout, "resources:")
+		var rows [][]string
+		for _, r := range j.Resources {
+			rows = append(rows, []string{"  " + r.Name, r.Type, r.State, yesNo(r.Locked)})
+		}
+		if err := table(a.stdout, []string{"  NAME", "TYPE", "STATE", "LOCKED"}, rows); err != nil {
+			return err
+		}
+	}
+	propLines(a.stdout, "properties", j.Properties)
+	return nil
+}
+
+func (a *app) groupState() *cobra.Command {
+	return &cobra.Command{
+		Use:   "state NAME",
+		Short: "Show a group's state and owner node (GetClusterGroupState)",
+		Args:  exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			resp, err := c.Groups.GetGroupState(cmd.Context(), connect.NewRequest(&batonv1.GetGroupStateRequest{Group: groupRef(args[0])}))
+			if err != nil {
+				return err
+			}
+			m := resp.Msg
+			if a.jsonOut() {
+				return a.printJSON(groupStateJSON{
+					Name: m.GetName(), State: groupStateName(m.GetState()), StateCode: m.GetState(), OwnerNode: m.GetOwnerNode(),
+				})
+			}
+			return block(a.stdout, []kv{
+				{"name", m.GetName()},
+				{"state", fmt.Sprintf("%s (%d)", groupStateName(m.GetState()), m.GetState())},
+				{"owner node", orDash(m.GetOwnerNode())},
+				{"resources", fmt.Sprintf("%d online, %d offline, %d in all", m.GetResourcesOnline(), m.GetResourcesOffline(), m.GetResourcesTotal())},
+			})
+		},
+	}
+}
+
+func (a *app) groupOnline() *cobra.Command {
+	var (
+		o    opFlags
+		node string
+	)
+	c := &cobra.Command{
+		Use:   "online NAME",
+		Short: "Bring a group online (OnlineClusterGroupEx)",
+		Long: `Bring a group online (OnlineClusterGroupEx). The answer is ERROR_IO_PENDING
+(997) when the work goes on, ERROR_SUCCESS (0) when the group was already
+online. --flags bits: 0x1 ignore locked mode, 0x2 synchronous, 0x4 best
+possible node, 0x8 ignore affinity rules.`,
+		Args: exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			return a.runOp(cmd.Context(), subjectGroup, name, &o,
+				func(ctx context.Context, flags uint32, buf []byte) (*batonv1.OperationResult, error) {
+					c, err := a.client()
+					if err != nil {
+						return nil, err
+					}
+					resp, err := c.Groups.OnlineGroup(ctx, connect.NewRequest(&batonv1.OnlineGroupRequest{
+						Group: groupRef(name), Node: node, Flags: flags, InBuffer: buf, InBufferSize: uint32(len(buf)),
+					}))
+					if err != nil {
+						return nil, err
+					}
+					return resp.Msg, nil
+				},
+				func(ctx context.Context, limit time.Duration) (observed, error) {
+					return a.waitGroup(ctx, name, clusapi.ClusterGroupOnline, limit)
+				})
+		},
+	}
+	c.Flags().StringVar(&node, "node", "", "node to bring the group online on (default: its owner)")
+	o.addOpFlags(c)
+	return c
+}
+
+func (a *app) groupOffline() *cobra.Command {
+	var o opFlags
+	c := &cobra.Command{
+		Use:   "offline NAME",
+		Short: "Take a group offline (OfflineClusterGroupEx)",
+		Long: `Take a group offline (OfflineClusterGroupEx). The answer is ERROR_IO_PENDING
+(997) when the work goes on, ERROR_SUCCESS (0) when the group was already
+offline. --flags bits: 0x1 ignore locked mode (the only one defined).
+The input buffer is read by each resource under its type's name, e.g.
+--param 'dummy=dword:1' or --param 'Virtual Machine=dword:1' (save).`,
+		Args: exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			return a.runOp(cmd.Context(), subjectGroup, name, &o,
+				func(ctx context.Context, flags uint32, buf []byte) (*batonv1.OperationResult, error) {
+					c, err := a.client()
+					if err != nil {
+						return nil, err
+					}
+					resp, err := c.Groups.OfflineGroup(ctx, connect.NewRequest(&batonv1.OfflineGroupRequest{
+						Group: groupRef(name), Flags: flags, InBuffer: buf, InBufferSize: uint32(len(buf)),
+					}))
+					if err != nil {
+						return nil, err
+					}
+					return resp.Msg, nil
+				},
+				func(ctx context.Context, limit time.Duration) (observed, error) {
+					return a.waitGroup(ctx, name, clusapi.ClusterGroupOffline, limit)
+				})
+		},
+	}
+	o.addOpFlags(c)
+	return c
+}
+
+func (a *app) groupSet() *cobra.Command {
+	var props []string
+	c := &cobra.Command{
+		Use:   "set NAME --prop NAME=KIND:VALUE...",
+		Short: "Set a group's common properties (failover policy)",
+		Args:  exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(props) == 0 {
+				return usageErrorf("give at least one --prop NAME=KIND:VALUE")
+			}
+			pl, err := parseProps(props)
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			resp, err := c.Groups.SetGroupProperties(cmd.Context(), connect.NewRequest(&batonv1.SetGroupPropertiesRequest{
+				Group: groupRef(args[0]), Properties: pl,
+			}))
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				res, err := c.Resources.ListResources(cmd.Context(), connect.NewRequest(&batonv1.ListResourcesRequest{Group: args[0]}))
+				if err != nil {
+					return err
+				}
+				return a.printGroup(resp.Msg.GetGroup(), res.Msg.GetResources())
+			}
+			_, err = fmt.Fprintf(a.stdout, "set %d propert%s of group %s\n", len(props), plural(len(props), "y", "ies"), args[0])
+			return err
+		},
+	}
+	c.Flags().StringArrayVar(&props, "prop", nil, propUsage)
+	return c
+}
+
+func (a *app) groupNodes() *cobra.Command {
+	return &cobra.Command{
+		Use:   "nodes NAME [NODE...]",
+		Short: "Set a group's preferred owners, in order (SetClusterGroupNodeList)",
+		Long:  "Set a group's preferred owners, in order (SetClusterGroupNodeList). No NODE clears the list.",
+		Args:  minArgs(1, "NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			if _, err := c.Groups.SetGroupNodeList(cmd.Context(), connect.NewRequest(&batonv1.SetGroupNodeListRequest{
+				Group: groupRef(args[0]), Nodes: args[1:],
+			})); err != nil {
+				return err
+			}
+			return a.printDone(subjectGroup, args[0], "set preferred owners of group")
+		},
+	}
+}
+
+// printDone reports a change that answered ERROR_SUCCESS: the operation
+// shape in JSON, "what NAME" in text.
+func (a *app) printDone(subject opSubject, name, what string) error {
+	if a.jsonOut() {
+		return a.printJSON(done(subject, name))
+	}
+	_, err := fmt.Fprintf(a.stdout, "%s %s\n", what, name)
+	return err
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

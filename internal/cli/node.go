@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/spf13/cobra"
+
+	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+)
+
+// nodeCommand is `baton node`: the machines of the cluster.
+func (a *app) nodeCommand() *cobra.Command {
+	return noun("node", "Show the nodes of the cluster", a.nodeList())
+}
+
+func (a *app) nodeList() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List nodes: state, address and the groups each owns",
+		Args:  exactArgs(),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			resp, err := c.Nodes.ListNodes(cmd.Context(), connect.NewRequest(&batonv1.ListNodesRequest{}))
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				out := []nodeJSON{}
+				for _, n := range resp.Msg.GetNodes() {
+					out = append(out, toNodeJSON(n))
+				}
+				return a.printJSON(out)
+			}
+			var rows [][]string
+			for _, n := range resp.Msg.GetNodes() {
+				j := toNodeJSON(n)
+				rows = append(rows, []string{j.Name, fmt.Sprintf("%s (%d)", j.State, j.StateCode), orDash(j.Address), orDash(j.Started), list(j.Groups)})
+			}
+			return table(a.stdout, []string{"NAME", "STATE", "ADDRESS", "STARTED", "GROUPS"}, rows)
+		},
+	}
+}
+
+func toNodeJSON(n *batonv1.Node) nodeJSON {
+	j := nodeJSON{
+		Name: n.GetName(), State: nodeStateName(n.GetState()), StateCode: n.GetState(),
+		Address: n.GetAddress(), Groups: nonNil(n.GetGroups()),
+	}
+	if ns := n.GetStartedUnixNano(); ns != 0 {
+		j.Started = time.Unix(0, ns).UTC().Format(time.RFC3339)
+	}
+	return j
+}

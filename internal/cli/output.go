@@ -1,0 +1,403 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"unicode/utf8"
+
+	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/wire"
+	"github.com/batoncluster/baton/proplist"
+)
+
+// The -o json shapes. Field order is the order printed; the state query,
+// operation and error shapes are the contract of DESIGN §4.
+
+// groupStateJSON answers `group state`.
+type groupStateJSON struct {
+	Name      string `json:"name"`
+	State     string `json:"state"`
+	StateCode int32  `json:"stateCode"`
+	OwnerNode string `json:"ownerNode"`
+}
+
+// resourceStateJSON answers `resource state`.
+type resourceStateJSON struct {
+	Name         string `json:"name"`
+	Group        string `json:"group"`
+	State        string `json:"state"`
+	StateCode    int32  `json:"stateCode"`
+	OwnerNode    string `json:"ownerNode"`
+	Locked       bool   `json:"locked"`
+	LockedReason string `json:"lockedReason"`
+}
+
+// opJSON answers an operation (online, offline) and the other changes:
+// exactly one of Group, Resource and Principal is set. State and StateCode
+// are the final state after --wait.
+type opJSON struct {
+	Group       string  `json:"group,omitempty"`
+	Resource    string  `json:"resource,omitempty"`
+	Principal   string  `json:"principal,omitempty"`
+	Status      uint32  `json:"status"`
+	StatusName  string  `json:"statusName"`
+	OperationID string  `json:"operationId,omitempty"`
+	State       *string `json:"state,omitempty"`
+	StateCode   *int32  `json:"stateCode,omitempty"`
+}
+
+// errJSON is the error shape: {"error":{"code":…,"name":…,"message":…}}.
+type errJSON struct {
+	Error errBodyJSON `json:"error"`
+}
+
+type errBodyJSON struct {
+	Code    uint32 `json:"code"`
+	Name    string `json:"name"`
+	Message string `json:"message"`
+}
+
+func errorJSON(code clusapi.Errno, msg string) errJSON {
+	if msg == "" {
+		msg = code.String()
+	}
+	return errJSON{Error: errBodyJSON{Code: uint32(code), Name: code.String(), Message: msg}}
+}
+
+// groupJSON answers `group show`, `group create`, `group set` and is the
+// element of `group list`.
+type groupJSON struct {
+	Name            string              `json:"name"`
+	ID              string              `json:"id"`
+	State           string              `json:"state"`
+	StateCode       int32               `json:"stateCode"`
+	OwnerNode       string              `json:"ownerNode"`
+	PreferredOwners []string            `json:"preferredOwners"`
+	PersistentState uint32              `json:"persistentState"`
+	Resources       []groupResourceJSON `json:"resources"`
+	Properties      proplist.List       `json:"properties"`
+}
+
+// groupResourceJSON is a resource as listed in a group.
+type groupResourceJSON struct {
+	Name      string `json:"name"`
+	Type      string `json:"type"`
+	State     string `json:"state"`
+	StateCode int32  `json:"stateCode"`
+	Locked    bool   `json:"locked"`
+}
+
+// resourceJSON answers `resource show`, `resource create`, `resource set`
+// and is the element of `resource list`.
+type resourceJSON struct {
+	Name             string        `json:"name"`
+	ID               string        `json:"id"`
+	Group            string        `json:"group"`
+	Type             string        `json:"type"`
+	State            string        `json:"state"`
+	StateCode        int32         `json:"stateCode"`
+	OwnerNode        string        `json:"ownerNode"`
+	Locked           bool          `json:"locked"`
+	LockedReason     string        `json:"lockedReason"`
+	PersistentState  uint32        `json:"persistentState"`
+	LastError        string        `json:"lastError,omitempty"`
+	DependsOn        []string      `json:"dependsOn"`
+	Properties       proplist.List `json:"properties"`
+	CommonProperties proplist.List `json:"commonProperties"`
+	Status           proplist.List `json:"status"`
+}
+
+// nodeJSON is an element of `node list`.
+type nodeJSON struct {
+	Name      string   `json:"name"`
+	State     string   `json:"state"`
+	StateCode int32    `json:"stateCode"`
+	Address   string   `json:"address"`
+	Groups    []string `json:"groups"`
+	Started   string   `json:"started,omitempty"`
+}
+
+// typeJSON answers `type show` and is the element of `type list`.
+type typeJSON struct {
+	Name             string             `json:"name"`
+	Description      string             `json:"description"`
+	OfflineParameter string             `json:"offlineParameter"`
+	Properties       []propertyInfoJSON `json:"properties"`
+}
+
+type propertyInfoJSON struct {
+	Name        string `json:"name"`
+	Kind        string `json:"kind"`
+	Default     string `json:"default"`
+	Description string `json:"description"`
+}
+
+// aclEntryJSON is an element of `acl list`.
+type aclEntryJSON struct {
+	Principal string `json:"principal"`
+	Access    string `json:"access"`
+	Token     bool   `json:"token"`
+}
+
+// tokenJSON answers `acl token create`.
+type tokenJSON struct {
+	Name      string `json:"name"`
+	Principal string `json:"principal"`
+	Access    string `json:"access"`
+	Token     string `json:"token"`
+}
+
+// clusterJSON answers `cluster info`.
+type clusterJSON struct {
+	ClusterName string `json:"clusterName"`
+	ClusterID   string `json:"clusterId"`
+	Node        string `json:"node"`
+	Principal   string `json:"principal"`
+	Access      string `json:"access"`
+	Address     string `json:"address"`
+}
+
+// Conversions from the API messages.
+
+func groupStateName(code int32) string    { return clusapi.ClusterGroupState(code).String() }
+func resourceStateName(code int32) string { return clusapi.ClusterResourceState(code).String() }
+func nodeStateName(code int32) string     { return clusapi.ClusterNodeState(code).String() }
+
+// plist converts a protobuf property list for printing; an undecodable
+// list (which a correct server never sends) is an error of the run.
+func plist(pl *batonv1.PropertyList) (proplist.List, error) {
+	l, err := wire.ToList(pl)
+	if err != nil {
+		return nil, fmt.Errorf("the agent sent a bad property list: %w", err)
+	}
+	if l == nil {
+		l = proplist.List{}
+	}
+	return l, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func toGroupJSON(g *batonv1.Group, resources []*batonv1.Resource) (groupJSON, error) {
+	props, err := plist(g.GetProperties())
+	if err != nil {
+		return groupJSON{}, err
+	}
+	out := groupJSON{
+		Name: g.GetName(), ID: g.GetId(),
+		State: groupStateName(g.GetState()), StateCode: g.GetState(),
+		OwnerNode: g.GetOwnerNode(), PreferredOwners: nonNil(g.GetPreferredOwners()),
+		PersistentState: g.GetPersistentState(), Resources: []groupResourceJSON{},
+		Properties: props,
+	}
+	for _, r := range resources {
+		out.Resources = append(out.Resources, groupResourceJSON{
+			Name: r.GetName(), Type: r.GetType(),
+			State: resourceStateName(r.GetState()), StateCode: r.GetState(),
+			Locked: r.GetLocked(),
+		})
+	}
+	return out, nil
+}
+
+func toResourceJSON(r *batonv1.Resource) (resourceJSON, error) {
+	priv, err := plist(r.GetPrivateProperties())
+	if err != nil {
+		return resourceJSON{}, err
+	}
+	common, err := plist(r.GetCommonProperties())
+	if err != nil {
+		return resourceJSON{}, err
+	}
+	status, err := plist(r.GetStatus())
+	if err != nil {
+		return resourceJSON{}, err
+	}
+	return resourceJSON{
+		Name: r.GetName(), ID: r.GetId(), Group: r.GetGroup(), Type: r.GetType(),
+		State: resourceStateName(r.GetState()), StateCode: r.GetState(),
+		OwnerNode: r.GetOwnerNode(), Locked: r.GetLocked(), LockedReason: r.GetLockedReason(),
+		PersistentState: r.GetPersistentState(), LastError: r.GetLastError(),
+		DependsOn: nonNil(r.GetDependsOn()), Properties: priv, CommonProperties: common,
+		Status: status,
+	}, nil
+}
+
+func toTypeJSON(t *batonv1.ResourceType) typeJSON {
+	out := typeJSON{
+		Name: t.GetName(), Description: t.GetDescription(),
+		OfflineParameter: t.GetOfflineParameter(), Properties: []propertyInfoJSON{},
+	}
+	for _, p := range t.GetProperties() {
+		out.Properties = append(out.Properties, propertyInfoJSON{
+			Name: p.GetName(), Kind: p.GetKind(), Default: p.GetDefault(), Description: p.GetDescription(),
+		})
+	}
+	return out
+}
+
+// opResult makes the operation shape of an OperationResult.
+func opResult(subject opSubject, name string, r *batonv1.OperationResult) opJSON {
+	st := clusapi.Errno(r.GetStatus())
+	out := opJSON{Status: uint32(st), StatusName: st.String(), OperationID: r.GetOperationId()}
+	subject.set(&out, name)
+	return out
+}
+
+// done makes the operation shape of a change that answered ERROR_SUCCESS.
+func done(subject opSubject, name string) opJSON {
+	return opResult(subject, name, &batonv1.OperationResult{})
+}
+
+// opSubject says which key names the object an operation acted on.
+type opSubject int
+
+const (
+	subjectGroup opSubject = iota
+	subjectResource
+	subjectPrincipal
+)
+
+func (s opSubject) set(o *opJSON, name string) {
+	switch s {
+	case subjectGroup:
+		o.Group = name
+	case subjectResource:
+		o.Resource = name
+	case subjectPrincipal:
+		o.Principal = name
+	}
+}
+
+// Printing.
+
+// marshal encodes v as one line of JSON, without HTML escaping.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// printJSON writes v as one line of JSON on standard output.
+func (a *app) printJSON(v any) error {
+	b, err := marshal(v)
+	if err != nil {
+		return &runError{err: fmt.Errorf("encoding JSON: %w", err)}
+	}
+	_, err = a.stdout.Write(b)
+	return err
+}
+
+// printOp prints an operation's answer: the JSON shape, or a line of text.
+func (a *app) printOp(o opJSON) error {
+	if a.jsonOut() {
+		return a.printJSON(o)
+	}
+	name := o.Group + o.Resource + o.Principal
+	line := fmt.Sprintf("%s: %s (%d)", name, o.StatusName, o.Status)
+	if o.OperationID != "" {
+		line += ", operation " + o.OperationID
+	}
+	if o.State != nil {
+		line = fmt.Sprintf("%s: %s", name, *o.State)
+	}
+	_, err := fmt.Fprintln(a.stdout, line)
+	return err
+}
+
+// maxCell is the widest a free-text table cell gets, so tables fit a
+// terminal; show prints the whole text.
+const maxCell = 48
+
+// table writes rows under a header as aligned columns.
+func table(w io.Writer, header []string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		cells := make([]string, len(r))
+		for i, c := range r {
+			cells[i] = clip(c, maxCell)
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	return tw.Flush()
+}
+
+// clip shortens s to n runes, marking the cut with an ellipsis.
+func clip(s string, n int) string {
+	s = strings.ReplaceAll(s, "\t", " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// kv is one line of a "key: value" block.
+type kv struct{ k, v string }
+
+// block writes "key: value" lines with the values aligned.
+func block(w io.Writer, lines []kv) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
+	for _, l := range lines {
+		fmt.Fprintf(tw, "%s:\t%s\n", l.k, l.v)
+	}
+	return tw.Flush()
+}
+
+// propLines writes a property list indented under a heading, one
+// NAME=KIND:VALUE per line.
+func propLines(w io.Writer, heading string, l proplist.List) {
+	if len(l) == 0 {
+		fmt.Fprintf(w, "%s: (none)\n", heading)
+		return
+	}
+	fmt.Fprintf(w, "%s:\n", heading)
+	for _, p := range l {
+		fmt.Fprintf(w, "  %s\n", proplist.FormatParam(p))
+	}
+}
+
+// list renders a string list for text output.
+func list(s []string) string {
+	if len(s) == 0 {
+		return "-"
+	}
+	return strings.Join(s, ", ")
+}
+
+// orDash renders an empty string as "-".
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func persistentName(p uint32) string {
+	if p != 0 {
+		return "online"
+	}
+	return "offline"
+}

@@ -1,0 +1,373 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/spf13/cobra"
+
+	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/clusapi"
+)
+
+// resourceCommand is `baton resource`: the clusapi *ClusterResource* calls.
+func (a *app) resourceCommand() *cobra.Command {
+	return noun("resource", "Manage resources: the things a group keeps running",
+		a.resourceCreate(), a.resourceDelete(), a.resourceList(), a.resourceShow(),
+		a.resourceState(), a.resourceSet(), a.resourceOnline(), a.resourceOffline(),
+		a.resourceDepend(),
+	)
+}
+
+func resourceRef(name string) *batonv1.ResourceRef { return &batonv1.ResourceRef{Name: name} }
+
+func (a *app) resourceCreate() *cobra.Command {
+	var (
+		group, typ string
+		props, dep []string
+	)
+	c := &cobra.Command{
+		Use:   "create NAME --group GROUP --type TYPE",
+		Short: "Create a resource in a group",
+		Long: `Create a resource in a group. --prop sets common properties (RestartAction,
+PendingTimeout, ...) and private properties of the type ('baton type show
+TYPE' lists them) alike.`,
+		Args: exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pl, err := parseProps(props)
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			resp, err := c.Resources.CreateResource(cmd.Context(), connect.NewRequest(&batonv1.CreateResourceRequest{
+				Name: args[0], Group: group, Type: typ, DependsOn: dep, Properties: pl,
+			}))
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				return a.printResource(resp.Msg.GetResource())
+			}
+			_, err = fmt.Fprintf(a.stdout, "created resource %s in group %s\n", resp.Msg.GetResource().GetName(), group)
+			return err
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&group, "group", "", "group to create the resource in (required)")
+	f.StringVar(&typ, "type", "", "resource type, e.g. dummy (required; 'baton type list')")
+	f.StringArrayVar(&props, "prop", nil, propUsage)
+	f.StringArrayVar(&dep, "depends-on", nil, "resource this one depends on; repeatable")
+	_ = c.MarkFlagRequired("group")
+	_ = c.MarkFlagRequired("type")
+	return c
+}
+
+func (a *app) resourceDelete() *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete NAME",
+		Short: "Delete a resource (it must be offline)",
+		Args:  exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			if _, err := c.Resources.DeleteResource(cmd.Context(), connect.NewRequest(&batonv1.DeleteResourceRequest{
+				Resource: resourceRef(args[0]),
+			})); err != nil {
+				return err
+			}
+			return a.printDone(subjectResource, args[0], "deleted resource")
+		},
+	}
+}
+
+func (a *app) resourceList() *cobra.Command {
+	var group string
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List resources",
+		Args:  exactArgs(),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			resp, err := c.Resources.ListResources(cmd.Context(), connect.NewRequest(&batonv1.ListResourcesRequest{Group: group}))
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				out := []resourceJSON{}
+				for _, r := range resp.Msg.GetResources() {
+					j, err := toResourceJSON(r)
+					if err != nil {
+						return err
+					}
+					out = append(out, j)
+				}
+				return a.printJSON(out)
+			}
+			var rows [][]string
+			for _, r := range resp.Msg.GetResources() {
+				locked := "-"
+				if r.GetLocked() {
+					locked = "yes"
+					if r.GetLockedReason() != "" {
+						locked += " (" + r.GetLockedReason() + ")"
+					}
+				}
+				rows = append(rows, []string{
+					r.GetName(), r.GetGroup(), r.GetType(), resourceStateName(r.GetState()),
+					orDash(r.GetOwnerNode()), locked, list(r.GetDependsOn()),
+				})
+			}
+			return table(a.stdout, []string{"NAME", "GROUP", "TYPE", "STATE", "OWNER", "LOCKED", "DEPENDS ON"}, rows)
+		},
+	}
+	c.Flags().StringVar(&group, "group", "", "only the resources of this group")
+	return c
+}
+
+func (a *app) resourceShow() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a resource: state, locked mode, dependencies, properties and status",
+		Args:  exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			resp, err := c.Resources.GetResource(cmd.Context(), connect.NewRequest(&batonv1.GetResourceRequest{Resource: resourceRef(args[0])}))
+			if err != nil {
+				return err
+			}
+			return a.printResource(resp.Msg.GetResource())
+		},
+	}
+}
+
+// printResource prints one resource in full.
+func (a *app) printResource(r *batonv1.Resource) error {
+	j, err := toResourceJSON(r)
+	if err != nil {
+		return err
+	}
+	if a.jsonOut() {
+		return a.printJSON(j)
+	}
+	locked := yesNo(j.Locked)
+	if j.Locked && j.LockedReason != "" {
+		locked += " (" + j.LockedReason + ")"
+	}
+	lines := []kv{
+		{"name", j.Name},
+		{"id", j.ID},
+		{"group", j.Group},
+		{"type", j.Type},
+		{"state", fmt.Sprintf("%s (%d)", j.State, j.StateCode)},
+		{"owner node", orDash(j.OwnerNode)},
+		{"locked", locked},
+		{"persistent state", persistentName(j.PersistentState)},
+		{"depends on", list(j.DependsOn)},
+	}
+	if j.LastError != "" {
+		lines = append(lines, kv{"last error", j.LastError})
+	}
+	if err := block(a.stdout, lines); err != nil {
+		return err
+	}
+	propLines(a.stdout, "properties", j.Properties)
+	propLines(a.stdout, "common properties", j.CommonProperties)
+	propLines(a.stdout, "status", j.Status)
+	return nil
+}
+
+func (a *app) resourceState() *cobra.Command {
+	return &cobra.Command{
+		Use:   "state NAME",
+		Short: "Show a resource's state, owner node and locked mode (GetClusterResourceState)",
+		Args:  exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			resp, err := c.Resources.GetResourceState(cmd.Context(), connect.NewRequest(&batonv1.GetResourceStateRequest{Resource: resourceRef(args[0])}))
+			if err != nil {
+				return err
+			}
+			m := resp.Msg
+			j := resourceStateJSON{
+				Name: m.GetName(), Group: m.GetGroup(),
+				State: resourceStateName(m.GetState()), StateCode: m.GetState(), OwnerNode: m.GetOwnerNode(),
+				Locked: m.GetLocked(), LockedReason: m.GetLockedReason(),
+			}
+			if a.jsonOut() {
+				return a.printJSON(j)
+			}
+			locked := yesNo(j.Locked)
+			if j.Locked && j.LockedReason != "" {
+				locked += " (" + j.LockedReason + ")"
+			}
+			return block(a.stdout, []kv{
+				{"name", j.Name},
+				{"group", j.Group},
+				{"state", fmt.Sprintf("%s (%d)", j.State, j.StateCode)},
+				{"owner node", orDash(j.OwnerNode)},
+				{"locked", locked},
+			})
+		},
+	}
+}
+
+func (a *app) resourceSet() *cobra.Command {
+	var props []string
+	c := &cobra.Command{
+		Use:   "set NAME --prop NAME=KIND:VALUE...",
+		Short: "Set a resource's common and private properties",
+		Long: `Set a resource's common properties (RestartAction, PendingTimeout, ...) and
+private properties (anything else) in one change; returns once the hosting
+node has applied them.`,
+		Args: exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(props) == 0 {
+				return usageErrorf("give at least one --prop NAME=KIND:VALUE")
+			}
+			pl, err := parseProps(props)
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			resp, err := c.Resources.SetResourceProperties(cmd.Context(), connect.NewRequest(&batonv1.SetResourcePropertiesRequest{
+				Resource: resourceRef(args[0]), Properties: pl,
+			}))
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				return a.printResource(resp.Msg.GetResource())
+			}
+			_, err = fmt.Fprintf(a.stdout, "set %d propert%s of resource %s\n", len(props), plural(len(props), "y", "ies"), args[0])
+			return err
+		},
+	}
+	c.Flags().StringArrayVar(&props, "prop", nil, propUsage)
+	return c
+}
+
+func (a *app) resourceOnline() *cobra.Command {
+	var o opFlags
+	c := &cobra.Command{
+		Use:   "online NAME",
+		Short: "Bring a resource online (OnlineClusterResourceEx)",
+		Long: `Bring a resource online, and what it depends on first (OnlineClusterResourceEx).
+--flags bits: 0x1 ignore locked mode, 0x2 do not update the persistent
+state, 0x4 necessary for quorum, 0x8 best possible node, 0x20 ignore
+affinity rules.`,
+		Args: exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			return a.runOp(cmd.Context(), subjectResource, name, &o,
+				func(ctx context.Context, flags uint32, buf []byte) (*batonv1.OperationResult, error) {
+					c, err := a.client()
+					if err != nil {
+						return nil, err
+					}
+					resp, err := c.Resources.OnlineResource(ctx, connect.NewRequest(&batonv1.OnlineResourceRequest{
+						Resource: resourceRef(name), Flags: flags, InBuffer: buf, InBufferSize: uint32(len(buf)),
+					}))
+					if err != nil {
+						return nil, err
+					}
+					return resp.Msg, nil
+				},
+				func(ctx context.Context, limit time.Duration) (observed, error) {
+					return a.waitResource(ctx, name, clusapi.ClusterResourceOnline, limit)
+				})
+		},
+	}
+	o.addOpFlags(c)
+	return c
+}
+
+func (a *app) resourceOffline() *cobra.Command {
+	var o opFlags
+	c := &cobra.Command{
+		Use:   "offline NAME",
+		Short: "Take a resource offline (OfflineClusterResourceEx)",
+		Long: `Take a resource offline, and what depends on it first (OfflineClusterResourceEx).
+--flags bits: 0x1 ignore locked mode, 0x2 force with termination, 0x4 do
+not update the persistent state.`,
+		Args: exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			return a.runOp(cmd.Context(), subjectResource, name, &o,
+				func(ctx context.Context, flags uint32, buf []byte) (*batonv1.OperationResult, error) {
+					c, err := a.client()
+					if err != nil {
+						return nil, err
+					}
+					resp, err := c.Resources.OfflineResource(ctx, connect.NewRequest(&batonv1.OfflineResourceRequest{
+						Resource: resourceRef(name), Flags: flags, InBuffer: buf, InBufferSize: uint32(len(buf)),
+					}))
+					if err != nil {
+						return nil, err
+					}
+					return resp.Msg, nil
+				},
+				func(ctx context.Context, limit time.Duration) (observed, error) {
+					return a.waitResource(ctx, name, clusapi.ClusterResourceOffline, limit)
+				})
+		},
+	}
+	c.Flags().BoolVar(&o.forceTerminate, "force-terminate", false, "terminate rather than wait (flag 0x2)")
+	o.addOpFlags(c)
+	return c
+}
+
+func (a *app) resourceDepend() *cobra.Command {
+	var (
+		on     string
+		remove bool
+	)
+	c := &cobra.Command{
+		Use:   "depend NAME --on RESOURCE [--remove]",
+		Short: "Make a resource depend on another (or, with --remove, no longer)",
+		Args:  exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			name := args[0]
+			if remove {
+				if _, err := c.Resources.RemoveDependency(cmd.Context(), connect.NewRequest(&batonv1.RemoveDependencyRequest{
+					Resource: resourceRef(name), DependsOn: on,
+				})); err != nil {
+					return err
+				}
+				return a.printDone(subjectResource, name, fmt.Sprintf("removed dependency on %s from resource", on))
+			}
+			if _, err := c.Resources.AddDependency(cmd.Context(), connect.NewRequest(&batonv1.AddDependencyRequest{
+				Resource: resourceRef(name), DependsOn: on,
+			})); err != nil {
+				return err
+			}
+			return a.printDone(subjectResource, name, fmt.Sprintf("added dependency on %s to resource", on))
+		},
+	}
+	c.Flags().StringVar(&on, "on", "", "the resource depended on (required)")
+	c.Flags().BoolVar(&remove, "remove", false, "remove the dependency instead of adding it")
+	_ = c.MarkFlagRequired("on")
+	return c
+}

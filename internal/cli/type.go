@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"fmt"
+
+	"connectrpc.com/connect"
+	"github.com/spf13/cobra"
+
+	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/clusapi"
+)
+
+// typeCommand is `baton type`: the resource types the cluster knows.
+func (a *app) typeCommand() *cobra.Command {
+	return noun("type", "Show resource types", a.typeList(), a.typeShow())
+}
+
+func (a *app) listTypes(cmd *cobra.Command) ([]*batonv1.ResourceType, error) {
+	c, err := a.client()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Cluster.ListResourceTypes(cmd.Context(), connect.NewRequest(&batonv1.ListResourceTypesRequest{}))
+	if err != nil {
+		return nil, err
+	}
+	return resp.Msg.GetTypes(), nil
+}
+
+func (a *app) typeList() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List resource types: name, description and the input-buffer parameter offline reads",
+		Args:  exactArgs(),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			types, err := a.listTypes(cmd)
+			if err != nil {
+				return err
+			}
+			if a.jsonOut() {
+				out := []typeJSON{}
+				for _, t := range types {
+					out = append(out, toTypeJSON(t))
+				}
+				return a.printJSON(out)
+			}
+			var rows [][]string
+			for _, t := range types {
+				rows = append(rows, []string{t.GetName(), orDash(t.GetOfflineParameter()), t.GetDescription()})
+			}
+			return table(a.stdout, []string{"NAME", "OFFLINE PARAMETER", "DESCRIPTION"}, rows)
+		},
+	}
+}
+
+func (a *app) typeShow() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a resource type and its private properties",
+		Args:  exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			types, err := a.listTypes(cmd)
+			if err != nil {
+				return err
+			}
+			for _, t := range types {
+				if t.GetName() != args[0] {
+					continue
+				}
+				j := toTypeJSON(t)
+				if a.jsonOut() {
+					return a.printJSON(j)
+				}
+				offline := "-"
+				if j.OfflineParameter != "" {
+					offline = fmt.Sprintf("%s (a DWORD in the offline input buffer, e.g. --param '%s=dword:1')", j.OfflineParameter, j.OfflineParameter)
+				}
+				if err := block(a.stdout, []kv{
+					{"name", j.Name},
+					{"description", j.Description},
+					{"offline parameter", offline},
+				}); err != nil {
+					return err
+				}
+				if len(j.Properties) == 0 {
+					_, err := fmt.Fprintln(a.stdout, "properties: (none)")
+					return err
+				}
+				fmt.Fprintln(a.stdout, "properties:")
+				var rows [][]string
+				for _, p := range j.Properties {
+					rows = append(rows, []string{"  " + p.Name, p.Kind, orDash(p.Default), p.Description})
+				}
+				return table(a.stdout, []string{"  NAME", "KIND", "DEFAULT", "DESCRIPTION"}, rows)
+			}
+			return &apiError{Code: clusapi.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND, Msg: fmt.Sprintf("resource type %q not found", args[0])}
+		},
+	}
+}

@@ -1,0 +1,270 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"connectrpc.com/connect"
+
+	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/clusapi"
+)
+
+// pollInterval is how often --wait asks for the state.
+const pollInterval = 50 * time.Millisecond
+
+// observed is one answer of a state poll.
+type observed struct {
+	state string // state name, e.g. "Pending"
+	code  int32  // state code
+	done  bool   // the state asked for
+	stuck bool   // a state the wait will not leave by itself: give up
+	line  string // progress text
+}
+
+// waitError is a --wait that did not end in the state asked for.
+type waitError struct {
+	kind        string // "group" or "resource"
+	name        string
+	want, got   string
+	timedOut    bool
+	interrupted bool
+	limit       time.Duration
+}
+
+func (e *waitError) Error() string {
+	switch {
+	case e.timedOut:
+		return fmt.Sprintf("%s %s is not %s after %v: it is %s", e.kind, e.name, e.want, e.limit, e.got)
+	case e.interrupted:
+		return fmt.Sprintf("interrupted while waiting: %s %s is %s", e.kind, e.name, e.got)
+	}
+	return fmt.Sprintf("%s %s is %s, not %s", e.kind, e.name, e.got, e.want)
+}
+
+// hint says where to look next.
+func (e *waitError) hint() string {
+	switch {
+	case e.timedOut || e.interrupted:
+		return fmt.Sprintf("the operation goes on; watch it with 'baton %s state %s'", e.kind, e.name)
+	case e.kind == "group":
+		return fmt.Sprintf("'baton resource list --group %s' shows which resource is not %s", e.name, e.want)
+	}
+	return fmt.Sprintf("'baton resource show %s' shows its last error", e.name)
+}
+
+// waitFor polls until the state asked for, a state it will not leave, the
+// time limit or the end of ctx. On a terminal it shows the progress on one
+// line of standard error. It returns the last state observed; the error is
+// a *waitError, or the error of a poll.
+func (a *app) waitFor(ctx context.Context, kind, name, want string, limit time.Duration, poll func(context.Context) (observed, error)) (observed, error) {
+	wctx := ctx
+	if limit > 0 {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
+	}
+	p := newProgress(a.stderr)
+	defer p.clear()
+	ticker := time.NewTicker(pollInterval)
+	defer ticker.Stop()
+	var last observed
+	for {
+		obs, err := poll(wctx)
+		if err != nil && wctx.Err() == nil {
+			return last, err
+		}
+		if err == nil {
+			last = obs
+			p.show(obs.line)
+			switch {
+			case obs.done:
+				return obs, nil
+			case obs.stuck:
+				return obs, &waitError{kind: kind, name: name, want: want, got: obs.state}
+			}
+		}
+		select {
+		case <-ticker.C:
+			continue
+		case <-wctx.Done():
+		}
+		p.clear()
+		interrupted := ctx.Err() != nil
+		if !interrupted {
+			// One last look, outside the expired wait, to name the state.
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.timeout)
+			if obs, err := poll(fctx); err == nil {
+				last = obs
+			}
+			cancel()
+			if last.done {
+				return last, nil
+			}
+		}
+		if last.state == "" {
+			last.state = "unknown"
+		}
+		return last, &waitError{kind: kind, name: name, want: want, got: last.state,
+			timedOut: !interrupted, interrupted: interrupted, limit: limit}
+	}
+}
+
+// waitGroup waits for a group to reach want (Online or Offline).
+func (a *app) waitGroup(ctx context.Context, name string, want clusapi.ClusterGroupState, limit time.Duration) (observed, error) {
+	c, err := a.client()
+	if err != nil {
+		return observed{}, err
+	}
+	verb := "online"
+	if want == clusapi.ClusterGroupOffline {
+		verb = "offline"
+	}
+	return a.waitFor(ctx, "group", name, want.String(), limit, func(ctx context.Context) (observed, error) {
+		resp, err := c.Groups.GetGroupState(ctx, connect.NewRequest(&batonv1.GetGroupStateRequest{Group: &batonv1.GroupRef{Name: name}}))
+		if err != nil {
+			return observed{}, err
+		}
+		return groupObserved(resp.Msg, want, verb), nil
+	})
+}
+
+// groupObserved judges one group state answer while waiting for want.
+func groupObserved(m *batonv1.GetGroupStateResponse, want clusapi.ClusterGroupState, verb string) observed {
+	st := clusapi.ClusterGroupState(m.GetState())
+	count := m.GetResourcesOnline()
+	if want == clusapi.ClusterGroupOffline {
+		count = m.GetResourcesOffline()
+	}
+	obs := observed{
+		state: st.String(), code: int32(st), done: st == want,
+		line: fmt.Sprintf("%s: %s — resources %s %d of %d", m.GetName(), st, verb, count, m.GetResourcesTotal()),
+	}
+	switch st {
+	case clusapi.ClusterGroupPending, clusapi.ClusterGroupStateUnknown:
+	default:
+		obs.stuck = !obs.done
+	}
+	return obs
+}
+
+// waitResource waits for a resource to reach want (Online or Offline).
+func (a *app) waitResource(ctx context.Context, name string, want clusapi.ClusterResourceState, limit time.Duration) (observed, error) {
+	c, err := a.client()
+	if err != nil {
+		return observed{}, err
+	}
+	return a.waitFor(ctx, "resource", name, want.String(), limit, func(ctx context.Context) (observed, error) {
+		resp, err := c.Resources.GetResourceState(ctx, connect.NewRequest(&batonv1.GetResourceStateRequest{Resource: &batonv1.ResourceRef{Name: name}}))
+		if err != nil {
+			return observed{}, err
+		}
+		return resourceObserved(resp.Msg, want), nil
+	})
+}
+
+// resourceObserved judges one resource state answer while waiting for want.
+func resourceObserved(m *batonv1.GetResourceStateResponse, want clusapi.ClusterResourceState) observed {
+	st := clusapi.ClusterResourceState(m.GetState())
+	obs := observed{state: st.String(), code: int32(st), done: st == want,
+		line: fmt.Sprintf("%s: %s", m.GetName(), st)}
+	if m.GetLocked() {
+		obs.line += " (locked: " + m.GetLockedReason() + ")"
+	}
+	if !st.IsPending() && st != clusapi.ClusterResourceInitializing && st != clusapi.ClusterResourceStateUnknown {
+		obs.stuck = !obs.done
+	}
+	return obs
+}
+
+// progress is the one-line live progress shown on a terminal.
+type progress struct {
+	w     io.Writer // nil when not a terminal: show nothing
+	line  string    // the line shown now
+	width int       // its width in runes
+}
+
+func newProgress(w io.Writer) *progress {
+	if !isTerminal(w) {
+		return &progress{}
+	}
+	return &progress{w: w}
+}
+
+// show replaces the line with s.
+func (p *progress) show(s string) {
+	if p.w == nil || s == "" || s == p.line {
+		return
+	}
+	n := utf8.RuneCountInString(s)
+	pad := ""
+	if p.width > n {
+		pad = strings.Repeat(" ", p.width-n)
+	}
+	fmt.Fprintf(p.w, "\r%s%s", s, pad)
+	p.line, p.width = s, n
+}
+
+// clear erases the line, so what follows starts on a clean one.
+func (p *progress) clear() {
+	if p.w == nil || p.width == 0 {
+		return
+	}
+	fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.width))
+	p.line, p.width = "", 0
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// opCall sends one state change with the given flags and input buffer.
+type opCall func(ctx context.Context, flags uint32, buf []byte) (*batonv1.OperationResult, error)
+
+// opWait waits for the state a change asks for.
+type opWait func(ctx context.Context, limit time.Duration) (observed, error)
+
+// runOp sends a state change and prints its answer. With --wait it then
+// waits for the state (in text mode the answer is printed first, then the
+// final state; in JSON mode one object with both).
+func (a *app) runOp(ctx context.Context, subject opSubject, name string, o *opFlags, call opCall, wait opWait) error {
+	buf, err := o.buffer()
+	if err != nil {
+		return err
+	}
+	res, err := call(ctx, o.bits(), buf)
+	if err != nil {
+		return err
+	}
+	out := opResult(subject, name, res)
+	if !o.wait.set {
+		return a.printOp(out)
+	}
+	if !a.jsonOut() {
+		if err := a.printOp(out); err != nil {
+			return err
+		}
+	}
+	obs, werr := wait(ctx, o.wait.d)
+	var we *waitError
+	if werr != nil && !errors.As(werr, &we) {
+		return werr
+	}
+	out.State, out.StateCode = &obs.state, &obs.code
+	if err := a.printOp(out); err != nil {
+		return err
+	}
+	return werr
+}
