@@ -104,7 +104,12 @@ func (a *Agent) prepareDataDir() error {
 		a.cfg.DataDir, a.tempDir = d, d
 		a.closers = append(a.closers, func() { os.RemoveAll(d) })
 	}
-	if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
+	// Other users must reach the socket inside (their peer credentials
+	// decide what they may do); the database below keeps its own 0700.
+	if err := os.MkdirAll(a.cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("agent: data dir: %w", err)
+	}
+	if err := os.Chmod(a.cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("agent: data dir: %w", err)
 	}
 	return nil
