@@ -15,7 +15,9 @@ const module = "github.com/batoncluster/baton"
 // Public packages users import must not drag in the server side.
 func TestPublicPackagesStayClientSide(t *testing.T) {
 	forbidden := []string{
-		"go.etcd.io/etcd/server",
+		"go.etcd.io/",
+		"google.golang.org/grpc",
+		"github.com/spf13/",
 		module + "/internal/store",
 		module + "/internal/server",
 		module + "/internal/host",

@@ -15,6 +15,7 @@ import (
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/server"
 	"github.com/batoncluster/baton/internal/wire"
 	"github.com/batoncluster/baton/proplist"
 )
@@ -126,7 +127,7 @@ func TestParseDWORD(t *testing.T) {
 }
 
 func TestJSONShapes(t *testing.T) {
-	locked := wire.ToConnect(fmt.Errorf("resource %q of group %q is in locked mode (backup); use the ignore-locked flag (0x1) to take the group offline anyway: %w",
+	locked := server.ToConnect(fmt.Errorf("resource %q of group %q is in locked mode (backup); use the ignore-locked flag (0x1) to take the group offline anyway: %w",
 		"vm1", "DemoGroup", clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS))
 	lockedErr := apiErr(locked)
 	offline, code := "Offline", int32(1)
@@ -150,7 +151,7 @@ func TestJSONShapes(t *testing.T) {
 		}(), `{"resource":"vm1","status":997,"statusName":"ERROR_IO_PENDING","operationId":"op-2","state":"Offline","stateCode":1}`},
 		{"error", errorJSON(lockedErr.Code, lockedErr.Msg),
 			`{"error":{"code":5960,"name":"ERROR_CLUSTER_RESOURCE_LOCKED_STATUS","message":"resource \"vm1\" of group \"DemoGroup\" is in locked mode (backup); use the ignore-locked flag (0x1) to take the group offline anyway"}}`},
-		{"bare error", errorJSON(apiErr(wire.ToConnect(clusapi.ERROR_GROUP_NOT_FOUND)).Code, apiErr(wire.ToConnect(clusapi.ERROR_GROUP_NOT_FOUND)).Msg),
+		{"bare error", errorJSON(apiErr(server.ToConnect(clusapi.ERROR_GROUP_NOT_FOUND)).Code, apiErr(server.ToConnect(clusapi.ERROR_GROUP_NOT_FOUND)).Msg),
 			`{"error":{"code":5013,"name":"ERROR_GROUP_NOT_FOUND","message":"ERROR_GROUP_NOT_FOUND"}}`},
 	} {
 		b, err := marshal(tt.v)
@@ -210,8 +211,8 @@ func TestExitCode(t *testing.T) {
 		{"usage", usageErrorf("bad"), ExitUsage},
 		{"wrapped usage", &runError{err: usageErrorf("bad")}, ExitUsage},
 		{"api error", &apiError{Code: clusapi.ERROR_GROUP_NOT_FOUND}, ExitError},
-		{"connect error", wire.ToConnect(clusapi.ERROR_INVALID_PARAMETER), ExitError},
-		{"wrapped connect error", fmt.Errorf("x: %w", wire.ToConnect(clusapi.ERROR_ACCESS_DENIED)), ExitError},
+		{"connect error", server.ToConnect(clusapi.ERROR_INVALID_PARAMETER), ExitError},
+		{"wrapped connect error", fmt.Errorf("x: %w", server.ToConnect(clusapi.ERROR_ACCESS_DENIED)), ExitError},
 		{"unreachable", connect.NewError(connect.CodeUnavailable, errors.New("dial unix: no such file")), ExitError},
 		{"wait", &waitError{kind: "group", name: "G", want: "Offline", got: "Failed"}, ExitError},
 		{"run error", &runError{err: errors.New("boom")}, ExitError},
@@ -229,7 +230,7 @@ func TestAPIErrorCodes(t *testing.T) {
 		clusapi.ERROR_INVALID_PARAMETER, clusapi.ERROR_ACCESS_DENIED, clusapi.ERROR_GROUP_NOT_FOUND,
 		clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, clusapi.ERROR_INVALID_STATE,
 	} {
-		e := apiErr(fmt.Errorf("call: %w", wire.ToConnect(fmt.Errorf("detail: %w", code))))
+		e := apiErr(fmt.Errorf("call: %w", server.ToConnect(fmt.Errorf("detail: %w", code))))
 		if e.Code != code {
 			t.Errorf("%v: code %v", code, e.Code)
 		}

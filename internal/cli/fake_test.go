@@ -16,7 +16,7 @@ import (
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/api/baton/v1/batonv1connect"
 	"github.com/batoncluster/baton/clusapi"
-	"github.com/batoncluster/baton/internal/wire"
+	"github.com/batoncluster/baton/internal/server"
 	"github.com/batoncluster/baton/proplist"
 )
 
@@ -31,7 +31,7 @@ type fakeGroups struct {
 func (f *fakeGroups) OfflineGroup(_ context.Context, r *connect.Request[batonv1.OfflineGroupRequest]) (*connect.Response[batonv1.OperationResult], error) {
 	m, err := f.offline(r.Msg)
 	if err != nil {
-		return nil, wire.ToConnect(err)
+		return nil, server.ToConnect(err)
 	}
 	return connect.NewResponse(m), nil
 }
@@ -39,7 +39,7 @@ func (f *fakeGroups) OfflineGroup(_ context.Context, r *connect.Request[batonv1.
 func (f *fakeGroups) OnlineGroup(_ context.Context, r *connect.Request[batonv1.OnlineGroupRequest]) (*connect.Response[batonv1.OperationResult], error) {
 	m, err := f.online(r.Msg)
 	if err != nil {
-		return nil, wire.ToConnect(err)
+		return nil, server.ToConnect(err)
 	}
 	return connect.NewResponse(m), nil
 }
@@ -47,7 +47,7 @@ func (f *fakeGroups) OnlineGroup(_ context.Context, r *connect.Request[batonv1.O
 func (f *fakeGroups) GetGroupState(_ context.Context, r *connect.Request[batonv1.GetGroupStateRequest]) (*connect.Response[batonv1.GetGroupStateResponse], error) {
 	m, err := f.state(r.Msg)
 	if err != nil {
-		return nil, wire.ToConnect(err)
+		return nil, server.ToConnect(err)
 	}
 	return connect.NewResponse(m), nil
 }
@@ -61,7 +61,7 @@ type fakeResources struct {
 func (f *fakeResources) OfflineResource(_ context.Context, r *connect.Request[batonv1.OfflineResourceRequest]) (*connect.Response[batonv1.OperationResult], error) {
 	m, err := f.offline(r.Msg)
 	if err != nil {
-		return nil, wire.ToConnect(err)
+		return nil, server.ToConnect(err)
 	}
 	return connect.NewResponse(m), nil
 }

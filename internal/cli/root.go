@@ -31,7 +31,6 @@ import (
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/dial"
-	"github.com/batoncluster/baton/internal/wire"
 )
 
 // Exit statuses of Run.
@@ -234,16 +233,8 @@ func apiErr(err error) *apiError {
 	if errors.As(err, &ae) {
 		return ae
 	}
-	code, msg := wire.FromConnect(err)
-	// The server's message may name the code in front and, from a wrapped
-	// sentinel, at the end too; say it once.
-	label := fmt.Sprintf("%s (%d)", code.String(), uint32(code))
-	msg = strings.TrimPrefix(msg, label+": ")
-	msg = strings.TrimSuffix(msg, ": "+label)
-	if msg == code.String() {
-		msg = ""
-	}
-	return &apiError{Code: code, Msg: msg}
+	e := clusapi.FromConnectError(err)
+	return &apiError{Code: e.Code, Msg: e.Message}
 }
 
 // runError marks an error returned while a command ran (so not a usage

@@ -11,7 +11,7 @@ import (
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/dial"
-	"github.com/batoncluster/baton/internal/wire"
+	"github.com/batoncluster/baton/internal/server"
 )
 
 func code(t *testing.T, err error) clusapi.Errno {
@@ -19,8 +19,7 @@ func code(t *testing.T, err error) clusapi.Errno {
 	if err == nil {
 		return clusapi.ERROR_SUCCESS
 	}
-	c, _ := wire.FromConnect(err)
-	return c
+	return clusapi.FromConnectError(err).Code
 }
 
 func conn(t *testing.T, addr, token string) *dial.Conn {
@@ -117,7 +116,7 @@ func TestHandleToAnotherCluster(t *testing.T) {
 		t.Fatalf("got %v (%v), want ERROR_INVALID_HANDLE", got, err)
 	}
 	var ce *connect.Error
-	if !errors.As(err, &ce) || ce.Meta().Get(wire.Win32Header) != "6" {
-		t.Errorf("the Win32 code is not in the %s header: %v", wire.Win32Header, err)
+	if !errors.As(err, &ce) || ce.Meta().Get(server.Win32Header) != "6" {
+		t.Errorf("the Win32 code is not in the %s header: %v", server.Win32Header, err)
 	}
 }

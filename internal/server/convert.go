@@ -58,7 +58,7 @@ func inBuffer(buf []byte, size uint32, params *batonv1.PropertyList) ([]byte, ui
 	if len(buf) > 0 || size != 0 {
 		return nil, 0, fmt.Errorf("send the input buffer as in_buffer or as params, not both: %w", clusapi.ERROR_INVALID_PARAMETER)
 	}
-	l, err := wire.ToList(params)
+	l, err := toList(params)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -66,7 +66,15 @@ func inBuffer(buf []byte, size uint32, params *batonv1.PropertyList) ([]byte, ui
 	return b, uint32(len(b)), nil
 }
 
-func toList(pl *batonv1.PropertyList) (proplist.List, error) { return wire.ToList(pl) }
+// toList converts a request's property list; a malformed one answers
+// ERROR_INVALID_PARAMETER.
+func toList(pl *batonv1.PropertyList) (proplist.List, error) {
+	l, err := wire.ToList(pl)
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", err, clusapi.ERROR_INVALID_PARAMETER)
+	}
+	return l, nil
+}
 
 func sortedPrincipals(m map[string]string) []string {
 	keys := make([]string, 0, len(m))

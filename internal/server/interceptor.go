@@ -11,7 +11,6 @@ import (
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/dial"
 	"github.com/batoncluster/baton/internal/store"
-	"github.com/batoncluster/baton/internal/wire"
 )
 
 // readOnly lists the procedures Read access may call; every other one
@@ -53,20 +52,20 @@ func (s *Server) guard() connect.UnaryInterceptorFunc {
 			v := s.st.View()
 			if id := req.Header().Get(dial.ClusterIDHeader); id != "" {
 				if c := v.Cluster(); c == nil || c.ID != id {
-					return nil, wire.ToConnect(fmt.Errorf("the handle was opened on another cluster (%s): %w", id, clusapi.ERROR_INVALID_HANDLE))
+					return nil, ToConnect(fmt.Errorf("the handle was opened on another cluster (%s): %w", id, clusapi.ERROR_INVALID_HANDLE))
 				}
 			}
 			p, ok := principalOf(ctx, req.Header(), v)
 			if !ok {
-				return nil, wire.ToConnect(fmt.Errorf("no credentials: connect over the agent's Unix socket, or send a bearer token (baton acl token create): %w", clusapi.ERROR_ACCESS_DENIED))
+				return nil, ToConnect(fmt.Errorf("no credentials: connect over the agent's Unix socket, or send a bearer token (baton acl token create): %w", clusapi.ERROR_ACCESS_DENIED))
 			}
 			access := accessOf(p, v.Security())
 			proc := req.Spec().Procedure
 			switch {
 			case access == "":
-				return nil, wire.ToConnect(fmt.Errorf("%s has no access to this cluster (an administrator can run: baton acl grant %s --access read|full): %w", p, p, clusapi.ERROR_ACCESS_DENIED))
+				return nil, ToConnect(fmt.Errorf("%s has no access to this cluster (an administrator can run: baton acl grant %s --access read|full): %w", p, p, clusapi.ERROR_ACCESS_DENIED))
 			case access != store.AccessFull && !readOnly[proc]:
-				return nil, wire.ToConnect(fmt.Errorf("%s has Read access; this call needs Full (baton acl grant %s --access full): %w", p, p, clusapi.ERROR_ACCESS_DENIED))
+				return nil, ToConnect(fmt.Errorf("%s has Read access; this call needs Full (baton acl grant %s --access full): %w", p, p, clusapi.ERROR_ACCESS_DENIED))
 			}
 			ctx = context.WithValue(ctx, callerKey{}, caller{Principal: p, access: access})
 			resp, err := next(ctx, req)
@@ -74,7 +73,7 @@ func (s *Server) guard() connect.UnaryInterceptorFunc {
 				if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 					return nil, connect.NewError(connect.CodeDeadlineExceeded, err)
 				}
-				return nil, wire.ToConnect(err)
+				return nil, ToConnect(err)
 			}
 			return resp, nil
 		}

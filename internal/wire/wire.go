@@ -1,17 +1,22 @@
-// Package wire converts between the public API's protobuf messages and
-// baton's Go types (property lists, Win32 codes), for the server, the
-// client and the CLI alike.
+// Package wire converts property lists between the public API's protobuf
+// messages and package proplist, for the server, the Go client and the CLI
+// alike. It depends on nothing but the two.
 package wire
 
 import (
 	"encoding/binary"
+	"fmt"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/proplist"
 )
 
-// FromList converts a property list to its protobuf form.
+// FromList converts a property list to its protobuf form; nil stays nil,
+// so an absent list is not sent.
 func FromList(l proplist.List) *batonv1.PropertyList {
+	if l == nil {
+		return nil
+	}
 	out := &batonv1.PropertyList{}
 	for _, p := range l {
 		pp := &batonv1.Property{Name: p.Name}
@@ -59,8 +64,9 @@ func fromValue(v proplist.Value) *batonv1.Value {
 	return &batonv1.Value{Kind: &batonv1.Value_Raw{Raw: &batonv1.RawValue{Syntax: uint32(v.Syntax), Data: data}}}
 }
 
-// ToList converts the protobuf form back; a value with no kind set is an
-// error the caller reports as ERROR_INVALID_PARAMETER.
+// ToList converts the protobuf form back; a value with no kind set, or a
+// raw value of a syntax the codec refuses, is an error (servers answer it
+// with ERROR_INVALID_PARAMETER).
 func ToList(pl *batonv1.PropertyList) (proplist.List, error) {
 	if pl == nil {
 		return nil, nil
@@ -131,15 +137,14 @@ func toValue(name string, v *batonv1.Value) (proplist.Value, error) {
 				return proplist.Value{}, errorf("property %q: raw ULARGE_INTEGER value must be 8 bytes", name)
 			}
 			val = proplist.Value{Syntax: s, Uint: binary.LittleEndian.Uint64(k.Raw.Data)}
-		case proplist.FormatBinary:
-		default:
-			return proplist.Value{}, errorf("property %q: raw values of syntax %v are not supported", name, s)
 		}
-		// Round-trip through the codec so an unknown syntax is refused here.
-		if _, err := proplist.Unmarshal(proplist.List{{Name: name, Values: []proplist.Value{val}}}.Marshal()); err != nil {
+		// The codec decides which syntaxes exist.
+		if err := (proplist.List{{Name: name, Values: []proplist.Value{val}}}).Validate(); err != nil {
 			return proplist.Value{}, errorf("property %q: %v", name, err)
 		}
 		return val, nil
 	}
 	return proplist.Value{}, errorf("property %q: a value has no type", name)
 }
+
+func errorf(format string, args ...any) error { return fmt.Errorf("wire: "+format, args...) }

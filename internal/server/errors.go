@@ -1,4 +1,4 @@
-package wire
+package server
 
 import (
 	"errors"
@@ -10,16 +10,6 @@ import (
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
 )
-
-// Error is a conversion error; servers answer it with 87.
-type Error struct{ Msg string }
-
-func (e *Error) Error() string { return e.Msg }
-
-// Unwrap makes the error match clusapi.ERROR_INVALID_PARAMETER.
-func (e *Error) Unwrap() error { return clusapi.ERROR_INVALID_PARAMETER }
-
-func errorf(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(format, args...)} }
 
 // codes is the one table from Win32 codes to Connect codes; a code not in it
 // maps to FailedPrecondition (the request was understood but the cluster
@@ -75,31 +65,4 @@ func ToConnect(err error) *connect.Error {
 	}
 	out.Meta().Set(Win32Header, fmt.Sprint(uint32(code)))
 	return out
-}
-
-// FromConnect recovers the Win32 code of an API error: the detail if there
-// is one, else a Connect-level mapping (unreachable agent, ...).
-func FromConnect(err error) (clusapi.Errno, string) {
-	var ce *connect.Error
-	if !errors.As(err, &ce) {
-		return clusapi.RPC_S_SERVER_UNAVAILABLE, err.Error()
-	}
-	for _, d := range ce.Details() {
-		v, derr := d.Value()
-		if derr != nil {
-			continue
-		}
-		if w, ok := v.(*batonv1.Win32Error); ok {
-			return clusapi.Errno(w.Code), ce.Message()
-		}
-	}
-	switch ce.Code() {
-	case connect.CodeUnavailable, connect.CodeDeadlineExceeded, connect.CodeCanceled:
-		return clusapi.RPC_S_SERVER_UNAVAILABLE, ce.Message()
-	case connect.CodePermissionDenied, connect.CodeUnauthenticated:
-		return clusapi.ERROR_ACCESS_DENIED, ce.Message()
-	case connect.CodeInvalidArgument:
-		return clusapi.ERROR_INVALID_PARAMETER, ce.Message()
-	}
-	return clusapi.ERROR_INVALID_FUNCTION, ce.Message()
 }

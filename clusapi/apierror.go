@@ -1,0 +1,189 @@
+package clusapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"connectrpc.com/connect"
+
+	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+)
+
+// APIError is an error answered by the cluster (or by this package on its
+// behalf, for a closed handle or an unreachable agent): the Win32 code and
+// the server's explanation.
+//
+// errors.Is(err, ERROR_GROUP_NOT_FOUND) matches it by code, and
+//
+//	var code clusapi.Errno
+//	errors.As(err, &code)
+//
+// extracts the code.
+type APIError struct {
+	Code    Errno  // the Win32 code, never ERROR_SUCCESS
+	Message string // what was wrong, in words; may be empty
+}
+
+// Error returns the code's name and value and the message, for example
+// `ERROR_GROUP_NOT_FOUND (5013): group "x" not found`.
+func (e *APIError) Error() string {
+	if e.Message == "" {
+		return e.Code.Error()
+	}
+	return e.Code.Error() + ": " + e.Message
+}
+
+// Unwrap returns the Code, so that errors.Is and errors.As see the Errno.
+func (e *APIError) Unwrap() error { return e.Code }
+
+// GroupStateError reports that a group operation finished, but the group
+// did not end in the state the operation asked for (an offline that ended
+// Failed, an online superseded by an offline, ...).
+type GroupStateError struct {
+	Group string
+	Want  ClusterGroupState // Offline for an offline, Online for an online
+	Got   ClusterGroupState // the state the group settled in
+	// Code is the Win32 code that describes the outcome:
+	// ERROR_RESOURCE_FAILED when the group failed, ERROR_GROUP_NOT_ONLINE
+	// when an online ended Offline or PartialOnline, ERROR_INVALID_STATE
+	// when an offline ended (partly) Online.
+	Code Errno
+}
+
+// Error says which state the group is in instead of the one asked for.
+func (e *GroupStateError) Error() string {
+	return fmt.Sprintf("group %q is %s, not %s: %v", e.Group, e.Got, e.Want, e.Code)
+}
+
+// Unwrap returns the Code.
+func (e *GroupStateError) Unwrap() error { return e.Code }
+
+// ResourceStateError reports that a resource operation finished, but the
+// resource did not end in the state the operation asked for.
+type ResourceStateError struct {
+	Resource string
+	Want     ClusterResourceState // Offline for an offline, Online for an online
+	Got      ClusterResourceState // the state the resource settled in
+	// Code is ERROR_RESOURCE_FAILED when the resource failed,
+	// ERROR_RESOURCE_NOT_ONLINE when an online ended Offline, and
+	// ERROR_INVALID_STATE when an offline ended Online.
+	Code Errno
+}
+
+// Error says which state the resource is in instead of the one asked for.
+func (e *ResourceStateError) Error() string {
+	return fmt.Sprintf("resource %q is %s, not %s: %v", e.Resource, e.Got, e.Want, e.Code)
+}
+
+// Unwrap returns the Code.
+func (e *ResourceStateError) Unwrap() error { return e.Code }
+
+// ErrnoOf returns the Win32 code of err: ERROR_SUCCESS for nil, the Errno
+// err wraps, or ERROR_INVALID_FUNCTION for an error without one. It plays
+// the part of GetLastError() in code ported from Windows:
+//
+//	hGroup, err := clusapi.OpenClusterGroup(hCluster, "DemoGroup")
+//	if hGroup == nil {
+//		code := clusapi.ErrnoOf(err)
+//		...
+//	}
+func ErrnoOf(err error) Errno {
+	if err == nil {
+		return ERROR_SUCCESS
+	}
+	var code Errno
+	if errors.As(err, &code) {
+		return code
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return RPC_S_SERVER_UNAVAILABLE
+	}
+	return ERROR_INVALID_FUNCTION
+}
+
+// FromConnectError reads the Win32 code and message out of an error of
+// the generated Connect clients (api/baton/v1/batonv1connect), for code
+// that calls them directly. nil gives nil.
+func FromConnectError(err error) *APIError {
+	if err == nil {
+		return nil
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return callError(context.Background(), "", err).(*APIError)
+}
+
+// apiErr makes an error answered by this package itself.
+func apiErr(code Errno, format string, args ...any) *APIError {
+	return &APIError{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// callError turns the error of a Connect call into the error this package
+// returns: the caller's own context error when ctx ended (wrapped, so
+// errors.Is(err, context.Canceled) holds), else an *APIError carrying the
+// Win32 code the server attached, or one derived from the transport error.
+func callError(ctx context.Context, call string, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return fmt.Errorf("clusapi: %s: %w", call, cerr)
+	}
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		return &APIError{Code: RPC_S_SERVER_UNAVAILABLE, Message: prefixed(call, err.Error())}
+	}
+	for _, d := range ce.Details() {
+		v, derr := d.Value()
+		if derr != nil {
+			continue
+		}
+		if w, ok := v.(*batonv1.Win32Error); ok {
+			code := Errno(w.GetCode())
+			return &APIError{Code: code, Message: trimCode(code, ce.Message())}
+		}
+	}
+	// No Win32 code attached: the agent did not answer, or something
+	// between it and us (a proxy, a wrong address) answered instead.
+	var code Errno
+	switch ce.Code() {
+	case connect.CodeUnavailable, connect.CodeDeadlineExceeded, connect.CodeCanceled:
+		code = RPC_S_SERVER_UNAVAILABLE
+	case connect.CodePermissionDenied, connect.CodeUnauthenticated:
+		code = ERROR_ACCESS_DENIED
+	case connect.CodeInvalidArgument:
+		code = ERROR_INVALID_PARAMETER
+	default:
+		code = ERROR_INVALID_FUNCTION
+	}
+	msg := ce.Message()
+	if msg == "" {
+		msg = ce.Code().String()
+	}
+	return &APIError{Code: code, Message: prefixed(call, msg)}
+}
+
+func prefixed(call, msg string) string {
+	if call == "" {
+		return msg
+	}
+	return call + ": " + msg
+}
+
+// trimCode removes the "NAME (N): " prefix the server puts in front of its
+// messages (and a ": NAME (N)" suffix), since APIError.Error adds it back.
+func trimCode(code Errno, msg string) string {
+	prefix := fmt.Sprintf("%s (%d)", code.String(), uint32(code))
+	rest, ok := strings.CutPrefix(msg, prefix)
+	if !ok {
+		return msg
+	}
+	rest = strings.TrimPrefix(rest, ": ")
+	// Servers that wrap the code with %w repeat it at the end.
+	rest = strings.TrimSuffix(rest, ": "+code.Error())
+	if rest == code.String() || rest == code.Error() {
+		return ""
+	}
+	return rest
+}

@@ -1,0 +1,237 @@
+package clusapi
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"connectrpc.com/connect"
+
+	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/internal/dial"
+)
+
+// Client is a connection to a baton agent: the idiomatic face of this
+// package. It is safe for concurrent use by multiple goroutines. Every
+// method takes a context first; an error answered by the cluster is an
+// *APIError that errors.Is matches against the Errno constants.
+//
+// A Client does little by itself; the calls are grouped by what they act
+// on: Groups, Resources and Access.
+type Client struct {
+	conn   *dial.Conn
+	closed atomic.Bool
+}
+
+// Option configures a Client made by New.
+type Option func(*options)
+
+type options struct {
+	token     string
+	timeout   time.Duration
+	clusterID string
+}
+
+// WithToken sets the bearer token sent with every call (needed over TCP;
+// over the local Unix socket the agent knows the caller from its
+// credentials). Without it the token is taken from $BATON_TOKEN.
+func WithToken(token string) Option { return func(o *options) { o.token = token } }
+
+// WithTimeout bounds each call whose context has no deadline. The default
+// is no bound.
+func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithClusterID pins the client to the cluster with this id (see
+// ClusterInfo.ID): if the address is served by another cluster, every call
+// answers ERROR_INVALID_HANDLE, as a handle to another cluster does.
+func WithClusterID(id string) Option { return func(o *options) { o.clusterID = id } }
+
+// New makes a client for the agent at addr: "unix:///path/to/baton.sock",
+// "http://host:port" or "https://host:port"; "" means $BATON_ADDR, or the
+// local agent's default socket when that is unset. New does no I/O: an
+// unreachable agent shows in the first call, as RPC_S_SERVER_UNAVAILABLE.
+func New(addr string, opts ...Option) (*Client, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	conn, err := dial.New(addr, dial.Options{Token: o.token, Timeout: o.timeout})
+	if err != nil {
+		return nil, &APIError{Code: ERROR_INVALID_PARAMETER, Message: err.Error()}
+	}
+	if o.clusterID != "" {
+		conn.SetClusterID(o.clusterID)
+	}
+	return &Client{conn: conn}, nil
+}
+
+// Addr returns the address the client calls, after resolution (for
+// example "unix:///run/baton/baton.sock").
+func (c *Client) Addr() string { return c.conn.Addr }
+
+// Close releases the client's connections. Calls made after Close answer
+// ERROR_INVALID_HANDLE. Close always returns nil.
+func (c *Client) Close() error {
+	if !c.closed.Swap(true) {
+		c.conn.Close()
+	}
+	return nil
+}
+
+// unary makes one call of a Connect method with the client's checks and
+// error conversion; name is the call's name in error messages.
+func unary[Req, Resp any](ctx context.Context, c *Client, name string,
+	f func(context.Context, *connect.Request[Req]) (*connect.Response[Resp], error), req *Req) (*Resp, error) {
+	if c.closed.Load() {
+		return nil, apiErr(ERROR_INVALID_HANDLE, "%s: the client is closed", name)
+	}
+	resp, err := f(ctx, connect.NewRequest(req))
+	if err != nil {
+		return nil, callError(ctx, name, err)
+	}
+	return resp.Msg, nil
+}
+
+// ClusterInfo describes the cluster a client talks to, and the caller as
+// the cluster sees it.
+type ClusterInfo struct {
+	Name      string
+	ID        string      // changes when a cluster is created anew; see WithClusterID
+	Node      string      // the node whose agent answered
+	Principal string      // who the cluster thinks the caller is, e.g. "unix:user:root"
+	Access    AccessLevel // the caller's access
+}
+
+// Cluster identifies the cluster and the caller's access (the server side
+// of OpenCluster).
+func (c *Client) Cluster(ctx context.Context) (*ClusterInfo, error) {
+	resp, err := unary(ctx, c, "OpenCluster", c.conn.Cluster.OpenCluster, &batonv1.OpenClusterRequest{})
+	if err != nil {
+		return nil, err
+	}
+	return &ClusterInfo{
+		Name:      resp.GetClusterName(),
+		ID:        resp.GetClusterId(),
+		Node:      resp.GetNodeName(),
+		Principal: resp.GetPrincipal(),
+		Access:    AccessLevel(resp.GetAccess()),
+	}, nil
+}
+
+// ResourceType is a kind of resource the cluster can manage.
+type ResourceType struct {
+	Name        string
+	Description string
+	Properties  []PropertyInfo // the private properties it understands
+	// OfflineParameter is the name of the input-buffer DWORD its offline
+	// reads (by convention the type's own name), or "" if it reads none.
+	OfflineParameter string
+}
+
+// PropertyInfo describes one private property of a resource type.
+type PropertyInfo struct {
+	Name        string
+	Kind        string // "dword", "sz", ...
+	Default     string
+	Description string
+}
+
+// ListResourceTypes lists the resource types the cluster knows.
+func (c *Client) ListResourceTypes(ctx context.Context) ([]ResourceType, error) {
+	resp, err := unary(ctx, c, "ListResourceTypes", c.conn.Cluster.ListResourceTypes, &batonv1.ListResourceTypesRequest{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ResourceType, 0, len(resp.GetTypes()))
+	for _, t := range resp.GetTypes() {
+		rt := ResourceType{Name: t.GetName(), Description: t.GetDescription(), OfflineParameter: t.GetOfflineParameter()}
+		for _, p := range t.GetProperties() {
+			rt.Properties = append(rt.Properties, PropertyInfo{
+				Name: p.GetName(), Kind: p.GetKind(), Default: p.GetDefault(), Description: p.GetDescription(),
+			})
+		}
+		out = append(out, rt)
+	}
+	return out, nil
+}
+
+// Node is a machine of the cluster.
+type Node struct {
+	Name    string
+	State   ClusterNodeState
+	Address string
+	Groups  []string  // the groups it owns
+	Started time.Time // when its agent started; zero if unknown
+}
+
+func nodeFromPB(n *batonv1.Node) Node {
+	return Node{
+		Name:    n.GetName(),
+		State:   ClusterNodeState(n.GetState()),
+		Address: n.GetAddress(),
+		Groups:  n.GetGroups(),
+		Started: unixNano(n.GetStartedUnixNano()),
+	}
+}
+
+// ListNodes lists the nodes of the cluster.
+func (c *Client) ListNodes(ctx context.Context) ([]Node, error) {
+	resp, err := unary(ctx, c, "ListNodes", c.conn.Nodes.ListNodes, &batonv1.ListNodesRequest{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Node, 0, len(resp.GetNodes()))
+	for _, n := range resp.GetNodes() {
+		out = append(out, nodeFromPB(n))
+	}
+	return out, nil
+}
+
+// Node returns the node called name, or ERROR_CLUSTER_NODE_NOT_FOUND.
+func (c *Client) Node(ctx context.Context, name string) (*Node, error) {
+	nodes, err := c.ListNodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nodes {
+		if n.Name == name {
+			return &n, nil
+		}
+	}
+	return nil, apiErr(ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", name)
+}
+
+// OperationRecord is the cluster's record of one state-change request.
+type OperationRecord struct {
+	ID       string
+	Kind     string // "OfflineGroup", "OnlineGroup", "OfflineResource", ...
+	Group    string
+	Resource string
+	Flags    uint32
+	InBuffer []byte
+	Caller   string // the principal that asked
+	Created  time.Time
+	Finished time.Time // zero while it runs
+	Outcome  string    // "", "succeeded", "failed", "superseded"
+}
+
+// Operation returns the record of the operation with this id (see
+// Operation.ID and ResourceOperation.ID).
+func (c *Client) Operation(ctx context.Context, id string) (*OperationRecord, error) {
+	op, err := unary(ctx, c, "GetOperation", c.conn.Groups.GetOperation, &batonv1.GetOperationRequest{Id: id})
+	if err != nil {
+		return nil, err
+	}
+	return &OperationRecord{
+		ID:       op.GetId(),
+		Kind:     op.GetKind(),
+		Group:    op.GetGroup(),
+		Resource: op.GetResource(),
+		Flags:    op.GetFlags(),
+		InBuffer: op.GetInBuffer(),
+		Caller:   op.GetCaller(),
+		Created:  unixNano(op.GetCreatedUnixNano()),
+		Finished: unixNano(op.GetFinishedUnixNano()),
+		Outcome:  op.GetOutcome(),
+	}, nil
+}

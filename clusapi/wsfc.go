@@ -1,0 +1,363 @@
+package clusapi
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+)
+
+// This file is the clusapi face: the names, handles and return values of
+// clusapi.h, for code ported from Windows. The functions have no context
+// (the C API has none); each call to the cluster is bounded by
+// handleCallTimeout.
+
+// handleCallTimeout bounds every call of the handle functions.
+const handleCallTimeout = 30 * time.Second
+
+func handleCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), handleCallTimeout)
+}
+
+// HCLUSTER is a handle to a cluster, from OpenCluster; nil is NULL.
+type HCLUSTER *clusterHandle
+
+// HGROUP is a handle to a group, from OpenClusterGroup; nil is NULL.
+type HGROUP *groupHandle
+
+// HRESOURCE is a handle to a resource, from OpenClusterResource; nil is
+// NULL.
+type HRESOURCE *resourceHandle
+
+// HNODE is a handle to a node, from OpenClusterNode; nil is NULL.
+type HNODE *nodeHandle
+
+type clusterHandle struct {
+	c      *Client
+	name   string // the cluster's name
+	id     string // the cluster's id, pinned on every call
+	closed atomic.Bool
+}
+
+func (h *clusterHandle) valid() bool { return h != nil && !h.closed.Load() }
+
+type groupHandle struct {
+	cluster *clusterHandle
+	ref     groupRef
+	closed  atomic.Bool
+}
+
+func (h *groupHandle) valid() bool { return h != nil && !h.closed.Load() && h.cluster.valid() }
+
+type resourceHandle struct {
+	cluster *clusterHandle
+	ref     resourceRef
+	closed  atomic.Bool
+}
+
+func (h *resourceHandle) valid() bool { return h != nil && !h.closed.Load() && h.cluster.valid() }
+
+type nodeHandle struct {
+	cluster *clusterHandle
+	name    string
+	closed  atomic.Bool
+}
+
+func (h *nodeHandle) valid() bool { return h != nil && !h.closed.Load() && h.cluster.valid() }
+
+// invalidHandle is the error of a call on a NULL or closed handle; no
+// request is sent.
+func invalidHandle(call string) *APIError {
+	return apiErr(ERROR_INVALID_HANDLE, "%s: the handle is NULL or closed", call)
+}
+
+// handleErr makes sure an error of the handle functions carries a Win32
+// code: a timeout becomes RPC_S_SERVER_UNAVAILABLE.
+func handleErr(err error) error {
+	var code Errno
+	if err == nil || errors.As(err, &code) {
+		return err
+	}
+	return &APIError{Code: ErrnoOf(err), Message: err.Error()}
+}
+
+// OpenCluster opens a handle to a cluster. name is the address of one of
+// its agents ("unix:///path/to/baton.sock", "http://host:port",
+// "https://host:port"); "" (NULL in C) is the local cluster: $BATON_ADDR,
+// or the local agent's default socket. The bearer token, if needed, is
+// taken from $BATON_TOKEN.
+//
+// The handle is pinned to the cluster that answered: calls on it (and on
+// handles opened through it) that reach another cluster answer
+// ERROR_INVALID_HANDLE. On failure the handle is nil and the error carries
+// the Win32 code (see ErrnoOf).
+func OpenCluster(name string) (HCLUSTER, error) {
+	c, err := New(name)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := handleCtx()
+	defer cancel()
+	info, err := c.Cluster(ctx)
+	if err != nil {
+		c.Close()
+		return nil, handleErr(err)
+	}
+	c.conn.SetClusterID(info.ID)
+	return &clusterHandle{c: c, name: info.Name, id: info.ID}, nil
+}
+
+// CloseCluster closes a cluster handle. Every handle opened through it
+// becomes invalid. It always returns true.
+func CloseCluster(hCluster HCLUSTER) bool {
+	h := (*clusterHandle)(hCluster)
+	if h != nil && !h.closed.Swap(true) {
+		h.c.Close()
+	}
+	return true
+}
+
+// OpenClusterGroup opens a handle to the group called name:
+// ERROR_GROUP_NOT_FOUND if there is none. The handle remembers the group's
+// id, so calls on it after the group was deleted (even if one of the same
+// name was created since) answer ERROR_GROUP_NOT_AVAILABLE.
+func OpenClusterGroup(hCluster HCLUSTER, name string) (HGROUP, error) {
+	h := (*clusterHandle)(hCluster)
+	if !h.valid() {
+		return nil, invalidHandle("OpenClusterGroup")
+	}
+	ctx, cancel := handleCtx()
+	defer cancel()
+	id, err := h.c.Groups().Open(ctx, name)
+	if err != nil {
+		return nil, handleErr(err)
+	}
+	return &groupHandle{cluster: h, ref: groupRef{name: name, id: id}}, nil
+}
+
+// CloseClusterGroup closes a group handle. It returns false for a nil
+// handle and true otherwise.
+func CloseClusterGroup(hGroup HGROUP) bool {
+	h := (*groupHandle)(hGroup)
+	if h == nil {
+		return false
+	}
+	h.closed.Store(true)
+	return true
+}
+
+// OfflineClusterGroupEx takes a group offline. flags are
+// CLUSAPI_GROUP_OFFLINE_* flags; inBuffer is a property list of
+// instructions for the group's resources (names are resource type names),
+// and cbInBufferSize its size in bytes. Both are sent as given: a size
+// that does not match the buffer, or a buffer that is not a property list,
+// answers ERROR_INVALID_PARAMETER.
+//
+// It returns ERROR_IO_PENDING when the offline was accepted and is in
+// progress (poll GetClusterGroupState for the outcome), ERROR_SUCCESS when
+// the group was offline already, and otherwise the code of the reason the
+// request was rejected, with nothing changed (for example
+// ERROR_CLUSTER_RESOURCE_LOCKED_STATUS). A NULL or closed handle returns
+// ERROR_INVALID_HANDLE without a call.
+func OfflineClusterGroupEx(hGroup HGROUP, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
+	h := (*groupHandle)(hGroup)
+	if !h.valid() {
+		return ERROR_INVALID_HANDLE
+	}
+	ctx, cancel := handleCtx()
+	defer cancel()
+	op, err := h.cluster.c.offlineGroup(ctx, h.ref, flags, inBuffer, cbInBufferSize, nil)
+	if err != nil {
+		return ErrnoOf(err)
+	}
+	return op.Status
+}
+
+// OfflineClusterGroup is OfflineClusterGroupEx with no flags and no input
+// buffer.
+func OfflineClusterGroup(hGroup HGROUP) Errno {
+	return OfflineClusterGroupEx(hGroup, 0, nil, 0)
+}
+
+// OnlineClusterGroupEx brings a group online on hDestinationNode, or on its
+// current owner if hDestinationNode is nil. flags are
+// CLUSAPI_GROUP_ONLINE_* flags; the input buffer goes, as given, to the
+// resources that are not yet online. Return values are as for
+// OfflineClusterGroupEx.
+func OnlineClusterGroupEx(hGroup HGROUP, hDestinationNode HNODE, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
+	h := (*groupHandle)(hGroup)
+	if !h.valid() {
+		return ERROR_INVALID_HANDLE
+	}
+	node := ""
+	if hDestinationNode != nil {
+		n := (*nodeHandle)(hDestinationNode)
+		if !n.valid() || n.cluster.id != h.cluster.id {
+			return ERROR_INVALID_HANDLE
+		}
+		node = n.name
+	}
+	ctx, cancel := handleCtx()
+	defer cancel()
+	op, err := h.cluster.c.onlineGroup(ctx, h.ref, node, flags, inBuffer, cbInBufferSize, nil)
+	if err != nil {
+		return ErrnoOf(err)
+	}
+	return op.Status
+}
+
+// OnlineClusterGroup is OnlineClusterGroupEx with no flags and no input
+// buffer.
+func OnlineClusterGroup(hGroup HGROUP, hDestinationNode HNODE) Errno {
+	return OnlineClusterGroupEx(hGroup, hDestinationNode, 0, nil, 0)
+}
+
+// GetClusterGroupState returns the state of a group and the name of the
+// node that owns it. On failure the state is ClusterGroupStateUnknown and
+// the error carries the Win32 code.
+func GetClusterGroupState(hGroup HGROUP) (ClusterGroupState, string, error) {
+	h := (*groupHandle)(hGroup)
+	if !h.valid() {
+		return ClusterGroupStateUnknown, "", invalidHandle("GetClusterGroupState")
+	}
+	ctx, cancel := handleCtx()
+	defer cancel()
+	st, err := h.cluster.c.groupState(ctx, h.ref)
+	if err != nil {
+		return ClusterGroupStateUnknown, "", handleErr(err)
+	}
+	return st.State, st.OwnerNode, nil
+}
+
+// OpenClusterResource opens a handle to the resource called name:
+// ERROR_RESOURCE_NOT_FOUND if there is none. Calls on the handle after the
+// resource was deleted answer ERROR_RESOURCE_NOT_AVAILABLE.
+func OpenClusterResource(hCluster HCLUSTER, name string) (HRESOURCE, error) {
+	h := (*clusterHandle)(hCluster)
+	if !h.valid() {
+		return nil, invalidHandle("OpenClusterResource")
+	}
+	ctx, cancel := handleCtx()
+	defer cancel()
+	id, err := h.c.Resources().Open(ctx, name)
+	if err != nil {
+		return nil, handleErr(err)
+	}
+	return &resourceHandle{cluster: h, ref: resourceRef{name: name, id: id}}, nil
+}
+
+// CloseClusterResource closes a resource handle. It returns false for a
+// nil handle and true otherwise.
+func CloseClusterResource(hResource HRESOURCE) bool {
+	h := (*resourceHandle)(hResource)
+	if h == nil {
+		return false
+	}
+	h.closed.Store(true)
+	return true
+}
+
+// OnlineClusterResourceEx brings a resource online, and the resources it
+// depends on first. flags are CLUSAPI_RESOURCE_ONLINE_* flags. Return
+// values are as for OfflineClusterGroupEx.
+func OnlineClusterResourceEx(hResource HRESOURCE, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
+	h := (*resourceHandle)(hResource)
+	if !h.valid() {
+		return ERROR_INVALID_HANDLE
+	}
+	ctx, cancel := handleCtx()
+	defer cancel()
+	op, err := h.cluster.c.onlineResource(ctx, h.ref, flags, inBuffer, cbInBufferSize, nil)
+	if err != nil {
+		return ErrnoOf(err)
+	}
+	return op.Status
+}
+
+// OfflineClusterResourceEx takes a resource offline, and the resources
+// that depend on it first. flags are CLUSAPI_RESOURCE_OFFLINE_* flags.
+// Return values are as for OfflineClusterGroupEx.
+func OfflineClusterResourceEx(hResource HRESOURCE, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
+	h := (*resourceHandle)(hResource)
+	if !h.valid() {
+		return ERROR_INVALID_HANDLE
+	}
+	ctx, cancel := handleCtx()
+	defer cancel()
+	op, err := h.cluster.c.offlineResource(ctx, h.ref, flags, inBuffer, cbInBufferSize, nil)
+	if err != nil {
+		return ErrnoOf(err)
+	}
+	return op.Status
+}
+
+// OnlineClusterResource is OnlineClusterResourceEx with no flags and no
+// input buffer.
+func OnlineClusterResource(hResource HRESOURCE) Errno {
+	return OnlineClusterResourceEx(hResource, 0, nil, 0)
+}
+
+// OfflineClusterResource is OfflineClusterResourceEx with no flags and no
+// input buffer.
+func OfflineClusterResource(hResource HRESOURCE) Errno {
+	return OfflineClusterResourceEx(hResource, 0, nil, 0)
+}
+
+// GetClusterResourceState returns the state of a resource, the name of the
+// node that hosts it and the name of its group. On failure the state is
+// ClusterResourceStateUnknown and the error carries the Win32 code.
+func GetClusterResourceState(hResource HRESOURCE) (state ClusterResourceState, nodeName, groupName string, err error) {
+	h := (*resourceHandle)(hResource)
+	if !h.valid() {
+		return ClusterResourceStateUnknown, "", "", invalidHandle("GetClusterResourceState")
+	}
+	ctx, cancel := handleCtx()
+	defer cancel()
+	st, err := h.cluster.c.resourceState(ctx, h.ref)
+	if err != nil {
+		return ClusterResourceStateUnknown, "", "", handleErr(err)
+	}
+	return st.State, st.OwnerNode, st.Group, nil
+}
+
+// OpenClusterNode opens a handle to the node called name:
+// ERROR_CLUSTER_NODE_NOT_FOUND if there is none.
+func OpenClusterNode(hCluster HCLUSTER, name string) (HNODE, error) {
+	h := (*clusterHandle)(hCluster)
+	if !h.valid() {
+		return nil, invalidHandle("OpenClusterNode")
+	}
+	ctx, cancel := handleCtx()
+	defer cancel()
+	if _, err := h.c.Node(ctx, name); err != nil {
+		return nil, handleErr(err)
+	}
+	return &nodeHandle{cluster: h, name: name}, nil
+}
+
+// CloseClusterNode closes a node handle. It returns false for a nil handle
+// and true otherwise.
+func CloseClusterNode(hNode HNODE) bool {
+	h := (*nodeHandle)(hNode)
+	if h == nil {
+		return false
+	}
+	h.closed.Store(true)
+	return true
+}
+
+// GetClusterNodeState returns the state of a node. On failure the state is
+// ClusterNodeStateUnknown and the error carries the Win32 code.
+func GetClusterNodeState(hNode HNODE) (ClusterNodeState, error) {
+	h := (*nodeHandle)(hNode)
+	if !h.valid() {
+		return ClusterNodeStateUnknown, invalidHandle("GetClusterNodeState")
+	}
+	ctx, cancel := handleCtx()
+	defer cancel()
+	n, err := h.cluster.c.Node(ctx, h.name)
+	if err != nil {
+		return ClusterNodeStateUnknown, handleErr(err)
+	}
+	return n.State, nil
+}

@@ -1,0 +1,52 @@
+package wire
+
+import (
+	"testing"
+
+	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/proplist"
+)
+
+func TestRoundTrip(t *testing.T) {
+	l := proplist.List{
+		{Name: "dword", Values: []proplist.Value{proplist.DWORD(7)}},
+		{Name: "long", Values: []proplist.Value{proplist.Long(-7)}},
+		{Name: "word", Values: []proplist.Value{proplist.Word(65535)}},
+		{Name: "sz", Values: []proplist.Value{proplist.SZ("héllo")}},
+		{Name: "expand", Values: []proplist.Value{proplist.ExpandSZ("%HOME%")}},
+		{Name: "multi", Values: []proplist.Value{proplist.MultiSZ("a", "b")}},
+		{Name: "binary", Values: []proplist.Value{proplist.Binary([]byte{1, 2, 3})}},
+		{Name: "ularge", Values: []proplist.Value{proplist.ULarge(1 << 40)}},
+		{Name: "large", Values: []proplist.Value{proplist.Large(-1 << 40)}},
+		{Name: "filetime", Values: []proplist.Value{proplist.FileTime(133000000000000000)}},
+		{Name: "nested", Values: []proplist.Value{proplist.Nested(proplist.List{{Name: "x", Values: []proplist.Value{proplist.DWORD(1)}}})}},
+		{Name: "signature", Values: []proplist.Value{{Syntax: proplist.SyntaxDiskSignature, Uint: 0xdeadbeef}}},
+		{Name: "size", Values: []proplist.Value{{Syntax: proplist.SyntaxDiskSize, Uint: 1 << 33}}},
+		{Name: "two", Values: []proplist.Value{proplist.DWORD(1), proplist.DWORD(2)}},
+	}
+	back, err := ToList(FromList(l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !back.Equal(l) {
+		t.Errorf("ToList(FromList(l)) = %v, want %v", back, l)
+	}
+	sd := proplist.List{{Name: "sd", Values: []proplist.Value{proplist.SecurityDescriptor([]byte{1, 0, 4, 0x80})}}}
+	if back, err := ToList(FromList(sd)); err != nil || !back.Equal(sd) {
+		t.Errorf("security descriptor: %v, %v", back, err)
+	}
+	if got := FromList(nil); got != nil {
+		t.Errorf("FromList(nil) = %v, want nil", got)
+	}
+	for name, bad := range map[string]*batonv1.PropertyList{
+		"value without a kind":     {Properties: []*batonv1.Property{{Name: "x", Values: []*batonv1.Value{{}}}}},
+		"property without a value": {Properties: []*batonv1.Property{{Name: "x"}}},
+		"property without a name":  {Properties: []*batonv1.Property{{Values: []*batonv1.Value{{Kind: &batonv1.Value_Dword{Dword: 1}}}}}},
+		"word over 65535":          {Properties: []*batonv1.Property{{Name: "x", Values: []*batonv1.Value{{Kind: &batonv1.Value_Word{Word: 70000}}}}}},
+		"raw of an unknown syntax": {Properties: []*batonv1.Property{{Name: "x", Values: []*batonv1.Value{{Kind: &batonv1.Value_Raw{Raw: &batonv1.RawValue{Syntax: 0x12345678, Data: []byte{1}}}}}}}},
+	} {
+		if _, err := ToList(bad); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
