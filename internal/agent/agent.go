@@ -25,10 +25,8 @@ import (
 	"github.com/batoncluster/baton/internal/etcdmember"
 	"github.com/batoncluster/baton/internal/host"
 	"github.com/batoncluster/baton/internal/ops"
-	"github.com/batoncluster/baton/internal/restypes/dummy"
 	"github.com/batoncluster/baton/internal/server"
 	"github.com/batoncluster/baton/internal/store"
-	"github.com/batoncluster/baton/restype"
 )
 
 // Agent is one running node.
@@ -48,11 +46,6 @@ type Agent struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	closers []func() // undo steps, run in reverse
-}
-
-// Types returns the built-in resource types.
-func Types() *restype.Registry {
-	return restype.NewRegistry(dummy.Type())
 }
 
 // Start builds and starts every part; on error it undoes what it started.
