@@ -45,6 +45,7 @@ type Agent struct {
 
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
+	closed  bool
 	closers []func() // undo steps, run in reverse
 }
 
@@ -69,7 +70,7 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 	types := Types()
 	engine := ops.New(a.store, types, cfg.Name)
 	a.ops = engine
-	h := host.New(host.Config{Node: cfg.Name, Store: a.store, Types: types, StateDir: a.cfg.DataDir, Log: log})
+	h := host.New(host.Config{Node: cfg.Name, Store: a.store, Types: types, StateDir: a.cfg.DataDir, Log: log, StopOnExit: cfg.StopResourcesOnExit})
 	rctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	a.wg.Add(1)
@@ -263,6 +264,10 @@ func (a *Agent) HTTPAddr() string { return a.tcpAddr }
 // Close stops every part, in reverse order of start, and marks the node
 // Down if the database is still there to say so.
 func (a *Agent) Close() {
+	if a.closed {
+		return
+	}
+	a.closed = true
 	if a.store != nil && a.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_, _ = a.store.Update(ctx, func(v store.View, t *store.Txn) error {

@@ -2,10 +2,14 @@ package agent_test
 
 import (
 	"context"
+	"log/slog"
+	"path/filepath"
 	"testing"
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/clustertest"
+	"github.com/batoncluster/baton/internal/config"
+	"github.com/batoncluster/baton/internal/etcdmember"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/proplist"
@@ -71,3 +75,40 @@ func mustDo(t *testing.T, err error) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// With --stop-resources-on-exit the agent takes what it hosts offline as it
+// stops, dependents first, and leaves the persistent state online.
+func TestStopResourcesOnExit(t *testing.T) {
+	n := clustertest.NewWith(t, func(c *config.Config) { c.StopResourcesOnExit = true })
+	ctx := context.Background()
+	e := n.Ops()
+	mustDo(t, second(e.CreateGroup(ctx, "G", nil, nil)))
+	mustDo(t, second(e.CreateResource(ctx, "a", "G", "dummy", nil, nil)))
+	mustDo(t, second(e.CreateResource(ctx, "b", "G", "dummy", []string{"a"}, nil)))
+	mustDo(t, second(e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{})))
+	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.Agent.Close()
+
+	// Read what the agent left in its database.
+	c, _ := config.FreePort()
+	p, _ := config.FreePort()
+	m, err := etcdmember.Start(ctx, etcdmember.Config{Name: "node1", DataDir: filepath.Join(n.Dir, "etcd"), ClientURL: "http://" + c, PeerURL: "http://" + p, TickMs: 100, ElectionMs: 500})
+	mustDo(t, err)
+	defer m.Close()
+	st, err := store.Open(ctx, m.Client, slog.New(slog.DiscardHandler))
+	mustDo(t, err)
+	defer st.Close()
+	v := st.View()
+	for _, r := range []string{"a", "b"} {
+		s := v.Status(r)
+		if clusapi.ClusterResourceState(s.State) != clusapi.ClusterResourceOffline || s.Persistent != 1 {
+			t.Errorf("%s after exit: state %v persistent %d; want Offline, still persistently online", r, clusapi.ClusterResourceState(s.State), s.Persistent)
+		}
+		if a, _ := s.Props.String("LastOfflineAction"); a != "Shutdown" {
+			t.Errorf("%s: LastOfflineAction %q, want Shutdown", r, a)
+		}
+	}
+	if v.Node("node1").State != int32(clusapi.ClusterNodeDown) {
+		t.Error("a stopped node is not marked Down")
+	}
+}

@@ -23,8 +23,9 @@ and the API on a Unix socket and on TCP.
   baton agent -dev                      a one-node cluster in a temporary directory
   baton agent -dev --data-dir DIR       the same, kept in DIR across restarts
 
-SIGINT or SIGTERM stops the agent; resources stay as they are and the
-persistent state is what the next start restores.`,
+SIGINT or SIGTERM stops the agent; resources stay as they are (unless
+--stop-resources-on-exit) and the persistent state is what the next start
+restores.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfg.Dev {
@@ -64,6 +65,7 @@ persistent state is what the next start restores.`,
 	f.StringVar(&cfg.ClusterName, "cluster-name", cfg.ClusterName, "the cluster's name, when it forms")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error")
+	f.BoolVar(&cfg.StopResourcesOnExit, "stop-resources-on-exit", false, "take hosted resources offline when the agent stops (default: leave them; the next start restores the persistent state)")
 	f.StringVar(&cfg.DefaultSocket, "default-socket", "", "link this path to the agent's socket so clients find it (-dev: "+dial.DefaultSocket()+"; \"\" for none)")
 	return cmd
 }

@@ -23,13 +23,17 @@ type Node struct {
 	t     testing.TB
 	Agent *agent.Agent
 	Dir   string
+	edit  func(*config.Config)
 }
 
-func start(t testing.TB, dir string) *agent.Agent {
+func start(t testing.TB, dir string, edit func(*config.Config)) *agent.Agent {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.Dev, cfg.Name, cfg.DataDir = true, "node1", dir
 	cfg.HTTPAddr, cfg.EtcdClientAddr, cfg.EtcdPeerAddr = "127.0.0.1:0", "auto", "auto"
+	if edit != nil {
+		edit(&cfg)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	a, err := agent.Start(ctx, cfg, testWriter{t}, slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})))
@@ -43,15 +47,21 @@ func start(t testing.TB, dir string) *agent.Agent {
 func (n *Node) Restart() {
 	n.t.Helper()
 	n.Agent.Close()
-	n.Agent = start(n.t, n.Dir)
+	n.Agent = start(n.t, n.Dir, n.edit)
 }
 
 // New starts a one-node cluster in a temporary directory; it stops at the
 // end of the test.
 func New(t testing.TB) *Node {
 	t.Helper()
+	return NewWith(t, nil)
+}
+
+// NewWith is New with a change to the agent's configuration.
+func NewWith(t testing.TB, edit func(*config.Config)) *Node {
+	t.Helper()
 	dir := t.TempDir()
-	n := &Node{t: t, Agent: start(t, dir), Dir: dir}
+	n := &Node{t: t, Agent: start(t, dir, edit), Dir: dir, edit: edit}
 	t.Cleanup(func() { n.Agent.Close() })
 	return n
 }

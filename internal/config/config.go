@@ -23,6 +23,9 @@ type Config struct {
 	ClusterName    string
 	LogFormat      string // text or json
 	LogLevel       string
+	// StopResourcesOnExit takes hosted resources offline when the agent
+	// stops; by default they are left running and reattached.
+	StopResourcesOnExit bool
 	// DefaultSocket, when set, is linked to this agent's socket so clients
 	// find it without BATON_ADDR.
 	DefaultSocket string

@@ -22,6 +22,11 @@ type Config struct {
 	Types    *restype.Registry
 	StateDir string // per-resource state directories live under it
 	Log      *slog.Logger
+	// StopOnExit takes the resources this node hosts offline when the
+	// host stops (their persistent state stays, so the next start brings
+	// them back). Off by default: processes and VMs outlive an agent
+	// restart and are reattached.
+	StopOnExit bool
 }
 
 // Host drives the resources of the groups its node owns.
@@ -112,6 +117,61 @@ func (h *Host) stop() {
 		}
 	}
 	h.wg.Wait()
+	if h.cfg.StopOnExit {
+		h.offlineAll()
+	}
+}
+
+// stopGrace bounds taking everything offline at exit.
+const stopGrace = 30 * time.Second
+
+// offlineAll takes every hosted resource offline, dependents first, and
+// records them Offline with their persistent state untouched.
+func (h *Host) offlineAll() {
+	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
+	defer cancel()
+	done := map[string]bool{}
+	for len(done) < len(h.insts) && ctx.Err() == nil {
+		v := h.cfg.Store.View()
+		var wave []*instance
+		for name, inst := range h.insts {
+			if done[name] {
+				continue
+			}
+			ready := true
+			if r := v.Resource(name); r != nil {
+				for _, d := range v.Dependents(r) {
+					if _, hosted := h.insts[d.Name]; hosted && !done[d.Name] {
+						ready = false
+					}
+				}
+			}
+			if ready {
+				wave = append(wave, inst)
+			}
+		}
+		if len(wave) == 0 {
+			break // a dependency cycle cannot exist; be safe anyway
+		}
+		var wg sync.WaitGroup
+		for _, inst := range wave {
+			done[inst.name] = true
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := inst.res.Offline(ctx, restype.OfflineRequest{}); err != nil {
+					h.log.Warn("offline at exit failed", "resource", inst.name, "err", err)
+					return
+				}
+				h.report(ctx, inst, 0, func(st *store.Status) bool {
+					st.State = int32(clusapi.ClusterResourceOffline)
+					st.Seq++
+					return true
+				})
+			}()
+		}
+		wg.Wait()
+	}
 }
 
 // groupsOf maps changed keys to the groups to look at again.
