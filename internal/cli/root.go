@@ -144,6 +144,7 @@ socket. Over TCP, authenticate with --token or $BATON_TOKEN.`,
 		a.typeCommand(),
 		a.aclCommand(),
 		a.clusterCommand(),
+		a.eventsCommand(),
 	)
 	return root
 }

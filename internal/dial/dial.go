@@ -65,6 +65,7 @@ type Conn struct {
 	Resources batonv1connect.ResourceServiceClient
 	Nodes     batonv1connect.NodeServiceClient
 	Access    batonv1connect.AccessServiceClient
+	Events    batonv1connect.EventServiceClient
 
 	mu        sync.Mutex // guards clusterID
 	clusterID string
@@ -119,6 +120,7 @@ func New(addr string, opts Options) (*Conn, error) {
 	c.Resources = batonv1connect.NewResourceServiceClient(c.http, base, icpt)
 	c.Nodes = batonv1connect.NewNodeServiceClient(c.http, base, icpt)
 	c.Access = batonv1connect.NewAccessServiceClient(c.http, base, icpt)
+	c.Events = batonv1connect.NewEventServiceClient(c.http, base, icpt, connect.WithInterceptors(c.streamHeaders(token)))
 	return c, nil
 }
 
@@ -152,6 +154,38 @@ func (c *Conn) headers(token string, timeout time.Duration) connect.UnaryInterce
 			return next(ctx, req)
 		}
 	}
+}
+
+// streamHeaders attaches the token and cluster id to streaming calls too.
+func (c *Conn) streamHeaders(token string) connect.Interceptor {
+	return streamInterceptor{c: c, token: token}
+}
+
+type streamInterceptor struct {
+	c     *Conn
+	token string
+}
+
+func (s streamInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc { return next }
+
+func (s streamInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return func(ctx context.Context, spec connect.Spec) connect.StreamingClientConn {
+		conn := next(ctx, spec)
+		if s.token != "" {
+			conn.RequestHeader().Set("Authorization", "Bearer "+s.token)
+		}
+		s.c.mu.Lock()
+		id := s.c.clusterID
+		s.c.mu.Unlock()
+		if id != "" {
+			conn.RequestHeader().Set(ClusterIDHeader, id)
+		}
+		return conn
+	}
+}
+
+func (s streamInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return next
 }
 
 // ErrNoAgent explains an unreachable agent in words.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"connectrpc.com/connect"
 
@@ -46,36 +47,66 @@ func callerOf(ctx context.Context) caller {
 
 // guard is the interceptor every call passes: handle, then access, then
 // the handler; and the one place errors become Connect errors.
-func (s *Server) guard() connect.UnaryInterceptorFunc {
-	return func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			v := s.st.View()
-			if id := req.Header().Get(dial.ClusterIDHeader); id != "" {
-				if c := v.Cluster(); c == nil || c.ID != id {
-					return nil, ToConnect(fmt.Errorf("the handle was opened on another cluster (%s): %w", id, clusapi.ERROR_INVALID_HANDLE))
-				}
-			}
-			p, ok := principalOf(ctx, req.Header(), v)
-			if !ok {
-				return nil, ToConnect(fmt.Errorf("no credentials: connect over the agent's Unix socket, or send a bearer token (baton acl token create): %w", clusapi.ERROR_ACCESS_DENIED))
-			}
-			access := accessOf(p, v.Security())
-			proc := req.Spec().Procedure
-			switch {
-			case access == "":
-				return nil, ToConnect(fmt.Errorf("%s has no access to this cluster (an administrator can run: baton acl grant %s --access read|full): %w", p, p, clusapi.ERROR_ACCESS_DENIED))
-			case access != store.AccessFull && !readOnly[proc]:
-				return nil, ToConnect(fmt.Errorf("%s has Read access; this call needs Full (baton acl grant %s --access full): %w", p, p, clusapi.ERROR_ACCESS_DENIED))
-			}
-			ctx = context.WithValue(ctx, callerKey{}, caller{Principal: p, access: access})
-			resp, err := next(ctx, req)
-			if err != nil {
-				if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-					return nil, connect.NewError(connect.CodeDeadlineExceeded, err)
-				}
-				return nil, ToConnect(err)
-			}
-			return resp, nil
+type guard struct{ s *Server }
+
+// admit runs the checks every call passes before its handler: the handle
+// names this cluster, the caller is someone, and has the access the
+// procedure needs. It returns the context the handler runs with.
+func (g guard) admit(ctx context.Context, proc string, h http.Header) (context.Context, error) {
+	v := g.s.st.View()
+	if id := h.Get(dial.ClusterIDHeader); id != "" {
+		if c := v.Cluster(); c == nil || c.ID != id {
+			return nil, ToConnect(fmt.Errorf("the handle was opened on another cluster (%s): %w", id, clusapi.ERROR_INVALID_HANDLE))
 		}
 	}
+	p, ok := principalOf(ctx, h, v)
+	if !ok {
+		return nil, ToConnect(fmt.Errorf("no credentials: connect over the agent's Unix socket, or send a bearer token (baton acl token create): %w", clusapi.ERROR_ACCESS_DENIED))
+	}
+	access := accessOf(p, v.Security())
+	switch {
+	case access == "":
+		return nil, ToConnect(fmt.Errorf("%s has no access to this cluster (an administrator can run: baton acl grant %s --access read|full): %w", p, p, clusapi.ERROR_ACCESS_DENIED))
+	case access != store.AccessFull && !readOnly[proc]:
+		return nil, ToConnect(fmt.Errorf("%s has Read access; this call needs Full (baton acl grant %s --access full): %w", p, p, clusapi.ERROR_ACCESS_DENIED))
+	}
+	return context.WithValue(ctx, callerKey{}, caller{Principal: p, access: access}), nil
+}
+
+func (g guard) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		ctx, err := g.admit(ctx, req.Spec().Procedure, req.Header())
+		if err != nil {
+			return nil, err
+		}
+		resp, err := next(ctx, req)
+		if err != nil {
+			return nil, toConnectErr(err)
+		}
+		return resp, nil
+	}
+}
+
+func (g guard) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+func (g guard) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
+		ctx, err := g.admit(ctx, conn.Spec().Procedure, conn.RequestHeader())
+		if err != nil {
+			return err
+		}
+		if err := next(ctx, conn); err != nil {
+			return toConnectErr(err)
+		}
+		return nil
+	}
+}
+
+func toConnectErr(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return connect.NewError(connect.CodeDeadlineExceeded, err)
+	}
+	return ToConnect(err)
 }

@@ -37,10 +37,11 @@ func New(cfg Config) *Server {
 
 // Mount adds every service's handler to mux.
 func (s *Server) Mount(mux *http.ServeMux) {
-	opt := connect.WithInterceptors(s.guard())
+	opt := connect.WithInterceptors(guard{s})
 	mux.Handle(batonv1connect.NewClusterServiceHandler(clusterService{s}, opt))
 	mux.Handle(batonv1connect.NewNodeServiceHandler(nodeService{s}, opt))
 	mux.Handle(batonv1connect.NewGroupServiceHandler(groupService{s}, opt))
 	mux.Handle(batonv1connect.NewResourceServiceHandler(resourceService{s}, opt))
 	mux.Handle(batonv1connect.NewAccessServiceHandler(accessService{s}, opt))
+	mux.Handle(batonv1connect.NewEventServiceHandler(eventService{s}, opt))
 }
