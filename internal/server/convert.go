@@ -86,3 +86,12 @@ func sortedPrincipals(m map[string]string) []string {
 }
 
 var timeNow = time.Now
+
+func operationMsg(op *store.Operation) *batonv1.Operation {
+	out := &batonv1.Operation{Id: op.ID, Kind: op.Kind, Group: op.Group, Resource: op.Resource, Flags: op.Flags,
+		InBuffer: op.InBuffer, Caller: op.Caller, CreatedUnixNano: op.Created.UnixNano(), Outcome: op.Outcome}
+	if !op.Finished.IsZero() {
+		out.FinishedUnixNano = op.Finished.UnixNano()
+	}
+	return out
+}

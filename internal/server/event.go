@@ -103,11 +103,7 @@ func (w *watcher) send(ch store.Change, v store.View) error {
 		}
 	case *store.Operation:
 		ev.Group = rec.Group
-		ev.Operation = &batonv1.Operation{Id: rec.ID, Kind: rec.Kind, Group: rec.Group, Resource: rec.Resource,
-			Flags: rec.Flags, Caller: rec.Caller, CreatedUnixNano: rec.Created.UnixNano(), Outcome: rec.Outcome}
-		if !rec.Finished.IsZero() {
-			ev.Operation.FinishedUnixNano = rec.Finished.UnixNano()
-		}
+		ev.Operation = operationMsg(rec)
 	case *store.Security, *store.Token, *store.Cluster:
 		change = clusapi.CLUSTER_CHANGE_CLUSTER_PROPERTY
 	}

@@ -3,12 +3,15 @@ package server
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/explain"
 	"github.com/batoncluster/baton/internal/ops"
+	"github.com/batoncluster/baton/internal/store"
 )
 
 type groupService struct{ *Server }
@@ -133,17 +136,46 @@ func (s groupService) OfflineGroup(ctx context.Context, req *connect.Request[bat
 	return connect.NewResponse(opResult(res)), nil
 }
 
+func (s groupService) ExplainGroup(_ context.Context, req *connect.Request[batonv1.ExplainGroupRequest]) (*connect.Response[batonv1.ExplainGroupResponse], error) {
+	v := s.st.View()
+	g, err := ops.LookupGroup(v, groupRef(req.Msg.Group))
+	if err != nil {
+		return nil, err
+	}
+	e := explain.Group(v, g, timeNow())
+	out := &batonv1.ExplainGroupResponse{Name: e.Group, State: int32(e.State), StateName: e.State.String(), OwnerNode: e.Owner, Summary: e.Summary}
+	for _, r := range e.Reasons {
+		out.Reasons = append(out.Reasons, &batonv1.Reason{Resource: r.Resource, Code: r.Code, Text: r.Text})
+	}
+	return connect.NewResponse(out), nil
+}
+
+func (s groupService) ListOperations(_ context.Context, req *connect.Request[batonv1.ListOperationsRequest]) (*connect.Response[batonv1.ListOperationsResponse], error) {
+	v := s.st.View()
+	g, err := ops.LookupGroup(v, groupRef(req.Msg.Group))
+	if err != nil {
+		return nil, err
+	}
+	var list []*store.Operation
+	for _, op := range v.Operations() {
+		if op.Group == g.Name {
+			list = append(list, op)
+		}
+	}
+	slices.SortFunc(list, func(a, b *store.Operation) int { return a.Created.Compare(b.Created) })
+	out := &batonv1.ListOperationsResponse{}
+	for _, op := range list {
+		out.Operations = append(out.Operations, operationMsg(op))
+	}
+	return connect.NewResponse(out), nil
+}
+
 func (s groupService) GetOperation(_ context.Context, req *connect.Request[batonv1.GetOperationRequest]) (*connect.Response[batonv1.Operation], error) {
 	op := s.st.View().Operation(req.Msg.Id)
 	if op == nil {
 		return nil, fmt.Errorf("operation %q not found: %w", req.Msg.Id, clusapi.ERROR_INVALID_PARAMETER)
 	}
-	out := &batonv1.Operation{Id: op.ID, Kind: op.Kind, Group: op.Group, Resource: op.Resource, Flags: op.Flags,
-		InBuffer: op.InBuffer, Caller: op.Caller, CreatedUnixNano: op.Created.UnixNano(), Outcome: op.Outcome}
-	if !op.Finished.IsZero() {
-		out.FinishedUnixNano = op.Finished.UnixNano()
-	}
-	return connect.NewResponse(out), nil
+	return connect.NewResponse(operationMsg(op)), nil
 }
 
 // checkFlagsFirst keeps the seed's check order when the typed params form

@@ -21,6 +21,282 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type ExplainGroupRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         *GroupRef              `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExplainGroupRequest) Reset() {
+	*x = ExplainGroupRequest{}
+	mi := &file_baton_v1_group_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExplainGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExplainGroupRequest) ProtoMessage() {}
+
+func (x *ExplainGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_group_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExplainGroupRequest.ProtoReflect.Descriptor instead.
+func (*ExplainGroupRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ExplainGroupRequest) GetGroup() *GroupRef {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+type Reason struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Resource      string                 `protobuf:"bytes,1,opt,name=resource,proto3" json:"resource,omitempty"` // empty for facts about the group itself
+	Code          string                 `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`         // pending, waiting, locked, failed, restarts, owner, persistent
+	Text          string                 `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Reason) Reset() {
+	*x = Reason{}
+	mi := &file_baton_v1_group_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Reason) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Reason) ProtoMessage() {}
+
+func (x *Reason) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_group_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Reason.ProtoReflect.Descriptor instead.
+func (*Reason) Descriptor() ([]byte, []int) {
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Reason) GetResource() string {
+	if x != nil {
+		return x.Resource
+	}
+	return ""
+}
+
+func (x *Reason) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *Reason) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+type ExplainGroupResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	State         int32                  `protobuf:"varint,2,opt,name=state,proto3" json:"state,omitempty"`
+	StateName     string                 `protobuf:"bytes,3,opt,name=state_name,json=stateName,proto3" json:"state_name,omitempty"`
+	OwnerNode     string                 `protobuf:"bytes,4,opt,name=owner_node,json=ownerNode,proto3" json:"owner_node,omitempty"`
+	Summary       string                 `protobuf:"bytes,5,opt,name=summary,proto3" json:"summary,omitempty"`
+	Reasons       []*Reason              `protobuf:"bytes,6,rep,name=reasons,proto3" json:"reasons,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExplainGroupResponse) Reset() {
+	*x = ExplainGroupResponse{}
+	mi := &file_baton_v1_group_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExplainGroupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExplainGroupResponse) ProtoMessage() {}
+
+func (x *ExplainGroupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_group_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExplainGroupResponse.ProtoReflect.Descriptor instead.
+func (*ExplainGroupResponse) Descriptor() ([]byte, []int) {
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ExplainGroupResponse) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ExplainGroupResponse) GetState() int32 {
+	if x != nil {
+		return x.State
+	}
+	return 0
+}
+
+func (x *ExplainGroupResponse) GetStateName() string {
+	if x != nil {
+		return x.StateName
+	}
+	return ""
+}
+
+func (x *ExplainGroupResponse) GetOwnerNode() string {
+	if x != nil {
+		return x.OwnerNode
+	}
+	return ""
+}
+
+func (x *ExplainGroupResponse) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+func (x *ExplainGroupResponse) GetReasons() []*Reason {
+	if x != nil {
+		return x.Reasons
+	}
+	return nil
+}
+
+type ListOperationsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         *GroupRef              `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOperationsRequest) Reset() {
+	*x = ListOperationsRequest{}
+	mi := &file_baton_v1_group_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOperationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOperationsRequest) ProtoMessage() {}
+
+func (x *ListOperationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_group_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOperationsRequest.ProtoReflect.Descriptor instead.
+func (*ListOperationsRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ListOperationsRequest) GetGroup() *GroupRef {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+type ListOperationsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Operations    []*Operation           `protobuf:"bytes,1,rep,name=operations,proto3" json:"operations,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOperationsResponse) Reset() {
+	*x = ListOperationsResponse{}
+	mi := &file_baton_v1_group_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOperationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOperationsResponse) ProtoMessage() {}
+
+func (x *ListOperationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_group_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOperationsResponse.ProtoReflect.Descriptor instead.
+func (*ListOperationsResponse) Descriptor() ([]byte, []int) {
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListOperationsResponse) GetOperations() []*Operation {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
+}
+
 // GroupRef names a group; id, when set, must still match.
 type GroupRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -32,7 +308,7 @@ type GroupRef struct {
 
 func (x *GroupRef) Reset() {
 	*x = GroupRef{}
-	mi := &file_baton_v1_group_proto_msgTypes[0]
+	mi := &file_baton_v1_group_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -44,7 +320,7 @@ func (x *GroupRef) String() string {
 func (*GroupRef) ProtoMessage() {}
 
 func (x *GroupRef) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[0]
+	mi := &file_baton_v1_group_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -57,7 +333,7 @@ func (x *GroupRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GroupRef.ProtoReflect.Descriptor instead.
 func (*GroupRef) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{0}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GroupRef) GetName() string {
@@ -93,7 +369,7 @@ type Group struct {
 
 func (x *Group) Reset() {
 	*x = Group{}
-	mi := &file_baton_v1_group_proto_msgTypes[1]
+	mi := &file_baton_v1_group_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -105,7 +381,7 @@ func (x *Group) String() string {
 func (*Group) ProtoMessage() {}
 
 func (x *Group) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[1]
+	mi := &file_baton_v1_group_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -118,7 +394,7 @@ func (x *Group) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Group.ProtoReflect.Descriptor instead.
 func (*Group) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{1}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Group) GetName() string {
@@ -200,7 +476,7 @@ type OpenGroupRequest struct {
 
 func (x *OpenGroupRequest) Reset() {
 	*x = OpenGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[2]
+	mi := &file_baton_v1_group_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -212,7 +488,7 @@ func (x *OpenGroupRequest) String() string {
 func (*OpenGroupRequest) ProtoMessage() {}
 
 func (x *OpenGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[2]
+	mi := &file_baton_v1_group_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -225,7 +501,7 @@ func (x *OpenGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenGroupRequest.ProtoReflect.Descriptor instead.
 func (*OpenGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{2}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *OpenGroupRequest) GetName() string {
@@ -245,7 +521,7 @@ type OpenGroupResponse struct {
 
 func (x *OpenGroupResponse) Reset() {
 	*x = OpenGroupResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[3]
+	mi := &file_baton_v1_group_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -257,7 +533,7 @@ func (x *OpenGroupResponse) String() string {
 func (*OpenGroupResponse) ProtoMessage() {}
 
 func (x *OpenGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[3]
+	mi := &file_baton_v1_group_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -270,7 +546,7 @@ func (x *OpenGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenGroupResponse.ProtoReflect.Descriptor instead.
 func (*OpenGroupResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{3}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *OpenGroupResponse) GetName() string {
@@ -298,7 +574,7 @@ type CreateGroupRequest struct {
 
 func (x *CreateGroupRequest) Reset() {
 	*x = CreateGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[4]
+	mi := &file_baton_v1_group_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -310,7 +586,7 @@ func (x *CreateGroupRequest) String() string {
 func (*CreateGroupRequest) ProtoMessage() {}
 
 func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[4]
+	mi := &file_baton_v1_group_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -323,7 +599,7 @@ func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGroupRequest.ProtoReflect.Descriptor instead.
 func (*CreateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{4}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateGroupRequest) GetName() string {
@@ -356,7 +632,7 @@ type CreateGroupResponse struct {
 
 func (x *CreateGroupResponse) Reset() {
 	*x = CreateGroupResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[5]
+	mi := &file_baton_v1_group_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -368,7 +644,7 @@ func (x *CreateGroupResponse) String() string {
 func (*CreateGroupResponse) ProtoMessage() {}
 
 func (x *CreateGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[5]
+	mi := &file_baton_v1_group_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -381,7 +657,7 @@ func (x *CreateGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGroupResponse.ProtoReflect.Descriptor instead.
 func (*CreateGroupResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{5}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateGroupResponse) GetGroup() *Group {
@@ -402,7 +678,7 @@ type DeleteGroupRequest struct {
 
 func (x *DeleteGroupRequest) Reset() {
 	*x = DeleteGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[6]
+	mi := &file_baton_v1_group_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -414,7 +690,7 @@ func (x *DeleteGroupRequest) String() string {
 func (*DeleteGroupRequest) ProtoMessage() {}
 
 func (x *DeleteGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[6]
+	mi := &file_baton_v1_group_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -427,7 +703,7 @@ func (x *DeleteGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteGroupRequest.ProtoReflect.Descriptor instead.
 func (*DeleteGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{6}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *DeleteGroupRequest) GetGroup() *GroupRef {
@@ -452,7 +728,7 @@ type DeleteGroupResponse struct {
 
 func (x *DeleteGroupResponse) Reset() {
 	*x = DeleteGroupResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[7]
+	mi := &file_baton_v1_group_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -464,7 +740,7 @@ func (x *DeleteGroupResponse) String() string {
 func (*DeleteGroupResponse) ProtoMessage() {}
 
 func (x *DeleteGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[7]
+	mi := &file_baton_v1_group_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -477,7 +753,7 @@ func (x *DeleteGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteGroupResponse.ProtoReflect.Descriptor instead.
 func (*DeleteGroupResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{7}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{12}
 }
 
 type ListGroupsRequest struct {
@@ -488,7 +764,7 @@ type ListGroupsRequest struct {
 
 func (x *ListGroupsRequest) Reset() {
 	*x = ListGroupsRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[8]
+	mi := &file_baton_v1_group_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -500,7 +776,7 @@ func (x *ListGroupsRequest) String() string {
 func (*ListGroupsRequest) ProtoMessage() {}
 
 func (x *ListGroupsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[8]
+	mi := &file_baton_v1_group_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -513,7 +789,7 @@ func (x *ListGroupsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGroupsRequest.ProtoReflect.Descriptor instead.
 func (*ListGroupsRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{8}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{13}
 }
 
 type ListGroupsResponse struct {
@@ -525,7 +801,7 @@ type ListGroupsResponse struct {
 
 func (x *ListGroupsResponse) Reset() {
 	*x = ListGroupsResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[9]
+	mi := &file_baton_v1_group_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -537,7 +813,7 @@ func (x *ListGroupsResponse) String() string {
 func (*ListGroupsResponse) ProtoMessage() {}
 
 func (x *ListGroupsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[9]
+	mi := &file_baton_v1_group_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -550,7 +826,7 @@ func (x *ListGroupsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGroupsResponse.ProtoReflect.Descriptor instead.
 func (*ListGroupsResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{9}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListGroupsResponse) GetGroups() []*Group {
@@ -569,7 +845,7 @@ type GetGroupRequest struct {
 
 func (x *GetGroupRequest) Reset() {
 	*x = GetGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[10]
+	mi := &file_baton_v1_group_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -581,7 +857,7 @@ func (x *GetGroupRequest) String() string {
 func (*GetGroupRequest) ProtoMessage() {}
 
 func (x *GetGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[10]
+	mi := &file_baton_v1_group_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -594,7 +870,7 @@ func (x *GetGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupRequest.ProtoReflect.Descriptor instead.
 func (*GetGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{10}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetGroupRequest) GetGroup() *GroupRef {
@@ -613,7 +889,7 @@ type GetGroupResponse struct {
 
 func (x *GetGroupResponse) Reset() {
 	*x = GetGroupResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[11]
+	mi := &file_baton_v1_group_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -625,7 +901,7 @@ func (x *GetGroupResponse) String() string {
 func (*GetGroupResponse) ProtoMessage() {}
 
 func (x *GetGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[11]
+	mi := &file_baton_v1_group_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -638,7 +914,7 @@ func (x *GetGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupResponse.ProtoReflect.Descriptor instead.
 func (*GetGroupResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{11}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetGroupResponse) GetGroup() *Group {
@@ -657,7 +933,7 @@ type GetGroupStateRequest struct {
 
 func (x *GetGroupStateRequest) Reset() {
 	*x = GetGroupStateRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[12]
+	mi := &file_baton_v1_group_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -669,7 +945,7 @@ func (x *GetGroupStateRequest) String() string {
 func (*GetGroupStateRequest) ProtoMessage() {}
 
 func (x *GetGroupStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[12]
+	mi := &file_baton_v1_group_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -682,7 +958,7 @@ func (x *GetGroupStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupStateRequest.ProtoReflect.Descriptor instead.
 func (*GetGroupStateRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{12}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetGroupStateRequest) GetGroup() *GroupRef {
@@ -709,7 +985,7 @@ type GetGroupStateResponse struct {
 
 func (x *GetGroupStateResponse) Reset() {
 	*x = GetGroupStateResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[13]
+	mi := &file_baton_v1_group_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -721,7 +997,7 @@ func (x *GetGroupStateResponse) String() string {
 func (*GetGroupStateResponse) ProtoMessage() {}
 
 func (x *GetGroupStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[13]
+	mi := &file_baton_v1_group_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -734,7 +1010,7 @@ func (x *GetGroupStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupStateResponse.ProtoReflect.Descriptor instead.
 func (*GetGroupStateResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{13}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetGroupStateResponse) GetName() string {
@@ -803,7 +1079,7 @@ type SetGroupPropertiesRequest struct {
 
 func (x *SetGroupPropertiesRequest) Reset() {
 	*x = SetGroupPropertiesRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[14]
+	mi := &file_baton_v1_group_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -815,7 +1091,7 @@ func (x *SetGroupPropertiesRequest) String() string {
 func (*SetGroupPropertiesRequest) ProtoMessage() {}
 
 func (x *SetGroupPropertiesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[14]
+	mi := &file_baton_v1_group_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -828,7 +1104,7 @@ func (x *SetGroupPropertiesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupPropertiesRequest.ProtoReflect.Descriptor instead.
 func (*SetGroupPropertiesRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{14}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SetGroupPropertiesRequest) GetGroup() *GroupRef {
@@ -854,7 +1130,7 @@ type SetGroupPropertiesResponse struct {
 
 func (x *SetGroupPropertiesResponse) Reset() {
 	*x = SetGroupPropertiesResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[15]
+	mi := &file_baton_v1_group_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -866,7 +1142,7 @@ func (x *SetGroupPropertiesResponse) String() string {
 func (*SetGroupPropertiesResponse) ProtoMessage() {}
 
 func (x *SetGroupPropertiesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[15]
+	mi := &file_baton_v1_group_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -879,7 +1155,7 @@ func (x *SetGroupPropertiesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupPropertiesResponse.ProtoReflect.Descriptor instead.
 func (*SetGroupPropertiesResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{15}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SetGroupPropertiesResponse) GetGroup() *Group {
@@ -899,7 +1175,7 @@ type SetGroupNodeListRequest struct {
 
 func (x *SetGroupNodeListRequest) Reset() {
 	*x = SetGroupNodeListRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[16]
+	mi := &file_baton_v1_group_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -911,7 +1187,7 @@ func (x *SetGroupNodeListRequest) String() string {
 func (*SetGroupNodeListRequest) ProtoMessage() {}
 
 func (x *SetGroupNodeListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[16]
+	mi := &file_baton_v1_group_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -924,7 +1200,7 @@ func (x *SetGroupNodeListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupNodeListRequest.ProtoReflect.Descriptor instead.
 func (*SetGroupNodeListRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{16}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SetGroupNodeListRequest) GetGroup() *GroupRef {
@@ -949,7 +1225,7 @@ type SetGroupNodeListResponse struct {
 
 func (x *SetGroupNodeListResponse) Reset() {
 	*x = SetGroupNodeListResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[17]
+	mi := &file_baton_v1_group_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -961,7 +1237,7 @@ func (x *SetGroupNodeListResponse) String() string {
 func (*SetGroupNodeListResponse) ProtoMessage() {}
 
 func (x *SetGroupNodeListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[17]
+	mi := &file_baton_v1_group_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -974,7 +1250,7 @@ func (x *SetGroupNodeListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupNodeListResponse.ProtoReflect.Descriptor instead.
 func (*SetGroupNodeListResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{17}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{22}
 }
 
 type OnlineGroupRequest struct {
@@ -993,7 +1269,7 @@ type OnlineGroupRequest struct {
 
 func (x *OnlineGroupRequest) Reset() {
 	*x = OnlineGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[18]
+	mi := &file_baton_v1_group_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1005,7 +1281,7 @@ func (x *OnlineGroupRequest) String() string {
 func (*OnlineGroupRequest) ProtoMessage() {}
 
 func (x *OnlineGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[18]
+	mi := &file_baton_v1_group_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1018,7 +1294,7 @@ func (x *OnlineGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OnlineGroupRequest.ProtoReflect.Descriptor instead.
 func (*OnlineGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{18}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *OnlineGroupRequest) GetGroup() *GroupRef {
@@ -1076,7 +1352,7 @@ type OfflineGroupRequest struct {
 
 func (x *OfflineGroupRequest) Reset() {
 	*x = OfflineGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[19]
+	mi := &file_baton_v1_group_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1088,7 +1364,7 @@ func (x *OfflineGroupRequest) String() string {
 func (*OfflineGroupRequest) ProtoMessage() {}
 
 func (x *OfflineGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[19]
+	mi := &file_baton_v1_group_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1101,7 +1377,7 @@ func (x *OfflineGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfflineGroupRequest.ProtoReflect.Descriptor instead.
 func (*OfflineGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{19}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *OfflineGroupRequest) GetGroup() *GroupRef {
@@ -1148,7 +1424,7 @@ type GetOperationRequest struct {
 
 func (x *GetOperationRequest) Reset() {
 	*x = GetOperationRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[20]
+	mi := &file_baton_v1_group_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1160,7 +1436,7 @@ func (x *GetOperationRequest) String() string {
 func (*GetOperationRequest) ProtoMessage() {}
 
 func (x *GetOperationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[20]
+	mi := &file_baton_v1_group_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1173,7 +1449,7 @@ func (x *GetOperationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOperationRequest.ProtoReflect.Descriptor instead.
 func (*GetOperationRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{20}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetOperationRequest) GetId() string {
@@ -1187,7 +1463,28 @@ var File_baton_v1_group_proto protoreflect.FileDescriptor
 
 const file_baton_v1_group_proto_rawDesc = "" +
 	"\n" +
-	"\x14baton/v1/group.proto\x12\bbaton.v1\x1a\x14baton/v1/types.proto\".\n" +
+	"\x14baton/v1/group.proto\x12\bbaton.v1\x1a\x14baton/v1/types.proto\"?\n" +
+	"\x13ExplainGroupRequest\x12(\n" +
+	"\x05group\x18\x01 \x01(\v2\x12.baton.v1.GroupRefR\x05group\"L\n" +
+	"\x06Reason\x12\x1a\n" +
+	"\bresource\x18\x01 \x01(\tR\bresource\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\x12\x12\n" +
+	"\x04text\x18\x03 \x01(\tR\x04text\"\xc4\x01\n" +
+	"\x14ExplainGroupResponse\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05state\x18\x02 \x01(\x05R\x05state\x12\x1d\n" +
+	"\n" +
+	"state_name\x18\x03 \x01(\tR\tstateName\x12\x1d\n" +
+	"\n" +
+	"owner_node\x18\x04 \x01(\tR\townerNode\x12\x18\n" +
+	"\asummary\x18\x05 \x01(\tR\asummary\x12*\n" +
+	"\areasons\x18\x06 \x03(\v2\x10.baton.v1.ReasonR\areasons\"A\n" +
+	"\x15ListOperationsRequest\x12(\n" +
+	"\x05group\x18\x01 \x01(\v2\x12.baton.v1.GroupRefR\x05group\"M\n" +
+	"\x16ListOperationsResponse\x123\n" +
+	"\n" +
+	"operations\x18\x01 \x03(\v2\x13.baton.v1.OperationR\n" +
+	"operations\".\n" +
 	"\bGroupRef\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\"\xd7\x02\n" +
@@ -1269,7 +1566,7 @@ const file_baton_v1_group_proto_rawDesc = "" +
 	"\x0ein_buffer_size\x18\x04 \x01(\rR\finBufferSize\x12.\n" +
 	"\x06params\x18\x05 \x01(\v2\x16.baton.v1.PropertyListR\x06params\"%\n" +
 	"\x13GetOperationRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id2\xdc\x06\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id2\x80\b\n" +
 	"\fGroupService\x12D\n" +
 	"\tOpenGroup\x12\x1a.baton.v1.OpenGroupRequest\x1a\x1b.baton.v1.OpenGroupResponse\x12J\n" +
 	"\vCreateGroup\x12\x1c.baton.v1.CreateGroupRequest\x1a\x1d.baton.v1.CreateGroupResponse\x12J\n" +
@@ -1282,7 +1579,9 @@ const file_baton_v1_group_proto_rawDesc = "" +
 	"\x10SetGroupNodeList\x12!.baton.v1.SetGroupNodeListRequest\x1a\".baton.v1.SetGroupNodeListResponse\x12F\n" +
 	"\vOnlineGroup\x12\x1c.baton.v1.OnlineGroupRequest\x1a\x19.baton.v1.OperationResult\x12H\n" +
 	"\fOfflineGroup\x12\x1d.baton.v1.OfflineGroupRequest\x1a\x19.baton.v1.OperationResult\x12B\n" +
-	"\fGetOperation\x12\x1d.baton.v1.GetOperationRequest\x1a\x13.baton.v1.OperationB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
+	"\fGetOperation\x12\x1d.baton.v1.GetOperationRequest\x1a\x13.baton.v1.Operation\x12M\n" +
+	"\fExplainGroup\x12\x1d.baton.v1.ExplainGroupRequest\x1a\x1e.baton.v1.ExplainGroupResponse\x12S\n" +
+	"\x0eListOperations\x12\x1f.baton.v1.ListOperationsRequest\x1a .baton.v1.ListOperationsResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
 
 var (
 	file_baton_v1_group_proto_rawDescOnce sync.Once
@@ -1296,77 +1595,90 @@ func file_baton_v1_group_proto_rawDescGZIP() []byte {
 	return file_baton_v1_group_proto_rawDescData
 }
 
-var file_baton_v1_group_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_baton_v1_group_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_baton_v1_group_proto_goTypes = []any{
-	(*GroupRef)(nil),                   // 0: baton.v1.GroupRef
-	(*Group)(nil),                      // 1: baton.v1.Group
-	(*OpenGroupRequest)(nil),           // 2: baton.v1.OpenGroupRequest
-	(*OpenGroupResponse)(nil),          // 3: baton.v1.OpenGroupResponse
-	(*CreateGroupRequest)(nil),         // 4: baton.v1.CreateGroupRequest
-	(*CreateGroupResponse)(nil),        // 5: baton.v1.CreateGroupResponse
-	(*DeleteGroupRequest)(nil),         // 6: baton.v1.DeleteGroupRequest
-	(*DeleteGroupResponse)(nil),        // 7: baton.v1.DeleteGroupResponse
-	(*ListGroupsRequest)(nil),          // 8: baton.v1.ListGroupsRequest
-	(*ListGroupsResponse)(nil),         // 9: baton.v1.ListGroupsResponse
-	(*GetGroupRequest)(nil),            // 10: baton.v1.GetGroupRequest
-	(*GetGroupResponse)(nil),           // 11: baton.v1.GetGroupResponse
-	(*GetGroupStateRequest)(nil),       // 12: baton.v1.GetGroupStateRequest
-	(*GetGroupStateResponse)(nil),      // 13: baton.v1.GetGroupStateResponse
-	(*SetGroupPropertiesRequest)(nil),  // 14: baton.v1.SetGroupPropertiesRequest
-	(*SetGroupPropertiesResponse)(nil), // 15: baton.v1.SetGroupPropertiesResponse
-	(*SetGroupNodeListRequest)(nil),    // 16: baton.v1.SetGroupNodeListRequest
-	(*SetGroupNodeListResponse)(nil),   // 17: baton.v1.SetGroupNodeListResponse
-	(*OnlineGroupRequest)(nil),         // 18: baton.v1.OnlineGroupRequest
-	(*OfflineGroupRequest)(nil),        // 19: baton.v1.OfflineGroupRequest
-	(*GetOperationRequest)(nil),        // 20: baton.v1.GetOperationRequest
-	(*PropertyList)(nil),               // 21: baton.v1.PropertyList
-	(*OperationResult)(nil),            // 22: baton.v1.OperationResult
-	(*Operation)(nil),                  // 23: baton.v1.Operation
+	(*ExplainGroupRequest)(nil),        // 0: baton.v1.ExplainGroupRequest
+	(*Reason)(nil),                     // 1: baton.v1.Reason
+	(*ExplainGroupResponse)(nil),       // 2: baton.v1.ExplainGroupResponse
+	(*ListOperationsRequest)(nil),      // 3: baton.v1.ListOperationsRequest
+	(*ListOperationsResponse)(nil),     // 4: baton.v1.ListOperationsResponse
+	(*GroupRef)(nil),                   // 5: baton.v1.GroupRef
+	(*Group)(nil),                      // 6: baton.v1.Group
+	(*OpenGroupRequest)(nil),           // 7: baton.v1.OpenGroupRequest
+	(*OpenGroupResponse)(nil),          // 8: baton.v1.OpenGroupResponse
+	(*CreateGroupRequest)(nil),         // 9: baton.v1.CreateGroupRequest
+	(*CreateGroupResponse)(nil),        // 10: baton.v1.CreateGroupResponse
+	(*DeleteGroupRequest)(nil),         // 11: baton.v1.DeleteGroupRequest
+	(*DeleteGroupResponse)(nil),        // 12: baton.v1.DeleteGroupResponse
+	(*ListGroupsRequest)(nil),          // 13: baton.v1.ListGroupsRequest
+	(*ListGroupsResponse)(nil),         // 14: baton.v1.ListGroupsResponse
+	(*GetGroupRequest)(nil),            // 15: baton.v1.GetGroupRequest
+	(*GetGroupResponse)(nil),           // 16: baton.v1.GetGroupResponse
+	(*GetGroupStateRequest)(nil),       // 17: baton.v1.GetGroupStateRequest
+	(*GetGroupStateResponse)(nil),      // 18: baton.v1.GetGroupStateResponse
+	(*SetGroupPropertiesRequest)(nil),  // 19: baton.v1.SetGroupPropertiesRequest
+	(*SetGroupPropertiesResponse)(nil), // 20: baton.v1.SetGroupPropertiesResponse
+	(*SetGroupNodeListRequest)(nil),    // 21: baton.v1.SetGroupNodeListRequest
+	(*SetGroupNodeListResponse)(nil),   // 22: baton.v1.SetGroupNodeListResponse
+	(*OnlineGroupRequest)(nil),         // 23: baton.v1.OnlineGroupRequest
+	(*OfflineGroupRequest)(nil),        // 24: baton.v1.OfflineGroupRequest
+	(*GetOperationRequest)(nil),        // 25: baton.v1.GetOperationRequest
+	(*Operation)(nil),                  // 26: baton.v1.Operation
+	(*PropertyList)(nil),               // 27: baton.v1.PropertyList
+	(*OperationResult)(nil),            // 28: baton.v1.OperationResult
 }
 var file_baton_v1_group_proto_depIdxs = []int32{
-	21, // 0: baton.v1.Group.properties:type_name -> baton.v1.PropertyList
-	21, // 1: baton.v1.CreateGroupRequest.properties:type_name -> baton.v1.PropertyList
-	1,  // 2: baton.v1.CreateGroupResponse.group:type_name -> baton.v1.Group
-	0,  // 3: baton.v1.DeleteGroupRequest.group:type_name -> baton.v1.GroupRef
-	1,  // 4: baton.v1.ListGroupsResponse.groups:type_name -> baton.v1.Group
-	0,  // 5: baton.v1.GetGroupRequest.group:type_name -> baton.v1.GroupRef
-	1,  // 6: baton.v1.GetGroupResponse.group:type_name -> baton.v1.Group
-	0,  // 7: baton.v1.GetGroupStateRequest.group:type_name -> baton.v1.GroupRef
-	0,  // 8: baton.v1.SetGroupPropertiesRequest.group:type_name -> baton.v1.GroupRef
-	21, // 9: baton.v1.SetGroupPropertiesRequest.properties:type_name -> baton.v1.PropertyList
-	1,  // 10: baton.v1.SetGroupPropertiesResponse.group:type_name -> baton.v1.Group
-	0,  // 11: baton.v1.SetGroupNodeListRequest.group:type_name -> baton.v1.GroupRef
-	0,  // 12: baton.v1.OnlineGroupRequest.group:type_name -> baton.v1.GroupRef
-	21, // 13: baton.v1.OnlineGroupRequest.params:type_name -> baton.v1.PropertyList
-	0,  // 14: baton.v1.OfflineGroupRequest.group:type_name -> baton.v1.GroupRef
-	21, // 15: baton.v1.OfflineGroupRequest.params:type_name -> baton.v1.PropertyList
-	2,  // 16: baton.v1.GroupService.OpenGroup:input_type -> baton.v1.OpenGroupRequest
-	4,  // 17: baton.v1.GroupService.CreateGroup:input_type -> baton.v1.CreateGroupRequest
-	6,  // 18: baton.v1.GroupService.DeleteGroup:input_type -> baton.v1.DeleteGroupRequest
-	8,  // 19: baton.v1.GroupService.ListGroups:input_type -> baton.v1.ListGroupsRequest
-	10, // 20: baton.v1.GroupService.GetGroup:input_type -> baton.v1.GetGroupRequest
-	12, // 21: baton.v1.GroupService.GetGroupState:input_type -> baton.v1.GetGroupStateRequest
-	14, // 22: baton.v1.GroupService.SetGroupProperties:input_type -> baton.v1.SetGroupPropertiesRequest
-	16, // 23: baton.v1.GroupService.SetGroupNodeList:input_type -> baton.v1.SetGroupNodeListRequest
-	18, // 24: baton.v1.GroupService.OnlineGroup:input_type -> baton.v1.OnlineGroupRequest
-	19, // 25: baton.v1.GroupService.OfflineGroup:input_type -> baton.v1.OfflineGroupRequest
-	20, // 26: baton.v1.GroupService.GetOperation:input_type -> baton.v1.GetOperationRequest
-	3,  // 27: baton.v1.GroupService.OpenGroup:output_type -> baton.v1.OpenGroupResponse
-	5,  // 28: baton.v1.GroupService.CreateGroup:output_type -> baton.v1.CreateGroupResponse
-	7,  // 29: baton.v1.GroupService.DeleteGroup:output_type -> baton.v1.DeleteGroupResponse
-	9,  // 30: baton.v1.GroupService.ListGroups:output_type -> baton.v1.ListGroupsResponse
-	11, // 31: baton.v1.GroupService.GetGroup:output_type -> baton.v1.GetGroupResponse
-	13, // 32: baton.v1.GroupService.GetGroupState:output_type -> baton.v1.GetGroupStateResponse
-	15, // 33: baton.v1.GroupService.SetGroupProperties:output_type -> baton.v1.SetGroupPropertiesResponse
-	17, // 34: baton.v1.GroupService.SetGroupNodeList:output_type -> baton.v1.SetGroupNodeListResponse
-	22, // 35: baton.v1.GroupService.OnlineGroup:output_type -> baton.v1.OperationResult
-	22, // 36: baton.v1.GroupService.OfflineGroup:output_type -> baton.v1.OperationResult
-	23, // 37: baton.v1.GroupService.GetOperation:output_type -> baton.v1.Operation
-	27, // [27:38] is the sub-list for method output_type
-	16, // [16:27] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	5,  // 0: baton.v1.ExplainGroupRequest.group:type_name -> baton.v1.GroupRef
+	1,  // 1: baton.v1.ExplainGroupResponse.reasons:type_name -> baton.v1.Reason
+	5,  // 2: baton.v1.ListOperationsRequest.group:type_name -> baton.v1.GroupRef
+	26, // 3: baton.v1.ListOperationsResponse.operations:type_name -> baton.v1.Operation
+	27, // 4: baton.v1.Group.properties:type_name -> baton.v1.PropertyList
+	27, // 5: baton.v1.CreateGroupRequest.properties:type_name -> baton.v1.PropertyList
+	6,  // 6: baton.v1.CreateGroupResponse.group:type_name -> baton.v1.Group
+	5,  // 7: baton.v1.DeleteGroupRequest.group:type_name -> baton.v1.GroupRef
+	6,  // 8: baton.v1.ListGroupsResponse.groups:type_name -> baton.v1.Group
+	5,  // 9: baton.v1.GetGroupRequest.group:type_name -> baton.v1.GroupRef
+	6,  // 10: baton.v1.GetGroupResponse.group:type_name -> baton.v1.Group
+	5,  // 11: baton.v1.GetGroupStateRequest.group:type_name -> baton.v1.GroupRef
+	5,  // 12: baton.v1.SetGroupPropertiesRequest.group:type_name -> baton.v1.GroupRef
+	27, // 13: baton.v1.SetGroupPropertiesRequest.properties:type_name -> baton.v1.PropertyList
+	6,  // 14: baton.v1.SetGroupPropertiesResponse.group:type_name -> baton.v1.Group
+	5,  // 15: baton.v1.SetGroupNodeListRequest.group:type_name -> baton.v1.GroupRef
+	5,  // 16: baton.v1.OnlineGroupRequest.group:type_name -> baton.v1.GroupRef
+	27, // 17: baton.v1.OnlineGroupRequest.params:type_name -> baton.v1.PropertyList
+	5,  // 18: baton.v1.OfflineGroupRequest.group:type_name -> baton.v1.GroupRef
+	27, // 19: baton.v1.OfflineGroupRequest.params:type_name -> baton.v1.PropertyList
+	7,  // 20: baton.v1.GroupService.OpenGroup:input_type -> baton.v1.OpenGroupRequest
+	9,  // 21: baton.v1.GroupService.CreateGroup:input_type -> baton.v1.CreateGroupRequest
+	11, // 22: baton.v1.GroupService.DeleteGroup:input_type -> baton.v1.DeleteGroupRequest
+	13, // 23: baton.v1.GroupService.ListGroups:input_type -> baton.v1.ListGroupsRequest
+	15, // 24: baton.v1.GroupService.GetGroup:input_type -> baton.v1.GetGroupRequest
+	17, // 25: baton.v1.GroupService.GetGroupState:input_type -> baton.v1.GetGroupStateRequest
+	19, // 26: baton.v1.GroupService.SetGroupProperties:input_type -> baton.v1.SetGroupPropertiesRequest
+	21, // 27: baton.v1.GroupService.SetGroupNodeList:input_type -> baton.v1.SetGroupNodeListRequest
+	23, // 28: baton.v1.GroupService.OnlineGroup:input_type -> baton.v1.OnlineGroupRequest
+	24, // 29: baton.v1.GroupService.OfflineGroup:input_type -> baton.v1.OfflineGroupRequest
+	25, // 30: baton.v1.GroupService.GetOperation:input_type -> baton.v1.GetOperationRequest
+	0,  // 31: baton.v1.GroupService.ExplainGroup:input_type -> baton.v1.ExplainGroupRequest
+	3,  // 32: baton.v1.GroupService.ListOperations:input_type -> baton.v1.ListOperationsRequest
+	8,  // 33: baton.v1.GroupService.OpenGroup:output_type -> baton.v1.OpenGroupResponse
+	10, // 34: baton.v1.GroupService.CreateGroup:output_type -> baton.v1.CreateGroupResponse
+	12, // 35: baton.v1.GroupService.DeleteGroup:output_type -> baton.v1.DeleteGroupResponse
+	14, // 36: baton.v1.GroupService.ListGroups:output_type -> baton.v1.ListGroupsResponse
+	16, // 37: baton.v1.GroupService.GetGroup:output_type -> baton.v1.GetGroupResponse
+	18, // 38: baton.v1.GroupService.GetGroupState:output_type -> baton.v1.GetGroupStateResponse
+	20, // 39: baton.v1.GroupService.SetGroupProperties:output_type -> baton.v1.SetGroupPropertiesResponse
+	22, // 40: baton.v1.GroupService.SetGroupNodeList:output_type -> baton.v1.SetGroupNodeListResponse
+	28, // 41: baton.v1.GroupService.OnlineGroup:output_type -> baton.v1.OperationResult
+	28, // 42: baton.v1.GroupService.OfflineGroup:output_type -> baton.v1.OperationResult
+	26, // 43: baton.v1.GroupService.GetOperation:output_type -> baton.v1.Operation
+	2,  // 44: baton.v1.GroupService.ExplainGroup:output_type -> baton.v1.ExplainGroupResponse
+	4,  // 45: baton.v1.GroupService.ListOperations:output_type -> baton.v1.ListOperationsResponse
+	33, // [33:46] is the sub-list for method output_type
+	20, // [20:33] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_baton_v1_group_proto_init() }
@@ -1381,7 +1693,7 @@ func file_baton_v1_group_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_group_proto_rawDesc), len(file_baton_v1_group_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -63,6 +63,12 @@ const (
 	// GroupServiceGetOperationProcedure is the fully-qualified name of the GroupService's GetOperation
 	// RPC.
 	GroupServiceGetOperationProcedure = "/baton.v1.GroupService/GetOperation"
+	// GroupServiceExplainGroupProcedure is the fully-qualified name of the GroupService's ExplainGroup
+	// RPC.
+	GroupServiceExplainGroupProcedure = "/baton.v1.GroupService/ExplainGroup"
+	// GroupServiceListOperationsProcedure is the fully-qualified name of the GroupService's
+	// ListOperations RPC.
+	GroupServiceListOperationsProcedure = "/baton.v1.GroupService/ListOperations"
 )
 
 // GroupServiceClient is a client for the baton.v1.GroupService service.
@@ -83,6 +89,10 @@ type GroupServiceClient interface {
 	// OfflineGroup is OfflineClusterGroupEx.
 	OfflineGroup(context.Context, *connect.Request[v1.OfflineGroupRequest]) (*connect.Response[v1.OperationResult], error)
 	GetOperation(context.Context, *connect.Request[v1.GetOperationRequest]) (*connect.Response[v1.Operation], error)
+	// ExplainGroup says in words why the group is in its state.
+	ExplainGroup(context.Context, *connect.Request[v1.ExplainGroupRequest]) (*connect.Response[v1.ExplainGroupResponse], error)
+	// ListOperations lists the group's operations, oldest first.
+	ListOperations(context.Context, *connect.Request[v1.ListOperationsRequest]) (*connect.Response[v1.ListOperationsResponse], error)
 }
 
 // NewGroupServiceClient constructs a client for the baton.v1.GroupService service. By default, it
@@ -162,6 +172,18 @@ func NewGroupServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(groupServiceMethods.ByName("GetOperation")),
 			connect.WithClientOptions(opts...),
 		),
+		explainGroup: connect.NewClient[v1.ExplainGroupRequest, v1.ExplainGroupResponse](
+			httpClient,
+			baseURL+GroupServiceExplainGroupProcedure,
+			connect.WithSchema(groupServiceMethods.ByName("ExplainGroup")),
+			connect.WithClientOptions(opts...),
+		),
+		listOperations: connect.NewClient[v1.ListOperationsRequest, v1.ListOperationsResponse](
+			httpClient,
+			baseURL+GroupServiceListOperationsProcedure,
+			connect.WithSchema(groupServiceMethods.ByName("ListOperations")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -178,6 +200,8 @@ type groupServiceClient struct {
 	onlineGroup        *connect.Client[v1.OnlineGroupRequest, v1.OperationResult]
 	offlineGroup       *connect.Client[v1.OfflineGroupRequest, v1.OperationResult]
 	getOperation       *connect.Client[v1.GetOperationRequest, v1.Operation]
+	explainGroup       *connect.Client[v1.ExplainGroupRequest, v1.ExplainGroupResponse]
+	listOperations     *connect.Client[v1.ListOperationsRequest, v1.ListOperationsResponse]
 }
 
 // OpenGroup calls baton.v1.GroupService.OpenGroup.
@@ -235,6 +259,16 @@ func (c *groupServiceClient) GetOperation(ctx context.Context, req *connect.Requ
 	return c.getOperation.CallUnary(ctx, req)
 }
 
+// ExplainGroup calls baton.v1.GroupService.ExplainGroup.
+func (c *groupServiceClient) ExplainGroup(ctx context.Context, req *connect.Request[v1.ExplainGroupRequest]) (*connect.Response[v1.ExplainGroupResponse], error) {
+	return c.explainGroup.CallUnary(ctx, req)
+}
+
+// ListOperations calls baton.v1.GroupService.ListOperations.
+func (c *groupServiceClient) ListOperations(ctx context.Context, req *connect.Request[v1.ListOperationsRequest]) (*connect.Response[v1.ListOperationsResponse], error) {
+	return c.listOperations.CallUnary(ctx, req)
+}
+
 // GroupServiceHandler is an implementation of the baton.v1.GroupService service.
 type GroupServiceHandler interface {
 	// OpenGroup resolves a name to the group's id, which later calls may send
@@ -253,6 +287,10 @@ type GroupServiceHandler interface {
 	// OfflineGroup is OfflineClusterGroupEx.
 	OfflineGroup(context.Context, *connect.Request[v1.OfflineGroupRequest]) (*connect.Response[v1.OperationResult], error)
 	GetOperation(context.Context, *connect.Request[v1.GetOperationRequest]) (*connect.Response[v1.Operation], error)
+	// ExplainGroup says in words why the group is in its state.
+	ExplainGroup(context.Context, *connect.Request[v1.ExplainGroupRequest]) (*connect.Response[v1.ExplainGroupResponse], error)
+	// ListOperations lists the group's operations, oldest first.
+	ListOperations(context.Context, *connect.Request[v1.ListOperationsRequest]) (*connect.Response[v1.ListOperationsResponse], error)
 }
 
 // NewGroupServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -328,6 +366,18 @@ func NewGroupServiceHandler(svc GroupServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(groupServiceMethods.ByName("GetOperation")),
 		connect.WithHandlerOptions(opts...),
 	)
+	groupServiceExplainGroupHandler := connect.NewUnaryHandler(
+		GroupServiceExplainGroupProcedure,
+		svc.ExplainGroup,
+		connect.WithSchema(groupServiceMethods.ByName("ExplainGroup")),
+		connect.WithHandlerOptions(opts...),
+	)
+	groupServiceListOperationsHandler := connect.NewUnaryHandler(
+		GroupServiceListOperationsProcedure,
+		svc.ListOperations,
+		connect.WithSchema(groupServiceMethods.ByName("ListOperations")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/baton.v1.GroupService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case GroupServiceOpenGroupProcedure:
@@ -352,6 +402,10 @@ func NewGroupServiceHandler(svc GroupServiceHandler, opts ...connect.HandlerOpti
 			groupServiceOfflineGroupHandler.ServeHTTP(w, r)
 		case GroupServiceGetOperationProcedure:
 			groupServiceGetOperationHandler.ServeHTTP(w, r)
+		case GroupServiceExplainGroupProcedure:
+			groupServiceExplainGroupHandler.ServeHTTP(w, r)
+		case GroupServiceListOperationsProcedure:
+			groupServiceListOperationsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -403,4 +457,12 @@ func (UnimplementedGroupServiceHandler) OfflineGroup(context.Context, *connect.R
 
 func (UnimplementedGroupServiceHandler) GetOperation(context.Context, *connect.Request[v1.GetOperationRequest]) (*connect.Response[v1.Operation], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.GroupService.GetOperation is not implemented"))
+}
+
+func (UnimplementedGroupServiceHandler) ExplainGroup(context.Context, *connect.Request[v1.ExplainGroupRequest]) (*connect.Response[v1.ExplainGroupResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.GroupService.ExplainGroup is not implemented"))
+}
+
+func (UnimplementedGroupServiceHandler) ListOperations(context.Context, *connect.Request[v1.ListOperationsRequest]) (*connect.Response[v1.ListOperationsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.GroupService.ListOperations is not implemented"))
 }

@@ -1,0 +1,166 @@
+// Package explain says in words why a group is in the state it is: which
+// resource is pending and for how long against its timeout, what it waits
+// for, which resource is locked and why, what failed and how many restarts
+// are left, and where the group runs against where it prefers to. It is a
+// pure function of a database view and the time.
+package explain
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/store"
+)
+
+// Reason is one fact that explains a group's state.
+type Reason struct {
+	Resource string // "" for facts about the group itself
+	Code     string // short machine-readable tag: pending, waiting, locked, failed, restarts, owner, persistent
+	Text     string
+}
+
+// Explanation is what `baton group why` shows.
+type Explanation struct {
+	Group   string
+	State   clusapi.ClusterGroupState
+	Owner   string
+	Summary string
+	Reasons []Reason
+}
+
+// Group explains group g as of view v at time now.
+func Group(v store.View, g *store.Group, now time.Time) Explanation {
+	st := v.GroupState(g)
+	e := Explanation{Group: g.Name, State: st, Owner: g.OwnerNode}
+	add := func(res, code, format string, args ...any) {
+		e.Reasons = append(e.Reasons, Reason{Resource: res, Code: code, Text: fmt.Sprintf(format, args...)})
+	}
+	resources := v.GroupResources(g)
+	counts := map[clusapi.ClusterResourceState]int{}
+	for _, r := range resources {
+		counts[v.ResourceState(r.Name)]++
+	}
+	switch st {
+	case clusapi.ClusterGroupOnline:
+		e.Summary = fmt.Sprintf("all %d resources are online on %s", len(resources), g.OwnerNode)
+	case clusapi.ClusterGroupOffline:
+		e.Summary = "no resource is online"
+		if len(resources) == 0 {
+			e.Summary = "the group has no resources"
+		}
+	case clusapi.ClusterGroupPending:
+		e.Summary = fmt.Sprintf("%d of %d resources are coming online or going offline", counts[clusapi.ClusterResourceOnlinePending]+counts[clusapi.ClusterResourceOfflinePending], len(resources))
+	case clusapi.ClusterGroupPartialOnline:
+		e.Summary = fmt.Sprintf("%d of %d resources are online", counts[clusapi.ClusterResourceOnline], len(resources))
+	case clusapi.ClusterGroupFailed:
+		e.Summary = fmt.Sprintf("%d of %d resources failed", counts[clusapi.ClusterResourceFailed], len(resources))
+	}
+
+	// The owner.
+	if n := v.Node(g.OwnerNode); n == nil {
+		add("", "owner", "the owner node %q is not a member of the cluster", g.OwnerNode)
+	} else if ns := clusapi.ClusterNodeState(n.State); ns != clusapi.ClusterNodeUp {
+		add("", "owner", "the owner node %s is %s: nothing on it runs or changes until it is back", n.Name, ns)
+	}
+	if len(g.PreferredOwners) > 0 && g.PreferredOwners[0] != g.OwnerNode {
+		first := g.PreferredOwners[0]
+		why := "it is not the owner"
+		if n := v.Node(first); n == nil {
+			why = "it is not a member of the cluster"
+		} else if ns := clusapi.ClusterNodeState(n.State); ns != clusapi.ClusterNodeUp {
+			why = "it is " + ns.String()
+		}
+		add("", "owner", "the group runs on %s, not on its first preferred owner %s: %s", g.OwnerNode, first, why)
+	}
+	if g.PersistentState == 1 && st == clusapi.ClusterGroupOffline && len(resources) > 0 {
+		add("", "persistent", "the group's persistent state is online but no resource is online")
+	}
+
+	for _, r := range resources {
+		s := v.Status(r.Name)
+		if s == nil {
+			continue
+		}
+		rs := clusapi.ClusterResourceState(s.State)
+		switch {
+		case rs.IsPending():
+			pendingFor := now.Sub(s.Updated).Round(100 * time.Millisecond)
+			limit := time.Duration(r.Common.PendingTimeout) * time.Millisecond
+			add(r.Name, "pending", "%s for %v of its PendingTimeout %v (then it is terminated and fails)", rs, pendingFor, limit)
+			if w := waitingFor(v, r, rs); w != "" {
+				add(r.Name, "waiting", "%s", w)
+			}
+		case rs == clusapi.ClusterResourceFailed:
+			msg := "failed"
+			if s.LastError != "" {
+				msg += ": " + s.LastError
+			}
+			add(r.Name, "failed", "%s", msg)
+		}
+		if s.Locked {
+			reason := s.LockedReason
+			if reason == "" {
+				reason = "no reason given"
+			}
+			add(r.Name, "locked", "in locked mode (%s): offline, online and move of the group answer ERROR_CLUSTER_RESOURCE_LOCKED_STATUS (5960) unless the ignore-locked flag is given", reason)
+		}
+		if recent := recent(s.Restarts, now, r.Common.RestartPeriod); len(recent) > 0 {
+			expires := recent[0].Add(time.Duration(r.Common.RestartPeriod) * time.Millisecond)
+			left := int(r.Common.RestartThreshold) - len(recent)
+			if left < 0 {
+				left = 0
+			}
+			add(r.Name, "restarts", "restarted %d time(s) within RestartPeriod (%v); %d more allowed before it stays failed; the oldest restart stops counting at %s",
+				len(recent), time.Duration(r.Common.RestartPeriod)*time.Millisecond, left, expires.UTC().Format(time.RFC3339))
+		}
+	}
+	return e
+}
+
+// waitingFor says what a pending resource waits for, if anything.
+func waitingFor(v store.View, r *store.Resource, rs clusapi.ClusterResourceState) string {
+	var names []string
+	switch rs {
+	case clusapi.ClusterResourceOnlinePending:
+		for _, p := range r.DependsOn {
+			if ps := v.ResourceState(p); ps != clusapi.ClusterResourceOnline {
+				names = append(names, fmt.Sprintf("%s (%s)", p, ps))
+			}
+		}
+		if len(names) > 0 {
+			return "waits for the resources it depends on to come online: " + join(names)
+		}
+		return "its online call is running"
+	case clusapi.ClusterResourceOfflinePending:
+		for _, d := range v.Dependents(r) {
+			if ds := v.ResourceState(d.Name); ds != clusapi.ClusterResourceOffline && ds != clusapi.ClusterResourceFailed {
+				names = append(names, fmt.Sprintf("%s (%s)", d.Name, ds))
+			}
+		}
+		if len(names) > 0 {
+			return "waits for the resources that depend on it to go offline first: " + join(names)
+		}
+		return "its offline call is running"
+	}
+	return ""
+}
+
+func recent(ts []time.Time, now time.Time, periodMs uint32) []time.Time {
+	cut := now.Add(-time.Duration(periodMs) * time.Millisecond)
+	out := slices.DeleteFunc(slices.Clone(ts), func(t time.Time) bool { return !t.After(cut) })
+	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
+	return out
+}
+
+func join(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += ", "
+		}
+		out += x
+	}
+	return out
+}
