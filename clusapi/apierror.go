@@ -117,6 +117,14 @@ func FromConnectError(err error) *APIError {
 	return callError(context.Background(), "", err).(*APIError)
 }
 
+// Win32 is the error's code; a nil *APIError is ERROR_SUCCESS.
+func (e *APIError) Win32() Errno {
+	if e == nil {
+		return ERROR_SUCCESS
+	}
+	return e.Code
+}
+
 // apiErr makes an error answered by this package itself.
 func apiErr(code Errno, format string, args ...any) *APIError {
 	return &APIError{Code: code, Message: fmt.Sprintf(format, args...)}

@@ -24,6 +24,7 @@ import (
 	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/etcdmember"
 	"github.com/batoncluster/baton/internal/host"
+	"github.com/batoncluster/baton/internal/metrics"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/server"
 	"github.com/batoncluster/baton/internal/store"
@@ -39,6 +40,7 @@ type Agent struct {
 	member   *etcdmember.Member
 	store    *store.Store
 	ops      *ops.Engine
+	metrics  *metrics.Metrics
 	http     *http.Server
 	sockPath string
 	tcpAddr  string
@@ -70,7 +72,10 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 	types := Types()
 	engine := ops.New(a.store, types, cfg.Name)
 	a.ops = engine
-	h := host.New(host.Config{Node: cfg.Name, Store: a.store, Types: types, StateDir: a.cfg.DataDir, Log: log, StopOnExit: cfg.StopResourcesOnExit})
+	a.metrics = metrics.New(cfg.Name, a.store.View)
+	a.store.OnCommit(a.metrics.Commit)
+	h := host.New(host.Config{Node: cfg.Name, Store: a.store, Types: types, StateDir: a.cfg.DataDir, Log: log,
+		StopOnExit: cfg.StopResourcesOnExit, Observer: a.metrics})
 	rctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	a.wg.Add(1)
@@ -81,7 +86,7 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 		}
 	}()
 	a.closers = append(a.closers, func() { cancel(); a.wg.Wait() })
-	srv := server.New(server.Config{Node: cfg.Name, Store: a.store, Ops: engine, Types: types, Log: log})
+	srv := server.New(server.Config{Node: cfg.Name, Store: a.store, Ops: engine, Types: types, Log: log, Observe: a.metrics.APIRequest})
 	if err := a.serve(srv); err != nil {
 		return nil, err
 	}
@@ -173,6 +178,7 @@ func (a *Agent) bootstrap(ctx context.Context) error {
 func (a *Agent) serve(srv *server.Server) error {
 	mux := http.NewServeMux()
 	srv.Mount(mux)
+	mux.Handle("GET /metrics", a.metrics.Handler())
 	protos := new(http.Protocols)
 	protos.SetHTTP1(true)
 	protos.SetUnencryptedHTTP2(true) // gRPC clients over plain TCP and the socket
@@ -240,6 +246,7 @@ func (a *Agent) announce() {
 	fmt.Fprintf(a.out, "baton agent: node %s is up (cluster database: embedded etcd in %s)\n", a.cfg.Name, a.cfg.DataDir)
 	fmt.Fprintf(a.out, "  api:       unix://%s\n", a.sockPath)
 	fmt.Fprintf(a.out, "  api:       http://%s (bearer tokens: baton acl token create)\n", a.tcpAddr)
+	fmt.Fprintf(a.out, "  metrics:   http://%s/metrics\n", a.tcpAddr)
 	if a.cfg.DefaultSocket != "" {
 		fmt.Fprintf(a.out, "  the CLI finds this agent through %s; elsewhere run:\n", a.cfg.DefaultSocket)
 	}

@@ -85,7 +85,9 @@ func (h *Host) onHealthFailure(ctx context.Context, f healthFailure) {
 	}
 	now := h.now()
 	h.log.Warn("health check failed", "resource", f.name, "err", f.err)
+	restarted := false
 	h.report(ctx, inst, inst.cfgRev, func(st *store.Status) bool {
+		restarted = false
 		if st.Seq != f.seq || clusapi.ClusterResourceState(st.State) != clusapi.ClusterResourceOnline {
 			return false
 		}
@@ -100,8 +102,12 @@ func (h *Host) onHealthFailure(ctx context.Context, f healthFailure) {
 		st.State = int32(clusapi.ClusterResourceOnlinePending)
 		st.Restart = true
 		st.OpParams = false
+		restarted = true
 		return true
 	})
+	if restarted && h.cfg.Observer != nil {
+		h.cfg.Observer.Restart(r.Group, r.Name)
+	}
 }
 
 // recentRestarts keeps the restarts within the last period ms.

@@ -27,6 +27,14 @@ type Config struct {
 	// them back). Off by default: processes and VMs outlive an agent
 	// restart and are reattached.
 	StopOnExit bool
+	// Observer, if set, hears of finished operations and restarts.
+	Observer Observer
+}
+
+// Observer hears what the host does, for metrics.
+type Observer interface {
+	OperationFinished(kind, outcome string, d time.Duration)
+	Restart(group, resource string)
 }
 
 // Host drives the resources of the groups its node owns.
@@ -404,7 +412,9 @@ func (h *Host) finishOps(ctx context.Context, v store.View) {
 			continue
 		}
 		delete(h.ops, id)
+		var finished *store.Operation
 		_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
+			finished = nil
 			op := v.Operation(id)
 			if op == nil || !op.Finished.IsZero() {
 				return nil
@@ -423,8 +433,12 @@ func (h *Host) finishOps(ctx context.Context, v store.View) {
 				n.Outcome = "succeeded"
 			}
 			t.PutOperation(&n)
+			finished = &n
 			return nil
 		})
+		if err == nil && finished != nil && h.cfg.Observer != nil {
+			h.cfg.Observer.OperationFinished(finished.Kind, finished.Outcome, finished.Finished.Sub(finished.Created))
+		}
 		if err != nil && ctx.Err() == nil {
 			h.log.Warn("cannot record operation outcome", "op", id, "err", err)
 		}

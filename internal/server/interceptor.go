@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"connectrpc.com/connect"
 
@@ -74,12 +75,16 @@ func (g guard) admit(ctx context.Context, proc string, h http.Header) (context.C
 }
 
 func (g guard) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
-	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-		ctx, err := g.admit(ctx, req.Spec().Procedure, req.Header())
+	return func(ctx context.Context, req connect.AnyRequest) (resp connect.AnyResponse, err error) {
+		if g.s.observe != nil {
+			start := time.Now()
+			defer func() { g.s.observe(req.Spec().Procedure, clusapi.FromConnectError(err).Win32(), time.Since(start)) }()
+		}
+		ctx, err = g.admit(ctx, req.Spec().Procedure, req.Header())
 		if err != nil {
 			return nil, err
 		}
-		resp, err := next(ctx, req)
+		resp, err = next(ctx, req)
 		if err != nil {
 			return nil, toConnectErr(err)
 		}

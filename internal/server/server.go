@@ -3,10 +3,12 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"connectrpc.com/connect"
 
 	"github.com/batoncluster/baton/api/baton/v1/batonv1connect"
+	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/restype"
@@ -19,6 +21,8 @@ type Config struct {
 	Ops   *ops.Engine
 	Types *restype.Registry
 	Log   *slog.Logger
+	// Observe, if set, hears of every answered call (for metrics).
+	Observe func(procedure string, code clusapi.Errno, d time.Duration)
 }
 
 // Server implements every API service.
@@ -28,11 +32,13 @@ type Server struct {
 	ops   *ops.Engine
 	types *restype.Registry
 	log   *slog.Logger
+
+	observe func(procedure string, code clusapi.Errno, d time.Duration)
 }
 
 // New returns the API server.
 func New(cfg Config) *Server {
-	return &Server{node: cfg.Node, st: cfg.Store, ops: cfg.Ops, types: cfg.Types, log: cfg.Log}
+	return &Server{node: cfg.Node, st: cfg.Store, ops: cfg.Ops, types: cfg.Types, log: cfg.Log, observe: cfg.Observe}
 }
 
 // Mount adds every service's handler to mux.

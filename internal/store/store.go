@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -32,7 +33,12 @@ type Store struct {
 
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
+
+	onCommit atomic.Pointer[func(time.Duration)]
 }
+
+// OnCommit makes every commit report how long it took (for metrics).
+func (s *Store) OnCommit(f func(time.Duration)) { s.onCommit.Store(&f) }
 
 type waiter struct {
 	rev int64
@@ -207,7 +213,11 @@ func (s *Store) Update(ctx context.Context, fn func(v View, t *Txn) error) (int6
 // Commit writes t atomically if every compared record is unchanged, and
 // waits for the cache to catch up.
 func (s *Store) Commit(ctx context.Context, t *Txn) (int64, error) {
+	start := time.Now()
 	resp, err := s.cli.Txn(ctx).If(t.cmps...).Then(t.ops...).Commit()
+	if f := s.onCommit.Load(); f != nil && err == nil {
+		(*f)(time.Since(start))
+	}
 	if err != nil {
 		return 0, fmt.Errorf("store: commit: %w", err)
 	}

@@ -1,0 +1,153 @@
+// Package metrics exposes a node's figures to Prometheus at /metrics:
+// group and resource states (read from the database view at scrape time),
+// API requests and their latency, operations by kind and outcome with
+// their duration, restarts, failovers and database commit latency.
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/store"
+)
+
+// Metrics holds one node's collectors in their own registry.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	apiRequests   *prometheus.CounterVec
+	apiDuration   *prometheus.HistogramVec
+	operations    *prometheus.CounterVec
+	opDuration    *prometheus.HistogramVec
+	restarts      *prometheus.CounterVec
+	failovers     prometheus.Counter
+	commitLatency prometheus.Histogram
+}
+
+// New makes the collectors; states are read from view at each scrape.
+func New(node string, view func() store.View) *Metrics {
+	reg := prometheus.NewRegistry()
+	constLabels := prometheus.Labels{"node": node}
+	m := &Metrics{
+		reg: reg,
+		apiRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "baton_api_requests_total", Help: "API calls answered, by procedure and Win32 code.", ConstLabels: constLabels,
+		}, []string{"procedure", "code"}),
+		apiDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "baton_api_request_duration_seconds", Help: "Time to answer an API call, by procedure.", ConstLabels: constLabels,
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 18),
+		}, []string{"procedure"}),
+		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "baton_operations_total", Help: "State-change operations finished on this node, by kind and outcome.", ConstLabels: constLabels,
+		}, []string{"kind", "outcome"}),
+		opDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "baton_operation_duration_seconds", Help: "Time from an operation's acceptance to its end, by kind and outcome.", ConstLabels: constLabels,
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 18),
+		}, []string{"kind", "outcome"}),
+		restarts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "baton_resource_restarts_total", Help: "Restarts of failed resources by the restart policy.", ConstLabels: constLabels,
+		}, []string{"group", "resource"}),
+		failovers: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "baton_failovers_total", Help: "Groups this node took over from a failed node.", ConstLabels: constLabels,
+		}),
+		commitLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "baton_store_commit_duration_seconds", Help: "Time to commit one transaction to the cluster database.", ConstLabels: constLabels,
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 18),
+		}),
+	}
+	reg.MustRegister(m.apiRequests, m.apiDuration, m.operations, m.opDuration, m.restarts, m.failovers, m.commitLatency,
+		&stateCollector{view: view, node: node},
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// APIRequest records one answered API call.
+func (m *Metrics) APIRequest(procedure string, code clusapi.Errno, d time.Duration) {
+	m.apiRequests.WithLabelValues(procedure, code.String()).Inc()
+	m.apiDuration.WithLabelValues(procedure).Observe(d.Seconds())
+}
+
+// OperationFinished records an operation's end.
+func (m *Metrics) OperationFinished(kind, outcome string, d time.Duration) {
+	m.operations.WithLabelValues(kind, outcome).Inc()
+	m.opDuration.WithLabelValues(kind, outcome).Observe(d.Seconds())
+}
+
+// Restart records a restart of a failed resource.
+func (m *Metrics) Restart(group, resource string) { m.restarts.WithLabelValues(group, resource).Inc() }
+
+// Failover records a group taken over from a failed node.
+func (m *Metrics) Failover() { m.failovers.Inc() }
+
+// Commit records one database commit.
+func (m *Metrics) Commit(d time.Duration) { m.commitLatency.Observe(d.Seconds()) }
+
+// stateCollector reports group and resource states from the database view
+// at scrape time: nothing to keep in step.
+type stateCollector struct {
+	view func() store.View
+	node string
+}
+
+var (
+	groupStateDesc = prometheus.NewDesc("baton_group_state",
+		"1 for the group's current state (label state), by group; owner is the owner node.",
+		[]string{"group", "owner", "state"}, nil)
+	resourceStateDesc = prometheus.NewDesc("baton_resource_state",
+		"1 for the resource's current state (label state), by resource.",
+		[]string{"group", "resource", "type", "state"}, nil)
+	resourceLockedDesc = prometheus.NewDesc("baton_resource_locked",
+		"1 while the resource is in locked mode.", []string{"group", "resource"}, nil)
+	dbRevisionDesc = prometheus.NewDesc("baton_store_revision",
+		"The cluster database revision this node has seen.", nil, nil)
+)
+
+var groupStates = []clusapi.ClusterGroupState{clusapi.ClusterGroupOnline, clusapi.ClusterGroupOffline, clusapi.ClusterGroupFailed, clusapi.ClusterGroupPartialOnline, clusapi.ClusterGroupPending}
+
+var resourceStates = []clusapi.ClusterResourceState{clusapi.ClusterResourceOnline, clusapi.ClusterResourceOffline, clusapi.ClusterResourceFailed, clusapi.ClusterResourceOnlinePending, clusapi.ClusterResourceOfflinePending}
+
+func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- groupStateDesc
+	ch <- resourceStateDesc
+	ch <- resourceLockedDesc
+	ch <- dbRevisionDesc
+}
+
+func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	v := c.view()
+	ch <- prometheus.MustNewConstMetric(dbRevisionDesc, prometheus.GaugeValue, float64(v.Rev()))
+	for _, g := range v.Groups() {
+		cur := v.GroupState(g)
+		for _, s := range groupStates {
+			ch <- prometheus.MustNewConstMetric(groupStateDesc, prometheus.GaugeValue, b2f(s == cur), g.Name, g.OwnerNode, s.String())
+		}
+		for _, r := range v.GroupResources(g) {
+			rs := v.ResourceState(r.Name)
+			for _, s := range resourceStates {
+				ch <- prometheus.MustNewConstMetric(resourceStateDesc, prometheus.GaugeValue, b2f(s == rs), g.Name, r.Name, r.Type, s.String())
+			}
+			locked := false
+			if st := v.Status(r.Name); st != nil {
+				locked = st.Locked
+			}
+			ch <- prometheus.MustNewConstMetric(resourceLockedDesc, prometheus.GaugeValue, b2f(locked), g.Name, r.Name)
+		}
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,86 @@
+package metrics_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/clustertest"
+	"github.com/batoncluster/baton/internal/ops"
+	"github.com/batoncluster/baton/proplist"
+)
+
+func scrape(t *testing.T, n *clustertest.Node) string {
+	t.Helper()
+	resp, err := http.Get("http://" + n.Agent.HTTPAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestMetricsShowTheCluster(t *testing.T) {
+	n := clustertest.New(t)
+	ctx := context.Background()
+	e := n.Ops()
+	if _, err := e.CreateGroup(ctx, "G", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.CreateResource(ctx, "r", "G", "dummy", nil, proplist.List{
+		{Name: "LooksAlivePollInterval", Values: []proplist.Value{proplist.DWORD(20)}},
+		{Name: "RestartThreshold", Values: []proplist.Value{proplist.DWORD(1)}},
+		{Name: "RestartDelay", Values: []proplist.Value{proplist.DWORD(10)}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}); err != nil {
+		t.Fatal(err)
+	}
+	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	// One API call through the server, which it must count.
+	if _, err := http.Post("http://"+n.Agent.HTTPAddr()+"/baton.v1.GroupService/ListGroups", "application/json", strings.NewReader("{}")); err != nil {
+		t.Fatal(err)
+	}
+	body := scrape(t, n)
+	for _, want := range []string{
+		`baton_group_state{group="G",owner="node1",state="Online"} 1`,
+		`baton_group_state{group="G",owner="node1",state="Offline"} 0`,
+		`baton_resource_state{group="G",resource="r",state="Online",type="dummy"} 1`,
+		`baton_resource_locked{group="G",resource="r"} 0`,
+		`baton_operations_total{kind="OnlineGroup",node="node1",outcome="succeeded"} 1`,
+		`baton_operation_duration_seconds_count{kind="OnlineGroup",node="node1",outcome="succeeded"} 1`,
+		`baton_api_requests_total{code="ERROR_ACCESS_DENIED",node="node1",procedure="/baton.v1.GroupService/ListGroups"} 1`,
+		`baton_store_commit_duration_seconds_count{node="node1"}`,
+		`baton_failovers_total{node="node1"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	// A restart by the restart policy is counted.
+	if _, err := e.SetResourceProperties(ctx, ops.ResourceRef{Name: "r"}, proplist.List{{Name: "FailHealth", Values: []proplist.Value{proplist.DWORD(1)}}}); err != nil {
+		t.Fatal(err)
+	}
+	n.AwaitGroup("G", clusapi.ClusterGroupFailed)
+	if body := scrape(t, n); !strings.Contains(body, `baton_resource_restarts_total{group="G",node="node1",resource="r"} 1`) {
+		t.Errorf("restart not counted:\n%s", grep(body, "restart"))
+	}
+}
+
+func grep(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
