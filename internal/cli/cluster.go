@@ -9,7 +9,7 @@ import (
 
 // clusterCommand is `baton cluster`: the cluster as a whole.
 func (a *app) clusterCommand() *cobra.Command {
-	return noun("cluster", "Show the cluster", a.clusterInfo())
+	return noun("cluster", "Show the cluster", a.clusterInfo(), a.clusterStatus())
 }
 
 func (a *app) clusterInfo() *cobra.Command {

@@ -31,6 +31,22 @@ func TestWhyAndHistory(t *testing.T) {
 		t.Errorf("why, as text:\n%s", out)
 	}
 
+	var status struct {
+		Groups []struct {
+			Name      string `json:"name"`
+			State     string `json:"state"`
+			Resources []struct {
+				Name   string `json:"name"`
+				Locked bool   `json:"locked"`
+			} `json:"resources"`
+		} `json:"groups"`
+		Problems []string `json:"problems"`
+	}
+	a.jsonOf(&status, "cluster", "status")
+	if len(status.Groups) != 1 || status.Groups[0].State != "Online" || len(status.Groups[0].Resources) != 3 || len(status.Problems) != 0 {
+		t.Errorf("cluster status: %+v", status)
+	}
+
 	a.must("group", "offline", "DemoGroup", "--ignore-locked", "--param", "dummy=dword:1", "--wait=30s")
 	var hist []struct {
 		Kind    string `json:"kind"`

@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"connectrpc.com/connect"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+)
+
+type statusJSON struct {
+	Cluster  string         `json:"cluster"`
+	Node     string         `json:"node"`
+	Nodes    []nodeJSON     `json:"nodes"`
+	Groups   []statusGroup  `json:"groups"`
+	Problems []string       `json:"problems"`
+	Totals   map[string]int `json:"groupStates"`
+}
+
+type statusGroup struct {
+	Name      string              `json:"name"`
+	State     string              `json:"state"`
+	StateCode int32               `json:"stateCode"`
+	OwnerNode string              `json:"ownerNode"`
+	Resources []statusResourceRow `json:"resources"`
+}
+
+type statusResourceRow struct {
+	Name         string `json:"name"`
+	Type         string `json:"type"`
+	State        string `json:"state"`
+	StateCode    int32  `json:"stateCode"`
+	Locked       bool   `json:"locked"`
+	LockedReason string `json:"lockedReason,omitempty"`
+	LastError    string `json:"lastError,omitempty"`
+}
+
+// clusterStatus is `baton cluster status`: the whole cluster on one screen,
+// like crm_mon -1.
+func (a *app) clusterStatus() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "The whole cluster on one screen: nodes, groups, resources and what needs attention",
+		Args:  exactArgs(),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			var (
+				info   *batonv1.OpenClusterResponse
+				nodes  *batonv1.ListNodesResponse
+				groups *batonv1.ListGroupsResponse
+				res    *batonv1.ListResourcesResponse
+			)
+			g, gctx := errgroup.WithContext(ctx)
+			g.Go(func() error {
+				r, err := c.Cluster.OpenCluster(gctx, connect.NewRequest(&batonv1.OpenClusterRequest{}))
+				if err == nil {
+					info = r.Msg
+				}
+				return err
+			})
+			g.Go(func() error {
+				r, err := c.Nodes.ListNodes(gctx, connect.NewRequest(&batonv1.ListNodesRequest{}))
+				if err == nil {
+					nodes = r.Msg
+				}
+				return err
+			})
+			g.Go(func() error {
+				r, err := c.Groups.ListGroups(gctx, connect.NewRequest(&batonv1.ListGroupsRequest{}))
+				if err == nil {
+					groups = r.Msg
+				}
+				return err
+			})
+			g.Go(func() error {
+				r, err := c.Resources.ListResources(gctx, connect.NewRequest(&batonv1.ListResourcesRequest{}))
+				if err == nil {
+					res = r.Msg
+				}
+				return err
+			})
+			if err := g.Wait(); err != nil {
+				return err
+			}
+			s := statusJSON{Cluster: info.ClusterName, Node: info.NodeName, Nodes: []nodeJSON{}, Groups: []statusGroup{}, Problems: []string{}, Totals: map[string]int{}}
+			for _, n := range nodes.Nodes {
+				j := toNodeJSON(n)
+				s.Nodes = append(s.Nodes, j)
+				if j.State != "Up" {
+					s.Problems = append(s.Problems, fmt.Sprintf("node %s is %s", j.Name, j.State))
+				}
+			}
+			byGroup := map[string][]*batonv1.Resource{}
+			for _, r := range res.Resources {
+				byGroup[r.Group] = append(byGroup[r.Group], r)
+			}
+			for _, gr := range groups.Groups {
+				sg := statusGroup{Name: gr.Name, State: gr.StateName, StateCode: gr.State, OwnerNode: gr.OwnerNode, Resources: []statusResourceRow{}}
+				s.Totals[gr.StateName]++
+				if gr.PersistentState == 1 && gr.StateName != "Online" {
+					s.Problems = append(s.Problems, fmt.Sprintf("group %s is %s but should be online (see: baton group why %s)", gr.Name, gr.StateName, gr.Name))
+				}
+				for _, r := range byGroup[gr.Name] {
+					row := statusResourceRow{Name: r.Name, Type: r.Type, State: r.StateName, StateCode: r.State, Locked: r.Locked, LockedReason: r.LockedReason, LastError: r.LastError}
+					sg.Resources = append(sg.Resources, row)
+					if r.StateName == "Failed" {
+						s.Problems = append(s.Problems, fmt.Sprintf("resource %s (group %s) failed: %s", r.Name, gr.Name, orDash(r.LastError)))
+					}
+				}
+				s.Groups = append(s.Groups, sg)
+			}
+			if a.jsonOut() {
+				return a.printJSON(s)
+			}
+			w := a.stdout
+			var totals []string
+			for _, st := range []string{"Online", "PartialOnline", "Pending", "Offline", "Failed"} {
+				if n := s.Totals[st]; n > 0 {
+					totals = append(totals, fmt.Sprintf("%d %s", n, st))
+				}
+			}
+			fmt.Fprintf(w, "Cluster %s (answered by %s): %d node(s), %d group(s)%s\n\n", s.Cluster, s.Node, len(s.Nodes), len(s.Groups), paren(strings.Join(totals, ", ")))
+			fmt.Fprintln(w, "Nodes:")
+			for _, n := range s.Nodes {
+				fmt.Fprintf(w, "  %-20s %s\n", n.Name, n.State)
+			}
+			fmt.Fprintln(w, "\nGroups:")
+			for _, sg := range s.Groups {
+				fmt.Fprintf(w, "  %-20s %-14s on %s\n", sg.Name, sg.State, orDash(sg.OwnerNode))
+				for _, r := range sg.Resources {
+					lock := ""
+					if r.Locked {
+						lock = " [locked: " + orDash(r.LockedReason) + "]"
+					}
+					fmt.Fprintf(w, "      %-18s %-20s %s%s\n", r.Name, "("+r.Type+")", r.State, lock)
+				}
+			}
+			if len(s.Problems) > 0 {
+				fmt.Fprintln(w, "\nNeeds attention:")
+				for _, p := range s.Problems {
+					fmt.Fprintf(w, "  ! %s\n", p)
+				}
+			}
+			return nil
+		},
+	}
+}
+
+func paren(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
