@@ -24,10 +24,12 @@ import (
 	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/etcdmember"
 	"github.com/batoncluster/baton/internal/host"
+	"github.com/batoncluster/baton/internal/liveness"
 	"github.com/batoncluster/baton/internal/metrics"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/server"
 	"github.com/batoncluster/baton/internal/store"
+	"github.com/batoncluster/baton/internal/web"
 )
 
 // Agent is one running node.
@@ -74,16 +76,18 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 	a.ops = engine
 	a.metrics = metrics.New(cfg.Name, a.store.View)
 	a.store.OnCommit(a.metrics.Commit)
-	h := host.New(host.Config{Node: cfg.Name, Store: a.store, Types: types, StateDir: a.cfg.DataDir, Log: log,
-		StopOnExit: cfg.StopResourcesOnExit, Observer: a.metrics})
+	hostCfg := host.Config{Node: cfg.Name, Store: a.store, Types: types, StateDir: a.cfg.DataDir, Log: log,
+		StopOnExit: cfg.StopResourcesOnExit, Observer: a.metrics}
+	lease, err := a.join(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		if err := h.Run(rctx); err != nil {
-			log.Error("resource host stopped", "err", err)
-		}
+		a.runHost(rctx, hostCfg, lease)
 	}()
 	a.closers = append(a.closers, func() { cancel(); a.wg.Wait() })
 	srv := server.New(server.Config{Node: cfg.Name, Store: a.store, Ops: engine, Types: types, Log: log, Observe: a.metrics.APIRequest})
@@ -165,6 +169,7 @@ func (a *Agent) bootstrap(ctx context.Context) error {
 		n := &store.Node{Name: a.cfg.Name, Address: a.cfg.HTTPAddr, State: int32(clusapi.ClusterNodeUp), Started: time.Now()}
 		if cur := v.Node(a.cfg.Name); cur != nil {
 			n.Rev = cur.Rev
+			n.State = cur.State // a paused node stays paused across restarts
 		}
 		t.PutNode(n)
 		return nil
@@ -179,6 +184,7 @@ func (a *Agent) serve(srv *server.Server) error {
 	mux := http.NewServeMux()
 	srv.Mount(mux)
 	mux.Handle("GET /metrics", a.metrics.Handler())
+	mux.Handle("/ui/", web.Handler())
 	protos := new(http.Protocols)
 	protos.SetHTTP1(true)
 	protos.SetUnencryptedHTTP2(true) // gRPC clients over plain TCP and the socket
@@ -217,6 +223,70 @@ func (a *Agent) serve(srv *server.Server) error {
 	})
 	a.linkDefaultSocket()
 	return nil
+}
+
+// leaseConfig is the node's lease timings.
+func (a *Agent) leaseConfig() liveness.Config {
+	return liveness.Config{TTL: a.cfg.LeaseTTL, Interval: a.cfg.RenewInterval, Margin: a.cfg.FenceMargin,
+		Log: a.log, OnRenew: a.metrics.LeaseRenewed}
+}
+
+// join takes a new lease and declares the node alive under it.
+func (a *Agent) join(ctx context.Context) (*liveness.Lease, error) {
+	lease, err := liveness.Grant(ctx, a.store.Client(), a.leaseConfig())
+	if err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	_, err = a.store.Update(ctx, func(v store.View, t *store.Txn) error {
+		al := &store.Alive{Node: a.cfg.Name, Lease: int64(lease.ID()), Since: time.Now()}
+		if cur := v.Alive(a.cfg.Name); cur != nil {
+			al.Rev = cur.Rev // a previous lease of ours that has not expired yet
+		}
+		t.PutAlive(al, lease.ID())
+		return nil
+	})
+	if err != nil {
+		lease.Close(context.Background())
+		return nil, fmt.Errorf("agent: declare node alive: %w", err)
+	}
+	return lease, nil
+}
+
+// runHost runs the resource host under one lease after another: when a
+// lease is lost the host has fenced (stopped everything), and the node
+// joins again with a new lease as soon as the database answers.
+func (a *Agent) runHost(ctx context.Context, cfg host.Config, lease *liveness.Lease) {
+	for {
+		cfg.Lease = lease
+		err := host.New(cfg).Run(ctx)
+		closeCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		lease.Close(closeCtx) // revoke: the node is Down at once on a clean stop
+		cancel()
+		if !errors.Is(err, host.ErrFenced) {
+			if err != nil {
+				a.log.Error("resource host stopped", "err", err)
+			}
+			return
+		}
+		for {
+			if ctx.Err() != nil {
+				return
+			}
+			jctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			lease, err = a.join(jctx)
+			cancel()
+			if err == nil {
+				a.log.Info("node joined again with a new lease")
+				break
+			}
+			a.log.Warn("cannot join the cluster again yet", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(a.cfg.RenewInterval):
+			}
+		}
+	}
 }
 
 // linkDefaultSocket points the well-known socket path at this agent, so
@@ -268,25 +338,13 @@ func (a *Agent) SocketPath() string { return a.sockPath }
 // HTTPAddr is the TCP address the API listens on.
 func (a *Agent) HTTPAddr() string { return a.tcpAddr }
 
-// Close stops every part, in reverse order of start, and marks the node
-// Down if the database is still there to say so.
+// Close stops every part, in reverse order of start; the node's lease is
+// revoked on the way, so the cluster sees it Down at once.
 func (a *Agent) Close() {
 	if a.closed {
 		return
 	}
 	a.closed = true
-	if a.store != nil && a.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_, _ = a.store.Update(ctx, func(v store.View, t *store.Txn) error {
-			if n := v.Node(a.cfg.Name); n != nil {
-				d := *n
-				d.State = int32(clusapi.ClusterNodeDown)
-				t.PutNode(&d)
-			}
-			return nil
-		})
-		cancel()
-	}
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		a.closers[i]()
 	}

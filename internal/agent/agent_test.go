@@ -108,7 +108,7 @@ func TestStopResourcesOnExit(t *testing.T) {
 			t.Errorf("%s: LastOfflineAction %q, want Shutdown", r, a)
 		}
 	}
-	if v.Node("node1").State != int32(clusapi.ClusterNodeDown) {
+	if v.NodeState("node1") != clusapi.ClusterNodeDown {
 		t.Error("a stopped node is not marked Down")
 	}
 }

@@ -65,6 +65,9 @@ restores.`,
 	f.StringVar(&cfg.ClusterName, "cluster-name", cfg.ClusterName, "the cluster's name, when it forms")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error")
+	f.DurationVar(&cfg.LeaseTTL, "lease-ttl", cfg.LeaseTTL, "how long the node's lease outlives its last renewal (whole seconds)")
+	f.DurationVar(&cfg.RenewInterval, "lease-renew-interval", cfg.RenewInterval, "time between lease renewals")
+	f.DurationVar(&cfg.FenceMargin, "fence-margin", cfg.FenceMargin, "stop hosted resources this long before the lease could expire without a renewal")
 	f.BoolVar(&cfg.StopResourcesOnExit, "stop-resources-on-exit", false, "take hosted resources offline when the agent stops (default: leave them; the next start restores the persistent state)")
 	f.StringVar(&cfg.DefaultSocket, "default-socket", "", "link this path to the agent's socket so clients find it (-dev: "+dial.DefaultSocket()+"; \"\" for none)")
 	return cmd

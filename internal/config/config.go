@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"time"
 )
 
 // Config is the agent's whole configuration.
@@ -23,6 +24,12 @@ type Config struct {
 	ClusterName    string
 	LogFormat      string // text or json
 	LogLevel       string
+	// Lease timings (see docs/fencing.md): a node's lease lives LeaseTTL
+	// past its last renewal, renewed every RenewInterval; it stops what it
+	// hosts FenceMargin before the lease could expire.
+	LeaseTTL      time.Duration
+	RenewInterval time.Duration
+	FenceMargin   time.Duration
 	// StopResourcesOnExit takes hosted resources offline when the agent
 	// stops; by default they are left running and reattached.
 	StopResourcesOnExit bool
@@ -56,6 +63,17 @@ func (c *Config) Validate() error {
 	if c.EtcdClientAddr != "auto" && c.EtcdClientAddr == c.EtcdPeerAddr {
 		errs = append(errs, errors.New("--etcd-client-addr and --etcd-peer-addr must differ"))
 	}
+	if c.LeaseTTL%time.Second != 0 {
+		errs = append(errs, fmt.Errorf("--lease-ttl %v: whole seconds (etcd leases count in seconds)", c.LeaseTTL))
+	}
+	switch {
+	case c.LeaseTTL < time.Second:
+		errs = append(errs, fmt.Errorf("--lease-ttl %v: at least 1s", c.LeaseTTL))
+	case c.RenewInterval <= 0 || 2*c.RenewInterval > c.LeaseTTL:
+		errs = append(errs, fmt.Errorf("--lease-renew-interval %v: more than 0 and at most half of --lease-ttl %v", c.RenewInterval, c.LeaseTTL))
+	case c.FenceMargin <= c.RenewInterval || c.FenceMargin >= c.LeaseTTL:
+		errs = append(errs, fmt.Errorf("--fence-margin %v: more than --lease-renew-interval %v and less than --lease-ttl %v", c.FenceMargin, c.RenewInterval, c.LeaseTTL))
+	}
 	switch c.LogFormat {
 	case "text", "json":
 	default:
@@ -79,6 +97,7 @@ func Defaults() Config {
 		Name: host, HTTPAddr: "127.0.0.1:7410",
 		EtcdClientAddr: "127.0.0.1:7411", EtcdPeerAddr: "127.0.0.1:7412",
 		ClusterName: "baton", LogFormat: "text", LogLevel: "info",
+		LeaseTTL: 2 * time.Second, RenewInterval: 250 * time.Millisecond, FenceMargin: time.Second,
 	}
 }
 

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidate(t *testing.T) {
@@ -21,6 +22,9 @@ func TestValidate(t *testing.T) {
 		{"bad http addr", func(c *Config) { c.HTTPAddr = "7410" }, "--http-addr"},
 		{"same etcd ports", func(c *Config) { c.EtcdPeerAddr = c.EtcdClientAddr }, "must differ"},
 		{"bad log format", func(c *Config) { c.LogFormat = "xml" }, "--log-format"},
+		{"fractional lease", func(c *Config) { c.LeaseTTL = 1500 * time.Millisecond }, "whole seconds"},
+		{"renew too slow for the lease", func(c *Config) { c.RenewInterval = 1500 * time.Millisecond }, "--lease-renew-interval"},
+		{"fencing after the lease ends", func(c *Config) { c.FenceMargin = 3 * time.Second }, "--fence-margin"},
 	}
 	for _, tc := range cases {
 		c := ok

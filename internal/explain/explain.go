@@ -61,7 +61,7 @@ func Group(v store.View, g *store.Group, now time.Time) Explanation {
 	// The owner.
 	if n := v.Node(g.OwnerNode); n == nil {
 		add("", "owner", "the owner node %q is not a member of the cluster", g.OwnerNode)
-	} else if ns := clusapi.ClusterNodeState(n.State); ns != clusapi.ClusterNodeUp {
+	} else if ns := v.NodeState(n.Name); ns != clusapi.ClusterNodeUp {
 		add("", "owner", "the owner node %s is %s: nothing on it runs or changes until it is back", n.Name, ns)
 	}
 	if len(g.PreferredOwners) > 0 && g.PreferredOwners[0] != g.OwnerNode {
@@ -69,7 +69,7 @@ func Group(v store.View, g *store.Group, now time.Time) Explanation {
 		why := "it is not the owner"
 		if n := v.Node(first); n == nil {
 			why = "it is not a member of the cluster"
-		} else if ns := clusapi.ClusterNodeState(n.State); ns != clusapi.ClusterNodeUp {
+		} else if ns := v.NodeState(first); ns != clusapi.ClusterNodeUp {
 			why = "it is " + ns.String()
 		}
 		add("", "owner", "the group runs on %s, not on its first preferred owner %s: %s", g.OwnerNode, first, why)

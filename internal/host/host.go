@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/proplist"
@@ -29,7 +31,21 @@ type Config struct {
 	StopOnExit bool
 	// Observer, if set, hears of finished operations and restarts.
 	Observer Observer
+	// Lease is the node's lease: the host claims the groups it runs under
+	// it, and stops everything (fences) when it is lost.
+	Lease Lease
 }
+
+// Lease is the part of the node's lease the host uses (liveness.Lease).
+type Lease interface {
+	ID() clientv3.LeaseID
+	Valid(now time.Time) bool
+	Lost() <-chan struct{}
+}
+
+// ErrFenced ends Run when the lease was lost: everything hosted here was
+// stopped, and the node needs a new lease (and a new host) to go on.
+var ErrFenced = errors.New("host: lease lost; stopped everything this node hosted")
 
 // Observer hears what the host does, for metrics.
 type Observer interface {
@@ -98,6 +114,9 @@ func (h *Host) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-h.cfg.Lease.Lost():
+			h.fence()
+			return ErrFenced
 		case <-sub.C():
 			h.reconcile(ctx, h.groupsOf(sub.Take()))
 		case name := <-h.done:
@@ -225,6 +244,7 @@ func (h *Host) reconcile(ctx context.Context, groups map[string]bool) {
 		}
 	}
 	h.finishOps(ctx, v)
+	h.releaseClaims(ctx, v)
 }
 
 func (h *Host) owns(v store.View, group string) bool {
@@ -257,6 +277,11 @@ func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Res
 	}
 	switch decide(sit) {
 	case stepOnline:
+		// Running anything needs the group's claim, under a lease that is
+		// still good by this node's own clock.
+		if !h.cfg.Lease.Valid(h.now()) || !h.claim(ctx, v, r.Group) {
+			return
+		}
 		h.start(ctx, v, inst, r, st, busyOnline)
 	case stepOffline:
 		h.start(ctx, v, inst, r, st, busyOffline)

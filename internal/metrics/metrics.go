@@ -27,6 +27,7 @@ type Metrics struct {
 	restarts      *prometheus.CounterVec
 	failovers     prometheus.Counter
 	commitLatency prometheus.Histogram
+	leaseRenew    prometheus.Histogram
 }
 
 // New makes the collectors; states are read from view at each scrape.
@@ -60,7 +61,11 @@ func New(node string, view func() store.View) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 18),
 		}),
 	}
-	reg.MustRegister(m.apiRequests, m.apiDuration, m.operations, m.opDuration, m.restarts, m.failovers, m.commitLatency,
+	m.leaseRenew = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "baton_lease_renew_duration_seconds", Help: "Round trip of one renewal of this node's lease.", ConstLabels: constLabels,
+		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 18),
+	})
+	reg.MustRegister(m.leaseRenew, m.apiRequests, m.apiDuration, m.operations, m.opDuration, m.restarts, m.failovers, m.commitLatency,
 		&stateCollector{view: view, node: node},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -88,6 +93,9 @@ func (m *Metrics) Restart(group, resource string) { m.restarts.WithLabelValues(g
 
 // Failover records a group taken over from a failed node.
 func (m *Metrics) Failover() { m.failovers.Inc() }
+
+// LeaseRenewed records one renewal of the node's lease.
+func (m *Metrics) LeaseRenewed(d time.Duration) { m.leaseRenew.Observe(d.Seconds()) }
 
 // Commit records one database commit.
 func (m *Metrics) Commit(d time.Duration) { m.commitLatency.Observe(d.Seconds()) }

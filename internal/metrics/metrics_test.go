@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/clustertest"
@@ -49,7 +50,8 @@ func TestMetricsShowTheCluster(t *testing.T) {
 	if _, err := http.Post("http://"+n.Agent.HTTPAddr()+"/baton.v1.GroupService/ListGroups", "application/json", strings.NewReader("{}")); err != nil {
 		t.Fatal(err)
 	}
-	body := scrape(t, n)
+	// The host counts an operation just after it records its outcome.
+	body := scrapeUntil(t, n, `baton_operations_total{kind="OnlineGroup",node="node1",outcome="succeeded"} 1`)
 	for _, want := range []string{
 		`baton_group_state{group="G",owner="node1",state="Online"} 1`,
 		`baton_group_state{group="G",owner="node1",state="Offline"} 0`,
@@ -70,17 +72,21 @@ func TestMetricsShowTheCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	n.AwaitGroup("G", clusapi.ClusterGroupFailed)
-	if body := scrape(t, n); !strings.Contains(body, `baton_resource_restarts_total{group="G",node="node1",resource="r"} 1`) {
-		t.Errorf("restart not counted:\n%s", grep(body, "restart"))
-	}
+	scrapeUntil(t, n, `baton_resource_restarts_total{group="G",node="node1",resource="r"} 1`)
 }
 
-func grep(s, sub string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, sub) {
-			out = append(out, l)
+// scrapeUntil scrapes until the page has want (at most 10 s).
+func scrapeUntil(t *testing.T, n *clustertest.Node, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		body := scrape(t, n)
+		if strings.Contains(body, want) {
+			return body
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics never showed %s", want)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return strings.Join(out, "\n")
 }

@@ -121,7 +121,7 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 			}
 			owner = node
 		}
-		if n := v.Node(owner); n != nil && clusapi.ClusterNodeState(n.State) == clusapi.ClusterNodePaused {
+		if v.NodeState(owner) == clusapi.ClusterNodePaused {
 			return fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", owner)
 		}
 		resources := v.GroupResources(g)

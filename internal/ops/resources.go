@@ -179,8 +179,7 @@ func (e *Engine) waitApplied(ctx context.Context, name string, rev int64) {
 			return
 		}
 		g := v.Group(r.Group)
-		n := v.Node(g.OwnerNode)
-		if n == nil || clusapi.ClusterNodeState(n.State) == clusapi.ClusterNodeDown {
+		if v.NodeState(g.OwnerNode) == clusapi.ClusterNodeDown {
 			return
 		}
 		if st := v.Status(name); st != nil && st.ConfigRev >= rev {

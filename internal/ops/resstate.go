@@ -109,7 +109,7 @@ func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Reques
 			}
 		}
 		g := v.Group(r.Group)
-		if n := v.Node(g.OwnerNode); n != nil && clusapi.ClusterNodeState(n.State) == clusapi.ClusterNodePaused {
+		if v.NodeState(g.OwnerNode) == clusapi.ClusterNodePaused {
 			return fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", g.OwnerNode)
 		}
 		persistent := 1

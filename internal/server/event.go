@@ -75,8 +75,17 @@ func (w *watcher) send(ch store.Change, v store.View) error {
 	case *store.Node:
 		change = pick(clusapi.CLUSTER_CHANGE_NODE_ADDED, clusapi.CLUSTER_CHANGE_NODE_DELETED, clusapi.CLUSTER_CHANGE_NODE_STATE)
 		if !ch.Deleted {
-			ev.Node = &batonv1.Node{Name: rec.Name, State: rec.State, StateName: clusapi.ClusterNodeState(rec.State).String(), Address: rec.Address}
+			st := v.NodeState(rec.Name)
+			ev.Node = &batonv1.Node{Name: rec.Name, State: int32(st), StateName: st.String(), Address: rec.Address}
 		}
+	case *store.Alive:
+		// A node's lease came or went: its state changed.
+		ev.Kind, ev.Name = "node", rec.Node
+		change = clusapi.CLUSTER_CHANGE_NODE_STATE
+		st := v.NodeState(rec.Node)
+		ev.Node = &batonv1.Node{Name: rec.Node, State: int32(st), StateName: st.String()}
+	case *store.Claim:
+		ev.Group = rec.Group
 	case *store.Group:
 		ev.Group = rec.Name
 		change = pick(clusapi.CLUSTER_CHANGE_GROUP_ADDED, clusapi.CLUSTER_CHANGE_GROUP_DELETED, clusapi.CLUSTER_CHANGE_GROUP_PROPERTY)

@@ -6,7 +6,6 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
 )
 
 type nodeService struct{ *Server }
@@ -15,7 +14,8 @@ func (s nodeService) ListNodes(context.Context, *connect.Request[batonv1.ListNod
 	v := s.st.View()
 	out := &batonv1.ListNodesResponse{}
 	for _, n := range v.Nodes() {
-		m := &batonv1.Node{Name: n.Name, State: n.State, StateName: clusapi.ClusterNodeState(n.State).String(),
+		st := v.NodeState(n.Name)
+		m := &batonv1.Node{Name: n.Name, State: int32(st), StateName: st.String(),
 			Address: n.Address, StartedUnixNano: n.Started.UnixNano()}
 		for _, g := range v.Groups() {
 			if g.OwnerNode == n.Name {

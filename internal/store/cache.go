@@ -19,6 +19,8 @@ type cache struct {
 	status    map[string]*Status
 	ops       map[string]*Operation
 	tokens    map[string]*Token
+	alive     map[string]*Alive
+	claims    map[string]*Claim
 }
 
 func newCache() *cache {
@@ -29,6 +31,8 @@ func newCache() *cache {
 		status:    map[string]*Status{},
 		ops:       map[string]*Operation{},
 		tokens:    map[string]*Token{},
+		alive:     map[string]*Alive{},
+		claims:    map[string]*Claim{},
 	}
 }
 
@@ -65,6 +69,10 @@ func (c *cache) apply(rev int64, changes []change) (*cache, error) {
 				n.ops = cloneMap(n.ops)
 			case dirTokens:
 				n.tokens = cloneMap(n.tokens)
+			case dirAlive:
+				n.alive = cloneMap(n.alive)
+			case dirClaims:
+				n.claims = cloneMap(n.claims)
 			}
 		}
 		if err := n.set(dir, name, ch); err != nil {
@@ -92,6 +100,10 @@ func (c *cache) set(dir, name string, ch change) error {
 		return setIn(c.ops, name, ch)
 	case dirTokens:
 		return setIn(c.tokens, name, ch)
+	case dirAlive:
+		return setIn(c.alive, name, ch)
+	case dirClaims:
+		return setIn(c.claims, name, ch)
 	}
 	return nil
 }

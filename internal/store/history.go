@@ -33,6 +33,7 @@ func (e *CompactedError) Error() string {
 var kinds = map[string]string{
 	keyCluster: "cluster", keySecurity: "security", dirNodes: "node", dirGroups: "group",
 	dirResources: "resource", dirStatus: "status", dirOps: "operation", dirTokens: "token",
+	dirAlive: "alive", dirClaims: "claim",
 }
 
 // History calls fn for every change after revision since, in order, until
@@ -139,6 +140,10 @@ func decodeEvent(ev *clientv3.Event) (Change, bool, error) {
 		rec = &Operation{}
 	case dirTokens:
 		rec = &Token{}
+	case dirAlive:
+		rec = &Alive{}
+	case dirClaims:
+		rec = &Claim{}
 	}
 	if err := json.Unmarshal(value, rec); err != nil {
 		return Change{}, false, fmt.Errorf("store: decode %s: %w", ev.Kv.Key, err)

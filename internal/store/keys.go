@@ -14,6 +14,8 @@ const (
 	dirStatus    = Prefix + "status/"
 	dirOps       = Prefix + "ops/"
 	dirTokens    = Prefix + "tokens/"
+	dirAlive     = Prefix + "alive/"
+	dirClaims    = Prefix + "claims/"
 )
 
 // ClusterKey and the other Key functions name the etcd key of a record.
@@ -32,10 +34,16 @@ func kindOf(key string) (dir, name string) {
 	case keyCluster, keySecurity:
 		return key, ""
 	}
-	for _, d := range []string{dirNodes, dirGroups, dirResources, dirStatus, dirOps, dirTokens} {
+	for _, d := range []string{dirNodes, dirGroups, dirResources, dirStatus, dirOps, dirTokens, dirAlive, dirClaims} {
 		if strings.HasPrefix(key, d) {
 			return d, key[len(d):]
 		}
 	}
 	return "", ""
 }
+
+// AliveKey is where a node's liveness record lives (tied to its lease).
+func AliveKey(node string) string { return dirAlive + node }
+
+// ClaimKey is where a group's hosting claim lives (tied to its owner's lease).
+func ClaimKey(group string) string { return dirClaims + group }

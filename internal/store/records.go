@@ -192,3 +192,21 @@ type Token struct {
 	SHA256  string    `json:"sha256"`
 	Created time.Time `json:"created"`
 }
+
+// Alive says a node is up: it lives exactly as long as the node's lease.
+type Alive struct {
+	meta
+	Node  string    `json:"node"`
+	Lease int64     `json:"lease"`
+	Since time.Time `json:"since"`
+}
+
+// Claim says which node may run a group's resources: it is tied to that
+// node's lease, so it disappears when the node can no longer prove it is
+// alive, and only then may another node claim the group.
+type Claim struct {
+	meta
+	Group string `json:"group"`
+	Node  string `json:"node"`
+	Lease int64  `json:"lease"`
+}

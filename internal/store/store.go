@@ -267,6 +267,17 @@ func (t *Txn) Put(key string, rec any, readRev int64) {
 	t.ops = append(t.ops, clientv3.OpPut(key, string(b)))
 }
 
+// PutLeased writes rec at key attached to an etcd lease: the key goes when
+// the lease does.
+func (t *Txn) PutLeased(key string, rec any, readRev int64, lease clientv3.LeaseID) {
+	t.Expect(key, readRev)
+	b, err := json.Marshal(rec)
+	if err != nil {
+		panic(fmt.Sprintf("store: encode %s: %v", key, err))
+	}
+	t.ops = append(t.ops, clientv3.OpPut(key, string(b), clientv3.WithLease(lease)))
+}
+
 // Delete removes key, expecting the revision it was read at.
 func (t *Txn) Delete(key string, readRev int64) {
 	t.Expect(key, readRev)
@@ -281,3 +292,13 @@ func (t *Txn) PutResource(r *Resource)   { r.V = SchemaVersion; t.Put(ResourceKe
 func (t *Txn) PutStatus(s *Status)       { s.V = SchemaVersion; t.Put(StatusKey(s.Resource), s, s.Rev) }
 func (t *Txn) PutOperation(o *Operation) { o.V = SchemaVersion; t.Put(OpKey(o.ID), o, o.Rev) }
 func (t *Txn) PutToken(k *Token)         { k.V = SchemaVersion; t.Put(TokenKey(k.Name), k, k.Rev) }
+
+func (t *Txn) PutAlive(a *Alive, lease clientv3.LeaseID) {
+	a.V = SchemaVersion
+	t.PutLeased(AliveKey(a.Node), a, a.Rev, lease)
+}
+
+func (t *Txn) PutClaim(c *Claim, lease clientv3.LeaseID) {
+	c.V = SchemaVersion
+	t.PutLeased(ClaimKey(c.Group), c, c.Rev, lease)
+}

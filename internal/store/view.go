@@ -1,5 +1,7 @@
 package store
 
+import "github.com/batoncluster/baton/clusapi"
+
 // View is a read-only, consistent picture of the whole database at one
 // revision. Records it returns are shared: never modify them; Clone first.
 type View struct{ c *cache }
@@ -68,3 +70,25 @@ func values[V any](m map[string]V) []V {
 	}
 	return out
 }
+
+// Alive is a node's liveness record, present while its lease lives.
+func (v View) Alive(node string) *Alive { return v.c.alive[node] }
+
+// Claim is the claim on a group: which node, under which lease, may run it.
+func (v View) Claim(group string) *Claim { return v.c.claims[group] }
+
+// NodeState is a node's state as the cluster sees it: Down unless its
+// lease is alive, else Paused or Up as recorded.
+func (v View) NodeState(name string) clusapi.ClusterNodeState {
+	n := v.c.nodes[name]
+	if n == nil || v.c.alive[name] == nil {
+		return clusapi.ClusterNodeDown
+	}
+	if clusapi.ClusterNodeState(n.State) == clusapi.ClusterNodePaused {
+		return clusapi.ClusterNodePaused
+	}
+	return clusapi.ClusterNodeUp
+}
+
+// Claims returns every claim, by group.
+func (v View) Claims() []*Claim { return values(v.c.claims) }

@@ -1,0 +1,125 @@
+package host
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/batoncluster/baton/internal/store"
+	"github.com/batoncluster/baton/restype"
+)
+
+// claim makes sure this node holds the claim on group under its current
+// lease, creating it if nobody holds it. A claim held by anyone else —
+// another node, or this node under an older lease that may still live —
+// means waiting: it disappears when that lease ends, and the change wakes
+// the host again.
+func (h *Host) claim(ctx context.Context, v store.View, group string) bool {
+	lease := int64(h.cfg.Lease.ID())
+	if c := v.Claim(group); c != nil {
+		return c.Node == h.cfg.Node && c.Lease == lease
+	}
+	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
+		g := v.Group(group)
+		if g == nil || g.OwnerNode != h.cfg.Node || v.Claim(group) != nil {
+			return nil // moved, deleted or claimed meanwhile: decide again
+		}
+		t.Expect(store.GroupKey(group), g.Rev)
+		t.PutClaim(&store.Claim{Group: group, Node: h.cfg.Node, Lease: lease}, h.cfg.Lease.ID())
+		return nil
+	})
+	if err != nil {
+		h.log.Warn("cannot claim group", "group", group, "err", err)
+		return false
+	}
+	c := h.cfg.Store.View().Claim(group)
+	return c != nil && c.Node == h.cfg.Node && c.Lease == lease
+}
+
+// releaseClaims gives up the claims of groups this node no longer owns,
+// once nothing of them runs here any more.
+func (h *Host) releaseClaims(ctx context.Context, v store.View) {
+	lease := int64(h.cfg.Lease.ID())
+	for _, c := range v.Claims() {
+		if c.Node != h.cfg.Node || c.Lease != lease {
+			continue
+		}
+		if g := v.Group(c.Group); g != nil && g.OwnerNode == h.cfg.Node {
+			continue
+		}
+		if h.hostsAnything(c.Group) {
+			continue
+		}
+		_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
+			cur := v.Claim(c.Group)
+			if cur == nil || cur.Node != h.cfg.Node || cur.Lease != lease {
+				return nil
+			}
+			t.Delete(store.ClaimKey(c.Group), cur.Rev)
+			return nil
+		})
+		if err != nil {
+			h.log.Warn("cannot release claim", "group", c.Group, "err", err)
+		}
+	}
+}
+
+// hostsAnything reports whether a call runs, or an instance is online
+// (health polled), for a resource of group.
+func (h *Host) hostsAnything(group string) bool {
+	for _, inst := range h.insts {
+		if inst.group == group && (inst.busy != idle || inst.healthCancel != nil) {
+			return true
+		}
+	}
+	return false
+}
+
+// fenceTimeout bounds stopping everything once the lease is lost.
+const fenceTimeout = 5 * time.Second
+
+// fence stops every resource this node hosts, at once and in parallel,
+// because the node can no longer prove it owns them: another node may take
+// them over as soon as the lease expires on the server.
+func (h *Host) fence() {
+	for _, inst := range h.insts {
+		if inst.cancel != nil {
+			inst.cancel()
+		}
+		if inst.healthCancel != nil {
+			inst.healthCancel()
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), fenceTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, inst := range h.insts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if t, ok := inst.res.(restype.Terminator); ok {
+				err = t.Terminate(ctx)
+			} else {
+				err = inst.res.Offline(ctx, restype.OfflineRequest{})
+			}
+			if err != nil {
+				h.log.Error("fencing: could not stop resource", "resource", inst.name, "err", err)
+			}
+		}()
+	}
+	wg.Wait()
+	h.log.Warn("fenced: stopped every resource this node hosted", "resources", len(h.insts))
+	// Wait for the cancelled calls, taking what they report so none blocks.
+	waited := make(chan struct{})
+	go func() { h.wg.Wait(); close(waited) }()
+	for {
+		select {
+		case <-h.done:
+		case <-h.health:
+		case <-waited:
+			h.insts = map[string]*instance{}
+			return
+		}
+	}
+}
