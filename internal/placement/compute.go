@@ -1,0 +1,110 @@
+package placement
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Compute returns what the controller should do now with view v: which
+// groups move where, and which groups that need placement are held, and
+// why. It reads v and never changes it. The rules are in the package doc.
+func Compute(v View) Plan {
+	s := newState(v)
+	order := slices.Clone(s.groups)
+	slices.SortFunc(order, byPriority)
+	var p Plan
+	for _, g := range order {
+		s.decide(g, &p)
+	}
+	return p
+}
+
+// byPriority orders groups for placement: Priority 3000 first, then name.
+func byPriority(a, b *Group) int {
+	return cmp.Or(cmp.Compare(b.Priority, a.Priority), strings.Compare(a.Name, b.Name))
+}
+
+// decide applies the first rule that fits g and records the result in p.
+func (s *state) decide(g *Group, p *Plan) {
+	owner := g.Owner
+	switch {
+	case s.alive(owner) && s.nodes[owner].Draining:
+		// Drain: every group leaves, online or not, whatever its policy.
+		s.place(g, owner, ReasonDrain, p)
+	case !g.Online:
+		// Persistent state offline: failover and failback leave it be.
+	case owner == "":
+		s.start(g, "", ReasonNoOwner, p)
+	case !s.alive(owner):
+		s.start(g, "", ReasonOwnerDown, p)
+	case g.Failed:
+		s.start(g, owner, ReasonResourceFailed, p)
+	default:
+		s.failback(g, p)
+	}
+}
+
+// start handles the automatic starts (no-owner, owner-down,
+// resource-failed): Priority 0, RetryPeriodOnFailure and FailoverThreshold
+// may hold the group; otherwise it goes to the best node other than
+// exclude.
+func (s *state) start(g *Group, exclude string, why Reason, p *Plan) {
+	if g.Priority == 0 {
+		p.hold(g, ReasonPriorityZero, time.Time{})
+		return
+	}
+	if why == ReasonResourceFailed {
+		if held, until := retryHold(g, s.now); held {
+			p.hold(g, ReasonRetryWait, until)
+			return
+		}
+	}
+	if why != ReasonNoOwner {
+		if held, until := thresholdHold(g, s.now, len(s.nodes)); held {
+			p.hold(g, ReasonThresholdReached, until)
+			return
+		}
+	}
+	s.place(g, exclude, why, p)
+}
+
+// place moves g to the best eligible node other than exclude, or holds it
+// with "no-node" when there is none.
+func (s *state) place(g *Group, exclude string, why Reason, p *Plan) {
+	to, _, ok := s.choose(g, exclude, false)
+	if !ok {
+		p.hold(g, ReasonNoNode, time.Time{})
+		return
+	}
+	p.Moves = append(p.Moves, Move{Group: g.Name, From: g.Owner, To: to, Reason: why})
+	s.move(g, to)
+}
+
+// failback moves a healthy running group back to its first preferred owner
+// when that node is eligible, has no anti-affinity conflict, and the
+// failback window is open.
+func (s *state) failback(g *Group, p *Plan) {
+	if !g.AutoFailback || len(g.PreferredOwners) == 0 {
+		return
+	}
+	first := g.PreferredOwners[0]
+	if first == g.Owner || !s.eligible(first) {
+		return
+	}
+	if s.conflicts(first, g) {
+		p.hold(g, ReasonAntiAffinity, time.Time{})
+		return
+	}
+	if open, next := failbackWindow(s.now, g.FailbackWindowStart, g.FailbackWindowEnd); !open {
+		p.hold(g, ReasonFailbackWindow, next)
+		return
+	}
+	p.Moves = append(p.Moves, Move{Group: g.Name, From: g.Owner, To: first, Reason: ReasonFailback})
+	s.move(g, first)
+}
+
+func (p *Plan) hold(g *Group, why Reason, until time.Time) {
+	p.Holds = append(p.Holds, Hold{Group: g.Name, Reason: why, Until: until})
+}
