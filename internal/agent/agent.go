@@ -27,9 +27,11 @@ import (
 	"github.com/batoncluster/baton/internal/liveness"
 	"github.com/batoncluster/baton/internal/metrics"
 	"github.com/batoncluster/baton/internal/ops"
+	"github.com/batoncluster/baton/internal/restypes/plugin"
 	"github.com/batoncluster/baton/internal/server"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/internal/web"
+	"github.com/batoncluster/baton/restype"
 )
 
 // Agent is one running node.
@@ -72,6 +74,9 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 		return nil, err
 	}
 	types := Types()
+	if cfg.PluginDir != "" {
+		a.loadPlugins(types)
+	}
 	engine := ops.New(a.store, types, cfg.Name)
 	a.ops = engine
 	a.metrics = metrics.New(cfg.Name, a.store.View)
@@ -223,6 +228,26 @@ func (a *Agent) serve(srv *server.Server) error {
 	})
 	a.linkDefaultSocket()
 	return nil
+}
+
+// loadPlugins registers the resource types of the plugin directory; a
+// plugin that cannot be loaded is logged and left out, never fatal.
+func (a *Agent) loadPlugins(types *restype.Registry) {
+	ptypes, closers, err := plugin.Discover(a.cfg.PluginDir, a.log)
+	for _, c := range closers {
+		a.closers = append(a.closers, func() { c.Close() })
+	}
+	if err != nil {
+		a.log.Warn("resource type plugins not loaded", "dir", a.cfg.PluginDir, "err", err)
+	}
+	for i, t := range ptypes {
+		if err := types.Register(t); err != nil {
+			a.log.Warn("plugin type refused", "type", t.Name, "err", err)
+			closers[i].Close()
+			continue
+		}
+		a.log.Info("resource type plugin loaded", "type", t.Name)
+	}
 }
 
 // leaseConfig is the node's lease timings.

@@ -68,6 +68,7 @@ restores.`,
 	f.DurationVar(&cfg.LeaseTTL, "lease-ttl", cfg.LeaseTTL, "how long the node's lease outlives its last renewal (whole seconds)")
 	f.DurationVar(&cfg.RenewInterval, "lease-renew-interval", cfg.RenewInterval, "time between lease renewals")
 	f.DurationVar(&cfg.FenceMargin, "fence-margin", cfg.FenceMargin, "stop hosted resources this long before the lease could expire without a renewal")
+	f.StringVar(&cfg.PluginDir, "plugin-dir", "", "load resource-type plugins (executables named baton-restype-*) from this directory")
 	f.BoolVar(&cfg.StopResourcesOnExit, "stop-resources-on-exit", false, "take hosted resources offline when the agent stops (default: leave them; the next start restores the persistent state)")
 	f.StringVar(&cfg.DefaultSocket, "default-socket", "", "link this path to the agent's socket so clients find it (-dev: "+dial.DefaultSocket()+"; \"\" for none)")
 	return cmd

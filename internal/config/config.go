@@ -30,6 +30,9 @@ type Config struct {
 	LeaseTTL      time.Duration
 	RenewInterval time.Duration
 	FenceMargin   time.Duration
+	// PluginDir holds resource-type plugins (executables named
+	// baton-restype-*); "" loads none.
+	PluginDir string
 	// StopResourcesOnExit takes hosted resources offline when the agent
 	// stops; by default they are left running and reattached.
 	StopResourcesOnExit bool

@@ -1,0 +1,226 @@
+// Package plugin loads third-party resource types: programs named
+// baton-restype-* in the agent's plugin directory, each serving one type
+// through hashicorp/go-plugin over gRPC (the SDK side is package
+// restype/plugin). Discover starts them, asks each for its description and
+// returns restype.Type values whose resources are proxies: every call goes
+// to the plugin process.
+//
+// A plugin can never take the agent down, only fail its own resources:
+//
+//	call                      deadline                    plugin process dead
+//	Online, Offline,          the host's ctx (pending     started again; the resource
+//	Terminate                 timeout)                    is reopened in it; the call runs
+//	LooksAlive, IsAlive       ctx, capped HealthTimeout   error (resource goes Failed)
+//	New (Open), Validate,     CallTimeout                 started again
+//	Reconfigure, Status and   CallTimeout                 properties kept for the reopen;
+//	LockedMode refresh                                    last reported values kept
+//
+// A crash in the middle of a call fails that call (ErrPluginExited). A
+// hung plugin fails the call when its deadline passes; the process is
+// left running for its other resources. Status and LockedMode never call
+// the plugin: they return what the plugin last reported, refreshed after
+// each lifecycle call and Reconfigure and whenever a resource calls
+// Config.Changed in the plugin (streamed back by Changes). So the host's
+// loop, which calls them and New and Reconfigure, waits at most
+// CallTimeout on a plugin.
+package plugin
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/batoncluster/baton/proplist"
+	"github.com/batoncluster/baton/restype"
+	sdk "github.com/batoncluster/baton/restype/plugin"
+	"github.com/batoncluster/baton/restype/plugin/pluginv1"
+)
+
+// Errors callers may branch on.
+var (
+	// ErrPluginExited: the plugin process is not running (it crashed, or
+	// exited during the call).
+	ErrPluginExited = errors.New("plugin: plugin process exited")
+	// ErrPluginRestarted: the plugin process was started again since the
+	// resource was opened, so the resource's state in it is gone; the
+	// next online opens it again.
+	ErrPluginRestarted = errors.New("plugin: plugin process restarted since the resource was opened")
+	// ErrClosed: the plugin was closed (the agent is stopping).
+	ErrClosed = errors.New("plugin: closed")
+)
+
+// Options are the time limits for plugins; zero fields take the defaults.
+type Options struct {
+	// StartTimeout bounds starting a plugin process and its handshake
+	// (default 10 s).
+	StartTimeout time.Duration
+	// CallTimeout bounds calls made without a deadline from the host:
+	// Describe, Validate, Open (a resource's New), Reconfigure, Close, and
+	// the Status and LockedMode refreshes (default 5 s).
+	CallTimeout time.Duration
+	// HealthTimeout caps LooksAlive and IsAlive (default 30 s).
+	HealthTimeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	o.StartTimeout = cmp.Or(o.StartTimeout, 10*time.Second)
+	o.CallTimeout = cmp.Or(o.CallTimeout, 5*time.Second)
+	o.HealthTimeout = cmp.Or(o.HealthTimeout, 30*time.Second)
+	return o
+}
+
+// Discover is DiscoverWith with the default Options.
+func Discover(dir string, log *slog.Logger) ([]*restype.Type, []io.Closer, error) {
+	return DiscoverWith(dir, log, Options{})
+}
+
+// DiscoverWith starts every executable file in dir whose name starts with
+// baton-restype- (in name order), asks it for its type and returns the
+// types, and one Closer per running plugin that stops it (closers[i]
+// serves types[i]); the caller closes them all when it stops, whatever
+// the error, after the last call to the types' resources.
+//
+// A plugin that cannot be started or described, or whose type name
+// another plugin took already, is stopped and left out; the error joins
+// one error per such plugin while the types of the others are returned:
+// the caller decides whether that is fatal. A dir that cannot be read is
+// an error and nothing is started.
+func DiscoverWith(dir string, log *slog.Logger, o Options) ([]*restype.Type, []io.Closer, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	o = o.withDefaults()
+	paths, errs, err := candidates(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, err := range errs {
+		log.Warn("resource type plugin not loaded", slog.Any("err", err))
+	}
+	var (
+		types   []*restype.Type
+		closers []io.Closer
+		names   = map[string]string{}
+	)
+	for _, path := range paths {
+		p := newProc(path, log, o)
+		t, err := p.describe()
+		if err == nil {
+			if other, dup := names[t.Name]; dup {
+				err = fmt.Errorf("plugin %s: type %q is served by %s already", p.name, t.Name, other)
+			}
+		}
+		if err != nil {
+			p.Close()
+			log.Warn("resource type plugin not loaded", slog.String("plugin", path), slog.Any("err", err))
+			errs = append(errs, err)
+			continue
+		}
+		names[t.Name] = p.name
+		log.Info("resource type plugin loaded", slog.String("plugin", path), slog.String("type", t.Name))
+		types = append(types, t)
+		closers = append(closers, p)
+	}
+	return types, closers, errors.Join(errs...)
+}
+
+// candidates lists the plugin programs in dir, and an error for each one
+// refused because someone other than the agent's user or root could have
+// changed it: the agent runs plugins with its own privileges.
+func candidates(dir string) ([]string, []error, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("plugin: reading plugin directory: %w", err)
+	}
+	var (
+		out  []string
+		errs []error
+	)
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), sdk.FilePrefix) {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		fi, err := os.Stat(path) // follows symbolic links
+		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+			continue
+		}
+		if err := checkOwner(fi); err != nil {
+			errs = append(errs, fmt.Errorf("plugin %s: %w", e.Name(), err))
+			continue
+		}
+		out = append(out, path)
+	}
+	sort.Strings(out)
+	return out, errs, nil
+}
+
+// checkOwner refuses a file writable by group or others, or owned by
+// another user than the agent's or root.
+func checkOwner(fi os.FileInfo) error {
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("refused: writable by group or others (mode %v)", fi.Mode().Perm())
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 0 && int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("refused: owned by uid %d, neither root nor the agent's user", st.Uid)
+	}
+	return nil
+}
+
+// describe starts the plugin and makes its type.
+func (p *proc) describe() (*restype.Type, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), p.o.StartTimeout+p.o.CallTimeout)
+	defer cancel()
+	g, err := p.conn(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	cctx, ccancel := context.WithTimeout(ctx, p.o.CallTimeout)
+	defer ccancel()
+	d, err := g.rpc.Describe(cctx, &pluginv1.DescribeRequest{})
+	if err != nil {
+		return nil, p.callErr(cctx, g, "describe", err)
+	}
+	if d.Name == "" {
+		return nil, fmt.Errorf("plugin %s: the type has no name", p.name)
+	}
+	t := &restype.Type{
+		Name:               d.Name,
+		Description:        d.Description,
+		OfflineParameter:   d.OfflineParameter,
+		LooksAliveInterval: d.LooksAliveIntervalMs,
+		IsAliveInterval:    d.IsAliveIntervalMs,
+		New:                p.newResource,
+	}
+	for _, pi := range d.Properties {
+		t.Properties = append(t.Properties, restype.PropertyInfo{
+			Name: pi.Name, Kind: pi.Kind, Default: pi.DefaultValue, Description: pi.Description,
+		})
+	}
+	if d.Validates {
+		t.Validate = p.validate
+	}
+	return t, nil
+}
+
+// validate is the type's Validate: the plugin checks the properties
+// within CallTimeout, started again if it is not running.
+func (p *proc) validate(l proplist.List) error {
+	ctx, cancel := context.WithTimeout(context.Background(), p.o.CallTimeout)
+	defer cancel()
+	g, err := p.conn(ctx, true)
+	if err != nil {
+		return err
+	}
+	_, err = g.rpc.Validate(ctx, &pluginv1.ValidateRequest{Properties: l.Marshal()})
+	return p.callErr(ctx, g, "validate", err)
+}
