@@ -17,7 +17,8 @@ go vet ./...
 if command -v protoc >/dev/null; then
   echo "== generated code matches api/*.proto"
   ./scripts/genproto.sh
-  git diff --exit-code -- api/ || { echo "api/: generated code is stale: run scripts/genproto.sh and commit"; exit 1; }
+  ./scripts/genplugin.sh
+  git diff --exit-code -- api/ restype/plugin/pluginv1/ || { echo "generated code is stale: run scripts/genproto.sh and scripts/genplugin.sh, and commit"; exit 1; }
 fi
 
 echo "== go test"
