@@ -2,6 +2,9 @@ package agent
 
 import (
 	"github.com/batoncluster/baton/internal/restypes/dummy"
+	"github.com/batoncluster/baton/internal/restypes/genericapp"
+	"github.com/batoncluster/baton/internal/restypes/ipaddr"
+	"github.com/batoncluster/baton/internal/restypes/ocf"
 	"github.com/batoncluster/baton/restype"
 )
 
@@ -9,5 +12,8 @@ import (
 func Types() *restype.Registry {
 	return restype.NewRegistry(
 		dummy.Type(),
+		genericapp.Type(),
+		ocf.Type(),
+		ipaddr.Type(),
 	)
 }
