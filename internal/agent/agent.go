@@ -22,6 +22,7 @@ import (
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/config"
+	"github.com/batoncluster/baton/internal/controller"
 	"github.com/batoncluster/baton/internal/etcdmember"
 	"github.com/batoncluster/baton/internal/host"
 	"github.com/batoncluster/baton/internal/liveness"
@@ -93,6 +94,12 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 	go func() {
 		defer a.wg.Done()
 		a.runHost(rctx, hostCfg, lease)
+	}()
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		_ = controller.Run(rctx, controller.Config{Node: cfg.Name, Store: a.store, Ops: engine, Log: log,
+			SessionTTL: int(cfg.LeaseTTL / time.Second), OnFailover: a.metrics.Failover})
 	}()
 	a.closers = append(a.closers, func() { cancel(); a.wg.Wait() })
 	srv := server.New(server.Config{Node: cfg.Name, Store: a.store, Ops: engine, Types: types, Log: log, Observe: a.metrics.APIRequest})

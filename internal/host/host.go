@@ -242,6 +242,7 @@ func (h *Host) reconcile(ctx context.Context, groups map[string]bool) {
 		for _, r := range v.GroupResources(g) {
 			h.reconcileResource(ctx, v, r)
 		}
+		h.handover(ctx, v, g)
 	}
 	h.finishOps(ctx, v)
 	h.releaseClaims(ctx, v)

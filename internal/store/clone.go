@@ -12,6 +12,7 @@ func (g *Group) Clone() *Group {
 	n.PreferredOwners = slices.Clone(g.PreferredOwners)
 	n.Resources = slices.Clone(g.Resources)
 	n.Policy.AntiAffinityClassNames = slices.Clone(g.Policy.AntiAffinityClassNames)
+	n.Failovers = slices.Clone(g.Failovers)
 	return &n
 }
 

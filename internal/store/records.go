@@ -29,10 +29,13 @@ type Cluster struct {
 // Node is a machine running baton agent.
 type Node struct {
 	meta
-	Name    string    `json:"name"`
-	Address string    `json:"address,omitempty"`
-	State   int32     `json:"state"` // CLUSTER_NODE_STATE
-	Started time.Time `json:"started"`
+	Name    string `json:"name"`
+	Address string `json:"address,omitempty"`
+	// State is the administrative state, Up or Paused; whether the node
+	// is alive is its lease's business (View.NodeState).
+	State    int32     `json:"state"`
+	Draining bool      `json:"draining,omitempty"`
+	Started  time.Time `json:"started"`
 }
 
 // Group is the unit of failover. Its state is not stored: it is derived from
@@ -48,6 +51,13 @@ type Group struct {
 	Resources       []string    `json:"resources,omitempty"`
 	Policy          GroupPolicy `json:"policy"`
 	LastOperation   string      `json:"lastOperation,omitempty"`
+	// MoveTo is the node a move is taking the group to: the owner takes
+	// its resources offline, then hands the group over (host/handover.go).
+	MoveTo string `json:"moveTo,omitempty"`
+	MoveOp string `json:"moveOp,omitempty"`
+	// Failovers are the times of recent automatic failovers (for
+	// FailoverThreshold within FailoverPeriod).
+	Failovers []time.Time `json:"failovers,omitempty"`
 }
 
 // GroupPolicy holds the WSFC group common properties for failover.
@@ -171,6 +181,8 @@ const (
 	OpOfflineResource = "OfflineResource"
 	OpRestart         = "Restart"
 	OpRecover         = "Recover"
+	OpMoveGroup       = "MoveGroup"
+	OpFailover        = "Failover"
 )
 
 // Access levels in the security descriptor.

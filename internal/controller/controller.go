@@ -1,0 +1,167 @@
+// Package controller runs on one node at a time — the one that wins the
+// etcd election — and keeps groups where they should be: it watches the
+// database, asks placement for a plan, and carries out the plan's moves
+// through package ops. Failover of a dead owner's groups is the main job;
+// drain, failback and moving failed groups go through the same plan.
+//
+// Leadership follows Nomad's leader loop: campaign, establish (reconcile
+// everything once), react to changes, and step down when the session is
+// lost; a node that regains leadership starts from a full reconcile again.
+package controller
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"go.etcd.io/etcd/client/v3/concurrency"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/ops"
+	"github.com/batoncluster/baton/internal/placement"
+	"github.com/batoncluster/baton/internal/store"
+)
+
+// Config is what the controller needs.
+type Config struct {
+	Node  string
+	Store *store.Store
+	Ops   *ops.Engine
+	Log   *slog.Logger
+	// SessionTTL is the leadership session's lease TTL in seconds.
+	SessionTTL int
+	// OnFailover hears of each group failed over (for metrics).
+	OnFailover func()
+}
+
+// electionKey is where candidates queue for leadership.
+const electionKey = store.Prefix + "leader"
+
+// Run campaigns for leadership and leads while it has it, until ctx ends.
+func Run(ctx context.Context, cfg Config) error {
+	for ctx.Err() == nil {
+		if err := campaign(ctx, cfg); err != nil && ctx.Err() == nil {
+			cfg.Log.Warn("controller: leadership lost or not won", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(500 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+func campaign(ctx context.Context, cfg Config) error {
+	sess, err := concurrency.NewSession(cfg.Store.Client(), concurrency.WithTTL(cfg.SessionTTL), concurrency.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	el := concurrency.NewElection(sess, electionKey)
+	if err := el.Campaign(ctx, cfg.Node); err != nil {
+		return err
+	}
+	cfg.Log.Info("controller: this node leads the cluster")
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-sess.Done(): // the session's lease is gone: someone else may lead
+			cancel()
+		case <-lctx.Done():
+		}
+	}()
+	lead(lctx, cfg)
+	rctx, rcancel := context.WithTimeout(context.Background(), time.Second)
+	defer rcancel()
+	_ = el.Resign(rctx)
+	if ctx.Err() == nil {
+		return errors.New("session ended")
+	}
+	return nil
+}
+
+// settle is how long the leader lets a burst of changes pass before it
+// plans again (one plan for a whole node's groups).
+const settle = 20 * time.Millisecond
+
+// lead reconciles on every change until ctx ends.
+func lead(ctx context.Context, cfg Config) {
+	sub := cfg.Store.Subscribe()
+	defer sub.Close()
+	retry := time.NewTimer(0) // the first reconcile runs at once
+	defer retry.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sub.C():
+			time.Sleep(settle)
+			sub.Take()
+		case <-retry.C:
+		}
+		next := reconcile(ctx, cfg)
+		retry.Reset(next)
+	}
+}
+
+// reconcile carries out one plan and says when to look again even if
+// nothing changes (a hold with an end, or a move that could not be done).
+func reconcile(ctx context.Context, cfg Config) time.Duration {
+	now := time.Now()
+	v := cfg.Store.View()
+	plan := placement.Compute(ops.PlacementView(v, now))
+	next := time.Hour
+	for _, h := range plan.Holds {
+		if !h.Until.IsZero() && h.Until.Sub(now) < next {
+			next = max(h.Until.Sub(now), 10*time.Millisecond)
+		}
+	}
+	for _, m := range plan.Moves {
+		if err := apply(ctx, cfg, v, m); err != nil {
+			if ctx.Err() != nil {
+				return next
+			}
+			cfg.Log.Debug("controller: move not done yet", "group", m.Group, "to", m.To, "reason", m.Reason, "err", err)
+			next = min(next, 200*time.Millisecond)
+		}
+	}
+	return next
+}
+
+func apply(ctx context.Context, cfg Config, v store.View, m placement.Move) error {
+	switch m.Reason {
+	case placement.ReasonOwnerDown, placement.ReasonNoOwner:
+		// The old owner's claim must have gone with its lease first; the
+		// claim's deletion wakes us again.
+		if v.Claim(m.Group) != nil {
+			return errors.New("waiting for the old owner's lease to expire")
+		}
+		res, err := cfg.Ops.Failover(ctx, m.Group, m.To)
+		if err == nil {
+			cfg.Log.Info("controller: group failed over", "group", m.Group, "from", m.From, "to", m.To, "status", res.Status)
+			if cfg.OnFailover != nil && m.Reason == placement.ReasonOwnerDown {
+				cfg.OnFailover()
+			}
+		}
+		return err
+	case placement.ReasonResourceFailed:
+		res, err := cfg.Ops.MoveFailedGroup(ctx, m.Group, m.To)
+		if err == nil {
+			cfg.Log.Info("controller: failed group moved", "group", m.Group, "from", m.From, "to", m.To, "status", res.Status)
+			if cfg.OnFailover != nil {
+				cfg.OnFailover()
+			}
+		}
+		return err
+	default:
+		res, err := cfg.Ops.MoveGroup(ctx, ops.GroupRef{Name: m.Group}, m.To, ops.Request{Caller: "controller:" + string(m.Reason)})
+		if err == nil {
+			cfg.Log.Info("controller: group moved", "group", m.Group, "from", m.From, "to", m.To, "reason", m.Reason, "status", res.Status)
+		} else if errors.Is(err, clusapi.ERROR_CLUSTER_GROUP_MOVING) {
+			return nil
+		}
+		return err
+	}
+}
