@@ -20,6 +20,9 @@ import (
 	"sync"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/controller"
@@ -131,35 +134,85 @@ func (a *Agent) prepareDataDir() error {
 }
 
 func (a *Agent) startDatabase(ctx context.Context) error {
-	clientAddr, peerAddr := a.cfg.EtcdClientAddr, a.cfg.EtcdPeerAddr
-	var err error
-	if clientAddr == "auto" {
-		if clientAddr, err = config.FreePort(); err != nil {
-			return err
-		}
-	}
-	if peerAddr == "auto" {
-		if peerAddr, err = config.FreePort(); err != nil {
-			return err
-		}
-	}
-	m, err := etcdmember.Start(ctx, etcdmember.Config{
-		Name: a.cfg.Name, DataDir: filepath.Join(a.cfg.DataDir, "etcd"),
-		ClientURL: "http://" + clientAddr, PeerURL: "http://" + peerAddr,
-		TickMs: 100, ElectionMs: 500,
-	})
+	cli, err := a.databaseClient(ctx)
 	if err != nil {
 		return err
 	}
-	a.member = m
-	a.closers = append(a.closers, m.Close)
-	st, err := store.Open(ctx, m.Client, a.log)
+	st, err := store.Open(ctx, cli, a.log)
 	if err != nil {
 		return err
 	}
 	a.store = st
 	a.closers = append(a.closers, st.Close)
 	return nil
+}
+
+// databaseClient connects to the cluster database: an external etcd
+// cluster (--etcd-endpoints), an existing cluster joined as a client
+// (--join), or an embedded member (the default; --initial-cluster names
+// all members when several form a cluster).
+func (a *Agent) databaseClient(ctx context.Context) (*clientv3.Client, error) {
+	switch {
+	case len(a.cfg.EtcdEndpoints) > 0:
+		return a.dialEtcd(a.cfg.EtcdEndpoints)
+	case a.cfg.Join != "":
+		cli, err := a.dialEtcd([]string{a.cfg.JoinURL()})
+		if err != nil {
+			return nil, err
+		}
+		// Learn every member, so losing the one joined through is no loss.
+		mctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		resp, err := cli.MemberList(mctx)
+		if err != nil {
+			cli.Close()
+			return nil, fmt.Errorf("agent: --join %s: %w", a.cfg.Join, err)
+		}
+		var eps []string
+		for _, m := range resp.Members {
+			eps = append(eps, m.ClientURLs...)
+		}
+		cli.SetEndpoints(eps...)
+		return cli, nil
+	}
+	clientAddr, peerAddr := a.cfg.EtcdClientAddr, a.cfg.EtcdPeerAddr
+	var err error
+	if clientAddr == "auto" {
+		if clientAddr, err = config.FreePort(); err != nil {
+			return nil, err
+		}
+	}
+	if peerAddr == "auto" {
+		if peerAddr, err = config.FreePort(); err != nil {
+			return nil, err
+		}
+	}
+	mc := etcdmember.Config{
+		Name: a.cfg.Name, DataDir: filepath.Join(a.cfg.DataDir, "etcd"),
+		ClientURL: "http://" + clientAddr, PeerURL: "http://" + peerAddr,
+		TickMs: 100, ElectionMs: 500,
+	}
+	if a.cfg.InitialCluster != "" {
+		if mc.InitialCluster, err = a.cfg.InitialClusterURLs(); err != nil {
+			return nil, err
+		}
+	}
+	m, err := etcdmember.Start(ctx, mc)
+	if err != nil {
+		return nil, err
+	}
+	a.member = m
+	a.closers = append(a.closers, m.Close)
+	return m.Client, nil
+}
+
+func (a *Agent) dialEtcd(endpoints []string) (*clientv3.Client, error) {
+	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		return nil, fmt.Errorf("agent: cluster database at %v: %w", endpoints, err)
+	}
+	a.closers = append(a.closers, func() { cli.Close() })
+	return cli, nil
 }
 
 // bootstrap records the cluster (once), the security descriptor (once:

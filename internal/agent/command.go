@@ -14,6 +14,7 @@ import (
 // Command is `baton agent`: it runs a node until interrupted.
 func Command() *cobra.Command {
 	cfg := config.Defaults()
+	var advertise string
 	cmd := &cobra.Command{
 		Use:   "agent",
 		Short: "Run a cluster node (-dev: a complete one-node cluster, nothing to set up)",
@@ -28,7 +29,21 @@ SIGINT or SIGTERM stops the agent; resources stay as they are (unless
 restores.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cfg.Dev {
+			if advertise != "" {
+				ip := advertise
+				set := cfg
+				set.Advertise(ip)
+				if !cmd.Flags().Changed("http-addr") {
+					cfg.HTTPAddr = set.HTTPAddr
+				}
+				if !cmd.Flags().Changed("etcd-client-addr") {
+					cfg.EtcdClientAddr = set.EtcdClientAddr
+				}
+				if !cmd.Flags().Changed("etcd-peer-addr") {
+					cfg.EtcdPeerAddr = set.EtcdPeerAddr
+				}
+			}
+			if cfg.Dev && advertise == "" {
 				if !cmd.Flags().Changed("etcd-client-addr") {
 					cfg.EtcdClientAddr = "auto"
 				}
@@ -62,6 +77,10 @@ restores.`,
 	f.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "TCP address of the API (port 0: any free port)")
 	f.StringVar(&cfg.EtcdClientAddr, "etcd-client-addr", cfg.EtcdClientAddr, "embedded etcd client address (-dev: a free port)")
 	f.StringVar(&cfg.EtcdPeerAddr, "etcd-peer-addr", cfg.EtcdPeerAddr, "embedded etcd peer address (-dev: a free port)")
+	f.StringVar(&advertise, "advertise", "", "this node's IP address: the API listens on IP:7410, the embedded database on IP:7411 (clients) and IP:7412 (peers), unless set one by one")
+	f.StringVar(&cfg.InitialCluster, "initial-cluster", "", "the database members of a forming cluster: name=IP,name=IP,… (this node among them)")
+	f.StringVar(&cfg.Join, "join", "", "join an existing cluster as a database client, through a member's IP[:7411]")
+	f.StringSliceVar(&cfg.EtcdEndpoints, "etcd-endpoints", nil, "use this existing etcd cluster (client URLs) instead of an embedded member")
 	f.StringVar(&cfg.ClusterName, "cluster-name", cfg.ClusterName, "the cluster's name, when it forms")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json")
 	f.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level: debug, info, warn or error")

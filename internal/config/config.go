@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"sort"
+	"strings"
 	"time"
 )
 
@@ -22,8 +24,17 @@ type Config struct {
 	EtcdClientAddr string
 	EtcdPeerAddr   string
 	ClusterName    string
-	LogFormat      string // text or json
-	LogLevel       string
+	// InitialCluster names the embedded database members when a cluster
+	// forms: "n1=IP1,n2=IP2,n3=IP3" (peer port 7412 unless given).
+	InitialCluster string
+	// Join is the etcd client address (IP[:7411]) of a node of an existing
+	// cluster: this node joins as a database client, not a member.
+	Join string
+	// EtcdEndpoints runs against an existing etcd cluster instead of an
+	// embedded member.
+	EtcdEndpoints []string
+	LogFormat     string // text or json
+	LogLevel      string
 	// Lease timings (see docs/fencing.md): a node's lease lives LeaseTTL
 	// past its last renewal, renewed every RenewInterval; it stops what it
 	// hosts FenceMargin before the lease could expire.
@@ -65,6 +76,23 @@ func (c *Config) Validate() error {
 	}
 	if c.EtcdClientAddr != "auto" && c.EtcdClientAddr == c.EtcdPeerAddr {
 		errs = append(errs, errors.New("--etcd-client-addr and --etcd-peer-addr must differ"))
+	}
+	modes := 0
+	for _, set := range []bool{c.InitialCluster != "", c.Join != "", len(c.EtcdEndpoints) > 0} {
+		if set {
+			modes++
+		}
+	}
+	if modes > 1 {
+		errs = append(errs, errors.New("give one of --initial-cluster, --join and --etcd-endpoints"))
+	}
+	if c.InitialCluster != "" {
+		members, err := c.Members()
+		if err != nil {
+			errs = append(errs, err)
+		} else if _, ok := members[c.Name]; !ok {
+			errs = append(errs, fmt.Errorf("--initial-cluster does not name this node (%s): list it, or use --join to join as a database client", c.Name))
+		}
 	}
 	if c.LeaseTTL%time.Second != 0 {
 		errs = append(errs, fmt.Errorf("--lease-ttl %v: whole seconds (etcd leases count in seconds)", c.LeaseTTL))
@@ -112,4 +140,51 @@ func FreePort() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
+}
+
+// Members parses InitialCluster into name → peer URL.
+func (c *Config) Members() (map[string]string, error) {
+	out := map[string]string{}
+	for _, part := range strings.Split(c.InitialCluster, ",") {
+		name, addr, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || !nameRE.MatchString(name) || addr == "" {
+			return nil, fmt.Errorf("--initial-cluster %q: want name=IP[:port],…", c.InitialCluster)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("--initial-cluster names %s twice", name)
+		}
+		out[name] = "http://" + withPort(addr, "7412")
+	}
+	return out, nil
+}
+
+// InitialClusterURLs is InitialCluster in etcd's form (name=http://…).
+func (c *Config) InitialClusterURLs() (string, error) {
+	m, err := c.Members()
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for name, u := range m {
+		parts = append(parts, name+"="+u)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ","), nil
+}
+
+// JoinURL is the etcd client URL of the node to join through.
+func (c *Config) JoinURL() string { return "http://" + withPort(c.Join, "7411") }
+
+// Advertise sets the default addresses of a node reachable at ip.
+func (c *Config) Advertise(ip string) {
+	c.HTTPAddr = net.JoinHostPort(ip, "7410")
+	c.EtcdClientAddr = net.JoinHostPort(ip, "7411")
+	c.EtcdPeerAddr = net.JoinHostPort(ip, "7412")
+}
+
+func withPort(addr, port string) string {
+	if _, _, err := net.SplitHostPort(addr); err == nil {
+		return addr
+	}
+	return net.JoinHostPort(addr, port)
 }

@@ -92,6 +92,9 @@ func (s *Store) load(ctx context.Context) (int64, error) {
 // watch applies every change after rev to the cache, reloading everything
 // if the history it needs was compacted away.
 func (s *Store) watch(ctx context.Context, rev int64) {
+	// Without a database leader the watch fails at once: back off, and
+	// say so once per failure streak rather than once per try.
+	backoff, failing := 50*time.Millisecond, false
 	for ctx.Err() == nil {
 		wch := s.cli.Watch(clientv3.WithRequireLeader(ctx), Prefix,
 			clientv3.WithPrefix(), clientv3.WithRev(rev+1), clientv3.WithProgressNotify())
@@ -102,10 +105,15 @@ func (s *Store) watch(ctx context.Context, rev int64) {
 					if r, err := s.load(ctx); err == nil {
 						rev = r
 					}
-				} else {
-					s.log.Warn("store: watch error", "err", err)
+				} else if !failing {
+					failing = true
+					s.log.Warn("store: watch failing; retrying with backoff", "err", err)
 				}
 				break
+			}
+			if failing {
+				failing, backoff = false, 50*time.Millisecond
+				s.log.Info("store: watch working again")
 			}
 			if len(resp.Events) == 0 {
 				continue
@@ -127,6 +135,13 @@ func (s *Store) watch(ctx context.Context, rev int64) {
 			}
 			rev = resp.Header.Revision
 			s.publish(next, keys)
+		}
+		if failing {
+			select {
+			case <-ctx.Done():
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 2*time.Second)
 		}
 	}
 }
