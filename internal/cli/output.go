@@ -120,6 +120,9 @@ type nodeJSON struct {
 	Address   string   `json:"address"`
 	Groups    []string `json:"groups"`
 	Started   string   `json:"started,omitempty"`
+	// DrainStatus is "", "in progress", "completed" or "failed".
+	DrainStatus string `json:"drainStatus,omitempty"`
+	DrainDetail string `json:"drainDetail,omitempty"`
 }
 
 // typeJSON answers `type show` and is the element of `type list`.

@@ -314,7 +314,7 @@ func (h *Host) instance(ctx context.Context, v store.View, r *store.Resource) (*
 		}
 		name := r.Name
 		res, err := typ.New(restype.Config{
-			Name: r.Name, Group: r.Group, Properties: r.Private.Clone(),
+			Name: r.Name, Group: r.Group, Node: h.cfg.Node, Properties: r.Private.Clone(),
 			StateDir: filepath.Join(h.cfg.StateDir, "resources", r.ID),
 			Log:      h.log.With("resource", r.Name),
 			Changed:  func() { h.notifyChanged(name) },

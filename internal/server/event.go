@@ -75,8 +75,7 @@ func (w *watcher) send(ch store.Change, v store.View) error {
 	case *store.Node:
 		change = pick(clusapi.CLUSTER_CHANGE_NODE_ADDED, clusapi.CLUSTER_CHANGE_NODE_DELETED, clusapi.CLUSTER_CHANGE_NODE_STATE)
 		if !ch.Deleted {
-			st := v.NodeState(rec.Name)
-			ev.Node = &batonv1.Node{Name: rec.Name, State: int32(st), StateName: st.String(), Address: rec.Address}
+			ev.Node = nodeMsg(v, rec)
 		}
 	case *store.Alive:
 		// A node's lease came or went: its state changed.

@@ -170,6 +170,22 @@ func (s groupService) ListOperations(_ context.Context, req *connect.Request[bat
 	return connect.NewResponse(out), nil
 }
 
+func (s groupService) MoveGroup(ctx context.Context, req *connect.Request[batonv1.MoveGroupRequest]) (*connect.Response[batonv1.OperationResult], error) {
+	m := req.Msg
+	if err := checkFlagsFirst("MoveClusterGroupEx", m.Flags, clusapi.ValidGroupMoveFlags); err != nil {
+		return nil, err
+	}
+	buf, size, err := inBuffer(m.InBuffer, m.InBufferSize, m.Params)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.ops.MoveGroup(ctx, groupRef(m.Group), m.Node, ops.Request{Flags: m.Flags, InBuffer: buf, Size: size, Caller: callerOf(ctx).String()})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(opResult(res)), nil
+}
+
 func (s groupService) GetOperation(_ context.Context, req *connect.Request[batonv1.GetOperationRequest]) (*connect.Response[batonv1.Operation], error) {
 	op := s.st.View().Operation(req.Msg.Id)
 	if op == nil {

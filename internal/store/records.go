@@ -33,9 +33,11 @@ type Node struct {
 	Address string `json:"address,omitempty"`
 	// State is the administrative state, Up or Paused; whether the node
 	// is alive is its lease's business (View.NodeState).
-	State    int32     `json:"state"`
-	Draining bool      `json:"draining,omitempty"`
-	Started  time.Time `json:"started"`
+	State    int32 `json:"state"`
+	Draining bool  `json:"draining,omitempty"`
+	// DrainGroups are the groups the node held when its drain began.
+	DrainGroups []string  `json:"drainGroups,omitempty"`
+	Started     time.Time `json:"started"`
 }
 
 // Group is the unit of failover. Its state is not stored: it is derived from

@@ -1459,6 +1459,90 @@ func (x *GetOperationRequest) GetId() string {
 	return ""
 }
 
+type MoveGroupRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         *GroupRef              `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	Node          string                 `protobuf:"bytes,2,opt,name=node,proto3" json:"node,omitempty"`
+	Flags         uint32                 `protobuf:"varint,3,opt,name=flags,proto3" json:"flags,omitempty"`
+	InBuffer      []byte                 `protobuf:"bytes,4,opt,name=in_buffer,json=inBuffer,proto3" json:"in_buffer,omitempty"`
+	InBufferSize  uint32                 `protobuf:"varint,5,opt,name=in_buffer_size,json=inBufferSize,proto3" json:"in_buffer_size,omitempty"`
+	Params        *PropertyList          `protobuf:"bytes,6,opt,name=params,proto3" json:"params,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MoveGroupRequest) Reset() {
+	*x = MoveGroupRequest{}
+	mi := &file_baton_v1_group_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MoveGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MoveGroupRequest) ProtoMessage() {}
+
+func (x *MoveGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_group_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MoveGroupRequest.ProtoReflect.Descriptor instead.
+func (*MoveGroupRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *MoveGroupRequest) GetGroup() *GroupRef {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+func (x *MoveGroupRequest) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+func (x *MoveGroupRequest) GetFlags() uint32 {
+	if x != nil {
+		return x.Flags
+	}
+	return 0
+}
+
+func (x *MoveGroupRequest) GetInBuffer() []byte {
+	if x != nil {
+		return x.InBuffer
+	}
+	return nil
+}
+
+func (x *MoveGroupRequest) GetInBufferSize() uint32 {
+	if x != nil {
+		return x.InBufferSize
+	}
+	return 0
+}
+
+func (x *MoveGroupRequest) GetParams() *PropertyList {
+	if x != nil {
+		return x.Params
+	}
+	return nil
+}
+
 var File_baton_v1_group_proto protoreflect.FileDescriptor
 
 const file_baton_v1_group_proto_rawDesc = "" +
@@ -1566,7 +1650,14 @@ const file_baton_v1_group_proto_rawDesc = "" +
 	"\x0ein_buffer_size\x18\x04 \x01(\rR\finBufferSize\x12.\n" +
 	"\x06params\x18\x05 \x01(\v2\x16.baton.v1.PropertyListR\x06params\"%\n" +
 	"\x13GetOperationRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id2\x80\b\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xd9\x01\n" +
+	"\x10MoveGroupRequest\x12(\n" +
+	"\x05group\x18\x01 \x01(\v2\x12.baton.v1.GroupRefR\x05group\x12\x12\n" +
+	"\x04node\x18\x02 \x01(\tR\x04node\x12\x14\n" +
+	"\x05flags\x18\x03 \x01(\rR\x05flags\x12\x1b\n" +
+	"\tin_buffer\x18\x04 \x01(\fR\binBuffer\x12$\n" +
+	"\x0ein_buffer_size\x18\x05 \x01(\rR\finBufferSize\x12.\n" +
+	"\x06params\x18\x06 \x01(\v2\x16.baton.v1.PropertyListR\x06params2\xc4\b\n" +
 	"\fGroupService\x12D\n" +
 	"\tOpenGroup\x12\x1a.baton.v1.OpenGroupRequest\x1a\x1b.baton.v1.OpenGroupResponse\x12J\n" +
 	"\vCreateGroup\x12\x1c.baton.v1.CreateGroupRequest\x1a\x1d.baton.v1.CreateGroupResponse\x12J\n" +
@@ -1579,6 +1670,7 @@ const file_baton_v1_group_proto_rawDesc = "" +
 	"\x10SetGroupNodeList\x12!.baton.v1.SetGroupNodeListRequest\x1a\".baton.v1.SetGroupNodeListResponse\x12F\n" +
 	"\vOnlineGroup\x12\x1c.baton.v1.OnlineGroupRequest\x1a\x19.baton.v1.OperationResult\x12H\n" +
 	"\fOfflineGroup\x12\x1d.baton.v1.OfflineGroupRequest\x1a\x19.baton.v1.OperationResult\x12B\n" +
+	"\tMoveGroup\x12\x1a.baton.v1.MoveGroupRequest\x1a\x19.baton.v1.OperationResult\x12B\n" +
 	"\fGetOperation\x12\x1d.baton.v1.GetOperationRequest\x1a\x13.baton.v1.Operation\x12M\n" +
 	"\fExplainGroup\x12\x1d.baton.v1.ExplainGroupRequest\x1a\x1e.baton.v1.ExplainGroupResponse\x12S\n" +
 	"\x0eListOperations\x12\x1f.baton.v1.ListOperationsRequest\x1a .baton.v1.ListOperationsResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
@@ -1595,7 +1687,7 @@ func file_baton_v1_group_proto_rawDescGZIP() []byte {
 	return file_baton_v1_group_proto_rawDescData
 }
 
-var file_baton_v1_group_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_baton_v1_group_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_baton_v1_group_proto_goTypes = []any{
 	(*ExplainGroupRequest)(nil),        // 0: baton.v1.ExplainGroupRequest
 	(*Reason)(nil),                     // 1: baton.v1.Reason
@@ -1623,17 +1715,18 @@ var file_baton_v1_group_proto_goTypes = []any{
 	(*OnlineGroupRequest)(nil),         // 23: baton.v1.OnlineGroupRequest
 	(*OfflineGroupRequest)(nil),        // 24: baton.v1.OfflineGroupRequest
 	(*GetOperationRequest)(nil),        // 25: baton.v1.GetOperationRequest
-	(*Operation)(nil),                  // 26: baton.v1.Operation
-	(*PropertyList)(nil),               // 27: baton.v1.PropertyList
-	(*OperationResult)(nil),            // 28: baton.v1.OperationResult
+	(*MoveGroupRequest)(nil),           // 26: baton.v1.MoveGroupRequest
+	(*Operation)(nil),                  // 27: baton.v1.Operation
+	(*PropertyList)(nil),               // 28: baton.v1.PropertyList
+	(*OperationResult)(nil),            // 29: baton.v1.OperationResult
 }
 var file_baton_v1_group_proto_depIdxs = []int32{
 	5,  // 0: baton.v1.ExplainGroupRequest.group:type_name -> baton.v1.GroupRef
 	1,  // 1: baton.v1.ExplainGroupResponse.reasons:type_name -> baton.v1.Reason
 	5,  // 2: baton.v1.ListOperationsRequest.group:type_name -> baton.v1.GroupRef
-	26, // 3: baton.v1.ListOperationsResponse.operations:type_name -> baton.v1.Operation
-	27, // 4: baton.v1.Group.properties:type_name -> baton.v1.PropertyList
-	27, // 5: baton.v1.CreateGroupRequest.properties:type_name -> baton.v1.PropertyList
+	27, // 3: baton.v1.ListOperationsResponse.operations:type_name -> baton.v1.Operation
+	28, // 4: baton.v1.Group.properties:type_name -> baton.v1.PropertyList
+	28, // 5: baton.v1.CreateGroupRequest.properties:type_name -> baton.v1.PropertyList
 	6,  // 6: baton.v1.CreateGroupResponse.group:type_name -> baton.v1.Group
 	5,  // 7: baton.v1.DeleteGroupRequest.group:type_name -> baton.v1.GroupRef
 	6,  // 8: baton.v1.ListGroupsResponse.groups:type_name -> baton.v1.Group
@@ -1641,44 +1734,48 @@ var file_baton_v1_group_proto_depIdxs = []int32{
 	6,  // 10: baton.v1.GetGroupResponse.group:type_name -> baton.v1.Group
 	5,  // 11: baton.v1.GetGroupStateRequest.group:type_name -> baton.v1.GroupRef
 	5,  // 12: baton.v1.SetGroupPropertiesRequest.group:type_name -> baton.v1.GroupRef
-	27, // 13: baton.v1.SetGroupPropertiesRequest.properties:type_name -> baton.v1.PropertyList
+	28, // 13: baton.v1.SetGroupPropertiesRequest.properties:type_name -> baton.v1.PropertyList
 	6,  // 14: baton.v1.SetGroupPropertiesResponse.group:type_name -> baton.v1.Group
 	5,  // 15: baton.v1.SetGroupNodeListRequest.group:type_name -> baton.v1.GroupRef
 	5,  // 16: baton.v1.OnlineGroupRequest.group:type_name -> baton.v1.GroupRef
-	27, // 17: baton.v1.OnlineGroupRequest.params:type_name -> baton.v1.PropertyList
+	28, // 17: baton.v1.OnlineGroupRequest.params:type_name -> baton.v1.PropertyList
 	5,  // 18: baton.v1.OfflineGroupRequest.group:type_name -> baton.v1.GroupRef
-	27, // 19: baton.v1.OfflineGroupRequest.params:type_name -> baton.v1.PropertyList
-	7,  // 20: baton.v1.GroupService.OpenGroup:input_type -> baton.v1.OpenGroupRequest
-	9,  // 21: baton.v1.GroupService.CreateGroup:input_type -> baton.v1.CreateGroupRequest
-	11, // 22: baton.v1.GroupService.DeleteGroup:input_type -> baton.v1.DeleteGroupRequest
-	13, // 23: baton.v1.GroupService.ListGroups:input_type -> baton.v1.ListGroupsRequest
-	15, // 24: baton.v1.GroupService.GetGroup:input_type -> baton.v1.GetGroupRequest
-	17, // 25: baton.v1.GroupService.GetGroupState:input_type -> baton.v1.GetGroupStateRequest
-	19, // 26: baton.v1.GroupService.SetGroupProperties:input_type -> baton.v1.SetGroupPropertiesRequest
-	21, // 27: baton.v1.GroupService.SetGroupNodeList:input_type -> baton.v1.SetGroupNodeListRequest
-	23, // 28: baton.v1.GroupService.OnlineGroup:input_type -> baton.v1.OnlineGroupRequest
-	24, // 29: baton.v1.GroupService.OfflineGroup:input_type -> baton.v1.OfflineGroupRequest
-	25, // 30: baton.v1.GroupService.GetOperation:input_type -> baton.v1.GetOperationRequest
-	0,  // 31: baton.v1.GroupService.ExplainGroup:input_type -> baton.v1.ExplainGroupRequest
-	3,  // 32: baton.v1.GroupService.ListOperations:input_type -> baton.v1.ListOperationsRequest
-	8,  // 33: baton.v1.GroupService.OpenGroup:output_type -> baton.v1.OpenGroupResponse
-	10, // 34: baton.v1.GroupService.CreateGroup:output_type -> baton.v1.CreateGroupResponse
-	12, // 35: baton.v1.GroupService.DeleteGroup:output_type -> baton.v1.DeleteGroupResponse
-	14, // 36: baton.v1.GroupService.ListGroups:output_type -> baton.v1.ListGroupsResponse
-	16, // 37: baton.v1.GroupService.GetGroup:output_type -> baton.v1.GetGroupResponse
-	18, // 38: baton.v1.GroupService.GetGroupState:output_type -> baton.v1.GetGroupStateResponse
-	20, // 39: baton.v1.GroupService.SetGroupProperties:output_type -> baton.v1.SetGroupPropertiesResponse
-	22, // 40: baton.v1.GroupService.SetGroupNodeList:output_type -> baton.v1.SetGroupNodeListResponse
-	28, // 41: baton.v1.GroupService.OnlineGroup:output_type -> baton.v1.OperationResult
-	28, // 42: baton.v1.GroupService.OfflineGroup:output_type -> baton.v1.OperationResult
-	26, // 43: baton.v1.GroupService.GetOperation:output_type -> baton.v1.Operation
-	2,  // 44: baton.v1.GroupService.ExplainGroup:output_type -> baton.v1.ExplainGroupResponse
-	4,  // 45: baton.v1.GroupService.ListOperations:output_type -> baton.v1.ListOperationsResponse
-	33, // [33:46] is the sub-list for method output_type
-	20, // [20:33] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	28, // 19: baton.v1.OfflineGroupRequest.params:type_name -> baton.v1.PropertyList
+	5,  // 20: baton.v1.MoveGroupRequest.group:type_name -> baton.v1.GroupRef
+	28, // 21: baton.v1.MoveGroupRequest.params:type_name -> baton.v1.PropertyList
+	7,  // 22: baton.v1.GroupService.OpenGroup:input_type -> baton.v1.OpenGroupRequest
+	9,  // 23: baton.v1.GroupService.CreateGroup:input_type -> baton.v1.CreateGroupRequest
+	11, // 24: baton.v1.GroupService.DeleteGroup:input_type -> baton.v1.DeleteGroupRequest
+	13, // 25: baton.v1.GroupService.ListGroups:input_type -> baton.v1.ListGroupsRequest
+	15, // 26: baton.v1.GroupService.GetGroup:input_type -> baton.v1.GetGroupRequest
+	17, // 27: baton.v1.GroupService.GetGroupState:input_type -> baton.v1.GetGroupStateRequest
+	19, // 28: baton.v1.GroupService.SetGroupProperties:input_type -> baton.v1.SetGroupPropertiesRequest
+	21, // 29: baton.v1.GroupService.SetGroupNodeList:input_type -> baton.v1.SetGroupNodeListRequest
+	23, // 30: baton.v1.GroupService.OnlineGroup:input_type -> baton.v1.OnlineGroupRequest
+	24, // 31: baton.v1.GroupService.OfflineGroup:input_type -> baton.v1.OfflineGroupRequest
+	26, // 32: baton.v1.GroupService.MoveGroup:input_type -> baton.v1.MoveGroupRequest
+	25, // 33: baton.v1.GroupService.GetOperation:input_type -> baton.v1.GetOperationRequest
+	0,  // 34: baton.v1.GroupService.ExplainGroup:input_type -> baton.v1.ExplainGroupRequest
+	3,  // 35: baton.v1.GroupService.ListOperations:input_type -> baton.v1.ListOperationsRequest
+	8,  // 36: baton.v1.GroupService.OpenGroup:output_type -> baton.v1.OpenGroupResponse
+	10, // 37: baton.v1.GroupService.CreateGroup:output_type -> baton.v1.CreateGroupResponse
+	12, // 38: baton.v1.GroupService.DeleteGroup:output_type -> baton.v1.DeleteGroupResponse
+	14, // 39: baton.v1.GroupService.ListGroups:output_type -> baton.v1.ListGroupsResponse
+	16, // 40: baton.v1.GroupService.GetGroup:output_type -> baton.v1.GetGroupResponse
+	18, // 41: baton.v1.GroupService.GetGroupState:output_type -> baton.v1.GetGroupStateResponse
+	20, // 42: baton.v1.GroupService.SetGroupProperties:output_type -> baton.v1.SetGroupPropertiesResponse
+	22, // 43: baton.v1.GroupService.SetGroupNodeList:output_type -> baton.v1.SetGroupNodeListResponse
+	29, // 44: baton.v1.GroupService.OnlineGroup:output_type -> baton.v1.OperationResult
+	29, // 45: baton.v1.GroupService.OfflineGroup:output_type -> baton.v1.OperationResult
+	29, // 46: baton.v1.GroupService.MoveGroup:output_type -> baton.v1.OperationResult
+	27, // 47: baton.v1.GroupService.GetOperation:output_type -> baton.v1.Operation
+	2,  // 48: baton.v1.GroupService.ExplainGroup:output_type -> baton.v1.ExplainGroupResponse
+	4,  // 49: baton.v1.GroupService.ListOperations:output_type -> baton.v1.ListOperationsResponse
+	36, // [36:50] is the sub-list for method output_type
+	22, // [22:36] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_baton_v1_group_proto_init() }
@@ -1693,7 +1790,7 @@ func file_baton_v1_group_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_group_proto_rawDesc), len(file_baton_v1_group_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   26,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

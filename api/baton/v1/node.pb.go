@@ -21,6 +21,190 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type PauseNodeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Drain         bool                   `protobuf:"varint,2,opt,name=drain,proto3" json:"drain,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PauseNodeRequest) Reset() {
+	*x = PauseNodeRequest{}
+	mi := &file_baton_v1_node_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PauseNodeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PauseNodeRequest) ProtoMessage() {}
+
+func (x *PauseNodeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_node_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PauseNodeRequest.ProtoReflect.Descriptor instead.
+func (*PauseNodeRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_node_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *PauseNodeRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PauseNodeRequest) GetDrain() bool {
+	if x != nil {
+		return x.Drain
+	}
+	return false
+}
+
+type PauseNodeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Node          *Node                  `protobuf:"bytes,1,opt,name=node,proto3" json:"node,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PauseNodeResponse) Reset() {
+	*x = PauseNodeResponse{}
+	mi := &file_baton_v1_node_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PauseNodeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PauseNodeResponse) ProtoMessage() {}
+
+func (x *PauseNodeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_node_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PauseNodeResponse.ProtoReflect.Descriptor instead.
+func (*PauseNodeResponse) Descriptor() ([]byte, []int) {
+	return file_baton_v1_node_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *PauseNodeResponse) GetNode() *Node {
+	if x != nil {
+		return x.Node
+	}
+	return nil
+}
+
+type ResumeNodeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeNodeRequest) Reset() {
+	*x = ResumeNodeRequest{}
+	mi := &file_baton_v1_node_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeNodeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeNodeRequest) ProtoMessage() {}
+
+func (x *ResumeNodeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_node_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeNodeRequest.ProtoReflect.Descriptor instead.
+func (*ResumeNodeRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_node_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ResumeNodeRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type ResumeNodeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Node          *Node                  `protobuf:"bytes,1,opt,name=node,proto3" json:"node,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeNodeResponse) Reset() {
+	*x = ResumeNodeResponse{}
+	mi := &file_baton_v1_node_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeNodeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeNodeResponse) ProtoMessage() {}
+
+func (x *ResumeNodeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_node_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeNodeResponse.ProtoReflect.Descriptor instead.
+func (*ResumeNodeResponse) Descriptor() ([]byte, []int) {
+	return file_baton_v1_node_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ResumeNodeResponse) GetNode() *Node {
+	if x != nil {
+		return x.Node
+	}
+	return nil
+}
+
 type Node struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	Name            string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -29,13 +213,16 @@ type Node struct {
 	Address         string                 `protobuf:"bytes,4,opt,name=address,proto3" json:"address,omitempty"`
 	Groups          []string               `protobuf:"bytes,5,rep,name=groups,proto3" json:"groups,omitempty"` // groups this node owns
 	StartedUnixNano int64                  `protobuf:"varint,6,opt,name=started_unix_nano,json=startedUnixNano,proto3" json:"started_unix_nano,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// drain_status: "" (none), "in progress", "completed", "failed".
+	DrainStatus   string `protobuf:"bytes,7,opt,name=drain_status,json=drainStatus,proto3" json:"drain_status,omitempty"`
+	DrainDetail   string `protobuf:"bytes,8,opt,name=drain_detail,json=drainDetail,proto3" json:"drain_detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_baton_v1_node_proto_msgTypes[0]
+	mi := &file_baton_v1_node_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -47,7 +234,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_node_proto_msgTypes[0]
+	mi := &file_baton_v1_node_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -60,7 +247,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_baton_v1_node_proto_rawDescGZIP(), []int{0}
+	return file_baton_v1_node_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Node) GetName() string {
@@ -105,6 +292,20 @@ func (x *Node) GetStartedUnixNano() int64 {
 	return 0
 }
 
+func (x *Node) GetDrainStatus() string {
+	if x != nil {
+		return x.DrainStatus
+	}
+	return ""
+}
+
+func (x *Node) GetDrainDetail() string {
+	if x != nil {
+		return x.DrainDetail
+	}
+	return ""
+}
+
 type ListNodesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -113,7 +314,7 @@ type ListNodesRequest struct {
 
 func (x *ListNodesRequest) Reset() {
 	*x = ListNodesRequest{}
-	mi := &file_baton_v1_node_proto_msgTypes[1]
+	mi := &file_baton_v1_node_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -125,7 +326,7 @@ func (x *ListNodesRequest) String() string {
 func (*ListNodesRequest) ProtoMessage() {}
 
 func (x *ListNodesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_node_proto_msgTypes[1]
+	mi := &file_baton_v1_node_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -138,7 +339,7 @@ func (x *ListNodesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNodesRequest.ProtoReflect.Descriptor instead.
 func (*ListNodesRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_node_proto_rawDescGZIP(), []int{1}
+	return file_baton_v1_node_proto_rawDescGZIP(), []int{5}
 }
 
 type ListNodesResponse struct {
@@ -150,7 +351,7 @@ type ListNodesResponse struct {
 
 func (x *ListNodesResponse) Reset() {
 	*x = ListNodesResponse{}
-	mi := &file_baton_v1_node_proto_msgTypes[2]
+	mi := &file_baton_v1_node_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -162,7 +363,7 @@ func (x *ListNodesResponse) String() string {
 func (*ListNodesResponse) ProtoMessage() {}
 
 func (x *ListNodesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_node_proto_msgTypes[2]
+	mi := &file_baton_v1_node_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -175,7 +376,7 @@ func (x *ListNodesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListNodesResponse.ProtoReflect.Descriptor instead.
 func (*ListNodesResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_node_proto_rawDescGZIP(), []int{2}
+	return file_baton_v1_node_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListNodesResponse) GetNodes() []*Node {
@@ -189,7 +390,16 @@ var File_baton_v1_node_proto protoreflect.FileDescriptor
 
 const file_baton_v1_node_proto_rawDesc = "" +
 	"\n" +
-	"\x13baton/v1/node.proto\x12\bbaton.v1\"\xad\x01\n" +
+	"\x13baton/v1/node.proto\x12\bbaton.v1\"<\n" +
+	"\x10PauseNodeRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05drain\x18\x02 \x01(\bR\x05drain\"7\n" +
+	"\x11PauseNodeResponse\x12\"\n" +
+	"\x04node\x18\x01 \x01(\v2\x0e.baton.v1.NodeR\x04node\"'\n" +
+	"\x11ResumeNodeRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"8\n" +
+	"\x12ResumeNodeResponse\x12\"\n" +
+	"\x04node\x18\x01 \x01(\v2\x0e.baton.v1.NodeR\x04node\"\xf3\x01\n" +
 	"\x04Node\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\x05R\x05state\x12\x1d\n" +
@@ -197,12 +407,17 @@ const file_baton_v1_node_proto_rawDesc = "" +
 	"state_name\x18\x03 \x01(\tR\tstateName\x12\x18\n" +
 	"\aaddress\x18\x04 \x01(\tR\aaddress\x12\x16\n" +
 	"\x06groups\x18\x05 \x03(\tR\x06groups\x12*\n" +
-	"\x11started_unix_nano\x18\x06 \x01(\x03R\x0fstartedUnixNano\"\x12\n" +
+	"\x11started_unix_nano\x18\x06 \x01(\x03R\x0fstartedUnixNano\x12!\n" +
+	"\fdrain_status\x18\a \x01(\tR\vdrainStatus\x12!\n" +
+	"\fdrain_detail\x18\b \x01(\tR\vdrainDetail\"\x12\n" +
 	"\x10ListNodesRequest\"9\n" +
 	"\x11ListNodesResponse\x12$\n" +
-	"\x05nodes\x18\x01 \x03(\v2\x0e.baton.v1.NodeR\x05nodes2S\n" +
+	"\x05nodes\x18\x01 \x03(\v2\x0e.baton.v1.NodeR\x05nodes2\xe2\x01\n" +
 	"\vNodeService\x12D\n" +
-	"\tListNodes\x12\x1a.baton.v1.ListNodesRequest\x1a\x1b.baton.v1.ListNodesResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
+	"\tListNodes\x12\x1a.baton.v1.ListNodesRequest\x1a\x1b.baton.v1.ListNodesResponse\x12D\n" +
+	"\tPauseNode\x12\x1a.baton.v1.PauseNodeRequest\x1a\x1b.baton.v1.PauseNodeResponse\x12G\n" +
+	"\n" +
+	"ResumeNode\x12\x1b.baton.v1.ResumeNodeRequest\x1a\x1c.baton.v1.ResumeNodeResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
 
 var (
 	file_baton_v1_node_proto_rawDescOnce sync.Once
@@ -216,21 +431,31 @@ func file_baton_v1_node_proto_rawDescGZIP() []byte {
 	return file_baton_v1_node_proto_rawDescData
 }
 
-var file_baton_v1_node_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_baton_v1_node_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_baton_v1_node_proto_goTypes = []any{
-	(*Node)(nil),              // 0: baton.v1.Node
-	(*ListNodesRequest)(nil),  // 1: baton.v1.ListNodesRequest
-	(*ListNodesResponse)(nil), // 2: baton.v1.ListNodesResponse
+	(*PauseNodeRequest)(nil),   // 0: baton.v1.PauseNodeRequest
+	(*PauseNodeResponse)(nil),  // 1: baton.v1.PauseNodeResponse
+	(*ResumeNodeRequest)(nil),  // 2: baton.v1.ResumeNodeRequest
+	(*ResumeNodeResponse)(nil), // 3: baton.v1.ResumeNodeResponse
+	(*Node)(nil),               // 4: baton.v1.Node
+	(*ListNodesRequest)(nil),   // 5: baton.v1.ListNodesRequest
+	(*ListNodesResponse)(nil),  // 6: baton.v1.ListNodesResponse
 }
 var file_baton_v1_node_proto_depIdxs = []int32{
-	0, // 0: baton.v1.ListNodesResponse.nodes:type_name -> baton.v1.Node
-	1, // 1: baton.v1.NodeService.ListNodes:input_type -> baton.v1.ListNodesRequest
-	2, // 2: baton.v1.NodeService.ListNodes:output_type -> baton.v1.ListNodesResponse
-	2, // [2:3] is the sub-list for method output_type
-	1, // [1:2] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	4, // 0: baton.v1.PauseNodeResponse.node:type_name -> baton.v1.Node
+	4, // 1: baton.v1.ResumeNodeResponse.node:type_name -> baton.v1.Node
+	4, // 2: baton.v1.ListNodesResponse.nodes:type_name -> baton.v1.Node
+	5, // 3: baton.v1.NodeService.ListNodes:input_type -> baton.v1.ListNodesRequest
+	0, // 4: baton.v1.NodeService.PauseNode:input_type -> baton.v1.PauseNodeRequest
+	2, // 5: baton.v1.NodeService.ResumeNode:input_type -> baton.v1.ResumeNodeRequest
+	6, // 6: baton.v1.NodeService.ListNodes:output_type -> baton.v1.ListNodesResponse
+	1, // 7: baton.v1.NodeService.PauseNode:output_type -> baton.v1.PauseNodeResponse
+	3, // 8: baton.v1.NodeService.ResumeNode:output_type -> baton.v1.ResumeNodeResponse
+	6, // [6:9] is the sub-list for method output_type
+	3, // [3:6] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_baton_v1_node_proto_init() }
@@ -244,7 +469,7 @@ func file_baton_v1_node_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_node_proto_rawDesc), len(file_baton_v1_node_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

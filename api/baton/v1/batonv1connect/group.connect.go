@@ -60,6 +60,8 @@ const (
 	// GroupServiceOfflineGroupProcedure is the fully-qualified name of the GroupService's OfflineGroup
 	// RPC.
 	GroupServiceOfflineGroupProcedure = "/baton.v1.GroupService/OfflineGroup"
+	// GroupServiceMoveGroupProcedure is the fully-qualified name of the GroupService's MoveGroup RPC.
+	GroupServiceMoveGroupProcedure = "/baton.v1.GroupService/MoveGroup"
 	// GroupServiceGetOperationProcedure is the fully-qualified name of the GroupService's GetOperation
 	// RPC.
 	GroupServiceGetOperationProcedure = "/baton.v1.GroupService/GetOperation"
@@ -88,6 +90,8 @@ type GroupServiceClient interface {
 	OnlineGroup(context.Context, *connect.Request[v1.OnlineGroupRequest]) (*connect.Response[v1.OperationResult], error)
 	// OfflineGroup is OfflineClusterGroupEx.
 	OfflineGroup(context.Context, *connect.Request[v1.OfflineGroupRequest]) (*connect.Response[v1.OperationResult], error)
+	// MoveGroup is MoveClusterGroupEx (node empty: the best node).
+	MoveGroup(context.Context, *connect.Request[v1.MoveGroupRequest]) (*connect.Response[v1.OperationResult], error)
 	GetOperation(context.Context, *connect.Request[v1.GetOperationRequest]) (*connect.Response[v1.Operation], error)
 	// ExplainGroup says in words why the group is in its state.
 	ExplainGroup(context.Context, *connect.Request[v1.ExplainGroupRequest]) (*connect.Response[v1.ExplainGroupResponse], error)
@@ -166,6 +170,12 @@ func NewGroupServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(groupServiceMethods.ByName("OfflineGroup")),
 			connect.WithClientOptions(opts...),
 		),
+		moveGroup: connect.NewClient[v1.MoveGroupRequest, v1.OperationResult](
+			httpClient,
+			baseURL+GroupServiceMoveGroupProcedure,
+			connect.WithSchema(groupServiceMethods.ByName("MoveGroup")),
+			connect.WithClientOptions(opts...),
+		),
 		getOperation: connect.NewClient[v1.GetOperationRequest, v1.Operation](
 			httpClient,
 			baseURL+GroupServiceGetOperationProcedure,
@@ -199,6 +209,7 @@ type groupServiceClient struct {
 	setGroupNodeList   *connect.Client[v1.SetGroupNodeListRequest, v1.SetGroupNodeListResponse]
 	onlineGroup        *connect.Client[v1.OnlineGroupRequest, v1.OperationResult]
 	offlineGroup       *connect.Client[v1.OfflineGroupRequest, v1.OperationResult]
+	moveGroup          *connect.Client[v1.MoveGroupRequest, v1.OperationResult]
 	getOperation       *connect.Client[v1.GetOperationRequest, v1.Operation]
 	explainGroup       *connect.Client[v1.ExplainGroupRequest, v1.ExplainGroupResponse]
 	listOperations     *connect.Client[v1.ListOperationsRequest, v1.ListOperationsResponse]
@@ -254,6 +265,11 @@ func (c *groupServiceClient) OfflineGroup(ctx context.Context, req *connect.Requ
 	return c.offlineGroup.CallUnary(ctx, req)
 }
 
+// MoveGroup calls baton.v1.GroupService.MoveGroup.
+func (c *groupServiceClient) MoveGroup(ctx context.Context, req *connect.Request[v1.MoveGroupRequest]) (*connect.Response[v1.OperationResult], error) {
+	return c.moveGroup.CallUnary(ctx, req)
+}
+
 // GetOperation calls baton.v1.GroupService.GetOperation.
 func (c *groupServiceClient) GetOperation(ctx context.Context, req *connect.Request[v1.GetOperationRequest]) (*connect.Response[v1.Operation], error) {
 	return c.getOperation.CallUnary(ctx, req)
@@ -286,6 +302,8 @@ type GroupServiceHandler interface {
 	OnlineGroup(context.Context, *connect.Request[v1.OnlineGroupRequest]) (*connect.Response[v1.OperationResult], error)
 	// OfflineGroup is OfflineClusterGroupEx.
 	OfflineGroup(context.Context, *connect.Request[v1.OfflineGroupRequest]) (*connect.Response[v1.OperationResult], error)
+	// MoveGroup is MoveClusterGroupEx (node empty: the best node).
+	MoveGroup(context.Context, *connect.Request[v1.MoveGroupRequest]) (*connect.Response[v1.OperationResult], error)
 	GetOperation(context.Context, *connect.Request[v1.GetOperationRequest]) (*connect.Response[v1.Operation], error)
 	// ExplainGroup says in words why the group is in its state.
 	ExplainGroup(context.Context, *connect.Request[v1.ExplainGroupRequest]) (*connect.Response[v1.ExplainGroupResponse], error)
@@ -360,6 +378,12 @@ func NewGroupServiceHandler(svc GroupServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(groupServiceMethods.ByName("OfflineGroup")),
 		connect.WithHandlerOptions(opts...),
 	)
+	groupServiceMoveGroupHandler := connect.NewUnaryHandler(
+		GroupServiceMoveGroupProcedure,
+		svc.MoveGroup,
+		connect.WithSchema(groupServiceMethods.ByName("MoveGroup")),
+		connect.WithHandlerOptions(opts...),
+	)
 	groupServiceGetOperationHandler := connect.NewUnaryHandler(
 		GroupServiceGetOperationProcedure,
 		svc.GetOperation,
@@ -400,6 +424,8 @@ func NewGroupServiceHandler(svc GroupServiceHandler, opts ...connect.HandlerOpti
 			groupServiceOnlineGroupHandler.ServeHTTP(w, r)
 		case GroupServiceOfflineGroupProcedure:
 			groupServiceOfflineGroupHandler.ServeHTTP(w, r)
+		case GroupServiceMoveGroupProcedure:
+			groupServiceMoveGroupHandler.ServeHTTP(w, r)
 		case GroupServiceGetOperationProcedure:
 			groupServiceGetOperationHandler.ServeHTTP(w, r)
 		case GroupServiceExplainGroupProcedure:
@@ -453,6 +479,10 @@ func (UnimplementedGroupServiceHandler) OnlineGroup(context.Context, *connect.Re
 
 func (UnimplementedGroupServiceHandler) OfflineGroup(context.Context, *connect.Request[v1.OfflineGroupRequest]) (*connect.Response[v1.OperationResult], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.GroupService.OfflineGroup is not implemented"))
+}
+
+func (UnimplementedGroupServiceHandler) MoveGroup(context.Context, *connect.Request[v1.MoveGroupRequest]) (*connect.Response[v1.OperationResult], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.GroupService.MoveGroup is not implemented"))
 }
 
 func (UnimplementedGroupServiceHandler) GetOperation(context.Context, *connect.Request[v1.GetOperationRequest]) (*connect.Response[v1.Operation], error) {

@@ -35,11 +35,20 @@ const (
 const (
 	// NodeServiceListNodesProcedure is the fully-qualified name of the NodeService's ListNodes RPC.
 	NodeServiceListNodesProcedure = "/baton.v1.NodeService/ListNodes"
+	// NodeServicePauseNodeProcedure is the fully-qualified name of the NodeService's PauseNode RPC.
+	NodeServicePauseNodeProcedure = "/baton.v1.NodeService/PauseNode"
+	// NodeServiceResumeNodeProcedure is the fully-qualified name of the NodeService's ResumeNode RPC.
+	NodeServiceResumeNodeProcedure = "/baton.v1.NodeService/ResumeNode"
 )
 
 // NodeServiceClient is a client for the baton.v1.NodeService service.
 type NodeServiceClient interface {
 	ListNodes(context.Context, *connect.Request[v1.ListNodesRequest]) (*connect.Response[v1.ListNodesResponse], error)
+	// PauseNode is PauseClusterNodeEx: the node takes no new groups; with
+	// drain, its groups move to other nodes by placement.
+	PauseNode(context.Context, *connect.Request[v1.PauseNodeRequest]) (*connect.Response[v1.PauseNodeResponse], error)
+	// ResumeNode is ResumeClusterNodeEx.
+	ResumeNode(context.Context, *connect.Request[v1.ResumeNodeRequest]) (*connect.Response[v1.ResumeNodeResponse], error)
 }
 
 // NewNodeServiceClient constructs a client for the baton.v1.NodeService service. By default, it
@@ -59,12 +68,26 @@ func NewNodeServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(nodeServiceMethods.ByName("ListNodes")),
 			connect.WithClientOptions(opts...),
 		),
+		pauseNode: connect.NewClient[v1.PauseNodeRequest, v1.PauseNodeResponse](
+			httpClient,
+			baseURL+NodeServicePauseNodeProcedure,
+			connect.WithSchema(nodeServiceMethods.ByName("PauseNode")),
+			connect.WithClientOptions(opts...),
+		),
+		resumeNode: connect.NewClient[v1.ResumeNodeRequest, v1.ResumeNodeResponse](
+			httpClient,
+			baseURL+NodeServiceResumeNodeProcedure,
+			connect.WithSchema(nodeServiceMethods.ByName("ResumeNode")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // nodeServiceClient implements NodeServiceClient.
 type nodeServiceClient struct {
-	listNodes *connect.Client[v1.ListNodesRequest, v1.ListNodesResponse]
+	listNodes  *connect.Client[v1.ListNodesRequest, v1.ListNodesResponse]
+	pauseNode  *connect.Client[v1.PauseNodeRequest, v1.PauseNodeResponse]
+	resumeNode *connect.Client[v1.ResumeNodeRequest, v1.ResumeNodeResponse]
 }
 
 // ListNodes calls baton.v1.NodeService.ListNodes.
@@ -72,9 +95,24 @@ func (c *nodeServiceClient) ListNodes(ctx context.Context, req *connect.Request[
 	return c.listNodes.CallUnary(ctx, req)
 }
 
+// PauseNode calls baton.v1.NodeService.PauseNode.
+func (c *nodeServiceClient) PauseNode(ctx context.Context, req *connect.Request[v1.PauseNodeRequest]) (*connect.Response[v1.PauseNodeResponse], error) {
+	return c.pauseNode.CallUnary(ctx, req)
+}
+
+// ResumeNode calls baton.v1.NodeService.ResumeNode.
+func (c *nodeServiceClient) ResumeNode(ctx context.Context, req *connect.Request[v1.ResumeNodeRequest]) (*connect.Response[v1.ResumeNodeResponse], error) {
+	return c.resumeNode.CallUnary(ctx, req)
+}
+
 // NodeServiceHandler is an implementation of the baton.v1.NodeService service.
 type NodeServiceHandler interface {
 	ListNodes(context.Context, *connect.Request[v1.ListNodesRequest]) (*connect.Response[v1.ListNodesResponse], error)
+	// PauseNode is PauseClusterNodeEx: the node takes no new groups; with
+	// drain, its groups move to other nodes by placement.
+	PauseNode(context.Context, *connect.Request[v1.PauseNodeRequest]) (*connect.Response[v1.PauseNodeResponse], error)
+	// ResumeNode is ResumeClusterNodeEx.
+	ResumeNode(context.Context, *connect.Request[v1.ResumeNodeRequest]) (*connect.Response[v1.ResumeNodeResponse], error)
 }
 
 // NewNodeServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -90,10 +128,26 @@ func NewNodeServiceHandler(svc NodeServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(nodeServiceMethods.ByName("ListNodes")),
 		connect.WithHandlerOptions(opts...),
 	)
+	nodeServicePauseNodeHandler := connect.NewUnaryHandler(
+		NodeServicePauseNodeProcedure,
+		svc.PauseNode,
+		connect.WithSchema(nodeServiceMethods.ByName("PauseNode")),
+		connect.WithHandlerOptions(opts...),
+	)
+	nodeServiceResumeNodeHandler := connect.NewUnaryHandler(
+		NodeServiceResumeNodeProcedure,
+		svc.ResumeNode,
+		connect.WithSchema(nodeServiceMethods.ByName("ResumeNode")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/baton.v1.NodeService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case NodeServiceListNodesProcedure:
 			nodeServiceListNodesHandler.ServeHTTP(w, r)
+		case NodeServicePauseNodeProcedure:
+			nodeServicePauseNodeHandler.ServeHTTP(w, r)
+		case NodeServiceResumeNodeProcedure:
+			nodeServiceResumeNodeHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -105,4 +159,12 @@ type UnimplementedNodeServiceHandler struct{}
 
 func (UnimplementedNodeServiceHandler) ListNodes(context.Context, *connect.Request[v1.ListNodesRequest]) (*connect.Response[v1.ListNodesResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.NodeService.ListNodes is not implemented"))
+}
+
+func (UnimplementedNodeServiceHandler) PauseNode(context.Context, *connect.Request[v1.PauseNodeRequest]) (*connect.Response[v1.PauseNodeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.NodeService.PauseNode is not implemented"))
+}
+
+func (UnimplementedNodeServiceHandler) ResumeNode(context.Context, *connect.Request[v1.ResumeNodeRequest]) (*connect.Response[v1.ResumeNodeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.NodeService.ResumeNode is not implemented"))
 }

@@ -1,0 +1,115 @@
+package ops
+
+import (
+	"context"
+	"slices"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/store"
+)
+
+// PauseNode pauses a node (PauseClusterNodeEx): it takes no new groups.
+// With drain, the controller moves its groups to other nodes; the drain
+// status says how that goes (DrainStatus).
+func (e *Engine) PauseNode(ctx context.Context, name string, drain bool) (*store.Node, error) {
+	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		n := v.Node(name)
+		if n == nil {
+			return fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", name)
+		}
+		if v.NodeState(name) == clusapi.ClusterNodeDown {
+			return fail(clusapi.ERROR_CLUSTER_NODE_DOWN, "node %q is down", name)
+		}
+		c := *n
+		c.State = int32(clusapi.ClusterNodePaused)
+		c.Draining = drain
+		c.DrainGroups = nil
+		if drain {
+			for _, g := range v.Groups() {
+				if g.OwnerNode == name {
+					c.DrainGroups = append(c.DrainGroups, g.Name)
+				}
+			}
+		}
+		t.PutNode(&c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.st.View().Node(name), nil
+}
+
+// ResumeNode resumes a paused node (ResumeClusterNodeEx); failback of
+// groups that prefer it follows their AutoFailbackType.
+func (e *Engine) ResumeNode(ctx context.Context, name string) (*store.Node, error) {
+	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		n := v.Node(name)
+		if n == nil {
+			return fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", name)
+		}
+		if clusapi.ClusterNodeState(n.State) != clusapi.ClusterNodePaused {
+			return fail(clusapi.ERROR_CLUSTER_NODE_NOT_PAUSED, "node %q is not paused", name)
+		}
+		c := *n
+		c.State, c.Draining, c.DrainGroups = int32(clusapi.ClusterNodeUp), false, nil
+		t.PutNode(&c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.st.View().Node(name), nil
+}
+
+// DrainStatus says truthfully how a drain goes: "" when the node is not
+// draining; "completed" only when every group it held is online (or, if
+// it should be offline, owned) elsewhere; "failed" when a group could not
+// go anywhere or failed on its new node; else "in progress".
+func DrainStatus(v store.View, name string) (status, detail string) {
+	n := v.Node(name)
+	if n == nil || !n.Draining {
+		return "", ""
+	}
+	var waiting []string
+	for _, gname := range n.DrainGroups {
+		g := v.Group(gname)
+		if g == nil {
+			continue
+		}
+		state := v.GroupState(g)
+		switch {
+		case g.OwnerNode != name && state == clusapi.ClusterGroupFailed:
+			return "failed", "group " + gname + " failed on " + g.OwnerNode
+		case g.OwnerNode == name && !anyOtherNodeUp(v, name):
+			return "failed", "no other node is up to take group " + gname
+		case g.OwnerNode == name, g.PersistentState == 1 && state != clusapi.ClusterGroupOnline:
+			waiting = append(waiting, gname)
+		}
+	}
+	if len(waiting) > 0 {
+		slices.Sort(waiting)
+		return "in progress", "waiting for " + join(waiting)
+	}
+	return "completed", ""
+}
+
+func anyOtherNodeUp(v store.View, name string) bool {
+	for _, n := range v.Nodes() {
+		if n.Name != name && v.NodeState(n.Name) == clusapi.ClusterNodeUp && !n.Draining {
+			return true
+		}
+	}
+	return false
+}
+
+func join(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += ", "
+		}
+		out += x
+	}
+	return out
+}
