@@ -48,7 +48,7 @@ type PropertyInfo struct {
 type Config struct {
 	Name       string
 	Group      string
-	Node       string // the node that hosts it
+	Node       string        // the node that hosts it
 	Properties proplist.List // the resource's private properties
 	// StateDir is a directory that belongs to this resource on this node
 	// and survives agent restarts.
