@@ -5,6 +5,7 @@ import (
 	"github.com/batoncluster/baton/internal/restypes/genericapp"
 	"github.com/batoncluster/baton/internal/restypes/ipaddr"
 	"github.com/batoncluster/baton/internal/restypes/ocf"
+	"github.com/batoncluster/baton/internal/restypes/vm"
 	"github.com/batoncluster/baton/restype"
 )
 
@@ -15,5 +16,6 @@ func Types() *restype.Registry {
 		genericapp.Type(),
 		ocf.Type(),
 		ipaddr.Type(),
+		vm.Type(),
 	)
 }
