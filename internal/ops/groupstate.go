@@ -197,11 +197,17 @@ func (e *Engine) waitGroupSettled(ctx context.Context, name string, res Result) 
 	}
 }
 
-// lockedOnline returns the first resource that is Online and in locked mode.
+// lockedOnline returns the first resource that is in locked mode while it
+// runs: Online, or in the middle of a change — a virtual machine saving its
+// state is OfflinePending and locked, and an offline or move that comes
+// then must answer 5960, not join or queue.
 func lockedOnline(v store.View, rs []*store.Resource) *store.Resource {
 	for _, r := range rs {
 		st := v.Status(r.Name)
-		if st != nil && st.Locked && clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceOnline {
+		if st == nil || !st.Locked {
+			continue
+		}
+		if s := clusapi.ClusterResourceState(st.State); s == clusapi.ClusterResourceOnline || s.IsPending() {
 			return r
 		}
 	}

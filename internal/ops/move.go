@@ -142,9 +142,12 @@ func (e *Engine) move(ctx context.Context, ref GroupRef, node string, req Reques
 		}
 		// Nothing runs: the group changes hands at once, and comes online
 		// there if it should be online.
+		// A Failed resource may still run (an offline it refused): it is
+		// terminated on the source before the group changes hands.
 		var running []*store.Resource
 		for _, r := range resources {
-			if s := v.ResourceState(r.Name); s == clusapi.ClusterResourceOnline || s == clusapi.ClusterResourceOnlinePending {
+			switch v.ResourceState(r.Name) {
+			case clusapi.ClusterResourceOnline, clusapi.ClusterResourceOnlinePending, clusapi.ClusterResourceFailed:
 				running = append(running, r)
 			}
 		}
@@ -168,9 +171,11 @@ func (e *Engine) move(ctx context.Context, ref GroupRef, node string, req Reques
 		}
 		ng.MoveTo, ng.MoveOp = dest, op.ID
 		for _, r := range running {
-			online := v.ResourceState(r.Name) == clusapi.ClusterResourceOnline
-			e.setPending(t, v, r.Name, pending{state: clusapi.ClusterResourceOfflinePending, op: op, params: online, persistent: keepPersistent,
-				terminate: req.Flags&clusapi.CLUSAPI_GROUP_MOVE_IGNORE_RESOURCE_STATUS != 0 && v.Status(r.Name).Locked})
+			state := v.ResourceState(r.Name)
+			e.setPending(t, v, r.Name, pending{state: clusapi.ClusterResourceOfflinePending, op: op,
+				params: state == clusapi.ClusterResourceOnline, persistent: keepPersistent,
+				terminate: state == clusapi.ClusterResourceFailed ||
+					req.Flags&clusapi.CLUSAPI_GROUP_MOVE_IGNORE_RESOURCE_STATUS != 0 && v.Status(r.Name).Locked})
 		}
 		t.PutGroup(ng)
 		t.PutOperation(op)
