@@ -401,6 +401,7 @@ func (a *Agent) announce() {
 	fmt.Fprintf(a.out, "baton agent: node %s is up (cluster database: embedded etcd in %s)\n", a.cfg.Name, a.cfg.DataDir)
 	fmt.Fprintf(a.out, "  api:       unix://%s\n", a.sockPath)
 	fmt.Fprintf(a.out, "  api:       http://%s (bearer tokens: baton acl token create)\n", a.tcpAddr)
+	fmt.Fprintf(a.out, "  dashboard: http://%s/ui/ (sign in with a token: baton acl token create ui --access full)\n", a.tcpAddr)
 	fmt.Fprintf(a.out, "  metrics:   http://%s/metrics\n", a.tcpAddr)
 	if a.cfg.DefaultSocket != "" {
 		fmt.Fprintf(a.out, "  the CLI finds this agent through %s; elsewhere run:\n", a.cfg.DefaultSocket)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 
@@ -73,6 +74,10 @@ func TestAccessControl(t *testing.T) {
 		// caller learns nothing about bad flags or missing groups.
 		{"read with bad flags still gets 5", offline(reader, "G", 0x2), clusapi.ERROR_ACCESS_DENIED},
 		{"read on a missing group still gets 5", offline(reader, "NoSuch", 0), clusapi.ERROR_ACCESS_DENIED},
+		{"read may ask why", second(reader.Groups.ExplainGroup(ctx, connect.NewRequest(&batonv1.ExplainGroupRequest{Group: &batonv1.GroupRef{Name: "G"}}))), clusapi.ERROR_SUCCESS},
+		{"read may list operations", second(reader.Groups.ListOperations(ctx, connect.NewRequest(&batonv1.ListOperationsRequest{Group: &batonv1.GroupRef{Name: "G"}}))), clusapi.ERROR_SUCCESS},
+		{"read may not move", second(reader.Groups.MoveGroup(ctx, connect.NewRequest(&batonv1.MoveGroupRequest{Group: &batonv1.GroupRef{Name: "G"}}))), clusapi.ERROR_ACCESS_DENIED},
+		{"read may not pause a node", second(reader.Nodes.PauseNode(ctx, connect.NewRequest(&batonv1.PauseNodeRequest{Name: "node1"}))), clusapi.ERROR_ACCESS_DENIED},
 		{"full may offline", offline(writer, "G", 0), clusapi.ERROR_SUCCESS},
 		{"full gets 87 for bad flags", offline(writer, "G", 0x2), clusapi.ERROR_INVALID_PARAMETER},
 		{"full gets 5013 for a missing group", offline(writer, "NoSuch", 0), clusapi.ERROR_GROUP_NOT_FOUND},
@@ -118,5 +123,28 @@ func TestHandleToAnotherCluster(t *testing.T) {
 	var ce *connect.Error
 	if !errors.As(err, &ce) || ce.Meta().Get(server.Win32Header) != "6" {
 		t.Errorf("the Win32 code is not in the %s header: %v", server.Win32Header, err)
+	}
+}
+
+func second[T any](_ T, err error) error { return err }
+
+// Read access may watch the event stream.
+func TestReadMayWatch(t *testing.T) {
+	n := clustertest.New(t)
+	ctx := context.Background()
+	root := conn(t, n.Addr(), "")
+	resp, err := root.Access.CreateToken(ctx, connect.NewRequest(&batonv1.CreateTokenRequest{Name: "viewer", Access: "read"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := conn(t, "http://"+n.Agent.HTTPAddr(), resp.Msg.Token)
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	stream, err := reader.Events.Watch(wctx, connect.NewRequest(&batonv1.WatchRequest{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !stream.Receive() || stream.Msg().Kind != "sync" {
+		t.Fatalf("read access cannot watch: %v", stream.Err())
 	}
 }

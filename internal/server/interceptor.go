@@ -31,6 +31,9 @@ var readOnly = map[string]bool{
 	batonv1connect.ResourceServiceGetResourceProcedure:      true,
 	batonv1connect.ResourceServiceGetResourceStateProcedure: true,
 	batonv1connect.AccessServiceListAccessProcedure:         true,
+	batonv1connect.EventServiceWatchProcedure:               true,
+	batonv1connect.GroupServiceExplainGroupProcedure:        true,
+	batonv1connect.GroupServiceListOperationsProcedure:      true,
 }
 
 type callerKey struct{}

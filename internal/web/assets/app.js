@@ -1,0 +1,1190 @@
+// baton dashboard: plain JavaScript, no framework, no build step.
+//
+// The page is a client of the public API like any other: it calls the
+// Connect JSON endpoints (POST /baton.v1.<Service>/<Method>) with the
+// operator's bearer token, and follows EventService.Watch (the Connect
+// streaming protocol, framed by hand below) to stay current. On every event
+// it re-reads what it shows, at most once per 100 ms; when the stream drops
+// it resumes after the last revision it saw.
+'use strict';
+
+(function () {
+  const TOKEN_KEY = 'baton.token';
+  const REFRESH_DELAY_MS = 100; // events are batched into one re-read
+  const POLL_MS = 3000; // only when the principal may not Watch
+  const MAX_BACKOFF_MS = 5000;
+  const HISTORY_ROWS = 50;
+  const OVERVIEW_ROWS = 500; // per table: the DOM stays light on big clusters
+  // The API lives at the root of the origin the page came from (or at the
+  // same prefix, behind a proxy that mounts the agent under a path).
+  const API = location.pathname.replace(/ui\/[^/]*$/, '');
+
+  const S = {
+    gen: 0, // bumped when the session changes; old loops see it and stop
+    token: '',
+    cluster: null, // OpenClusterResponse
+    full: false,
+    nodes: [],
+    groups: [],
+    resources: [],
+    types: [],
+    extra: null, // {group, ops, opsErr, why, whyErr} for the group page
+    loaded: false,
+    loadErr: null,
+    lastRevision: '0',
+    watch: null, // AbortController of the running Watch call
+    watchId: null, // identity of the Watch loop that may run; null: none
+    polling: false, // the principal may not Watch: re-reading on a timer
+    denied: {}, // GroupService methods refused to this principal, by name
+    pollTimer: 0,
+    refreshTimer: 0,
+    refreshing: false,
+    refreshAgain: false,
+    reopen: false,
+    route: { page: 'overview' },
+    mounted: '', // key of the page skeleton in <main>
+  };
+
+  // ---------------------------------------------------------------- DOM
+
+  function h(tag, attrs, ...kids) {
+    const el = document.createElement(tag);
+    setAttrs(el, attrs);
+    append(el, kids);
+    return el;
+  }
+
+  const SVG = 'http://www.w3.org/2000/svg';
+  function s(tag, attrs, ...kids) {
+    const el = document.createElementNS(SVG, tag);
+    setAttrs(el, attrs);
+    append(el, kids);
+    return el;
+  }
+
+  function setAttrs(el, attrs) {
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'text') el.textContent = v;
+      else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? '' : String(v));
+    }
+  }
+
+  function append(el, kids) {
+    for (const k of kids.flat(Infinity)) {
+      if (k === null || k === undefined || k === false) continue;
+      el.append(k instanceof Node ? k : String(k));
+    }
+  }
+
+  const $ = (sel, root) => (root || document).querySelector(sel);
+
+  // fill replaces the children of el; kids may nest arrays and hold nulls.
+  function fill(el, ...kids) {
+    el.replaceChildren();
+    append(el, kids);
+    return el;
+  }
+
+  // ---------------------------------------------------------------- token
+
+  function loadToken() {
+    try { return localStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; }
+  }
+
+  function saveToken(t) {
+    try {
+      if (t) localStorage.setItem(TOKEN_KEY, t);
+      else localStorage.removeItem(TOKEN_KEY);
+    } catch (e) { /* storage disabled: the token lives for this page only */ }
+  }
+
+  // takeTokenFromURL accepts a token once from the fragment (#token=… or
+  // #/group/G&token=…), stores it and removes it from the address bar and
+  // the history, so it is not left on screen or in bookmarks.
+  function takeTokenFromURL() {
+    const frag = location.hash.replace(/^#/, '');
+    const m = /(^|[&?])token=([^&]*)/.exec(frag);
+    if (!m) return '';
+    let tok = m[2];
+    try { tok = decodeURIComponent(tok); } catch (e) { /* keep it raw */ }
+    const rest = (frag.slice(0, m.index) + frag.slice(m.index + m[0].length)).replace(/^[&?]+|[&?]+$/g, '');
+    history.replaceState(null, '', location.pathname + location.search + (rest ? '#' + rest : ''));
+    return tok;
+  }
+
+  // ---------------------------------------------------------------- API
+
+  class ApiError extends Error {
+    constructor(o) {
+      super(o.message);
+      this.code = o.code || ''; // Connect code: permission_denied, …
+      this.win32 = o.win32; // e.g. 5960
+      this.win32Name = o.win32Name || ''; // e.g. ERROR_CLUSTER_RESOURCE_LOCKED_STATUS
+      this.text = o.text || o.message;
+    }
+    // title is how errors are shown: "ERROR_NAME (N)".
+    get title() {
+      if (this.win32Name) return this.win32Name + ' (' + this.win32 + ')';
+      return this.code || 'Error';
+    }
+    get accessDenied() { return this.win32 === 5 || this.code === 'permission_denied' || this.code === 'unauthenticated'; }
+  }
+
+  // apiError reads a Connect error body: {"code","message","details"}; the
+  // Win32 code is in the baton.v1.Win32Error detail, the Baton-Win32-Code
+  // header and the message prefix "ERROR_NAME (N): ".
+  function apiError(body, headerCode, httpStatus) {
+    body = body || {};
+    let win32 = headerCode ? Number(headerCode) : undefined;
+    let name = '';
+    for (const d of body.details || []) {
+      if (!d || d.type !== 'baton.v1.Win32Error') continue;
+      const w = d.debug || decodeWin32Detail(d.value);
+      if (w) {
+        if (w.code !== undefined) win32 = Number(w.code);
+        if (w.name) name = w.name;
+      }
+    }
+    const message = body.message || (httpStatus ? 'HTTP ' + httpStatus : 'request failed');
+    let text = message;
+    const m = /^([A-Z][A-Z0-9_]+) \((\d+)\):\s*([\s\S]*)$/.exec(message);
+    if (m) {
+      if (!name) name = m[1];
+      if (win32 === undefined) win32 = Number(m[2]);
+      text = m[3];
+    }
+    return new ApiError({ code: body.code, message, win32, win32Name: name, text });
+  }
+
+  // decodeWin32Detail decodes the protobuf bytes of a Win32Error detail
+  // (field 1 varint code, field 2 string name), for servers that send no
+  // "debug" copy.
+  function decodeWin32Detail(b64) {
+    if (!b64) return null;
+    try {
+      const bin = atob(b64.replace(/-/g, '+').replace(/_/g, '/'));
+      const b = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+      const out = {};
+      let i = 0;
+      const varint = () => {
+        let v = 0, shift = 0, x;
+        do { x = b[i++]; v += (x & 0x7f) * 2 ** shift; shift += 7; } while (x & 0x80 && i < b.length);
+        return v;
+      };
+      while (i < b.length) {
+        const tag = varint();
+        if (tag === 0x08) out.code = varint();
+        else if (tag === 0x12) { const n = varint(); out.name = new TextDecoder().decode(b.subarray(i, i + n)); i += n; }
+        else return out;
+      }
+      return out;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  async function errorFromResponse(res) {
+    let body = null;
+    try { body = await res.json(); } catch (e) { /* not JSON */ }
+    return apiError(body, res.headers.get('Baton-Win32-Code'), res.status);
+  }
+
+  function headers(contentType) {
+    const hd = { 'Content-Type': contentType, 'Connect-Protocol-Version': '1' };
+    if (S.token) hd.Authorization = 'Bearer ' + S.token;
+    return hd;
+  }
+
+  async function call(service, method, body) {
+    let res;
+    try {
+      res = await fetch(API + 'baton.v1.' + service + '/' + method, {
+        method: 'POST', headers: headers('application/json'), body: JSON.stringify(body || {}), cache: 'no-store',
+      });
+    } catch (e) {
+      throw new ApiError({ code: 'unavailable', message: 'cannot reach the agent (' + e.message + ')' });
+    }
+    if (!res.ok) throw await errorFromResponse(res);
+    return res.json();
+  }
+
+  // ---------------------------------------------------------------- Watch
+  //
+  // Connect server streaming over HTTP/1.1: the request body is one
+  // envelope, the response a sequence of envelopes. An envelope is a flag
+  // byte, a 4-byte big-endian length and that many bytes of JSON; flag
+  // 0x02 marks the last one, the end of stream: {} or {"error":{…}}.
+
+  function envelope(obj) {
+    const json = new TextEncoder().encode(JSON.stringify(obj));
+    const b = new Uint8Array(5 + json.length);
+    new DataView(b.buffer).setUint32(1, json.length, false);
+    b.set(json, 5);
+    return b;
+  }
+
+  async function* envelopes(reader) {
+    let buf = new Uint8Array(0);
+    for (;;) {
+      while (buf.length >= 5) {
+        const n = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getUint32(1, false);
+        if (buf.length < 5 + n) break;
+        yield { flags: buf[0], data: buf.subarray(5, 5 + n) };
+        buf = buf.subarray(5 + n);
+      }
+      const { value, done } = await reader.read();
+      if (done) {
+        if (buf.length) throw new Error('the event stream ended inside a message');
+        return;
+      }
+      const next = new Uint8Array(buf.length + value.length);
+      next.set(buf);
+      next.set(value, buf.length);
+      buf = next;
+    }
+  }
+
+  // startWatch runs one Watch loop for this session; stopWatch ends it
+  // (the page is hidden, or the session is over).
+  function startWatch() {
+    const id = {};
+    S.watchId = id;
+    watchLoop(S.gen, id);
+  }
+
+  function stopWatch() {
+    S.watchId = null;
+    if (S.watch) S.watch.abort();
+  }
+
+  async function watchLoop(gen, id) {
+    const alive = () => gen === S.gen && id === S.watchId;
+    const utf8 = new TextDecoder();
+    let backoff = 500;
+    let streamed = false;
+    while (alive()) {
+      const ctrl = new AbortController();
+      S.watch = ctrl;
+      setLive(streamed ? 'reconnecting' : 'connecting');
+      try {
+        const res = await fetch(API + 'baton.v1.EventService/Watch', {
+          method: 'POST', headers: headers('application/connect+json'),
+          body: envelope({ sinceRevision: S.lastRevision }), signal: ctrl.signal, cache: 'no-store',
+        });
+        if (!res.ok) throw await errorFromResponse(res);
+        for await (const env of envelopes(res.body.getReader())) {
+          if (env.flags & 0x01) throw new Error('compressed event (not asked for)');
+          const msg = JSON.parse(utf8.decode(env.data));
+          if (env.flags & 0x02) {
+            if (msg.error) throw apiError(msg.error);
+            break; // the server ended the stream cleanly: resume
+          }
+          if (!alive()) return;
+          streamed = true;
+          backoff = 500;
+          onEvent(msg);
+        }
+      } catch (e) {
+        if (!alive() || ctrl.signal.aborted) return;
+        if (e instanceof ApiError) {
+          if (e.accessDenied) { startPolling(gen); return; }
+          if (e.win32Name === 'ERROR_CLUSTER_DATABASE_SEQMISMATCH') S.lastRevision = '0';
+        }
+      }
+      if (!alive()) return;
+      setLive('reconnecting');
+      await sleep(backoff);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  }
+
+  // A hidden tab lets go of its stream (browsers allow few connections per
+  // host over HTTP/1.1, and an open stream holds one) and resumes it, after
+  // the last revision it saw, when it is shown again.
+  function onVisibility() {
+    if (!S.cluster || S.polling) return;
+    if (document.hidden) {
+      if (S.watchId) { stopWatch(); setLive('paused'); }
+    } else if (!S.watchId) {
+      startWatch();
+    }
+  }
+
+  function onEvent(ev) {
+    if (ev.revision) S.lastRevision = String(ev.revision);
+    setLive('live');
+    // Access may have changed: ask again who we are.
+    if (ev.kind === 'security' || ev.kind === 'token' || ev.kind === 'cluster') S.reopen = true;
+    // "sync" opens every stream (also a resumed one): re-read once, which
+    // covers whatever happened while no stream was open.
+    scheduleRefresh();
+  }
+
+  // startPolling is the fallback for principals the server does not let
+  // call Watch: re-read every few seconds instead.
+  function startPolling(gen) {
+    if (gen !== S.gen) return;
+    S.polling = true;
+    S.watchId = null;
+    setLive('polling');
+    clearInterval(S.pollTimer);
+    S.pollTimer = setInterval(() => {
+      if (gen !== S.gen || document.hidden) return;
+      S.reopen = true; // no events tell of a change of access either
+      scheduleRefresh();
+    }, POLL_MS);
+  }
+
+  function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+  function setLive(mode) {
+    const el = $('#live');
+    const text = {
+      off: 'Not connected', connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…',
+      polling: 'Polling every ' + POLL_MS / 1000 + ' s', paused: 'Paused (tab hidden)',
+    }[mode];
+    const title = {
+      live: 'Following the cluster’s event stream (EventService.Watch).',
+      reconnecting: 'The event stream dropped; resuming after revision ' + S.lastRevision + '.',
+      polling: 'This principal may not call EventService.Watch, so the page re-reads every ' + POLL_MS / 1000 + ' s.',
+    }[mode] || '';
+    if (el.dataset.live === mode) return;
+    el.dataset.live = mode;
+    el.title = title;
+    $('#live-text').textContent = text;
+  }
+
+  // ---------------------------------------------------------------- data
+
+  function scheduleRefresh() {
+    if (S.refreshTimer) return;
+    S.refreshTimer = setTimeout(() => { S.refreshTimer = 0; refresh(); }, REFRESH_DELAY_MS);
+  }
+
+  // refresh re-reads the lists (and the group page's history and
+  // explanation) and redraws. Calls never overlap: one asked for during a
+  // re-read runs right after it, so an older answer never wins.
+  async function refresh() {
+    if (S.refreshing) { S.refreshAgain = true; return; }
+    S.refreshing = true;
+    const gen = S.gen;
+    try {
+      do {
+        S.refreshAgain = false;
+        if (S.reopen) { S.reopen = false; await openCluster(); }
+        const route = S.route;
+        const [n, g, r, extra] = await Promise.all([
+          call('NodeService', 'ListNodes'),
+          call('GroupService', 'ListGroups'),
+          call('ResourceService', 'ListResources'),
+          route.page === 'group' ? groupExtra(route.group) : null,
+        ]);
+        if (gen !== S.gen) return;
+        S.nodes = n.nodes || [];
+        S.groups = g.groups || [];
+        S.resources = r.resources || [];
+        S.extra = extra;
+        S.loaded = true;
+        S.loadErr = null;
+        render();
+      } while (S.refreshAgain && gen === S.gen);
+    } catch (e) {
+      if (gen !== S.gen) return;
+      if (e instanceof ApiError && e.accessDenied) { showLogin(e); return; }
+      S.loadErr = e;
+      render();
+    } finally {
+      if (gen === S.gen) S.refreshing = false;
+    }
+  }
+
+  function groupExtra(name) {
+    const ref = { group: { name } };
+    return Promise.all([
+      optional('ListOperations', ref).then(([x, e]) => [x && (x.operations || []), e]),
+      optional('ExplainGroup', ref),
+    ]).then(([[ops, opsErr], [why, whyErr]]) => ({ group: name, ops, opsErr, why, whyErr }));
+  }
+
+  // optional calls a GroupService method whose failure only blanks its
+  // card; once refused for lack of access it is not asked again until the
+  // caller's access changes.
+  function optional(method, body) {
+    if (S.denied[method]) return Promise.resolve([null, S.denied[method]]);
+    return call('GroupService', method, body).then((x) => [x, null], (e) => {
+      if (e instanceof ApiError && e.accessDenied) S.denied[method] = e;
+      return [null, e];
+    });
+  }
+
+  async function openCluster() {
+    const c = await call('ClusterService', 'OpenCluster');
+    const wasFull = S.full;
+    S.cluster = c;
+    S.full = c.access === 'full';
+    if (wasFull !== S.full) {
+      S.mounted = ''; // show or hide the actions
+      S.denied = {};
+      if (S.polling) { // try the stream again with the new access
+        S.polling = false;
+        clearInterval(S.pollTimer);
+        if (!document.hidden) startWatch();
+      }
+    }
+    renderTopbar();
+  }
+
+  // ---------------------------------------------------------------- session
+
+  async function startSession(token) {
+    S.gen++;
+    const gen = S.gen;
+    stopWatch();
+    clearInterval(S.pollTimer);
+    Object.assign(S, {
+      polling: false, denied: {},
+      token, cluster: null, full: false, nodes: [], groups: [], resources: [], types: [], extra: null,
+      loaded: false, loadErr: null, lastRevision: '0', refreshing: false, refreshAgain: false, reopen: false, mounted: '',
+    });
+    renderTopbar();
+    setLive('off');
+    if (!token) { showLogin(null); return; }
+    fill($('#main'), h('p', { class: 'notice', text: 'Connecting…' }));
+    try {
+      await openCluster();
+    } catch (e) {
+      if (gen === S.gen) showLogin(e);
+      return;
+    }
+    if (gen !== S.gen) return;
+    call('ClusterService', 'ListResourceTypes').then((x) => {
+      if (gen !== S.gen) return;
+      S.types = x.types || [];
+      const dl = $('#param-names');
+      if (dl) fillParamNames(dl);
+    }, () => { /* hints only */ });
+    S.route = parseRoute();
+    render();
+    refresh();
+    if (document.hidden) setLive('paused');
+    else startWatch();
+  }
+
+  function showLogin(err) {
+    S.gen++;
+    stopWatch();
+    clearInterval(S.pollTimer);
+    S.polling = false;
+    S.mounted = 'login';
+    S.cluster = null;
+    renderTopbar();
+    setLive('off');
+    const input = h('input', { type: 'password', id: 'token-input', autocomplete: 'off', spellcheck: 'false', placeholder: 'baton_…', 'aria-label': 'Bearer token' });
+    const form = h('form', {
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        const t = input.value.trim();
+        if (!t) return;
+        saveToken(t);
+        startSession(t);
+      },
+    }, input, h('button', { class: 'btn btn-online', type: 'submit', text: 'Connect' }));
+    fill($('#main'), h('div', { class: 'login' },
+      err ? h('div', { class: 'banner err', role: 'alert' }, h('b', { text: err.title }), ' ', err.text) : null,
+      h('section', { class: 'card' },
+        h('h2', { text: 'Connect to the cluster' }),
+        h('div', { class: 'card-body' },
+          h('p', {}, 'Paste a bearer token. Create one on a node with ', h('code', { text: 'baton acl token create ui --access full' }),
+            ' (or ', h('code', { text: '--access read' }), ' for a view-only dashboard). It is kept in this browser’s local storage.'),
+          form))));
+    input.focus();
+  }
+
+  // ---------------------------------------------------------------- routes
+
+  function parseRoute() {
+    const frag = location.hash.replace(/^#\/?/, '');
+    if (location.hash === '') {
+      const g = new URLSearchParams(location.search).get('group');
+      if (g) return { page: 'group', group: g };
+    }
+    const m = /^group\/(.+)$/.exec(frag);
+    if (m) {
+      let name = m[1];
+      try { name = decodeURIComponent(name); } catch (e) { /* as is */ }
+      return { page: 'group', group: name };
+    }
+    return { page: 'overview' };
+  }
+
+  function groupHref(name) { return '#/group/' + encodeURIComponent(name); }
+
+  function onRoute() {
+    const tok = loadToken();
+    if (tok !== S.token) { startSession(tok); return; }
+    if (!S.cluster) return;
+    S.route = parseRoute();
+    S.extra = null;
+    render();
+    window.scrollTo(0, 0);
+    scheduleRefresh();
+  }
+
+  // ---------------------------------------------------------------- states
+
+  const GROUP_STATES = { 0: 'Online', 1: 'Offline', 2: 'Failed', 3: 'PartialOnline', 4: 'Pending' };
+  const RESOURCE_STATES = { 0: 'Inherited', 1: 'Initializing', 2: 'Online', 3: 'Offline', 4: 'Failed', 128: 'Pending', 129: 'OnlinePending', 130: 'OfflinePending' };
+  const NODE_STATES = { 0: 'Up', 1: 'Down', 2: 'Paused', 3: 'Joining' };
+
+  // stateClass maps a state name to its colour: online (green), offline
+  // (grey), pending (amber), failed (red), partial (blue).
+  function stateClass(name) {
+    if (!name) return 'unknown';
+    if (name === 'PartialOnline') return 'partial';
+    if (/Pending$|^Initializing$|^Joining$|^Paused$/.test(name)) return 'pending';
+    if (name === 'Online' || name === 'Up') return 'online';
+    if (name === 'Offline') return 'offline';
+    if (name === 'Failed' || name === 'Down') return 'failed';
+    return 'unknown';
+  }
+
+  const groupState = (g) => g.stateName || GROUP_STATES[g.state || 0] || 'Unknown';
+  const resState = (r) => r.stateName || RESOURCE_STATES[r.state || 0] || 'Unknown';
+  const nodeState = (n) => n.stateName || NODE_STATES[n.state || 0] || 'Unknown';
+
+  function pill(name, extraClass, id) {
+    return h('span', { class: 'state s-' + stateClass(name) + (extraClass ? ' ' + extraClass : ''), id, text: name });
+  }
+
+  const LOCK_PATH = 'M5 7V5a3 3 0 0 1 6 0v2h.5A1.5 1.5 0 0 1 13 8.5v5a1.5 1.5 0 0 1-1.5 1.5h-7A1.5 1.5 0 0 1 3 13.5v-5A1.5 1.5 0 0 1 4.5 7H5Zm1.5 0h3V5a1.5 1.5 0 0 0-3 0v2Z';
+
+  const LOCK_EFFECT = '. Online, offline and move answer ERROR_CLUSTER_RESOURCE_LOCKED_STATUS (5960) unless the ignore-locked flag is given.';
+
+  function lockBadge(r) {
+    const why = r.lockedReason ? 'Locked: ' + r.lockedReason : 'In locked mode (no reason given)';
+    return lockLabel('Locked', why + LOCK_EFFECT);
+  }
+
+  // groupLockBadge marks a group with locked resources: "2 locked".
+  function groupLockBadge(locked) {
+    return lockLabel(locked.length + ' locked', 'In locked mode: ' + locked.map((r) => r.name + (r.lockedReason ? ' (' + r.lockedReason + ')' : '')).join(', ') + LOCK_EFFECT);
+  }
+
+  function lockLabel(text, title) {
+    return h('span', { class: 'lock', title }, s('svg', { viewBox: '0 0 16 16', 'aria-hidden': 'true' }, s('path', { d: LOCK_PATH })), text);
+  }
+
+  function lockCell(r) {
+    if (!r.locked) return h('span', { class: 'muted', text: '—' });
+    return [lockBadge(r), r.lockedReason ? h('span', { class: 'lock-reason', text: r.lockedReason }) : null];
+  }
+
+  const byName = (a, b) => a.name.localeCompare(b.name);
+
+  // ---------------------------------------------------------------- render
+
+  function renderTopbar() {
+    const c = S.cluster;
+    const cn = $('#cluster-name');
+    fill(cn);
+    if (c) append(cn, ['cluster ', h('b', { text: c.clusterName || '?' }), ' · via node ', h('b', { text: c.nodeName || '?' })]);
+    const who = $('#who');
+    who.hidden = !c;
+    fill(who);
+    if (c) append(who, [h('span', { text: c.principal }), h('span', { class: 'access access-' + (S.full ? 'full' : 'read'), text: S.full ? 'Full' : 'Read' })]);
+    $('#change-token').hidden = !c;
+    document.title = c ? 'baton · ' + (c.clusterName || 'cluster') : 'baton';
+  }
+
+  function render() {
+    if (!S.cluster) return;
+    const key = S.route.page + ':' + (S.route.group || '') + ':' + (S.full ? 'full' : 'read');
+    if (S.mounted !== key) {
+      S.mounted = key;
+      fill($('#main'), ...(S.route.page === 'group' ? mountGroup(S.route.group) : mountOverview()));
+    }
+    const banner = $('#load-error');
+    banner.hidden = !S.loadErr;
+    if (S.loadErr) fill(banner, h('b', { text: S.loadErr.title }), ' ', S.loadErr.text, ' — showing the last data read.');
+    if (!S.loaded) return;
+    if (S.route.page === 'group') updateGroup(S.route.group);
+    else updateOverview();
+  }
+
+  function card(id, extraClass, ...kids) { return h('section', { class: 'card' + (extraClass ? ' ' + extraClass : ''), id }, kids); }
+  function loading() { return h('p', { class: 'empty', text: 'Loading…' }); }
+
+  function cardHead(title, count, aside) {
+    return h('h2', {}, title, count !== undefined ? h('span', { class: 'count', text: count }) : null,
+      aside ? h('span', { class: 'aside' }, aside) : null);
+  }
+
+  // ---- overview
+
+  function mountOverview() {
+    return [
+      h('div', { class: 'banner err', id: 'load-error', role: 'alert', hidden: true }),
+      h('div', { class: 'page-head' }, h('h1', { text: 'Cluster overview' })),
+      h('div', { class: 'tiles', id: 'tiles' }),
+      h('div', { class: 'grid grid-overview' },
+        card('groups-card', '', loading()),
+        card('nodes-card', '', loading()),
+        card('resources-card', 'span-all', loading())),
+    ];
+  }
+
+  function stateBar(items, order) {
+    const counts = {};
+    for (const x of items) counts[x] = (counts[x] || 0) + 1;
+    const bar = h('div', { class: 'bar' });
+    for (const c of order) {
+      if (counts[c]) bar.append(h('span', { class: 's-' + c, title: counts[c] + ' ' + c }));
+    }
+    // Widths are set through CSSOM (the page's CSP allows no inline style).
+    let i = 0;
+    for (const c of order) {
+      if (!counts[c]) continue;
+      bar.children[i++].style.width = (100 * counts[c] / items.length) + '%';
+    }
+    return bar;
+  }
+
+  function tile(label, value, sub, bar, warn) {
+    return h('div', { class: 'card tile' + (warn ? ' warn' : '') },
+      h('div', { class: 'label', text: label }),
+      h('div', { class: 'value' }, value, sub ? h('small', { text: ' ' + sub }) : null),
+      bar);
+  }
+
+  function countLine(classes) {
+    const names = { online: 'online', partial: 'partial', pending: 'pending', failed: 'failed', offline: 'offline', unknown: 'other' };
+    const counts = {};
+    for (const c of classes) counts[c] = (counts[c] || 0) + 1;
+    return Object.keys(names).filter((k) => counts[k]).map((k) => counts[k] + ' ' + names[k]).join(' · ');
+  }
+
+  function updateOverview() {
+    const order = ['online', 'partial', 'pending', 'failed', 'offline', 'unknown'];
+    const nodeCls = S.nodes.map((n) => stateClass(nodeState(n)));
+    const groupCls = S.groups.map((g) => stateClass(groupState(g)));
+    const resCls = S.resources.map((r) => stateClass(resState(r)));
+    const locked = S.resources.filter((r) => r.locked);
+    fill($('#tiles'),
+      tile('Nodes', String(nodeCls.filter((c) => c === 'online').length), 'of ' + S.nodes.length + ' up', stateBar(nodeCls, order)),
+      tile('Groups', String(groupCls.filter((c) => c === 'online').length), 'of ' + S.groups.length + ' online', stateBar(groupCls, order)),
+      tile('Resources', String(resCls.filter((c) => c === 'online').length), 'of ' + S.resources.length + ' online', stateBar(resCls, order)),
+      tile('Locked resources', String(locked.length), locked.length ? locked.map((r) => r.name).join(', ') : 'none', null, locked.length > 0));
+
+    // Groups
+    const resOf = new Map();
+    for (const r of S.resources) {
+      if (!resOf.has(r.group)) resOf.set(r.group, []);
+      resOf.get(r.group).push(r);
+    }
+    const groups = [...S.groups].sort(byName);
+    fill($('#groups-card'),
+      cardHead('Groups', groups.length, countLine(groupCls)),
+      groups.length ? [h('div', { class: 'table-wrap' }, h('table', {},
+        h('thead', {}, h('tr', {}, h('th', { text: 'Group' }), h('th', { text: 'State' }), h('th', { text: 'Owner' }),
+          h('th', { text: 'Resources' }), h('th', { text: 'Persistent' }))),
+        h('tbody', {}, groups.slice(0, OVERVIEW_ROWS).map((g) => {
+          const rs = resOf.get(g.name) || [];
+          const on = rs.filter((r) => resState(r) === 'Online').length;
+          const lk = rs.filter((r) => r.locked);
+          return h('tr', { 'data-group': g.name },
+            h('td', {}, h('a', { class: 'name', href: groupHref(g.name), text: g.name })),
+            h('td', {}, pill(groupState(g))),
+            h('td', { text: g.ownerNode || '—' }),
+            h('td', {}, h('span', { text: on + ' of ' + rs.length + ' online' }), lk.length ? [' ', groupLockBadge(lk)] : null),
+            h('td', { class: 'muted', text: g.persistentState ? 'online' : 'offline', title: 'Persistent state: the state the cluster keeps the group in across failures' }));
+        })))), moreRows(groups.length, 'groups')] : h('p', { class: 'empty', text: 'No groups yet. Create one with: baton group create NAME' }));
+
+    // Nodes
+    const nodes = [...S.nodes].sort(byName);
+    fill($('#nodes-card'),
+      cardHead('Nodes', nodes.length, countLine(nodeCls).replace('online', 'up')),
+      h('div', { class: 'table-wrap' }, h('table', {},
+        h('thead', {}, h('tr', {}, h('th', { text: 'Node' }), h('th', { text: 'State' }), h('th', { class: 'num', text: 'Groups' }))),
+        h('tbody', {}, nodes.map((n) => h('tr', { 'data-node': n.name },
+          h('td', {}, h('div', { class: 'name', text: n.name }), h('div', { class: 'sub mono', text: n.address || '' })),
+          h('td', {}, pill(nodeState(n))),
+          h('td', { class: 'num', text: String((n.groups || []).length), title: (n.groups || []).join(', ') })))))));
+
+    // Resources
+    const res = [...S.resources].sort((a, b) => a.group.localeCompare(b.group) || a.name.localeCompare(b.name));
+    fill($('#resources-card'),
+      cardHead('Resources', res.length, countLine(resCls)),
+      res.length ? [h('div', { class: 'table-wrap' }, h('table', {},
+        h('thead', {}, h('tr', {}, ['Resource', 'Group', 'Type', 'State', 'Owner', 'Locked mode'].map((t) => h('th', { text: t })))),
+        h('tbody', {}, res.slice(0, OVERVIEW_ROWS).map((r) => h('tr', { 'data-resource': r.name },
+          h('td', { class: 'name', text: r.name }),
+          h('td', {}, h('a', { href: groupHref(r.group), text: r.group })),
+          h('td', { class: 'muted', text: r.type }),
+          h('td', {}, pill(resState(r))),
+          h('td', { text: r.ownerNode || '—' }),
+          h('td', {}, lockCell(r))))))), moreRows(res.length, 'resources')] : h('p', { class: 'empty', text: 'No resources.' }));
+  }
+
+  function moreRows(n, what) {
+    if (n <= OVERVIEW_ROWS) return null;
+    return h('p', { class: 'empty', text: 'Showing the first ' + OVERVIEW_ROWS + ' of ' + n + ' ' + what + ' (by name); open a group for all of its resources.' });
+  }
+
+  // ---- group page
+
+  function mountGroup(name) {
+    return [
+      h('div', { class: 'crumbs' }, h('a', { href: '#/', text: '← Overview' })),
+      h('div', { class: 'banner err', id: 'load-error', role: 'alert', hidden: true }),
+      h('div', { class: 'page-head', id: 'group-head' }, h('h1', { text: name })),
+      h('div', { class: 'grid grid-group' },
+        h('div', { class: 'stack' },
+          card('graph-card', '', loading()),
+          card('group-resources-card', '', loading())),
+        h('div', { class: 'stack' },
+          S.full ? actionsCard(name) : h('section', { class: 'card', id: 'read-only-card' },
+            h('h2', { text: 'Actions' }),
+            h('p', { class: 'notice inline', text: 'You have Read access: online and offline need Full access (baton acl grant PRINCIPAL --access full).' })),
+          card('why-card', '', loading())),
+        card('history-card', 'span-all', loading())),
+    ];
+  }
+
+  function updateGroup(name) {
+    const g = S.groups.find((x) => x.name === name);
+    const head = $('#group-head');
+    if (!g) {
+      fill(head, h('h1', { text: name }), pill('Not found'));
+      for (const id of ['graph-card', 'group-resources-card', 'why-card', 'history-card']) {
+        fill($('#' + id), h('p', { class: 'empty', text: 'There is no group named “' + name + '”.' }));
+      }
+      return;
+    }
+    const rs = S.resources.filter((r) => r.group === name).sort(byName);
+    const prefs = g.preferredOwners || [];
+    fill(head,
+      h('h1', { text: g.name }),
+      pill(groupState(g), 'big', 'group-state'),
+      h('span', { class: 'meta' },
+        g.ownerNode ? ['on node ', h('b', { text: g.ownerNode })] : 'no owner',
+        ' · kept ', h('b', { text: g.persistentState ? 'online' : 'offline' }),
+        prefs.length ? ' · preferred owners ' + prefs.join(', ') : '',
+        ' · ' + rs.length + ' resource' + (rs.length === 1 ? '' : 's')));
+
+    fill($('#graph-card'),
+      cardHead('Dependencies', undefined, 'online: left to right · offline: right to left'),
+      rs.length ? [h('div', { class: 'graph-wrap' }, depGraph(rs)),
+        h('p', { class: 'graph-legend', text: 'Each column is a dependency layer; an arrow points from a resource to the resource it depends on.' })]
+        : h('p', { class: 'empty', text: 'This group has no resources.' }));
+
+    fill($('#group-resources-card'),
+      cardHead('Resources', rs.length),
+      rs.length ? h('div', { class: 'table-wrap' }, h('table', {},
+        h('thead', {}, h('tr', {}, ['Resource', 'Type', 'State', 'Locked mode', 'Depends on'].map((t) => h('th', { text: t })))),
+        h('tbody', {}, rs.map((r) => h('tr', { 'data-resource': r.name },
+          h('td', {}, h('div', { class: 'name', text: r.name }), r.lastError ? h('div', { class: 'sub', text: r.lastError }) : null),
+          h('td', { class: 'muted', text: r.type }),
+          h('td', {}, pill(resState(r))),
+          h('td', {}, lockCell(r)),
+          h('td', { class: 'muted', text: (r.dependsOn || []).join(', ') || '—' })))))) : null);
+
+    if (S.full) {
+      const dl = $('#param-names');
+      if (dl) fillParamNames(dl, rs);
+    }
+
+    const ex = S.extra && S.extra.group === name ? S.extra : null;
+    fill($('#why-card'), cardHead('Why'), ex ? whyBody(ex) : loading());
+    fill($('#history-card'), ...(ex ? historyCard(ex) : [cardHead('History'), loading()]));
+  }
+
+  function deniedNote(err, what) {
+    if (err.accessDenied) return h('p', { class: 'notice inline', text: what + ' needs Full access for this principal (' + err.title + ').' });
+    return h('p', { class: 'notice inline' }, h('b', { text: err.title }), ' ', err.text);
+  }
+
+  function whyBody(ex) {
+    if (ex.whyErr) return deniedNote(ex.whyErr, 'The explanation');
+    const w = ex.why;
+    const reasons = w.reasons || [];
+    return h('div', { class: 'card-body' },
+      h('p', { class: 'summary', id: 'why-summary' }, h('b', { text: w.name }), ' is ', pill(w.stateName || GROUP_STATES[w.state || 0]),
+        w.ownerNode ? [' on ', h('b', { text: w.ownerNode })] : null, ': ', w.summary || ''),
+      reasons.length ? h('ul', { class: 'reasons' }, reasons.map((r) => h('li', {},
+        h('span', { class: 'chip c-' + (r.code || 'other'), text: r.code || 'note' }),
+        h('span', {}, h('span', { class: 'reason-who', text: r.resource || 'group' }), ': ', r.text)))) : null);
+  }
+
+  // ---- dependency graph
+
+  // layersOf puts each resource in the column of its dependency depth: 0
+  // for no dependencies (online first), else one more than its deepest
+  // dependency. Within a column, resources sit near what they depend on.
+  function layersOf(rs) {
+    const by = new Map(rs.map((r) => [r.name, r]));
+    const depth = new Map();
+    const visiting = new Set();
+    const d = (name) => {
+      if (depth.has(name)) return depth.get(name);
+      if (visiting.has(name)) return 0; // a cycle: the server refuses them, draw anyway
+      visiting.add(name);
+      let v = 0;
+      for (const dep of by.get(name).dependsOn || []) if (by.has(dep)) v = Math.max(v, d(dep) + 1);
+      visiting.delete(name);
+      depth.set(name, v);
+      return v;
+    };
+    rs.forEach((r) => d(r.name));
+    const layers = [];
+    for (const r of rs) (layers[depth.get(r.name)] = layers[depth.get(r.name)] || []).push(r);
+    const pos = new Map();
+    layers.forEach((layer, i) => {
+      if (i > 0) {
+        const key = (r) => {
+          const ps = (r.dependsOn || []).filter((x) => pos.has(x)).map((x) => pos.get(x));
+          return ps.length ? ps.reduce((a, b) => a + b, 0) / ps.length : 0;
+        };
+        layer.sort((a, b) => key(a) - key(b) || a.name.localeCompare(b.name));
+      }
+      layer.forEach((r, j) => pos.set(r.name, j));
+    });
+    return layers;
+  }
+
+  function clip(t, n) { return t.length > n ? t.slice(0, n - 1) + '…' : t; }
+
+  function depGraph(rs) {
+    const W = 176, H = 54, GAP_X = 72, GAP_Y = 16, PAD = 6, TOP = 24;
+    const layers = layersOf(rs);
+    const layerOf = new Map();
+    layers.forEach((layer, i) => layer.forEach((r) => layerOf.set(r.name, i)));
+    const rows = Math.max(...layers.map((l) => l.length));
+    // An edge that skips a layer would run through the boxes between; it
+    // dips below them instead, so the graph needs room underneath.
+    let dip = 0;
+    for (const r of rs) {
+      for (const dep of r.dependsOn || []) {
+        if (layerOf.has(dep)) dip = Math.max(dip, bowFor(layerOf.get(r.name) - layerOf.get(dep)));
+      }
+    }
+    const width = PAD * 2 + layers.length * W + (layers.length - 1) * GAP_X;
+    const height = TOP + PAD + rows * H + (rows - 1) * GAP_Y + PAD + (dip ? dip + 6 : 0);
+    const at = new Map();
+    layers.forEach((layer, i) => {
+      const off = (rows - layer.length) * (H + GAP_Y) / 2;
+      layer.forEach((r, j) => at.set(r.name, { x: PAD + i * (W + GAP_X), y: TOP + PAD + off + j * (H + GAP_Y) }));
+    });
+    const svg = s('svg', { class: 'graph', id: 'dep-graph', width, height, viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': 'Dependency graph' },
+      s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+        s('path', { class: 'arrow', d: 'M0 0 10 5 0 10z' }))));
+    layers.forEach((layer, i) => {
+      const label = layers.length === 1 ? 'No dependencies' : i === 0 ? 'Layer 1 · online first' : i === layers.length - 1 ? 'Layer ' + (i + 1) + ' · offline first' : 'Layer ' + (i + 1);
+      svg.append(s('text', { class: 'layer-label', x: PAD + i * (W + GAP_X) + 2, y: 14, text: label }));
+    });
+    for (const r of rs) {
+      const a = at.get(r.name);
+      for (const dep of r.dependsOn || []) {
+        const b = at.get(dep);
+        if (!b) continue;
+        const span = layerOf.get(r.name) - layerOf.get(dep);
+        let d;
+        if (span > 1) {
+          // Out of the bottom of the dependent, under the layers between,
+          // into the bottom of the dependency.
+          const x1 = a.x + 28, y1 = a.y + H, x2 = b.x + W - 28, y2 = b.y + H;
+          const yb = Math.max(y1, y2) + bowFor(span) * 4 / 3;
+          d = `M${x1} ${y1} C${x1} ${yb} ${x2} ${yb} ${x2} ${y2 + 1}`;
+        } else {
+          const x1 = a.x, y1 = a.y + H / 2, x2 = b.x + W, y2 = b.y + H / 2, dx = Math.max(24, (x1 - x2) / 2);
+          d = `M${x1} ${y1} C${x1 - dx} ${y1} ${x2 + dx} ${y2} ${x2 + 1} ${y2}`;
+        }
+        svg.append(s('path', { class: 'edge', d, 'marker-end': 'url(#arrow)', 'data-edge': r.name + '>' + dep }));
+      }
+    }
+    for (const r of rs) {
+      const p = at.get(r.name);
+      const st = resState(r);
+      const g = s('g', { class: 'g-' + stateClass(st), 'data-resource': r.name, transform: `translate(${p.x} ${p.y})` },
+        s('title', { text: r.name + ' (' + r.type + '): ' + st + (r.locked ? ', locked' + (r.lockedReason ? ': ' + r.lockedReason : '') : '') +
+          ((r.dependsOn || []).length ? '\ndepends on ' + r.dependsOn.join(', ') : '') }),
+        s('rect', { class: 'box', width: W, height: H, rx: 8 }),
+        s('text', { class: 'node-name', x: 12, y: 22, text: clip(r.name, r.locked ? 14 : 21) }),
+        s('text', { class: 'node-sub', x: 12, y: 40, text: clip(st + ' · ' + r.type, 24) }));
+      if (r.locked) {
+        g.append(s('g', { class: 'lock-badge', transform: `translate(${W - 72} 8)` },
+          s('rect', { width: 64, height: 18, rx: 9 }),
+          s('path', { d: LOCK_PATH, transform: 'translate(6 2.5) scale(0.8)' }),
+          s('text', { class: 'lock-text', x: 21, y: 13, text: 'Locked' })));
+      }
+      svg.append(g);
+    }
+    return svg;
+  }
+
+  // bowFor is how far below the boxes an edge spanning span layers dips.
+  function bowFor(span) { return span > 1 ? 22 + 8 * (span - 2) : 0; }
+
+  // ---- actions
+
+  function actionsCard(group) {
+    const list = h('div', { id: 'param-list' });
+    const datalist = h('datalist', { id: 'param-names' });
+    fillParamNames(datalist);
+    const addRow = (focus) => {
+      const name = h('input', { type: 'text', name: 'pname', placeholder: 'name (a resource type)', list: 'param-names', 'aria-label': 'Parameter name', autocomplete: 'off' });
+      const kind = h('select', { name: 'pkind', 'aria-label': 'Kind' }, h('option', { value: 'dword', text: 'dword' }), h('option', { value: 'sz', text: 'sz' }));
+      const value = h('input', { type: 'text', name: 'pvalue', placeholder: 'value', 'aria-label': 'Value', autocomplete: 'off' });
+      const row = h('div', { class: 'param-row' }, name, kind, value,
+        h('button', { type: 'button', class: 'btn btn-icon', title: 'Remove', 'aria-label': 'Remove parameter', onclick: () => row.remove(), text: '×' }));
+      list.append(row);
+      if (focus) name.focus();
+    };
+    addRow(false);
+    const ignore = h('input', { type: 'checkbox', id: 'ignore-locked' });
+    const result = h('div', { id: 'action-result', role: 'status', hidden: true });
+    const buttons = [
+      h('button', { type: 'button', class: 'btn btn-online', 'data-action': 'online', text: 'Online', onclick: () => act('online') }),
+      h('button', { type: 'button', class: 'btn btn-offline', 'data-action': 'offline', text: 'Offline', onclick: () => act('offline') }),
+    ];
+
+    async function act(what) {
+      let params;
+      try {
+        params = readParams(list);
+      } catch (e) {
+        showResult(false, 'Invalid parameter', e.message);
+        return;
+      }
+      const body = { group: { name: group }, flags: ignore.checked ? 1 : 0 };
+      if (params.length) body.params = { properties: params };
+      const method = what === 'online' ? 'OnlineGroup' : 'OfflineGroup';
+      buttons.forEach((b) => { b.disabled = true; });
+      try {
+        const r = await call('GroupService', method, body);
+        const status = r.status || 0;
+        showResult(true, (r.statusName || (status === 0 ? 'ERROR_SUCCESS' : 'status')) + ' (' + status + ')',
+          status === 997 ? method + ' accepted' + (r.operationId ? ' as operation ' + r.operationId : '') + '; the state follows live.'
+            : method + ': nothing to do, the group is already there.');
+        scheduleRefresh();
+      } catch (e) {
+        showResult(false, e.title || 'Error', e.text || e.message);
+      } finally {
+        buttons.forEach((b) => { b.disabled = false; });
+      }
+    }
+
+    function showResult(ok, code, msg) {
+      result.hidden = false;
+      result.className = 'result ' + (ok ? 'ok' : 'err');
+      result.setAttribute('role', ok ? 'status' : 'alert');
+      fill(result, h('span', { class: 'code', text: code }), h('span', { class: 'msg', text: msg }));
+    }
+
+    return h('section', { class: 'card actions', id: 'actions-card' },
+      h('h2', { text: 'Actions' }),
+      h('div', { class: 'card-body' },
+        h('fieldset', {},
+          h('legend', { text: 'Operation parameters' }),
+          list, datalist,
+          h('button', { type: 'button', class: 'btn btn-small', text: '+ Add parameter', onclick: () => addRow(true) }),
+          h('p', { class: 'hint', text: 'Sent as the operation’s property list. Each resource reads the value named after its type, e.g. dummy = dword 1 (save).' })),
+        h('label', { class: 'check', for: 'ignore-locked' }, ignore,
+          h('span', {}, 'Ignore locked mode', h('small', { text: 'flag 0x1: go ahead even if a resource is locked' }))),
+        h('div', { class: 'row' }, buttons),
+        result));
+  }
+
+  function fillParamNames(dl, rs) {
+    const inGroup = rs ? new Set(rs.map((r) => r.type)) : null;
+    const names = new Set();
+    for (const t of S.types) {
+      if (t.offlineParameter && (!inGroup || inGroup.has(t.name))) names.add(t.offlineParameter);
+    }
+    const want = [...names].sort();
+    if ([...dl.children].map((o) => o.value).join('\n') === want.join('\n')) return;
+    fill(dl, ...want.map((n) => h('option', { value: n })));
+  }
+
+  // readParams turns the form rows into PropertyList.properties; a row
+  // with neither name nor value is skipped.
+  function readParams(list) {
+    const out = [];
+    for (const row of list.querySelectorAll('.param-row')) {
+      const name = row.querySelector('[name=pname]').value.trim();
+      const kind = row.querySelector('[name=pkind]').value;
+      const raw = row.querySelector('[name=pvalue]').value;
+      if (!name && !raw.trim()) continue;
+      if (!name) throw new Error('a parameter has a value but no name');
+      if (kind === 'dword') {
+        const t = raw.trim();
+        const m = /^(0x[0-9a-f]+|[0-9]+)$/i.exec(t);
+        const n = m ? Number(t) : NaN;
+        if (!m || n > 0xffffffff) throw new Error('“' + name + '”: a dword is a number from 0 to 4294967295 (decimal or 0x hex), not “' + raw + '”');
+        out.push({ name, values: [{ dword: n }] });
+      } else {
+        out.push({ name, values: [{ sz: raw }] });
+      }
+    }
+    return out;
+  }
+
+  // ---- history
+
+  function historyCard(ex) {
+    if (ex.opsErr) return [cardHead('History'), deniedNote(ex.opsErr, 'The history')];
+    const ops = ex.ops.slice().reverse();
+    const shown = ops.slice(0, HISTORY_ROWS);
+    return [
+      cardHead('History', ops.length, ops.length > shown.length ? 'newest ' + shown.length + ' shown' : 'newest first'),
+      ops.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'history' },
+        h('thead', {}, h('tr', {}, ['When', 'Operation', 'Flags', 'Parameters', 'Who', 'Outcome', h('th', { class: 'num', text: 'Took' })]
+          .map((t) => typeof t === 'string' ? h('th', { text: t }) : t))),
+        h('tbody', {}, shown.map((op) => {
+          const outcome = op.outcome || 'in progress';
+          const oc = { succeeded: 'o-succeeded', failed: 'o-failed', superseded: 'o-superseded' }[outcome] || 'o-progress';
+          return h('tr', { 'data-operation': op.id },
+            h('td', { class: 'nowrap', text: fmtTime(op.createdUnixNano), title: isoTime(op.createdUnixNano) }),
+            h('td', {}, h('b', { text: op.kind }), op.resource ? ' ' + op.resource : ''),
+            h('td', { class: 'mono nowrap', text: fmtFlags(op), title: flagNames(op) }),
+            h('td', { class: 'mono', text: fmtParams(op.inBuffer) }),
+            h('td', { text: op.caller || '—' }),
+            h('td', { class: 'outcome ' + oc, text: outcome }),
+            h('td', { class: 'num nowrap', text: op.finishedUnixNano ? fmtDuration(op.createdUnixNano, op.finishedUnixNano) : '—' }));
+        })))) : h('p', { class: 'empty', text: 'No operations yet.' }),
+    ];
+  }
+
+  function nsToMs(ns) {
+    try { return Number(BigInt(ns || 0) / 1000000n); } catch (e) { return 0; }
+  }
+
+  function pad(n, w) { return String(n).padStart(w || 2, '0'); }
+
+  function fmtTime(ns) {
+    const d = new Date(nsToMs(ns));
+    const today = new Date();
+    const time = pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+    if (d.toDateString() === today.toDateString()) return time;
+    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + time;
+  }
+
+  function isoTime(ns) { return new Date(nsToMs(ns)).toISOString(); }
+
+  function fmtDuration(from, to) {
+    let ms;
+    try { ms = Number(BigInt(to) - BigInt(from)) / 1e6; } catch (e) { return '—'; }
+    if (ms < 1000) return Math.round(ms) + ' ms';
+    if (ms < 60000) return (ms / 1000).toFixed(1) + ' s';
+    return Math.floor(ms / 60000) + ' min ' + Math.round((ms % 60000) / 1000) + ' s';
+  }
+
+  function fmtFlags(op) { return '0x' + (op.flags || 0).toString(16); }
+
+  function flagNames(op) {
+    const f = op.flags || 0;
+    const names = [];
+    if (f & 1) names.push('0x1 ignore locked mode');
+    if (f & 2 && op.kind === 'OfflineResource') names.push('0x2 force termination');
+    return names.join(', ') || 'no flags';
+  }
+
+  // ---- property lists
+
+  // fmtParams shows an operation's input buffer (base64 in JSON) as the CLI
+  // does: NAME=KIND:VALUE; …
+  function fmtParams(b64) {
+    if (!b64) return '—';
+    let bytes;
+    try {
+      bytes = Uint8Array.from(atob(b64.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+    } catch (e) {
+      return '(unreadable)';
+    }
+    try {
+      const list = decodePropList(bytes);
+      return list.length ? list.map(fmtProp).join('; ') : '—';
+    } catch (e) {
+      return bytes.length + ' bytes (not a property list)';
+    }
+  }
+
+  function fmtProp(p) { return p.name + '=' + p.values.map((v) => v.kind + ':' + v.text).join(', '); }
+
+  const KINDS = { 1: 'binary', 2: 'dword', 3: 'sz', 4: 'expand_sz', 5: 'multi_sz', 6: 'ularge', 7: 'long', 8: 'expanded_sz', 9: 'security_descriptor', 10: 'large', 11: 'word', 12: 'filetime', 14: 'property_list' };
+  const SYNTAX_NAME = 0x00040003;
+
+  // decodePropList decodes the WSFC property-list bytes (reference §4): a
+  // count, then per property a NAME entry, its values and an ENDMARK; each
+  // entry is syntax, length and data padded to 4 bytes, little-endian.
+  function decodePropList(bytes) {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const utf16 = new TextDecoder('utf-16le');
+    let off = 0;
+    const u32 = () => {
+      if (off + 4 > bytes.length) throw new Error('short');
+      const v = dv.getUint32(off, true);
+      off += 4;
+      return v;
+    };
+    const data = () => {
+      const n = u32();
+      if (off + n > bytes.length) throw new Error('short');
+      const d = bytes.subarray(off, off + n);
+      off += (n + 3) & ~3;
+      return d;
+    };
+    const sz = (d) => { const t = utf16.decode(d); const i = t.indexOf('\0'); return i < 0 ? t : t.slice(0, i); };
+    const hex = (d) => Array.from(d, (x) => x.toString(16).padStart(2, '0')).join('');
+    const count = u32();
+    const out = [];
+    for (let i = 0; i < count; i++) {
+      if (u32() !== SYNTAX_NAME) throw new Error('no name');
+      const p = { name: sz(data()), values: [] };
+      for (;;) {
+        const syntax = u32();
+        if (syntax === 0) break;
+        const d = data();
+        const fmt = syntax & 0xffff;
+        const kind = KINDS[fmt] || 'syntax:0x' + syntax.toString(16).padStart(8, '0').toUpperCase();
+        const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+        let text;
+        switch (fmt) {
+          case 2: text = String(v.getUint32(0, true)); break;
+          case 7: text = String(v.getInt32(0, true)); break;
+          case 11: text = String(v.getUint16(0, true)); break;
+          case 6: case 12: text = String(v.getBigUint64(0, true)); break;
+          case 10: text = String(v.getBigInt64(0, true)); break;
+          case 3: case 4: case 8: text = sz(d); break;
+          case 5: text = utf16.decode(d).split('\0').filter((x) => x !== '').join(';'); break;
+          case 14: text = '[' + decodePropList(d).map(fmtProp).join('; ') + ']'; break;
+          default: text = hex(d);
+        }
+        p.values.push({ kind, text });
+      }
+      out.push(p);
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- boot
+
+  function boot() {
+    const fromURL = takeTokenFromURL();
+    if (fromURL) saveToken(fromURL);
+    window.addEventListener('hashchange', () => {
+      const t = takeTokenFromURL();
+      if (t) saveToken(t);
+      onRoute();
+    });
+    document.addEventListener('visibilitychange', onVisibility);
+    $('#change-token').addEventListener('click', () => {
+      saveToken('');
+      startSession('');
+    });
+    startSession(loadToken());
+  }
+
+  boot();
+})();
