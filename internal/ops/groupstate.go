@@ -37,7 +37,7 @@ func (e *Engine) OfflineGroup(ctx context.Context, ref GroupRef, req Request) (R
 		}
 		if !ignoreLocked {
 			if r := lockedOnline(v, resources); r != nil {
-				return fail(clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, "resource %q of group %q is in locked mode (%s); use the ignore-locked flag (0x1) to take the group offline anyway", r.Name, g.Name, v.Status(r.Name).LockedReason)
+				return errLocked(v, r)
 			}
 		}
 		wasPersistent := g.PersistentState != 0
@@ -130,7 +130,7 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 		}
 		if !ignoreLocked {
 			if r := lockedOnline(v, resources); r != nil {
-				return fail(clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, "resource %q of group %q is in locked mode (%s); use the ignore-locked flag (0x1)", r.Name, g.Name, v.Status(r.Name).LockedReason)
+				return errLocked(v, r)
 			}
 		}
 		if v.GroupState(g) == clusapi.ClusterGroupPending {
@@ -195,6 +195,15 @@ func (e *Engine) waitGroupSettled(ctx context.Context, name string, res Result) 
 			return Result{}, ctx.Err()
 		}
 	}
+}
+
+// errLocked is the answer when resource r's locked mode blocks a call.
+func errLocked(v store.View, r *store.Resource) error {
+	reason := ""
+	if st := v.Status(r.Name); st != nil && st.LockedReason != "" {
+		reason = " (" + st.LockedReason + ")"
+	}
+	return fail(clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, "resource %q of group %q is in locked mode%s; use the ignore-locked flag (0x1) to go ahead anyway", r.Name, r.Group, reason)
 }
 
 // lockedOnline returns the first resource that is in locked mode while it

@@ -119,7 +119,7 @@ func (e *Engine) move(ctx context.Context, ref GroupRef, node string, req Reques
 		}
 		if req.Flags&clusapi.CLUSAPI_GROUP_MOVE_IGNORE_RESOURCE_STATUS == 0 {
 			if r := lockedOnline(v, resources); r != nil {
-				return fail(clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, "resource %q of group %q is in locked mode (%s); use the ignore-locked flag (0x1)", r.Name, g.Name, v.Status(r.Name).LockedReason)
+				return errLocked(v, r)
 			}
 		}
 		if g.MoveTo != "" {

@@ -32,7 +32,7 @@ func (e *Engine) OfflineResource(ctx context.Context, ref ResourceRef, req Reque
 		}
 		if req.Flags&clusapi.CLUSAPI_RESOURCE_OFFLINE_IGNORE_RESOURCE_STATUS == 0 {
 			if l := lockedOnline(v, affected); l != nil {
-				return fail(clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, "resource %q is in locked mode (%s); use the ignore-locked flag (0x1)", l.Name, v.Status(l.Name).LockedReason)
+				return errLocked(v, l)
 			}
 		}
 		persistent := 0
@@ -105,7 +105,7 @@ func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Reques
 		}
 		if req.Flags&clusapi.CLUSAPI_RESOURCE_ONLINE_IGNORE_RESOURCE_STATUS == 0 {
 			if l := lockedOnline(v, affected); l != nil {
-				return fail(clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, "resource %q is in locked mode (%s); use the ignore-locked flag (0x1)", l.Name, v.Status(l.Name).LockedReason)
+				return errLocked(v, l)
 			}
 		}
 		g := v.Group(r.Group)
