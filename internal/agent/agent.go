@@ -231,7 +231,8 @@ func (a *Agent) bootstrap(ctx context.Context) error {
 			}
 			t.PutSecurity(sd)
 		}
-		n := &store.Node{Name: a.cfg.Name, Address: a.cfg.HTTPAddr, State: int32(clusapi.ClusterNodeUp), Started: time.Now()}
+		n := &store.Node{Name: a.cfg.Name, Address: a.cfg.HTTPAddr, State: int32(clusapi.ClusterNodeUp), Started: time.Now(),
+			DatabaseRole: a.databaseRole()}
 		if cur := v.Node(a.cfg.Name); cur != nil {
 			n.Rev = cur.Rev
 			n.State = cur.State // a paused node stays paused across restarts
@@ -308,6 +309,17 @@ func (a *Agent) loadPlugins(types *restype.Registry) {
 		}
 		a.log.Info("resource type plugin loaded", "type", t.Name)
 	}
+}
+
+// databaseRole says how this node reaches the cluster database.
+func (a *Agent) databaseRole() string {
+	switch {
+	case len(a.cfg.EtcdEndpoints) > 0:
+		return "external"
+	case a.cfg.Join != "":
+		return "client"
+	}
+	return "member"
 }
 
 // leaseConfig is the node's lease timings.

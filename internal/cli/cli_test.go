@@ -190,7 +190,7 @@ func TestResourceJSON(t *testing.T) {
 	}
 	b, _ = marshal(gj)
 	want = `{"name":"DemoGroup","id":"g1","state":"Online","stateCode":0,"ownerNode":"node1","preferredOwners":[],"persistentState":1,` +
-		`"resources":[{"name":"vm1","type":"dummy","state":"Offline","stateCode":3,"locked":false}],"properties":[]}`
+		`"resources":[{"name":"vm1","type":"dummy","state":"Offline","stateCode":3,"locked":false}],"properties":[],"failovers":[]}`
 	if got := strings.TrimSpace(string(b)); got != want {
 		t.Errorf("group JSON\n got %s\nwant %s", got, want)
 	}

@@ -171,6 +171,7 @@ func (a *app) printGroup(g *batonv1.Group, resources []*batonv1.Resource) error 
 		{"owner node", orDash(j.OwnerNode)},
 		{"persistent state", persistentName(j.PersistentState)},
 		{"preferred owners", list(j.PreferredOwners)},
+		{"failovers", failoverLine(j)},
 		{"last operation", orDash(g.GetLastOperationId())},
 	}); err != nil {
 		return err
@@ -371,4 +372,13 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// failoverLine says how many failovers count against the threshold now,
+// and until when.
+func failoverLine(j groupJSON) string {
+	if len(j.Failovers) == 0 {
+		return "none in the failover period"
+	}
+	return fmt.Sprintf("%d in the failover period (the oldest counts until %s)", len(j.Failovers), j.FailoverCountExpires)
 }

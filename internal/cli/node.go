@@ -39,9 +39,9 @@ func (a *app) nodeList() *cobra.Command {
 			var rows [][]string
 			for _, n := range resp.Msg.GetNodes() {
 				j := toNodeJSON(n)
-				rows = append(rows, []string{j.Name, fmt.Sprintf("%s (%d)", j.State, j.StateCode), orDash(j.DrainStatus), orDash(j.Address), orDash(j.Started), list(j.Groups)})
+				rows = append(rows, []string{j.Name, fmt.Sprintf("%s (%d)", j.State, j.StateCode), orDash(j.DrainStatus), orDash(j.DatabaseRole), orDash(j.Address), orDash(j.Started), list(j.Groups)})
 			}
-			return table(a.stdout, []string{"NAME", "STATE", "DRAIN", "ADDRESS", "STARTED", "GROUPS"}, rows)
+			return table(a.stdout, []string{"NAME", "STATE", "DRAIN", "DATABASE", "ADDRESS", "STARTED", "GROUPS"}, rows)
 		},
 	}
 }
@@ -50,7 +50,7 @@ func toNodeJSON(n *batonv1.Node) nodeJSON {
 	j := nodeJSON{
 		Name: n.GetName(), State: nodeStateName(n.GetState()), StateCode: n.GetState(),
 		Address: n.GetAddress(), Groups: nonNil(n.GetGroups()),
-		DrainStatus: n.GetDrainStatus(), DrainDetail: n.GetDrainDetail(),
+		DrainStatus: n.GetDrainStatus(), DrainDetail: n.GetDrainDetail(), DatabaseRole: n.GetDatabaseRole(),
 	}
 	if ns := n.GetStartedUnixNano(); ns != 0 {
 		j.Started = time.Unix(0, ns).UTC().Format(time.RFC3339)

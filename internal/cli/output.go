@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 	"unicode/utf8"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
@@ -81,6 +82,11 @@ type groupJSON struct {
 	PersistentState uint32              `json:"persistentState"`
 	Resources       []groupResourceJSON `json:"resources"`
 	Properties      proplist.List       `json:"properties"`
+	// Failovers within FailoverPeriod (they count against the threshold)
+	// and when the oldest stops counting.
+	Failovers            []string `json:"failovers"`
+	FailoverCountExpires string   `json:"failoverCountExpires,omitempty"`
+	MoveTo               string   `json:"moveTo,omitempty"`
 }
 
 // groupResourceJSON is a resource as listed in a group.
@@ -121,8 +127,9 @@ type nodeJSON struct {
 	Groups    []string `json:"groups"`
 	Started   string   `json:"started,omitempty"`
 	// DrainStatus is "", "in progress", "completed" or "failed".
-	DrainStatus string `json:"drainStatus,omitempty"`
-	DrainDetail string `json:"drainDetail,omitempty"`
+	DrainStatus  string `json:"drainStatus,omitempty"`
+	DatabaseRole string `json:"databaseRole,omitempty"`
+	DrainDetail  string `json:"drainDetail,omitempty"`
 }
 
 // typeJSON answers `type show` and is the element of `type list`.
@@ -201,7 +208,13 @@ func toGroupJSON(g *batonv1.Group, resources []*batonv1.Resource) (groupJSON, er
 		State: groupStateName(g.GetState()), StateCode: g.GetState(),
 		OwnerNode: g.GetOwnerNode(), PreferredOwners: nonNil(g.GetPreferredOwners()),
 		PersistentState: g.GetPersistentState(), Resources: []groupResourceJSON{},
-		Properties: props,
+		Properties: props, Failovers: []string{}, MoveTo: g.GetMoveTo(),
+	}
+	for _, ns := range g.GetFailoversUnixNano() {
+		out.Failovers = append(out.Failovers, time.Unix(0, ns).UTC().Format(time.RFC3339))
+	}
+	if ns := g.GetFailoverCountExpiresUnixNano(); ns != 0 {
+		out.FailoverCountExpires = time.Unix(0, ns).UTC().Format(time.RFC3339)
 	}
 	for _, r := range resources {
 		out.Resources = append(out.Resources, groupResourceJSON{

@@ -15,13 +15,25 @@ import (
 
 func groupMsg(v store.View, g *store.Group) *batonv1.Group {
 	st := v.GroupState(g)
-	return &batonv1.Group{
+	m := &batonv1.Group{
 		Name: g.Name, Id: g.ID, PreferredOwners: g.PreferredOwners,
 		PersistentState: g.PersistentState, OwnerNode: g.OwnerNode,
 		Resources: g.Resources, State: int32(st), StateName: st.String(),
 		Properties:      wire.FromList(ops.GroupProperties(g.Policy)),
 		LastOperationId: g.LastOperation,
+		MoveTo:          g.MoveTo,
 	}
+	now := timeNow()
+	period := time.Duration(g.Policy.FailoverPeriod) * time.Hour
+	for _, f := range g.Failovers {
+		if now.Sub(f) < period {
+			m.FailoversUnixNano = append(m.FailoversUnixNano, f.UnixNano())
+		}
+	}
+	if len(m.FailoversUnixNano) > 0 {
+		m.FailoverCountExpiresUnixNano = m.FailoversUnixNano[0] + int64(period)
+	}
+	return m
 }
 
 func resourceMsg(v store.View, r *store.Resource) *batonv1.Resource {

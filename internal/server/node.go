@@ -17,6 +17,7 @@ func nodeMsg(v store.View, n *store.Node) *batonv1.Node {
 	m := &batonv1.Node{Name: n.Name, State: int32(st), StateName: st.String(),
 		Address: n.Address, StartedUnixNano: n.Started.UnixNano()}
 	m.DrainStatus, m.DrainDetail = ops.DrainStatus(v, n.Name)
+	m.DatabaseRole = n.DatabaseRole
 	for _, g := range v.Groups() {
 		if g.OwnerNode == n.Name {
 			m.Groups = append(m.Groups, g.Name)

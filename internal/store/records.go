@@ -35,6 +35,8 @@ type Node struct {
 	// is alive is its lease's business (View.NodeState).
 	State    int32 `json:"state"`
 	Draining bool  `json:"draining,omitempty"`
+	// DatabaseRole is member, client or external (see config).
+	DatabaseRole string `json:"databaseRole,omitempty"`
 	// DrainGroups are the groups the node held when its drain began.
 	DrainGroups []string  `json:"drainGroups,omitempty"`
 	Started     time.Time `json:"started"`

@@ -363,8 +363,13 @@ type Group struct {
 	// Common properties (failover policy), with WSFC defaults.
 	Properties      *PropertyList `protobuf:"bytes,9,opt,name=properties,proto3" json:"properties,omitempty"`
 	LastOperationId string        `protobuf:"bytes,10,opt,name=last_operation_id,json=lastOperationId,proto3" json:"last_operation_id,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Automatic failovers within FailoverPeriod (they count against
+	// FailoverThreshold), oldest first, and when the oldest stops counting.
+	FailoversUnixNano            []int64 `protobuf:"varint,11,rep,packed,name=failovers_unix_nano,json=failoversUnixNano,proto3" json:"failovers_unix_nano,omitempty"`
+	FailoverCountExpiresUnixNano int64   `protobuf:"varint,12,opt,name=failover_count_expires_unix_nano,json=failoverCountExpiresUnixNano,proto3" json:"failover_count_expires_unix_nano,omitempty"`
+	MoveTo                       string  `protobuf:"bytes,13,opt,name=move_to,json=moveTo,proto3" json:"move_to,omitempty"` // the node a move under way goes to
+	unknownFields                protoimpl.UnknownFields
+	sizeCache                    protoimpl.SizeCache
 }
 
 func (x *Group) Reset() {
@@ -463,6 +468,27 @@ func (x *Group) GetProperties() *PropertyList {
 func (x *Group) GetLastOperationId() string {
 	if x != nil {
 		return x.LastOperationId
+	}
+	return ""
+}
+
+func (x *Group) GetFailoversUnixNano() []int64 {
+	if x != nil {
+		return x.FailoversUnixNano
+	}
+	return nil
+}
+
+func (x *Group) GetFailoverCountExpiresUnixNano() int64 {
+	if x != nil {
+		return x.FailoverCountExpiresUnixNano
+	}
+	return 0
+}
+
+func (x *Group) GetMoveTo() string {
+	if x != nil {
+		return x.MoveTo
 	}
 	return ""
 }
@@ -1571,7 +1597,7 @@ const file_baton_v1_group_proto_rawDesc = "" +
 	"operations\".\n" +
 	"\bGroupRef\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"\xd7\x02\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\xe8\x03\n" +
 	"\x05Group\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12)\n" +
@@ -1587,7 +1613,10 @@ const file_baton_v1_group_proto_rawDesc = "" +
 	"properties\x18\t \x01(\v2\x16.baton.v1.PropertyListR\n" +
 	"properties\x12*\n" +
 	"\x11last_operation_id\x18\n" +
-	" \x01(\tR\x0flastOperationId\"&\n" +
+	" \x01(\tR\x0flastOperationId\x12.\n" +
+	"\x13failovers_unix_nano\x18\v \x03(\x03R\x11failoversUnixNano\x12F\n" +
+	" failover_count_expires_unix_nano\x18\f \x01(\x03R\x1cfailoverCountExpiresUnixNano\x12\x17\n" +
+	"\amove_to\x18\r \x01(\tR\x06moveTo\"&\n" +
 	"\x10OpenGroupRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"7\n" +
 	"\x11OpenGroupResponse\x12\x12\n" +

@@ -214,8 +214,11 @@ type Node struct {
 	Groups          []string               `protobuf:"bytes,5,rep,name=groups,proto3" json:"groups,omitempty"` // groups this node owns
 	StartedUnixNano int64                  `protobuf:"varint,6,opt,name=started_unix_nano,json=startedUnixNano,proto3" json:"started_unix_nano,omitempty"`
 	// drain_status: "" (none), "in progress", "completed", "failed".
-	DrainStatus   string `protobuf:"bytes,7,opt,name=drain_status,json=drainStatus,proto3" json:"drain_status,omitempty"`
-	DrainDetail   string `protobuf:"bytes,8,opt,name=drain_detail,json=drainDetail,proto3" json:"drain_detail,omitempty"`
+	DrainStatus string `protobuf:"bytes,7,opt,name=drain_status,json=drainStatus,proto3" json:"drain_status,omitempty"`
+	DrainDetail string `protobuf:"bytes,8,opt,name=drain_detail,json=drainDetail,proto3" json:"drain_detail,omitempty"`
+	// database_role: "member" (embedded etcd member), "client" (joined
+	// through a member) or "external" (an existing etcd cluster).
+	DatabaseRole  string `protobuf:"bytes,9,opt,name=database_role,json=databaseRole,proto3" json:"database_role,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -302,6 +305,13 @@ func (x *Node) GetDrainStatus() string {
 func (x *Node) GetDrainDetail() string {
 	if x != nil {
 		return x.DrainDetail
+	}
+	return ""
+}
+
+func (x *Node) GetDatabaseRole() string {
+	if x != nil {
+		return x.DatabaseRole
 	}
 	return ""
 }
@@ -399,7 +409,7 @@ const file_baton_v1_node_proto_rawDesc = "" +
 	"\x11ResumeNodeRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"8\n" +
 	"\x12ResumeNodeResponse\x12\"\n" +
-	"\x04node\x18\x01 \x01(\v2\x0e.baton.v1.NodeR\x04node\"\xf3\x01\n" +
+	"\x04node\x18\x01 \x01(\v2\x0e.baton.v1.NodeR\x04node\"\x98\x02\n" +
 	"\x04Node\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\x05R\x05state\x12\x1d\n" +
@@ -409,7 +419,8 @@ const file_baton_v1_node_proto_rawDesc = "" +
 	"\x06groups\x18\x05 \x03(\tR\x06groups\x12*\n" +
 	"\x11started_unix_nano\x18\x06 \x01(\x03R\x0fstartedUnixNano\x12!\n" +
 	"\fdrain_status\x18\a \x01(\tR\vdrainStatus\x12!\n" +
-	"\fdrain_detail\x18\b \x01(\tR\vdrainDetail\"\x12\n" +
+	"\fdrain_detail\x18\b \x01(\tR\vdrainDetail\x12#\n" +
+	"\rdatabase_role\x18\t \x01(\tR\fdatabaseRole\"\x12\n" +
 	"\x10ListNodesRequest\"9\n" +
 	"\x11ListNodesResponse\x12$\n" +
 	"\x05nodes\x18\x01 \x03(\v2\x0e.baton.v1.NodeR\x05nodes2\xe2\x01\n" +
