@@ -138,9 +138,9 @@ socket. Over TCP, authenticate with --token or $BATON_TOKEN.`,
 	pf.DurationVar(&a.timeout, "timeout", DefaultTimeout, "time limit of each API call")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(
-		a.groupCommand(),
-		a.resourceCommand(),
-		a.nodeCommand(),
+		completeWith(a.groupCommand(), a.groupNames),
+		completeWith(a.resourceCommand(), a.resourceNames),
+		completeWith(a.nodeCommand(), a.nodeNames),
 		a.typeCommand(),
 		a.aclCommand(),
 		a.clusterCommand(),

@@ -47,6 +47,14 @@ func TestWhyAndHistory(t *testing.T) {
 		t.Errorf("cluster status: %+v", status)
 	}
 
+	// Shell completion offers the cluster's group and resource names.
+	if out := a.must("__complete", "group", "offline", ""); !strings.Contains(out, "DemoGroup\n") {
+		t.Errorf("completion of group names:\n%s", out)
+	}
+	if out := a.must("__complete", "resource", "show", ""); !strings.Contains(out, "r1\nr2\nr3\n") {
+		t.Errorf("completion of resource names:\n%s", out)
+	}
+
 	a.must("group", "offline", "DemoGroup", "--ignore-locked", "--param", "dummy=dword:1", "--wait=30s")
 	var hist []struct {
 		Kind    string `json:"kind"`
