@@ -39,22 +39,22 @@ func (h *Host) start(ctx context.Context, v store.View, inst *instance, r *store
 		defer h.wg.Done()
 		defer cancel()
 		state, err := h.run(actx, inst, kind, timeout, flags, params, terminate, restart, restartDelay)
+		out := outcome{name: inst.name, seq: seq, state: state, err: err}
 		switch {
 		case ctx.Err() != nil:
 			// The agent is stopping: leave the state pending; the next
 			// start carries on.
+			out.discard = true
 		case actx.Err() != nil && !errors.Is(err, errPendingTimeout):
 			log.Info("lifecycle call cancelled", "call", kind)
+			out.discard = true
+		case err != nil:
+			log.Warn("lifecycle call failed", "call", kind, "err", err)
 		default:
-			if err != nil {
-				log.Warn("lifecycle call failed", "call", kind, "err", err)
-			} else {
-				log.Debug("lifecycle call done", "call", kind)
-			}
-			h.finish(ctx, inst, seq, state, err)
+			log.Debug("lifecycle call done", "call", kind)
 		}
 		select {
-		case h.done <- inst.name:
+		case h.done <- out:
 		case <-ctx.Done():
 		}
 	}()
@@ -112,4 +112,58 @@ func (h *Host) terminate(ctx context.Context, inst *instance) {
 	if err := t.Terminate(tctx); err != nil {
 		h.log.Warn("terminate failed", "resource", inst.name, "err", err)
 	}
+}
+
+// outcome is how a lifecycle call ended.
+type outcome struct {
+	name    string
+	seq     uint64 // the state sequence the call started from
+	state   clusapi.ClusterResourceState
+	err     error
+	discard bool // cancelled (superseded, or the agent is stopping): write nothing
+}
+
+// finishAll writes the outcomes of finished calls in one transaction —
+// each only if its resource's state has not moved on since the call began
+// — marks their instances idle, and returns the groups to reconcile.
+func (h *Host) finishAll(ctx context.Context, outs []outcome) map[string]bool {
+	groups := map[string]bool{}
+	var write []outcome
+	for _, o := range outs {
+		inst := h.insts[o.name]
+		if inst == nil {
+			continue
+		}
+		inst.busy, inst.cancel = idle, nil
+		groups[inst.group] = true
+		if !o.discard {
+			write = append(write, o)
+		}
+	}
+	if len(write) == 0 {
+		return groups
+	}
+	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
+		for _, o := range write {
+			st := v.Status(o.name)
+			if st == nil || st.Seq != o.seq {
+				continue // superseded meanwhile
+			}
+			n := st.Clone()
+			h.reported(h.insts[o.name], n)
+			n.State = int32(o.state)
+			n.Seq++
+			n.Terminate, n.Restart, n.LastError = false, false, ""
+			if o.err != nil {
+				n.LastError = o.err.Error()
+			}
+			n.Node, n.Updated = h.cfg.Node, h.now()
+			t.PutStatus(n)
+		}
+		return nil
+	})
+	if err != nil && ctx.Err() == nil {
+		h.log.Warn("cannot write the outcome of lifecycle calls", "calls", len(write), "err", err)
+	}
+	return groups
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/store"
-	"github.com/batoncluster/baton/proplist"
 	"github.com/batoncluster/baton/restype"
 )
 
@@ -63,7 +62,7 @@ type Host struct {
 	insts map[string]*instance
 	ops   map[string]bool // operations started here and not yet finished
 
-	done    chan string        // an action ended: resource name
+	done    chan outcome       // a lifecycle call ended
 	health  chan healthFailure // a health check failed
 	changed chan string        // a type reported a change of locked mode or status
 
@@ -95,7 +94,7 @@ func New(cfg Config) *Host {
 	return &Host{
 		cfg: cfg, log: cfg.Log, now: time.Now,
 		insts: map[string]*instance{}, ops: map[string]bool{},
-		done: make(chan string, 64), health: make(chan healthFailure, 64), changed: make(chan string, 64),
+		done: make(chan outcome, 256), health: make(chan healthFailure, 64), changed: make(chan string, 64),
 	}
 }
 
@@ -119,11 +118,20 @@ func (h *Host) Run(ctx context.Context) error {
 			return ErrFenced
 		case <-sub.C():
 			h.reconcile(ctx, h.groupsOf(sub.Take()))
-		case name := <-h.done:
-			if inst := h.insts[name]; inst != nil {
-				inst.busy, inst.cancel = idle, nil
-				h.reconcile(ctx, map[string]bool{inst.group: true})
+		case out := <-h.done:
+			// Take every completion queued, write them in one
+			// transaction, then reconcile their groups once: N
+			// independent resources finish at about the same time.
+			outs := []outcome{out}
+			for more := true; more; {
+				select {
+				case out = <-h.done:
+					outs = append(outs, out)
+				default:
+					more = false
+				}
 			}
+			h.reconcile(ctx, h.finishAll(ctx, outs))
 		case f := <-h.health:
 			h.onHealthFailure(ctx, f)
 		case name := <-h.changed:
@@ -158,19 +166,25 @@ func (h *Host) offlineAll() {
 	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
 	defer cancel()
 	done := map[string]bool{}
+	v := h.cfg.Store.View()
+	dependents := map[string][]string{}
+	for name := range h.insts {
+		if r := v.Resource(name); r != nil {
+			for _, p := range r.DependsOn {
+				dependents[p] = append(dependents[p], name)
+			}
+		}
+	}
 	for len(done) < len(h.insts) && ctx.Err() == nil {
-		v := h.cfg.Store.View()
 		var wave []*instance
 		for name, inst := range h.insts {
 			if done[name] {
 				continue
 			}
 			ready := true
-			if r := v.Resource(name); r != nil {
-				for _, d := range v.Dependents(r) {
-					if _, hosted := h.insts[d.Name]; hosted && !done[d.Name] {
-						ready = false
-					}
+			for _, d := range dependents[name] {
+				if !done[d] {
+					ready = false
 				}
 			}
 			if ready {
@@ -239,8 +253,10 @@ func (h *Host) reconcile(ctx context.Context, groups map[string]bool) {
 		if (groups != nil && !groups[g.Name]) || g.OwnerNode != h.cfg.Node {
 			continue
 		}
-		for _, r := range v.GroupResources(g) {
-			h.reconcileResource(ctx, v, r)
+		resources := v.GroupResources(g)
+		dependents := dependentsOf(resources)
+		for _, r := range resources {
+			h.reconcileResource(ctx, v, r, dependents[r.Name])
 		}
 		h.handover(ctx, v, g)
 	}
@@ -260,7 +276,19 @@ func (h *Host) drop(inst *instance) {
 	delete(h.insts, inst.name)
 }
 
-func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Resource) {
+// dependentsOf maps each resource of a group to those that depend on it,
+// built once per reconcile instead of a scan of the group per resource.
+func dependentsOf(resources []*store.Resource) map[string][]string {
+	out := map[string][]string{}
+	for _, r := range resources {
+		for _, p := range r.DependsOn {
+			out[p] = append(out[p], r.Name)
+		}
+	}
+	return out
+}
+
+func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Resource, dependents []string) {
 	inst, err := h.instance(ctx, v, r)
 	if err != nil {
 		return
@@ -273,8 +301,8 @@ func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Res
 	for _, p := range r.DependsOn {
 		sit.providers = append(sit.providers, v.ResourceState(p))
 	}
-	for _, d := range v.Dependents(r) {
-		sit.dependents = append(sit.dependents, v.ResourceState(d.Name))
+	for _, d := range dependents {
+		sit.dependents = append(sit.dependents, v.ResourceState(d))
 	}
 	switch decide(sit) {
 	case stepOnline:
@@ -368,21 +396,13 @@ func (h *Host) failConfig(ctx context.Context, v store.View, r *store.Resource, 
 // report writes what the type reports (locked mode, status properties) and
 // the configuration revision applied; edit, if set, changes more.
 func (h *Host) report(ctx context.Context, inst *instance, cfgRev int64, edit func(*store.Status) bool) {
-	locked, reason := false, ""
-	if lm, ok := inst.res.(restype.LockedModeReporter); ok {
-		locked, reason = lm.LockedMode()
-	}
-	var props proplist.List
-	if sr, ok := inst.res.(restype.StatusReporter); ok {
-		props = sr.Status()
-	}
 	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
 		st := v.Status(inst.name)
 		if st == nil {
 			return nil
 		}
 		n := st.Clone()
-		n.Locked, n.LockedReason, n.Props, n.Node = locked, reason, props, h.cfg.Node
+		h.reported(inst, n)
 		if cfgRev > n.ConfigRev {
 			n.ConfigRev = cfgRev
 		}
@@ -402,9 +422,21 @@ func (h *Host) report(ctx context.Context, inst *instance, cfgRev int64, edit fu
 	}
 }
 
-// finish writes the outcome of a lifecycle call, unless the resource's
-// state moved on since the call began (its sequence changed). Action
-// goroutines call it too: it touches no field the loop owns.
+// reported copies what the type reports — locked mode, status properties
+// — and this node's name into st.
+func (h *Host) reported(inst *instance, st *store.Status) {
+	st.Locked, st.LockedReason, st.Props = false, "", nil
+	if lm, ok := inst.res.(restype.LockedModeReporter); ok {
+		st.Locked, st.LockedReason = lm.LockedMode()
+	}
+	if sr, ok := inst.res.(restype.StatusReporter); ok {
+		st.Props = sr.Status()
+	}
+	st.Node = h.cfg.Node
+}
+
+// finish writes a state the loop decided (a resource that cannot come
+// online), unless the resource's state moved on (its sequence changed).
 func (h *Host) finish(ctx context.Context, inst *instance, seq uint64, state clusapi.ClusterResourceState, cause error) {
 	h.report(ctx, inst, 0, func(st *store.Status) bool {
 		if st.Seq != seq {
