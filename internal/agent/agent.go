@@ -48,6 +48,7 @@ type Agent struct {
 	member   *etcdmember.Member
 	store    *store.Store
 	ops      *ops.Engine
+	types    *restype.Registry
 	metrics  *metrics.Metrics
 	http     *http.Server
 	sockPath string
@@ -81,6 +82,7 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 	if cfg.PluginDir != "" {
 		a.loadPlugins(types)
 	}
+	a.types = types
 	engine := ops.New(a.store, types, cfg.Name)
 	a.ops = engine
 	a.metrics = metrics.New(cfg.Name, a.store.View)
@@ -426,6 +428,9 @@ func (a *Agent) announce() {
 
 // Store is the node's cluster database.
 func (a *Agent) Store() *store.Store { return a.store }
+
+// Types are the resource types the node knows, plugins included.
+func (a *Agent) Types() *restype.Registry { return a.types }
 
 // Ops is the node's operations engine.
 func (a *Agent) Ops() *ops.Engine { return a.ops }
