@@ -33,6 +33,9 @@ type Type struct {
 	// bad value is refused at once instead of failing the next online.
 	// nil accepts anything.
 	Validate func(proplist.List) error
+	// Describe, if set, lists the properties of one variant of the type
+	// (OCF: "provider/agent"); "" is the type itself.
+	Describe func(ctx context.Context, variant string) ([]PropertyInfo, error)
 	New      func(Config) (Resource, error)
 }
 

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
 )
 
 // typeCommand is `baton type`: the resource types the cluster knows.
@@ -54,19 +53,21 @@ func (a *app) typeList() *cobra.Command {
 }
 
 func (a *app) typeShow() *cobra.Command {
-	return &cobra.Command{
-		Use:   "show NAME",
-		Short: "Show a resource type and its private properties",
+	var variant string
+	c := &cobra.Command{
+		Use:   "show NAME [--agent PROVIDER/AGENT]",
+		Short: "Show a resource type and its private properties (OCF: an agent's parameters with --agent)",
 		Args:  exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			types, err := a.listTypes(cmd)
+			cl, err := a.client()
 			if err != nil {
 				return err
 			}
-			for _, t := range types {
-				if t.GetName() != args[0] {
-					continue
-				}
+			resp, err := cl.Cluster.DescribeResourceType(cmd.Context(), connect.NewRequest(&batonv1.DescribeResourceTypeRequest{Name: args[0], Variant: variant}))
+			if err != nil {
+				return err
+			}
+			for _, t := range []*batonv1.ResourceType{resp.Msg} {
 				j := toTypeJSON(t)
 				if a.jsonOut() {
 					return a.printJSON(j)
@@ -93,7 +94,9 @@ func (a *app) typeShow() *cobra.Command {
 				}
 				return table(a.stdout, []string{"  NAME", "KIND", "DEFAULT", "DESCRIPTION"}, rows)
 			}
-			return &apiError{Code: clusapi.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND, Msg: fmt.Sprintf("resource type %q not found", args[0])}
+			return nil
 		},
 	}
+	c.Flags().StringVar(&variant, "agent", "", "for OCF: show this agent's parameters (PROVIDER/AGENT, e.g. heartbeat/Dummy)")
+	return c
 }

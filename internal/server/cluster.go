@@ -8,6 +8,7 @@ import (
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/restype"
 )
 
 type clusterService struct{ *Server }
@@ -24,14 +25,40 @@ func (s clusterService) OpenCluster(ctx context.Context, _ *connect.Request[bato
 	}), nil
 }
 
+func (s clusterService) DescribeResourceType(ctx context.Context, req *connect.Request[batonv1.DescribeResourceTypeRequest]) (*connect.Response[batonv1.ResourceType], error) {
+	t, ok := s.types.Lookup(req.Msg.Name)
+	if !ok {
+		return nil, fmt.Errorf("resource type %q is not known (see 'baton type list'): %w", req.Msg.Name, clusapi.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND)
+	}
+	out := typeMsg(t)
+	if req.Msg.Variant != "" {
+		if t.Describe == nil {
+			return nil, fmt.Errorf("resource type %q has no variants: %w", t.Name, clusapi.ERROR_INVALID_PARAMETER)
+		}
+		props, err := t.Describe(ctx, req.Msg.Variant)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %v: %w", t.Name, req.Msg.Variant, err, clusapi.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND)
+		}
+		out.Properties = nil
+		for _, p := range props {
+			out.Properties = append(out.Properties, &batonv1.PropertyInfo{Name: p.Name, Kind: p.Kind, Default: p.Default, Description: p.Description})
+		}
+	}
+	return connect.NewResponse(out), nil
+}
+
+func typeMsg(t *restype.Type) *batonv1.ResourceType {
+	rt := &batonv1.ResourceType{Name: t.Name, Description: t.Description, OfflineParameter: t.OfflineParameter}
+	for _, p := range t.Properties {
+		rt.Properties = append(rt.Properties, &batonv1.PropertyInfo{Name: p.Name, Kind: p.Kind, Default: p.Default, Description: p.Description})
+	}
+	return rt
+}
+
 func (s clusterService) ListResourceTypes(context.Context, *connect.Request[batonv1.ListResourceTypesRequest]) (*connect.Response[batonv1.ListResourceTypesResponse], error) {
 	out := &batonv1.ListResourceTypesResponse{}
 	for _, t := range s.types.Types() {
-		rt := &batonv1.ResourceType{Name: t.Name, Description: t.Description, OfflineParameter: t.OfflineParameter}
-		for _, p := range t.Properties {
-			rt.Properties = append(rt.Properties, &batonv1.PropertyInfo{Name: p.Name, Kind: p.Kind, Default: p.Default, Description: p.Description})
-		}
-		out.Types = append(out.Types, rt)
+		out.Types = append(out.Types, typeMsg(t))
 	}
 	return connect.NewResponse(out), nil
 }

@@ -21,6 +21,58 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type DescribeResourceTypeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Variant       string                 `protobuf:"bytes,2,opt,name=variant,proto3" json:"variant,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DescribeResourceTypeRequest) Reset() {
+	*x = DescribeResourceTypeRequest{}
+	mi := &file_baton_v1_cluster_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeResourceTypeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeResourceTypeRequest) ProtoMessage() {}
+
+func (x *DescribeResourceTypeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_cluster_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeResourceTypeRequest.ProtoReflect.Descriptor instead.
+func (*DescribeResourceTypeRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *DescribeResourceTypeRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DescribeResourceTypeRequest) GetVariant() string {
+	if x != nil {
+		return x.Variant
+	}
+	return ""
+}
+
 type OpenClusterRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -29,7 +81,7 @@ type OpenClusterRequest struct {
 
 func (x *OpenClusterRequest) Reset() {
 	*x = OpenClusterRequest{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[0]
+	mi := &file_baton_v1_cluster_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -41,7 +93,7 @@ func (x *OpenClusterRequest) String() string {
 func (*OpenClusterRequest) ProtoMessage() {}
 
 func (x *OpenClusterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[0]
+	mi := &file_baton_v1_cluster_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -54,7 +106,7 @@ func (x *OpenClusterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenClusterRequest.ProtoReflect.Descriptor instead.
 func (*OpenClusterRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{0}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{1}
 }
 
 type OpenClusterResponse struct {
@@ -70,7 +122,7 @@ type OpenClusterResponse struct {
 
 func (x *OpenClusterResponse) Reset() {
 	*x = OpenClusterResponse{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[1]
+	mi := &file_baton_v1_cluster_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -82,7 +134,7 @@ func (x *OpenClusterResponse) String() string {
 func (*OpenClusterResponse) ProtoMessage() {}
 
 func (x *OpenClusterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[1]
+	mi := &file_baton_v1_cluster_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -95,7 +147,7 @@ func (x *OpenClusterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenClusterResponse.ProtoReflect.Descriptor instead.
 func (*OpenClusterResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{1}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *OpenClusterResponse) GetClusterName() string {
@@ -141,7 +193,7 @@ type ListResourceTypesRequest struct {
 
 func (x *ListResourceTypesRequest) Reset() {
 	*x = ListResourceTypesRequest{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[2]
+	mi := &file_baton_v1_cluster_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -153,7 +205,7 @@ func (x *ListResourceTypesRequest) String() string {
 func (*ListResourceTypesRequest) ProtoMessage() {}
 
 func (x *ListResourceTypesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[2]
+	mi := &file_baton_v1_cluster_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -166,7 +218,7 @@ func (x *ListResourceTypesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResourceTypesRequest.ProtoReflect.Descriptor instead.
 func (*ListResourceTypesRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{2}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{3}
 }
 
 type ResourceType struct {
@@ -181,7 +233,7 @@ type ResourceType struct {
 
 func (x *ResourceType) Reset() {
 	*x = ResourceType{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[3]
+	mi := &file_baton_v1_cluster_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -193,7 +245,7 @@ func (x *ResourceType) String() string {
 func (*ResourceType) ProtoMessage() {}
 
 func (x *ResourceType) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[3]
+	mi := &file_baton_v1_cluster_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -206,7 +258,7 @@ func (x *ResourceType) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResourceType.ProtoReflect.Descriptor instead.
 func (*ResourceType) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{3}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ResourceType) GetName() string {
@@ -249,7 +301,7 @@ type PropertyInfo struct {
 
 func (x *PropertyInfo) Reset() {
 	*x = PropertyInfo{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[4]
+	mi := &file_baton_v1_cluster_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -261,7 +313,7 @@ func (x *PropertyInfo) String() string {
 func (*PropertyInfo) ProtoMessage() {}
 
 func (x *PropertyInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[4]
+	mi := &file_baton_v1_cluster_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -274,7 +326,7 @@ func (x *PropertyInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PropertyInfo.ProtoReflect.Descriptor instead.
 func (*PropertyInfo) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{4}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *PropertyInfo) GetName() string {
@@ -314,7 +366,7 @@ type ListResourceTypesResponse struct {
 
 func (x *ListResourceTypesResponse) Reset() {
 	*x = ListResourceTypesResponse{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[5]
+	mi := &file_baton_v1_cluster_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -326,7 +378,7 @@ func (x *ListResourceTypesResponse) String() string {
 func (*ListResourceTypesResponse) ProtoMessage() {}
 
 func (x *ListResourceTypesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[5]
+	mi := &file_baton_v1_cluster_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -339,7 +391,7 @@ func (x *ListResourceTypesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResourceTypesResponse.ProtoReflect.Descriptor instead.
 func (*ListResourceTypesResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{5}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListResourceTypesResponse) GetTypes() []*ResourceType {
@@ -353,7 +405,10 @@ var File_baton_v1_cluster_proto protoreflect.FileDescriptor
 
 const file_baton_v1_cluster_proto_rawDesc = "" +
 	"\n" +
-	"\x16baton/v1/cluster.proto\x12\bbaton.v1\"\x14\n" +
+	"\x16baton/v1/cluster.proto\x12\bbaton.v1\"K\n" +
+	"\x1bDescribeResourceTypeRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\avariant\x18\x02 \x01(\tR\avariant\"\x14\n" +
 	"\x12OpenClusterRequest\"\xaa\x01\n" +
 	"\x13OpenClusterResponse\x12!\n" +
 	"\fcluster_name\x18\x01 \x01(\tR\vclusterName\x12\x1d\n" +
@@ -376,10 +431,11 @@ const file_baton_v1_cluster_proto_rawDesc = "" +
 	"\adefault\x18\x03 \x01(\tR\adefault\x12 \n" +
 	"\vdescription\x18\x04 \x01(\tR\vdescription\"I\n" +
 	"\x19ListResourceTypesResponse\x12,\n" +
-	"\x05types\x18\x01 \x03(\v2\x16.baton.v1.ResourceTypeR\x05types2\xba\x01\n" +
+	"\x05types\x18\x01 \x03(\v2\x16.baton.v1.ResourceTypeR\x05types2\x91\x02\n" +
 	"\x0eClusterService\x12J\n" +
 	"\vOpenCluster\x12\x1c.baton.v1.OpenClusterRequest\x1a\x1d.baton.v1.OpenClusterResponse\x12\\\n" +
-	"\x11ListResourceTypes\x12\".baton.v1.ListResourceTypesRequest\x1a#.baton.v1.ListResourceTypesResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
+	"\x11ListResourceTypes\x12\".baton.v1.ListResourceTypesRequest\x1a#.baton.v1.ListResourceTypesResponse\x12U\n" +
+	"\x14DescribeResourceType\x12%.baton.v1.DescribeResourceTypeRequest\x1a\x16.baton.v1.ResourceTypeB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
 
 var (
 	file_baton_v1_cluster_proto_rawDescOnce sync.Once
@@ -393,24 +449,27 @@ func file_baton_v1_cluster_proto_rawDescGZIP() []byte {
 	return file_baton_v1_cluster_proto_rawDescData
 }
 
-var file_baton_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_baton_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_baton_v1_cluster_proto_goTypes = []any{
-	(*OpenClusterRequest)(nil),        // 0: baton.v1.OpenClusterRequest
-	(*OpenClusterResponse)(nil),       // 1: baton.v1.OpenClusterResponse
-	(*ListResourceTypesRequest)(nil),  // 2: baton.v1.ListResourceTypesRequest
-	(*ResourceType)(nil),              // 3: baton.v1.ResourceType
-	(*PropertyInfo)(nil),              // 4: baton.v1.PropertyInfo
-	(*ListResourceTypesResponse)(nil), // 5: baton.v1.ListResourceTypesResponse
+	(*DescribeResourceTypeRequest)(nil), // 0: baton.v1.DescribeResourceTypeRequest
+	(*OpenClusterRequest)(nil),          // 1: baton.v1.OpenClusterRequest
+	(*OpenClusterResponse)(nil),         // 2: baton.v1.OpenClusterResponse
+	(*ListResourceTypesRequest)(nil),    // 3: baton.v1.ListResourceTypesRequest
+	(*ResourceType)(nil),                // 4: baton.v1.ResourceType
+	(*PropertyInfo)(nil),                // 5: baton.v1.PropertyInfo
+	(*ListResourceTypesResponse)(nil),   // 6: baton.v1.ListResourceTypesResponse
 }
 var file_baton_v1_cluster_proto_depIdxs = []int32{
-	4, // 0: baton.v1.ResourceType.properties:type_name -> baton.v1.PropertyInfo
-	3, // 1: baton.v1.ListResourceTypesResponse.types:type_name -> baton.v1.ResourceType
-	0, // 2: baton.v1.ClusterService.OpenCluster:input_type -> baton.v1.OpenClusterRequest
-	2, // 3: baton.v1.ClusterService.ListResourceTypes:input_type -> baton.v1.ListResourceTypesRequest
-	1, // 4: baton.v1.ClusterService.OpenCluster:output_type -> baton.v1.OpenClusterResponse
-	5, // 5: baton.v1.ClusterService.ListResourceTypes:output_type -> baton.v1.ListResourceTypesResponse
-	4, // [4:6] is the sub-list for method output_type
-	2, // [2:4] is the sub-list for method input_type
+	5, // 0: baton.v1.ResourceType.properties:type_name -> baton.v1.PropertyInfo
+	4, // 1: baton.v1.ListResourceTypesResponse.types:type_name -> baton.v1.ResourceType
+	1, // 2: baton.v1.ClusterService.OpenCluster:input_type -> baton.v1.OpenClusterRequest
+	3, // 3: baton.v1.ClusterService.ListResourceTypes:input_type -> baton.v1.ListResourceTypesRequest
+	0, // 4: baton.v1.ClusterService.DescribeResourceType:input_type -> baton.v1.DescribeResourceTypeRequest
+	2, // 5: baton.v1.ClusterService.OpenCluster:output_type -> baton.v1.OpenClusterResponse
+	6, // 6: baton.v1.ClusterService.ListResourceTypes:output_type -> baton.v1.ListResourceTypesResponse
+	4, // 7: baton.v1.ClusterService.DescribeResourceType:output_type -> baton.v1.ResourceType
+	5, // [5:8] is the sub-list for method output_type
+	2, // [2:5] is the sub-list for method input_type
 	2, // [2:2] is the sub-list for extension type_name
 	2, // [2:2] is the sub-list for extension extendee
 	0, // [0:2] is the sub-list for field type_name
@@ -427,7 +486,7 @@ func file_baton_v1_cluster_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_cluster_proto_rawDesc), len(file_baton_v1_cluster_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

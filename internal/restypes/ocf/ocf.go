@@ -34,6 +34,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -100,8 +101,23 @@ func Type() *restype.Type {
 		LooksAliveInterval: looksAliveInterval,
 		IsAliveInterval:    isAliveInterval,
 		Validate:           validate,
+		Describe:           describeVariant,
 		New:                New,
 	}
+}
+
+// describeVariant lists the parameters of one agent, "provider/agent" (a bare
+// agent name means the default provider): `baton type show OCF --agent`.
+func describeVariant(_ context.Context, variant string) ([]restype.PropertyInfo, error) {
+	provider, agent, ok := strings.Cut(variant, "/")
+	if !ok {
+		provider, agent = DefaultProvider, variant
+	}
+	md, err := Describe(provider, agent)
+	if err != nil {
+		return nil, err
+	}
+	return md.PropertyInfos(), nil
 }
 
 // validate checks the properties and the parameters against the agent's

@@ -39,6 +39,9 @@ const (
 	// ClusterServiceListResourceTypesProcedure is the fully-qualified name of the ClusterService's
 	// ListResourceTypes RPC.
 	ClusterServiceListResourceTypesProcedure = "/baton.v1.ClusterService/ListResourceTypes"
+	// ClusterServiceDescribeResourceTypeProcedure is the fully-qualified name of the ClusterService's
+	// DescribeResourceType RPC.
+	ClusterServiceDescribeResourceTypeProcedure = "/baton.v1.ClusterService/DescribeResourceType"
 )
 
 // ClusterServiceClient is a client for the baton.v1.ClusterService service.
@@ -48,6 +51,9 @@ type ClusterServiceClient interface {
 	// handle to another cluster is refused with ERROR_INVALID_HANDLE.
 	OpenCluster(context.Context, *connect.Request[v1.OpenClusterRequest]) (*connect.Response[v1.OpenClusterResponse], error)
 	ListResourceTypes(context.Context, *connect.Request[v1.ListResourceTypesRequest]) (*connect.Response[v1.ListResourceTypesResponse], error)
+	// DescribeResourceType describes one type; for types with variants (OCF:
+	// "provider/agent") the variant's own parameters.
+	DescribeResourceType(context.Context, *connect.Request[v1.DescribeResourceTypeRequest]) (*connect.Response[v1.ResourceType], error)
 }
 
 // NewClusterServiceClient constructs a client for the baton.v1.ClusterService service. By default,
@@ -73,13 +79,20 @@ func NewClusterServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(clusterServiceMethods.ByName("ListResourceTypes")),
 			connect.WithClientOptions(opts...),
 		),
+		describeResourceType: connect.NewClient[v1.DescribeResourceTypeRequest, v1.ResourceType](
+			httpClient,
+			baseURL+ClusterServiceDescribeResourceTypeProcedure,
+			connect.WithSchema(clusterServiceMethods.ByName("DescribeResourceType")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // clusterServiceClient implements ClusterServiceClient.
 type clusterServiceClient struct {
-	openCluster       *connect.Client[v1.OpenClusterRequest, v1.OpenClusterResponse]
-	listResourceTypes *connect.Client[v1.ListResourceTypesRequest, v1.ListResourceTypesResponse]
+	openCluster          *connect.Client[v1.OpenClusterRequest, v1.OpenClusterResponse]
+	listResourceTypes    *connect.Client[v1.ListResourceTypesRequest, v1.ListResourceTypesResponse]
+	describeResourceType *connect.Client[v1.DescribeResourceTypeRequest, v1.ResourceType]
 }
 
 // OpenCluster calls baton.v1.ClusterService.OpenCluster.
@@ -92,6 +105,11 @@ func (c *clusterServiceClient) ListResourceTypes(ctx context.Context, req *conne
 	return c.listResourceTypes.CallUnary(ctx, req)
 }
 
+// DescribeResourceType calls baton.v1.ClusterService.DescribeResourceType.
+func (c *clusterServiceClient) DescribeResourceType(ctx context.Context, req *connect.Request[v1.DescribeResourceTypeRequest]) (*connect.Response[v1.ResourceType], error) {
+	return c.describeResourceType.CallUnary(ctx, req)
+}
+
 // ClusterServiceHandler is an implementation of the baton.v1.ClusterService service.
 type ClusterServiceHandler interface {
 	// OpenCluster identifies the cluster and the caller's access; clients
@@ -99,6 +117,9 @@ type ClusterServiceHandler interface {
 	// handle to another cluster is refused with ERROR_INVALID_HANDLE.
 	OpenCluster(context.Context, *connect.Request[v1.OpenClusterRequest]) (*connect.Response[v1.OpenClusterResponse], error)
 	ListResourceTypes(context.Context, *connect.Request[v1.ListResourceTypesRequest]) (*connect.Response[v1.ListResourceTypesResponse], error)
+	// DescribeResourceType describes one type; for types with variants (OCF:
+	// "provider/agent") the variant's own parameters.
+	DescribeResourceType(context.Context, *connect.Request[v1.DescribeResourceTypeRequest]) (*connect.Response[v1.ResourceType], error)
 }
 
 // NewClusterServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -120,12 +141,20 @@ func NewClusterServiceHandler(svc ClusterServiceHandler, opts ...connect.Handler
 		connect.WithSchema(clusterServiceMethods.ByName("ListResourceTypes")),
 		connect.WithHandlerOptions(opts...),
 	)
+	clusterServiceDescribeResourceTypeHandler := connect.NewUnaryHandler(
+		ClusterServiceDescribeResourceTypeProcedure,
+		svc.DescribeResourceType,
+		connect.WithSchema(clusterServiceMethods.ByName("DescribeResourceType")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/baton.v1.ClusterService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ClusterServiceOpenClusterProcedure:
 			clusterServiceOpenClusterHandler.ServeHTTP(w, r)
 		case ClusterServiceListResourceTypesProcedure:
 			clusterServiceListResourceTypesHandler.ServeHTTP(w, r)
+		case ClusterServiceDescribeResourceTypeProcedure:
+			clusterServiceDescribeResourceTypeHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -141,4 +170,8 @@ func (UnimplementedClusterServiceHandler) OpenCluster(context.Context, *connect.
 
 func (UnimplementedClusterServiceHandler) ListResourceTypes(context.Context, *connect.Request[v1.ListResourceTypesRequest]) (*connect.Response[v1.ListResourceTypesResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.ClusterService.ListResourceTypes is not implemented"))
+}
+
+func (UnimplementedClusterServiceHandler) DescribeResourceType(context.Context, *connect.Request[v1.DescribeResourceTypeRequest]) (*connect.Response[v1.ResourceType], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.ClusterService.DescribeResourceType is not implemented"))
 }
