@@ -11,13 +11,15 @@ import (
 	"time"
 
 	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/ops"
+	"github.com/batoncluster/baton/internal/placement"
 	"github.com/batoncluster/baton/internal/store"
 )
 
 // Reason is one fact that explains a group's state.
 type Reason struct {
 	Resource string // "" for facts about the group itself
-	Code     string // short machine-readable tag: pending, waiting, locked, failed, restarts, owner, persistent
+	Code     string // short machine-readable tag: pending, waiting, locked, failed, restarts, owner, persistent, held, moving, failovers
 	Text     string
 }
 
@@ -73,6 +75,32 @@ func Group(v store.View, g *store.Group, now time.Time) Explanation {
 			why = "it is " + ns.String()
 		}
 		add("", "owner", "the group runs on %s, not on its first preferred owner %s: %s", g.OwnerNode, first, why)
+	}
+	// What the controller would do, or why it holds the group where it is.
+	plan := placement.Compute(ops.PlacementView(v, now))
+	for _, h := range plan.Holds {
+		if h.Group != g.Name {
+			continue
+		}
+		text := holdText[h.Reason]
+		if text == "" {
+			text = string(h.Reason)
+		}
+		if !h.Until.IsZero() {
+			text += " until " + h.Until.UTC().Format(time.RFC3339)
+		}
+		add("", "held", "the cluster leaves the group where it is: %s", text)
+	}
+	for _, m := range plan.Moves {
+		if m.Group == g.Name {
+			add("", "moving", "the cluster is moving the group from %s to %s (%s)", orNone(m.From), m.To, m.Reason)
+		}
+	}
+	if g.MoveTo != "" {
+		add("", "moving", "a move to %s is under way: the group goes offline here, then online there", g.MoveTo)
+	}
+	if len(g.Failovers) > 0 {
+		add("", "failovers", "%d automatic failover(s) within FailoverPeriod (%d h) count against FailoverThreshold", len(g.Failovers), g.Policy.FailoverPeriod)
 	}
 	if g.PersistentState == 1 && st == clusapi.ClusterGroupOffline && len(resources) > 0 {
 		add("", "persistent", "the group's persistent state is online but no resource is online")
@@ -163,4 +191,21 @@ func join(s []string) string {
 		out += x
 	}
 	return out
+}
+
+// holdText says each placement hold in words.
+var holdText = map[placement.Reason]string{
+	placement.ReasonNoNode:           "no node can take it (every other node is down, paused or draining)",
+	placement.ReasonPriorityZero:     "its Priority is 0, so it is never started automatically",
+	placement.ReasonThresholdReached: "FailoverThreshold was reached within FailoverPeriod",
+	placement.ReasonRetryWait:        "it failed everywhere; the next try waits out RetryPeriodOnFailure",
+	placement.ReasonFailbackWindow:   "failback waits for its window (FailbackWindowStart/End)",
+	placement.ReasonAntiAffinity:     "its preferred owner runs a group of the same AntiAffinityClassNames",
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(no owner)"
+	}
+	return s
 }

@@ -91,7 +91,11 @@ func TestWhyFailedAndRestarts(t *testing.T) {
 	if !has(x, "flaky", "failed", "health check failed") || !has(x, "flaky", "restarts", "restarted 1 time(s)") || !has(x, "flaky", "restarts", "0 more allowed") {
 		t.Errorf("failed: %+v", x.Reasons)
 	}
-	if x.Summary != "1 of 1 resources failed" {
+	// RestartAction 2 asks for a failover, but there is no other node.
+	if !has(x, "", "held", "no node can take it") {
+		t.Errorf("no hold explained: %+v", x.Reasons)
+	}
+		if x.Summary != "1 of 1 resources failed" {
 		t.Errorf("summary %q", x.Summary)
 	}
 }

@@ -9,9 +9,12 @@ import (
 )
 
 // recover runs once at start. Nothing this node hosted before it stopped
-// is known to be running now, so resources recorded Online (or coming
-// online) whose persistent state is online are brought online again, and
-// the rest are marked Offline. Pending offlines carry on as they are.
+// is known to be running now — or it may be, for types whose resources
+// outlive the agent (processes, VMs) — so resources recorded Online (or
+// coming online) whose persistent state is online are brought online again
+// (a type reattaches to what still runs), and the rest are taken offline
+// through their type, so nothing is left running unmanaged. Pending
+// offlines carry on as they are.
 func (h *Host) recover(ctx context.Context) error {
 	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
 		for _, g := range v.Groups() {
@@ -35,7 +38,8 @@ func (h *Host) recover(ctx context.Context) error {
 					n.State = int32(clusapi.ClusterResourceOnlinePending)
 					n.OpParams = false
 				} else {
-					n.State = int32(clusapi.ClusterResourceOffline)
+					n.State = int32(clusapi.ClusterResourceOfflinePending)
+					n.OpParams = false
 				}
 				t.PutStatus(n)
 			}
