@@ -44,16 +44,9 @@ func (c *Client) moveGroup(ctx context.Context, ref groupRef, node string, flags
 // changed.
 func MoveClusterGroupEx(hGroup HGROUP, hDestinationNode HNODE, dwMoveFlags uint32, lpInBuffer []byte, cbInBufferSize uint32) Errno {
 	h := (*groupHandle)(hGroup)
-	if !h.valid() {
+	node, ok := destination(h, hDestinationNode)
+	if !ok {
 		return ERROR_INVALID_HANDLE
-	}
-	node := ""
-	if hDestinationNode != nil {
-		n := (*nodeHandle)(hDestinationNode)
-		if !n.valid() || n.cluster.id != h.cluster.id {
-			return ERROR_INVALID_HANDLE
-		}
-		node = n.name
 	}
 	ctx, cancel := handleCtx()
 	defer cancel()

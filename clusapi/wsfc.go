@@ -186,16 +186,9 @@ func OfflineClusterGroup(hGroup HGROUP) Errno {
 // OfflineClusterGroupEx.
 func OnlineClusterGroupEx(hGroup HGROUP, hDestinationNode HNODE, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
 	h := (*groupHandle)(hGroup)
-	if !h.valid() {
+	node, ok := destination(h, hDestinationNode)
+	if !ok {
 		return ERROR_INVALID_HANDLE
-	}
-	node := ""
-	if hDestinationNode != nil {
-		n := (*nodeHandle)(hDestinationNode)
-		if !n.valid() || n.cluster.id != h.cluster.id {
-			return ERROR_INVALID_HANDLE
-		}
-		node = n.name
 	}
 	ctx, cancel := handleCtx()
 	defer cancel()
@@ -360,4 +353,21 @@ func GetClusterNodeState(hNode HNODE) (ClusterNodeState, error) {
 		return ClusterNodeStateUnknown, handleErr(err)
 	}
 	return n.State, nil
+}
+
+// destination resolves an optional destination node handle for a call on
+// group h: "" for NULL; false if either handle is invalid or they belong to
+// different clusters.
+func destination(h *groupHandle, hNode HNODE) (string, bool) {
+	if !h.valid() {
+		return "", false
+	}
+	if hNode == nil {
+		return "", true
+	}
+	n := (*nodeHandle)(hNode)
+	if !n.valid() || n.cluster.id != h.cluster.id {
+		return "", false
+	}
+	return n.name, true
 }
