@@ -61,12 +61,12 @@ type Agent struct {
 }
 
 // Start builds and starts every part; on error it undoes what it started.
-func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger) (a *Agent, err error) {
-	a = &Agent{cfg: cfg, log: log, out: out}
+func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger) (*Agent, error) {
+	a := &Agent{cfg: cfg, log: log, out: out}
+	ok := false
 	defer func() {
-		if err != nil {
+		if !ok {
 			a.Close()
-			a = nil
 		}
 	}()
 	if err := a.prepareDataDir(); err != nil {
@@ -112,6 +112,7 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 		return nil, err
 	}
 	a.announce()
+	ok = true
 	return a, nil
 }
 
@@ -192,7 +193,11 @@ func (a *Agent) databaseClient(ctx context.Context) (*clientv3.Client, error) {
 	mc := etcdmember.Config{
 		Name: a.cfg.Name, DataDir: filepath.Join(a.cfg.DataDir, "etcd"),
 		ClientURL: "http://" + clientAddr, PeerURL: "http://" + peerAddr,
-		TickMs: 100, ElectionMs: 500,
+		// An election takes 0.4–0.8 s (etcd wants ElectionMs ≥ 5 ticks):
+		// well inside a node's fencing budget, LeaseTTL − FenceMargin − one
+		// renew interval (1.2 s by default), so a leader change does not
+		// make healthy nodes fence (docs/fencing.md).
+		TickMs: 80, ElectionMs: 400,
 	}
 	if a.cfg.InitialCluster != "" {
 		if mc.InitialCluster, err = a.cfg.InitialClusterURLs(); err != nil {

@@ -2,11 +2,13 @@ package agent_test
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"testing"
 
 	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/agent"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/etcdmember"
@@ -110,5 +112,18 @@ func TestStopResourcesOnExit(t *testing.T) {
 	}
 	if v.NodeState("node1") != clusapi.ClusterNodeDown {
 		t.Error("a stopped node is not marked Down")
+	}
+}
+
+// A start that fails half-way undoes what it started and says why (it used
+// to panic on the cleanup).
+func TestStartFailureCleansUp(t *testing.T) {
+	cfg := config.Defaults()
+	cfg.Dev, cfg.Name, cfg.DataDir = true, "node1", t.TempDir()
+	cfg.EtcdClientAddr, cfg.EtcdPeerAddr = "auto", "auto"
+	cfg.HTTPAddr = "256.0.0.1:1" // cannot listen there
+	a, err := agent.Start(context.Background(), cfg, io.Discard, slog.New(slog.DiscardHandler))
+	if err == nil || a != nil {
+		t.Fatalf("Start = %v, %v; want an error", a, err)
 	}
 }

@@ -128,7 +128,7 @@ func Defaults() Config {
 		Name: host, HTTPAddr: "127.0.0.1:7410",
 		EtcdClientAddr: "127.0.0.1:7411", EtcdPeerAddr: "127.0.0.1:7412",
 		ClusterName: "baton", LogFormat: "text", LogLevel: "info",
-		LeaseTTL: 2 * time.Second, RenewInterval: 250 * time.Millisecond, FenceMargin: time.Second,
+		LeaseTTL: 2 * time.Second, RenewInterval: 200 * time.Millisecond, FenceMargin: 600 * time.Millisecond,
 	}
 }
 

@@ -136,7 +136,14 @@ func (l *Lease) renew(ctx context.Context) {
 			wait.Stop()
 		}
 		sent := time.Now()
-		cctx, cancel := context.WithDeadline(ctx, deadline)
+		// One attempt may not take long: a renewal forwarded to a
+		// database leader that just froze or died would hang, while the
+		// next attempt reaches the leader elected meanwhile.
+		attempt := sent.Add(2 * l.cfg.Interval)
+		if attempt.After(deadline) {
+			attempt = deadline
+		}
+		cctx, cancel := context.WithDeadline(ctx, attempt)
 		resp, err := l.cli.KeepAliveOnce(cctx, l.id)
 		cancel()
 		switch {
@@ -149,14 +156,24 @@ func (l *Lease) renew(ctx context.Context) {
 			if l.cfg.OnRenew != nil {
 				l.cfg.OnRenew(time.Since(sent))
 			}
-		case err != nil && errors.Is(err, rpctypes.ErrLeaseNotFound):
-			l.markLost("the lease expired on the server")
-			return
-		case err == nil:
-			l.markLost("the lease expired on the server")
-			return
+		case err == nil || errors.Is(err, rpctypes.ErrLeaseNotFound):
+			// "Expired" can be a passing answer while a new database
+			// leader takes over the leases; believe it once a read says
+			// so too. Until then the deadline keeps the node safe.
+			if l.expired(ctx, deadline) {
+				l.markLost("the lease expired on the server")
+				return
+			}
 		}
 	}
+}
+
+// expired asks the server whether the lease is gone.
+func (l *Lease) expired(ctx context.Context, deadline time.Time) bool {
+	cctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	resp, err := l.cli.TimeToLive(cctx, l.id)
+	return err == nil && resp.TTL <= 0
 }
 
 // Close stops renewing and revokes the lease (its keys go at once).

@@ -10,6 +10,11 @@
 // property LastOfflineAction. Save leaves a saved-state marker in the
 // resource's state directory, which survives agent restarts; the next
 // online restores (and removes) it.
+//
+// Ledger (a file path) makes the resource record in that file, in the
+// format of package ledger, when it comes online and when it stops being
+// online (offline, terminate, fencing), so tests can check from outside
+// that it never ran on two nodes at once.
 package dummy
 
 import (
@@ -22,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/batoncluster/baton/internal/ledger"
 	"github.com/batoncluster/baton/proplist"
 	"github.com/batoncluster/baton/restype"
 )
@@ -39,6 +45,7 @@ const (
 	PropFailHealth     = "FailHealth"
 	PropLocked         = "Locked"
 	PropLockedReason   = "LockedReason"
+	PropLedger         = "Ledger"
 )
 
 // Status property names.
@@ -90,6 +97,7 @@ func Type() *restype.Type {
 			{Name: PropFailHealth, Kind: "dword", Default: "0", Description: "1: LooksAlive and IsAlive fail."},
 			{Name: PropLocked, Kind: "dword", Default: "0", Description: "1: the resource reports locked mode."},
 			{Name: PropLockedReason, Kind: "sz", Default: "", Description: "Reason reported with locked mode."},
+			{Name: PropLedger, Kind: "sz", Default: "", Description: "File to append a line to each time the resource comes online or stops being online (package ledger's format; for tests)."},
 		},
 		OfflineParameter:   TypeName,
 		LooksAliveInterval: 5000,
@@ -109,6 +117,7 @@ type settings struct {
 	failHealth                bool
 	locked                    bool
 	lockedReason              string
+	ledger                    string
 }
 
 // parse reads and checks the private properties; unknown ones are ignored.
@@ -170,12 +179,23 @@ func parse(props proplist.List) (settings, error) {
 		}
 		s.lockedReason = r
 	}
+	if p, ok := props.Get(PropLedger); ok {
+		if len(p.Values) == 0 {
+			return s, fmt.Errorf("dummy: property %s has no value", PropLedger)
+		}
+		l, ok := props.String(PropLedger)
+		if !ok {
+			return s, fmt.Errorf("dummy: property %s must be a string, not %v", PropLedger, p.Values[0].Syntax)
+		}
+		s.ledger = l
+	}
 	return s, nil
 }
 
 // resource is one dummy resource.
 type resource struct {
 	name     string
+	node     string // the hosting node, for the ledger
 	stateDir string
 	log      *slog.Logger
 	changed  func()
@@ -218,6 +238,7 @@ func New(cfg restype.Config) (restype.Resource, error) {
 	}
 	r := &resource{
 		name:     cfg.Name,
+		node:     cfg.Node,
 		stateDir: cfg.StateDir,
 		log:      log.With(slog.String("resource", cfg.Name)),
 		changed:  cfg.Changed,
@@ -286,6 +307,9 @@ func (r *resource) Online(ctx context.Context, req restype.OnlineRequest) error 
 		r.saved = false
 		restored = true
 	}
+	if err := r.record(ledger.Online); err != nil {
+		return err // not recorded, so not online: the ledger must not miss a run
+	}
 	r.restored = restored
 	r.online = true
 	r.onlines++
@@ -349,6 +373,9 @@ func (r *resource) Offline(ctx context.Context, req restype.OfflineRequest) erro
 		r.saved = true
 	}
 	r.lastAction, r.hasLast = action, true
+	if r.online {
+		r.recordOrLog(ctx, ledger.Offline)
+	}
 	r.online = false
 	r.offlines++
 	r.log.InfoContext(ctx, "dummy offline done", slog.String("action", actionNames[action]))
@@ -358,10 +385,37 @@ func (r *resource) Offline(ctx context.Context, req restype.OfflineRequest) erro
 // Terminate marks the resource offline at once, without delay or failure.
 func (r *resource) Terminate(ctx context.Context) error {
 	r.mu.Lock()
+	if r.online {
+		r.recordOrLog(ctx, ledger.Offline)
+	}
 	r.online = false
 	r.mu.Unlock()
 	r.log.InfoContext(ctx, "dummy terminated")
 	return nil
+}
+
+// record appends an event to the ledger, if the Ledger property names one.
+// The caller holds mu, so the line's order matches the state's.
+func (r *resource) record(kind ledger.Kind) error {
+	if r.s.ledger == "" {
+		return nil
+	}
+	node := r.node
+	if node == "" {
+		node = "-"
+	}
+	if err := ledger.Append(r.s.ledger, ledger.Event{Node: node, Resource: r.name, Kind: kind}); err != nil {
+		return fmt.Errorf("dummy: %w", err)
+	}
+	return nil
+}
+
+// recordOrLog records a stop: a resource stops whether or not the line
+// can be written, so a failure is only logged.
+func (r *resource) recordOrLog(ctx context.Context, kind ledger.Kind) {
+	if err := r.record(kind); err != nil {
+		r.log.ErrorContext(ctx, "dummy: cannot write the ledger", slog.Any("err", err))
+	}
 }
 
 func (r *resource) health(ctx context.Context, check string) error {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batoncluster/baton/internal/ledger"
 	"github.com/batoncluster/baton/proplist"
 	"github.com/batoncluster/baton/restype"
 )
@@ -70,7 +71,7 @@ func TestType(t *testing.T) {
 	want := map[string]string{
 		PropOnlineDelayMs: "dword", PropOfflineDelayMs: "dword",
 		PropFailOnline: "dword", PropFailOffline: "dword", PropFailHealth: "dword",
-		PropLocked: "dword", PropLockedReason: "sz",
+		PropLocked: "dword", PropLockedReason: "sz", PropLedger: "sz",
 	}
 	got := map[string]string{}
 	for _, p := range ty.Properties {
@@ -467,6 +468,7 @@ func TestBadProperties(t *testing.T) {
 		{"Locked sz", props(PropLocked, proplist.SZ("yes")), PropLocked},
 		{"Locked 2", props(PropLocked, proplist.DWORD(2)), PropLocked},
 		{"LockedReason dword", props(PropLockedReason, proplist.DWORD(1)), PropLockedReason},
+		{"Ledger dword", props(PropLedger, proplist.DWORD(1)), PropLedger},
 		{"no value", proplist.List{{Name: PropFailOnline}}, PropFailOnline},
 	}
 	for _, tc := range tests {
@@ -554,5 +556,77 @@ func TestLogs(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// The Ledger property: one line when the resource comes online and one
+// when it stops being online (offline, terminate), with the hosting node;
+// nothing for calls that change nothing.
+func TestLedger(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger")
+	r := newDummy(t, restype.Config{Name: "vm 1", Node: "n2", Properties: props(PropLedger, proplist.SZ(path))})
+	ctx := context.Background()
+	steps := []struct {
+		call func() error
+		want ledger.Kind // "": no line
+	}{
+		{func() error { return r.Terminate(ctx) }, ""}, // not online: nothing stops
+		{func() error { return r.Offline(ctx, offlineReq()) }, ""},
+		{func() error { return r.Online(ctx, restype.OnlineRequest{}) }, ledger.Online},
+		{func() error { return r.Offline(ctx, offlineReq(ActionSave)) }, ledger.Offline},
+		{func() error { return r.Online(ctx, restype.OnlineRequest{}) }, ledger.Online},
+		{func() error { return r.Terminate(ctx) }, ledger.Offline},
+		{func() error { return r.Terminate(ctx) }, ""},
+	}
+	var want []ledger.Kind
+	before := ledger.Now()
+	for i, st := range steps {
+		if err := st.call(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if st.want != "" {
+			want = append(want, st.want)
+		}
+	}
+	evs, err := ledger.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != len(want) {
+		t.Fatalf("ledger has %d lines %v, want %v", len(evs), evs, want)
+	}
+	last := before
+	for i, e := range evs {
+		if e.Node != "n2" || e.Resource != "vm 1" || e.Kind != want[i] || e.Time < last || e.Time > ledger.Now() {
+			t.Errorf("line %d = %+v, want n2 vm 1 %s at a time after %d", i+1, e, want[i], last)
+		}
+		last = e.Time
+	}
+
+	// A failed online writes nothing; an online that cannot be recorded
+	// fails rather than run unrecorded.
+	failing := newDummy(t, restype.Config{Name: "f", Node: "n1", Properties: props(PropLedger, proplist.SZ(path), PropFailOnline, proplist.DWORD(1))})
+	if err := failing.Online(ctx, restype.OnlineRequest{}); err == nil {
+		t.Fatal("FailOnline: online succeeded")
+	}
+	if evs2, _ := ledger.Read(path); len(evs2) != len(evs) {
+		t.Errorf("a failed online wrote %v", evs2[len(evs):])
+	}
+	bad := newDummy(t, restype.Config{Name: "b", Node: "n1", Properties: props(PropLedger, proplist.SZ(filepath.Join(path, "not-a-dir", "x")))})
+	if err := bad.Online(ctx, restype.OnlineRequest{}); err == nil || bad.LooksAlive(ctx) == nil {
+		t.Errorf("online with an unwritable ledger: err %v, online %v; want an error and offline", err, bad.LooksAlive(ctx) == nil)
+	}
+
+	// Reconfigure can set it later.
+	later := filepath.Join(t.TempDir(), "later")
+	r2 := newDummy(t, restype.Config{Name: "r2", Node: "n3"})
+	if err := r2.Reconfigure(props(PropLedger, proplist.SZ(later))); err != nil {
+		t.Fatal(err)
+	}
+	if err := r2.Online(ctx, restype.OnlineRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if evs, err := ledger.Read(later); err != nil || len(evs) != 1 || evs[0].Node != "n3" || evs[0].Kind != ledger.Online {
+		t.Errorf("ledger after Reconfigure: %v, %v", evs, err)
 	}
 }
