@@ -96,7 +96,7 @@ func TestWhyFailedAndRestarts(t *testing.T) {
 	if !has(x, "", "held", "the cluster leaves the group where it is") {
 		t.Errorf("no hold explained: %+v", x.Reasons)
 	}
-		if x.Summary != "1 of 1 resources failed" {
+	if x.Summary != "1 of 1 resources failed" {
 		t.Errorf("summary %q", x.Summary)
 	}
 }
