@@ -56,7 +56,8 @@ type Config struct {
 	// StateDir is a directory that belongs to this resource on this node
 	// and survives agent restarts.
 	StateDir string
-	Log      *slog.Logger
+	// Log already carries the resource's name (and the node's).
+	Log *slog.Logger
 	// Changed tells the host that something the optional reporters report
 	// (locked mode, status properties) changed, so it is written at once.
 	Changed func()

@@ -240,7 +240,7 @@ func New(cfg restype.Config) (restype.Resource, error) {
 		name:     cfg.Name,
 		node:     cfg.Node,
 		stateDir: cfg.StateDir,
-		log:      log.With(slog.String("resource", cfg.Name)),
+		log:      log,
 		changed:  cfg.Changed,
 		s:        s,
 	}

@@ -179,7 +179,7 @@ func New(cfg restype.Config) (restype.Resource, error) {
 	r := &resource{
 		name:     cfg.Name,
 		stateDir: cfg.StateDir,
-		log:      log.With(slog.String("resource", cfg.Name)),
+		log:      log,
 		changed:  cfg.Changed,
 		s:        s,
 	}

@@ -277,7 +277,7 @@ func New(cfg restype.Config) (restype.Resource, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &resource{log: log.With(slog.String("resource", cfg.Name)), s: s}, nil
+	return &resource{log: log, s: s}, nil
 }
 
 // target is the address the resource acts on now.

@@ -307,7 +307,7 @@ func New(cfg restype.Config) (restype.Resource, error) {
 		name:     cfg.Name,
 		instance: instanceName(cfg.Name),
 		rscTmp:   rscTmp,
-		log:      log.With(slog.String("resource", cfg.Name)),
+		log:      log,
 		changed:  cfg.Changed,
 		s:        s,
 	}, nil

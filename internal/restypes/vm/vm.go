@@ -335,7 +335,7 @@ func New(cfg restype.Config) (restype.Resource, error) {
 	r := &resource{
 		name:       cfg.Name,
 		dir:        dir,
-		log:        log.With(slog.String("resource", cfg.Name)),
+		log:        log,
 		changed:    cfg.Changed,
 		qmpSlot:    make(chan struct{}, 1),
 		s:          s,
