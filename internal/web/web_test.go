@@ -4,8 +4,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	_ "github.com/batoncluster/baton/api/baton/v1" // registers the descriptors
 )
 
 // serve mounts the handler as the agent does and answers one request.
@@ -105,5 +111,75 @@ func TestOtherPathsAndMethods(t *testing.T) {
 	resp := serve(t, http.MethodGet, "/ui", nil)
 	if loc := resp.Header.Get("Location"); resp.StatusCode/100 != 3 || loc != "/ui/" {
 		t.Errorf("GET /ui: status %d, Location %q; want a redirect to /ui/", resp.StatusCode, loc)
+	}
+}
+
+// TestScriptCallsTheAPI checks app.js against the public API it is a
+// client of: every method it calls exists, and the JSON fields it relies on
+// are what the API calls them (protojson's camelCase names). A rename in a
+// .proto file fails here, not only in a browser.
+func TestScriptCallsTheAPI(t *testing.T) {
+	js, err := assets.ReadFile("assets/app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(js)
+	service := func(name string) protoreflect.ServiceDescriptor {
+		t.Helper()
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName("baton.v1." + name))
+		if err != nil {
+			t.Fatalf("service baton.v1.%s: %v", name, err)
+		}
+		return d.(protoreflect.ServiceDescriptor)
+	}
+	calls := map[string]bool{"EventService/Watch": strings.Contains(src, "'baton.v1.EventService/Watch'")}
+	for _, m := range regexp.MustCompile(`call\('(\w+)', '(\w+)'`).FindAllStringSubmatch(src, -1) {
+		calls[m[1]+"/"+m[2]] = true
+	}
+	for _, m := range regexp.MustCompile(`optional\('(\w+)'`).FindAllStringSubmatch(src, -1) {
+		calls["GroupService/"+m[1]] = true // optional() calls GroupService
+	}
+	for call, found := range calls {
+		svc, method, _ := strings.Cut(call, "/")
+		if !found {
+			t.Errorf("app.js does not call %s", call)
+			continue
+		}
+		if service(svc).Methods().ByName(protoreflect.Name(method)) == nil {
+			t.Errorf("app.js calls %s, which the API does not have", call)
+		}
+	}
+	// The calls the dashboard's actions make, so none silently goes.
+	for _, want := range []string{"GroupService/OnlineGroup", "GroupService/OfflineGroup", "GroupService/MoveGroup",
+		"NodeService/PauseNode", "NodeService/ResumeNode", "NodeService/ListNodes"} {
+		if !calls[want] {
+			t.Errorf("app.js does not call %s", want)
+		}
+	}
+
+	for _, f := range []struct{ message, json string }{
+		{"Group", "ownerNode"}, {"Group", "moveTo"}, {"Group", "failoversUnixNano"}, {"Group", "failoverCountExpiresUnixNano"},
+		{"Group", "preferredOwners"}, {"Group", "persistentState"}, {"Group", "properties"},
+		{"Node", "drainStatus"}, {"Node", "drainDetail"}, {"Node", "databaseRole"}, {"Node", "groups"}, {"Node", "address"},
+		{"MoveGroupRequest", "node"}, {"MoveGroupRequest", "flags"}, {"MoveGroupRequest", "params"},
+		{"PauseNodeRequest", "drain"}, {"PauseNodeResponse", "node"}, {"ResumeNodeResponse", "node"},
+		{"OperationResult", "statusName"}, {"OperationResult", "operationId"},
+	} {
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName("baton.v1." + f.message))
+		if err != nil {
+			t.Errorf("message baton.v1.%s: %v", f.message, err)
+			continue
+		}
+		fields := d.(protoreflect.MessageDescriptor).Fields()
+		found := false
+		for i := range fields.Len() {
+			found = found || fields.Get(i).JSONName() == f.json
+		}
+		if !found {
+			t.Errorf("baton.v1.%s has no field %q in JSON", f.message, f.json)
+		}
+		if !regexp.MustCompile(`\b` + f.json + `\b`).MatchString(src) {
+			t.Errorf("app.js does not use %s.%s", f.message, f.json)
+		}
 	}
 }

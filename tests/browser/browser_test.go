@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -70,6 +71,7 @@ type agent struct {
 	addr    string // unix://… for the CLI
 	httpHP  string // host:port
 	out     *syncBuffer
+	ready   chan string // BATON_ADDR, once the agent says it
 }
 
 type syncBuffer struct {
@@ -103,7 +105,19 @@ func freeAddr(t *testing.T) string {
 // test ends.
 func startAgent(t *testing.T, dataDir, httpAddr string) *agent {
 	t.Helper()
-	cmd := exec.Command(batonBin, "agent", "-dev", "--data-dir", dataDir, "--http-addr", httpAddr, "--default-socket=")
+	a := spawnAgent(t, dataDir, httpAddr, "-dev", "--data-dir", dataDir, "--http-addr", httpAddr, "--default-socket=")
+	a.awaitReady(30 * time.Second)
+	return a
+}
+
+// spawnAgent starts `baton agent args…` and returns at once; awaitReady
+// waits until it says where it listens. It is stopped (SIGTERM, by PID)
+// when the test ends, and killed by the kernel if the test binary dies
+// first.
+func spawnAgent(t *testing.T, dataDir, httpAddr string, args ...string) *agent {
+	t.Helper()
+	cmd := exec.Command(batonBin, append([]string{"agent"}, args...)...)
+	dieWithParent(cmd)
 	out := &syncBuffer{}
 	pr, pw := io.Pipe()
 	cmd.Stdout = io.MultiWriter(out, pw)
@@ -111,23 +125,27 @@ func startAgent(t *testing.T, dataDir, httpAddr string) *agent {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	a := &agent{t: t, cmd: cmd, dataDir: dataDir, httpHP: httpAddr, out: out}
+	a := &agent{t: t, cmd: cmd, dataDir: dataDir, httpHP: httpAddr, out: out, ready: make(chan string, 1)}
 	t.Cleanup(a.stop)
-	ready := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			if addr, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "export BATON_ADDR="); ok {
-				ready <- addr
+				a.ready <- addr
 			}
 		}
+		_, _ = io.Copy(io.Discard, pr)
 	}()
-	select {
-	case a.addr = <-ready:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("agent not ready after 30 s; it said:\n%s", out)
-	}
 	return a
+}
+
+func (a *agent) awaitReady(timeout time.Duration) {
+	a.t.Helper()
+	select {
+	case a.addr = <-a.ready:
+	case <-time.After(timeout):
+		a.t.Fatalf("agent not ready after %v; it said:\n%s", timeout, a.out)
+	}
 }
 
 func (a *agent) stop() {
@@ -422,6 +440,13 @@ func (p *page) screenshot(name string, docName ...string) string {
 			return nil, err
 		}
 		h = res
+		// The pointer rests where the test last clicked; out of the way,
+		// no row shows its hover colour in the picture.
+		if _, err := cdp.Call(ctx, t, input.DispatchMouseEvent, input.DispatchMouseEventParams{
+			Type: input.DispatchMouseEventTypeMouseMoved, X: 0, Y: 0,
+		}); err != nil {
+			return nil, err
+		}
 		shot, err := cdp.Call(ctx, t, cdppage.CaptureScreenshot, cdppage.CaptureScreenshotParams{
 			Format:                cdppage.CaptureScreenshotFormatPng,
 			Clip:                  &cdppage.Viewport{Width: 1280, Height: h, Scale: 1},
@@ -575,7 +600,7 @@ func TestDashboardFullAccess(t *testing.T) {
 	if !strings.Contains(p.eval(`document.getElementById('group-state').textContent`), "Online") {
 		t.Error("a refused offline changed the group")
 	}
-	p.screenshot("group", "group")
+	p.screenshot("group")
 
 	// With ignore-locked (flag 0x1) the offline goes ahead.
 	p.do("offline with ignore-locked",
@@ -606,7 +631,7 @@ func TestDashboardFullAccess(t *testing.T) {
 	p.waitFor(liveTimeout, "DemoGroup marked with its locked resource", textIn(`tr[data-group="DemoGroup"] .lock`, "1 locked"))
 	p.waitFor(liveTimeout, "Reports Pending", groupRowState("Reports", "Pending"))
 	p.waitFor(liveTimeout, "Backup Failed", groupRowState("Backup", "Failed"))
-	p.screenshot("overview-later", "overview")
+	p.screenshot("overview-later")
 }
 
 func layerX(transform string) float64 {
@@ -759,4 +784,262 @@ func TestDashboardTokenBox(t *testing.T) {
 	if got := p.eval(`localStorage.getItem('baton.token')`); got != "null" {
 		t.Errorf("localStorage baton.token = %q after Change token, want none", got)
 	}
+}
+
+// ---------------------------------------------------------------- cluster
+
+// startCluster starts n agents, n1…nN on 127.0.0.1…N, as one cluster of
+// embedded database members (started together: the database needs a
+// quorum to form), each with its own data directory, and waits until
+// every node is Up. The ports are free ones rather than the default
+// 7410–7412, so the test can run beside anything else on those addresses.
+// The agents are stopped together (SIGTERM, by PID) when the test ends.
+func startCluster(t *testing.T, n int) []*agent {
+	t.Helper()
+	type addrs struct{ ip, http, client, peer string }
+	var as []addrs
+	var members []string
+	for i := 1; i <= n; i++ {
+		ip := fmt.Sprintf("127.0.0.%d", i)
+		a := addrs{ip: ip, http: freeAddrOn(t, ip), client: freeAddrOn(t, ip), peer: freeAddrOn(t, ip)}
+		as = append(as, a)
+		members = append(members, fmt.Sprintf("n%d=%s", i, a.peer))
+	}
+	dir := t.TempDir()
+	var nodes []*agent
+	for i, a := range as {
+		name := fmt.Sprintf("n%d", i+1)
+		dataDir := filepath.Join(dir, name)
+		nodes = append(nodes, spawnAgent(t, dataDir, a.http,
+			"--name", name, "--data-dir", dataDir, "--advertise", a.ip,
+			"--http-addr", a.http, "--etcd-client-addr", a.client, "--etcd-peer-addr", a.peer,
+			"--initial-cluster", strings.Join(members, ","), "--default-socket="))
+	}
+	t.Cleanup(func() {
+		// All at once: one by one, the last ones would stop without a
+		// quorum and wait for it.
+		var wg sync.WaitGroup
+		for _, a := range nodes {
+			wg.Go(a.stop)
+		}
+		wg.Wait()
+		if t.Failed() {
+			for i, a := range nodes {
+				t.Logf("--- the end of n%d's output:\n%s", i+1, tail(a.out.String(), 30))
+			}
+		}
+	})
+	for _, a := range nodes {
+		a.awaitReady(30 * time.Second)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var list []struct {
+			Name  string `json:"name"`
+			State string `json:"state"`
+		}
+		out, _, code := nodes[0].baton("node", "list", "-o", "json")
+		up := 0
+		if code == 0 && json.Unmarshal([]byte(out), &list) == nil {
+			for _, m := range list {
+				if m.State == "Up" {
+					up++
+				}
+			}
+		}
+		if up == n {
+			return nodes
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d nodes Up after 30 s:\n%s", up, n, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// freeAddrOn is a free TCP address on ip (any of 127.0.0.0/8 on Linux).
+func freeAddrOn(t *testing.T, ip string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		t.Fatalf("listen on %s: %v (the cluster test needs 127.0.0.1–3)", ip, err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func tail(s string, lines int) string {
+	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(l[max(0, len(l)-lines):], "\n")
+}
+
+func nodeCell(node, class, text string) string {
+	return textIn(`tr[data-node=`+js(node)+`] .`+class, text)
+}
+
+// TestDashboardCluster is the operator's path on a cluster of three real
+// agents: the nodes panel (state, database role, groups, drain status),
+// a group moved to another node from its page and followed live, a move
+// refused because a resource is locked, a node paused and drained and
+// resumed from the nodes panel, failovers counted against the threshold;
+// and a Read token, on another node's dashboard, without any of the
+// buttons.
+func TestDashboardCluster(t *testing.T) {
+	chromium(t) // fail at once, not after starting the agents
+	begin := time.Now()
+	nodes := startCluster(t, 3)
+	n1, n2 := nodes[0], nodes[1]
+	t.Logf("3 nodes up in %v", time.Since(begin).Round(time.Millisecond))
+
+	// DemoGroup prefers n1 and runs there; r3 takes 1.5 s to go offline,
+	// so a move is seen under way. WebTier runs on n3, partly online;
+	// Reports is offline.
+	n1.must("group", "create", "DemoGroup", "--preferred-owner", "n1")
+	for _, r := range []string{"r1", "r2", "r3"} {
+		n1.must("resource", "create", r, "--group", "DemoGroup", "--type", "dummy")
+	}
+	n1.must("resource", "depend", "r1", "--on", "r2")
+	n1.must("resource", "depend", "r1", "--on", "r3")
+	n1.must("resource", "depend", "r2", "--on", "r3")
+	n1.must("resource", "set", "r3", "--prop", "OfflineDelayMs=dword:1500")
+	n1.must("group", "online", "DemoGroup", "--node", "n1", "--wait=30s")
+	n1.must("group", "create", "WebTier", "--preferred-owner", "n3")
+	n1.must("resource", "create", "web-ip", "--group", "WebTier", "--type", "dummy")
+	n1.must("resource", "create", "web-app", "--group", "WebTier", "--type", "dummy")
+	n1.must("resource", "depend", "web-app", "--on", "web-ip")
+	n1.must("group", "online", "WebTier", "--node", "n3", "--wait=30s")
+	n1.must("resource", "offline", "web-app", "--wait=30s")
+	n1.must("group", "create", "Reports", "--preferred-owner", "n2")
+	n1.must("resource", "create", "report-job", "--group", "Reports", "--type", "dummy")
+	full := n1.token("ui", "full")
+	read := n1.token("viewer", "read")
+
+	browser := newBrowser(t)
+	p := newPage(t, browser)
+	p.navigate("http://" + n1.httpHP + "/ui/#token=" + full)
+
+	// The nodes panel: state, database role, the groups each owns.
+	for _, n := range []string{"n1", "n2", "n3"} {
+		p.waitFor(stepTimeout, n+" Up in the nodes panel", nodeCell(n, "node-state", "Up"))
+		p.waitFor(stepTimeout, n+" a database member", nodeCell(n, "node-role", "member"))
+	}
+	p.waitFor(stepTimeout, "n1 owning DemoGroup", nodeCell("n1", "node-groups", "DemoGroup"))
+	p.waitFor(stepTimeout, "n3 owning WebTier", nodeCell("n3", "node-groups", "WebTier"))
+	p.waitFor(stepTimeout, "the live indicator", `document.getElementById('live').dataset.live === 'live'`)
+
+	// The group page, from the group's link in the nodes panel.
+	p.eval(`window.__samePage = 'yes'`)
+	p.do("open DemoGroup from the nodes panel", chromedp.Click(chromedp.CSS(`tr[data-node="n1"] .node-groups a`)))
+	p.waitFor(stepTimeout, "the group page", groupPageState("Online"))
+	p.waitFor(stepTimeout, "owner n1", textIn("#group-owner", "n1"))
+	p.waitFor(stepTimeout, "the move targets: best node and the Up nodes but the owner",
+		`[...document.querySelectorAll('#move-node option')].map(o => o.value + ':' + o.textContent).join(',') === ':best node,n2:n2,n3:n3'`)
+	p.waitFor(stepTimeout, "no failovers yet", textIn("#group-failovers", "none in the last 6 h"))
+
+	// Move to n2, with dummy=dword:1 (save) as the parameter: the answer,
+	// "moving to n2" while it goes, then the new owner, all live.
+	p.do("move to n2",
+		chromedp.SendKeys(chromedp.CSS(`#param-list .param-row [name=pname]`), "dummy"),
+		chromedp.SendKeys(chromedp.CSS(`#param-list .param-row [name=pvalue]`), "1"),
+		chromedp.SetValue(chromedp.ID("move-node"), "n2"),
+		chromedp.Click(chromedp.CSS(`button[data-action=move]`)))
+	p.waitFor(stepTimeout, "the answer 997", textIn("#action-result.ok", "ERROR_IO_PENDING (997)"))
+	p.waitFor(liveTimeout, "moving to n2", textIn("#group-moving", "moving to n2"))
+	p.waitFor(liveTimeout, "the history's MoveGroup", textIn("#history-card tbody tr", "MoveGroup"))
+	p.screenshot("cluster-group-moving", "group")
+	p.waitFor(liveTimeout, "owner n2", textIn("#group-owner", "n2"))
+	p.waitFor(liveTimeout, "DemoGroup Online on n2", groupPageState("Online"))
+	p.waitFor(liveTimeout, "the move over", `!document.getElementById('group-moving')`)
+	p.waitFor(liveTimeout, "the move's parameter in the history", textIn("#history-card tbody tr", "dummy=dword:1"))
+	p.waitFor(stepTimeout, "n2 no longer a move target", `[...document.querySelectorAll('#move-node option')].map(o => o.value).join(',') === ',n1,n3'`)
+	if p.eval(`window.__samePage`) != "yes" {
+		t.Fatal("the page reloaded; the move should come through the Watch stream")
+	}
+
+	// A locked resource refuses the move: the error, with its Win32 name
+	// and code; nothing moves.
+	n1.must("resource", "set", "r3", "--prop", "Locked=dword:1")
+	p.waitFor(liveTimeout, "r3 locked", `!!document.querySelector('#group-resources-card tr[data-resource="r3"] .lock')`)
+	p.do("move to the best node, r3 locked",
+		chromedp.Click(chromedp.CSS(`#param-list .param-row button`)), // no parameter
+		chromedp.SetValue(chromedp.ID("move-node"), ""),
+		chromedp.Click(chromedp.CSS(`button[data-action=move]`)))
+	p.waitFor(stepTimeout, "the 5960 error", textIn("#action-result.err", "ERROR_CLUSTER_RESOURCE_LOCKED_STATUS (5960)"))
+	if got := p.eval(`document.getElementById('group-owner').textContent`); got != "n2" {
+		t.Errorf("a refused move changed the owner to %s", got)
+	}
+	n1.must("resource", "set", "r3", "--prop", "Locked=dword:0")
+	p.waitFor(liveTimeout, "r3 unlocked", `!document.querySelector('#group-resources-card tr[data-resource="r3"] .lock')`)
+
+	// Pause and drain n2 from the nodes panel: DemoGroup goes to another
+	// node (n1, its preferred owner), and the drain completes.
+	p.do("back to the overview", chromedp.Click(chromedp.CSS(`.crumbs a`)))
+	p.waitFor(stepTimeout, "n2 owning DemoGroup", nodeCell("n2", "node-groups", "DemoGroup"))
+	p.do("pause & drain n2", chromedp.Click(chromedp.CSS(`tr[data-node="n2"] button[data-node-action=drain]`)))
+	p.waitFor(stepTimeout, "the answer", nodeCell("n2", "node-actions .result.ok", "ERROR_SUCCESS (0)"))
+	p.waitFor(liveTimeout, "n2 Paused", nodeCell("n2", "node-state", "Paused"))
+	p.waitFor(liveTimeout, "n2's drain completed", nodeCell("n2", "drain", "completed"))
+	p.waitFor(liveTimeout, "DemoGroup Online", groupRowState("DemoGroup", "Online"))
+	owner := p.eval(`document.querySelector('tr[data-group="DemoGroup"] td:nth-child(3)').textContent`)
+	if owner == "n2" || owner == "" {
+		t.Fatalf("DemoGroup owned by %q after n2 was drained", owner)
+	}
+	p.waitFor(liveTimeout, "the new owner's row", nodeCell(owner, "node-groups", "DemoGroup"))
+	p.waitFor(liveTimeout, "n2 owning nothing", nodeCell("n2", "node-groups", "none"))
+	if d := p.eval(`document.querySelector('tr[data-node="n2"] button[data-node-action=drain]').disabled`); d != "true" {
+		t.Errorf("Pause & drain enabled on a drained node (disabled=%s)", d)
+	}
+
+	// Backup fails on every node it tries (RestartAction 2: fail over);
+	// with n2 paused it bounces between n3 and n1, and stops once its two
+	// failovers (the threshold: nodes − 1) are used up.
+	n1.must("group", "create", "Backup", "--preferred-owner", "n3")
+	n1.must("resource", "create", "backup-job", "--group", "Backup", "--type", "dummy",
+		"--prop", "FailOnline=dword:1", "--prop", "RestartAction=dword:2")
+	n1.must("group", "online", "Backup", "--node", "n3")
+	p.waitFor(liveTimeout, "Backup Failed", groupRowState("Backup", "Failed"))
+	p.screenshot("cluster-overview", "overview")
+
+	// Its page shows the failovers against the threshold, and when the
+	// oldest stops counting.
+	p.do("open Backup", chromedp.Click(chromedp.CSS(`tr[data-group="Backup"] a`)))
+	p.waitFor(liveTimeout, "two failovers of 2", textIn("#group-failovers", "2 of 2 (nodes − 1)"))
+	p.waitFor(stepTimeout, "the threshold reached", textIn("#group-failovers", "threshold reached"))
+	p.waitFor(stepTimeout, "when the oldest stops counting", textIn("#group-failovers", "the oldest stops counting at"))
+	p.waitFor(stepTimeout, "the explanation", textIn("#why-card", "FailoverThreshold"))
+	p.screenshot("cluster-group-failovers")
+
+	// Resume n2.
+	p.do("back to the overview", chromedp.Click(chromedp.CSS(`.crumbs a`)))
+	p.do("resume n2", chromedp.Click(chromedp.CSS(`tr[data-node="n2"] button[data-node-action=resume]`)))
+	p.waitFor(stepTimeout, "the answer", nodeCell("n2", "node-actions .result.ok", "ResumeNode"))
+	p.waitFor(liveTimeout, "n2 Up", nodeCell("n2", "node-state", "Up"))
+	p.waitFor(liveTimeout, "no drain on n2", `(() => { const e = document.querySelector('tr[data-node="n2"] .drain'); return !!e && e.dataset.drain === ''; })()`)
+	// Resuming an Up node is refused by the server; the page does not offer it.
+	if d := p.eval(`document.querySelector('tr[data-node="n2"] button[data-node-action=resume]').disabled`); d != "true" {
+		t.Errorf("Resume enabled on an Up node (disabled=%s)", d)
+	}
+	if p.eval(`window.__samePage`) != "yes" {
+		t.Error("the page reloaded")
+	}
+
+	// A Read token, on n2's own dashboard: the same cluster, no buttons.
+	r := newPage(t, browser)
+	r.navigate("http://" + n2.httpHP + "/ui/#token=" + read)
+	r.waitFor(stepTimeout, "the nodes panel", `document.querySelectorAll('#nodes-card tr[data-node]').length === 3`)
+	r.waitFor(stepTimeout, "DemoGroup in the nodes panel", nodeCell(owner, "node-groups", "DemoGroup"))
+	r.waitFor(stepTimeout, "the live indicator", `document.getElementById('live').dataset.live === 'live'`)
+	if got := r.eval(`document.querySelector('#who .access').textContent`); got != "Read" {
+		t.Errorf("access badge %q, want Read", got)
+	}
+	if n := r.eval(`document.querySelectorAll('[data-node-action], .node-actions').length`); n != "0" {
+		t.Errorf("%s pause/resume controls with a Read token, want none", n)
+	}
+	r.do("open DemoGroup", chromedp.Click(chromedp.CSS(`tr[data-group="DemoGroup"] a`)))
+	r.waitFor(stepTimeout, "the group page", groupPageState("Online"))
+	if n := r.eval(`document.querySelectorAll('button[data-action], #move-node, #move-form, #actions-card').length`); n != "0" {
+		t.Errorf("%s move or other action controls with a Read token, want none", n)
+	}
+	r.screenshot("cluster-group-read")
+	t.Logf("the whole test took %v", time.Since(begin).Round(time.Millisecond))
 }

@@ -29,6 +29,8 @@
     resources: [],
     types: [],
     extra: null, // {group, ops, opsErr, why, whyErr} for the group page
+    nodeBusy: {}, // node name → a pause or resume call is under way
+    nodeResults: {}, // node name → the answer to the last pause or resume
     loaded: false,
     loadErr: null,
     lastRevision: '0',
@@ -43,6 +45,7 @@
     reopen: false,
     route: { page: 'overview' },
     mounted: '', // key of the page skeleton in <main>
+    drawn: '', // what the page was last drawn from (see render)
   };
 
   // ---------------------------------------------------------------- DOM
@@ -445,8 +448,8 @@
     clearInterval(S.pollTimer);
     Object.assign(S, {
       polling: false, denied: {},
-      token, cluster: null, full: false, nodes: [], groups: [], resources: [], types: [], extra: null,
-      loaded: false, loadErr: null, lastRevision: '0', refreshing: false, refreshAgain: false, reopen: false, mounted: '',
+      token, cluster: null, full: false, nodes: [], groups: [], resources: [], types: [], extra: null, nodeBusy: {}, nodeResults: {},
+      loaded: false, loadErr: null, lastRevision: '0', refreshing: false, refreshAgain: false, reopen: false, mounted: '', drawn: '',
     });
     renderTopbar();
     setLive('off');
@@ -603,12 +606,19 @@
     const key = S.route.page + ':' + (S.route.group || '') + ':' + (S.full ? 'full' : 'read');
     if (S.mounted !== key) {
       S.mounted = key;
+      S.drawn = '';
       fill($('#main'), ...(S.route.page === 'group' ? mountGroup(S.route.group) : mountOverview()));
     }
     const banner = $('#load-error');
     banner.hidden = !S.loadErr;
     if (S.loadErr) fill(banner, h('b', { text: S.loadErr.title }), ' ', S.loadErr.text, ' — showing the last data read.');
     if (!S.loaded) return;
+    // A re-read that brought nothing new (the "sync" that opens every
+    // stream, a poll) leaves the page alone, so no link or button is
+    // replaced under the operator's pointer for nothing.
+    const drawn = JSON.stringify([S.route, S.nodes, S.groups, S.resources, S.extra, S.nodeBusy, S.nodeResults, S.types.length]);
+    if (drawn === S.drawn) return;
+    S.drawn = drawn;
     if (S.route.page === 'group') updateGroup(S.route.group);
     else updateOverview();
   }
@@ -629,9 +639,9 @@
       h('div', { class: 'page-head' }, h('h1', { text: 'Cluster overview' })),
       h('div', { class: 'tiles', id: 'tiles' }),
       h('div', { class: 'grid grid-overview' },
-        card('groups-card', '', loading()),
         card('nodes-card', '', loading()),
-        card('resources-card', 'span-all', loading())),
+        card('groups-card', '', loading()),
+        card('resources-card', '', loading())),
     ];
   }
 
@@ -696,21 +706,13 @@
           return h('tr', { 'data-group': g.name },
             h('td', {}, h('a', { class: 'name', href: groupHref(g.name), text: g.name })),
             h('td', {}, pill(groupState(g))),
-            h('td', { text: g.ownerNode || '—' }),
+            h('td', {}, ownerCell(g)),
             h('td', {}, h('span', { text: on + ' of ' + rs.length + ' online' }), lk.length ? [' ', groupLockBadge(lk)] : null),
             h('td', { class: 'muted', text: g.persistentState ? 'online' : 'offline', title: 'Persistent state: the state the cluster keeps the group in across failures' }));
         })))), moreRows(groups.length, 'groups')] : h('p', { class: 'empty', text: 'No groups yet. Create one with: baton group create NAME' }));
 
     // Nodes
-    const nodes = [...S.nodes].sort(byName);
-    fill($('#nodes-card'),
-      cardHead('Nodes', nodes.length, countLine(nodeCls).replace('online', 'up')),
-      h('div', { class: 'table-wrap' }, h('table', {},
-        h('thead', {}, h('tr', {}, h('th', { text: 'Node' }), h('th', { text: 'State' }), h('th', { class: 'num', text: 'Groups' }))),
-        h('tbody', {}, nodes.map((n) => h('tr', { 'data-node': n.name },
-          h('td', {}, h('div', { class: 'name', text: n.name }), h('div', { class: 'sub mono', text: n.address || '' })),
-          h('td', {}, pill(nodeState(n))),
-          h('td', { class: 'num', text: String((n.groups || []).length), title: (n.groups || []).join(', ') })))))));
+    updateNodes();
 
     // Resources
     const res = [...S.resources].sort((a, b) => a.group.localeCompare(b.group) || a.name.localeCompare(b.name));
@@ -726,6 +728,144 @@
           h('td', { text: r.ownerNode || '—' }),
           h('td', {}, lockCell(r))))))), moreRows(res.length, 'resources')] : h('p', { class: 'empty', text: 'No resources.' }));
   }
+
+  // ownerCell is a group's owner, and where it is moving to: "n1 → n2".
+  function ownerCell(g) {
+    if (!g.moveTo) return g.ownerNode || '—';
+    return h('span', { class: 'moving-inline', title: 'Moving from ' + (g.ownerNode || 'no owner') + ' to ' + g.moveTo },
+      g.ownerNode || '—', h('span', { class: 'arrow-to', text: ' → ' }), h('b', { text: g.moveTo }));
+  }
+
+  // ---- nodes panel
+
+  const ROLE_TITLES = {
+    member: 'A member of the embedded cluster database (etcd): it votes in the quorum.',
+    client: 'A client of the cluster database, joined through a member: it does not vote.',
+    external: 'Uses an existing etcd cluster outside baton.',
+  };
+  const NODE_ORDER = { Up: 0, Paused: 1, Joining: 2, Down: 3 };
+  const DRAIN_CLASS = { 'in progress': 'pending', completed: 'online', failed: 'failed' };
+  const NODE_GROUPS_SHOWN = 12;
+  const NODE_RESULT_MS = 10000;
+
+  // updateNodes draws the nodes panel. A row is rebuilt only when what it
+  // shows changed, so a button is not replaced under the pointer by a
+  // redraw that changed nothing in its row.
+  function updateNodes() {
+    const cardEl = $('#nodes-card');
+    let tbody = $('#nodes-body');
+    if (!tbody || tbody.dataset.full !== String(S.full)) {
+      tbody = h('tbody', { id: 'nodes-body', 'data-full': String(S.full) });
+      fill(cardEl, h('h2'), h('div', { class: 'table-wrap' }, h('table', { class: 'nodes' },
+        h('thead', {}, h('tr', {}, ['Node', 'State', 'Database', 'Groups', 'Drain'].map((t) => h('th', { text: t })),
+          S.full ? h('th', { text: 'Actions' }) : null)),
+        tbody)));
+    }
+    const nodes = [...S.nodes].sort(byName);
+    const byState = {};
+    for (const n of nodes) byState[nodeState(n)] = (byState[nodeState(n)] || 0) + 1;
+    const aside = Object.keys(NODE_ORDER).filter((k) => byState[k]).map((k) => byState[k] + ' ' + k.toLowerCase())
+      .concat(Object.keys(byState).filter((k) => !(k in NODE_ORDER)).map((k) => byState[k] + ' ' + k.toLowerCase())).join(' · ');
+    cardEl.firstElementChild.replaceWith(cardHead('Nodes', nodes.length, aside));
+    const old = new Map([...tbody.children].map((tr) => [tr.dataset.node, tr]));
+    const rows = nodes.map((n) => {
+      const sig = JSON.stringify([n, !!S.nodeBusy[n.name], S.nodeResults[n.name] || null]);
+      const tr = old.get(n.name);
+      if (tr && tr.dataset.sig === sig) return tr;
+      const row = nodeRow(n);
+      row.dataset.sig = sig;
+      if (tr) tr.replaceWith(row);
+      return row;
+    });
+    const same = rows.length === tbody.children.length && rows.every((r, i) => tbody.children[i] === r);
+    if (!same) tbody.replaceChildren(...rows);
+  }
+
+  function nodeRow(n) {
+    const groups = [...(n.groups || [])].sort();
+    const shown = groups.slice(0, NODE_GROUPS_SHOWN);
+    const drain = n.drainStatus || '';
+    return h('tr', { 'data-node': n.name },
+      h('td', {}, h('div', { class: 'name', text: n.name }), h('div', { class: 'sub mono', text: n.address || '' })),
+      h('td', { class: 'node-state' }, pill(nodeState(n))),
+      h('td', { class: 'node-role' }, n.databaseRole
+        ? h('span', { class: 'role role-' + n.databaseRole, title: ROLE_TITLES[n.databaseRole] || '', text: n.databaseRole })
+        : h('span', { class: 'muted', text: '—' })),
+      h('td', { class: 'node-groups' }, shown.length
+        ? [shown.map((g, i) => [i ? ', ' : '', h('a', { href: groupHref(g), text: g })]),
+          groups.length > shown.length ? h('span', { class: 'muted', title: groups.slice(NODE_GROUPS_SHOWN).join(', '), text: ' and ' + (groups.length - shown.length) + ' more' }) : null]
+        : h('span', { class: 'muted', text: 'none' })),
+      h('td', { class: 'drain', 'data-drain': drain }, drain
+        ? [h('span', { class: 'state s-' + (DRAIN_CLASS[drain] || 'unknown'), text: drain }), n.drainDetail ? h('div', { class: 'sub', text: n.drainDetail }) : null]
+        : h('span', { class: 'muted', text: '—' })),
+      S.full ? h('td', { class: 'node-actions' }, nodeButtons(n), nodeResult(n.name)) : null);
+  }
+
+  // nodeButtons are Pause, Pause & drain and Resume; a button that would
+  // change nothing is disabled (the server would refuse Resume of an Up
+  // node; Pause of a paused one would do nothing).
+  function nodeButtons(n) {
+    const st = nodeState(n);
+    const busy = !!S.nodeBusy[n.name];
+    const drained = n.drainStatus === 'in progress' || n.drainStatus === 'completed';
+    const btn = (action, text, title, disabled) => h('button', {
+      type: 'button', class: 'btn btn-small' + (action === 'resume' ? ' btn-resume' : ''), 'data-node-action': action,
+      title, text, disabled: busy || disabled, onclick: () => nodeAct(n.name, action),
+    });
+    return h('div', { class: 'node-btns' },
+      btn('pause', 'Pause', 'PauseNode: ' + n.name + ' takes no new groups; the groups it runs stay.', st === 'Paused'),
+      btn('drain', 'Pause & drain', 'PauseNode with drain: ' + n.name + ' takes no new groups, and its groups move to other nodes by placement.', st === 'Paused' && drained),
+      btn('resume', 'Resume', 'ResumeNode: ' + n.name + ' takes groups again (groups that prefer it fail back as their AutoFailbackType says).', st === 'Up'));
+  }
+
+  function nodeResult(name) {
+    const r = S.nodeResults[name];
+    if (!r) return null;
+    return h('div', { class: 'result small ' + (r.ok ? 'ok' : 'err'), role: r.ok ? 'status' : 'alert' },
+      h('span', { class: 'code', text: r.code }), h('span', { class: 'msg', text: r.msg }));
+  }
+
+  async function nodeAct(name, action) {
+    const gen = S.gen;
+    S.nodeBusy[name] = true;
+    delete S.nodeResults[name];
+    redraw();
+    let result;
+    try {
+      const r = action === 'resume'
+        ? await call('NodeService', 'ResumeNode', { name })
+        : await call('NodeService', 'PauseNode', { name, drain: action === 'drain' });
+      const n = r.node || { name };
+      if (gen !== S.gen) return;
+      // Show the node as the answer has it at once; the event that follows
+      // re-reads everything anyway.
+      const i = S.nodes.findIndex((x) => x.name === n.name);
+      if (i >= 0 && r.node) S.nodes[i] = r.node;
+      const msg = action === 'resume' ? 'ResumeNode: ' + name + ' is ' + nodeState(n) + ' and takes groups again.'
+        : action === 'pause' ? 'PauseNode: ' + name + ' is ' + nodeState(n) + ' and takes no new groups; its groups stay.'
+          : 'PauseNode (drain): ' + name + ' is ' + nodeState(n) + '; its groups move to other nodes.';
+      result = { ok: true, code: 'ERROR_SUCCESS (0)', msg };
+    } catch (e) {
+      if (gen !== S.gen) return;
+      result = { ok: false, code: e.title || 'Error', msg: e.text || e.message };
+    }
+    delete S.nodeBusy[name];
+    S.nodeResults[name] = result;
+    redraw();
+    scheduleRefresh();
+    // A success has done its job once the panel shows the change; an
+    // error stays until the next action on that node.
+    if (result.ok) {
+      setTimeout(() => {
+        if (gen !== S.gen || S.nodeResults[name] !== result) return;
+        delete S.nodeResults[name];
+        redraw();
+      }, NODE_RESULT_MS);
+    }
+  }
+
+  // redraw draws the page again from what was last read.
+  function redraw() { render(); }
 
   function moreRows(n, what) {
     if (n <= OVERVIEW_ROWS) return null;
@@ -746,7 +886,7 @@
         h('div', { class: 'stack' },
           S.full ? actionsCard(name) : h('section', { class: 'card', id: 'read-only-card' },
             h('h2', { text: 'Actions' }),
-            h('p', { class: 'notice inline', text: 'You have Read access: online and offline need Full access (baton acl grant PRINCIPAL --access full).' })),
+            h('p', { class: 'notice inline', text: 'You have Read access: online, offline and move need Full access (baton acl grant PRINCIPAL --access full).' })),
           card('why-card', '', loading())),
         card('history-card', 'span-all', loading())),
     ];
@@ -767,11 +907,14 @@
     fill(head,
       h('h1', { text: g.name }),
       pill(groupState(g), 'big', 'group-state'),
+      g.moveTo ? h('span', { class: 'moving', id: 'group-moving', title: 'A move is under way: the group goes offline on ' + (g.ownerNode || 'its owner') + ', then online on ' + g.moveTo + '.' },
+        s('svg', { viewBox: '0 0 16 16', 'aria-hidden': 'true' }, s('path', { d: MOVE_PATH })), 'moving to ' + g.moveTo) : null,
       h('span', { class: 'meta' },
-        g.ownerNode ? ['on node ', h('b', { text: g.ownerNode })] : 'no owner',
+        g.ownerNode ? ['on node ', h('b', { id: 'group-owner', text: g.ownerNode })] : 'no owner',
         ' · kept ', h('b', { text: g.persistentState ? 'online' : 'offline' }),
         prefs.length ? ' · preferred owners ' + prefs.join(', ') : '',
-        ' · ' + rs.length + ' resource' + (rs.length === 1 ? '' : 's')));
+        ' · ' + rs.length + ' resource' + (rs.length === 1 ? '' : 's')),
+      failoverLine(g));
 
     fill($('#graph-card'),
       cardHead('Dependencies', undefined, 'online: left to right · offline: right to left'),
@@ -793,11 +936,68 @@
     if (S.full) {
       const dl = $('#param-names');
       if (dl) fillParamNames(dl, rs);
+      updateMoveTargets(g);
     }
 
     const ex = S.extra && S.extra.group === name ? S.extra : null;
     fill($('#why-card'), cardHead('Why'), ex ? whyBody(ex) : loading());
     fill($('#history-card'), ...(ex ? historyCard(ex) : [cardHead('History'), loading()]));
+  }
+
+  const MOVE_PATH = 'M1 8a.75.75 0 0 1 .75-.75h10.69L9.22 4.03a.75.75 0 0 1 1.06-1.06l4.5 4.5a.75.75 0 0 1 0 1.06l-4.5 4.5a.75.75 0 0 1-1.06-1.06l3.22-3.22H1.75A.75.75 0 0 1 1 8Z';
+  const INFINITE = 4294967295;
+
+  function groupProp(g, name) {
+    const p = ((g.properties || {}).properties || []).find((x) => x.name === name);
+    const v = p && (p.values || [])[0];
+    return v && v.dword !== undefined ? Number(v.dword) : undefined;
+  }
+
+  // failoverLine shows the automatic failovers that count against the
+  // group's FailoverThreshold (those within FailoverPeriod), and when the
+  // oldest of them stops counting.
+  function failoverLine(g) {
+    const times = g.failoversUnixNano || [];
+    const period = groupProp(g, 'FailoverPeriod');
+    const raw = groupProp(g, 'FailoverThreshold');
+    const threshold = raw === INFINITE ? Math.max(S.nodes.length - 1, 0) : raw;
+    const thresholdText = raw === undefined ? '' : raw === INFINITE ? threshold + ' (nodes − 1)'
+      : threshold === 0 ? '0 (no automatic failover)' : String(threshold);
+    const within = period === undefined ? 'in the failover period' : 'in the last ' + period + ' h';
+    const reached = threshold !== undefined && times.length >= threshold;
+    const kids = [h('span', { class: 'label', text: 'Failovers' })];
+    if (threshold !== undefined && threshold > 0 && threshold <= 10) {
+      const meter = h('span', { class: 'meter' + (reached ? ' full' : ''), title: times.length + ' of ' + threshold + ' allowed ' + within });
+      for (let i = 0; i < threshold; i++) meter.append(h('span', { class: i < times.length ? 'on' : '' }));
+      kids.push(meter);
+    }
+    if (!times.length) {
+      kids.push(h('span', { class: 'count-text', text: 'none ' + within }),
+        thresholdText ? h('span', { class: 'muted', text: ' · threshold ' + thresholdText }) : null);
+    } else {
+      kids.push(h('b', { class: 'count-text', text: times.length + (thresholdText ? ' of ' + thresholdText : '') }),
+        h('span', { text: within + ', at ' + (times.length > 4 ? times.slice(0, 2).map(fmtTime).join(', ') + ', … ' + fmtTime(times[times.length - 1])
+          : times.map(fmtTime).join(', ')) }));
+      if (g.failoverCountExpiresUnixNano && g.failoverCountExpiresUnixNano !== '0') {
+        kids.push(h('span', { text: ' · the oldest stops counting at ' }),
+          h('b', { class: 'expires', text: fmtTime(g.failoverCountExpiresUnixNano), title: isoTime(g.failoverCountExpiresUnixNano) }));
+      }
+      if (reached) kids.push(' ', h('span', { class: 'chip c-held', text: 'threshold reached', title: 'No more automatic failovers until enough of these leave the failover period.' }));
+    }
+    return h('div', { class: 'failovers' + (reached && times.length ? ' reached' : ''), id: 'group-failovers' }, kids);
+  }
+
+  // updateMoveTargets offers the Up nodes other than the owner, and "best
+  // node"; it keeps the operator's choice while that node is still there.
+  function updateMoveTargets(g) {
+    const sel = $('#move-node');
+    if (!sel) return;
+    const want = S.nodes.filter((n) => nodeState(n) === 'Up' && n.name !== g.ownerNode).map((n) => n.name).sort();
+    const have = [...sel.options].slice(1).map((o) => o.value);
+    if (have.join('\n') === want.join('\n') && sel.options.length) return;
+    const cur = sel.value;
+    fill(sel, h('option', { value: '', text: 'best node' }), want.map((n) => h('option', { value: n, text: n })));
+    sel.value = want.includes(cur) ? cur : '';
   }
 
   function deniedNote(err, what) {
@@ -943,11 +1143,15 @@
     };
     addRow(false);
     const ignore = h('input', { type: 'checkbox', id: 'ignore-locked' });
+    const ignoreAffinity = h('input', { type: 'checkbox', id: 'ignore-affinity' });
+    const target = h('select', { id: 'move-node', 'aria-label': 'Move to node' });
     const result = h('div', { id: 'action-result', role: 'status', hidden: true });
     const buttons = [
       h('button', { type: 'button', class: 'btn btn-online', 'data-action': 'online', text: 'Online', onclick: () => act('online') }),
       h('button', { type: 'button', class: 'btn btn-offline', 'data-action': 'offline', text: 'Offline', onclick: () => act('offline') }),
     ];
+    const moveButton = h('button', { type: 'button', class: 'btn btn-move', 'data-action': 'move', text: 'Move', onclick: () => act('move') });
+    const all = [...buttons, moveButton];
 
     async function act(what) {
       let params;
@@ -957,21 +1161,42 @@
         showResult(false, 'Invalid parameter', e.message);
         return;
       }
+      // 0x1 is "ignore locked mode" for all three calls; 0x20 "ignore
+      // anti-affinity" only exists for a move.
       const body = { group: { name: group }, flags: ignore.checked ? 1 : 0 };
       if (params.length) body.params = { properties: params };
-      const method = what === 'online' ? 'OnlineGroup' : 'OfflineGroup';
-      buttons.forEach((b) => { b.disabled = true; });
+      const dest = target.value; // "": the best node
+      if (what === 'move') {
+        body.node = dest;
+        if (ignoreAffinity.checked) body.flags |= 0x20;
+      }
+      const send = {
+        online: () => call('GroupService', 'OnlineGroup', body),
+        offline: () => call('GroupService', 'OfflineGroup', body),
+        move: () => call('GroupService', 'MoveGroup', body),
+      }[what];
+      const method = { online: 'OnlineGroup', offline: 'OfflineGroup', move: 'MoveGroup' }[what];
+      const g = S.groups.find((x) => x.name === group) || {};
+      all.forEach((b) => { b.disabled = true; });
       try {
-        const r = await call('GroupService', method, body);
+        const r = await send();
         const status = r.status || 0;
-        showResult(true, (r.statusName || (status === 0 ? 'ERROR_SUCCESS' : 'status')) + ' (' + status + ')',
-          status === 997 ? method + ' accepted' + (r.operationId ? ' as operation ' + r.operationId : '') + '; the state follows live.'
-            : method + ': nothing to do, the group is already there.');
+        let msg;
+        if (what === 'move') {
+          msg = status === 997
+            ? 'MoveGroup accepted' + (r.operationId ? ' as operation ' + r.operationId : '') + ': the group goes offline on ' +
+              (g.ownerNode || 'its owner') + ', then online on ' + (dest || 'the best node') + '; the page follows live.'
+            : 'MoveGroup: nothing to do, the group is already on ' + (dest || 'the best node') + '.';
+        } else {
+          msg = status === 997 ? method + ' accepted' + (r.operationId ? ' as operation ' + r.operationId : '') + '; the state follows live.'
+            : method + ': nothing to do, the group is already there.';
+        }
+        showResult(true, (r.statusName || (status === 0 ? 'ERROR_SUCCESS' : 'status')) + ' (' + status + ')', msg);
         scheduleRefresh();
       } catch (e) {
         showResult(false, e.title || 'Error', e.text || e.message);
       } finally {
-        buttons.forEach((b) => { b.disabled = false; });
+        all.forEach((b) => { b.disabled = false; });
       }
     }
 
@@ -993,6 +1218,11 @@
         h('label', { class: 'check', for: 'ignore-locked' }, ignore,
           h('span', {}, 'Ignore locked mode', h('small', { text: 'flag 0x1: go ahead even if a resource is locked' }))),
         h('div', { class: 'row' }, buttons),
+        h('div', { class: 'move', id: 'move-form' },
+          h('label', { class: 'move-label', for: 'move-node', text: 'Move to' }),
+          h('div', { class: 'row' }, target, moveButton),
+          h('label', { class: 'check', for: 'ignore-affinity' }, ignoreAffinity,
+            h('span', {}, 'Ignore anti-affinity', h('small', { text: 'flag 0x20 (move only): the destination may run a group of the same AntiAffinityClassNames' })))),
         result));
   }
 
@@ -1082,11 +1312,21 @@
 
   function fmtFlags(op) { return '0x' + (op.flags || 0).toString(16); }
 
+  const FLAG_NAMES = {
+    OnlineGroup: { 1: 'ignore locked mode', 2: 'synchronous', 4: 'best possible node', 8: 'ignore affinity' },
+    OfflineGroup: { 1: 'ignore locked mode' },
+    OfflineResource: { 1: 'ignore locked mode', 2: 'force termination' },
+    MoveGroup: { 1: 'ignore locked mode', 2: 'return to source node on error', 4: 'queue', 8: 'high priority start', 0x10: 'failback', 0x20: 'ignore affinity' },
+  };
+  FLAG_NAMES.Failover = FLAG_NAMES.MoveGroup;
+
   function flagNames(op) {
     const f = op.flags || 0;
+    const known = FLAG_NAMES[op.kind] || { 1: 'ignore locked mode' };
     const names = [];
-    if (f & 1) names.push('0x1 ignore locked mode');
-    if (f & 2 && op.kind === 'OfflineResource') names.push('0x2 force termination');
+    for (let bit = 1; bit <= f && bit <= 0x80000000; bit *= 2) {
+      if (f & bit) names.push('0x' + bit.toString(16) + ' ' + (known[bit] || 'flag'));
+    }
     return names.join(', ') || 'no flags';
   }
 
