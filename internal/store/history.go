@@ -85,23 +85,41 @@ func (s *Store) History(ctx context.Context, since int64, ready func(rev int64),
 				ready(since)
 			}
 		}
-		for _, ev := range resp.Events {
-			ch, ok, err := decodeEvent(ev)
-			if err != nil {
+		// One transaction is one revision: apply all its changes before
+		// any of its events is sent, so no view shows half of it.
+		events := resp.Events
+		for len(events) > 0 {
+			rev := events[0].Kv.ModRevision
+			n := 1
+			for n < len(events) && events[n].Kv.ModRevision == rev {
+				n++
+			}
+			var changes []change
+			var decoded []Change
+			for _, ev := range events[:n] {
+				ch, ok, err := decodeEvent(ev)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue
+				}
+				c := change{key: string(ev.Kv.Key), rev: rev}
+				if !ch.Deleted {
+					c.value = ev.Kv.Value
+				}
+				changes = append(changes, c)
+				decoded = append(decoded, ch)
+			}
+			events = events[n:]
+			var err error
+			if replica, err = replica.apply(rev, changes); err != nil {
 				return err
 			}
-			if !ok {
-				continue
-			}
-			c := change{key: string(ev.Kv.Key), rev: ev.Kv.ModRevision}
-			if !ch.Deleted {
-				c.value = ev.Kv.Value
-			}
-			if replica, err = replica.apply(ev.Kv.ModRevision, []change{c}); err != nil {
-				return err
-			}
-			if err := fn(ch, View{c: replica}); err != nil {
-				return err
+			for _, ch := range decoded {
+				if err := fn(ch, View{c: replica}); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -133,3 +133,41 @@ func TestSubscriptionSeesChangedKeys(t *testing.T) {
 		t.Errorf("KeyResource(%q) = %q, %v", keys[0], r, ok)
 	}
 }
+
+// History hands every event of one transaction a view with the whole
+// transaction applied: no reader sees half of an atomic change.
+func TestHistoryViewsWholeTransactions(t *testing.T) {
+	st := open(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ready := make(chan int64, 1)
+	type seen struct {
+		kind          string
+		group, status bool
+	}
+	got := make(chan seen, 4)
+	go func() {
+		_ = st.History(ctx, 0, func(rev int64) { ready <- rev }, func(ch store.Change, v store.View) error {
+			got <- seen{ch.Kind, v.Group("G") != nil, v.Status("r1") != nil}
+			return nil
+		})
+	}()
+	<-ready
+	if _, err := st.Update(ctx, func(v store.View, t *store.Txn) error {
+		t.PutGroup(&store.Group{Name: "G", Resources: []string{"r1"}})
+		t.PutStatus(&store.Status{Resource: "r1"})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		select {
+		case s := <-got:
+			if !s.group || !s.status {
+				t.Errorf("the %s event saw half a transaction: group %v, status %v", s.kind, s.group, s.status)
+			}
+		case <-ctx.Done():
+			t.Fatal("no event")
+		}
+	}
+}
