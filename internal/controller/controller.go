@@ -118,8 +118,18 @@ func reconcile(ctx context.Context, cfg Config) time.Duration {
 			next = max(h.Until.Sub(now), 10*time.Millisecond)
 		}
 	}
+	// A dead node's groups fail over together, a batch per transaction.
+	var batch []placement.Move
 	for _, m := range plan.Moves {
-		if err := apply(ctx, cfg, v, m); err != nil {
+		if m.Reason == placement.ReasonOwnerDown || m.Reason == placement.ReasonNoOwner {
+			if v.Claim(m.Group) != nil {
+				next = min(next, 200*time.Millisecond) // the old lease has not expired yet
+				continue
+			}
+			batch = append(batch, m)
+			continue
+		}
+		if err := apply(ctx, cfg, m); err != nil {
 			if ctx.Err() != nil {
 				return next
 			}
@@ -127,25 +137,49 @@ func reconcile(ctx context.Context, cfg Config) time.Duration {
 			next = min(next, 200*time.Millisecond)
 		}
 	}
+	for len(batch) > 0 {
+		n := min(len(batch), failoverBatch)
+		if !failover(ctx, cfg, batch[:n]) {
+			next = min(next, 200*time.Millisecond)
+		}
+		batch = batch[n:]
+	}
 	return next
 }
 
-func apply(ctx context.Context, cfg Config, v store.View, m placement.Move) error {
+// failoverBatch bounds the groups failed over in one transaction (etcd
+// limits a transaction's operations).
+const failoverBatch = 200
+
+// failover gives a dead owner's groups to their new nodes in one
+// transaction; it reports whether all of them moved.
+func failover(ctx context.Context, cfg Config, moves []placement.Move) bool {
+	req := make([]ops.FailoverMove, len(moves))
+	from := map[string]placement.Move{}
+	for i, m := range moves {
+		req[i] = ops.FailoverMove{Group: m.Group, Node: m.To}
+		from[m.Group] = m
+	}
+	done, err := cfg.Ops.FailoverMany(ctx, req)
+	if err != nil {
+		if ctx.Err() == nil {
+			cfg.Log.Warn("controller: failover not done", "groups", len(moves), "err", err)
+		}
+		return false
+	}
+	for _, d := range done {
+		m := from[d.Group]
+		cfg.Log.Info("controller: group failed over", "group", m.Group, "from", m.From, "to", m.To)
+		if cfg.OnFailover != nil && m.Reason == placement.ReasonOwnerDown {
+			cfg.OnFailover()
+		}
+	}
+	return len(done) == len(moves)
+}
+
+// apply carries out one move of a group whose owner is alive.
+func apply(ctx context.Context, cfg Config, m placement.Move) error {
 	switch m.Reason {
-	case placement.ReasonOwnerDown, placement.ReasonNoOwner:
-		// The old owner's claim must have gone with its lease first; the
-		// claim's deletion wakes us again.
-		if v.Claim(m.Group) != nil {
-			return errors.New("waiting for the old owner's lease to expire")
-		}
-		res, err := cfg.Ops.Failover(ctx, m.Group, m.To)
-		if err == nil {
-			cfg.Log.Info("controller: group failed over", "group", m.Group, "from", m.From, "to", m.To, "status", res.Status)
-			if cfg.OnFailover != nil && m.Reason == placement.ReasonOwnerDown {
-				cfg.OnFailover()
-			}
-		}
-		return err
 	case placement.ReasonResourceFailed:
 		res, err := cfg.Ops.MoveFailedGroup(ctx, m.Group, m.To)
 		if err == nil {

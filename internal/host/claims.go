@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/restype"
 )
@@ -35,6 +36,54 @@ func (h *Host) claim(ctx context.Context, v store.View, group string) bool {
 	c := h.cfg.Store.View().Claim(group)
 	return c != nil && c.Node == h.cfg.Node && c.Lease == lease
 }
+
+// claimAll claims, in one transaction, every unclaimed group of the given
+// ones (nil: all) that this node owns and has a resource to bring online —
+// a node taking over many groups at once claims them together. It reports
+// whether it wrote anything.
+func (h *Host) claimAll(ctx context.Context, v store.View, groups map[string]bool) bool {
+	if !h.cfg.Lease.Valid(h.now()) {
+		return false
+	}
+	var want []string
+	for _, g := range v.Groups() {
+		if (groups != nil && !groups[g.Name]) || g.OwnerNode != h.cfg.Node || v.Claim(g.Name) != nil {
+			continue
+		}
+		for _, name := range g.Resources {
+			if v.ResourceState(name) == clusapi.ClusterResourceOnlinePending {
+				want = append(want, g.Name)
+				break
+			}
+		}
+	}
+	if len(want) == 0 {
+		return false
+	}
+	lease := h.cfg.Lease.ID()
+	for len(want) > 0 {
+		chunk := want[:min(len(want), claimBatch)]
+		want = want[len(chunk):]
+		_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
+			for _, name := range chunk {
+				g := v.Group(name)
+				if g == nil || g.OwnerNode != h.cfg.Node || v.Claim(name) != nil {
+					continue
+				}
+				t.Expect(store.GroupKey(name), g.Rev)
+				t.PutClaim(&store.Claim{Group: name, Node: h.cfg.Node, Lease: int64(lease)}, lease)
+			}
+			return nil
+		})
+		if err != nil {
+			h.log.Warn("cannot claim groups", "groups", len(chunk), "err", err)
+		}
+	}
+	return true
+}
+
+// claimBatch bounds the claims of one transaction (etcd limits its size).
+const claimBatch = 500
 
 // releaseClaims gives up the claims of groups this node no longer owns,
 // once nothing of them runs here any more.

@@ -249,6 +249,9 @@ func (h *Host) reconcile(ctx context.Context, groups map[string]bool) {
 			}
 		}
 	}
+	if h.claimAll(ctx, v, groups) {
+		v = h.cfg.Store.View()
+	}
 	for _, g := range v.Groups() {
 		if (groups != nil && !groups[g.Name]) || g.OwnerNode != h.cfg.Node {
 			continue
