@@ -6,7 +6,6 @@ package dial
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -187,6 +186,3 @@ func (s streamInterceptor) WrapStreamingClient(next connect.StreamingClientFunc)
 func (s streamInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return next
 }
-
-// ErrNoAgent explains an unreachable agent in words.
-var ErrNoAgent = errors.New("no baton agent answers there: start one with 'baton agent -dev', or set BATON_ADDR")

@@ -6,7 +6,6 @@ package etcdmember
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"time"
 
@@ -23,12 +22,8 @@ type Config struct {
 	PeerURL   string // e.g. http://127.0.0.1:7412
 	// InitialCluster is "name=peerURL,…"; empty means a new one-member cluster.
 	InitialCluster string
-	// Endpoints are every member's client URL, for the client; empty
-	// means this member's only.
-	Endpoints  []string
-	TickMs     uint
-	ElectionMs uint
-	Logger     *slog.Logger
+	TickMs         uint
+	ElectionMs     uint
 }
 
 // Member is a running embedded etcd member and a client of it.
@@ -84,7 +79,7 @@ func Start(ctx context.Context, cfg Config) (*Member, error) {
 		return nil, fmt.Errorf("etcdmember: not ready after 30s")
 	}
 	cli, err := clientv3.New(clientv3.Config{
-		Endpoints:   append([]string{cfg.ClientURL}, cfg.Endpoints...),
+		Endpoints:   []string{cfg.ClientURL},
 		DialTimeout: 5 * time.Second,
 		Logger:      zap.NewNop(),
 	})

@@ -8,6 +8,7 @@ package explain
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/batoncluster/baton/clusapi"
@@ -158,7 +159,7 @@ func waitingFor(v store.View, r *store.Resource, rs clusapi.ClusterResourceState
 			}
 		}
 		if len(names) > 0 {
-			return "waits for the resources it depends on to come online: " + join(names)
+			return "waits for the resources it depends on to come online: " + strings.Join(names, ", ")
 		}
 		return "its online call is running"
 	case clusapi.ClusterResourceOfflinePending:
@@ -168,7 +169,7 @@ func waitingFor(v store.View, r *store.Resource, rs clusapi.ClusterResourceState
 			}
 		}
 		if len(names) > 0 {
-			return "waits for the resources that depend on it to go offline first: " + join(names)
+			return "waits for the resources that depend on it to go offline first: " + strings.Join(names, ", ")
 		}
 		return "its offline call is running"
 	}
@@ -179,17 +180,6 @@ func recent(ts []time.Time, now time.Time, periodMs uint32) []time.Time {
 	cut := now.Add(-time.Duration(periodMs) * time.Millisecond)
 	out := slices.DeleteFunc(slices.Clone(ts), func(t time.Time) bool { return !t.After(cut) })
 	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
-	return out
-}
-
-func join(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += x
-	}
 	return out
 }
 

@@ -21,8 +21,8 @@
 // online, dependents Offline before a provider's offline — and then calls
 // the type, one call per resource at a time, independent resources in
 // parallel. The decision is the pure function decide (lifecycle.go); the
-// loop in Host.Run owns every instance and is the only writer of decisions,
-// while action goroutines write their own outcome with a check that the
-// resource's state sequence has not moved on (so a superseded online never
-// overwrites the offline that replaced it).
+// loop in Host.Run owns every instance and is the only writer: it writes
+// the outcomes of finished calls a batch per transaction (finishAll), each
+// only if the resource's state sequence has not moved on (so a superseded
+// online never overwrites the offline that replaced it).
 package host

@@ -3,6 +3,7 @@ package ops
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/store"
@@ -89,7 +90,7 @@ func DrainStatus(v store.View, name string) (status, detail string) {
 	}
 	if len(waiting) > 0 {
 		slices.Sort(waiting)
-		return "in progress", "waiting for " + join(waiting)
+		return "in progress", "waiting for " + strings.Join(waiting, ", ")
 	}
 	return "completed", ""
 }
@@ -101,15 +102,4 @@ func anyOtherNodeUp(v store.View, name string) bool {
 		}
 	}
 	return false
-}
-
-func join(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += x
-	}
-	return out
 }
