@@ -136,7 +136,9 @@ func (h *Host) finishAll(ctx context.Context, outs []outcome) map[string]bool {
 		}
 		inst.busy, inst.cancel = idle, nil
 		groups[inst.group] = true
-		if !o.discard {
+		if o.discard {
+			h.toReport[o.name] = true // its configuration revision, at least
+		} else {
 			write = append(write, o)
 		}
 	}
@@ -150,7 +152,9 @@ func (h *Host) finishAll(ctx context.Context, outs []outcome) map[string]bool {
 				continue // superseded meanwhile
 			}
 			n := st.Clone()
-			h.reported(h.insts[o.name], n)
+			inst := h.insts[o.name]
+			h.reported(inst, n)
+			n.ConfigRev = max(n.ConfigRev, inst.cfgRev)
 			n.State = int32(o.state)
 			n.Seq++
 			n.Terminate, n.Restart, n.LastError = false, false, ""

@@ -62,7 +62,7 @@ func (h *Host) claimAll(ctx context.Context, v store.View, groups map[string]boo
 	}
 	lease := h.cfg.Lease.ID()
 	for len(want) > 0 {
-		chunk := want[:min(len(want), claimBatch)]
+		chunk := want[:min(len(want), writeBatch)]
 		want = want[len(chunk):]
 		_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
 			for _, name := range chunk {
@@ -82,8 +82,9 @@ func (h *Host) claimAll(ctx context.Context, v store.View, groups map[string]boo
 	return true
 }
 
-// claimBatch bounds the claims of one transaction (etcd limits its size).
-const claimBatch = 500
+// writeBatch bounds the records of one transaction the host writes for
+// many groups or resources at once (etcd limits a transaction's size).
+const writeBatch = 500
 
 // releaseClaims gives up the claims of groups this node no longer owns,
 // once nothing of them runs here any more.

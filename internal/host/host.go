@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -61,6 +63,10 @@ type Host struct {
 	// Owned by the Run loop.
 	insts map[string]*instance
 	ops   map[string]bool // operations started here and not yet finished
+	// toReport names instances made or reconfigured in this reconcile,
+	// whose reported values are written together at its end: a node
+	// taking over a thousand groups makes a thousand instances at once.
+	toReport map[string]bool
 
 	done    chan outcome       // a lifecycle call ended
 	health  chan healthFailure // a health check failed
@@ -93,7 +99,7 @@ type healthFailure struct {
 func New(cfg Config) *Host {
 	return &Host{
 		cfg: cfg, log: cfg.Log, now: time.Now,
-		insts: map[string]*instance{}, ops: map[string]bool{},
+		insts: map[string]*instance{}, ops: map[string]bool{}, toReport: map[string]bool{},
 		done: make(chan outcome, 256), health: make(chan healthFailure, 64), changed: make(chan string, 64),
 	}
 }
@@ -260,9 +266,13 @@ func (h *Host) reconcile(ctx context.Context, groups map[string]bool) {
 		dependents := dependentsOf(resources)
 		for _, r := range resources {
 			h.reconcileResource(ctx, v, r, dependents[r.Name])
+			if inst := h.insts[r.Name]; inst != nil && inst.busy != idle {
+				delete(h.toReport, r.Name) // the call's outcome write reports it
+			}
 		}
 		h.handover(ctx, v, g)
 	}
+	h.reportAll(ctx)
 	h.finishOps(ctx, v)
 	h.releaseClaims(ctx, v)
 }
@@ -362,7 +372,7 @@ func (h *Host) instance(ctx context.Context, v store.View, r *store.Resource) (*
 		}
 	}
 	inst.cfgRev = r.Rev
-	h.report(ctx, inst, inst.cfgRev, nil)
+	h.toReport[inst.name] = true
 	return inst, nil
 }
 
@@ -400,29 +410,63 @@ func (h *Host) failConfig(ctx context.Context, v store.View, r *store.Resource, 
 // the configuration revision applied; edit, if set, changes more.
 func (h *Host) report(ctx context.Context, inst *instance, cfgRev int64, edit func(*store.Status) bool) {
 	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
-		st := v.Status(inst.name)
-		if st == nil {
-			return nil
+		if n := h.reportedStatus(v, inst, cfgRev, edit); n != nil {
+			t.PutStatus(n)
 		}
-		n := st.Clone()
-		h.reported(inst, n)
-		if cfgRev > n.ConfigRev {
-			n.ConfigRev = cfgRev
-		}
-		if edit != nil && !edit(n) {
-			return nil
-		}
-		if n.Locked == st.Locked && n.LockedReason == st.LockedReason && n.Props.Equal(st.Props) &&
-			n.Node == st.Node && n.ConfigRev == st.ConfigRev && edit == nil {
-			return nil // nothing new
-		}
-		n.Updated = h.now()
-		t.PutStatus(n)
 		return nil
 	})
 	if err != nil && ctx.Err() == nil {
 		h.log.Warn("cannot write resource status", "resource", inst.name, "err", err)
 	}
+}
+
+// reportAll writes what report would for every instance in toReport, in
+// as few transactions as etcd allows.
+func (h *Host) reportAll(ctx context.Context) {
+	if len(h.toReport) == 0 {
+		return
+	}
+	names := slices.Sorted(maps.Keys(h.toReport))
+	clear(h.toReport)
+	for chunk := range slices.Chunk(names, writeBatch) {
+		_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
+			for _, name := range chunk {
+				if inst := h.insts[name]; inst != nil {
+					if n := h.reportedStatus(v, inst, inst.cfgRev, nil); n != nil {
+						t.PutStatus(n)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil && ctx.Err() == nil {
+			h.log.Warn("cannot write resource statuses", "resources", len(chunk), "err", err)
+		}
+	}
+}
+
+// reportedStatus is inst's status record with what its type reports, the
+// configuration revision applied and edit's changes, or nil when that
+// changes nothing (or edit declines).
+func (h *Host) reportedStatus(v store.View, inst *instance, cfgRev int64, edit func(*store.Status) bool) *store.Status {
+	st := v.Status(inst.name)
+	if st == nil {
+		return nil
+	}
+	n := st.Clone()
+	h.reported(inst, n)
+	if cfgRev > n.ConfigRev {
+		n.ConfigRev = cfgRev
+	}
+	if edit != nil && !edit(n) {
+		return nil
+	}
+	if n.Locked == st.Locked && n.LockedReason == st.LockedReason && n.Props.Equal(st.Props) &&
+		n.Node == st.Node && n.ConfigRev == st.ConfigRev && edit == nil {
+		return nil // nothing new
+	}
+	n.Updated = h.now()
+	return n
 }
 
 // reported copies what the type reports — locked mode, status properties
@@ -457,7 +501,7 @@ func (h *Host) finish(ctx context.Context, inst *instance, seq uint64, state clu
 }
 
 // finishOps records the outcome of operations started here once none of
-// their resources is pending any more.
+// their resources is pending any more, many in one transaction.
 func (h *Host) finishOps(ctx context.Context, v store.View) {
 	if len(h.ops) == 0 {
 		return
@@ -468,42 +512,62 @@ func (h *Host) finishOps(ctx context.Context, v store.View) {
 			pending[st.OpID] = true
 		}
 	}
+	var ids []string
 	for id := range h.ops {
-		if pending[id] {
-			continue
-		}
-		delete(h.ops, id)
-		var finished *store.Operation
-		_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
-			finished = nil
-			op := v.Operation(id)
-			if op == nil || !op.Finished.IsZero() {
-				return nil
-			}
-			n := *op
-			n.Finished = h.now()
-			n.Outcome = "superseded" // unless a resource still carries it
-			for _, st := range statusesOf(v, op) {
-				if st.OpID != id {
-					continue
-				}
-				if clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceFailed {
-					n.Outcome = "failed"
-					break
-				}
-				n.Outcome = "succeeded"
-			}
-			t.PutOperation(&n)
-			finished = &n
-			return nil
-		})
-		if err == nil && finished != nil && h.cfg.Observer != nil {
-			h.cfg.Observer.OperationFinished(finished.Kind, finished.Outcome, finished.Finished.Sub(finished.Created))
-		}
-		if err != nil && ctx.Err() == nil {
-			h.log.Warn("cannot record operation outcome", "op", id, "err", err)
+		if !pending[id] {
+			ids = append(ids, id)
+			delete(h.ops, id)
 		}
 	}
+	slices.Sort(ids)
+	for chunk := range slices.Chunk(ids, writeBatch) {
+		var finished []*store.Operation
+		_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
+			finished = finished[:0]
+			for _, id := range chunk {
+				if n := h.outcomeOf(v, id); n != nil {
+					t.PutOperation(n)
+					finished = append(finished, n)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				h.log.Warn("cannot record operation outcomes", "ops", len(chunk), "err", err)
+			}
+			continue
+		}
+		if h.cfg.Observer != nil {
+			for _, op := range finished {
+				h.cfg.Observer.OperationFinished(op.Kind, op.Outcome, op.Finished.Sub(op.Created))
+			}
+		}
+	}
+}
+
+// outcomeOf is operation id's record finished now, or nil if it is gone
+// or finished already: failed if a resource it left carries it Failed,
+// succeeded if any carries it otherwise, superseded if none does.
+func (h *Host) outcomeOf(v store.View, id string) *store.Operation {
+	op := v.Operation(id)
+	if op == nil || !op.Finished.IsZero() {
+		return nil
+	}
+	n := *op
+	n.Finished = h.now()
+	n.Outcome = "superseded"
+	for _, st := range statusesOf(v, op) {
+		if st.OpID != id {
+			continue
+		}
+		if clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceFailed {
+			n.Outcome = "failed"
+			break
+		}
+		n.Outcome = "succeeded"
+	}
+	return &n
 }
 
 func statusesOf(v store.View, op *store.Operation) []*store.Status {
