@@ -48,6 +48,8 @@ import (
 
 	"github.com/batoncluster/baton/proplist"
 	"github.com/batoncluster/baton/restype"
+
+	"github.com/batoncluster/baton/internal/procstat"
 )
 
 // TypeName is the name of the type, and of the input-buffer DWORD its
@@ -305,8 +307,8 @@ func (r *resource) start(s settings) (*proc, error) {
 	}
 	p := &proc{pid: cmd.Process.Pid, startedAt: time.Now(), exited: make(chan struct{})}
 	// Not reaped yet, so /proc/PID is there even if it has exited.
-	st, statErr := readStat(p.pid)
-	p.ticks = st.startTicks
+	st, statErr := procstat.Read(p.pid)
+	p.ticks = st.StartTicks
 	go r.reap(cmd, p)
 	if statErr != nil {
 		_ = p.signalGroup(syscall.SIGKILL)

@@ -18,6 +18,8 @@ import (
 
 	"github.com/batoncluster/baton/proplist"
 	"github.com/batoncluster/baton/restype"
+
+	"github.com/batoncluster/baton/internal/procstat"
 )
 
 // helperEnv makes the test binary a helper process instead of running
@@ -182,8 +184,8 @@ func offline(action ...uint32) restype.OfflineRequest {
 
 // exists reports whether /proc/PID is there and not a zombie.
 func exists(pid int) bool {
-	st, err := readStat(pid)
-	return err == nil && st.state != 'Z'
+	st, err := procstat.Read(pid)
+	return err == nil && st.State != 'Z'
 }
 
 // gone waits a little for /proc/PID to disappear entirely (reaped).
@@ -196,8 +198,8 @@ func gone(t *testing.T, pid int) {
 			return
 		}
 		if time.Now().After(deadline) {
-			st, _ := readStat(pid)
-			t.Fatalf("process %d still there (state %c)", pid, st.state)
+			st, _ := procstat.Read(pid)
+			t.Fatalf("process %d still there (state %c)", pid, st.State)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -648,11 +650,11 @@ func TestReattachIgnoresReusedPID(t *testing.T) {
 	}
 	// A pid file naming a live process (this test) with another start
 	// time, as after a reboot that reused the PID.
-	st, err := readStat(os.Getpid())
+	st, err := procstat.Read(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{pid: os.Getpid(), ticks: st.startTicks + 1, startedAt: time.Now()}
+	p := &proc{pid: os.Getpid(), ticks: st.StartTicks + 1, startedAt: time.Now()}
 	if err := writePIDFile(f.state, p, "x"); err != nil {
 		t.Fatal(err)
 	}

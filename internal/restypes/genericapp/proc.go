@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/batoncluster/baton/internal/procstat"
 )
 
 // proc is one process the resource runs: a child started by this
@@ -39,8 +39,8 @@ func (p *proc) alive() bool {
 		default:
 		}
 	}
-	st, err := readStat(p.pid)
-	return err == nil && st.startTicks == p.ticks && st.state != 'Z' && st.state != 'X'
+	st, err := procstat.Read(p.pid)
+	return err == nil && st.StartTicks == p.ticks && st.State != 'Z' && st.State != 'X'
 }
 
 // child reports whether p is a child of this instance.
@@ -92,37 +92,6 @@ func (p *proc) waitGone(ctx context.Context, d time.Duration) (bool, error) {
 			return false, ctx.Err()
 		}
 	}
-}
-
-// stat is what the type reads from /proc/PID/stat.
-type stat struct {
-	state      byte
-	startTicks uint64
-}
-
-// readStat reads /proc/PID/stat: field 3 (state) and 22 (starttime).
-func readStat(pid int) (stat, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return stat{}, err
-	}
-	// The command name (field 2) is in parentheses and may hold spaces
-	// and parentheses itself: the fields that follow start after the
-	// last ')'.
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return stat{}, fmt.Errorf("genericapp: malformed /proc/%d/stat", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
-	const state, starttime = 3, 22 // field numbers, from 1
-	if len(f) <= starttime-state {
-		return stat{}, fmt.Errorf("genericapp: malformed /proc/%d/stat", pid)
-	}
-	ticks, err := strconv.ParseUint(f[starttime-state], 10, 64)
-	if err != nil || len(f[0]) != 1 {
-		return stat{}, fmt.Errorf("genericapp: malformed /proc/%d/stat", pid)
-	}
-	return stat{state: f[0][0], startTicks: ticks}, nil
 }
 
 // PIDFile is the name of the pid file in the state directory.

@@ -1,0 +1,200 @@
+package guard
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/batoncluster/baton/internal/procstat"
+)
+
+// Config says where the guard lives and how to start one.
+type Config struct {
+	// Dir is the node's data directory: the socket, and the guard's log
+	// (guard.log), are in it.
+	Dir string
+	// Exec is the baton binary, run as `Exec guard --dir Dir` in a session
+	// of its own so that it outlives the agent. "" runs the guard inside
+	// this process instead: it then dies with the agent and protects
+	// nothing, which only suits in-process test harnesses.
+	Exec string
+	Log  *slog.Logger
+}
+
+// Client is the agent's connection to its guard. It is safe for
+// concurrent use; a guard that went away is started again and told
+// everything once more at the next message.
+type Client struct {
+	cfg    Config
+	inline context.CancelFunc // stops an in-process guard
+
+	mu       sync.Mutex
+	conn     net.Conn
+	deadline int64          // CLOCK_MONOTONIC ns; 0: none sent yet
+	tracked  map[int]uint64 // process group → start ticks of its leader
+	warned   bool
+}
+
+// Connect connects to the guard of cfg.Dir, starting one if none runs.
+func Connect(cfg Config) (*Client, error) {
+	c := &Client{cfg: cfg, tracked: map[int]uint64{}}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.dial(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Extend moves the kill deadline to d (liveness.Lease.Deadline after a
+// renewal).
+func (c *Client) Extend(d time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.deadline = toMono(d)
+	c.send(fmt.Sprintf("deadline %d\n", c.deadline))
+}
+
+// Track has the guard kill process group pgid if the deadline passes.
+// Its leader, pgid itself, must be running: its start time tells it from
+// a later process that reuses the number.
+func (c *Client) Track(pgid int) {
+	st, err := procstat.Read(pgid)
+	if err != nil {
+		c.cfg.Log.Warn("guard: cannot track process group", "pgid", pgid, "err", err)
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.tracked[pgid] = st.StartTicks
+	c.send(fmt.Sprintf("track %d %d\n", pgid, st.StartTicks))
+}
+
+// Untrack forgets process group pgid (it ended, or was stopped).
+func (c *Client) Untrack(pgid int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.tracked[pgid]; !ok {
+		return
+	}
+	delete(c.tracked, pgid)
+	c.send(fmt.Sprintf("untrack %d\n", pgid))
+}
+
+// Close disconnects. The guard keeps the last deadline: what is still
+// tracked is killed then, unless an agent connects and extends it first.
+func (c *Client) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn != nil {
+		c.conn.Close()
+		c.conn = nil
+	}
+	if c.inline != nil {
+		c.inline()
+	}
+}
+
+// Tracked says how many process groups the guard kills at the deadline.
+func (c *Client) Tracked() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.tracked)
+}
+
+// send writes msg, reconnecting (and starting a guard) once if need be.
+// Called with mu held.
+func (c *Client) send(msg string) {
+	for attempt := 0; attempt < 2; attempt++ {
+		if c.conn == nil {
+			if err := c.dial(); err != nil {
+				break
+			}
+			c.warned = false
+			return // dial sent the whole state, msg included
+		}
+		_ = c.conn.SetWriteDeadline(time.Now().Add(time.Second))
+		if _, err := c.conn.Write([]byte(msg)); err == nil {
+			c.warned = false
+			return
+		}
+		c.conn.Close()
+		c.conn = nil
+	}
+	if !c.warned {
+		c.warned = true
+		c.cfg.Log.Error("guard: cannot reach the fence guard; resource processes are not protected if this agent dies")
+	}
+}
+
+// dial connects to the guard, starting one if none answers, and tells it
+// the whole state. Called with mu held.
+func (c *Client) dial() error {
+	path := filepath.Join(c.cfg.Dir, SocketName)
+	conn, err := net.DialTimeout("unix", path, time.Second)
+	if err != nil {
+		if err := c.start(); err != nil {
+			return err
+		}
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			if conn, err = net.DialTimeout("unix", path, time.Second); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("guard: not answering at %s: %w", path, err)
+			}
+		}
+	}
+	state := ""
+	if c.deadline != 0 {
+		state += fmt.Sprintf("deadline %d\n", c.deadline)
+	}
+	for pgid, ticks := range c.tracked {
+		state += fmt.Sprintf("track %d %d\n", pgid, ticks)
+	}
+	_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
+	if _, err := conn.Write([]byte(state)); err != nil {
+		conn.Close()
+		return fmt.Errorf("guard: %w", err)
+	}
+	c.conn = conn
+	return nil
+}
+
+// start starts a guard for c.cfg.Dir.
+func (c *Client) start() error {
+	if c.cfg.Exec == "" {
+		l, err := Listen(c.cfg.Dir)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		c.inline = cancel
+		go func() { _ = Serve(ctx, l, c.cfg.Log) }()
+		return nil
+	}
+	logf, err := os.OpenFile(filepath.Join(c.cfg.Dir, "guard.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("guard: log: %w", err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(c.cfg.Exec, "guard", "--dir", c.cfg.Dir)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// A session of its own: signals to the agent's process group (a
+	// Ctrl-C, a service manager stopping the agent) do not reach it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("guard: start: %w", err)
+	}
+	c.cfg.Log.Info("fence guard started", "pid", cmd.Process.Pid)
+	// Reap it if it ends while this agent runs; otherwise init adopts it.
+	go func() { _ = cmd.Wait() }()
+	return nil
+}

@@ -1,0 +1,239 @@
+// Package guard is a node's fence guard: a small process outside the
+// agent that kills the resource processes the agent registered with it
+// once the node's lease lapses and the agent has not stopped them itself.
+//
+// Resources such as Generic Application processes and QEMU VMs run as
+// processes of their own and outlive their agent. The agent stops them
+// before its lease can expire (self-fencing, docs/fencing.md) — but an
+// agent that is killed (kill -9, an OOM kill, a crash) or frozen (SIGSTOP,
+// a stalled VM) cannot. The guard can: after every lease renewal the agent
+// tells it the fencing deadline (liveness.Lease.Deadline, on the shared
+// CLOCK_MONOTONIC), and the process groups it started; when the deadline
+// passes without a newer one, the guard sends SIGKILL to every group, well
+// before the lease can expire on the database and another node may start
+// them. It is what Windows' resource host monitor and Pacemaker's fencing
+// do for a node whose cluster service died.
+//
+// The guard listens on a Unix socket in the node's data directory. An
+// agent that restarts in time (before the deadline) connects to the guard
+// already running and takes over, so its processes are reattached rather
+// than killed. The guard exits once no agent is connected and it has
+// nothing left to guard.
+//
+// The protocol is one line per message, from agent to guard:
+//
+//	deadline NS        kill everything at CLOCK_MONOTONIC NS unless extended
+//	track PGID TICKS   guard process group PGID (its leader started at TICKS, /proc/PID/stat field 22)
+//	untrack PGID       the group ended or was stopped by the agent
+package guard
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/batoncluster/baton/internal/procstat"
+)
+
+// SocketName is the guard's socket in the node's data directory.
+const SocketName = "guard.sock"
+
+// idleExit is how long a guard with no agent and nothing to guard waits
+// before it exits (an agent restarting reconnects well within it).
+const idleExit = 10 * time.Second
+
+// monoNow is CLOCK_MONOTONIC, the clock agent and guard share: it does not
+// jump with the wall clock and counts alike in every process.
+func monoNow() int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		panic(err) // cannot fail on Linux
+	}
+	return ts.Nano()
+}
+
+// toMono converts t (with Go's monotonic reading) to CLOCK_MONOTONIC ns.
+func toMono(t time.Time) int64 { return monoNow() + int64(time.Until(t)) }
+
+// fromMono converts CLOCK_MONOTONIC ns to a time.Time of this process.
+func fromMono(ns int64) time.Time { return time.Now().Add(time.Duration(ns - monoNow())) }
+
+// Serve runs the guard on l until ctx ends or it is idle: no agent
+// connected and nothing guarded for idleExit.
+func Serve(ctx context.Context, l net.Listener, log *slog.Logger) error {
+	s := &server{log: log, groups: map[int]uint64{}, wake: make(chan struct{}, 1)}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		<-ctx.Done()
+		l.Close()
+	}()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				cancel()
+				return
+			}
+			s.mu.Lock()
+			s.accepted++
+			id := s.accepted
+			s.mu.Unlock()
+			go s.serveConn(ctx, c, id)
+		}
+	}()
+	return s.run(ctx)
+}
+
+type server struct {
+	log *slog.Logger
+
+	mu       sync.Mutex
+	deadline time.Time      // zero: none
+	groups   map[int]uint64 // process group → start ticks of its leader
+	conns    int
+	// accepted numbers connections in the order agents made them, and
+	// deadlineFrom is the one the deadline came from: what a dead agent's
+	// connection still had buffered must not undo what its successor said.
+	accepted, deadlineFrom int
+	wake                   chan struct{}
+}
+
+func (s *server) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run kills at the deadline and exits when idle.
+func (s *server) run(ctx context.Context) error {
+	idleSince := time.Now()
+	for {
+		s.mu.Lock()
+		deadline, idle := s.deadline, s.conns == 0 && len(s.groups) == 0
+		s.mu.Unlock()
+		now := time.Now()
+		if !deadline.IsZero() && !now.Before(deadline) {
+			s.fence()
+			continue
+		}
+		if !idle {
+			idleSince = now
+		} else if now.Sub(idleSince) >= idleExit {
+			s.log.Info("guard: no agent and nothing to guard; exiting")
+			return nil
+		}
+		wait := idleExit
+		if !deadline.IsZero() {
+			wait = min(wait, deadline.Sub(now))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-s.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// fence kills every guarded process group: the node's authority ended.
+func (s *server) fence() {
+	s.mu.Lock()
+	groups := s.groups
+	s.groups, s.deadline = map[int]uint64{}, time.Time{}
+	s.mu.Unlock()
+	for pgid, ticks := range groups {
+		// The leader may be gone while the rest of its group lives on; a
+		// leader that is there must be the one registered (not a new
+		// process that reused the number).
+		if st, err := procstat.Read(pgid); err == nil && ticks != 0 && st.StartTicks != ticks {
+			continue
+		}
+		err := syscall.Kill(-pgid, syscall.SIGKILL)
+		switch {
+		case errors.Is(err, syscall.ESRCH):
+		case err != nil:
+			s.log.Error("guard: cannot kill process group", "pgid", pgid, "err", err)
+		default:
+			s.log.Warn("guard: lease deadline passed without the agent; killed process group", "pgid", pgid)
+		}
+	}
+}
+
+func (s *server) serveConn(ctx context.Context, c net.Conn, id int) {
+	defer c.Close()
+	s.mu.Lock()
+	s.conns++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.conns--
+		s.mu.Unlock()
+		s.poke()
+	}()
+	sc := bufio.NewScanner(c)
+	for sc.Scan() && ctx.Err() == nil {
+		if err := s.apply(id, sc.Text()); err != nil {
+			s.log.Warn("guard: bad message", "msg", sc.Text(), "err", err)
+		}
+	}
+}
+
+// apply carries out one message from connection conn.
+func (s *server) apply(conn int, line string) error {
+	f := strings.Fields(line)
+	if len(f) == 0 {
+		return nil
+	}
+	nums := make([]int64, len(f)-1)
+	for i, a := range f[1:] {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil {
+			return err
+		}
+		nums[i] = n
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case f[0] == "deadline" && len(nums) == 1:
+		if conn >= s.deadlineFrom {
+			s.deadline, s.deadlineFrom = fromMono(nums[0]), conn
+		}
+	case f[0] == "track" && len(nums) == 2 && nums[0] > 1:
+		s.groups[int(nums[0])] = uint64(nums[1])
+	case f[0] == "untrack" && len(nums) == 1:
+		delete(s.groups, int(nums[0]))
+	default:
+		return fmt.Errorf("unknown message")
+	}
+	s.poke()
+	return nil
+}
+
+// Listen makes the guard's socket in dir, replacing a stale one (a guard
+// that died); it fails if a live guard holds it.
+func Listen(dir string) (net.Listener, error) {
+	path := dir + "/" + SocketName
+	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("guard: one is running already at %s", path)
+	}
+	_ = os.Remove(path)
+	return net.Listen("unix", path)
+}

@@ -1,0 +1,188 @@
+package guard
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The test binary is also the guard: the client runs `EXE guard --dir D`.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "guard" {
+		cmd := Command()
+		cmd.SetArgs(os.Args[2:])
+		if err := cmd.Execute(); err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func connect(t *testing.T, dir string) *Client {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Connect(Config{Dir: dir, Exec: exe, Log: slog.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := guardPid(t, c)
+	t.Cleanup(func() { _ = stopGuard(pid) }) // it would exit by itself only after idleExit
+	return c
+}
+
+// sleeper starts a process in a session of its own, as resource types do,
+// and reaps it when it ends.
+func sleeper(t *testing.T) (pgid int, ended <-chan struct{}) {
+	t.Helper()
+	cmd := exec.Command("sleep", "300")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); <-done })
+	return cmd.Process.Pid, done
+}
+
+func awaitEnd(t *testing.T, ended <-chan struct{}, within time.Duration, what string) {
+	t.Helper()
+	select {
+	case <-ended:
+	case <-time.After(within):
+		t.Fatalf("%s: the process still runs after %v", what, within)
+	}
+}
+
+func assertRunning(t *testing.T, ended <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ended:
+		t.Fatalf("%s: the process was killed", what)
+	default:
+	}
+}
+
+func TestKillsAtDeadlineAfterAgentDies(t *testing.T) {
+	dir := t.TempDir()
+	c := connect(t, dir)
+	pgid, ended := sleeper(t)
+	c.Track(pgid)
+	deadline := time.Now().Add(time.Second)
+	c.Extend(deadline)
+	c.Close() // the agent is gone, as if killed
+	time.Sleep(time.Until(deadline) - 300*time.Millisecond)
+	assertRunning(t, ended, "before the deadline")
+	awaitEnd(t, ended, 5*time.Second, "after the deadline")
+	if time.Now().Before(deadline) {
+		t.Fatal("killed before the deadline")
+	}
+}
+
+func TestExtendedDeadlineKeepsProcesses(t *testing.T) {
+	dir := t.TempDir()
+	c := connect(t, dir)
+	defer c.Close()
+	pgid, ended := sleeper(t)
+	other, otherEnded := sleeper(t)
+	c.Track(pgid)
+	c.Track(other)
+	c.Untrack(other) // stopped by the agent: none of the guard's business
+	first := time.Now().Add(500 * time.Millisecond)
+	c.Extend(first)
+	// Renewals, as a live agent makes them, past the first deadline.
+	for time.Now().Before(first.Add(500 * time.Millisecond)) {
+		c.Extend(time.Now().Add(500 * time.Millisecond))
+		time.Sleep(100 * time.Millisecond)
+	}
+	assertRunning(t, ended, "while the deadline is extended")
+	// A frozen agent: no more renewals.
+	awaitEnd(t, ended, 5*time.Second, "once renewals stop")
+	assertRunning(t, otherEnded, "an untracked group")
+	if c.Tracked() != 1 {
+		t.Errorf("tracked = %d, want 1", c.Tracked())
+	}
+}
+
+func TestRestartedAgentTakesOver(t *testing.T) {
+	dir := t.TempDir()
+	c1 := connect(t, dir)
+	pgid, ended := sleeper(t)
+	c1.Track(pgid)
+	first := time.Now().Add(time.Second)
+	c1.Extend(first)
+	c1.Close()
+	// The new agent connects to the guard still running, before the
+	// deadline, and extends it.
+	c2 := connect(t, dir)
+	c2.Extend(time.Now().Add(2 * time.Second))
+	time.Sleep(time.Until(first) + 300*time.Millisecond)
+	assertRunning(t, ended, "after the first deadline, extended by the new agent")
+	c2.Extend(time.Now().Add(200 * time.Millisecond))
+	c2.Close()
+	awaitEnd(t, ended, 5*time.Second, "after the new agent's deadline")
+}
+
+func TestGuardRestartedIsToldEverything(t *testing.T) {
+	dir := t.TempDir()
+	c := connect(t, dir)
+	defer c.Close()
+	pgid, ended := sleeper(t)
+	c.Track(pgid)
+	// The guard dies (OOM killer, an operator): the next message starts a
+	// new one and repeats the state.
+	if err := stopGuard(guardPid(t, c)); err != nil {
+		t.Fatal(err)
+	}
+	c.Extend(time.Now().Add(300 * time.Millisecond))
+	second := guardPid(t, c)
+	t.Cleanup(func() { _ = stopGuard(second) })
+	awaitEnd(t, ended, 5*time.Second, "the new guard's deadline")
+}
+
+// guardPid is the pid of the guard c is connected to, from the socket's
+// peer credentials.
+func guardPid(t *testing.T, c *Client) int {
+	t.Helper()
+	c.mu.Lock()
+	raw, err := c.conn.(*net.UnixConn).SyscallConn()
+	c.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cred *unix.Ucred
+	var credErr error
+	if err := raw.Control(func(fd uintptr) {
+		cred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if credErr != nil {
+		t.Fatal(credErr)
+	}
+	return int(cred.Pid)
+}
+
+// stopGuard kills guard pid and waits until it is gone.
+func stopGuard(pid int) error {
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			return nil
+		}
+	}
+	return errors.New("the guard did not die")
+}
