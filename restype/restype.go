@@ -61,7 +61,36 @@ type Config struct {
 	// Changed tells the host that something the optional reporters report
 	// (locked mode, status properties) changed, so it is written at once.
 	Changed func()
+	// Guard is the node's fence guard. A type whose resources run as
+	// processes of their own (which outlive the agent) registers each
+	// process group it starts or finds running, so that the group is
+	// killed if the node's lease lapses while the agent cannot stop it
+	// (killed or frozen). Nil when there is none: use GuardOf.
+	Guard ProcessGuard
 }
+
+// ProcessGuard kills registered process groups when the node loses its
+// authority to run them (docs/fencing.md).
+type ProcessGuard interface {
+	// Track guards process group pgid, whose leader (pid pgid) runs now.
+	// Tracking a group again is harmless.
+	Track(pgid int)
+	// Untrack forgets pgid: it ended, or the type stopped it.
+	Untrack(pgid int)
+}
+
+// GuardOf is cfg.Guard, or one that does nothing when there is none.
+func GuardOf(cfg Config) ProcessGuard {
+	if cfg.Guard == nil {
+		return noGuard{}
+	}
+	return cfg.Guard
+}
+
+type noGuard struct{}
+
+func (noGuard) Track(int)   {}
+func (noGuard) Untrack(int) {}
 
 // Resource is one cluster resource of a type.
 type Resource interface {

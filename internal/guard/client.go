@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,6 +36,14 @@ type Client struct {
 	cfg    Config
 	inline context.CancelFunc // stops an in-process guard
 
+	// next is the latest deadline (CLOCK_MONOTONIC ns) to tell the guard;
+	// a goroutine of its own sends it, so that the lease's renewal loop
+	// never waits on the guard.
+	next      atomic.Int64
+	kick      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+
 	mu       sync.Mutex
 	conn     net.Conn
 	deadline int64          // CLOCK_MONOTONIC ns; 0: none sent yet
@@ -44,22 +53,47 @@ type Client struct {
 
 // Connect connects to the guard of cfg.Dir, starting one if none runs.
 func Connect(cfg Config) (*Client, error) {
-	c := &Client{cfg: cfg, tracked: map[int]uint64{}}
+	c := &Client{cfg: cfg, tracked: map[int]uint64{}, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.dial(); err != nil {
+	err := c.dial()
+	c.mu.Unlock()
+	if err != nil {
 		return nil, err
 	}
+	go c.sendDeadlines()
 	return c, nil
 }
 
 // Extend moves the kill deadline to d (liveness.Lease.Deadline after a
-// renewal).
+// renewal). It does not wait for the guard.
 func (c *Client) Extend(d time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.deadline = toMono(d)
-	c.send(fmt.Sprintf("deadline %d\n", c.deadline))
+	c.next.Store(toMono(d))
+	select {
+	case c.kick <- struct{}{}:
+	default: // a send is due already; it reads the latest
+	}
+}
+
+func (c *Client) sendDeadlines() {
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-c.kick:
+		}
+		c.mu.Lock()
+		c.flushDeadline()
+		c.mu.Unlock()
+	}
+}
+
+// flushDeadline sends the latest deadline if the guard has not had it.
+// Called with mu held.
+func (c *Client) flushDeadline() {
+	if ns := c.next.Load(); ns != 0 && ns != c.deadline {
+		c.deadline = ns
+		c.send(fmt.Sprintf("deadline %d\n", ns))
+	}
 }
 
 // Track has the guard kill process group pgid if the deadline passes.
@@ -73,6 +107,9 @@ func (c *Client) Track(pgid int) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if t, ok := c.tracked[pgid]; ok && t == st.StartTicks {
+		return // types may say it again whenever they see it running
+	}
 	c.tracked[pgid] = st.StartTicks
 	c.send(fmt.Sprintf("track %d %d\n", pgid, st.StartTicks))
 }
@@ -91,8 +128,12 @@ func (c *Client) Untrack(pgid int) {
 // Close disconnects. The guard keeps the last deadline: what is still
 // tracked is killed then, unless an agent connects and extends it first.
 func (c *Client) Close() {
+	c.closeOnce.Do(func() { close(c.done) })
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.conn != nil {
+		c.flushDeadline()
+	}
 	if c.conn != nil {
 		c.conn.Close()
 		c.conn = nil
@@ -102,10 +143,18 @@ func (c *Client) Close() {
 	}
 }
 
-// Tracked says how many process groups the guard kills at the deadline.
+// Tracked says how many process groups the guard would kill at the
+// deadline, forgetting those whose leader has ended (a type need not say
+// Untrack for a process that died by itself).
 func (c *Client) Tracked() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for pgid, ticks := range c.tracked {
+		if st, err := procstat.Read(pgid); err != nil || st.StartTicks != ticks || st.State == 'Z' {
+			delete(c.tracked, pgid)
+			c.send(fmt.Sprintf("untrack %d\n", pgid))
+		}
+	}
 	return len(c.tracked)
 }
 

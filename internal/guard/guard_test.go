@@ -107,11 +107,14 @@ func TestExtendedDeadlineKeepsProcesses(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	assertRunning(t, ended, "while the deadline is extended")
+	if n := c.Tracked(); n != 1 {
+		t.Errorf("tracked = %d, want 1", n)
+	}
 	// A frozen agent: no more renewals.
 	awaitEnd(t, ended, 5*time.Second, "once renewals stop")
 	assertRunning(t, otherEnded, "an untracked group")
-	if c.Tracked() != 1 {
-		t.Errorf("tracked = %d, want 1", c.Tracked())
+	if n := c.Tracked(); n != 0 {
+		t.Errorf("tracked after the kill = %d, want 0 (its leader is gone)", n)
 	}
 }
 

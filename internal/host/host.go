@@ -35,6 +35,9 @@ type Config struct {
 	// Lease is the node's lease: the host claims the groups it runs under
 	// it, and stops everything (fences) when it is lost.
 	Lease Lease
+	// Guard is the node's fence guard, handed to the resource types
+	// (restype.Config.Guard); nil: none.
+	Guard restype.ProcessGuard
 }
 
 // Lease is the part of the node's lease the host uses (liveness.Lease).
@@ -359,6 +362,7 @@ func (h *Host) instance(ctx context.Context, v store.View, r *store.Resource) (*
 			StateDir: filepath.Join(h.cfg.StateDir, "resources", r.ID),
 			Log:      h.log.With("resource", r.Name),
 			Changed:  func() { h.notifyChanged(name) },
+			Guard:    h.cfg.Guard,
 		})
 		if err != nil {
 			h.failConfig(ctx, v, r, err)

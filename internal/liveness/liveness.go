@@ -31,6 +31,9 @@ type Config struct {
 	Log    *slog.Logger
 	// OnRenew hears each renewal's round-trip time (for metrics).
 	OnRenew func(time.Duration)
+	// OnDeadline hears the new Deadline after the grant and after each
+	// renewal (for the fence guard, which acts when the agent cannot).
+	OnDeadline func(time.Time)
 }
 
 // Validate checks the timings against each other.
@@ -76,6 +79,9 @@ func Grant(ctx context.Context, cli *clientv3.Client, cfg Config) (*Lease, error
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	l := &Lease{cfg: cfg, cli: cli, id: resp.ID, lastSentOK: sent, lostCh: make(chan struct{}), cancel: cancel, done: make(chan struct{})}
+	if cfg.OnDeadline != nil {
+		cfg.OnDeadline(l.Deadline())
+	}
 	go l.renew(rctx)
 	return l, nil
 }
@@ -155,6 +161,9 @@ func (l *Lease) renew(ctx context.Context) {
 			l.mu.Unlock()
 			if l.cfg.OnRenew != nil {
 				l.cfg.OnRenew(time.Since(sent))
+			}
+			if l.cfg.OnDeadline != nil {
+				l.cfg.OnDeadline(l.Deadline())
 			}
 		case err == nil || errors.Is(err, rpctypes.ErrLeaseNotFound):
 			// "Expired" can be a passing answer while a new database

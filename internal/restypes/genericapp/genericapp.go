@@ -145,6 +145,7 @@ type resource struct {
 	stateDir string
 	log      *slog.Logger
 	changed  func()
+	guard    restype.ProcessGuard // kills the process group if the agent cannot
 
 	mu sync.Mutex // guards the fields below
 	s  settings
@@ -183,6 +184,7 @@ func New(cfg restype.Config) (restype.Resource, error) {
 		stateDir: cfg.StateDir,
 		log:      log,
 		changed:  cfg.Changed,
+		guard:    restype.GuardOf(cfg),
 		s:        s,
 	}
 	p, err := readPIDFile(r.stateDir)
@@ -191,6 +193,7 @@ func New(cfg restype.Config) (restype.Resource, error) {
 	}
 	if p != nil {
 		r.log.Info("generic application reattached", slog.Int("pid", p.pid))
+		r.guard.Track(p.pid)
 		r.p = p
 	}
 	return r, nil
@@ -215,6 +218,7 @@ func (r *resource) running() (*proc, error) {
 	r.p = p
 	r.mu.Unlock()
 	r.log.Info("generic application reattached", slog.Int("pid", p.pid))
+	r.guard.Track(p.pid)
 	return p, nil
 }
 
@@ -318,6 +322,7 @@ func (r *resource) start(s settings) (*proc, error) {
 		_ = p.signalGroup(syscall.SIGKILL)
 		return nil, fmt.Errorf("genericapp: pid file: %w", err)
 	}
+	r.guard.Track(p.pid)
 	r.mu.Lock()
 	r.p = p
 	r.mu.Unlock()
@@ -334,6 +339,7 @@ func (r *resource) start(s settings) (*proc, error) {
 func (r *resource) reap(cmd *exec.Cmd, p *proc) {
 	_ = cmd.Wait()
 	p.code = exitCode(cmd.ProcessState)
+	r.guard.Untrack(p.pid)
 	removePIDFile(r.stateDir, p)
 	r.note("process %d exited with code %d", p.pid, p.code)
 	r.log.Info("generic application exited", slog.Int("pid", p.pid), slog.Int("code", p.code))
@@ -568,6 +574,7 @@ func (r *resource) forget(p *proc) {
 	}
 	r.mu.Unlock()
 	if p != nil {
+		r.guard.Untrack(p.pid)
 		removePIDFile(r.stateDir, p)
 	} else {
 		_ = os.Remove(filepath.Join(r.stateDir, PIDFile))

@@ -105,7 +105,7 @@ func newVM(t *testing.T, dir string, kv ...any) (*resource, *lockLog) {
 
 // killQEMU stops whatever QEMU runs with dir's pid file.
 func killQEMU(t *testing.T, dir string) {
-	r := &resource{dir: dir, log: slog.New(slog.DiscardHandler)}
+	r := &resource{dir: dir, log: slog.New(slog.DiscardHandler), guard: restype.GuardOf(restype.Config{})}
 	if pid, ok := r.findQEMU(); ok {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/batoncluster/baton/internal/restypes/vm/qmp"
+
+	"github.com/batoncluster/baton/internal/procstat"
 )
 
 // maxSocketPath is the longest Unix socket path used as it is (sun_path is
@@ -207,10 +209,14 @@ func (r *resource) findQEMU() (int, bool) {
 		return 0, false
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 1 {
+	if err != nil || pid <= 1 || !r.isOurs(pid) {
 		return 0, false
 	}
-	return pid, r.isOurs(pid)
+	// QEMU daemonizes into a session of its own: its pid is its process
+	// group. Whenever it is seen running, the guard is to kill it if this
+	// agent cannot (tracking again is free).
+	r.guard.Track(pid)
+	return pid, true
 }
 
 // isOurs reports whether pid is a live (not zombie) process started with
@@ -235,22 +241,9 @@ func (r *resource) isOurs(pid int) bool {
 
 // procStat returns a process's state letter and start time (the latter
 // tells a reused pid from the process once known).
-func procStat(pid int) (state byte, start string, ok bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, "", false
-	}
-	// The fields after the command name, which is in parentheses: state
-	// (field 3) first, start time (field 22) 19 later.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, "", false
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 20 || len(f[0]) != 1 {
-		return 0, "", false
-	}
-	return f[0][0], f[19], true
+func procStat(pid int) (state byte, start uint64, ok bool) {
+	st, err := procstat.Read(pid)
+	return st.State, st.StartTicks, err == nil
 }
 
 // exited reports whether a process state letter is a dead one (zombie:
@@ -262,7 +255,7 @@ func exited(state byte) bool { return state == 'Z' || state == 'X' || state == '
 // gone reports whether the process pid that started at start has exited
 // completely: no such process, another one under the same pid, or a
 // zombie with no thread left running.
-func gone(pid int, start string) bool {
+func gone(pid int, start uint64) bool {
 	state, s, ok := procStat(pid)
 	if !ok || s != start {
 		return true

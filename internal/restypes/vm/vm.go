@@ -285,6 +285,7 @@ type resource struct {
 	dir     string // the state directory
 	log     *slog.Logger
 	changed func()
+	guard   restype.ProcessGuard // kills QEMU if the agent cannot
 	// qmpSlot is held by whoever talks to the agent's QMP socket.
 	qmpSlot chan struct{}
 
@@ -337,6 +338,7 @@ func New(cfg restype.Config) (restype.Resource, error) {
 		dir:        dir,
 		log:        log,
 		changed:    cfg.Changed,
+		guard:      restype.GuardOf(cfg),
 		qmpSlot:    make(chan struct{}, 1),
 		s:          s,
 		savedBytes: -1,
