@@ -21,7 +21,14 @@ type MoveOptions struct {
 }
 
 // Move moves a group to another node (MoveClusterGroupEx). The operation's
-// Wait returns once the group is online again (on the destination).
+// Wait returns once the group is online again — which, with
+// CLUSAPI_GROUP_MOVE_RETURN_TO_SOURCE_NODE_ON_ERROR or
+// CLUSAPI_GROUP_MOVE_FAILBACK, may be on the source or a preferred owner
+// after the move failed on the destination. Client.Operation(ctx, op.ID)
+// says how the move itself ended (Outcome "failed" then). With
+// CLUSAPI_GROUP_MOVE_QUEUE_ENABLED a move that policy blocks answers
+// ERROR_IO_PENDING and waits (Outcome "" meanwhile); Wait does not wait for
+// it to start, since the group is not Pending while it waits.
 func (g Groups) Move(ctx context.Context, name string, opts MoveOptions) (*Operation, error) {
 	return g.c.moveGroup(ctx, groupRef{name: name}, opts.Node, opts.Flags, opts.InBuffer, uint32(len(opts.InBuffer)), opts.Params)
 }
@@ -40,8 +47,13 @@ func (c *Client) moveGroup(ctx context.Context, ref groupRef, node string, flags
 // if it is nil. dwMoveFlags are CLUSAPI_GROUP_MOVE_* flags; the input
 // buffer goes, as given, to every online resource as it goes offline on
 // the source. ERROR_SUCCESS: already there (or nothing to bring online);
-// ERROR_IO_PENDING: the move goes on; anything else: rejected, nothing
-// changed.
+// ERROR_IO_PENDING: the move goes on — or, with
+// CLUSAPI_GROUP_MOVE_QUEUE_ENABLED (0x4), waits in the group's queue while
+// policy blocks it (the group's StatusInformation has
+// CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE meanwhile); anything else:
+// rejected, nothing changed. 0x2 and 0x10 say where the group goes if it
+// fails on the destination (the source, a preferred owner); without them
+// the failover policy decides.
 func MoveClusterGroupEx(hGroup HGROUP, hDestinationNode HNODE, dwMoveFlags uint32, lpInBuffer []byte, cbInBufferSize uint32) Errno {
 	h := (*groupHandle)(hGroup)
 	node, ok := destination(h, hDestinationNode)

@@ -72,6 +72,7 @@ func campaign(ctx context.Context, cfg Config) error {
 		case <-lctx.Done():
 		}
 	}()
+	go prune(lctx, cfg)
 	lead(lctx, cfg)
 	rctx, rcancel := context.WithTimeout(context.Background(), time.Second)
 	defer rcancel()
@@ -92,6 +93,7 @@ func lead(ctx context.Context, cfg Config) {
 	defer sub.Close()
 	retry := time.NewTimer(0) // the first reconcile runs at once
 	defer retry.Stop()
+	q := newMoveQueue(cfg) // moves' flags 0x2, 0x4, 0x10 (queue.go)
 	for {
 		select {
 		case <-ctx.Done():
@@ -101,7 +103,7 @@ func lead(ctx context.Context, cfg Config) {
 			sub.Take()
 		case <-retry.C:
 		}
-		next := reconcile(ctx, cfg)
+		next := min(q.reconcile(ctx), reconcile(ctx, cfg))
 		retry.Reset(next)
 	}
 }
@@ -111,8 +113,18 @@ func lead(ctx context.Context, cfg Config) {
 func reconcile(ctx context.Context, cfg Config) time.Duration {
 	now := time.Now()
 	v := cfg.Store.View()
-	plan := placement.Compute(ops.PlacementView(v, now))
+	pv := ops.PlacementView(v, now)
+	plan := placement.Compute(pv)
 	next := time.Hour
+	// Failed failovers: mark and record them (failed.go); the write
+	// brings a new plan that counts the retry period from the record.
+	if _, err := noteFailedFailovers(ctx, cfg, pv, plan, now); err != nil {
+		if ctx.Err() != nil {
+			return next
+		}
+		cfg.Log.Warn("controller: cannot record failed failovers", "err", err)
+		next = 200 * time.Millisecond
+	}
 	for _, h := range plan.Holds {
 		if !h.Until.IsZero() && h.Until.Sub(now) < next {
 			next = max(h.Until.Sub(now), 10*time.Millisecond)
@@ -121,7 +133,9 @@ func reconcile(ctx context.Context, cfg Config) time.Duration {
 	// A dead node's groups fail over together, a batch per transaction.
 	var batch []placement.Move
 	for _, m := range plan.Moves {
-		if m.Reason == placement.ReasonOwnerDown || m.Reason == placement.ReasonNoOwner {
+		// So does a retry of a dead owner's group, to another node.
+		if m.Reason == placement.ReasonOwnerDown || m.Reason == placement.ReasonNoOwner ||
+			m.Reason == placement.ReasonRetry && v.NodeState(m.From) == clusapi.ClusterNodeDown {
 			if v.Claim(m.Group) != nil {
 				next = min(next, 200*time.Millisecond) // the old lease has not expired yet
 				continue
@@ -180,6 +194,12 @@ func failover(ctx context.Context, cfg Config, moves []placement.Move) bool {
 // apply carries out one move of a group whose owner is alive.
 func apply(ctx context.Context, cfg Config, m placement.Move) error {
 	switch m.Reason {
+	case placement.ReasonRetry:
+		err := retry(ctx, cfg, m)
+		if err == nil {
+			cfg.Log.Info("controller: failed group retried after RetryPeriodOnFailure", "group", m.Group, "from", m.From, "to", m.To)
+		}
+		return err
 	case placement.ReasonResourceFailed:
 		res, err := cfg.Ops.MoveFailedGroup(ctx, m.Group, m.To)
 		if err == nil {

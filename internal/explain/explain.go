@@ -20,7 +20,7 @@ import (
 // Reason is one fact that explains a group's state.
 type Reason struct {
 	Resource string // "" for facts about the group itself
-	Code     string // short machine-readable tag: pending, waiting, locked, failed, restarts, owner, persistent, held, moving, failovers
+	Code     string // short machine-readable tag: pending, waiting, locked, failed, restarts, owner, persistent, held, moving, queued, failovers
 	Text     string
 }
 
@@ -99,6 +99,25 @@ func Group(v store.View, g *store.Group, now time.Time) Explanation {
 	}
 	if g.MoveTo != "" {
 		add("", "moving", "a move to %s is under way: the group goes offline here, then online there", g.MoveTo)
+	}
+	// Moves with flags (docs/moves.md): one waiting in the queue, one that
+	// failed on its destination, and the last move's failure.
+	if ops.MoveQueued(g) {
+		q := g.QueuedMove
+		add("", "queued", "a move to %s (operation %s, flag 0x4) waits in the queue since %s (StatusInformation 0x%x): %s; without the queue flag the call would have answered %s",
+			orBest(q.To), q.Op, q.Since.UTC().Format(time.RFC3339), clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE, q.Blocker, clusapi.Errno(q.Code))
+	}
+	if op := v.Operation(g.LastOperation); op != nil {
+		switch {
+		case op.Kind == store.OpReturnToSource || op.Kind == store.OpMoveFailback:
+			state := "under way"
+			if op.Outcome != "" {
+				state = op.Outcome
+			}
+			add("", "moving", "operation %s (%s, %s) %s", op.ID, op.Kind, state, op.Detail)
+		case op.Kind == store.OpMoveGroup && op.Outcome == "failed" && op.Error != 0:
+			add("", "moving", "the last move (operation %s) failed with %s: %s", op.ID, clusapi.Errno(op.Error), op.Detail)
+		}
 	}
 	if len(g.Failovers) > 0 {
 		add("", "failovers", "%d automatic failover(s) within FailoverPeriod (%d h) count against FailoverThreshold", len(g.Failovers), g.Policy.FailoverPeriod)
@@ -191,6 +210,13 @@ var holdText = map[placement.Reason]string{
 	placement.ReasonRetryWait:        "it failed everywhere; the next try waits out RetryPeriodOnFailure",
 	placement.ReasonFailbackWindow:   "failback waits for its window (FailbackWindowStart/End)",
 	placement.ReasonAntiAffinity:     "its preferred owner runs a group of the same AntiAffinityClassNames",
+}
+
+func orBest(node string) string {
+	if node == "" {
+		return "the best node"
+	}
+	return node
 }
 
 func orNone(s string) string {

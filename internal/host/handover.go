@@ -11,6 +11,13 @@ import (
 // runs here, ownership passes to the destination in one transaction that
 // also gives up this node's claim and marks the resources to be brought
 // online there (those whose persistent state is online).
+//
+// From then on the destination drives the move's operation: its host
+// records the outcome once the resources settle there, so a move whose
+// group fails on the destination ends failed — which is what flags 0x2 and
+// 0x10 of MoveClusterGroupEx act on (ops.RecoverFailedMove). This host
+// forgets the operation, or its finishOps would record it succeeded the
+// moment the group left, before anything ran on the destination.
 func (h *Host) handover(ctx context.Context, v store.View, g *store.Group) {
 	if g.MoveTo == "" || h.hostsAnything(g.Name) {
 		return
@@ -22,7 +29,9 @@ func (h *Host) handover(ctx context.Context, v store.View, g *store.Group) {
 			return // still going offline
 		}
 	}
+	var op string // the move's operation, when the destination takes it over
 	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
+		op = ""
 		cur := v.Group(g.Name)
 		if cur == nil || cur.OwnerNode != h.cfg.Node || cur.MoveTo == "" {
 			return nil
@@ -42,6 +51,7 @@ func (h *Host) handover(ctx context.Context, v store.View, g *store.Group) {
 				s.OpID, s.OpParams, s.Terminate, s.Restart, s.LastError = cur.MoveOp, false, false, false, ""
 				s.Updated = h.now()
 				t.PutStatus(s)
+				op = cur.MoveOp
 			}
 		}
 		if c := v.Claim(cur.Name); c != nil && c.Node == h.cfg.Node {
@@ -52,6 +62,9 @@ func (h *Host) handover(ctx context.Context, v store.View, g *store.Group) {
 	if err != nil {
 		h.log.Warn("cannot hand the group over", "group", g.Name, "to", g.MoveTo, "err", err)
 		return
+	}
+	if op != "" {
+		delete(h.ops, op)
 	}
 	h.log.Info("group handed over", "group", g.Name, "to", g.MoveTo)
 }

@@ -16,31 +16,40 @@ const OperationRetention = 15 * time.Minute
 // pruneBatch bounds the deletions of one transaction.
 const pruneBatch = 500
 
-// PruneOperations deletes the records of operations that finished more
-// than keep ago, and of those that never finished (superseded before any
-// node started them), are older than keep and that no group, resource or
-// kept operation refers to any more. It says how many it deleted.
+// PruneOperations deletes the records of operations older than keep —
+// ended more than keep ago, or never ended (superseded before any node
+// started them) and created more than keep ago — that nothing refers to
+// any more: not a group (its current, queued or last operation), a
+// resource's state, nor a kept operation (the one that took a move back).
+// It says how many it deleted.
 func (e *Engine) PruneOperations(ctx context.Context, keep time.Duration) (int, error) {
 	v := e.st.View()
 	cut := e.now().Add(-keep)
 	inUse := map[string]bool{}
 	for _, g := range v.Groups() {
-		inUse[g.MoveOp], inUse[g.LastOperation] = true, true
+		inUse[g.MoveOp], inUse[g.LastOperation], inUse[g.QueuedMove.Op] = true, true, true
 		for _, name := range g.Resources {
 			if st := v.Status(name); st != nil {
 				inUse[st.OpID] = true
 			}
 		}
 	}
+	old := func(op *store.Operation) bool {
+		if op.Finished.IsZero() {
+			return op.Created.Before(cut)
+		}
+		return op.Finished.Before(cut)
+	}
+	ops := v.Operations()
+	for _, op := range ops {
+		if !old(op) || inUse[op.ID] {
+			inUse[op.Recovery] = true
+		}
+	}
 	var stale []*store.Operation
-	for _, op := range v.Operations() {
-		switch {
-		case !op.Finished.IsZero() && op.Finished.Before(cut):
+	for _, op := range ops {
+		if old(op) && !inUse[op.ID] {
 			stale = append(stale, op)
-		case op.Finished.IsZero() && op.Created.Before(cut) && !inUse[op.ID]:
-			stale = append(stale, op)
-		default:
-			inUse[op.Recovery] = true // a kept move keeps the operation that took it back
 		}
 	}
 	deleted := 0
@@ -51,9 +60,6 @@ func (e *Engine) PruneOperations(ctx context.Context, keep time.Duration) (int, 
 		_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
 			n = 0
 			for _, op := range chunk {
-				if inUse[op.ID] {
-					continue
-				}
 				// Compare-and-delete: an operation that changed since (it
 				// finished just now) is left for the next round.
 				if cur := v.Operation(op.ID); cur != nil && cur.Rev == op.Rev {

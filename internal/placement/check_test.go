@@ -39,6 +39,32 @@ func planErrors(v View, p Plan) []string {
 		return ok && (x.State == NodeUp || x.State == NodePaused)
 	}
 	draining := func(n string) bool { return alive(n) && nodes[n].Draining }
+	// exhausted: an automatic start of g can go nowhere — the threshold
+	// holds it, or no eligible node but its owner is left.
+	exhausted := func(g *Group) bool {
+		if held, _ := thresholdHold(g, v.Now, len(nodes)); held && g.Owner != "" {
+			return true
+		}
+		for n := range nodes {
+			if eligible(n) && n != g.Owner {
+				return false
+			}
+		}
+		return true
+	}
+	// retries: g gets the one more attempt after a failed failover.
+	retries := func(g *Group) bool {
+		return g.Online && g.Failed && g.Priority != 0 && !draining(g.Owner) &&
+			g.RetryPeriodOnFailureMs != Infinite && exhausted(g)
+	}
+	// retryDue: RetryPeriodOnFailure has passed since LastFailedAt (zero
+	// counts as now).
+	retryDue := func(g *Group) bool {
+		if g.RetryPeriodOnFailureMs == 0 {
+			return true
+		}
+		return !g.LastFailedAt.IsZero() && !v.Now.Before(g.LastFailedAt.Add(time.Duration(g.RetryPeriodOnFailureMs)*time.Millisecond))
+	}
 
 	// Each group appears once at most, in priority-then-name order.
 	seen := map[string]bool{}
@@ -115,7 +141,7 @@ func planErrors(v View, p Plan) []string {
 		if !eligible(m.To) {
 			fail("move %v: destination is not Up, or paused or draining", m)
 		}
-		if m.To == m.From {
+		if m.To == m.From && m.Reason != ReasonRetry {
 			fail("move %v: to its own owner", m)
 		}
 		exclude := ""
@@ -138,6 +164,18 @@ func planErrors(v View, p Plan) []string {
 			if m.Reason == ReasonResourceFailed {
 				exclude = g.Owner
 			}
+			if retries(g) {
+				fail("move %v: the failover is exhausted; only a retry may start it", m)
+			}
+		case ReasonRetry:
+			if !retries(g) || !retryDue(g) {
+				fail("move %v: not a due retry (failed %v, exhausted %v, last failed %v, period %d ms)",
+					m, g.Failed, exhausted(g), g.LastFailedAt, g.RetryPeriodOnFailureMs)
+			}
+			if eligible(g.Owner) && m.To != g.Owner {
+				fail("move %v: a retry stays on its eligible owner", m)
+			}
+			exclude = g.Owner
 		case ReasonFailback:
 			if !g.Online || g.Failed || !g.AutoFailback || !alive(g.Owner) || draining(g.Owner) ||
 				len(g.PreferredOwners) == 0 || m.To != g.PreferredOwners[0] {
@@ -152,7 +190,7 @@ func planErrors(v View, p Plan) []string {
 		default:
 			fail("move %v: unknown reason", m)
 		}
-		if m.Reason != ReasonFailback {
+		if m.Reason != ReasonFailback && !(m.Reason == ReasonRetry && m.To == g.Owner) {
 			var pool, free []string
 			for n := range nodes {
 				if n != exclude && eligible(n) {
@@ -193,7 +231,7 @@ func planErrors(v View, p Plan) []string {
 		switch h.Reason {
 		case ReasonNoNode:
 			for n := range nodes {
-				if eligible(n) && (n != g.Owner || !g.Failed && !draining(g.Owner)) {
+				if eligible(n) && (n != g.Owner || !g.Failed && !draining(g.Owner) || retries(g)) {
 					fail("hold %v: node %s is eligible", h, n)
 				}
 			}
@@ -205,9 +243,19 @@ func planErrors(v View, p Plan) []string {
 			if !g.Online || g.Owner == "" || draining(g.Owner) || alive(g.Owner) && !g.Failed {
 				fail("hold %v: not a failover", h)
 			}
+			if retries(g) {
+				fail("hold %v: the group is retried after RetryPeriodOnFailure instead", h)
+			}
 		case ReasonRetryWait:
-			if !g.Online || !g.Failed || !alive(g.Owner) || g.LastFailedAt.IsZero() {
-				fail("hold %v: not a failed group on an alive owner", h)
+			if !retries(g) || retryDue(g) {
+				fail("hold %v: not a failed group waiting out its retry period", h)
+			}
+			from := g.LastFailedAt
+			if from.IsZero() {
+				from = v.Now
+			}
+			if want := from.Add(time.Duration(g.RetryPeriodOnFailureMs) * time.Millisecond); !h.Until.Equal(want) {
+				fail("hold %v: until is not LastFailedAt plus the period (%v)", h, want)
 			}
 		case ReasonFailbackWindow, ReasonAntiAffinity:
 			if !g.AutoFailback || !g.Online || g.Failed || !alive(g.Owner) || draining(g.Owner) ||
@@ -218,7 +266,7 @@ func planErrors(v View, p Plan) []string {
 				if open, _ := failbackWindow(v.Now, g.FailbackWindowStart, g.FailbackWindowEnd); open {
 					fail("hold %v: window is open", h)
 				}
-				u := h.Until.UTC()
+				u := h.Until.In(v.Now.Location())
 				if uint32(u.Hour()) != g.FailbackWindowStart || u.Minute() != 0 || u.Sub(v.Now) > 24*time.Hour {
 					fail("hold %v: until is not the next window start", h)
 				}

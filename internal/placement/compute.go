@@ -47,27 +47,52 @@ func (s *state) decide(g *Group, p *Plan) {
 }
 
 // start handles the automatic starts (no-owner, owner-down,
-// resource-failed): Priority 0, RetryPeriodOnFailure and FailoverThreshold
-// may hold the group; otherwise it goes to the best node other than
-// exclude.
+// resource-failed): Priority 0 holds the group; otherwise it goes to the
+// best node other than exclude, unless FailoverThreshold holds it (not for
+// no-owner) or there is no such node. A Failed group whose failover is
+// exhausted that way gets one more online attempt once its
+// RetryPeriodOnFailure has passed (retry).
 func (s *state) start(g *Group, exclude string, why Reason, p *Plan) {
 	if g.Priority == 0 {
 		p.hold(g, ReasonPriorityZero, time.Time{})
 		return
 	}
-	if why == ReasonResourceFailed {
-		if held, until := retryHold(g, s.now); held {
-			p.hold(g, ReasonRetryWait, until)
-			return
-		}
-	}
+	hold, until := ReasonThresholdReached, time.Time{}
+	held := false
 	if why != ReasonNoOwner {
-		if held, until := thresholdHold(g, s.now, len(s.nodes)); held {
-			p.hold(g, ReasonThresholdReached, until)
+		held, until = thresholdHold(g, s.now, len(s.nodes))
+	}
+	if !held {
+		if to, _, ok := s.choose(g, exclude, false); ok {
+			s.moveTo(g, to, why, p)
+			return
+		}
+		hold, until = ReasonNoNode, time.Time{}
+	}
+	if g.Failed && g.RetryPeriodOnFailureMs != Infinite {
+		s.retry(g, p)
+		return
+	}
+	p.hold(g, hold, until)
+}
+
+// retry gives a Failed group whose failover is exhausted one more online
+// attempt once RetryPeriodOnFailure has passed since LastFailedAt: where
+// it is when its owner is eligible, else on the best other node.
+func (s *state) retry(g *Group, p *Plan) {
+	if held, until := retryHold(g, s.now); held {
+		p.hold(g, ReasonRetryWait, until)
+		return
+	}
+	to := g.Owner
+	if !s.eligible(to) {
+		var ok bool
+		if to, _, ok = s.choose(g, g.Owner, false); !ok {
+			p.hold(g, ReasonNoNode, time.Time{})
 			return
 		}
 	}
-	s.place(g, exclude, why, p)
+	s.moveTo(g, to, ReasonRetry, p)
 }
 
 // place moves g to the best eligible node other than exclude, or holds it
@@ -78,6 +103,11 @@ func (s *state) place(g *Group, exclude string, why Reason, p *Plan) {
 		p.hold(g, ReasonNoNode, time.Time{})
 		return
 	}
+	s.moveTo(g, to, why, p)
+}
+
+// moveTo records in p and in s that g goes to node to.
+func (s *state) moveTo(g *Group, to string, why Reason, p *Plan) {
 	p.Moves = append(p.Moves, Move{Group: g.Name, From: g.Owner, To: to, Reason: why})
 	s.move(g, to)
 }
@@ -101,8 +131,7 @@ func (s *state) failback(g *Group, p *Plan) {
 		p.hold(g, ReasonFailbackWindow, next)
 		return
 	}
-	p.Moves = append(p.Moves, Move{Group: g.Name, From: g.Owner, To: first, Reason: ReasonFailback})
-	s.move(g, first)
+	s.moveTo(g, first, ReasonFailback, p)
 }
 
 func (p *Plan) hold(g *Group, why Reason, until time.Time) {

@@ -68,10 +68,6 @@
 // checked, in this order, against:
 //
 //   - Priority 0 means "never start automatically": Hold "priority-zero".
-//   - RetryPeriodOnFailure (resource-failed only): when the group last
-//     failed to come online anywhere (LastFailedAt) less than
-//     RetryPeriodOnFailureMs ago, Hold "retry-wait" until LastFailedAt plus
-//     the period; 0xFFFFFFFF means never retry (Until zero).
 //   - FailoverThreshold (owner-down and resource-failed): the Failovers
 //     within the last FailoverPeriodHours are counted; when the count is at
 //     least the threshold (0xFFFFFFFF: number of nodes − 1), Hold
@@ -80,10 +76,29 @@
 //     oldest counted one leaves it).
 //   - no eligible candidate: Hold "no-node".
 //
+// # Retry after a failed failover
+//
+// A group that is Failed — on an alive owner, or on a dead one once the
+// controller has marked its resources Failed — and whose failover is
+// exhausted by either of the last two holds gets instead, as WSFC does,
+// one more online attempt after RetryPeriodOnFailure (reference §8.2):
+//
+//   - until LastFailedAt (when the controller found the failover
+//     exhausted; zero, not recorded yet, counts as Now) plus
+//     RetryPeriodOnFailureMs: Hold "retry-wait" until then;
+//   - then Move "retry": in place (To equal to From) when the owner is
+//     eligible, else to the best other node; with none, Hold "no-node".
+//
+// A retry that fails leaves the group Failed again with a new
+// LastFailedAt, so attempts come once per period. RetryPeriodOnFailure
+// 0xFFFFFFFF means never: the group keeps its threshold-reached or no-node
+// hold; 0 means at once. Priority 0 groups are never retried.
+//
 // Failback runs a group that is already running, so it ignores Priority and
 // the threshold, but it never moves a group into an anti-affinity conflict
 // (Hold "anti-affinity"). The window is the hours [FailbackWindowStart,
-// FailbackWindowEnd) of Now in UTC; it may wrap midnight (22→2 is 22:00 to
+// FailbackWindowEnd) of the cluster's local time (WSFC's words), that is
+// of Now in its own location; it may wrap midnight (22→2 is 22:00 to
 // 02:00); Start equal to End is the one hour starting then; 0xFFFFFFFF (or
 // any value above 23) in either means no window: failback at once. Outside
 // the window the group is held ("failback-window") until the window next

@@ -38,33 +38,38 @@ func thresholdHold(g *Group, now time.Time, nodes int) (held bool, until time.Ti
 	return true, counted[uint64(len(counted))-threshold].Add(period)
 }
 
-// retryHold reports whether g, which last failed to come online anywhere
-// at LastFailedAt, is still within its RetryPeriodOnFailure. until is the
-// end of the wait; zero if it never ends (Infinite).
+// retryHold reports whether g, whose failover is exhausted, is still
+// waiting out its RetryPeriodOnFailure: until LastFailedAt plus the period
+// (a zero LastFailedAt — the failure is not recorded yet — counts as now).
+// until is the end of the wait; zero if it never ends (Infinite).
 func retryHold(g *Group, now time.Time) (held bool, until time.Time) {
-	if g.LastFailedAt.IsZero() || g.RetryPeriodOnFailureMs == 0 {
-		return false, time.Time{}
-	}
 	if g.RetryPeriodOnFailureMs == Infinite {
 		return true, time.Time{}
 	}
-	until = g.LastFailedAt.Add(time.Duration(g.RetryPeriodOnFailureMs) * time.Millisecond)
+	if g.RetryPeriodOnFailureMs == 0 {
+		return false, time.Time{}
+	}
+	from := g.LastFailedAt
+	if from.IsZero() {
+		from = now
+	}
+	until = from.Add(time.Duration(g.RetryPeriodOnFailureMs) * time.Millisecond)
 	if now.Before(until) {
 		return true, until
 	}
 	return false, time.Time{}
 }
 
-// failbackWindow reports whether now (in UTC) is inside the failback window
-// [start, end) in hours, and if not, when it next opens. A window that
-// wraps midnight (start > end) runs from start to end the next day; start
-// equal to end is the one hour starting then. Infinite, or any value above
-// 23, in either means no window: always open.
+// failbackWindow reports whether now is inside the failback window
+// [start, end) in hours of the cluster's local time — now's location —
+// and if not, when it next opens. A window that wraps midnight (start >
+// end) runs from start to end the next day; start equal to end is the one
+// hour starting then. Infinite, or any value above 23, in either means no
+// window: always open.
 func failbackWindow(now time.Time, start, end uint32) (open bool, next time.Time) {
 	if start > 23 || end > 23 {
 		return true, time.Time{}
 	}
-	now = now.UTC()
 	h := uint32(now.Hour())
 	switch {
 	case start == end:
@@ -77,9 +82,9 @@ func failbackWindow(now time.Time, start, end uint32) (open bool, next time.Time
 	if open {
 		return true, time.Time{}
 	}
-	next = time.Date(now.Year(), now.Month(), now.Day(), int(start), 0, 0, 0, time.UTC)
+	next = time.Date(now.Year(), now.Month(), now.Day(), int(start), 0, 0, 0, now.Location())
 	if !next.After(now) {
-		next = next.AddDate(0, 0, 1)
+		next = time.Date(now.Year(), now.Month(), now.Day()+1, int(start), 0, 0, 0, now.Location())
 	}
 	return false, next
 }

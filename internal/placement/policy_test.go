@@ -8,6 +8,7 @@ import (
 func at(hour, minute int) time.Time { return time.Date(2026, 3, 2, hour, minute, 0, 0, time.UTC) }
 
 func TestFailbackWindow(t *testing.T) {
+	cet := time.FixedZone("CET", 3600)
 	for _, tc := range []struct {
 		now        time.Time
 		start, end uint32
@@ -27,7 +28,10 @@ func TestFailbackWindow(t *testing.T) {
 		{at(21, 59), 22, 2, false, at(22, 0)},
 		{at(13, 10), 13, 13, true, time.Time{}}, // start = end: one hour
 		{at(14, 0), 13, 13, false, at(13, 0).AddDate(0, 0, 1)},
-		{at(12, 0).In(time.FixedZone("CET", 3600)), 12, 13, true, time.Time{}}, // hours are UTC
+		// Hours are those of the cluster's local time: Now's location.
+		{at(12, 0).In(cet), 13, 14, true, time.Time{}},
+		{at(12, 0).In(cet), 12, 13, false, time.Date(2026, 3, 3, 12, 0, 0, 0, cet)},
+		{at(22, 30).In(cet), 22, 23, false, time.Date(2026, 3, 3, 22, 0, 0, 0, cet)}, // 23:30 local
 	} {
 		open, next := failbackWindow(tc.now, tc.start, tc.end)
 		if open != tc.open || !next.Equal(tc.next) {
@@ -73,7 +77,8 @@ func TestRetryHold(t *testing.T) {
 		held  bool
 		until time.Time
 	}{
-		{time.Time{}, 3600000, false, time.Time{}},
+		{time.Time{}, 3600000, true, now.Add(time.Hour)}, // not recorded yet: counts from now
+		{time.Time{}, 0, false, time.Time{}},
 		{now.Add(-time.Minute), 0, false, time.Time{}},
 		{now.Add(-time.Minute), 3600000, true, now.Add(59 * time.Minute)},
 		{now.Add(-time.Hour), 3600000, false, time.Time{}},

@@ -14,6 +14,9 @@ import (
 func randomView(r *rand.Rand) View {
 	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, r.IntN(365))
 	v := View{Now: day.Add(time.Duration(r.Int64N(int64(24 * time.Hour))))}
+	if r.IntN(3) == 0 { // the cluster's local time is not always UTC
+		v.Now = v.Now.In(time.FixedZone("local", 3600*(r.IntN(27)-12)))
+	}
 	nn := 1 + r.IntN(6)
 	states := []NodeState{NodeUp, NodeUp, NodeUp, NodeDown, NodePaused, NodeJoining}
 	var names []string
@@ -115,7 +118,7 @@ func TestPlanProperties(t *testing.T) {
 		}
 	}
 	// The generator reaches every outcome.
-	for _, want := range []Reason{ReasonNoOwner, ReasonOwnerDown, ReasonResourceFailed, ReasonDrain, ReasonFailback,
+	for _, want := range []Reason{ReasonNoOwner, ReasonOwnerDown, ReasonResourceFailed, ReasonDrain, ReasonFailback, ReasonRetry,
 		ReasonNoNode, ReasonPriorityZero, ReasonThresholdReached, ReasonRetryWait, ReasonFailbackWindow, ReasonAntiAffinity} {
 		if reasons[want] == 0 {
 			t.Errorf("no random view produced %q", want)

@@ -65,12 +65,16 @@ type Group struct {
 	Failovers           []time.Time // times of recent automatic failovers
 	AutoFailback        bool        // AutoFailbackType 1
 	// FailbackWindowStart and FailbackWindowEnd are hours of the day
-	// (0–23, UTC) or Infinite for no window.
+	// (0–23) in the cluster's local time — the location of View.Now — or
+	// Infinite for no window.
 	FailbackWindowStart, FailbackWindowEnd uint32
-	// LastFailedAt is when the group last failed to come online anywhere.
+	// LastFailedAt is when the failure a Failed group is in now was found
+	// to leave no failover (FailoverThreshold reached, or no node to go
+	// to); zero when that is not recorded yet, which counts as Now.
 	LastFailedAt time.Time
-	// RetryPeriodOnFailureMs is how long to wait after LastFailedAt before
-	// trying again; Infinite means never.
+	// RetryPeriodOnFailureMs is how long after LastFailedAt a Failed group
+	// whose failover is exhausted gets one more online attempt; Infinite
+	// means never.
 	RetryPeriodOnFailureMs uint32
 }
 
@@ -93,6 +97,10 @@ const (
 	ReasonResourceFailed Reason = "resource-failed" // group Failed on an alive owner
 	ReasonDrain          Reason = "drain"           // owner is draining
 	ReasonFailback       Reason = "failback"        // back to the first preferred owner
+	// ReasonRetry is the one more online attempt a Failed group gets
+	// after RetryPeriodOnFailure once its failover is exhausted: in place
+	// (To == From) when its owner is eligible.
+	ReasonRetry Reason = "retry"
 )
 
 // Reasons for holds.
@@ -100,7 +108,7 @@ const (
 	ReasonNoNode           Reason = "no-node"           // no eligible node to go to
 	ReasonPriorityZero     Reason = "priority-zero"     // Priority 0: never started automatically
 	ReasonThresholdReached Reason = "threshold-reached" // FailoverThreshold reached in FailoverPeriod
-	ReasonRetryWait        Reason = "retry-wait"        // waiting out RetryPeriodOnFailure
+	ReasonRetryWait        Reason = "retry-wait"        // failover exhausted: waiting out RetryPeriodOnFailure
 	ReasonFailbackWindow   Reason = "failback-window"   // failback waits for its window
 	ReasonAntiAffinity     Reason = "anti-affinity"     // the destination hosts an anti-affined group
 )
@@ -117,7 +125,8 @@ const (
 	ReasonNodeDraining    Reason = "node-draining"
 )
 
-// Move is one ownership change the controller should make.
+// Move is one ownership change the controller should make; a retry in
+// place has To equal to From.
 type Move struct {
 	Group, From, To string // From is "" for a group without an owner
 	Reason          Reason

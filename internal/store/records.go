@@ -62,6 +62,32 @@ type Group struct {
 	// Failovers are the times of recent automatic failovers (for
 	// FailoverThreshold within FailoverPeriod).
 	Failovers []time.Time `json:"failovers,omitempty"`
+	// QueuedMove is a move accepted with CLUSAPI_GROUP_MOVE_QUEUE_ENABLED
+	// (0x4) that policy blocked: it waits here, and the controller tries
+	// it again as the cluster changes (docs/moves.md). Zero when none.
+	QueuedMove QueuedMove `json:"queuedMove,omitzero"`
+	// StatusInformation holds the group's CLUSGRP_STATUS_* bits
+	// (reference §8.1). Moves set CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE
+	// (0x4) while QueuedMove waits and clear it when it ends.
+	StatusInformation uint64 `json:"statusInformation,omitempty"`
+	// LastFailedAt is when the controller found the group's failover
+	// exhausted: Failed, with FailoverThreshold reached or no node to go
+	// to. RetryPeriodOnFailure counts from it. LastFailedSeq is the sum of
+	// the state sequences (Status.Seq) of the group's resources then: once
+	// any of them changes state, the record is of an earlier failure.
+	LastFailedAt  time.Time `json:"lastFailedAt,omitzero"`
+	LastFailedSeq uint64    `json:"lastFailedSeq,omitempty"`
+}
+
+// QueuedMove is a move waiting in a group's queue (see Group.QueuedMove).
+type QueuedMove struct {
+	Op string `json:"op,omitempty"` // its operation record
+	To string `json:"to,omitempty"` // the destination asked for; "" for the best node
+	// Blocker says in words what the move waits for, and Code is what the
+	// call would have answered without flag 0x4.
+	Blocker string    `json:"blocker,omitempty"`
+	Code    uint32    `json:"code,omitempty"`
+	Since   time.Time `json:"since,omitzero"`
 }
 
 // GroupPolicy holds the WSFC group common properties for failover.
@@ -175,7 +201,24 @@ type Operation struct {
 	Created  time.Time `json:"created"`
 	Finished time.Time `json:"finished,omitzero"`
 	Outcome  string    `json:"outcome,omitempty"`
+	// From and To are a move's source and destination nodes (To is set
+	// once the move starts; a queued move to the best node has none yet).
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Error is the Win32 code an operation that did not succeed ended
+	// with, when there is one to tell (a move with flag 0x2 that went back
+	// to its source: ERROR_RESOURCE_FAILED), and Detail says why in words.
+	Error  uint32 `json:"error,omitempty"`
+	Detail string `json:"detail,omitempty"`
+	// Recovery is, for a move that failed on its destination and asked
+	// (flag 0x2 or 0x10) to be taken back, the operation that does it, or
+	// RecoveryPolicy when no node could take it and the failover policy
+	// was left to act. "" while the move has not been taken back.
+	Recovery string `json:"recovery,omitempty"`
 }
+
+// RecoveryPolicy in Operation.Recovery: the failover policy took over.
+const RecoveryPolicy = "policy"
 
 // Operation kinds.
 const (
@@ -187,6 +230,11 @@ const (
 	OpRecover         = "Recover"
 	OpMoveGroup       = "MoveGroup"
 	OpFailover        = "Failover"
+	// OpReturnToSource and OpMoveFailback take a group back after a move
+	// with flag 0x2 (to its source) or 0x10 (to a preferred owner) failed
+	// on its destination.
+	OpReturnToSource = "ReturnToSource"
+	OpMoveFailback   = "MoveFailback"
 )
 
 // Access levels in the security descriptor.
