@@ -49,8 +49,9 @@ import (
 // SocketName is the guard's socket in the node's data directory.
 const SocketName = "guard.sock"
 
-// idleExit is how long a guard with no agent and nothing to guard waits
-// before it exits (an agent restarting reconnects well within it).
+// idleExit is how long a guard that no agent has connected to yet waits
+// for one; once its agents are gone and it has nothing left to guard it
+// exits at once.
 const idleExit = 10 * time.Second
 
 // monoNow is CLOCK_MONOTONIC, the clock agent and guard share: it does not
@@ -129,9 +130,14 @@ func (s *server) run(ctx context.Context) error {
 			s.fence()
 			continue
 		}
-		if !idle {
+		s.mu.Lock()
+		served := s.accepted > 0
+		s.mu.Unlock()
+		switch {
+		case !idle:
 			idleSince = now
-		} else if now.Sub(idleSince) >= idleExit {
+		case served || now.Sub(idleSince) >= idleExit:
+			// Nothing to hand to a restarted agent: it starts its own.
 			s.log.Info("guard: no agent and nothing to guard; exiting")
 			return nil
 		}

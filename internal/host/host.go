@@ -231,6 +231,10 @@ func (h *Host) groupsOf(keys []string) map[string]bool {
 	for _, k := range keys {
 		if g, ok := store.KeyGroup(k); ok {
 			dirty[g] = true
+		} else if g, ok := store.KeyClaim(k); ok {
+			// A claim that lapsed with an older lease of this node (an
+			// agent restarted within the lease's life) unblocks its group.
+			dirty[g] = true
 		} else if r, ok := store.KeyResource(k); ok {
 			if res := v.Resource(r); res != nil {
 				dirty[res.Group] = true

@@ -185,6 +185,12 @@ func (l *Lease) expired(ctx context.Context, deadline time.Time) bool {
 	return err == nil && resp.TTL <= 0
 }
 
+// Abandon stops renewing and leaves the lease to expire by itself.
+func (l *Lease) Abandon() {
+	l.cancel()
+	<-l.done
+}
+
 // Close stops renewing and revokes the lease (its keys go at once).
 func (l *Lease) Close(ctx context.Context) {
 	l.cancel()

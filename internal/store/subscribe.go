@@ -63,3 +63,9 @@ func KeyGroup(key string) (string, bool) {
 	dir, name := kindOf(key)
 	return name, dir == dirGroups
 }
+
+// KeyClaim returns the group name if key is a group's claim key.
+func KeyClaim(key string) (string, bool) {
+	dir, name := kindOf(key)
+	return name, dir == dirClaims
+}
