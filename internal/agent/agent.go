@@ -17,7 +17,9 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -27,6 +29,7 @@ import (
 	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/controller"
 	"github.com/batoncluster/baton/internal/etcdmember"
+	"github.com/batoncluster/baton/internal/guard"
 	"github.com/batoncluster/baton/internal/host"
 	"github.com/batoncluster/baton/internal/liveness"
 	"github.com/batoncluster/baton/internal/metrics"
@@ -45,14 +48,22 @@ type Agent struct {
 	out io.Writer
 
 	tempDir  string // removed at Close when the data dir was made for -dev
-	member   *etcdmember.Member
 	store    *store.Store
 	ops      *ops.Engine
 	types    *restype.Registry
 	metrics  *metrics.Metrics
+	guard    *guard.Client
 	http     *http.Server
 	sockPath string
 	tcpAddr  string
+
+	// lease is the node's current lease (a new one after each fence), for
+	// the membership loop, which acts only while it is valid.
+	lease atomic.Pointer[liveness.Lease]
+
+	mu     sync.Mutex // guards member and role, which the membership loop changes
+	member *etcdmember.Member
+	role   string // roleMember, roleClient or roleExternal: what the start made it, or a promotion
 
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -72,6 +83,9 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 	if err := a.prepareDataDir(); err != nil {
 		return nil, err
 	}
+	if err := a.startGuard(); err != nil {
+		return nil, err
+	}
 	if err := a.startDatabase(ctx); err != nil {
 		return nil, err
 	}
@@ -88,11 +102,12 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 	a.metrics = metrics.New(cfg.Name, a.store.View)
 	a.store.OnCommit(a.metrics.Commit)
 	hostCfg := host.Config{Node: cfg.Name, Store: a.store, Types: types, StateDir: a.cfg.DataDir, Log: log,
-		StopOnExit: cfg.StopResourcesOnExit, Observer: a.metrics}
+		StopOnExit: cfg.StopResourcesOnExit, Observer: a.metrics, Guard: a.guard}
 	lease, err := a.join(ctx)
 	if err != nil {
 		return nil, err
 	}
+	a.lease.Store(lease)
 	rctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	a.wg.Add(1)
@@ -106,6 +121,13 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 		_ = controller.Run(rctx, controller.Config{Node: cfg.Name, Store: a.store, Ops: engine, Log: log,
 			SessionTTL: int(cfg.LeaseTTL / time.Second), OnFailover: a.metrics.Failover})
 	}()
+	if a.databaseRole() == roleClient {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			a.watchMembership(rctx)
+		}()
+	}
 	a.closers = append(a.closers, func() { cancel(); a.wg.Wait() })
 	srv := server.New(server.Config{Node: cfg.Name, Store: a.store, Ops: engine, Types: types, Log: log, Observe: a.metrics.APIRequest})
 	if err := a.serve(srv); err != nil {
@@ -137,6 +159,9 @@ func (a *Agent) prepareDataDir() error {
 }
 
 func (a *Agent) startDatabase(ctx context.Context) error {
+	// Whatever member runs at the end, started now or promoted later, stops
+	// after the store and everything that uses it.
+	a.closers = append(a.closers, a.closeMember)
 	cli, err := a.databaseClient(ctx)
 	if err != nil {
 		return err
@@ -151,53 +176,20 @@ func (a *Agent) startDatabase(ctx context.Context) error {
 }
 
 // databaseClient connects to the cluster database: an external etcd
-// cluster (--etcd-endpoints), an existing cluster joined as a client
-// (--join), or an embedded member (the default; --initial-cluster names
-// all members when several form a cluster).
+// cluster (--etcd-endpoints), an existing cluster joined as a member or a
+// client (--join, membership.go), or an embedded member (the default;
+// --initial-cluster names all members when several form a cluster).
 func (a *Agent) databaseClient(ctx context.Context) (*clientv3.Client, error) {
 	switch {
 	case len(a.cfg.EtcdEndpoints) > 0:
+		a.setRole(roleExternal)
 		return a.dialEtcd(a.cfg.EtcdEndpoints)
 	case a.cfg.Join != "":
-		cli, err := a.dialEtcd([]string{a.cfg.JoinURL()})
-		if err != nil {
-			return nil, err
-		}
-		// Learn every member, so losing the one joined through is no loss.
-		mctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		resp, err := cli.MemberList(mctx)
-		if err != nil {
-			cli.Close()
-			return nil, fmt.Errorf("agent: --join %s: %w", a.cfg.Join, err)
-		}
-		var eps []string
-		for _, m := range resp.Members {
-			eps = append(eps, m.ClientURLs...)
-		}
-		cli.SetEndpoints(eps...)
-		return cli, nil
+		return a.joinDatabase(ctx)
 	}
-	clientAddr, peerAddr := a.cfg.EtcdClientAddr, a.cfg.EtcdPeerAddr
-	var err error
-	if clientAddr == "auto" {
-		if clientAddr, err = config.FreePort(); err != nil {
-			return nil, err
-		}
-	}
-	if peerAddr == "auto" {
-		if peerAddr, err = config.FreePort(); err != nil {
-			return nil, err
-		}
-	}
-	mc := etcdmember.Config{
-		Name: a.cfg.Name, DataDir: filepath.Join(a.cfg.DataDir, "etcd"),
-		ClientURL: "http://" + clientAddr, PeerURL: "http://" + peerAddr,
-		// An election takes 0.4–0.8 s (etcd wants ElectionMs ≥ 5 ticks):
-		// well inside a node's fencing budget, LeaseTTL − FenceMargin − one
-		// renew interval (1.2 s by default), so a leader change does not
-		// make healthy nodes fence (docs/fencing.md).
-		TickMs: 80, ElectionMs: 400,
+	mc, err := a.memberConfig()
+	if err != nil {
+		return nil, err
 	}
 	if a.cfg.InitialCluster != "" {
 		if mc.InitialCluster, err = a.cfg.InitialClusterURLs(); err != nil {
@@ -208,9 +200,57 @@ func (a *Agent) databaseClient(ctx context.Context) (*clientv3.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.member = m
-	a.closers = append(a.closers, m.Close)
+	a.setMember(m)
 	return m.Client, nil
+}
+
+// memberConfig is this node's embedded member: its name, directory and
+// addresses ("auto" picks free ports now).
+func (a *Agent) memberConfig() (etcdmember.Config, error) {
+	clientAddr, peerAddr := a.cfg.EtcdClientAddr, a.cfg.EtcdPeerAddr
+	var err error
+	if clientAddr == "auto" {
+		if clientAddr, err = config.FreePort(); err != nil {
+			return etcdmember.Config{}, err
+		}
+	}
+	if peerAddr == "auto" {
+		if peerAddr, err = config.FreePort(); err != nil {
+			return etcdmember.Config{}, err
+		}
+	}
+	return etcdmember.Config{
+		Name: a.cfg.Name, DataDir: filepath.Join(a.cfg.DataDir, "etcd"),
+		ClientURL: "http://" + clientAddr, PeerURL: "http://" + peerAddr,
+		// An election takes 0.4–0.8 s (etcd wants ElectionMs ≥ 5 ticks):
+		// well inside a node's fencing budget, LeaseTTL − FenceMargin − one
+		// renew interval (1.2 s by default), so a leader change does not
+		// make healthy nodes fence (docs/fencing.md).
+		TickMs: 80, ElectionMs: 400,
+	}, nil
+}
+
+// setMember records that this node runs m, an embedded database member.
+func (a *Agent) setMember(m *etcdmember.Member) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.member, a.role = m, roleMember
+}
+
+func (a *Agent) setRole(role string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.role = role
+}
+
+// closeMember stops the embedded member, if the node runs one.
+func (a *Agent) closeMember() {
+	a.mu.Lock()
+	m := a.member
+	a.mu.Unlock()
+	if m != nil {
+		m.Close()
+	}
 }
 
 func (a *Agent) dialEtcd(endpoints []string) (*clientv3.Client, error) {
@@ -318,21 +358,22 @@ func (a *Agent) loadPlugins(types *restype.Registry) {
 	}
 }
 
-// databaseRole says how this node reaches the cluster database.
+// databaseRole says how this node reaches the cluster database, as it
+// turned out: an embedded member, a client of the members, or a client
+// of an external etcd cluster.
 func (a *Agent) databaseRole() string {
-	switch {
-	case len(a.cfg.EtcdEndpoints) > 0:
-		return "external"
-	case a.cfg.Join != "":
-		return "client"
-	}
-	return "member"
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.role
 }
+
+// DatabaseRole is databaseRole for tests: member, client or external.
+func (a *Agent) DatabaseRole() string { return a.databaseRole() }
 
 // leaseConfig is the node's lease timings.
 func (a *Agent) leaseConfig() liveness.Config {
 	return liveness.Config{TTL: a.cfg.LeaseTTL, Interval: a.cfg.RenewInterval, Margin: a.cfg.FenceMargin,
-		Log: a.log, OnRenew: a.metrics.LeaseRenewed}
+		Log: a.log, OnRenew: a.metrics.LeaseRenewed, OnDeadline: a.guard.Extend}
 }
 
 // join takes a new lease and declares the node alive under it.
@@ -363,9 +404,7 @@ func (a *Agent) runHost(ctx context.Context, cfg host.Config, lease *liveness.Le
 	for {
 		cfg.Lease = lease
 		err := host.New(cfg).Run(ctx)
-		closeCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		lease.Close(closeCtx) // revoke: the node is Down at once on a clean stop
-		cancel()
+		a.releaseLease(lease, err)
 		if !errors.Is(err, host.ErrFenced) {
 			if err != nil {
 				a.log.Error("resource host stopped", "err", err)
@@ -380,6 +419,7 @@ func (a *Agent) runHost(ctx context.Context, cfg host.Config, lease *liveness.Le
 			lease, err = a.join(jctx)
 			cancel()
 			if err == nil {
+				a.lease.Store(lease)
 				a.log.Info("node joined again with a new lease")
 				break
 			}
@@ -417,7 +457,14 @@ func (a *Agent) linkDefaultSocket() {
 }
 
 func (a *Agent) announce() {
-	fmt.Fprintf(a.out, "baton agent: node %s is up (cluster database: embedded etcd in %s)\n", a.cfg.Name, a.cfg.DataDir)
+	db := "embedded etcd member in " + a.cfg.DataDir
+	switch a.databaseRole() {
+	case roleClient:
+		db = "client of the embedded etcd members of the cluster"
+	case roleExternal:
+		db = "etcd at " + strings.Join(a.cfg.EtcdEndpoints, ",")
+	}
+	fmt.Fprintf(a.out, "baton agent: node %s is up (cluster database: %s)\n", a.cfg.Name, db)
 	fmt.Fprintf(a.out, "  api:       unix://%s\n", a.sockPath)
 	fmt.Fprintf(a.out, "  api:       http://%s (bearer tokens: baton acl token create)\n", a.tcpAddr)
 	fmt.Fprintf(a.out, "  dashboard: http://%s/ui/ (sign in with a token: baton acl token create ui --access full)\n", a.tcpAddr)

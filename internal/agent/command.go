@@ -26,7 +26,9 @@ and the API on a Unix socket and on TCP.
 
 SIGINT or SIGTERM stops the agent; resources stay as they are (unless
 --stop-resources-on-exit) and the persistent state is what the next start
-restores.`,
+restores. Processes and VMs left running are killed by the node's fence
+guard when the lease lapses (about TTL − fence margin after the stop) unless
+the agent is back by then; see docs/fencing.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if advertise != "" {
@@ -57,6 +59,9 @@ restores.`,
 			if err := cfg.Validate(); err != nil {
 				return fmt.Errorf("agent: %w", err)
 			}
+			if exe, err := os.Executable(); err == nil {
+				cfg.GuardExec = exe
+			}
 			log := newLogger(cfg)
 			ctx := cmd.Context()
 			a, err := Start(ctx, cfg, cmd.OutOrStdout(), log)
@@ -79,7 +84,7 @@ restores.`,
 	f.StringVar(&cfg.EtcdPeerAddr, "etcd-peer-addr", cfg.EtcdPeerAddr, "embedded etcd peer address (-dev: a free port)")
 	f.StringVar(&advertise, "advertise", "", "this node's IP address: the API listens on IP:7410, the embedded database on IP:7411 (clients) and IP:7412 (peers), unless set one by one")
 	f.StringVar(&cfg.InitialCluster, "initial-cluster", "", "the database members of a forming cluster: name=IP,name=IP,… (this node among them)")
-	f.StringVar(&cfg.Join, "join", "", "join an existing cluster as a database client, through a member's IP[:7411]")
+	f.StringVar(&cfg.Join, "join", "", "join an existing cluster through a database member's IP[:7411]: as a database member while there are fewer than 3 (5 from 9 nodes on), else as a client")
 	f.StringSliceVar(&cfg.EtcdEndpoints, "etcd-endpoints", nil, "use this existing etcd cluster (client URLs) instead of an embedded member")
 	f.StringVar(&cfg.ClusterName, "cluster-name", cfg.ClusterName, "the cluster's name, when it forms")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json")

@@ -27,8 +27,10 @@ type Config struct {
 	// InitialCluster names the embedded database members when a cluster
 	// forms: "n1=IP1,n2=IP2,n3=IP3" (peer port 7412 unless given).
 	InitialCluster string
-	// Join is the etcd client address (IP[:7411]) of a node of an existing
-	// cluster: this node joins as a database client, not a member.
+	// Join is the etcd client address (IP[:7411]) of a database member of
+	// an existing cluster: this node joins as a database member while the
+	// cluster has fewer than it should (three; five from nine nodes on),
+	// else as a database client (see internal/agent/membership.go).
 	Join string
 	// EtcdEndpoints runs against an existing etcd cluster instead of an
 	// embedded member.
@@ -50,6 +52,10 @@ type Config struct {
 	// DefaultSocket, when set, is linked to this agent's socket so clients
 	// find it without BATON_ADDR.
 	DefaultSocket string
+	// GuardExec is the baton binary the fence guard runs from (`baton
+	// agent` sets its own); "" runs the guard inside the agent, which
+	// protects nothing once the agent dies: for in-process test harnesses.
+	GuardExec string
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
@@ -91,7 +97,7 @@ func (c *Config) Validate() error {
 		if err != nil {
 			errs = append(errs, err)
 		} else if _, ok := members[c.Name]; !ok {
-			errs = append(errs, fmt.Errorf("--initial-cluster does not name this node (%s): list it, or use --join to join as a database client", c.Name))
+			errs = append(errs, fmt.Errorf("--initial-cluster does not name this node (%s): list it, or use --join to join an existing cluster", c.Name))
 		}
 	}
 	if c.LeaseTTL%time.Second != 0 {

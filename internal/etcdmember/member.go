@@ -1,12 +1,16 @@
 // Package etcdmember runs the cluster database in-process: one embedded
 // etcd member (go.etcd.io/etcd/server/v3/embed) with timings fit for a
-// failover cluster, and a client connected to it.
+// failover cluster, and a client connected to it. It also adds a member to
+// a running cluster (Join): as a learner first, promoted to a voting member
+// once it has caught up.
 package etcdmember
 
 import (
 	"context"
 	"fmt"
 	"net/url"
+	"path/filepath"
+	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -22,17 +26,25 @@ type Config struct {
 	PeerURL   string // e.g. http://127.0.0.1:7412
 	// InitialCluster is "name=peerURL,…"; empty means a new one-member cluster.
 	InitialCluster string
-	TickMs         uint
-	ElectionMs     uint
+	// Existing says InitialCluster is a running cluster this new member
+	// joins (etcd's initial cluster state "existing"), rather than one that
+	// forms now. Join sets it.
+	Existing   bool
+	TickMs     uint
+	ElectionMs uint
 }
 
 // Member is a running embedded etcd member and a client of it.
 type Member struct {
-	etcd   *embed.Etcd
-	Client *clientv3.Client
+	etcd      *embed.Etcd
+	clientURL string
+	Client    *clientv3.Client
+	closeOnce sync.Once
 }
 
-// Start starts the member and waits until it serves requests.
+// Start starts the member and waits until it serves requests. A member
+// whose data directory holds data restarts from it: etcd then takes the
+// membership from its own log and ignores InitialCluster and Existing.
 func Start(ctx context.Context, cfg Config) (*Member, error) {
 	ec := embed.NewConfig()
 	ec.Name = cfg.Name
@@ -59,6 +71,9 @@ func Start(ctx context.Context, cfg Config) (*Member, error) {
 	ec.InitialCluster = cfg.InitialCluster
 	if ec.InitialCluster == "" {
 		ec.InitialCluster = cfg.Name + "=" + cfg.PeerURL
+	}
+	if cfg.Existing {
+		ec.ClusterState = embed.ClusterStateFlagExisting
 	}
 	ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
 
@@ -87,11 +102,30 @@ func Start(ctx context.Context, cfg Config) (*Member, error) {
 		e.Close()
 		return nil, fmt.Errorf("etcdmember: client: %w", err)
 	}
-	return &Member{etcd: e, Client: cli}, nil
+	return &Member{etcd: e, clientURL: cfg.ClientURL, Client: cli}, nil
 }
 
-// Close stops the client and the member.
+// HasData reports whether dir holds a member's data (its write-ahead
+// log): Start then restarts that member rather than making a new one.
+func HasData(dir string) bool {
+	wals, _ := filepath.Glob(filepath.Join(dir, "member", "wal", "*.wal"))
+	return len(wals) > 0
+}
+
+// ID is the member's etcd member ID.
+func (m *Member) ID() uint64 { return uint64(m.etcd.Server.MemberID()) }
+
+// ClientURL is where the member serves clients.
+func (m *Member) ClientURL() string { return m.clientURL }
+
+// IsLearner reports whether the member is a learner: it replicates the
+// log but neither votes nor serves anything but serializable reads.
+func (m *Member) IsLearner() bool { return m.etcd.Server.IsLearner() }
+
+// Close stops the client and the member; closing again does nothing.
 func (m *Member) Close() {
-	m.Client.Close()
-	m.etcd.Close()
+	m.closeOnce.Do(func() {
+		m.Client.Close()
+		m.etcd.Close()
+	})
 }

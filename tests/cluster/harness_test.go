@@ -82,6 +82,9 @@ type node struct {
 	netns string // "" for the root namespace
 	dir   string // data directory
 	log   string // the agent's output, appended across restarts
+	// db are the agent's database flags; nil: --initial-cluster naming
+	// every node of the cluster.
+	db []string
 
 	mu     sync.Mutex // guards the fields below
 	cmd    *exec.Cmd
@@ -121,7 +124,15 @@ func newCluster(t *testing.T, n int, ip func(int) string, netns func(int) string
 // on the agent's default ports (7410–7412), which must be free.
 func loopbackCluster(t *testing.T, n int) *cluster {
 	t.Helper()
-	ip := func(i int) string { return fmt.Sprintf("127.0.0.%d", i) }
+	return loopbackClusterAt(t, 0, n)
+}
+
+// loopbackClusterAt is loopbackCluster on 127.0.0.(base+1)…(base+n): a
+// test on addresses of its own does not collide with a cluster on
+// 127.0.0.1–3 that another test binary runs at the same time.
+func loopbackClusterAt(t *testing.T, base, n int) *cluster {
+	t.Helper()
+	ip := func(i int) string { return fmt.Sprintf("127.0.0.%d", base+i) }
 	for i := 1; i <= n; i++ {
 		for _, port := range []string{"7410", "7411", "7412"} {
 			l, err := net.Listen("tcp", net.JoinHostPort(ip(i), port))
@@ -203,9 +214,13 @@ func (c *cluster) awaitAllUp(t *testing.T) {
 
 // args are the agent's command line.
 func (n *node) args() []string {
-	return []string{"agent", "--name", n.name, "--data-dir", n.dir, "--advertise", n.ip,
-		"--initial-cluster", n.c.initial, "--default-socket=",
-		"--lease-ttl", leaseTTL.String(), "--lease-renew-interval", renewInterval.String(), "--fence-margin", fenceMargin.String()}
+	db := n.db
+	if db == nil {
+		db = []string{"--initial-cluster", n.c.initial}
+	}
+	args := append([]string{"agent", "--name", n.name, "--data-dir", n.dir, "--advertise", n.ip}, db...)
+	return append(args, "--default-socket=",
+		"--lease-ttl", leaseTTL.String(), "--lease-renew-interval", renewInterval.String(), "--fence-margin", fenceMargin.String())
 }
 
 // spawn starts the agent process and returns at once.

@@ -1,0 +1,43 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/batoncluster/baton/internal/guard"
+	"github.com/batoncluster/baton/internal/host"
+	"github.com/batoncluster/baton/internal/liveness"
+)
+
+// startGuard connects to the node's fence guard (internal/guard), starting
+// one if none runs: resource processes must not outlive the node's
+// authority to run them, even when this agent is killed or frozen.
+func (a *Agent) startGuard() error {
+	g, err := guard.Connect(guard.Config{Dir: a.cfg.DataDir, Exec: a.cfg.GuardExec, Log: a.log})
+	if err != nil {
+		return err
+	}
+	a.guard = g
+	a.closers = append(a.closers, g.Close)
+	return nil
+}
+
+// releaseLease ends a lease when the host under it stopped (err is why).
+// A lease is revoked — the node is Down at once and its groups fail over —
+// unless resource processes were left running (a stop without
+// --stop-resources-on-exit): revoking would let another node start them
+// while they still run here. That lease is left to lapse instead; the
+// guard kills the processes at its deadline, before it can expire, unless
+// a restarted agent takes over first and reattaches them.
+func (a *Agent) releaseLease(lease *liveness.Lease, err error) {
+	if !errors.Is(err, host.ErrFenced) && a.guard.Tracked() > 0 {
+		a.log.Info("resource processes left running: the lease is left to lapse, not revoked",
+			"processes", a.guard.Tracked(), "killedUnlessRestartedBy", lease.Deadline().Format(time.RFC3339Nano))
+		lease.Abandon()
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	lease.Close(ctx) // revoke: the node is Down at once on a clean stop
+}
