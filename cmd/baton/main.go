@@ -10,11 +10,12 @@ import (
 
 	"github.com/batoncluster/baton/internal/agent"
 	"github.com/batoncluster/baton/internal/cli"
+	"github.com/batoncluster/baton/internal/guard"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Run(ctx, agent.LongDevFlag(os.Args[1:]), os.Stdout, os.Stderr, agent.Command())
+	code := cli.Run(ctx, agent.LongDevFlag(os.Args[1:]), os.Stdout, os.Stderr, agent.Command(), guard.Command())
 	stop()
 	os.Exit(code)
 }

@@ -36,6 +36,8 @@ func TestCluster(t *testing.T) {
 		{"Moves", testMoves},
 		{"Drain", testDrain},
 		{"FreezeOwner", testFreezeOwner},
+		{"KillOwnerProcess", testKillOwnerProcess},
+		{"FreezeOwnerProcess", testFreezeOwnerProcess},
 		{"FreezeDatabaseLeader", testFreezeDatabaseLeader},
 		{"RestartAll", testRestartAll},
 	} {
