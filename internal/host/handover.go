@@ -49,6 +49,7 @@ func (h *Host) handover(ctx context.Context, v store.View, g *store.Group) {
 				s.State = int32(clusapi.ClusterResourceOnlinePending)
 				s.Seq++
 				s.OpID, s.OpParams, s.Terminate, s.Restart, s.LastError = cur.MoveOp, false, false, false, ""
+				s.Restarts = nil // restarts count per node (RestartThreshold)
 				s.Updated = h.now()
 				t.PutStatus(s)
 				op = cur.MoveOp

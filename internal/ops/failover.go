@@ -64,13 +64,14 @@ func (e *Engine) failover(v store.View, t *store.Txn, group, node string) (Resul
 			continue
 		}
 		if st.Persistent == 1 && g.PersistentState == 1 {
-			e.setPending(t, v, r.Name, pending{state: clusapi.ClusterResourceOnlinePending, op: op, persistent: keepPersistent})
+			e.setPending(t, v, r.Name, pending{state: clusapi.ClusterResourceOnlinePending, op: op, persistent: keepPersistent, newNode: true})
 			starts = true
 			continue
 		}
 		if clusapi.ClusterResourceState(st.State) != clusapi.ClusterResourceOffline {
 			s := st.Clone()
 			s.State, s.Seq, s.OpID, s.Updated = int32(clusapi.ClusterResourceOffline), st.Seq+1, op.ID, now
+			s.Restarts = nil // they counted on the old node
 			t.PutStatus(s)
 		}
 	}

@@ -38,6 +38,9 @@ type pending struct {
 	params     bool // the operation's input buffer is for this resource
 	persistent int  // 0, 1 or keepPersistent
 	terminate  bool // stop at once instead of a graceful offline
+	// newNode: the resource is to run on another node than before, where
+	// its restarts count from zero (RestartThreshold is per node).
+	newNode bool
 }
 
 // setPending writes a resource's status for an accepted operation.
@@ -55,6 +58,9 @@ func (e *Engine) setPending(t *store.Txn, v store.View, name string, p pending) 
 	st.Terminate = p.terminate
 	st.LastError = ""
 	st.Updated = e.now()
+	if p.newNode {
+		st.Restarts = nil
+	}
 	if p.persistent != keepPersistent {
 		st.Persistent = uint32(p.persistent)
 	}

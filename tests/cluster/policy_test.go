@@ -291,9 +291,9 @@ const failOnScript = `/bin/sh -c 'case "$PWD" in */%s/resources/*) sleep 0.5; ex
 
 // RestartAction 2 with RestartThreshold 1: a resource that keeps failing
 // on its node is restarted there once, then the group fails over to the
-// next preferred owner, where it runs. `group show` counts the failover
-// and `group why` the restart, which stops counting by itself after
-// RestartPeriod.
+// next preferred owner, where it runs. `group show` counts the failover;
+// the restart counted on the old owner does not follow the group (restarts
+// count per node).
 func TestRestartActionFailover(t *testing.T) {
 	const restartPeriod = 8 * time.Second
 	c := loopbackCluster(t, 3)
@@ -307,7 +307,6 @@ func TestRestartActionFailover(t *testing.T) {
 		"--prop", "LooksAlivePollInterval=dword:100", "--prop", "RestartDelay=dword:100",
 		"--prop", "RestartAction=dword:2", "--prop", "RestartThreshold=dword:1",
 		"--prop", fmt.Sprintf("RestartPeriod=dword:%d", restartPeriod/time.Millisecond))
-	began := time.Now()
 	if op := mustJSON[opJSON](t, via, "group", "online", "ra"); op.Status != 997 {
 		t.Fatalf("group online ra: %+v, want 997", op)
 	}
@@ -322,28 +321,18 @@ func TestRestartActionFailover(t *testing.T) {
 	if !slices.ContainsFunc(hist, func(h historyJSON) bool { return h.Kind == "Failover" && h.Outcome == "succeeded" }) {
 		t.Errorf("group history: %+v, want a Failover that succeeded", hist)
 	}
+	// Restarts count per node (RestartThreshold is "on the same node"):
+	// the one on the old owner does not follow the group to the new one.
 	why := mustJSON[whyJSON](t, via, "group", "why", "ra")
-	if !why.has("restarts", "restarted 1 time(s) within RestartPeriod") {
-		t.Errorf("group why right after the failover: %s\nwant ra-app's restart counted", why)
+	if why.has("restarts", "") {
+		t.Errorf("group why right after the failover: %s\nwant no restart counted on %s", why, q.name)
 	}
 	evs := readLedger(t, led)
 	if len(eventsOf(evs, p.name, ledger.Online, 0)) != 1 || len(eventsOf(evs, p.name, ledger.Offline, 0)) != 1 ||
 		len(eventsOf(evs, q.name, ledger.Online, 0)) != 1 {
 		t.Errorf("ledger: want ra-d online and offline on %s, then online on %s:\n%s", p.name, q.name, formatEvents(evs))
 	}
-
-	// The restart stops counting RestartPeriod after it, by itself.
-	d = await(t, restartPeriod+10*time.Second, "the restart counter expired", func() (bool, string) {
-		w, err := tryJSON[whyJSON](via, "group", "why", "ra")
-		if err != nil {
-			return false, err.Error()
-		}
-		return !w.has("restarts", ""), w.String()
-	})
-	if since := time.Since(began); since < restartPeriod {
-		t.Errorf("the restart counter went after %v, before RestartPeriod (%v)", since, restartPeriod)
-	}
-	t.Logf("the restart counter expired %v later", d.Round(time.Millisecond))
+	time.Sleep(time.Second) // it runs on; nothing restarts or moves it
 	if st := groupState(t, via, "ra"); st.State != "Online" || st.OwnerNode != q.name {
 		t.Errorf("ra: %+v, want still Online on %s", st, q.name)
 	}
