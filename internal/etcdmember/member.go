@@ -32,6 +32,10 @@ type Config struct {
 	Existing   bool
 	TickMs     uint
 	ElectionMs uint
+	// MaxTxnOps bounds a transaction's operations; 0 means 16384, room for
+	// a big group's whole offline in one transaction. Tests set less to
+	// play an etcd cluster with its default limit (128).
+	MaxTxnOps uint
 }
 
 // Member is a running embedded etcd member and a client of it.
@@ -55,6 +59,9 @@ func Start(ctx context.Context, cfg Config) (*Member, error) {
 	ec.Logger = "zap"
 	// Room for a group's whole offline in one transaction.
 	ec.MaxTxnOps = 16384
+	if cfg.MaxTxnOps > 0 {
+		ec.MaxTxnOps = cfg.MaxTxnOps
+	}
 	ec.MaxRequestBytes = 8 << 20
 	ec.AutoCompactionMode = "revision"
 	ec.AutoCompactionRetention = "100000"

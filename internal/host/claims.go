@@ -61,9 +61,7 @@ func (h *Host) claimAll(ctx context.Context, v store.View, groups map[string]boo
 		return false
 	}
 	lease := h.cfg.Lease.ID()
-	for len(want) > 0 {
-		chunk := want[:min(len(want), writeBatch)]
-		want = want[len(chunk):]
+	store.Batches(want, writeBatch, func(chunk []string) error {
 		_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
 			for _, name := range chunk {
 				g := v.Group(name)
@@ -75,10 +73,10 @@ func (h *Host) claimAll(ctx context.Context, v store.View, groups map[string]boo
 			}
 			return nil
 		})
-		if err != nil {
-			h.log.Warn("cannot claim groups", "groups", len(chunk), "err", err)
-		}
-	}
+		return err
+	}, func(chunk []string, err error) {
+		h.log.Warn("cannot claim groups", "groups", len(chunk), "err", err)
+	})
 	return true
 }
 

@@ -436,7 +436,7 @@ func (h *Host) reportAll(ctx context.Context) {
 	}
 	names := slices.Sorted(maps.Keys(h.toReport))
 	clear(h.toReport)
-	for chunk := range slices.Chunk(names, writeBatch) {
+	store.Batches(names, writeBatch, func(chunk []string) error {
 		_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
 			for _, name := range chunk {
 				if inst := h.insts[name]; inst != nil {
@@ -447,10 +447,12 @@ func (h *Host) reportAll(ctx context.Context) {
 			}
 			return nil
 		})
-		if err != nil && ctx.Err() == nil {
+		return err
+	}, func(chunk []string, err error) {
+		if ctx.Err() == nil {
 			h.log.Warn("cannot write resource statuses", "resources", len(chunk), "err", err)
 		}
-	}
+	})
 }
 
 // reportedStatus is inst's status record with what its type reports, the
@@ -528,7 +530,7 @@ func (h *Host) finishOps(ctx context.Context, v store.View) {
 		}
 	}
 	slices.Sort(ids)
-	for chunk := range slices.Chunk(ids, writeBatch) {
+	store.Batches(ids, writeBatch, func(chunk []string) error {
 		var finished []*store.Operation
 		_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
 			finished = finished[:0]
@@ -540,18 +542,17 @@ func (h *Host) finishOps(ctx context.Context, v store.View) {
 			}
 			return nil
 		})
-		if err != nil {
-			if ctx.Err() == nil {
-				h.log.Warn("cannot record operation outcomes", "ops", len(chunk), "err", err)
-			}
-			continue
-		}
-		if h.cfg.Observer != nil {
+		if err == nil && h.cfg.Observer != nil {
 			for _, op := range finished {
 				h.cfg.Observer.OperationFinished(op.Kind, op.Outcome, op.Finished.Sub(op.Created))
 			}
 		}
-	}
+		return err
+	}, func(chunk []string, err error) {
+		if ctx.Err() == nil {
+			h.log.Warn("cannot record operation outcomes", "ops", len(chunk), "err", err)
+		}
+	})
 }
 
 // outcomeOf is operation id's record finished now, or nil if it is gone

@@ -19,15 +19,27 @@ type FailoverMove struct{ Group, Node string }
 // before it could. The resources that are to be online come online on the
 // new node. Groups that cannot fail over now are left out; done lists the
 // ones that did.
+//
+// An etcd cluster whose limits refuse the transaction as too large
+// (store.TooLarge) gets the moves in halves, then in quarters, and so on.
 func (e *Engine) FailoverMany(ctx context.Context, moves []FailoverMove) (done []FailoverMove, err error) {
-	_, err = e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		done = done[:0]
-		for _, m := range moves {
-			if _, err := e.failover(v, t, m.Group, m.Node); err == nil {
-				done = append(done, m)
+	store.Batches(moves, len(moves), func(batch []FailoverMove) error {
+		var did []FailoverMove
+		_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+			did = did[:0]
+			for _, m := range batch {
+				if _, err := e.failover(v, t, m.Group, m.Node); err == nil {
+					did = append(did, m)
+				}
 			}
+			return nil
+		})
+		if err == nil {
+			done = append(done, did...)
 		}
-		return nil
+		return err
+	}, func(_ []FailoverMove, e error) {
+		err = e
 	})
 	return done, err
 }

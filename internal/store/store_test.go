@@ -13,13 +13,17 @@ import (
 	"github.com/batoncluster/baton/internal/store"
 )
 
-func open(t *testing.T) *store.Store {
+func open(t *testing.T) *store.Store { return openLimited(t, 0) }
+
+// openLimited opens a store on a new embedded member that allows
+// maxTxnOps operations per transaction (0: the agent's default).
+func openLimited(t *testing.T, maxTxnOps uint) *store.Store {
 	t.Helper()
 	c, _ := config.FreePort()
 	p, _ := config.FreePort()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	m, err := etcdmember.Start(ctx, etcdmember.Config{Name: "t", DataDir: t.TempDir(), ClientURL: "http://" + c, PeerURL: "http://" + p, TickMs: 100, ElectionMs: 500})
+	m, err := etcdmember.Start(ctx, etcdmember.Config{Name: "t", DataDir: t.TempDir(), ClientURL: "http://" + c, PeerURL: "http://" + p, TickMs: 100, ElectionMs: 500, MaxTxnOps: maxTxnOps})
 	if err != nil {
 		t.Fatal(err)
 	}
