@@ -213,6 +213,21 @@ type OperationRecord struct {
 	Created  time.Time
 	Finished time.Time // zero while it runs
 	Outcome  string    // "", "succeeded", "failed", "superseded"
+	// From and To are a move's source and destination nodes (To is set
+	// once the move starts; a queued move to the best node has none yet).
+	From, To string
+	// Error is the Win32 code an operation that did not succeed ended
+	// with, when there is one to tell (ERROR_SUCCESS otherwise): a move
+	// with CLUSAPI_GROUP_MOVE_RETURN_TO_SOURCE_NODE_ON_ERROR that failed on
+	// its destination ends with ERROR_RESOURCE_FAILED. Detail says why in
+	// words.
+	Error  Errno
+	Detail string
+	// Recovery is, for a move that failed on its destination and asked
+	// (flag 0x2 or 0x10) to be taken back, the ID of the operation that
+	// does it, or "policy" when no node could take it and the failover
+	// policy was left to act; "" until then.
+	Recovery string
 }
 
 // Operation returns the record of the operation with this id (see
@@ -233,5 +248,10 @@ func (c *Client) Operation(ctx context.Context, id string) (*OperationRecord, er
 		Created:  unixNano(op.GetCreatedUnixNano()),
 		Finished: unixNano(op.GetFinishedUnixNano()),
 		Outcome:  op.GetOutcome(),
+		From:     op.GetFrom(),
+		To:       op.GetTo(),
+		Error:    Errno(op.GetError()),
+		Detail:   op.GetDetail(),
+		Recovery: op.GetRecovery(),
 	}, nil
 }

@@ -193,13 +193,17 @@ func TestClientOptions(t *testing.T) {
 }
 
 func TestGetConverts(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	f := &fake{}
 	f.getGroup = func(r *batonv1.GetGroupRequest) (*batonv1.GetGroupResponse, error) {
 		return &batonv1.GetGroupResponse{Group: &batonv1.Group{
 			Name: r.Group.GetName(), Id: "g-1", PreferredOwners: []string{"n1", "n2"}, PersistentState: 1,
 			OwnerNode: "n1", Resources: []string{"R1"}, State: int32(clusapi.ClusterGroupPartialOnline),
-			Properties:      wire.FromList(proplist.List{{Name: "FailoverThreshold", Values: []proplist.Value{proplist.DWORD(4)}}}),
-			LastOperationId: "op-1",
+			Properties:        wire.FromList(proplist.List{{Name: "FailoverThreshold", Values: []proplist.Value{proplist.DWORD(4)}}}),
+			LastOperationId:   "op-1",
+			StatusInformation: clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE,
+			QueuedMove: &batonv1.QueuedMove{OperationId: "op-1", To: "n2", Blocker: "node \"n2\" is paused",
+				Code: uint32(clusapi.ERROR_CLUSTER_NODE_PAUSED), CodeName: "ERROR_CLUSTER_NODE_PAUSED", SinceUnixNano: t0.UnixNano()},
 		}}, nil
 	}
 	f.getResource = func(r *batonv1.GetResourceRequest) (*batonv1.GetResourceResponse, error) {
@@ -210,7 +214,14 @@ func TestGetConverts(t *testing.T) {
 			State:             int32(clusapi.ClusterResourceOnline), OwnerNode: "n1", Locked: true, LockedReason: "backup",
 			Status:        wire.FromList(proplist.List{{Name: "Onlines", Values: []proplist.Value{proplist.DWORD(3)}}}),
 			StateSequence: 9, LastError: "e", PersistentState: 1,
+			RestartsUnixNano: []int64{t0.UnixNano()}, RestartCountExpiresUnixNano: t0.Add(15 * time.Minute).UnixNano(),
 		}}, nil
+	}
+	f.getOperation = func(r *batonv1.GetOperationRequest) (*batonv1.Operation, error) {
+		return &batonv1.Operation{Id: r.GetId(), Kind: "MoveGroup", Group: "G", Flags: 2, Caller: "root",
+			CreatedUnixNano: t0.UnixNano(), FinishedUnixNano: t0.Add(time.Second).UnixNano(), Outcome: "failed",
+			From: "n1", To: "n2", Error: uint32(clusapi.ERROR_RESOURCE_FAILED), ErrorName: "ERROR_RESOURCE_FAILED",
+			Detail: "resource \"R1\" failed on n2", Recovery: "op-2"}, nil
 	}
 	c := newClient(t, f.serve(t))
 	ctx := context.Background()
@@ -220,8 +231,12 @@ func TestGetConverts(t *testing.T) {
 	}
 	if g.Name != "G" || g.ID != "g-1" || !slices.Equal(g.PreferredOwners, []string{"n1", "n2"}) || g.PersistentState != 1 ||
 		g.OwnerNode != "n1" || !slices.Equal(g.Resources, []string{"R1"}) || g.State != clusapi.ClusterGroupPartialOnline ||
-		g.LastOperationID != "op-1" {
+		g.LastOperationID != "op-1" || g.StatusInformation != clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE {
 		t.Errorf("Group = %+v", g)
+	}
+	if q := g.QueuedMove; q == nil || *q != (clusapi.QueuedMove{OperationID: "op-1", To: "n2", Blocker: `node "n2" is paused`,
+		Code: clusapi.ERROR_CLUSTER_NODE_PAUSED, Since: q.Since}) || !q.Since.Equal(t0) {
+		t.Errorf("Group.QueuedMove = %+v", g.QueuedMove)
 	}
 	if v, ok := g.Properties.DWORD("FailoverThreshold"); !ok || v != 4 {
 		t.Errorf("Group.Properties = %v", g.Properties)
@@ -232,7 +247,8 @@ func TestGetConverts(t *testing.T) {
 	}
 	if r.Name != "R1" || r.ID != "r-1" || r.Group != "G" || r.Type != "dummy" || !slices.Equal(r.DependsOn, []string{"R0"}) ||
 		r.State != clusapi.ClusterResourceOnline || r.OwnerNode != "n1" || !r.Locked || r.LockedReason != "backup" ||
-		r.StateSequence != 9 || r.LastError != "e" || r.PersistentState != 1 {
+		r.StateSequence != 9 || r.LastError != "e" || r.PersistentState != 1 ||
+		len(r.Restarts) != 1 || !r.Restarts[0].Equal(t0) || !r.RestartCountExpires.Equal(t0.Add(15*time.Minute)) {
 		t.Errorf("Resource = %+v", r)
 	}
 	if v, _ := r.CommonProperties.DWORD("RestartAction"); v != 2 {
@@ -243,6 +259,15 @@ func TestGetConverts(t *testing.T) {
 	}
 	if v, _ := r.Status.DWORD("Onlines"); v != 3 {
 		t.Errorf("Status = %v", r.Status)
+	}
+	op, err := c.Operation(ctx, "op-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op.ID != "op-1" || op.Kind != "MoveGroup" || op.Outcome != "failed" || op.From != "n1" || op.To != "n2" ||
+		op.Error != clusapi.ERROR_RESOURCE_FAILED || op.Detail != `resource "R1" failed on n2` || op.Recovery != "op-2" ||
+		!op.Created.Equal(t0) || !op.Finished.Equal(t0.Add(time.Second)) {
+		t.Errorf("OperationRecord = %+v", op)
 	}
 }
 

@@ -24,3 +24,14 @@ func unixNano(ns int64) time.Time {
 	}
 	return time.Unix(0, ns)
 }
+
+func timesFromPB(ns []int64) []time.Time {
+	if len(ns) == 0 {
+		return nil
+	}
+	out := make([]time.Time, len(ns))
+	for i, n := range ns {
+		out[i] = time.Unix(0, n)
+	}
+	return out
+}

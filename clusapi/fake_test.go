@@ -52,6 +52,7 @@ type fake struct {
 	openGroup     func(*batonv1.OpenGroupRequest) (*batonv1.OpenGroupResponse, error)
 	getGroup      func(*batonv1.GetGroupRequest) (*batonv1.GetGroupResponse, error)
 	getGroupState func(*batonv1.GetGroupStateRequest) (*batonv1.GetGroupStateResponse, error)
+	getOperation  func(*batonv1.GetOperationRequest) (*batonv1.Operation, error)
 	offlineGroup  func(*batonv1.OfflineGroupRequest) (*batonv1.OperationResult, error)
 	onlineGroup   func(*batonv1.OnlineGroupRequest) (*batonv1.OperationResult, error)
 	openResource  func(*batonv1.OpenResourceRequest) (*batonv1.OpenResourceResponse, error)
@@ -129,6 +130,10 @@ func (f *fake) OpenGroup(_ context.Context, r *connect.Request[batonv1.OpenGroup
 
 func (f *fake) GetGroup(_ context.Context, r *connect.Request[batonv1.GetGroupRequest]) (*connect.Response[batonv1.GetGroupResponse], error) {
 	return handle(f.getGroup, r)
+}
+
+func (f *fake) GetOperation(_ context.Context, r *connect.Request[batonv1.GetOperationRequest]) (*connect.Response[batonv1.Operation], error) {
+	return handle(f.getOperation, r)
 }
 
 func (f *fake) GetGroupState(_ context.Context, r *connect.Request[batonv1.GetGroupStateRequest]) (*connect.Response[batonv1.GetGroupStateResponse], error) {

@@ -2,6 +2,7 @@ package clusapi
 
 import (
 	"context"
+	"time"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/proplist"
@@ -21,6 +22,26 @@ type Group struct {
 	// included.
 	Properties      proplist.List
 	LastOperationID string
+	// StatusInformation is the read-only common property of that name:
+	// CLUSGRP_STATUS_* bits, e.g. CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE
+	// while QueuedMove waits.
+	StatusInformation uint64
+	// QueuedMove is the move waiting in the group's queue (see
+	// CLUSAPI_GROUP_MOVE_QUEUE_ENABLED); nil when none waits.
+	QueuedMove *QueuedMove
+}
+
+// QueuedMove is a move accepted with CLUSAPI_GROUP_MOVE_QUEUE_ENABLED that
+// waits until policy lets it start.
+type QueuedMove struct {
+	OperationID string // its record: Client.Operation
+	To          string // the destination asked for; "" for the best node
+	// Blocker says in words what the move waits for, and Code is what the
+	// call would have answered without the queue flag (for instance
+	// ERROR_CLUSTER_NODE_PAUSED).
+	Blocker string
+	Code    Errno
+	Since   time.Time
 }
 
 func groupFromPB(g *batonv1.Group) (*Group, error) {
@@ -29,16 +50,31 @@ func groupFromPB(g *batonv1.Group) (*Group, error) {
 		return nil, err
 	}
 	return &Group{
-		Name:            g.GetName(),
-		ID:              g.GetId(),
-		PreferredOwners: g.GetPreferredOwners(),
-		PersistentState: g.GetPersistentState(),
-		OwnerNode:       g.GetOwnerNode(),
-		Resources:       g.GetResources(),
-		State:           ClusterGroupState(g.GetState()),
-		Properties:      props,
-		LastOperationID: g.GetLastOperationId(),
+		Name:              g.GetName(),
+		ID:                g.GetId(),
+		PreferredOwners:   g.GetPreferredOwners(),
+		PersistentState:   g.GetPersistentState(),
+		OwnerNode:         g.GetOwnerNode(),
+		Resources:         g.GetResources(),
+		State:             ClusterGroupState(g.GetState()),
+		Properties:        props,
+		LastOperationID:   g.GetLastOperationId(),
+		StatusInformation: g.GetStatusInformation(),
+		QueuedMove:        queuedMoveFromPB(g.GetQueuedMove()),
 	}, nil
+}
+
+func queuedMoveFromPB(q *batonv1.QueuedMove) *QueuedMove {
+	if q == nil {
+		return nil
+	}
+	return &QueuedMove{
+		OperationID: q.GetOperationId(),
+		To:          q.GetTo(),
+		Blocker:     q.GetBlocker(),
+		Code:        Errno(q.GetCode()),
+		Since:       unixNano(q.GetSinceUnixNano()),
+	}
 }
 
 // GroupStatus is the state of a group and how far its resources are.

@@ -2,6 +2,7 @@ package clusapi
 
 import (
 	"context"
+	"time"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/proplist"
@@ -31,6 +32,12 @@ type Resource struct {
 	StateSequence   uint64
 	LastError       string
 	PersistentState uint32 // 1: the cluster keeps it online, 0: offline
+	// Restarts are the restarts by the restart policy within RestartPeriod
+	// (they count against RestartThreshold), oldest first, and
+	// RestartCountExpires is when the oldest stops counting (zero when
+	// none counts).
+	Restarts            []time.Time
+	RestartCountExpires time.Time
 }
 
 func resourceFromPB(r *batonv1.Resource) (*Resource, error) {
@@ -47,21 +54,23 @@ func resourceFromPB(r *batonv1.Resource) (*Resource, error) {
 		return nil, err
 	}
 	return &Resource{
-		Name:              r.GetName(),
-		ID:                r.GetId(),
-		Group:             r.GetGroup(),
-		Type:              r.GetType(),
-		DependsOn:         r.GetDependsOn(),
-		CommonProperties:  common,
-		PrivateProperties: private,
-		State:             ClusterResourceState(r.GetState()),
-		OwnerNode:         r.GetOwnerNode(),
-		Locked:            r.GetLocked(),
-		LockedReason:      r.GetLockedReason(),
-		Status:            status,
-		StateSequence:     r.GetStateSequence(),
-		LastError:         r.GetLastError(),
-		PersistentState:   r.GetPersistentState(),
+		Name:                r.GetName(),
+		ID:                  r.GetId(),
+		Group:               r.GetGroup(),
+		Type:                r.GetType(),
+		DependsOn:           r.GetDependsOn(),
+		CommonProperties:    common,
+		PrivateProperties:   private,
+		State:               ClusterResourceState(r.GetState()),
+		OwnerNode:           r.GetOwnerNode(),
+		Locked:              r.GetLocked(),
+		LockedReason:        r.GetLockedReason(),
+		Status:              status,
+		StateSequence:       r.GetStateSequence(),
+		LastError:           r.GetLastError(),
+		PersistentState:     r.GetPersistentState(),
+		Restarts:            timesFromPB(r.GetRestartsUnixNano()),
+		RestartCountExpires: unixNano(r.GetRestartCountExpiresUnixNano()),
 	}, nil
 }
 

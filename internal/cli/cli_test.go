@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
@@ -178,7 +179,7 @@ func TestResourceJSON(t *testing.T) {
 	want := `{"name":"vm1","id":"id1","group":"DemoGroup","type":"dummy","state":"Offline","stateCode":3,"ownerNode":"node1",` +
 		`"locked":false,"lockedReason":"","persistentState":0,"dependsOn":[],` +
 		`"properties":[{"name":"OnlineDelayMs","type":"dword","value":5}],"commonProperties":[],` +
-		`"status":[{"name":"LastOfflineAction","type":"sz","value":"Save"}]}`
+		`"status":[{"name":"LastOfflineAction","type":"sz","value":"Save"}],"restarts":[]}`
 	if got := strings.TrimSpace(string(b)); got != want {
 		t.Errorf("resource JSON\n got %s\nwant %s", got, want)
 	}
@@ -190,9 +191,75 @@ func TestResourceJSON(t *testing.T) {
 	}
 	b, _ = marshal(gj)
 	want = `{"name":"DemoGroup","id":"g1","state":"Online","stateCode":0,"ownerNode":"node1","preferredOwners":[],"persistentState":1,` +
-		`"resources":[{"name":"vm1","type":"dummy","state":"Offline","stateCode":3,"locked":false}],"properties":[],"failovers":[]}`
+		`"resources":[{"name":"vm1","type":"dummy","state":"Offline","stateCode":3,"locked":false,"restarts":[]}],"properties":[],"failovers":[],` +
+		`"statusInformation":0}`
 	if got := strings.TrimSpace(string(b)); got != want {
 		t.Errorf("group JSON\n got %s\nwant %s", got, want)
+	}
+
+	// Restarts within RestartPeriod, StatusInformation and a queued move.
+	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	r.RestartsUnixNano, r.RestartCountExpiresUnixNano = []int64{t0.UnixNano()}, t0.Add(15*time.Minute).UnixNano()
+	j, err = toResourceJSON(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = marshal(j)
+	if want := `"restarts":["2025-03-01T12:00:00Z"],"restartCountExpires":"2025-03-01T12:15:00Z"}`; !strings.HasSuffix(strings.TrimSpace(string(b)), want) {
+		t.Errorf("resource JSON with a restart\n got %s\nwant it to end %s", b, want)
+	}
+	g.StatusInformation = clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE
+	g.QueuedMove = &batonv1.QueuedMove{OperationId: "op-9", To: "node2", Blocker: "node \"node2\" is paused", Code: 5070, CodeName: "ERROR_CLUSTER_NODE_PAUSED", SinceUnixNano: t0.UnixNano()}
+	gj, err = toGroupJSON(g, []*batonv1.Resource{r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = marshal(gj)
+	want = `{"name":"DemoGroup","id":"g1","state":"Online","stateCode":0,"ownerNode":"node1","preferredOwners":[],"persistentState":1,` +
+		`"resources":[{"name":"vm1","type":"dummy","state":"Offline","stateCode":3,"locked":false,"restarts":["2025-03-01T12:00:00Z"],"restartCountExpires":"2025-03-01T12:15:00Z"}],` +
+		`"properties":[],"failovers":[],"statusInformation":4,` +
+		`"queuedMove":{"operationId":"op-9","to":"node2","blocker":"node \"node2\" is paused","code":5070,"codeName":"ERROR_CLUSTER_NODE_PAUSED","since":"2025-03-01T12:00:00Z"}}`
+	if got := strings.TrimSpace(string(b)); got != want {
+		t.Errorf("queued group JSON\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestGroupStatusText(t *testing.T) {
+	for bits, want := range map[uint64]string{
+		0:       "0x0",
+		0x4:     "0x4 (WAITING_IN_QUEUE_FOR_MOVE)",
+		0x5:     "0x5 (LOCKED_MODE, WAITING_IN_QUEUE_FOR_MOVE)",
+		0x10004: "0x10004 (WAITING_IN_QUEUE_FOR_MOVE, 0x10000)",
+	} {
+		if got := groupStatusText(bits); got != want {
+			t.Errorf("groupStatusText(%#x) = %q, want %q", bits, got, want)
+		}
+	}
+}
+
+// An operation record with the outcome of a failed move: from, to, the
+// Win32 code with its name, the detail and the recovery.
+func TestOperationJSON(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	op := &batonv1.Operation{Id: "op-1", Kind: "MoveGroup", Group: "G", Flags: 2, Caller: "root",
+		CreatedUnixNano: t0.UnixNano(), FinishedUnixNano: t0.Add(1500 * time.Millisecond).UnixNano(), Outcome: "failed",
+		From: "node1", To: "node2", Error: 5038, ErrorName: "ERROR_RESOURCE_FAILED",
+		Detail: `resource "gate" failed on node2; operation op-2 (ReturnToSource) takes the group to node1`, Recovery: "op-2"}
+	j := toOperationJSON(op)
+	b, _ := marshal(j)
+	want := `{"id":"op-1","kind":"MoveGroup","flags":2,"caller":"root","created":"2025-03-01T12:00:00Z","finished":"2025-03-01T12:00:01.5Z","duration":"1.5s",` +
+		`"outcome":"failed","from":"node1","to":"node2","error":5038,"errorName":"ERROR_RESOURCE_FAILED",` +
+		`"detail":"resource \"gate\" failed on node2; operation op-2 (ReturnToSource) takes the group to node1","recovery":"op-2"}`
+	if got := strings.TrimSpace(string(b)); got != want {
+		t.Errorf("operation JSON\n got %s\nwant %s", got, want)
+	}
+	if j.nodes() != "node1 → node2" || j.outcome() != "failed (5038)" {
+		t.Errorf("nodes %q, outcome %q", j.nodes(), j.outcome())
+	}
+	// An operation that succeeded has none of it.
+	b, _ = marshal(toOperationJSON(&batonv1.Operation{Id: "op-3", Kind: "OnlineGroup", CreatedUnixNano: t0.UnixNano(), Outcome: "succeeded"}))
+	if got := string(b); strings.Contains(got, "error") || strings.Contains(got, "detail") || strings.Contains(got, "recovery") || strings.Contains(got, "from") {
+		t.Errorf("a plain operation: %s", got)
 	}
 }
 

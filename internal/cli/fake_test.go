@@ -26,6 +26,33 @@ type fakeGroups struct {
 	offline func(*batonv1.OfflineGroupRequest) (*batonv1.OperationResult, error)
 	online  func(*batonv1.OnlineGroupRequest) (*batonv1.OperationResult, error)
 	state   func(*batonv1.GetGroupStateRequest) (*batonv1.GetGroupStateResponse, error)
+	move    func(*batonv1.MoveGroupRequest) (*batonv1.OperationResult, error)
+	group   func(*batonv1.GetGroupRequest) (*batonv1.Group, error)
+	op      func(*batonv1.GetOperationRequest) (*batonv1.Operation, error)
+}
+
+func (f *fakeGroups) MoveGroup(_ context.Context, r *connect.Request[batonv1.MoveGroupRequest]) (*connect.Response[batonv1.OperationResult], error) {
+	m, err := f.move(r.Msg)
+	if err != nil {
+		return nil, server.ToConnect(err)
+	}
+	return connect.NewResponse(m), nil
+}
+
+func (f *fakeGroups) GetGroup(_ context.Context, r *connect.Request[batonv1.GetGroupRequest]) (*connect.Response[batonv1.GetGroupResponse], error) {
+	m, err := f.group(r.Msg)
+	if err != nil {
+		return nil, server.ToConnect(err)
+	}
+	return connect.NewResponse(&batonv1.GetGroupResponse{Group: m}), nil
+}
+
+func (f *fakeGroups) GetOperation(_ context.Context, r *connect.Request[batonv1.GetOperationRequest]) (*connect.Response[batonv1.Operation], error) {
+	m, err := f.op(r.Msg)
+	if err != nil {
+		return nil, server.ToConnect(err)
+	}
+	return connect.NewResponse(m), nil
 }
 
 func (f *fakeGroups) OfflineGroup(_ context.Context, r *connect.Request[batonv1.OfflineGroupRequest]) (*connect.Response[batonv1.OperationResult], error) {
@@ -238,5 +265,60 @@ func TestUnreachableAgent(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "start one with 'baton agent -dev' or set BATON_ADDR") {
 		t.Errorf("no hint in %q", stderr)
+	}
+}
+
+// move --wait ends with the move's operation: a failed one is printed with
+// its outcome — in JSON as the answer's "operation", in text on standard
+// error: the Win32 code, the detail and the recovery.
+func TestMoveWaitPrintsOperation(t *testing.T) {
+	failed := &batonv1.Operation{Id: "op-1", Kind: "MoveGroup", Group: "G", Flags: 2, Outcome: "failed",
+		From: "node1", To: "node2", Error: 5038, ErrorName: "ERROR_RESOURCE_FAILED",
+		Detail: `resource "gate" failed on node2; operation op-2 (ReturnToSource) takes the group to node1`, Recovery: "op-2"}
+	var got *batonv1.MoveGroupRequest
+	g := &fakeGroups{
+		state: states(clusapi.ClusterGroupOnline),
+		move: func(r *batonv1.MoveGroupRequest) (*batonv1.OperationResult, error) {
+			got = r
+			return &batonv1.OperationResult{Status: 997, OperationId: "op-1"}, nil
+		},
+		group: func(*batonv1.GetGroupRequest) (*batonv1.Group, error) {
+			return &batonv1.Group{Name: "G", OwnerNode: "node1", State: int32(clusapi.ClusterGroupOnline), PersistentState: 1}, nil
+		},
+		op: func(r *batonv1.GetOperationRequest) (*batonv1.Operation, error) {
+			if r.GetId() != "op-1" {
+				return nil, clusapi.ERROR_INVALID_PARAMETER
+			}
+			return failed, nil
+		},
+	}
+	addr := serve(t, g, nil)
+
+	code, stdout, stderr := run(t, "--address", addr, "-o", "json", "group", "move", "G", "--to", "node2", "--return-to-source", "--wait")
+	if code != ExitError || got.GetFlags() != clusapi.CLUSAPI_GROUP_MOVE_RETURN_TO_SOURCE_NODE_ON_ERROR {
+		t.Fatalf("exit %d, request %v, stderr %q", code, got, stderr)
+	}
+	var out struct {
+		opJSON
+		Op operationJSON `json:"operation"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("%v: %q", err, stdout)
+	}
+	if out.OperationID != "op-1" || out.State == nil || *out.State != "Online" || out.Op.Outcome != "failed" || out.Op.From != "node1" || out.Op.To != "node2" ||
+		out.Op.Error != 5038 || out.Op.ErrorName != "ERROR_RESOURCE_FAILED" || out.Op.Detail != failed.Detail || out.Op.Recovery != "op-2" {
+		t.Errorf("JSON answer %s", stdout)
+	}
+
+	code, _, stderr = run(t, "--address", addr, "group", "move", "G", "--to", "node2", "--return-to-source", "--wait")
+	for _, want := range []string{
+		"baton: move operation op-1 failed (5038)",
+		"error:    ERROR_RESOURCE_FAILED (5038)",
+		`detail:   resource "gate" failed on node2`,
+		"recovery: op-2",
+	} {
+		if code != ExitError || !strings.Contains(stderr, want) {
+			t.Errorf("text: exit %d, stderr lacks %q:\n%s", code, want, stderr)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/proplist"
 )
 
 // groupCommand is `baton group`: the clusapi *ClusterGroup* calls.
@@ -172,6 +173,8 @@ func (a *app) printGroup(g *batonv1.Group, resources []*batonv1.Resource) error 
 		{"persistent state", persistentName(j.PersistentState)},
 		{"preferred owners", list(j.PreferredOwners)},
 		{"failovers", failoverLine(j)},
+		{"status information", groupStatusText(j.StatusInformation)},
+		{"queued move", queuedMoveLine(j.QueuedMove)},
 		{"last operation", orDash(g.GetLastOperationId())},
 	}); err != nil {
 		return err
@@ -182,9 +185,13 @@ func (a *app) printGroup(g *batonv1.Group, resources []*batonv1.Resource) error 
 		fmt.Fprintln(a.stdout, "resources:")
 		var rows [][]string
 		for _, r := range j.Resources {
-			rows = append(rows, []string{"  " + r.Name, r.Type, r.State, yesNo(r.Locked)})
+			restarts := "0"
+			if len(r.Restarts) > 0 {
+				restarts = fmt.Sprintf("%d until %s", len(r.Restarts), r.RestartCountExpires)
+			}
+			rows = append(rows, []string{"  " + r.Name, r.Type, r.State, yesNo(r.Locked), restarts})
 		}
-		if err := table(a.stdout, []string{"  NAME", "TYPE", "STATE", "LOCKED"}, rows); err != nil {
+		if err := table(a.stdout, []string{"  NAME", "TYPE", "STATE", "LOCKED", "RESTARTS"}, rows); err != nil {
 			return err
 		}
 	}
@@ -381,4 +388,30 @@ func failoverLine(j groupJSON) string {
 		return "none in the failover period"
 	}
 	return fmt.Sprintf("%d in the failover period (the oldest counts until %s)", len(j.Failovers), j.FailoverCountExpires)
+}
+
+// queuedMoveLine says which move waits in the group's queue, and for what.
+func queuedMoveLine(q *queuedMoveJSON) string {
+	if q == nil {
+		return "-"
+	}
+	to := "the best node"
+	if q.To != "" {
+		to = q.To
+	}
+	return fmt.Sprintf("to %s, operation %s, waiting since %s: %s (without the queue flag: %s (%d))",
+		to, q.OperationID, orDash(q.Since), q.Blocker, q.CodeName, q.Code)
+}
+
+// restartLine says how many restarts count against RestartThreshold now,
+// and until when.
+func restartLine(restarts []string, expires string, common proplist.List) string {
+	if len(restarts) == 0 {
+		return "none within RestartPeriod"
+	}
+	limit := ""
+	if n, ok := common.DWORD("RestartThreshold"); ok {
+		limit = fmt.Sprintf("RestartThreshold %d; ", n)
+	}
+	return fmt.Sprintf("%d within RestartPeriod (%sthe oldest counts until %s)", len(restarts), limit, expires)
 }

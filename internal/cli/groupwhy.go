@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/proplist"
 )
 
@@ -66,7 +68,9 @@ the group runs against its preferred owners.`,
 	}
 }
 
-type historyJSON struct {
+// operationJSON is an operation record: the element of `group history`,
+// and the "operation" of a `group move --wait` answer.
+type operationJSON struct {
 	ID       string        `json:"id"`
 	Kind     string        `json:"kind"`
 	Resource string        `json:"resource,omitempty"`
@@ -77,13 +81,28 @@ type historyJSON struct {
 	Finished string        `json:"finished,omitempty"`
 	Duration string        `json:"duration,omitempty"`
 	Outcome  string        `json:"outcome"`
+	// From and To are a move's source and destination nodes.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Error is the Win32 code the operation ended with, when it did not
+	// succeed and there is one to tell; Detail says why in words.
+	Error     uint32 `json:"error,omitempty"`
+	ErrorName string `json:"errorName,omitempty"`
+	Detail    string `json:"detail,omitempty"`
+	// Recovery is the operation that takes back a move that failed on its
+	// destination (flag 0x2 or 0x10), or "policy".
+	Recovery string `json:"recovery,omitempty"`
 }
 
-func toHistoryJSON(op *batonv1.Operation) historyJSON {
-	j := historyJSON{ID: op.Id, Kind: op.Kind, Resource: op.Resource, Flags: op.Flags, Caller: op.Caller,
-		Created: time.Unix(0, op.CreatedUnixNano).UTC().Format(time.RFC3339Nano), Outcome: op.Outcome}
+func toOperationJSON(op *batonv1.Operation) operationJSON {
+	j := operationJSON{ID: op.Id, Kind: op.Kind, Resource: op.Resource, Flags: op.Flags, Caller: op.Caller,
+		Created: time.Unix(0, op.CreatedUnixNano).UTC().Format(time.RFC3339Nano), Outcome: op.Outcome,
+		From: op.From, To: op.To, Error: op.Error, Detail: op.Detail, Recovery: op.Recovery}
 	if j.Outcome == "" {
 		j.Outcome = "in progress"
+	}
+	if j.Error != 0 {
+		j.ErrorName = clusapi.Errno(j.Error).String()
 	}
 	if len(op.InBuffer) > 0 {
 		if l, err := proplist.Unmarshal(op.InBuffer); err == nil {
@@ -97,10 +116,48 @@ func toHistoryJSON(op *batonv1.Operation) historyJSON {
 	return j
 }
 
+// nodes says where a move went: "node1 → node2", "from node1" while a
+// queued move to the best node has no destination yet; "" for others.
+func (j operationJSON) nodes() string {
+	switch {
+	case j.From != "" && j.To != "":
+		return j.From + " → " + j.To
+	case j.From != "":
+		return "from " + j.From
+	case j.To != "":
+		return "to " + j.To
+	}
+	return ""
+}
+
+// outcome is the outcome with the error code, if any: "failed (5038)".
+func (j operationJSON) outcome() string {
+	if j.Error != 0 {
+		return fmt.Sprintf("%s (%d)", j.Outcome, j.Error)
+	}
+	return j.Outcome
+}
+
+// details writes, for an operation with an error, a detail or a recovery,
+// those in full (a table cell would cut them short).
+func (j operationJSON) details(w io.Writer, indent string) {
+	if j.Error != 0 {
+		fmt.Fprintf(w, "%serror:    %s (%d)\n", indent, j.ErrorName, j.Error)
+	}
+	if j.Detail != "" {
+		fmt.Fprintf(w, "%sdetail:   %s\n", indent, j.Detail)
+	}
+	if j.Recovery != "" {
+		fmt.Fprintf(w, "%srecovery: %s\n", indent, j.Recovery)
+	}
+}
+
+func (j operationJSON) hasDetails() bool { return j.Error != 0 || j.Detail != "" || j.Recovery != "" }
+
 func (a *app) groupHistory() *cobra.Command {
 	return &cobra.Command{
 		Use:   "history NAME",
-		Short: "List a group's operations: who, what, flags, parameters, outcome, timings",
+		Short: "List a group's operations: who, what, nodes, flags, parameters, outcome and error, timings",
 		Args:  exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := a.client()
@@ -111,9 +168,9 @@ func (a *app) groupHistory() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out := []historyJSON{}
+			out := []operationJSON{}
 			for _, op := range resp.Msg.Operations {
-				out = append(out, toHistoryJSON(op))
+				out = append(out, toOperationJSON(op))
 			}
 			if a.jsonOut() {
 				return a.printJSON(out)
@@ -128,9 +185,24 @@ func (a *app) groupHistory() *cobra.Command {
 				if h.Resource != "" {
 					what += " " + h.Resource
 				}
-				rows = append(rows, []string{h.Created[:19], what, fmt.Sprintf("0x%x", h.Flags), orDash(strings.Join(params, "; ")), h.Caller, h.Outcome, orDash(h.Duration)})
+				rows = append(rows, []string{h.Created[:19], what, orDash(h.nodes()), fmt.Sprintf("0x%x", h.Flags), orDash(strings.Join(params, "; ")), h.Caller, h.outcome(), orDash(h.Duration)})
 			}
-			return table(a.stdout, []string{"WHEN (UTC)", "OPERATION", "FLAGS", "PARAMETERS", "WHO", "OUTCOME", "TOOK"}, rows)
+			if err := table(a.stdout, []string{"WHEN (UTC)", "OPERATION", "NODES", "FLAGS", "PARAMETERS", "WHO", "OUTCOME", "TOOK"}, rows); err != nil {
+				return err
+			}
+			first := true
+			for _, h := range out {
+				if !h.hasDetails() {
+					continue
+				}
+				if first {
+					fmt.Fprintln(a.stdout, "details:")
+					first = false
+				}
+				fmt.Fprintf(a.stdout, "  %s %s, operation %s:\n", h.Created[:19], h.Kind, h.ID)
+				h.details(a.stdout, "    ")
+			}
+			return nil
 		},
 	}
 }

@@ -94,7 +94,9 @@ failed or another operation took its place.`,
 						return moveObserved(resp.Msg.Group, op, source, to), nil
 					})
 					if op != nil && (op.Outcome == "failed" || op.Outcome == "superseded") {
-						fmt.Fprintf(a.stderr, "baton: move operation %s %s; 'baton group why %s' says why\n", op.Id, op.Outcome, name)
+						j := toOperationJSON(op)
+						fmt.Fprintf(a.stderr, "baton: move operation %s %s; 'baton group why %s' says why\n", op.Id, j.outcome(), name)
+						j.details(a.stderr, "  ")
 					}
 					return obs, err
 				})
@@ -151,7 +153,7 @@ func moveObserved(g *batonv1.Group, op *batonv1.Operation, source, to string) ob
 	moved := g.OwnerNode != source && (to == "" || g.OwnerNode == to)
 	wantOnline := g.PersistentState == 1
 	obs := observed{state: st.String(), code: int32(st),
-		line: fmt.Sprintf("%s: %s on %s", g.Name, st, g.OwnerNode)}
+		line: fmt.Sprintf("%s: %s on %s", g.Name, st, g.OwnerNode), op: op}
 	if op != nil {
 		switch op.Outcome {
 		case "":

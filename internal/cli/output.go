@@ -40,7 +40,7 @@ type resourceStateJSON struct {
 
 // opJSON answers an operation (online, offline) and the other changes:
 // exactly one of Group, Resource and Principal is set. State and StateCode
-// are the final state after --wait.
+// are the final state after --wait, and Operation the record it judged by.
 type opJSON struct {
 	Group       string  `json:"group,omitempty"`
 	Resource    string  `json:"resource,omitempty"`
@@ -50,6 +50,9 @@ type opJSON struct {
 	OperationID string  `json:"operationId,omitempty"`
 	State       *string `json:"state,omitempty"`
 	StateCode   *int32  `json:"stateCode,omitempty"`
+	// Operation is the operation's record as the wait last saw it (a
+	// move's, whose outcome ends the wait).
+	Operation *operationJSON `json:"operation,omitempty"`
 }
 
 // errJSON is the error shape: {"error":{"code":…,"name":…,"message":…}}.
@@ -87,6 +90,21 @@ type groupJSON struct {
 	Failovers            []string `json:"failovers"`
 	FailoverCountExpires string   `json:"failoverCountExpires,omitempty"`
 	MoveTo               string   `json:"moveTo,omitempty"`
+	// StatusInformation holds the CLUSGRP_STATUS_* bits (0x4 while a move
+	// waits in the queue); QueuedMove is that move.
+	StatusInformation uint64          `json:"statusInformation"`
+	QueuedMove        *queuedMoveJSON `json:"queuedMove,omitempty"`
+}
+
+// queuedMoveJSON is a move waiting in a group's queue (flag 0x4).
+type queuedMoveJSON struct {
+	OperationID string `json:"operationId"`
+	To          string `json:"to,omitempty"` // "" for the best node
+	Blocker     string `json:"blocker"`
+	// Code is what the call would have answered without the queue flag.
+	Code     uint32 `json:"code"`
+	CodeName string `json:"codeName"`
+	Since    string `json:"since,omitempty"`
 }
 
 // groupResourceJSON is a resource as listed in a group.
@@ -96,6 +114,10 @@ type groupResourceJSON struct {
 	State     string `json:"state"`
 	StateCode int32  `json:"stateCode"`
 	Locked    bool   `json:"locked"`
+	// Restarts within RestartPeriod (they count against RestartThreshold)
+	// and when the oldest stops counting.
+	Restarts            []string `json:"restarts"`
+	RestartCountExpires string   `json:"restartCountExpires,omitempty"`
 }
 
 // resourceJSON answers `resource show`, `resource create`, `resource set`
@@ -116,6 +138,10 @@ type resourceJSON struct {
 	Properties       proplist.List `json:"properties"`
 	CommonProperties proplist.List `json:"commonProperties"`
 	Status           proplist.List `json:"status"`
+	// Restarts within RestartPeriod (they count against RestartThreshold)
+	// and when the oldest stops counting.
+	Restarts            []string `json:"restarts"`
+	RestartCountExpires string   `json:"restartCountExpires,omitempty"`
 }
 
 // nodeJSON is an element of `node list`.
@@ -210,20 +236,80 @@ func toGroupJSON(g *batonv1.Group, resources []*batonv1.Resource) (groupJSON, er
 		PersistentState: g.GetPersistentState(), Resources: []groupResourceJSON{},
 		Properties: props, Failovers: []string{}, MoveTo: g.GetMoveTo(),
 	}
-	for _, ns := range g.GetFailoversUnixNano() {
-		out.Failovers = append(out.Failovers, time.Unix(0, ns).UTC().Format(time.RFC3339))
-	}
-	if ns := g.GetFailoverCountExpiresUnixNano(); ns != 0 {
-		out.FailoverCountExpires = time.Unix(0, ns).UTC().Format(time.RFC3339)
+	out.Failovers, out.FailoverCountExpires = timesJSON(g.GetFailoversUnixNano()), timeJSON(g.GetFailoverCountExpiresUnixNano())
+	out.StatusInformation = g.GetStatusInformation()
+	if q := g.GetQueuedMove(); q != nil {
+		out.QueuedMove = &queuedMoveJSON{
+			OperationID: q.GetOperationId(), To: q.GetTo(), Blocker: q.GetBlocker(),
+			Code: q.GetCode(), CodeName: clusapi.Errno(q.GetCode()).String(), Since: timeJSON(q.GetSinceUnixNano()),
+		}
 	}
 	for _, r := range resources {
 		out.Resources = append(out.Resources, groupResourceJSON{
 			Name: r.GetName(), Type: r.GetType(),
 			State: resourceStateName(r.GetState()), StateCode: r.GetState(),
-			Locked: r.GetLocked(),
+			Locked:   r.GetLocked(),
+			Restarts: timesJSON(r.GetRestartsUnixNano()), RestartCountExpires: timeJSON(r.GetRestartCountExpiresUnixNano()),
 		})
 	}
 	return out, nil
+}
+
+// timeJSON renders a time sent as Unix nanoseconds; "" for 0 (none).
+func timeJSON(ns int64) string {
+	if ns == 0 {
+		return ""
+	}
+	return time.Unix(0, ns).UTC().Format(time.RFC3339)
+}
+
+// timesJSON renders a list of times sent as Unix nanoseconds (never nil).
+func timesJSON(ns []int64) []string {
+	out := []string{}
+	for _, n := range ns {
+		out = append(out, time.Unix(0, n).UTC().Format(time.RFC3339))
+	}
+	return out
+}
+
+// groupStatusBits names the CLUSGRP_STATUS_* bits (reference §8.1).
+var groupStatusBits = []struct {
+	bit  uint64
+	name string
+}{
+	{clusapi.CLUSGRP_STATUS_LOCKED_MODE, "LOCKED_MODE"},
+	{clusapi.CLUSGRP_STATUS_PREEMPTED, "PREEMPTED"},
+	{clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE, "WAITING_IN_QUEUE_FOR_MOVE"},
+	{clusapi.CLUSGRP_STATUS_PHYSICAL_RESOURCES_LACKING, "PHYSICAL_RESOURCES_LACKING"},
+	{clusapi.CLUSGRP_STATUS_WAITING_TO_START, "WAITING_TO_START"},
+	{clusapi.CLUSGRP_STATUS_EMBEDDED_FAILURE, "EMBEDDED_FAILURE"},
+	{clusapi.CLUSGRP_STATUS_OFFLINE_DUE_TO_ANTIAFFINITY_CONFLICT, "OFFLINE_DUE_TO_ANTIAFFINITY_CONFLICT"},
+	{clusapi.CLUSGRP_STATUS_NETWORK_FAILURE, "NETWORK_FAILURE"},
+	{clusapi.CLUSGRP_STATUS_UNMONITORED, "UNMONITORED"},
+	{clusapi.CLUSGRP_STATUS_OS_HEARTBEAT, "OS_HEARTBEAT"},
+	{clusapi.CLUSGRP_STATUS_APPLICATION_READY, "APPLICATION_READY"},
+	{clusapi.CLUSGRP_STATUS_OFFLINE_NOT_LOCAL_DISK_OWNER, "OFFLINE_NOT_LOCAL_DISK_OWNER"},
+	{clusapi.CLUSGRP_STATUS_WAITING_FOR_DEPENDENCIES, "WAITING_FOR_DEPENDENCIES"},
+}
+
+// groupStatusText renders a group's StatusInformation: the value in hex
+// and the names of its bits, e.g. "0x4 (WAITING_IN_QUEUE_FOR_MOVE)".
+func groupStatusText(bits uint64) string {
+	var names []string
+	left := bits
+	for _, b := range groupStatusBits {
+		if bits&b.bit != 0 {
+			names = append(names, b.name)
+			left &^= b.bit
+		}
+	}
+	if left != 0 {
+		names = append(names, fmt.Sprintf("0x%x", left))
+	}
+	if len(names) == 0 {
+		return "0x0"
+	}
+	return fmt.Sprintf("0x%x (%s)", bits, strings.Join(names, ", "))
 }
 
 func toResourceJSON(r *batonv1.Resource) (resourceJSON, error) {
@@ -245,7 +331,8 @@ func toResourceJSON(r *batonv1.Resource) (resourceJSON, error) {
 		OwnerNode: r.GetOwnerNode(), Locked: r.GetLocked(), LockedReason: r.GetLockedReason(),
 		PersistentState: r.GetPersistentState(), LastError: r.GetLastError(),
 		DependsOn: nonNil(r.GetDependsOn()), Properties: priv, CommonProperties: common,
-		Status: status,
+		Status:   status,
+		Restarts: timesJSON(r.GetRestartsUnixNano()), RestartCountExpires: timeJSON(r.GetRestartCountExpiresUnixNano()),
 	}, nil
 }
 

@@ -176,6 +176,7 @@ func (a *app) printResource(r *batonv1.Resource) error {
 		{"locked", locked},
 		{"persistent state", persistentName(j.PersistentState)},
 		{"depends on", list(j.DependsOn)},
+		{"restarts", restartLine(j.Restarts, j.RestartCountExpires, j.CommonProperties)},
 	}
 	if j.LastError != "" {
 		lines = append(lines, kv{"last error", j.LastError})

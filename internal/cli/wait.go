@@ -26,6 +26,9 @@ type observed struct {
 	done  bool   // the state asked for
 	stuck bool   // a state the wait will not leave by itself: give up
 	line  string // progress text
+	// op is the operation record the wait judged by, if any (a move's): it
+	// goes with the answer --wait prints.
+	op *batonv1.Operation
 }
 
 // waitError is a --wait that did not end in the state asked for.
@@ -263,6 +266,10 @@ func (a *app) runOp(ctx context.Context, subject opSubject, name string, o *opFl
 		return werr
 	}
 	out.State, out.StateCode = &obs.state, &obs.code
+	if obs.op != nil {
+		j := toOperationJSON(obs.op)
+		out.Operation = &j
+	}
 	if err := a.printOp(out); err != nil {
 		return err
 	}

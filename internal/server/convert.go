@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -19,9 +20,10 @@ func groupMsg(v store.View, g *store.Group) *batonv1.Group {
 		Name: g.Name, Id: g.ID, PreferredOwners: g.PreferredOwners,
 		PersistentState: g.PersistentState, OwnerNode: g.OwnerNode,
 		Resources: g.Resources, State: int32(st), StateName: st.String(),
-		Properties:      wire.FromList(ops.GroupProperties(g.Policy)),
-		LastOperationId: g.LastOperation,
-		MoveTo:          g.MoveTo,
+		Properties:        wire.FromList(ops.GroupProperties(g.Policy)),
+		LastOperationId:   g.LastOperation,
+		MoveTo:            g.MoveTo,
+		StatusInformation: ops.GroupStatusInformation(g),
 	}
 	now := timeNow()
 	period := time.Duration(g.Policy.FailoverPeriod) * time.Hour
@@ -33,7 +35,49 @@ func groupMsg(v store.View, g *store.Group) *batonv1.Group {
 	if len(m.FailoversUnixNano) > 0 {
 		m.FailoverCountExpiresUnixNano = m.FailoversUnixNano[0] + int64(period)
 	}
+	// A queued move another operation took the place of is over, although
+	// the record may still hold it until the controller clears it.
+	if q := g.QueuedMove; ops.MoveQueued(g) {
+		m.QueuedMove = &batonv1.QueuedMove{
+			OperationId: q.Op, To: q.To, Blocker: q.Blocker,
+			Code: q.Code, CodeName: errnoName(q.Code), SinceUnixNano: unixNano(q.Since),
+		}
+	}
 	return m
+}
+
+// recentRestarts returns, oldest first, the restarts of st that count
+// against RestartThreshold now: those within the last RestartPeriod (the
+// rule the resource host applies, internal/host/health.go), and when the
+// oldest of them stops counting.
+func recentRestarts(st *store.Status, periodMs uint32, now time.Time) (restarts []int64, expires int64) {
+	period := time.Duration(periodMs) * time.Millisecond
+	cut := now.Add(-period)
+	for _, t := range st.Restarts {
+		if t.After(cut) {
+			restarts = append(restarts, t.UnixNano())
+		}
+	}
+	if len(restarts) == 0 {
+		return nil, 0
+	}
+	slices.Sort(restarts)
+	return restarts, restarts[0] + int64(period)
+}
+
+// errnoName names a Win32 code; "" for 0 (no code to tell).
+func errnoName(code uint32) string {
+	if code == 0 {
+		return ""
+	}
+	return clusapi.Errno(code).String()
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 func resourceMsg(v store.View, r *store.Resource) *batonv1.Resource {
@@ -53,6 +97,7 @@ func resourceMsg(v store.View, r *store.Resource) *batonv1.Resource {
 		m.StateSequence = st.Seq
 		m.LastError = st.LastError
 		m.PersistentState = st.Persistent
+		m.RestartsUnixNano, m.RestartCountExpiresUnixNano = recentRestarts(st, r.Common.RestartPeriod, timeNow())
 	}
 	return m
 }
@@ -100,10 +145,8 @@ func sortedPrincipals(m map[string]string) []string {
 var timeNow = time.Now
 
 func operationMsg(op *store.Operation) *batonv1.Operation {
-	out := &batonv1.Operation{Id: op.ID, Kind: op.Kind, Group: op.Group, Resource: op.Resource, Flags: op.Flags,
-		InBuffer: op.InBuffer, Caller: op.Caller, CreatedUnixNano: op.Created.UnixNano(), Outcome: op.Outcome}
-	if !op.Finished.IsZero() {
-		out.FinishedUnixNano = op.Finished.UnixNano()
-	}
-	return out
+	return &batonv1.Operation{Id: op.ID, Kind: op.Kind, Group: op.Group, Resource: op.Resource, Flags: op.Flags,
+		InBuffer: op.InBuffer, Caller: op.Caller, CreatedUnixNano: op.Created.UnixNano(),
+		FinishedUnixNano: unixNano(op.Finished), Outcome: op.Outcome,
+		From: op.From, To: op.To, Error: op.Error, ErrorName: errnoName(op.Error), Detail: op.Detail, Recovery: op.Recovery}
 }

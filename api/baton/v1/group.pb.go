@@ -368,8 +368,14 @@ type Group struct {
 	FailoversUnixNano            []int64 `protobuf:"varint,11,rep,packed,name=failovers_unix_nano,json=failoversUnixNano,proto3" json:"failovers_unix_nano,omitempty"`
 	FailoverCountExpiresUnixNano int64   `protobuf:"varint,12,opt,name=failover_count_expires_unix_nano,json=failoverCountExpiresUnixNano,proto3" json:"failover_count_expires_unix_nano,omitempty"`
 	MoveTo                       string  `protobuf:"bytes,13,opt,name=move_to,json=moveTo,proto3" json:"move_to,omitempty"` // the node a move under way goes to
-	unknownFields                protoimpl.UnknownFields
-	sizeCache                    protoimpl.SizeCache
+	// StatusInformation, the CLUSGRP_STATUS_* bits (e.g. 0x4
+	// WAITING_IN_QUEUE_FOR_MOVE while queued_move waits).
+	StatusInformation uint64 `protobuf:"varint,14,opt,name=status_information,json=statusInformation,proto3" json:"status_information,omitempty"`
+	// The move waiting in the group's queue (MoveGroup with flag 0x4 that
+	// policy blocked); unset when none waits.
+	QueuedMove    *QueuedMove `protobuf:"bytes,15,opt,name=queued_move,json=queuedMove,proto3" json:"queued_move,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Group) Reset() {
@@ -493,6 +499,108 @@ func (x *Group) GetMoveTo() string {
 	return ""
 }
 
+func (x *Group) GetStatusInformation() uint64 {
+	if x != nil {
+		return x.StatusInformation
+	}
+	return 0
+}
+
+func (x *Group) GetQueuedMove() *QueuedMove {
+	if x != nil {
+		return x.QueuedMove
+	}
+	return nil
+}
+
+// QueuedMove is a move accepted with CLUSAPI_GROUP_MOVE_QUEUE_ENABLED (0x4)
+// that waits until policy lets it start.
+type QueuedMove struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	OperationId string                 `protobuf:"bytes,1,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"` // its operation record (GetOperation)
+	To          string                 `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`                                      // the destination asked for; empty for the best node
+	Blocker     string                 `protobuf:"bytes,3,opt,name=blocker,proto3" json:"blocker,omitempty"`                            // what it waits for, in words
+	// What the call would have answered without flag 0x4, e.g. 5070
+	// ERROR_CLUSTER_NODE_PAUSED.
+	Code          uint32 `protobuf:"varint,4,opt,name=code,proto3" json:"code,omitempty"`
+	CodeName      string `protobuf:"bytes,5,opt,name=code_name,json=codeName,proto3" json:"code_name,omitempty"`
+	SinceUnixNano int64  `protobuf:"varint,6,opt,name=since_unix_nano,json=sinceUnixNano,proto3" json:"since_unix_nano,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QueuedMove) Reset() {
+	*x = QueuedMove{}
+	mi := &file_baton_v1_group_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueuedMove) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueuedMove) ProtoMessage() {}
+
+func (x *QueuedMove) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_group_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueuedMove.ProtoReflect.Descriptor instead.
+func (*QueuedMove) Descriptor() ([]byte, []int) {
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *QueuedMove) GetOperationId() string {
+	if x != nil {
+		return x.OperationId
+	}
+	return ""
+}
+
+func (x *QueuedMove) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+func (x *QueuedMove) GetBlocker() string {
+	if x != nil {
+		return x.Blocker
+	}
+	return ""
+}
+
+func (x *QueuedMove) GetCode() uint32 {
+	if x != nil {
+		return x.Code
+	}
+	return 0
+}
+
+func (x *QueuedMove) GetCodeName() string {
+	if x != nil {
+		return x.CodeName
+	}
+	return ""
+}
+
+func (x *QueuedMove) GetSinceUnixNano() int64 {
+	if x != nil {
+		return x.SinceUnixNano
+	}
+	return 0
+}
+
 type OpenGroupRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -502,7 +610,7 @@ type OpenGroupRequest struct {
 
 func (x *OpenGroupRequest) Reset() {
 	*x = OpenGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[7]
+	mi := &file_baton_v1_group_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -514,7 +622,7 @@ func (x *OpenGroupRequest) String() string {
 func (*OpenGroupRequest) ProtoMessage() {}
 
 func (x *OpenGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[7]
+	mi := &file_baton_v1_group_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -527,7 +635,7 @@ func (x *OpenGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenGroupRequest.ProtoReflect.Descriptor instead.
 func (*OpenGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{7}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *OpenGroupRequest) GetName() string {
@@ -547,7 +655,7 @@ type OpenGroupResponse struct {
 
 func (x *OpenGroupResponse) Reset() {
 	*x = OpenGroupResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[8]
+	mi := &file_baton_v1_group_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -559,7 +667,7 @@ func (x *OpenGroupResponse) String() string {
 func (*OpenGroupResponse) ProtoMessage() {}
 
 func (x *OpenGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[8]
+	mi := &file_baton_v1_group_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -572,7 +680,7 @@ func (x *OpenGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenGroupResponse.ProtoReflect.Descriptor instead.
 func (*OpenGroupResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{8}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *OpenGroupResponse) GetName() string {
@@ -600,7 +708,7 @@ type CreateGroupRequest struct {
 
 func (x *CreateGroupRequest) Reset() {
 	*x = CreateGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[9]
+	mi := &file_baton_v1_group_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -612,7 +720,7 @@ func (x *CreateGroupRequest) String() string {
 func (*CreateGroupRequest) ProtoMessage() {}
 
 func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[9]
+	mi := &file_baton_v1_group_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -625,7 +733,7 @@ func (x *CreateGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGroupRequest.ProtoReflect.Descriptor instead.
 func (*CreateGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{9}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateGroupRequest) GetName() string {
@@ -658,7 +766,7 @@ type CreateGroupResponse struct {
 
 func (x *CreateGroupResponse) Reset() {
 	*x = CreateGroupResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[10]
+	mi := &file_baton_v1_group_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -670,7 +778,7 @@ func (x *CreateGroupResponse) String() string {
 func (*CreateGroupResponse) ProtoMessage() {}
 
 func (x *CreateGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[10]
+	mi := &file_baton_v1_group_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -683,7 +791,7 @@ func (x *CreateGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGroupResponse.ProtoReflect.Descriptor instead.
 func (*CreateGroupResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{10}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CreateGroupResponse) GetGroup() *Group {
@@ -704,7 +812,7 @@ type DeleteGroupRequest struct {
 
 func (x *DeleteGroupRequest) Reset() {
 	*x = DeleteGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[11]
+	mi := &file_baton_v1_group_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -716,7 +824,7 @@ func (x *DeleteGroupRequest) String() string {
 func (*DeleteGroupRequest) ProtoMessage() {}
 
 func (x *DeleteGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[11]
+	mi := &file_baton_v1_group_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -729,7 +837,7 @@ func (x *DeleteGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteGroupRequest.ProtoReflect.Descriptor instead.
 func (*DeleteGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{11}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeleteGroupRequest) GetGroup() *GroupRef {
@@ -754,7 +862,7 @@ type DeleteGroupResponse struct {
 
 func (x *DeleteGroupResponse) Reset() {
 	*x = DeleteGroupResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[12]
+	mi := &file_baton_v1_group_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -766,7 +874,7 @@ func (x *DeleteGroupResponse) String() string {
 func (*DeleteGroupResponse) ProtoMessage() {}
 
 func (x *DeleteGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[12]
+	mi := &file_baton_v1_group_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -779,7 +887,7 @@ func (x *DeleteGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteGroupResponse.ProtoReflect.Descriptor instead.
 func (*DeleteGroupResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{12}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{13}
 }
 
 type ListGroupsRequest struct {
@@ -790,7 +898,7 @@ type ListGroupsRequest struct {
 
 func (x *ListGroupsRequest) Reset() {
 	*x = ListGroupsRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[13]
+	mi := &file_baton_v1_group_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -802,7 +910,7 @@ func (x *ListGroupsRequest) String() string {
 func (*ListGroupsRequest) ProtoMessage() {}
 
 func (x *ListGroupsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[13]
+	mi := &file_baton_v1_group_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -815,7 +923,7 @@ func (x *ListGroupsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGroupsRequest.ProtoReflect.Descriptor instead.
 func (*ListGroupsRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{13}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{14}
 }
 
 type ListGroupsResponse struct {
@@ -827,7 +935,7 @@ type ListGroupsResponse struct {
 
 func (x *ListGroupsResponse) Reset() {
 	*x = ListGroupsResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[14]
+	mi := &file_baton_v1_group_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -839,7 +947,7 @@ func (x *ListGroupsResponse) String() string {
 func (*ListGroupsResponse) ProtoMessage() {}
 
 func (x *ListGroupsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[14]
+	mi := &file_baton_v1_group_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -852,7 +960,7 @@ func (x *ListGroupsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGroupsResponse.ProtoReflect.Descriptor instead.
 func (*ListGroupsResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{14}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListGroupsResponse) GetGroups() []*Group {
@@ -871,7 +979,7 @@ type GetGroupRequest struct {
 
 func (x *GetGroupRequest) Reset() {
 	*x = GetGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[15]
+	mi := &file_baton_v1_group_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +991,7 @@ func (x *GetGroupRequest) String() string {
 func (*GetGroupRequest) ProtoMessage() {}
 
 func (x *GetGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[15]
+	mi := &file_baton_v1_group_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,7 +1004,7 @@ func (x *GetGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupRequest.ProtoReflect.Descriptor instead.
 func (*GetGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{15}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetGroupRequest) GetGroup() *GroupRef {
@@ -915,7 +1023,7 @@ type GetGroupResponse struct {
 
 func (x *GetGroupResponse) Reset() {
 	*x = GetGroupResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[16]
+	mi := &file_baton_v1_group_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -927,7 +1035,7 @@ func (x *GetGroupResponse) String() string {
 func (*GetGroupResponse) ProtoMessage() {}
 
 func (x *GetGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[16]
+	mi := &file_baton_v1_group_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -940,7 +1048,7 @@ func (x *GetGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupResponse.ProtoReflect.Descriptor instead.
 func (*GetGroupResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{16}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetGroupResponse) GetGroup() *Group {
@@ -959,7 +1067,7 @@ type GetGroupStateRequest struct {
 
 func (x *GetGroupStateRequest) Reset() {
 	*x = GetGroupStateRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[17]
+	mi := &file_baton_v1_group_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -971,7 +1079,7 @@ func (x *GetGroupStateRequest) String() string {
 func (*GetGroupStateRequest) ProtoMessage() {}
 
 func (x *GetGroupStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[17]
+	mi := &file_baton_v1_group_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -984,7 +1092,7 @@ func (x *GetGroupStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupStateRequest.ProtoReflect.Descriptor instead.
 func (*GetGroupStateRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{17}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetGroupStateRequest) GetGroup() *GroupRef {
@@ -1011,7 +1119,7 @@ type GetGroupStateResponse struct {
 
 func (x *GetGroupStateResponse) Reset() {
 	*x = GetGroupStateResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[18]
+	mi := &file_baton_v1_group_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1023,7 +1131,7 @@ func (x *GetGroupStateResponse) String() string {
 func (*GetGroupStateResponse) ProtoMessage() {}
 
 func (x *GetGroupStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[18]
+	mi := &file_baton_v1_group_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1036,7 +1144,7 @@ func (x *GetGroupStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupStateResponse.ProtoReflect.Descriptor instead.
 func (*GetGroupStateResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{18}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetGroupStateResponse) GetName() string {
@@ -1105,7 +1213,7 @@ type SetGroupPropertiesRequest struct {
 
 func (x *SetGroupPropertiesRequest) Reset() {
 	*x = SetGroupPropertiesRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[19]
+	mi := &file_baton_v1_group_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1117,7 +1225,7 @@ func (x *SetGroupPropertiesRequest) String() string {
 func (*SetGroupPropertiesRequest) ProtoMessage() {}
 
 func (x *SetGroupPropertiesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[19]
+	mi := &file_baton_v1_group_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1130,7 +1238,7 @@ func (x *SetGroupPropertiesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupPropertiesRequest.ProtoReflect.Descriptor instead.
 func (*SetGroupPropertiesRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{19}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SetGroupPropertiesRequest) GetGroup() *GroupRef {
@@ -1156,7 +1264,7 @@ type SetGroupPropertiesResponse struct {
 
 func (x *SetGroupPropertiesResponse) Reset() {
 	*x = SetGroupPropertiesResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[20]
+	mi := &file_baton_v1_group_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1168,7 +1276,7 @@ func (x *SetGroupPropertiesResponse) String() string {
 func (*SetGroupPropertiesResponse) ProtoMessage() {}
 
 func (x *SetGroupPropertiesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[20]
+	mi := &file_baton_v1_group_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1181,7 +1289,7 @@ func (x *SetGroupPropertiesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupPropertiesResponse.ProtoReflect.Descriptor instead.
 func (*SetGroupPropertiesResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{20}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SetGroupPropertiesResponse) GetGroup() *Group {
@@ -1201,7 +1309,7 @@ type SetGroupNodeListRequest struct {
 
 func (x *SetGroupNodeListRequest) Reset() {
 	*x = SetGroupNodeListRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[21]
+	mi := &file_baton_v1_group_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1213,7 +1321,7 @@ func (x *SetGroupNodeListRequest) String() string {
 func (*SetGroupNodeListRequest) ProtoMessage() {}
 
 func (x *SetGroupNodeListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[21]
+	mi := &file_baton_v1_group_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1226,7 +1334,7 @@ func (x *SetGroupNodeListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupNodeListRequest.ProtoReflect.Descriptor instead.
 func (*SetGroupNodeListRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{21}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SetGroupNodeListRequest) GetGroup() *GroupRef {
@@ -1251,7 +1359,7 @@ type SetGroupNodeListResponse struct {
 
 func (x *SetGroupNodeListResponse) Reset() {
 	*x = SetGroupNodeListResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[22]
+	mi := &file_baton_v1_group_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1263,7 +1371,7 @@ func (x *SetGroupNodeListResponse) String() string {
 func (*SetGroupNodeListResponse) ProtoMessage() {}
 
 func (x *SetGroupNodeListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[22]
+	mi := &file_baton_v1_group_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1276,7 +1384,7 @@ func (x *SetGroupNodeListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupNodeListResponse.ProtoReflect.Descriptor instead.
 func (*SetGroupNodeListResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{22}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{23}
 }
 
 type OnlineGroupRequest struct {
@@ -1295,7 +1403,7 @@ type OnlineGroupRequest struct {
 
 func (x *OnlineGroupRequest) Reset() {
 	*x = OnlineGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[23]
+	mi := &file_baton_v1_group_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1307,7 +1415,7 @@ func (x *OnlineGroupRequest) String() string {
 func (*OnlineGroupRequest) ProtoMessage() {}
 
 func (x *OnlineGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[23]
+	mi := &file_baton_v1_group_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1320,7 +1428,7 @@ func (x *OnlineGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OnlineGroupRequest.ProtoReflect.Descriptor instead.
 func (*OnlineGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{23}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *OnlineGroupRequest) GetGroup() *GroupRef {
@@ -1378,7 +1486,7 @@ type OfflineGroupRequest struct {
 
 func (x *OfflineGroupRequest) Reset() {
 	*x = OfflineGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[24]
+	mi := &file_baton_v1_group_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1390,7 +1498,7 @@ func (x *OfflineGroupRequest) String() string {
 func (*OfflineGroupRequest) ProtoMessage() {}
 
 func (x *OfflineGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[24]
+	mi := &file_baton_v1_group_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1403,7 +1511,7 @@ func (x *OfflineGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfflineGroupRequest.ProtoReflect.Descriptor instead.
 func (*OfflineGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{24}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *OfflineGroupRequest) GetGroup() *GroupRef {
@@ -1450,7 +1558,7 @@ type GetOperationRequest struct {
 
 func (x *GetOperationRequest) Reset() {
 	*x = GetOperationRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[25]
+	mi := &file_baton_v1_group_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1462,7 +1570,7 @@ func (x *GetOperationRequest) String() string {
 func (*GetOperationRequest) ProtoMessage() {}
 
 func (x *GetOperationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[25]
+	mi := &file_baton_v1_group_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1475,7 +1583,7 @@ func (x *GetOperationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOperationRequest.ProtoReflect.Descriptor instead.
 func (*GetOperationRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{25}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetOperationRequest) GetId() string {
@@ -1499,7 +1607,7 @@ type MoveGroupRequest struct {
 
 func (x *MoveGroupRequest) Reset() {
 	*x = MoveGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[26]
+	mi := &file_baton_v1_group_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1511,7 +1619,7 @@ func (x *MoveGroupRequest) String() string {
 func (*MoveGroupRequest) ProtoMessage() {}
 
 func (x *MoveGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[26]
+	mi := &file_baton_v1_group_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1524,7 +1632,7 @@ func (x *MoveGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveGroupRequest.ProtoReflect.Descriptor instead.
 func (*MoveGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{26}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *MoveGroupRequest) GetGroup() *GroupRef {
@@ -1597,7 +1705,7 @@ const file_baton_v1_group_proto_rawDesc = "" +
 	"operations\".\n" +
 	"\bGroupRef\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"\xe8\x03\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\xce\x04\n" +
 	"\x05Group\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12)\n" +
@@ -1616,7 +1724,18 @@ const file_baton_v1_group_proto_rawDesc = "" +
 	" \x01(\tR\x0flastOperationId\x12.\n" +
 	"\x13failovers_unix_nano\x18\v \x03(\x03R\x11failoversUnixNano\x12F\n" +
 	" failover_count_expires_unix_nano\x18\f \x01(\x03R\x1cfailoverCountExpiresUnixNano\x12\x17\n" +
-	"\amove_to\x18\r \x01(\tR\x06moveTo\"&\n" +
+	"\amove_to\x18\r \x01(\tR\x06moveTo\x12-\n" +
+	"\x12status_information\x18\x0e \x01(\x04R\x11statusInformation\x125\n" +
+	"\vqueued_move\x18\x0f \x01(\v2\x14.baton.v1.QueuedMoveR\n" +
+	"queuedMove\"\xb2\x01\n" +
+	"\n" +
+	"QueuedMove\x12!\n" +
+	"\foperation_id\x18\x01 \x01(\tR\voperationId\x12\x0e\n" +
+	"\x02to\x18\x02 \x01(\tR\x02to\x12\x18\n" +
+	"\ablocker\x18\x03 \x01(\tR\ablocker\x12\x12\n" +
+	"\x04code\x18\x04 \x01(\rR\x04code\x12\x1b\n" +
+	"\tcode_name\x18\x05 \x01(\tR\bcodeName\x12&\n" +
+	"\x0fsince_unix_nano\x18\x06 \x01(\x03R\rsinceUnixNano\"&\n" +
 	"\x10OpenGroupRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"7\n" +
 	"\x11OpenGroupResponse\x12\x12\n" +
@@ -1716,7 +1835,7 @@ func file_baton_v1_group_proto_rawDescGZIP() []byte {
 	return file_baton_v1_group_proto_rawDescData
 }
 
-var file_baton_v1_group_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_baton_v1_group_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_baton_v1_group_proto_goTypes = []any{
 	(*ExplainGroupRequest)(nil),        // 0: baton.v1.ExplainGroupRequest
 	(*Reason)(nil),                     // 1: baton.v1.Reason
@@ -1725,86 +1844,88 @@ var file_baton_v1_group_proto_goTypes = []any{
 	(*ListOperationsResponse)(nil),     // 4: baton.v1.ListOperationsResponse
 	(*GroupRef)(nil),                   // 5: baton.v1.GroupRef
 	(*Group)(nil),                      // 6: baton.v1.Group
-	(*OpenGroupRequest)(nil),           // 7: baton.v1.OpenGroupRequest
-	(*OpenGroupResponse)(nil),          // 8: baton.v1.OpenGroupResponse
-	(*CreateGroupRequest)(nil),         // 9: baton.v1.CreateGroupRequest
-	(*CreateGroupResponse)(nil),        // 10: baton.v1.CreateGroupResponse
-	(*DeleteGroupRequest)(nil),         // 11: baton.v1.DeleteGroupRequest
-	(*DeleteGroupResponse)(nil),        // 12: baton.v1.DeleteGroupResponse
-	(*ListGroupsRequest)(nil),          // 13: baton.v1.ListGroupsRequest
-	(*ListGroupsResponse)(nil),         // 14: baton.v1.ListGroupsResponse
-	(*GetGroupRequest)(nil),            // 15: baton.v1.GetGroupRequest
-	(*GetGroupResponse)(nil),           // 16: baton.v1.GetGroupResponse
-	(*GetGroupStateRequest)(nil),       // 17: baton.v1.GetGroupStateRequest
-	(*GetGroupStateResponse)(nil),      // 18: baton.v1.GetGroupStateResponse
-	(*SetGroupPropertiesRequest)(nil),  // 19: baton.v1.SetGroupPropertiesRequest
-	(*SetGroupPropertiesResponse)(nil), // 20: baton.v1.SetGroupPropertiesResponse
-	(*SetGroupNodeListRequest)(nil),    // 21: baton.v1.SetGroupNodeListRequest
-	(*SetGroupNodeListResponse)(nil),   // 22: baton.v1.SetGroupNodeListResponse
-	(*OnlineGroupRequest)(nil),         // 23: baton.v1.OnlineGroupRequest
-	(*OfflineGroupRequest)(nil),        // 24: baton.v1.OfflineGroupRequest
-	(*GetOperationRequest)(nil),        // 25: baton.v1.GetOperationRequest
-	(*MoveGroupRequest)(nil),           // 26: baton.v1.MoveGroupRequest
-	(*Operation)(nil),                  // 27: baton.v1.Operation
-	(*PropertyList)(nil),               // 28: baton.v1.PropertyList
-	(*OperationResult)(nil),            // 29: baton.v1.OperationResult
+	(*QueuedMove)(nil),                 // 7: baton.v1.QueuedMove
+	(*OpenGroupRequest)(nil),           // 8: baton.v1.OpenGroupRequest
+	(*OpenGroupResponse)(nil),          // 9: baton.v1.OpenGroupResponse
+	(*CreateGroupRequest)(nil),         // 10: baton.v1.CreateGroupRequest
+	(*CreateGroupResponse)(nil),        // 11: baton.v1.CreateGroupResponse
+	(*DeleteGroupRequest)(nil),         // 12: baton.v1.DeleteGroupRequest
+	(*DeleteGroupResponse)(nil),        // 13: baton.v1.DeleteGroupResponse
+	(*ListGroupsRequest)(nil),          // 14: baton.v1.ListGroupsRequest
+	(*ListGroupsResponse)(nil),         // 15: baton.v1.ListGroupsResponse
+	(*GetGroupRequest)(nil),            // 16: baton.v1.GetGroupRequest
+	(*GetGroupResponse)(nil),           // 17: baton.v1.GetGroupResponse
+	(*GetGroupStateRequest)(nil),       // 18: baton.v1.GetGroupStateRequest
+	(*GetGroupStateResponse)(nil),      // 19: baton.v1.GetGroupStateResponse
+	(*SetGroupPropertiesRequest)(nil),  // 20: baton.v1.SetGroupPropertiesRequest
+	(*SetGroupPropertiesResponse)(nil), // 21: baton.v1.SetGroupPropertiesResponse
+	(*SetGroupNodeListRequest)(nil),    // 22: baton.v1.SetGroupNodeListRequest
+	(*SetGroupNodeListResponse)(nil),   // 23: baton.v1.SetGroupNodeListResponse
+	(*OnlineGroupRequest)(nil),         // 24: baton.v1.OnlineGroupRequest
+	(*OfflineGroupRequest)(nil),        // 25: baton.v1.OfflineGroupRequest
+	(*GetOperationRequest)(nil),        // 26: baton.v1.GetOperationRequest
+	(*MoveGroupRequest)(nil),           // 27: baton.v1.MoveGroupRequest
+	(*Operation)(nil),                  // 28: baton.v1.Operation
+	(*PropertyList)(nil),               // 29: baton.v1.PropertyList
+	(*OperationResult)(nil),            // 30: baton.v1.OperationResult
 }
 var file_baton_v1_group_proto_depIdxs = []int32{
 	5,  // 0: baton.v1.ExplainGroupRequest.group:type_name -> baton.v1.GroupRef
 	1,  // 1: baton.v1.ExplainGroupResponse.reasons:type_name -> baton.v1.Reason
 	5,  // 2: baton.v1.ListOperationsRequest.group:type_name -> baton.v1.GroupRef
-	27, // 3: baton.v1.ListOperationsResponse.operations:type_name -> baton.v1.Operation
-	28, // 4: baton.v1.Group.properties:type_name -> baton.v1.PropertyList
-	28, // 5: baton.v1.CreateGroupRequest.properties:type_name -> baton.v1.PropertyList
-	6,  // 6: baton.v1.CreateGroupResponse.group:type_name -> baton.v1.Group
-	5,  // 7: baton.v1.DeleteGroupRequest.group:type_name -> baton.v1.GroupRef
-	6,  // 8: baton.v1.ListGroupsResponse.groups:type_name -> baton.v1.Group
-	5,  // 9: baton.v1.GetGroupRequest.group:type_name -> baton.v1.GroupRef
-	6,  // 10: baton.v1.GetGroupResponse.group:type_name -> baton.v1.Group
-	5,  // 11: baton.v1.GetGroupStateRequest.group:type_name -> baton.v1.GroupRef
-	5,  // 12: baton.v1.SetGroupPropertiesRequest.group:type_name -> baton.v1.GroupRef
-	28, // 13: baton.v1.SetGroupPropertiesRequest.properties:type_name -> baton.v1.PropertyList
-	6,  // 14: baton.v1.SetGroupPropertiesResponse.group:type_name -> baton.v1.Group
-	5,  // 15: baton.v1.SetGroupNodeListRequest.group:type_name -> baton.v1.GroupRef
-	5,  // 16: baton.v1.OnlineGroupRequest.group:type_name -> baton.v1.GroupRef
-	28, // 17: baton.v1.OnlineGroupRequest.params:type_name -> baton.v1.PropertyList
-	5,  // 18: baton.v1.OfflineGroupRequest.group:type_name -> baton.v1.GroupRef
-	28, // 19: baton.v1.OfflineGroupRequest.params:type_name -> baton.v1.PropertyList
-	5,  // 20: baton.v1.MoveGroupRequest.group:type_name -> baton.v1.GroupRef
-	28, // 21: baton.v1.MoveGroupRequest.params:type_name -> baton.v1.PropertyList
-	7,  // 22: baton.v1.GroupService.OpenGroup:input_type -> baton.v1.OpenGroupRequest
-	9,  // 23: baton.v1.GroupService.CreateGroup:input_type -> baton.v1.CreateGroupRequest
-	11, // 24: baton.v1.GroupService.DeleteGroup:input_type -> baton.v1.DeleteGroupRequest
-	13, // 25: baton.v1.GroupService.ListGroups:input_type -> baton.v1.ListGroupsRequest
-	15, // 26: baton.v1.GroupService.GetGroup:input_type -> baton.v1.GetGroupRequest
-	17, // 27: baton.v1.GroupService.GetGroupState:input_type -> baton.v1.GetGroupStateRequest
-	19, // 28: baton.v1.GroupService.SetGroupProperties:input_type -> baton.v1.SetGroupPropertiesRequest
-	21, // 29: baton.v1.GroupService.SetGroupNodeList:input_type -> baton.v1.SetGroupNodeListRequest
-	23, // 30: baton.v1.GroupService.OnlineGroup:input_type -> baton.v1.OnlineGroupRequest
-	24, // 31: baton.v1.GroupService.OfflineGroup:input_type -> baton.v1.OfflineGroupRequest
-	26, // 32: baton.v1.GroupService.MoveGroup:input_type -> baton.v1.MoveGroupRequest
-	25, // 33: baton.v1.GroupService.GetOperation:input_type -> baton.v1.GetOperationRequest
-	0,  // 34: baton.v1.GroupService.ExplainGroup:input_type -> baton.v1.ExplainGroupRequest
-	3,  // 35: baton.v1.GroupService.ListOperations:input_type -> baton.v1.ListOperationsRequest
-	8,  // 36: baton.v1.GroupService.OpenGroup:output_type -> baton.v1.OpenGroupResponse
-	10, // 37: baton.v1.GroupService.CreateGroup:output_type -> baton.v1.CreateGroupResponse
-	12, // 38: baton.v1.GroupService.DeleteGroup:output_type -> baton.v1.DeleteGroupResponse
-	14, // 39: baton.v1.GroupService.ListGroups:output_type -> baton.v1.ListGroupsResponse
-	16, // 40: baton.v1.GroupService.GetGroup:output_type -> baton.v1.GetGroupResponse
-	18, // 41: baton.v1.GroupService.GetGroupState:output_type -> baton.v1.GetGroupStateResponse
-	20, // 42: baton.v1.GroupService.SetGroupProperties:output_type -> baton.v1.SetGroupPropertiesResponse
-	22, // 43: baton.v1.GroupService.SetGroupNodeList:output_type -> baton.v1.SetGroupNodeListResponse
-	29, // 44: baton.v1.GroupService.OnlineGroup:output_type -> baton.v1.OperationResult
-	29, // 45: baton.v1.GroupService.OfflineGroup:output_type -> baton.v1.OperationResult
-	29, // 46: baton.v1.GroupService.MoveGroup:output_type -> baton.v1.OperationResult
-	27, // 47: baton.v1.GroupService.GetOperation:output_type -> baton.v1.Operation
-	2,  // 48: baton.v1.GroupService.ExplainGroup:output_type -> baton.v1.ExplainGroupResponse
-	4,  // 49: baton.v1.GroupService.ListOperations:output_type -> baton.v1.ListOperationsResponse
-	36, // [36:50] is the sub-list for method output_type
-	22, // [22:36] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	28, // 3: baton.v1.ListOperationsResponse.operations:type_name -> baton.v1.Operation
+	29, // 4: baton.v1.Group.properties:type_name -> baton.v1.PropertyList
+	7,  // 5: baton.v1.Group.queued_move:type_name -> baton.v1.QueuedMove
+	29, // 6: baton.v1.CreateGroupRequest.properties:type_name -> baton.v1.PropertyList
+	6,  // 7: baton.v1.CreateGroupResponse.group:type_name -> baton.v1.Group
+	5,  // 8: baton.v1.DeleteGroupRequest.group:type_name -> baton.v1.GroupRef
+	6,  // 9: baton.v1.ListGroupsResponse.groups:type_name -> baton.v1.Group
+	5,  // 10: baton.v1.GetGroupRequest.group:type_name -> baton.v1.GroupRef
+	6,  // 11: baton.v1.GetGroupResponse.group:type_name -> baton.v1.Group
+	5,  // 12: baton.v1.GetGroupStateRequest.group:type_name -> baton.v1.GroupRef
+	5,  // 13: baton.v1.SetGroupPropertiesRequest.group:type_name -> baton.v1.GroupRef
+	29, // 14: baton.v1.SetGroupPropertiesRequest.properties:type_name -> baton.v1.PropertyList
+	6,  // 15: baton.v1.SetGroupPropertiesResponse.group:type_name -> baton.v1.Group
+	5,  // 16: baton.v1.SetGroupNodeListRequest.group:type_name -> baton.v1.GroupRef
+	5,  // 17: baton.v1.OnlineGroupRequest.group:type_name -> baton.v1.GroupRef
+	29, // 18: baton.v1.OnlineGroupRequest.params:type_name -> baton.v1.PropertyList
+	5,  // 19: baton.v1.OfflineGroupRequest.group:type_name -> baton.v1.GroupRef
+	29, // 20: baton.v1.OfflineGroupRequest.params:type_name -> baton.v1.PropertyList
+	5,  // 21: baton.v1.MoveGroupRequest.group:type_name -> baton.v1.GroupRef
+	29, // 22: baton.v1.MoveGroupRequest.params:type_name -> baton.v1.PropertyList
+	8,  // 23: baton.v1.GroupService.OpenGroup:input_type -> baton.v1.OpenGroupRequest
+	10, // 24: baton.v1.GroupService.CreateGroup:input_type -> baton.v1.CreateGroupRequest
+	12, // 25: baton.v1.GroupService.DeleteGroup:input_type -> baton.v1.DeleteGroupRequest
+	14, // 26: baton.v1.GroupService.ListGroups:input_type -> baton.v1.ListGroupsRequest
+	16, // 27: baton.v1.GroupService.GetGroup:input_type -> baton.v1.GetGroupRequest
+	18, // 28: baton.v1.GroupService.GetGroupState:input_type -> baton.v1.GetGroupStateRequest
+	20, // 29: baton.v1.GroupService.SetGroupProperties:input_type -> baton.v1.SetGroupPropertiesRequest
+	22, // 30: baton.v1.GroupService.SetGroupNodeList:input_type -> baton.v1.SetGroupNodeListRequest
+	24, // 31: baton.v1.GroupService.OnlineGroup:input_type -> baton.v1.OnlineGroupRequest
+	25, // 32: baton.v1.GroupService.OfflineGroup:input_type -> baton.v1.OfflineGroupRequest
+	27, // 33: baton.v1.GroupService.MoveGroup:input_type -> baton.v1.MoveGroupRequest
+	26, // 34: baton.v1.GroupService.GetOperation:input_type -> baton.v1.GetOperationRequest
+	0,  // 35: baton.v1.GroupService.ExplainGroup:input_type -> baton.v1.ExplainGroupRequest
+	3,  // 36: baton.v1.GroupService.ListOperations:input_type -> baton.v1.ListOperationsRequest
+	9,  // 37: baton.v1.GroupService.OpenGroup:output_type -> baton.v1.OpenGroupResponse
+	11, // 38: baton.v1.GroupService.CreateGroup:output_type -> baton.v1.CreateGroupResponse
+	13, // 39: baton.v1.GroupService.DeleteGroup:output_type -> baton.v1.DeleteGroupResponse
+	15, // 40: baton.v1.GroupService.ListGroups:output_type -> baton.v1.ListGroupsResponse
+	17, // 41: baton.v1.GroupService.GetGroup:output_type -> baton.v1.GetGroupResponse
+	19, // 42: baton.v1.GroupService.GetGroupState:output_type -> baton.v1.GetGroupStateResponse
+	21, // 43: baton.v1.GroupService.SetGroupProperties:output_type -> baton.v1.SetGroupPropertiesResponse
+	23, // 44: baton.v1.GroupService.SetGroupNodeList:output_type -> baton.v1.SetGroupNodeListResponse
+	30, // 45: baton.v1.GroupService.OnlineGroup:output_type -> baton.v1.OperationResult
+	30, // 46: baton.v1.GroupService.OfflineGroup:output_type -> baton.v1.OperationResult
+	30, // 47: baton.v1.GroupService.MoveGroup:output_type -> baton.v1.OperationResult
+	28, // 48: baton.v1.GroupService.GetOperation:output_type -> baton.v1.Operation
+	2,  // 49: baton.v1.GroupService.ExplainGroup:output_type -> baton.v1.ExplainGroupResponse
+	4,  // 50: baton.v1.GroupService.ListOperations:output_type -> baton.v1.ListOperationsResponse
+	37, // [37:51] is the sub-list for method output_type
+	23, // [23:37] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_baton_v1_group_proto_init() }
@@ -1819,7 +1940,7 @@ func file_baton_v1_group_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_group_proto_rawDesc), len(file_baton_v1_group_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -91,8 +91,13 @@ type Resource struct {
 	StateSequence     uint64                 `protobuf:"varint,14,opt,name=state_sequence,json=stateSequence,proto3" json:"state_sequence,omitempty"`
 	LastError         string                 `protobuf:"bytes,15,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
 	PersistentState   uint32                 `protobuf:"varint,16,opt,name=persistent_state,json=persistentState,proto3" json:"persistent_state,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Restarts by the restart policy within RestartPeriod on the node that
+	// hosts the resource (they count against RestartThreshold), oldest
+	// first, and when the oldest stops counting (0 when none counts).
+	RestartsUnixNano            []int64 `protobuf:"varint,17,rep,packed,name=restarts_unix_nano,json=restartsUnixNano,proto3" json:"restarts_unix_nano,omitempty"`
+	RestartCountExpiresUnixNano int64   `protobuf:"varint,18,opt,name=restart_count_expires_unix_nano,json=restartCountExpiresUnixNano,proto3" json:"restart_count_expires_unix_nano,omitempty"`
+	unknownFields               protoimpl.UnknownFields
+	sizeCache                   protoimpl.SizeCache
 }
 
 func (x *Resource) Reset() {
@@ -233,6 +238,20 @@ func (x *Resource) GetLastError() string {
 func (x *Resource) GetPersistentState() uint32 {
 	if x != nil {
 		return x.PersistentState
+	}
+	return 0
+}
+
+func (x *Resource) GetRestartsUnixNano() []int64 {
+	if x != nil {
+		return x.RestartsUnixNano
+	}
+	return nil
+}
+
+func (x *Resource) GetRestartCountExpiresUnixNano() int64 {
+	if x != nil {
+		return x.RestartCountExpiresUnixNano
 	}
 	return 0
 }
@@ -1276,7 +1295,7 @@ const file_baton_v1_resource_proto_rawDesc = "" +
 	"\x17baton/v1/resource.proto\x12\bbaton.v1\x1a\x14baton/v1/types.proto\"1\n" +
 	"\vResourceRef\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"\xb5\x04\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\xa9\x05\n" +
 	"\bResource\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x14\n" +
@@ -1298,7 +1317,9 @@ const file_baton_v1_resource_proto_rawDesc = "" +
 	"\x0estate_sequence\x18\x0e \x01(\x04R\rstateSequence\x12\x1d\n" +
 	"\n" +
 	"last_error\x18\x0f \x01(\tR\tlastError\x12)\n" +
-	"\x10persistent_state\x18\x10 \x01(\rR\x0fpersistentState\")\n" +
+	"\x10persistent_state\x18\x10 \x01(\rR\x0fpersistentState\x12,\n" +
+	"\x12restarts_unix_nano\x18\x11 \x03(\x03R\x10restartsUnixNano\x12D\n" +
+	"\x1frestart_count_expires_unix_nano\x18\x12 \x01(\x03R\x1brestartCountExpiresUnixNano\")\n" +
 	"\x13OpenResourceRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\":\n" +
 	"\x14OpenResourceResponse\x12\x12\n" +

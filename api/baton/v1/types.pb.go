@@ -589,8 +589,22 @@ type Operation struct {
 	CreatedUnixNano  int64                  `protobuf:"varint,8,opt,name=created_unix_nano,json=createdUnixNano,proto3" json:"created_unix_nano,omitempty"`
 	FinishedUnixNano int64                  `protobuf:"varint,9,opt,name=finished_unix_nano,json=finishedUnixNano,proto3" json:"finished_unix_nano,omitempty"`
 	Outcome          string                 `protobuf:"bytes,10,opt,name=outcome,proto3" json:"outcome,omitempty"` // "", "succeeded", "failed", "superseded"
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// A move's source and destination nodes (to is set once the move starts;
+	// a queued move to the best node has none yet).
+	From string `protobuf:"bytes,11,opt,name=from,proto3" json:"from,omitempty"`
+	To   string `protobuf:"bytes,12,opt,name=to,proto3" json:"to,omitempty"`
+	// The Win32 code an operation that did not succeed ended with, when there
+	// is one to tell (0 otherwise), e.g. 5038 ERROR_RESOURCE_FAILED for a move
+	// with flag 0x2 that went back to its source; detail says why in words.
+	Error     uint32 `protobuf:"varint,13,opt,name=error,proto3" json:"error,omitempty"`
+	ErrorName string `protobuf:"bytes,14,opt,name=error_name,json=errorName,proto3" json:"error_name,omitempty"` // e.g. "ERROR_RESOURCE_FAILED"; empty when error is 0
+	Detail    string `protobuf:"bytes,15,opt,name=detail,proto3" json:"detail,omitempty"`
+	// For a move that failed on its destination and asked (flag 0x2 or 0x10)
+	// to be taken back: the operation that does it, or "policy" when no node
+	// could take it and the failover policy was left to act. Empty until then.
+	Recovery      string `protobuf:"bytes,16,opt,name=recovery,proto3" json:"recovery,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Operation) Reset() {
@@ -693,6 +707,48 @@ func (x *Operation) GetOutcome() string {
 	return ""
 }
 
+func (x *Operation) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *Operation) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+func (x *Operation) GetError() uint32 {
+	if x != nil {
+		return x.Error
+	}
+	return 0
+}
+
+func (x *Operation) GetErrorName() string {
+	if x != nil {
+		return x.ErrorName
+	}
+	return ""
+}
+
+func (x *Operation) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+func (x *Operation) GetRecovery() string {
+	if x != nil {
+		return x.Recovery
+	}
+	return ""
+}
+
 var File_baton_v1_types_proto protoreflect.FileDescriptor
 
 const file_baton_v1_types_proto_rawDesc = "" +
@@ -734,7 +790,7 @@ const file_baton_v1_types_proto_rawDesc = "" +
 	"\x06status\x18\x01 \x01(\rR\x06status\x12\x1f\n" +
 	"\vstatus_name\x18\x02 \x01(\tR\n" +
 	"statusName\x12!\n" +
-	"\foperation_id\x18\x03 \x01(\tR\voperationId\"\xa0\x02\n" +
+	"\foperation_id\x18\x03 \x01(\tR\voperationId\"\xad\x03\n" +
 	"\tOperation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x14\n" +
@@ -746,7 +802,14 @@ const file_baton_v1_types_proto_rawDesc = "" +
 	"\x11created_unix_nano\x18\b \x01(\x03R\x0fcreatedUnixNano\x12,\n" +
 	"\x12finished_unix_nano\x18\t \x01(\x03R\x10finishedUnixNano\x12\x18\n" +
 	"\aoutcome\x18\n" +
-	" \x01(\tR\aoutcomeB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
+	" \x01(\tR\aoutcome\x12\x12\n" +
+	"\x04from\x18\v \x01(\tR\x04from\x12\x0e\n" +
+	"\x02to\x18\f \x01(\tR\x02to\x12\x14\n" +
+	"\x05error\x18\r \x01(\rR\x05error\x12\x1d\n" +
+	"\n" +
+	"error_name\x18\x0e \x01(\tR\terrorName\x12\x16\n" +
+	"\x06detail\x18\x0f \x01(\tR\x06detail\x12\x1a\n" +
+	"\brecovery\x18\x10 \x01(\tR\brecoveryB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
 
 var (
 	file_baton_v1_types_proto_rawDescOnce sync.Once
