@@ -31,14 +31,19 @@ func MoveQueued(g *store.Group) bool {
 	return g.QueuedMove.Op != "" && g.QueuedMove.Op == g.LastOperation
 }
 
-// GroupStatusInformation is the group's StatusInformation property
-// (CLUSGRP_STATUS_* bits, reference §8.1), with
+// GroupStatusInformation is the group's StatusInformation
+// (CLUSGRP_STATUS_* bits, reference §8.1): the bits recorded on it, with
 // CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE (0x4) set exactly while a move
-// waits in its queue (MoveQueued).
-func GroupStatusInformation(g *store.Group) uint64 {
-	bits := g.StatusInformation &^ clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE
+// waits in its queue (MoveQueued) and CLUSGRP_STATUS_LOCKED_MODE (0x1)
+// while a resource of it that is online is in locked mode (reference §5:
+// that is what makes the group locked).
+func GroupStatusInformation(v store.View, g *store.Group) uint64 {
+	bits := g.StatusInformation &^ (clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE | clusapi.CLUSGRP_STATUS_LOCKED_MODE)
 	if MoveQueued(g) {
 		bits |= clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE
+	}
+	if lockedOnline(v, v.GroupResources(g)) != nil {
+		bits |= clusapi.CLUSGRP_STATUS_LOCKED_MODE
 	}
 	return bits
 }

@@ -23,7 +23,7 @@ func groupMsg(v store.View, g *store.Group) *batonv1.Group {
 		Properties:        wire.FromList(ops.GroupProperties(g.Policy)),
 		LastOperationId:   g.LastOperation,
 		MoveTo:            g.MoveTo,
-		StatusInformation: ops.GroupStatusInformation(g),
+		StatusInformation: ops.GroupStatusInformation(v, g),
 	}
 	now := timeNow()
 	period := time.Duration(g.Policy.FailoverPeriod) * time.Hour

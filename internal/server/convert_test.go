@@ -262,3 +262,26 @@ func failOnNode(t *testing.T, n1, bad *clustertest.Node) {
 		}, "gate stopped")
 	})
 }
+
+// A group with an online resource in locked mode shows
+// CLUSGRP_STATUS_LOCKED_MODE (0x1) until the resource leaves it.
+func TestGroupLockedModeBit(t *testing.T) {
+	n := clustertest.New(t)
+	ctx := context.Background()
+	e := n.Ops()
+	c := conn(t, n.Addr(), "")
+	must[*store.Group](t)(e.CreateGroup(ctx, "G", nil, nil))
+	must[*store.Resource](t)(e.CreateResource(ctx, "r1", "G", "dummy", nil, nil))
+	must[ops.Result](t)(e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}))
+	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	if g := getGroup(t, c, "G"); g.StatusInformation != 0 {
+		t.Fatalf("unlocked: StatusInformation 0x%x, want 0", g.StatusInformation)
+	}
+	for _, locked := range []uint32{1, 0} {
+		must[*store.Resource](t)(e.SetResourceProperties(ctx, ops.ResourceRef{Name: "r1"}, proplist.List{dword("Locked", locked)}))
+		n.Await(func(v store.View) bool { return v.Status("r1").Locked == (locked == 1) }, "r1's locked mode")
+		if g := getGroup(t, c, "G"); g.StatusInformation != uint64(locked)*clusapi.CLUSGRP_STATUS_LOCKED_MODE {
+			t.Errorf("Locked=%d: StatusInformation 0x%x", locked, g.StatusInformation)
+		}
+	}
+}
