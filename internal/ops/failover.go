@@ -63,7 +63,7 @@ func (e *Engine) failover(v store.View, t *store.Txn, group, node string) (Resul
 	t.Expect(store.ClaimKey(group), 0)
 	t.Expect(store.AliveKey(node), v.Alive(node).Rev)
 	op := e.newOp(store.OpFailover, Request{Caller: "controller"})
-	op.Group = group
+	op.Group, op.From, op.To = group, g.OwnerNode, node
 	n := g.Clone()
 	now := e.now()
 	n.OwnerNode, n.MoveTo, n.MoveOp, n.LastOperation = node, "", "", op.ID
