@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -246,7 +247,7 @@ func (a *app) printNode(n *batonv1.Node) error {
 	return block(a.stdout, []kv{
 		{"node", j.Name},
 		{"state", fmt.Sprintf("%s (%d)", j.State, j.StateCode)},
-		{"drain", orDash(j.DrainStatus + " " + j.DrainDetail)},
+		{"drain", orDash(strings.TrimSpace(j.DrainStatus + " " + j.DrainDetail))},
 		{"groups", list(j.Groups)},
 	})
 }
