@@ -281,6 +281,28 @@ func testMoveFlagQueue(t *testing.T, c *cluster) {
 	}
 	takeOffline(t, n1, "other")
 	awaitOnlineOn(t, n1, "q", "n3", "", 30*time.Second)
+
+	// 0x20: the same conflict, ignored on request — and refused without.
+	mustJSON[opJSON](t, n1, "group", "move", "q", "--to", "n2", "--wait=30s")
+	if op := mustJSON[opJSON](t, n1, "group", "online", "other", "--wait=30s"); op.State == nil || *op.State != "Online" {
+		t.Fatalf("group online other: %+v", op)
+	}
+	if e := errorOf(t, n1, "group", "move", "q", "--to", "n3"); e.Code != 5071 {
+		t.Errorf("move into an anti-affinity conflict: %+v, want 5071", e)
+	}
+	op = mustJSON[opJSON](t, n1, "group", "move", "q", "--to", "n3", "--ignore-affinity", "--wait=30s")
+	if op.Status != 997 || op.State == nil || *op.State != "Online" {
+		t.Fatalf("move --ignore-affinity: %+v, want 997 and Online", op)
+	}
+	for _, g := range []string{"q", "other"} {
+		if st := groupState(t, n1, g); st.State != "Online" || st.OwnerNode != "n3" {
+			t.Errorf("after move --ignore-affinity, %s: %+v, want Online on n3", g, st)
+		}
+	}
+	if m := mfLast(t, n1, "q", "MoveGroup"); m.Flags != 0x20 {
+		t.Errorf("the move's flags in the history: %+v, want 0x20", m)
+	}
+	takeOffline(t, n1, "other")
 	takeOffline(t, n1, "q")
 	checkLedger(t, led)
 }
