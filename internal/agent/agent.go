@@ -73,6 +73,7 @@ type Agent struct {
 
 // Start builds and starts every part; on error it undoes what it started.
 func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger) (*Agent, error) {
+	started := time.Now()
 	a := &Agent{cfg: cfg, log: log, out: out}
 	ok := false
 	defer func() {
@@ -119,6 +120,7 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 	go func() {
 		defer a.wg.Done()
 		_ = controller.Run(rctx, controller.Config{Node: cfg.Name, Store: a.store, Ops: engine, Log: log,
+			Started: started, FormingGrace: 3 * cfg.LeaseTTL,
 			SessionTTL: int(cfg.LeaseTTL / time.Second), OnFailover: a.metrics.Failover})
 	}()
 	if a.databaseRole() == roleClient {

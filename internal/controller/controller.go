@@ -33,6 +33,11 @@ type Config struct {
 	SessionTTL int
 	// OnFailover hears of each group failed over (for metrics).
 	OnFailover func()
+	// Started is when this node's agent started, and FormingGrace how long
+	// after that a leader treats the cluster as forming: nodes not back yet
+	// keep their groups (forming.go).
+	Started      time.Time
+	FormingGrace time.Duration
 }
 
 // electionKey is where candidates queue for leadership.
@@ -73,6 +78,9 @@ func campaign(ctx context.Context, cfg Config) error {
 		}
 	}()
 	go prune(lctx, cfg)
+	if err := markForming(lctx, cfg); err != nil && lctx.Err() == nil {
+		cfg.Log.Warn("controller: cannot record the cluster's forming", "err", err)
+	}
 	lead(lctx, cfg)
 	rctx, rcancel := context.WithTimeout(context.Background(), time.Second)
 	defer rcancel()

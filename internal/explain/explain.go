@@ -210,6 +210,7 @@ var holdText = map[placement.Reason]string{
 	placement.ReasonRetryWait:        "it failed everywhere; the next try waits out RetryPeriodOnFailure",
 	placement.ReasonFailbackWindow:   "failback waits for its window (FailbackWindowStart/End)",
 	placement.ReasonAntiAffinity:     "its preferred owner runs a group of the same AntiAffinityClassNames",
+	placement.ReasonForming:          "the cluster is forming: its owner is not back yet, and failover waits for it a little",
 }
 
 func orBest(node string) string {

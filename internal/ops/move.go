@@ -13,6 +13,9 @@ import (
 // PlacementView converts the database view into placement's input.
 func PlacementView(v store.View, now time.Time) placement.View {
 	pv := placement.View{Now: now}
+	if c := v.Cluster(); c != nil {
+		pv.FormingUntil = c.FormingUntil
+	}
 	for _, n := range v.Nodes() {
 		pv.Nodes = append(pv.Nodes, placement.Node{Name: n.Name, State: placement.NodeState(v.NodeState(n.Name)), Draining: n.Draining})
 	}

@@ -157,7 +157,7 @@ func planErrors(v View, p Plan) []string {
 			}
 			switch {
 			case m.Reason == ReasonNoOwner && g.Owner != "",
-				m.Reason == ReasonOwnerDown && (g.Owner == "" || alive(g.Owner)),
+				m.Reason == ReasonOwnerDown && (g.Owner == "" || alive(g.Owner) || v.Now.Before(v.FormingUntil)),
 				m.Reason == ReasonResourceFailed && (!g.Failed || !alive(g.Owner)):
 				fail("move %v: reason does not fit owner %q (alive %v) failed %v", m, g.Owner, alive(g.Owner), g.Failed)
 			}
@@ -256,6 +256,10 @@ func planErrors(v View, p Plan) []string {
 			}
 			if want := from.Add(time.Duration(g.RetryPeriodOnFailureMs) * time.Millisecond); !h.Until.Equal(want) {
 				fail("hold %v: until is not LastFailedAt plus the period (%v)", h, want)
+			}
+		case ReasonForming:
+			if !g.Online || g.Owner == "" || alive(g.Owner) || draining(g.Owner) || !v.Now.Before(v.FormingUntil) || !h.Until.Equal(v.FormingUntil) {
+				fail("hold %v: not a group of a gone owner while the cluster forms (until %v)", h, v.FormingUntil)
 			}
 		case ReasonFailbackWindow, ReasonAntiAffinity:
 			if !g.AutoFailback || !g.Online || g.Failed || !alive(g.Owner) || draining(g.Owner) ||

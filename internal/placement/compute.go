@@ -37,6 +37,8 @@ func (s *state) decide(g *Group, p *Plan) {
 		// Persistent state offline: failover and failback leave it be.
 	case owner == "":
 		s.start(g, "", ReasonNoOwner, p)
+	case !s.alive(owner) && s.now.Before(s.formingUntil):
+		p.hold(g, ReasonForming, s.formingUntil)
 	case !s.alive(owner):
 		s.start(g, "", ReasonOwnerDown, p)
 	case g.Failed:

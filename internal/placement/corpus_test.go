@@ -18,6 +18,7 @@ var update = flag.Bool("update", false, "rewrite the expected plans in testdata/
 //
 //	# a comment
 //	now 2026-03-02T12:00:00Z
+//	forming T
 //	node NAME up|down|paused|joining [draining]
 //	group NAME [owner=N] [online] [failed] [prefer=N,N] [priority=2000]
 //	      [anti=C,C] [threshold=0xFFFFFFFF] [period=6] [failovers=T,T]
@@ -66,6 +67,12 @@ func parseCase(text string) (corpusCase, error) {
 		case "now":
 			if len(f) != 2 {
 				err = fmt.Errorf("now takes one time")
+			}
+		case "forming":
+			if len(f) != 2 {
+				err = fmt.Errorf("forming takes one time")
+			} else {
+				c.view.FormingUntil, err = c.parseTime(f[1])
 			}
 		case "node":
 			err = c.parseNode(f[1:])

@@ -53,6 +53,11 @@
 //   - no-owner: an online group with Owner "" is placed on the best node
 //     (Reason "no-owner"). This is first placement, not a failover: the
 //     FailoverThreshold does not apply.
+//   - forming: while the cluster forms (Now before View.FormingUntil), an
+//     online group whose owner is gone is held ("forming", until
+//     FormingUntil): after a start of the whole cluster its owner is most
+//     likely starting too, and moving its groups would be needless
+//     failovers that count against FailoverThreshold.
 //   - owner-down: an online group whose owner is gone fails over to the
 //     best node (Reason "owner-down").
 //   - resource-failed: an online group that is Failed on an alive owner

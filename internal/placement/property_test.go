@@ -17,6 +17,12 @@ func randomView(r *rand.Rand) View {
 	if r.IntN(3) == 0 { // the cluster's local time is not always UTC
 		v.Now = v.Now.In(time.FixedZone("local", 3600*(r.IntN(27)-12)))
 	}
+	switch r.IntN(8) { // a cluster forming now, or one that formed
+	case 0:
+		v.FormingUntil = v.Now.Add(time.Duration(1+r.IntN(10)) * time.Second)
+	case 1:
+		v.FormingUntil = v.Now.Add(-time.Duration(r.IntN(10)) * time.Second)
+	}
 	nn := 1 + r.IntN(6)
 	states := []NodeState{NodeUp, NodeUp, NodeUp, NodeDown, NodePaused, NodeJoining}
 	var names []string
@@ -119,7 +125,8 @@ func TestPlanProperties(t *testing.T) {
 	}
 	// The generator reaches every outcome.
 	for _, want := range []Reason{ReasonNoOwner, ReasonOwnerDown, ReasonResourceFailed, ReasonDrain, ReasonFailback, ReasonRetry,
-		ReasonNoNode, ReasonPriorityZero, ReasonThresholdReached, ReasonRetryWait, ReasonFailbackWindow, ReasonAntiAffinity} {
+		ReasonNoNode, ReasonPriorityZero, ReasonThresholdReached, ReasonRetryWait, ReasonFailbackWindow, ReasonAntiAffinity,
+		ReasonForming} {
 		if reasons[want] == 0 {
 			t.Errorf("no random view produced %q", want)
 		}

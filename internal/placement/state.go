@@ -9,12 +9,13 @@ import (
 // what each node hosts. Compute and Best build one from a View and never
 // touch the View itself.
 type state struct {
-	now    time.Time
-	nodes  map[string]Node
-	names  []string // node names, sorted
-	groups []*Group // unique by name, in View order
-	byName map[string]*Group
-	owner  map[string]string // group → owner so far
+	now          time.Time
+	formingUntil time.Time
+	nodes        map[string]Node
+	names        []string // node names, sorted
+	groups       []*Group // unique by name, in View order
+	byName       map[string]*Group
+	owner        map[string]string // group → owner so far
 	// load and classes count the online groups each node hosts, and
 	// their anti-affinity class names.
 	load    map[string]int
@@ -23,7 +24,7 @@ type state struct {
 
 func newState(v View) *state {
 	s := &state{
-		now:     v.Now,
+		now: v.Now, formingUntil: v.FormingUntil,
 		nodes:   make(map[string]Node, len(v.Nodes)),
 		byName:  make(map[string]*Group, len(v.Groups)),
 		owner:   make(map[string]string, len(v.Groups)),

@@ -85,6 +85,11 @@ type View struct {
 	Now    time.Time
 	Nodes  []Node
 	Groups []Group
+	// FormingUntil is the end of the cluster's forming: until then a
+	// group whose owner is gone is held ("forming") instead of failed
+	// over, because after a start of the whole cluster its owner is most
+	// likely on its way back. Zero: not forming.
+	FormingUntil time.Time
 }
 
 // Reason says why a group moves, why it is held, or how a node was chosen.
@@ -111,6 +116,7 @@ const (
 	ReasonRetryWait        Reason = "retry-wait"        // failover exhausted: waiting out RetryPeriodOnFailure
 	ReasonFailbackWindow   Reason = "failback-window"   // failback waits for its window
 	ReasonAntiAffinity     Reason = "anti-affinity"     // the destination hosts an anti-affined group
+	ReasonForming          Reason = "forming"           // the cluster is forming: the owner may be on its way
 )
 
 // Reasons returned by Best and CanHost.

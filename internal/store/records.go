@@ -24,6 +24,11 @@ type Cluster struct {
 	Name    string    `json:"name"`
 	ID      string    `json:"id"`
 	Created time.Time `json:"created"`
+	// FormingUntil is when the cluster's latest forming ends: a leader
+	// whose agent has just started (a start of the whole cluster) sets it,
+	// and until then the groups of nodes not back yet are held, not failed
+	// over (placement.View.FormingUntil).
+	FormingUntil time.Time `json:"formingUntil,omitzero"`
 }
 
 // Node is a machine running baton agent.
