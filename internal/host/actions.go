@@ -31,6 +31,9 @@ func (h *Host) start(ctx context.Context, v store.View, inst *instance, r *store
 	timeout := time.Duration(r.Common.PendingTimeout) * time.Millisecond
 	actx, cancel := context.WithCancel(ctx)
 	inst.busy, inst.cancel = kind, cancel
+	if kind == busyOnline {
+		inst.mayRun = true
+	}
 	seq, terminate, restart := st.Seq, st.Terminate, st.Restart
 	restartDelay := time.Duration(r.Common.RestartDelay) * time.Millisecond
 	log := h.log.With("resource", inst.name, "op", st.OpID)
@@ -135,6 +138,9 @@ func (h *Host) finishAll(ctx context.Context, outs []outcome) map[string]bool {
 			continue
 		}
 		inst.busy, inst.cancel = idle, nil
+		if !o.discard && o.state == clusapi.ClusterResourceOffline {
+			inst.mayRun = false
+		}
 		groups[inst.group] = true
 		if o.discard {
 			h.toReport[o.name] = true // its configuration revision, at least

@@ -86,6 +86,11 @@ type instance struct {
 	typ    *restype.Type
 	cfgRev int64 // resource record revision applied
 	busy   busy
+	// mayRun is false only while the resource is known to be stopped: no
+	// online call since its last offline went through (or, for a new
+	// instance, its record said Offline). An instance that may run is
+	// never just forgotten: it is terminated first (forget).
+	mayRun bool
 	cancel context.CancelFunc // of the action in flight
 	// healthSeq is the state sequence the health poller watches; 0: none.
 	healthSeq    uint64
@@ -258,7 +263,7 @@ func (h *Host) reconcile(ctx context.Context, groups map[string]bool) {
 		r := v.Resource(name)
 		if r == nil || r.Group != inst.group || !h.owns(v, r.Group) {
 			if inst.busy == idle {
-				h.drop(inst)
+				h.forget(ctx, inst)
 			}
 		}
 	}
@@ -294,6 +299,35 @@ func (h *Host) drop(inst *instance) {
 		inst.healthCancel()
 	}
 	delete(h.insts, inst.name)
+}
+
+// forget drops an instance whose resource is gone or no longer hosted
+// here. Normally it was taken offline first (a move hands a group over
+// only once nothing of it runs). If it may still run, its group was taken
+// away while it ran — this node's lease ended on the server while the
+// node still held it valid (etcd revoking it, docs/fencing.md) — and
+// another node may start it any moment: terminate it at once.
+func (h *Host) forget(ctx context.Context, inst *instance) {
+	h.drop(inst)
+	if !inst.mayRun {
+		return
+	}
+	h.log.Warn("group taken away while its resource may run here: terminating it", "resource", inst.name, "group", inst.group)
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		tctx, cancel := context.WithTimeout(ctx, terminateGrace)
+		defer cancel()
+		var err error
+		if t, ok := inst.res.(restype.Terminator); ok {
+			err = t.Terminate(tctx)
+		} else {
+			err = inst.res.Offline(tctx, restype.OfflineRequest{})
+		}
+		if err != nil {
+			h.log.Error("could not stop a resource whose group was taken away", "resource", inst.name, "err", err)
+		}
+	}()
 }
 
 // dependentsOf maps each resource of a group to those that depend on it,
@@ -373,6 +407,9 @@ func (h *Host) instance(ctx context.Context, v store.View, r *store.Resource) (*
 			return nil, err
 		}
 		inst = &instance{name: r.Name, group: r.Group, res: res, typ: typ}
+		if st := v.Status(r.Name); st == nil || clusapi.ClusterResourceState(st.State) != clusapi.ClusterResourceOffline {
+			inst.mayRun = true // a type may have reattached to what runs
+		}
 		h.insts[r.Name] = inst
 	} else if rc, ok := inst.res.(restype.Reconfigurer); ok {
 		if err := rc.Reconfigure(r.Private.Clone()); err != nil {
