@@ -24,11 +24,12 @@ and the API on a Unix socket and on TCP.
   baton agent -dev                      a one-node cluster in a temporary directory
   baton agent -dev --data-dir DIR       the same, kept in DIR across restarts
 
-SIGINT or SIGTERM stops the agent; resources stay as they are (unless
---stop-resources-on-exit) and the persistent state is what the next start
-restores. Processes and VMs left running are killed by the node's fence
-guard when the lease lapses (about TTL − fence margin after the stop) unless
-the agent is back by then; see docs/fencing.md.`,
+SIGINT or SIGTERM stops the agent: it takes what it hosts offline (dependents
+first, persistent state kept), so the groups fail over to other nodes or come
+back online when it starts again. With --stop-resources-on-exit=false it
+leaves processes and VMs running instead; an agent back within its lease
+reattaches them, otherwise the node's fence guard kills them before another
+node may start them (docs/fencing.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if advertise != "" {
@@ -93,7 +94,7 @@ the agent is back by then; see docs/fencing.md.`,
 	f.DurationVar(&cfg.RenewInterval, "lease-renew-interval", cfg.RenewInterval, "time between lease renewals")
 	f.DurationVar(&cfg.FenceMargin, "fence-margin", cfg.FenceMargin, "stop hosted resources this long before the lease could expire without a renewal")
 	f.StringVar(&cfg.PluginDir, "plugin-dir", "", "load resource-type plugins (executables named baton-restype-*) from this directory")
-	f.BoolVar(&cfg.StopResourcesOnExit, "stop-resources-on-exit", false, "take hosted resources offline when the agent stops (default: leave them; the next start restores the persistent state)")
+	f.BoolVar(&cfg.StopResourcesOnExit, "stop-resources-on-exit", cfg.StopResourcesOnExit, "take hosted resources offline when the agent stops; their groups fail over, or come back with the agent (=false: leave processes and VMs running for an agent back within its lease; the fence guard kills them otherwise)")
 	f.StringVar(&cfg.DefaultSocket, "default-socket", "", "link this path to the agent's socket so clients find it (-dev: "+dial.DefaultSocket()+"; \"\" for none)")
 	return cmd
 }

@@ -47,7 +47,9 @@ type Config struct {
 	// baton-restype-*); "" loads none.
 	PluginDir string
 	// StopResourcesOnExit takes hosted resources offline when the agent
-	// stops; by default they are left running and reattached.
+	// stops (the default, as stopping a WSFC node's cluster service moves
+	// its groups away). Without it they are left running, to be reattached
+	// by an agent back within the lease, or killed by the fence guard.
 	StopResourcesOnExit bool
 	// DefaultSocket, when set, is linked to this agent's socket so clients
 	// find it without BATON_ADDR.
@@ -135,6 +137,7 @@ func Defaults() Config {
 		EtcdClientAddr: "127.0.0.1:7411", EtcdPeerAddr: "127.0.0.1:7412",
 		ClusterName: "baton", LogFormat: "text", LogLevel: "info",
 		LeaseTTL: 2 * time.Second, RenewInterval: 200 * time.Millisecond, FenceMargin: 600 * time.Millisecond,
+		StopResourcesOnExit: true,
 	}
 }
 

@@ -13,7 +13,9 @@ import (
 // outlive the agent (processes, VMs) — so resources recorded Online (or
 // coming online) whose persistent state is online are brought online again
 // (a type reattaches to what still runs), and the rest are taken offline
-// through their type, so nothing is left running unmanaged. Pending
+// through their type, so nothing is left running unmanaged. Resources
+// recorded Offline whose persistent state (and their group's) is online —
+// the agent's stop took them offline — come online again too. Pending
 // offlines carry on as they are.
 func (h *Host) recover(ctx context.Context) error {
 	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
@@ -28,6 +30,13 @@ func (h *Host) recover(ctx context.Context) error {
 				}
 				switch clusapi.ClusterResourceState(st.State) {
 				case clusapi.ClusterResourceOnline, clusapi.ClusterResourceOnlinePending:
+				case clusapi.ClusterResourceOffline:
+					// Taken offline by the agent's stop (or by an offline
+					// that kept the persistent state): the persistent
+					// state is what a start restores.
+					if st.Persistent != 1 || g.PersistentState != 1 {
+						continue
+					}
 				default:
 					continue
 				}
