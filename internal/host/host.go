@@ -435,7 +435,9 @@ func (h *Host) failConfig(ctx context.Context, v store.View, r *store.Resource, 
 		return // said already
 	}
 	h.log.Warn("cannot host resource", "resource", r.Name, "err", cause)
-	_, _ = h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
+	op := ""
+	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
+		op = ""
 		st := v.Status(r.Name)
 		if st == nil {
 			return nil
@@ -444,11 +446,17 @@ func (h *Host) failConfig(ctx context.Context, v store.View, r *store.Resource, 
 		if clusapi.ClusterResourceState(st.State).IsPending() {
 			st.State = int32(clusapi.ClusterResourceFailed)
 			st.Seq++
+			op = st.OpID
 		}
 		st.ConfigRev, st.LastError, st.Node, st.Updated = r.Rev, cause.Error(), h.cfg.Node, h.now()
 		t.PutStatus(st)
 		return nil
 	})
+	if err == nil && op != "" {
+		// No lifecycle call ran for it, but its operation must end (failed):
+		// finishOps records it once nothing of it is pending.
+		h.ops[op] = true
+	}
 }
 
 // report writes what the type reports (locked mode, status properties) and
