@@ -171,8 +171,14 @@ func (h *Host) stop() {
 	}
 }
 
-// stopGrace bounds taking everything offline at exit.
-const stopGrace = 30 * time.Second
+// stopGrace bounds taking everything offline at exit, and stopWriteGrace
+// recording it: the last node of a cluster to stop has no database quorum
+// left, and its resources matter more than the record (the next start
+// takes them as they are).
+const (
+	stopGrace      = 30 * time.Second
+	stopWriteGrace = 2 * time.Second
+)
 
 // offlineAll takes every hosted resource offline, dependents first, and
 // records them Offline with their persistent state untouched.
@@ -189,6 +195,8 @@ func (h *Host) offlineAll() {
 			}
 		}
 	}
+	var mu sync.Mutex
+	var stopped []string
 	for len(done) < len(h.insts) && ctx.Err() == nil {
 		var wave []*instance
 		for name, inst := range h.insts {
@@ -211,22 +219,55 @@ func (h *Host) offlineAll() {
 		var wg sync.WaitGroup
 		for _, inst := range wave {
 			done[inst.name] = true
+			if !inst.mayRun {
+				continue // stopped already
+			}
+			// Each offline within its PendingTimeout, then terminated, as
+			// any offline is.
+			timeout := stopGrace
+			if r := v.Resource(inst.name); r != nil {
+				timeout = min(timeout, time.Duration(r.Common.PendingTimeout)*time.Millisecond)
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := inst.res.Offline(ctx, restype.OfflineRequest{}); err != nil {
-					h.log.Warn("offline at exit failed", "resource", inst.name, "err", err)
+				octx, ocancel := context.WithTimeout(ctx, timeout)
+				err := inst.res.Offline(octx, restype.OfflineRequest{})
+				ocancel()
+				if err != nil {
+					h.log.Warn("offline at exit failed; terminating", "resource", inst.name, "err", err)
+					h.terminate(ctx, inst)
 					return
 				}
-				h.report(ctx, inst, 0, func(st *store.Status) bool {
-					st.State = int32(clusapi.ClusterResourceOffline)
-					st.Seq++
-					return true
-				})
+				mu.Lock()
+				stopped = append(stopped, inst.name)
+				mu.Unlock()
 			}()
 		}
 		wg.Wait()
 	}
+	wctx, wcancel := context.WithTimeout(context.Background(), stopWriteGrace)
+	defer wcancel()
+	store.Batches(stopped, writeBatch, func(names []string) error {
+		_, err := h.cfg.Store.Update(wctx, func(v store.View, t *store.Txn) error {
+			for _, name := range names {
+				if n := h.reportedStatus(v, h.insts[name], 0, func(st *store.Status) bool {
+					if clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceOffline {
+						return false
+					}
+					st.State = int32(clusapi.ClusterResourceOffline)
+					st.Seq++
+					return true
+				}); n != nil {
+					t.PutStatus(n)
+				}
+			}
+			return nil
+		})
+		return err
+	}, func(names []string, err error) {
+		h.log.Warn("cannot record resources taken offline at exit", "resources", len(names), "err", err)
+	})
 }
 
 // groupsOf maps changed keys to the groups to look at again.
