@@ -105,6 +105,15 @@ func (h *Host) run(ctx context.Context, inst *instance, kind busy, timeout time.
 	return clusapi.ClusterResourceOffline, nil
 }
 
+// stopNow stops inst at once: Terminate when its type has it, else an
+// offline.
+func stopNow(ctx context.Context, inst *instance) error {
+	if t, ok := inst.res.(restype.Terminator); ok {
+		return t.Terminate(ctx)
+	}
+	return inst.res.Offline(ctx, restype.OfflineRequest{})
+}
+
 func (h *Host) terminate(ctx context.Context, inst *instance) {
 	t, ok := inst.res.(restype.Terminator)
 	if !ok {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/store"
-	"github.com/batoncluster/baton/restype"
 )
 
 // claim makes sure this node holds the claim on group under its current
@@ -145,13 +144,7 @@ func (h *Host) fence() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var err error
-			if t, ok := inst.res.(restype.Terminator); ok {
-				err = t.Terminate(ctx)
-			} else {
-				err = inst.res.Offline(ctx, restype.OfflineRequest{})
-			}
-			if err != nil {
+			if err := stopNow(ctx, inst); err != nil {
 				h.log.Error("fencing: could not stop resource", "resource", inst.name, "err", err)
 			}
 		}()

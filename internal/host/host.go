@@ -359,13 +359,7 @@ func (h *Host) forget(ctx context.Context, inst *instance) {
 		defer h.wg.Done()
 		tctx, cancel := context.WithTimeout(ctx, terminateGrace)
 		defer cancel()
-		var err error
-		if t, ok := inst.res.(restype.Terminator); ok {
-			err = t.Terminate(tctx)
-		} else {
-			err = inst.res.Offline(tctx, restype.OfflineRequest{})
-		}
-		if err != nil {
+		if err := stopNow(tctx, inst); err != nil {
 			h.log.Error("could not stop a resource whose group was taken away", "resource", inst.name, "err", err)
 		}
 	}()
