@@ -24,5 +24,14 @@
 // loop in Host.Run owns every instance and is the only writer: it writes
 // the outcomes of finished calls a batch per transaction (finishAll), each
 // only if the resource's state sequence has not moved on (so a superseded
-// online never overwrites the offline that replaced it).
+// online never overwrites the offline that replaced it), and likewise the
+// claims, status reports and operation outcomes of many groups at once
+// (claimAll, reportAll, finishOps), so that a node taking over a thousand
+// groups makes a few commits, not thousands.
+//
+// Running a group needs its claim, under the node's lease; when the lease
+// is lost the host fences (stops everything it hosts), and a group taken
+// away while its resources may still run here is terminated at once
+// (forget). Processes that outlive the agent are also registered with the
+// node's fence guard (internal/guard) through restype.Config.Guard.
 package host
