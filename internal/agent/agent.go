@@ -7,12 +7,12 @@ package agent
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/user"
@@ -37,7 +37,6 @@ import (
 	"github.com/batoncluster/baton/internal/restypes/plugin"
 	"github.com/batoncluster/baton/internal/server"
 	"github.com/batoncluster/baton/internal/store"
-	"github.com/batoncluster/baton/internal/web"
 	"github.com/batoncluster/baton/restype"
 )
 
@@ -56,6 +55,9 @@ type Agent struct {
 	http     *http.Server
 	sockPath string
 	tcpAddr  string
+	// apiTLS is the TCP API's TLS configuration (the node's certificate
+	// from the cluster CA, and the operator's); the socket is plain.
+	apiTLS *tls.Config
 
 	// lease is the node's current lease (a new one after each fence), for
 	// the membership loop, which acts only while it is valid.
@@ -295,51 +297,6 @@ func (a *Agent) bootstrap(ctx context.Context) error {
 	return nil
 }
 
-func (a *Agent) serve(srv *server.Server) error {
-	mux := http.NewServeMux()
-	srv.Mount(mux)
-	mux.Handle("GET /metrics", a.metrics.Handler())
-	mux.Handle("/ui/", web.Handler())
-	protos := new(http.Protocols)
-	protos.SetHTTP1(true)
-	protos.SetUnencryptedHTTP2(true) // gRPC clients over plain TCP and the socket
-	a.http = &http.Server{Handler: mux, ConnContext: server.ConnContext, Protocols: protos, ReadHeaderTimeout: 10 * time.Second}
-
-	a.sockPath = filepath.Join(a.cfg.DataDir, "baton.sock")
-	_ = os.Remove(a.sockPath) // a stale socket from a killed agent
-	ul, err := net.Listen("unix", a.sockPath)
-	if err != nil {
-		return fmt.Errorf("agent: socket: %w", err)
-	}
-	// Anyone may connect; the peer credentials decide what they may do.
-	if err := os.Chmod(a.sockPath, 0o666); err != nil {
-		ul.Close()
-		return fmt.Errorf("agent: socket: %w", err)
-	}
-	tl, err := net.Listen("tcp", a.cfg.HTTPAddr)
-	if err != nil {
-		ul.Close()
-		return fmt.Errorf("agent: --http-addr: %w", err)
-	}
-	a.tcpAddr = tl.Addr().String()
-	for _, l := range []net.Listener{ul, tl} {
-		a.wg.Add(1)
-		go func() {
-			defer a.wg.Done()
-			if err := a.http.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				a.log.Error("api server stopped", "err", err)
-			}
-		}()
-	}
-	a.closers = append(a.closers, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = a.http.Shutdown(ctx)
-	})
-	a.linkDefaultSocket()
-	return nil
-}
-
 // loadPlugins registers the resource types of the plugin directory; a
 // plugin that cannot be loaded is logged and left out, never fatal.
 func (a *Agent) loadPlugins(types *restype.Registry) {
@@ -433,29 +390,6 @@ func (a *Agent) runHost(ctx context.Context, cfg host.Config, lease *liveness.Le
 			}
 		}
 	}
-}
-
-// linkDefaultSocket points the well-known socket path at this agent, so
-// the CLI finds it with no configuration, and removes the link at exit.
-func (a *Agent) linkDefaultSocket() {
-	link := a.cfg.DefaultSocket
-	if link == "" {
-		return
-	}
-	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
-		a.log.Warn("cannot link default socket", "path", link, "err", err)
-		return
-	}
-	_ = os.Remove(link)
-	if err := os.Symlink(a.sockPath, link); err != nil {
-		a.log.Warn("cannot link default socket", "path", link, "err", err)
-		return
-	}
-	a.closers = append(a.closers, func() {
-		if dst, err := os.Readlink(link); err == nil && dst == a.sockPath {
-			os.Remove(link)
-		}
-	})
 }
 
 func (a *Agent) announce() {

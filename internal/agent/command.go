@@ -96,6 +96,16 @@ node may start them (docs/fencing.md).`,
 	f.StringVar(&cfg.PluginDir, "plugin-dir", "", "load resource-type plugins (executables named baton-restype-*) from this directory")
 	f.BoolVar(&cfg.StopResourcesOnExit, "stop-resources-on-exit", cfg.StopResourcesOnExit, "take hosted resources offline when the agent stops; their groups fail over, or come back with the agent (=false: leave processes and VMs running for an agent back within its lease; the fence guard kills them otherwise)")
 	f.StringVar(&cfg.DefaultSocket, "default-socket", "", "link this path to the agent's socket so clients find it (-dev: "+dial.DefaultSocket()+"; \"\" for none)")
+	f.StringVar(&cfg.ClusterSecretFile, "cluster-secret-file", "", "with --initial-cluster: a file (mode 0600) holding the secret all forming nodes share; the cluster CA derives from it")
+	f.StringVar(&cfg.JoinToken, "join-token", "", "with --join: a token from `baton cluster join-token create` (pins the cluster CA, proves the right to join)")
+	f.StringVar(&cfg.EtcdCACert, "etcd-cacert", "", "with --etcd-endpoints: CA certificate (PEM) of the etcd servers")
+	f.StringVar(&cfg.EtcdCert, "etcd-cert", "", "with --etcd-endpoints: client certificate (PEM)")
+	f.StringVar(&cfg.EtcdKey, "etcd-key", "", "with --etcd-endpoints: client key (PEM)")
+	f.StringVar(&cfg.TLSCert, "tls-cert", "", "an extra certificate (PEM) for the TCP API and dashboard, served to clients that ask for one of its names")
+	f.StringVar(&cfg.TLSKey, "tls-key", "", "the key (PEM) of --tls-cert")
+	f.StringSliceVar(&cfg.APIHosts, "api-host", nil, "another name the TCP API answers to (Host header), besides the node's name and addresses")
+	f.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "serve /metrics without a token (by default it needs Read access)")
+	f.IntVar(&cfg.MaxConns, "max-connections", 0, "most open TCP API connections (0: automatic, below the descriptor limit)")
 	return cmd
 }
 

@@ -58,6 +58,34 @@ type Config struct {
 	// agent` sets its own); "" runs the guard inside the agent, which
 	// protects nothing once the agent dies: for in-process test harnesses.
 	GuardExec string
+
+	// Security (docs/security.md).
+	//
+	// ClusterSecretFile holds the secret shared by the nodes of a forming
+	// --initial-cluster: each derives the cluster CA from it, so they
+	// trust each other before their database exists.
+	ClusterSecretFile string
+	// JoinToken is `baton cluster join-token create`'s output: it pins
+	// the cluster CA and proves the right to join (--join).
+	JoinToken string
+	// EtcdCACert, EtcdCert and EtcdKey are the TLS files for an external
+	// etcd (--etcd-endpoints).
+	EtcdCACert string
+	EtcdCert   string
+	EtcdKey    string
+	// TLSCert and TLSKey are an operator's certificate for the TCP API,
+	// served beside the node's certificate from the cluster CA (chosen
+	// by the name the client asks for).
+	TLSCert string
+	TLSKey  string
+	// APIHosts are more names the TCP API answers to (Host header) on a
+	// non-loopback address, besides the node's name and addresses.
+	APIHosts []string
+	// MetricsPublic serves /metrics to anyone; by default it needs Read.
+	MetricsPublic bool
+	// MaxConns caps the TCP API's open connections; 0 picks one below the
+	// descriptor limit.
+	MaxConns int
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
@@ -122,6 +150,24 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if (c.EtcdCert == "") != (c.EtcdKey == "") {
+		errs = append(errs, errors.New("--etcd-cert and --etcd-key go together"))
+	}
+	if len(c.EtcdEndpoints) == 0 && (c.EtcdCACert != "" || c.EtcdCert != "") {
+		errs = append(errs, errors.New("--etcd-cacert, --etcd-cert and --etcd-key are for --etcd-endpoints"))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	if c.JoinToken != "" && c.Join == "" {
+		errs = append(errs, errors.New("--join-token needs --join"))
+	}
+	if c.ClusterSecretFile != "" && c.InitialCluster == "" {
+		errs = append(errs, errors.New("--cluster-secret-file is for --initial-cluster"))
+	}
+	if c.MaxConns < 0 {
+		errs = append(errs, fmt.Errorf("--max-connections %d: 0 (automatic) or more", c.MaxConns))
 	}
 	return errors.Join(errs...)
 }
