@@ -10,6 +10,7 @@ import (
 	"github.com/batoncluster/baton/api/baton/v1/batonv1connect"
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/ops"
+	"github.com/batoncluster/baton/internal/pki"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/restype"
 )
@@ -21,6 +22,9 @@ type Config struct {
 	Ops   *ops.Engine
 	Types *restype.Registry
 	Log   *slog.Logger
+	// PKI is the node's certificate and the cluster CA (its key admits
+	// joining nodes); nil: joins are refused.
+	PKI *pki.Node
 	// Observe, if set, hears of every answered call (for metrics).
 	Observe func(procedure string, code clusapi.Errno, d time.Duration)
 }
@@ -32,13 +36,14 @@ type Server struct {
 	ops   *ops.Engine
 	types *restype.Registry
 	log   *slog.Logger
+	pki   *pki.Node
 
 	observe func(procedure string, code clusapi.Errno, d time.Duration)
 }
 
 // New returns the API server.
 func New(cfg Config) *Server {
-	return &Server{node: cfg.Node, st: cfg.Store, ops: cfg.Ops, types: cfg.Types, log: cfg.Log, observe: cfg.Observe}
+	return &Server{node: cfg.Node, st: cfg.Store, ops: cfg.Ops, types: cfg.Types, log: cfg.Log, pki: cfg.PKI, observe: cfg.Observe}
 }
 
 // compressMinBytes is the smallest message worth compressing.
@@ -59,4 +64,5 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle(batonv1connect.NewResourceServiceHandler(resourceService{s}, opt))
 	mux.Handle(batonv1connect.NewAccessServiceHandler(accessService{s}, opt))
 	mux.Handle(batonv1connect.NewEventServiceHandler(eventService{s}, opt))
+	mux.Handle(batonv1connect.NewJoinServiceHandler(joinService{s}, opt))
 }
