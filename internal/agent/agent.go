@@ -34,6 +34,7 @@ import (
 	"github.com/batoncluster/baton/internal/liveness"
 	"github.com/batoncluster/baton/internal/metrics"
 	"github.com/batoncluster/baton/internal/ops"
+	"github.com/batoncluster/baton/internal/pki"
 	"github.com/batoncluster/baton/internal/restypes/plugin"
 	"github.com/batoncluster/baton/internal/server"
 	"github.com/batoncluster/baton/internal/store"
@@ -58,6 +59,12 @@ type Agent struct {
 	// apiTLS is the TCP API's TLS configuration (the node's certificate
 	// from the cluster CA, and the operator's); the socket is plain.
 	apiTLS *tls.Config
+	// pki is the node's certificate and the cluster CA; etcdTLS their
+	// files for the embedded member, etcdClientTLS what the node presents
+	// to the members.
+	pki           *pki.Node
+	etcdTLS       *etcdmember.TLSFiles
+	etcdClientTLS *tls.Config
 
 	// lease is the node's current lease (a new one after each fence), for
 	// the membership loop, which acts only while it is valid.
@@ -87,6 +94,9 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 		return nil, err
 	}
 	if err := a.startGuard(); err != nil {
+		return nil, err
+	}
+	if err := a.setupPKI(ctx); err != nil {
 		return nil, err
 	}
 	if err := a.startDatabase(ctx); err != nil {
@@ -133,8 +143,11 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 		}()
 	}
 	a.closers = append(a.closers, func() { cancel(); a.wg.Wait() })
-	srv := server.New(server.Config{Node: cfg.Name, Store: a.store, Ops: engine, Types: types, Log: log, Observe: a.metrics.APIRequest})
+	srv := server.New(server.Config{Node: cfg.Name, Store: a.store, Ops: engine, Types: types, Log: log, PKI: a.pki, Observe: a.metrics.APIRequest})
 	if err := a.serve(srv); err != nil {
+		return nil, err
+	}
+	if err := a.publishCA(); err != nil {
 		return nil, err
 	}
 	a.announce()
@@ -187,7 +200,11 @@ func (a *Agent) databaseClient(ctx context.Context) (*clientv3.Client, error) {
 	switch {
 	case len(a.cfg.EtcdEndpoints) > 0:
 		a.setRole(roleExternal)
-		return a.dialEtcd(a.cfg.EtcdEndpoints)
+		tc, err := a.externalEtcdTLS()
+		if err != nil {
+			return nil, err
+		}
+		return a.dialEtcd(a.cfg.EtcdEndpoints, tc)
 	case a.cfg.Join != "":
 		return a.joinDatabase(ctx)
 	}
@@ -225,7 +242,8 @@ func (a *Agent) memberConfig() (etcdmember.Config, error) {
 	}
 	return etcdmember.Config{
 		Name: a.cfg.Name, DataDir: filepath.Join(a.cfg.DataDir, "etcd"),
-		ClientURL: "http://" + clientAddr, PeerURL: "http://" + peerAddr,
+		ClientURL: "https://" + clientAddr, PeerURL: "https://" + peerAddr,
+		TLS: a.etcdTLS, ClientTLS: a.etcdClientTLS,
 		// An election takes 0.4–0.8 s (etcd wants ElectionMs ≥ 5 ticks):
 		// well inside a node's fencing budget, LeaseTTL − FenceMargin − one
 		// renew interval (1.2 s by default), so a leader change does not
@@ -257,8 +275,8 @@ func (a *Agent) closeMember() {
 	}
 }
 
-func (a *Agent) dialEtcd(endpoints []string) (*clientv3.Client, error) {
-	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+func (a *Agent) dialEtcd(endpoints []string, tc *tls.Config) (*clientv3.Client, error) {
+	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop(), TLS: tc})
 	if err != nil {
 		return nil, fmt.Errorf("agent: cluster database at %v: %w", endpoints, err)
 	}
@@ -402,9 +420,10 @@ func (a *Agent) announce() {
 	}
 	fmt.Fprintf(a.out, "baton agent: node %s is up (cluster database: %s)\n", a.cfg.Name, db)
 	fmt.Fprintf(a.out, "  api:       unix://%s\n", a.sockPath)
-	fmt.Fprintf(a.out, "  api:       http://%s (bearer tokens: baton acl token create)\n", a.tcpAddr)
-	fmt.Fprintf(a.out, "  dashboard: http://%s/ui/ (sign in with a token: baton acl token create ui --access full)\n", a.tcpAddr)
-	fmt.Fprintf(a.out, "  metrics:   http://%s/metrics\n", a.tcpAddr)
+	fmt.Fprintf(a.out, "  api:       https://%s (bearer tokens: baton acl token create)\n", a.tcpAddr)
+	fmt.Fprintf(a.out, "  dashboard: https://%s/ui/ (sign in with a token: baton acl token create ui --access full)\n", a.tcpAddr)
+	fmt.Fprintf(a.out, "  metrics:   https://%s/metrics\n", a.tcpAddr)
+	fmt.Fprintf(a.out, "  ca:        %s %s (clients verify the API with it: BATON_CA)\n", a.caFile(), a.pki.CA.Hash())
 	if a.cfg.DefaultSocket != "" {
 		fmt.Fprintf(a.out, "  the CLI finds this agent through %s; elsewhere run:\n", a.cfg.DefaultSocket)
 	}

@@ -91,7 +91,12 @@ func (a *Agent) joinDatabase(ctx context.Context) (*clientv3.Client, error) {
 		}
 		return m.Client, nil
 	}
-	cli, err := a.dialEtcd([]string{a.cfg.JoinURL()})
+	// The members' addresses came with the node's admission (setupPKI).
+	saved, err := a.savedEndpoints()
+	if err != nil {
+		return nil, err
+	}
+	cli, err := a.dialEtcd(saved, a.etcdClientTLS)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +109,9 @@ func (a *Agent) joinDatabase(ctx context.Context) (*clientv3.Client, error) {
 	}
 	eps := clientURLs(resp.Members)
 	cli.SetEndpoints(eps...)
+	if err := a.saveEndpoints(eps); err != nil {
+		a.log.Warn("cannot save the database members' addresses", "err", err)
+	}
 	jctx, cancel := context.WithTimeout(ctx, joinWithin)
 	defer cancel()
 	m, err := a.becomeMember(jctx, cli, mc, true)

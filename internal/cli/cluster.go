@@ -9,7 +9,7 @@ import (
 
 // clusterCommand is `baton cluster`: the cluster as a whole.
 func (a *app) clusterCommand() *cobra.Command {
-	return noun("cluster", "Show the cluster", a.clusterInfo(), a.clusterStatus())
+	return noun("cluster", "Show the cluster, and admit nodes", a.clusterInfo(), a.clusterStatus(), a.joinTokenCommand())
 }
 
 func (a *app) clusterInfo() *cobra.Command {

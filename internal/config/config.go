@@ -27,8 +27,8 @@ type Config struct {
 	// InitialCluster names the embedded database members when a cluster
 	// forms: "n1=IP1,n2=IP2,n3=IP3" (peer port 7412 unless given).
 	InitialCluster string
-	// Join is the etcd client address (IP[:7411]) of a database member of
-	// an existing cluster: this node joins as a database member while the
+	// Join is the API address (IP[:7410]) of a node of an existing
+	// cluster, admitted with JoinToken: this node joins as a database member while the
 	// cluster has fewer than it should (three; five from nine nodes on),
 	// else as a database client (see internal/agent/membership.go).
 	Join string
@@ -89,6 +89,10 @@ type Config struct {
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+
+// ValidNodeName reports whether name is a node name: 1–63 letters,
+// digits, '.', '_' or '-', starting with a letter or digit.
+func ValidNodeName(name string) bool { return nameRE.MatchString(name) }
 
 // Validate checks every field and the relations between them.
 func (c *Config) Validate() error {
@@ -163,8 +167,8 @@ func (c *Config) Validate() error {
 	if c.JoinToken != "" && c.Join == "" {
 		errs = append(errs, errors.New("--join-token needs --join"))
 	}
-	if c.ClusterSecretFile != "" && c.InitialCluster == "" {
-		errs = append(errs, errors.New("--cluster-secret-file is for --initial-cluster"))
+	if c.ClusterSecretFile != "" && c.InitialCluster == "" && len(c.EtcdEndpoints) == 0 {
+		errs = append(errs, errors.New("--cluster-secret-file is for --initial-cluster (or --etcd-endpoints)"))
 	}
 	if c.MaxConns < 0 {
 		errs = append(errs, fmt.Errorf("--max-connections %d: 0 (automatic) or more", c.MaxConns))
@@ -208,12 +212,12 @@ func (c *Config) Members() (map[string]string, error) {
 		if _, dup := out[name]; dup {
 			return nil, fmt.Errorf("--initial-cluster names %s twice", name)
 		}
-		out[name] = "http://" + withPort(addr, "7412")
+		out[name] = "https://" + withPort(addr, "7412")
 	}
 	return out, nil
 }
 
-// InitialClusterURLs is InitialCluster in etcd's form (name=http://…).
+// InitialClusterURLs is InitialCluster in etcd's form (name=https://…).
 func (c *Config) InitialClusterURLs() (string, error) {
 	m, err := c.Members()
 	if err != nil {
@@ -227,8 +231,8 @@ func (c *Config) InitialClusterURLs() (string, error) {
 	return strings.Join(parts, ","), nil
 }
 
-// JoinURL is the etcd client URL of the node to join through.
-func (c *Config) JoinURL() string { return "http://" + withPort(c.Join, "7411") }
+// JoinURL is the API of the node to join through.
+func (c *Config) JoinURL() string { return "https://" + withPort(c.Join, "7410") }
 
 // Advertise sets the default addresses of a node reachable at ip.
 func (c *Config) Advertise(ip string) {

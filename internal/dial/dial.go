@@ -65,6 +65,7 @@ type Conn struct {
 	Nodes     batonv1connect.NodeServiceClient
 	Access    batonv1connect.AccessServiceClient
 	Events    batonv1connect.EventServiceClient
+	Join      batonv1connect.JoinServiceClient
 
 	mu        sync.Mutex // guards clusterID
 	clusterID string
@@ -119,6 +120,7 @@ func New(addr string, opts Options) (*Conn, error) {
 	c.Resources = batonv1connect.NewResourceServiceClient(c.http, base, icpt)
 	c.Nodes = batonv1connect.NewNodeServiceClient(c.http, base, icpt)
 	c.Access = batonv1connect.NewAccessServiceClient(c.http, base, icpt)
+	c.Join = batonv1connect.NewJoinServiceClient(c.http, base, icpt)
 	c.Events = batonv1connect.NewEventServiceClient(c.http, base, icpt, connect.WithInterceptors(c.streamHeaders(token)))
 	return c, nil
 }

@@ -7,12 +7,14 @@ package etcdmember
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net/url"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
@@ -22,8 +24,8 @@ import (
 type Config struct {
 	Name      string
 	DataDir   string
-	ClientURL string // e.g. http://127.0.0.1:7411
-	PeerURL   string // e.g. http://127.0.0.1:7412
+	ClientURL string // e.g. https://127.0.0.1:7411
+	PeerURL   string // e.g. https://127.0.0.1:7412
 	// InitialCluster is "name=peerURL,…"; empty means a new one-member cluster.
 	InitialCluster string
 	// Existing says InitialCluster is a running cluster this new member
@@ -36,12 +38,32 @@ type Config struct {
 	// a big group's whole offline in one transaction. Tests set less to
 	// play an etcd cluster with its default limit (128).
 	MaxTxnOps uint
+	// TLS are the member's files: both ports serve TLS with them and
+	// require a client certificate from the CA; nil serves plain HTTP
+	// (only tests that exercise etcd itself do that).
+	TLS *TLSFiles
+	// ClientTLS is what the member's clients (its own, and those that
+	// add or promote it) present: a certificate from the same CA.
+	ClientTLS *tls.Config
+}
+
+// TLSFiles are PEM files: the CA certificate, and the node's certificate
+// and key.
+type TLSFiles struct {
+	CA, Cert, Key string
+}
+
+func (f *TLSFiles) info() transport.TLSInfo {
+	// ClientCertAuth: a caller without a certificate from the CA cannot
+	// even finish the handshake, on the client and on the peer port.
+	return transport.TLSInfo{CertFile: f.Cert, KeyFile: f.Key, TrustedCAFile: f.CA, ClientCertAuth: true}
 }
 
 // Member is a running embedded etcd member and a client of it.
 type Member struct {
 	etcd      *embed.Etcd
 	clientURL string
+	clientTLS *tls.Config
 	Client    *clientv3.Client
 	closeOnce sync.Once
 }
@@ -75,6 +97,11 @@ func Start(ctx context.Context, cfg Config) (*Member, error) {
 	}
 	ec.ListenClientUrls, ec.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
 	ec.ListenPeerUrls, ec.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
+	if cfg.TLS != nil {
+		ec.ClientTLSInfo, ec.PeerTLSInfo = cfg.TLS.info(), cfg.TLS.info()
+	}
+	// No JSON gateway: gRPC with a client certificate is the only way in.
+	ec.EnableGRPCGateway = false
 	ec.InitialCluster = cfg.InitialCluster
 	if ec.InitialCluster == "" {
 		ec.InitialCluster = cfg.Name + "=" + cfg.PeerURL
@@ -104,12 +131,13 @@ func Start(ctx context.Context, cfg Config) (*Member, error) {
 		Endpoints:   []string{cfg.ClientURL},
 		DialTimeout: 5 * time.Second,
 		Logger:      zap.NewNop(),
+		TLS:         cfg.ClientTLS,
 	})
 	if err != nil {
 		e.Close()
 		return nil, fmt.Errorf("etcdmember: client: %w", err)
 	}
-	return &Member{etcd: e, clientURL: cfg.ClientURL, Client: cli}, nil
+	return &Member{etcd: e, clientURL: cfg.ClientURL, clientTLS: cfg.ClientTLS, Client: cli}, nil
 }
 
 // HasData reports whether dir holds a member's data (its write-ahead

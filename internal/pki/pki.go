@@ -281,15 +281,15 @@ func Load(f Files) (*Node, error) {
 			return nil, err
 		}
 	}
-	if err := n.check(); err != nil {
+	if err := n.Check(); err != nil {
 		return nil, err
 	}
 	return n, nil
 }
 
-// check verifies that the node's certificate is the CA's and matches its
+// Check verifies that the node's certificate is the CA's and matches its
 // key, and that the CA key (if any) is the CA certificate's.
-func (n *Node) check() error {
+func (n *Node) Check() error {
 	roots := x509.NewCertPool()
 	roots.AddCert(n.CA.Cert)
 	if _, err := n.Cert.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {

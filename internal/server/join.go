@@ -14,9 +14,9 @@ import (
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/api/baton/v1/batonv1connect"
 	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/jointoken"
 	"github.com/batoncluster/baton/internal/pki"
-	"github.com/batoncluster/baton/internal/config"
 )
 
 // publicProcedures need no credentials: Join proves a join token's secret
@@ -60,7 +60,7 @@ func (s joinService) Join(ctx context.Context, req *connect.Request[batonv1.Join
 	// nothing it could not learn from its own token.
 	if _, err := jointoken.Check(ctx, s.st.Client(), m.TokenId, m.TokenSecret, time.Now()); err != nil {
 		if errors.Is(err, jointoken.ErrInvalid) {
-			s.log.Warn("join refused: not a valid join token", "node", m.NodeName, "peer", req.Peer().Addr)
+			s.log.Warn("join refused: not a valid join token", "joiner", m.NodeName, "peer", req.Peer().Addr)
 			return nil, fmt.Errorf("the join token is not valid (unknown, revoked or expired: baton cluster join-token create): %w", clusapi.ERROR_ACCESS_DENIED)
 		}
 		return nil, err
@@ -94,7 +94,7 @@ func (s joinService) Join(ctx context.Context, req *connect.Request[batonv1.Join
 	if c := s.st.View().Cluster(); c != nil {
 		name = c.Name
 	}
-	s.log.Info("node admitted with a join token", "node", m.NodeName, "token", m.TokenId, "peer", req.Peer().Addr)
+	s.log.Info("node admitted with a join token", "joiner", m.NodeName, "token", m.TokenId, "peer", req.Peer().Addr)
 	return connect.NewResponse(&batonv1.JoinResponse{NodeCert: cert.Raw, CaCert: s.pki.CA.Cert.Raw, CaKey: caKey,
 		EtcdClientUrls: urls, ClusterName: name}), nil
 }
