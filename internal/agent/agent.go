@@ -442,6 +442,9 @@ func (a *Agent) Types() *restype.Registry { return a.types }
 // Ops is the node's operations engine.
 func (a *Agent) Ops() *ops.Engine { return a.ops }
 
+// CAHash is the cluster CA's pin (sha256:…), as join tokens carry it.
+func (a *Agent) CAHash() string { return a.pki.CA.Hash() }
+
 // SocketPath is the agent's Unix socket.
 func (a *Agent) SocketPath() string { return a.sockPath }
 
