@@ -2,10 +2,24 @@
 // (BATON_ADDR, --address, or the local agent's default socket), makes the
 // HTTP client for it (Unix socket or TCP), and builds the Connect clients
 // of every API service with the caller's bearer token attached.
+//
+// What a client trusts, and where its token goes:
+//
+//	address            the agent is checked by              bearer token
+//	unix:///path       its socket's path (the fallback      never sent: the agent knows
+//	                   /tmp/baton-UID must be the           the caller from its socket
+//	                   caller's own, mode 0700)             credentials
+//	https://host:port  its certificate: from the cluster    sent
+//	                   CA (Options.CA, $BATON_CA, the
+//	                   local agent's ca.crt) or, with
+//	                   none of them, the system's roots
+//	http://host:port   nothing                              only to a loopback address;
+//	                                                        refused (New) for any other
 package dial
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -35,13 +49,13 @@ const ClusterIDHeader = "Baton-Cluster-Id"
 // find it with no configuration: /run/baton/baton.sock for root, else
 // $XDG_RUNTIME_DIR/baton/baton.sock, else /tmp/baton-UID/baton.sock.
 func DefaultSocket() string {
-	if os.Geteuid() == 0 {
+	if euid() == 0 {
 		return "/run/baton/baton.sock"
 	}
 	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
 		return filepath.Join(d, "baton", "baton.sock")
 	}
-	return filepath.Join(os.TempDir(), fmt.Sprintf("baton-%d", os.Geteuid()), "baton.sock")
+	return filepath.Join(fallbackDir(), "baton.sock")
 }
 
 // Resolve picks the address: explicit, else $BATON_ADDR, else the default
@@ -72,21 +86,36 @@ type Conn struct {
 	http      *http.Client
 }
 
+// ErrTokenInClear refuses a bearer token that would cross a network in
+// clear: with an http:// address that is not a loopback one.
+var ErrTokenInClear = errors.New("dial: a bearer token is sent only over https, or over http to a loopback address")
+
 // Options tune a connection.
 type Options struct {
-	// Token is the bearer token for TCP; "" means $BATON_TOKEN.
+	// Token is the bearer token for TCP; "" means $BATON_TOKEN. It is
+	// never sent over a Unix socket, nor over http to another host than a
+	// loopback one (New refuses that).
 	Token string
+	// CA is the cluster CA an https agent's certificate must come from: a
+	// PEM file, or a pin "sha256:<64 hex digits>" of the CA's public key.
+	// "" means $BATON_CA, else DefaultCAFile if it exists, else the
+	// system's trusted roots.
+	CA string
 	// Timeout bounds each call that has no deadline of its own (0: none).
 	Timeout time.Duration
 }
 
-// New makes a connection to addr (see Resolve); it does no I/O.
+// New makes a connection to addr (see Resolve); it does no network I/O.
 // Addresses: unix:///path/to.sock, http://host:port, https://host:port.
 func New(addr string, opts Options) (*Conn, error) {
 	addr = Resolve(addr)
 	u, err := url.Parse(addr)
 	if err != nil {
 		return nil, fmt.Errorf("dial: bad address %q: %w", addr, err)
+	}
+	token := opts.Token
+	if token == "" {
+		token = os.Getenv(EnvToken)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	base := addr
@@ -100,18 +129,38 @@ func New(addr string, opts Options) (*Conn, error) {
 			return nil, fmt.Errorf("dial: address %q names no socket path", addr)
 		}
 		tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			if err := checkSocketPath(path); err != nil {
+				return nil, err
+			}
 			var d net.Dialer
 			return d.DialContext(ctx, "unix", path)
 		}
+		tr.Proxy = nil
 		base = "http://baton"
-	case "http", "https":
+		// Whoever owns the socket would receive it; the agent knows the
+		// caller from the socket's peer credentials.
+		token = ""
+	case "http":
 		base = strings.TrimRight(addr, "/")
+		if token != "" {
+			if !loopbackName(u.Hostname()) {
+				return nil, fmt.Errorf("%w: refusing to send it to %s; use https://%s", ErrTokenInClear, addr, u.Host)
+			}
+			// Nor through a proxy, and only to where the name led.
+			tr.Proxy = nil
+			tr.DialContext = dialLoopback
+		}
+	case "https":
+		base = strings.TrimRight(addr, "/")
+		t, err := clientTrust(opts.CA, u.Hostname())
+		if err != nil {
+			return nil, err
+		}
+		tr.TLSClientConfig = t.config // used by a proxied connection
+		tr.DialTLSContext = t.dialTLS
+		tr.ForceAttemptHTTP2 = true
 	default:
 		return nil, fmt.Errorf("dial: address %q: scheme must be unix, http or https", addr)
-	}
-	token := opts.Token
-	if token == "" {
-		token = os.Getenv(EnvToken)
 	}
 	c := &Conn{Addr: addr, http: &http.Client{Transport: tr}}
 	icpt := connect.WithInterceptors(c.headers(token, opts.Timeout))
@@ -122,6 +171,31 @@ func New(addr string, opts Options) (*Conn, error) {
 	c.Access = batonv1connect.NewAccessServiceClient(c.http, base, icpt)
 	c.Join = batonv1connect.NewJoinServiceClient(c.http, base, icpt)
 	c.Events = batonv1connect.NewEventServiceClient(c.http, base, icpt, connect.WithInterceptors(c.streamHeaders(token)))
+	return c, nil
+}
+
+// loopbackName reports whether host (an address's host, without port or
+// brackets) is a loopback IP or localhost.
+func loopbackName(host string) bool {
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
+	}
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	return h == "localhost" || strings.HasSuffix(h, ".localhost")
+}
+
+// dialLoopback dials like the default transport, then refuses a peer that
+// is not a loopback address (a name such as localhost resolved elsewhere).
+func dialLoopback(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	if ta, ok := c.RemoteAddr().(*net.TCPAddr); !ok || !ta.IP.IsLoopback() {
+		c.Close()
+		return nil, fmt.Errorf("%w: %s is at %v, not a loopback address", ErrTokenInClear, addr, c.RemoteAddr())
+	}
 	return c, nil
 }
 
