@@ -9,6 +9,7 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/internal/dial"
 )
 
 // APIError is an error answered by the cluster (or by this package on its
@@ -137,6 +138,16 @@ func apiErr(code Errno, format string, args ...any) *APIError {
 func callError(ctx context.Context, call string, err error) error {
 	if cerr := ctx.Err(); cerr != nil {
 		return fmt.Errorf("clusapi: %s: %w", call, cerr)
+	}
+	// The client's own refusals of the agent (its certificate, the
+	// socket's directory) are transport failures, told in their own words.
+	var certErr *dial.CertError
+	var dirErr *dial.SocketDirError
+	switch {
+	case errors.As(err, &certErr):
+		return &APIError{Code: RPC_S_SERVER_UNAVAILABLE, Message: prefixed(call, certErr.Error())}
+	case errors.As(err, &dirErr):
+		return &APIError{Code: RPC_S_SERVER_UNAVAILABLE, Message: prefixed(call, dirErr.Error())}
 	}
 	var ce *connect.Error
 	if !errors.As(err, &ce) {

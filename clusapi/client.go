@@ -28,14 +28,28 @@ type Option func(*options)
 
 type options struct {
 	token     string
+	ca        string
 	timeout   time.Duration
 	clusterID string
 }
 
 // WithToken sets the bearer token sent with every call (needed over TCP;
 // over the local Unix socket the agent knows the caller from its
-// credentials). Without it the token is taken from $BATON_TOKEN.
+// credentials, and the token is never sent). Without it the token is taken
+// from $BATON_TOKEN. A token is sent over https, or over http to a
+// loopback address only: New refuses an http address of another host
+// with ERROR_INVALID_PARAMETER.
 func WithToken(token string) Option { return func(o *options) { o.token = token } }
+
+// WithCA sets the cluster CA that the certificate of an https agent must
+// come from: the path of its PEM file, or its pin "sha256:<64 hex
+// digits>" (the hash of the CA's public key, as in join tokens). Without
+// it the CA is taken from $BATON_CA, else from ca.crt next to the local
+// agent's default socket, else the system's trusted roots are used. A
+// certificate that does not verify fails the call with
+// RPC_S_SERVER_UNAVAILABLE, its message naming the CA it was checked
+// against.
+func WithCA(ca string) Option { return func(o *options) { o.ca = ca } }
 
 // WithTimeout bounds each call whose context has no deadline. The default
 // is no bound.
@@ -48,14 +62,17 @@ func WithClusterID(id string) Option { return func(o *options) { o.clusterID = i
 
 // New makes a client for the agent at addr: "unix:///path/to/baton.sock",
 // "http://host:port" or "https://host:port"; "" means $BATON_ADDR, or the
-// local agent's default socket when that is unset. New does no I/O: an
-// unreachable agent shows in the first call, as RPC_S_SERVER_UNAVAILABLE.
+// local agent's default socket when that is unset. New does no network
+// I/O: an unreachable agent, or one whose certificate is not from the
+// cluster CA (WithCA), shows in the first call, as
+// RPC_S_SERVER_UNAVAILABLE. OpenCluster takes the CA and the token from
+// $BATON_CA and $BATON_TOKEN.
 func New(addr string, opts ...Option) (*Client, error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
-	conn, err := dial.New(addr, dial.Options{Token: o.token, Timeout: o.timeout})
+	conn, err := dial.New(addr, dial.Options{Token: o.token, CA: o.ca, Timeout: o.timeout})
 	if err != nil {
 		return nil, &APIError{Code: ERROR_INVALID_PARAMETER, Message: err.Error()}
 	}
