@@ -83,6 +83,7 @@ type app struct {
 
 	addr    string
 	token   string
+	ca      string
 	output  string
 	timeout time.Duration
 
@@ -97,7 +98,7 @@ func (a *app) client() (*dial.Conn, error) {
 	if a.conn != nil {
 		return a.conn, nil
 	}
-	c, err := dial.New(a.addr, dial.Options{Token: a.token, Timeout: a.timeout})
+	c, err := dial.New(a.addr, dial.Options{Token: a.token, CA: a.ca, Timeout: a.timeout})
 	if err != nil {
 		return nil, usageErr(err)
 	}
@@ -120,7 +121,9 @@ one node at a time, taken offline and brought online with the flags and
 input buffers of the Windows cluster API (OfflineClusterGroupEx, ...).
 
 The agent is picked by --address, else $BATON_ADDR, else the local agent's
-socket. Over TCP, authenticate with --token or $BATON_TOKEN.`,
+socket. Over TCP (https), authenticate with --token or $BATON_TOKEN; the
+agent's certificate must come from the cluster CA given by --ca or $BATON_CA
+(its PEM file, or its sha256: hash), else the local agent's CA.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
@@ -133,7 +136,8 @@ socket. Over TCP, authenticate with --token or $BATON_TOKEN.`,
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.addr, "address", "", "agent address: unix:///path/baton.sock or https://host:port (default $"+dial.EnvAddr+", else "+dial.DefaultSocket()+")")
-	pf.StringVar(&a.token, "token", "", "bearer token for TCP (default $"+dial.EnvToken+")")
+	pf.StringVar(&a.token, "token", "", "bearer token for TCP: sent over https, or http to a loopback address (default $"+dial.EnvToken+")")
+	pf.StringVar(&a.ca, "ca", "", "the cluster CA an https agent's certificate must come from: a PEM file or sha256:HASH (default $"+dial.EnvCA+", else "+dial.DefaultCAFile()+" if it exists, else the system's roots)")
 	pf.StringVarP(&a.output, "output", "o", "text", "output format: text or json")
 	pf.DurationVar(&a.timeout, "timeout", DefaultTimeout, "time limit of each API call")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
@@ -346,7 +350,7 @@ func (a *app) report(cmd *cobra.Command, err error) int {
 			a.printJSON(errorJSON(e.Code, e.Msg))
 		}
 		fmt.Fprintf(a.stderr, "baton: %v\n", e)
-		if h := a.hint(e.Code); h != "" {
+		if h := a.hint(err, e.Code); h != "" {
 			fmt.Fprintf(a.stderr, "hint: %s\n", h)
 		}
 	default:
@@ -356,7 +360,14 @@ func (a *app) report(cmd *cobra.Command, err error) int {
 }
 
 // hint says what to do next about an API error, or "".
-func (a *app) hint(code clusapi.Errno) string {
+func (a *app) hint(err error, code clusapi.Errno) string {
+	var ce *dial.CertError
+	switch {
+	case errors.As(err, &ce):
+		return "give the cluster CA with --ca FILE (a node's DATA/pki/ca.crt) or --ca sha256:HASH, or set $" + dial.EnvCA
+	case errors.Is(err, dial.ErrUnsafeSocketDir):
+		return "another user may have made this directory to receive your calls: do not use it; set XDG_RUNTIME_DIR, or " + dial.EnvAddr + " to the agent's socket"
+	}
 	switch code {
 	case clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS:
 		return "a resource is in locked mode; use --ignore-locked to go ahead anyway"
