@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/batoncluster/baton/internal/dial"
 	"github.com/batoncluster/baton/internal/server"
 	"github.com/batoncluster/baton/internal/web"
 )
@@ -73,7 +74,8 @@ func (a *Agent) linkDefaultSocket() {
 	if link == "" {
 		return
 	}
-	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+	// /tmp/baton-UID is made 0700, and refused if another user made it.
+	if err := dial.MakeSocketDir(filepath.Dir(link)); err != nil {
 		a.log.Warn("cannot link default socket", "path", link, "err", err)
 		return
 	}
