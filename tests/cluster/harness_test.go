@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,6 +71,7 @@ type cluster struct {
 	dir     string
 	nodes   []*node
 	initial string // --initial-cluster
+	secret  string // --cluster-secret-file
 
 	mu      sync.Mutex
 	ledgers []string // ledger files to mark "gone" in when an agent dies
@@ -109,6 +112,12 @@ func newCluster(t *testing.T, n int, ip func(int) string, netns func(int) string
 		members = append(members, nd.name+"="+nd.ip)
 	}
 	c.initial = strings.Join(members, ",")
+	// The forming nodes share a secret, from which they derive the
+	// cluster CA (--cluster-secret-file).
+	c.secret = filepath.Join(c.dir, "cluster-secret")
+	if err := os.WriteFile(c.secret, []byte(fmt.Sprintf("test-secret-%d-%s", time.Now().UnixNano(), t.Name())), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		c.shutdown(t)
 		if t.Failed() {
@@ -216,7 +225,7 @@ func (c *cluster) awaitAllUp(t *testing.T) {
 func (n *node) args() []string {
 	db := n.db
 	if db == nil {
-		db = []string{"--initial-cluster", n.c.initial}
+		db = []string{"--initial-cluster", n.c.initial, "--cluster-secret-file", n.c.secret}
 	}
 	args := append([]string{"agent", "--name", n.name, "--data-dir", n.dir, "--advertise", n.ip}, db...)
 	return append(args, "--default-socket=",
@@ -462,20 +471,47 @@ func (c *cluster) dbLeader(t *testing.T) *node {
 
 // etcdMetrics reads the node's database member's metrics.
 func (n *node) etcdMetrics() (string, error) {
-	tr := &http.Transport{DisableKeepAlives: true}
+	tc, err := n.etcdTLS()
+	if err != nil {
+		return "", err
+	}
+	tr := &http.Transport{DisableKeepAlives: true, TLSClientConfig: tc}
 	if n.netns != "" {
 		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			return dialInNetns(ctx, n.netns, network, addr)
 		}
 	}
 	cl := http.Client{Timeout: 2 * time.Second, Transport: tr}
-	resp, err := cl.Get("http://" + n.ip + ":7411/metrics")
+	resp, err := cl.Get("https://" + n.ip + ":7411/metrics")
 	if err != nil {
 		return "", err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return "\n" + string(b), err
+}
+
+// etcdTLS is what a node presents to the database: its certificate from
+// the cluster CA, which alone it trusts.
+func (n *node) etcdTLS() (*tls.Config, error) {
+	dir := filepath.Join(n.dir, "pki")
+	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, "node.crt"), filepath.Join(dir, "node.key"))
+	if err != nil {
+		return nil, err
+	}
+	ca, err := os.ReadFile(filepath.Join(dir, "ca.crt"))
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	return &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool}, nil
+}
+
+// joinToken makes a join token on n (`baton cluster join-token create`).
+func (n *node) joinToken(t *testing.T) string {
+	t.Helper()
+	return strings.TrimSpace(n.must(t, "cluster", "join-token", "create"))
 }
 
 func tail(s string, lines int) string {

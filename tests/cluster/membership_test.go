@@ -33,13 +33,14 @@ func TestMembership(t *testing.T) {
 	c := loopbackClusterAt(t, 10, 4)
 	n1, n2, n3, n4 := c.nodes[0], c.nodes[1], c.nodes[2], c.nodes[3]
 	n1.db = []string{} // neither --initial-cluster nor --join: a new cluster
-	for _, n := range c.nodes[1:] {
-		n.db = []string{"--join", n1.ip}
-	}
 	begin := time.Now()
-	for i, n := range c.nodes {
+	n1.spawn(t)
+	awaitUpAmong(t, c.nodes[:1])
+	token := n1.joinToken(t)
+	for i, n := range c.nodes[1:] {
+		n.db = []string{"--join", n1.ip, "--join-token", token}
 		n.spawn(t)
-		awaitUpAmong(t, c.nodes[:i+1])
+		awaitUpAmong(t, c.nodes[:i+2])
 	}
 	t.Logf("n1 alone, then n2–n4 joined one by one: all Up in %v", time.Since(begin).Round(time.Millisecond))
 	want := map[string]string{"n1": "member", "n2": "member", "n3": "member", "n4": "client"}
@@ -98,13 +99,12 @@ func TestMembershipNine(t *testing.T) {
 	c := loopbackClusterAt(t, 20, 9)
 	n1 := c.nodes[0]
 	n1.db = []string{}
-	for _, n := range c.nodes[1:] {
-		n.db = []string{"--join", n1.ip}
-	}
 	begin := time.Now()
 	n1.spawn(t)
 	awaitUpAmong(t, c.nodes[:1])
+	token := n1.joinToken(t)
 	for _, n := range c.nodes[1:] {
+		n.db = []string{"--join", n1.ip, "--join-token", token}
 		n.spawn(t)
 	}
 	c.awaitAllUp(t)
@@ -212,7 +212,7 @@ func checkRoles(t *testing.T, c *cluster, via *node, want map[string]string) {
 		if m.learner {
 			t.Errorf("member %s is still a learner", m.name)
 		}
-		if p := "http://" + net.JoinHostPort(c.node(m.name).ip, "7412"); !slices.Equal(m.peerURLs, []string{p}) {
+		if p := "https://" + net.JoinHostPort(c.node(m.name).ip, "7412"); !slices.Equal(m.peerURLs, []string{p}) {
 			t.Errorf("member %s has peer URLs %v, want [%s]", m.name, m.peerURLs, p)
 		}
 	}
@@ -246,9 +246,14 @@ func (m etcdMember) String() string {
 func listMembers(c *cluster) ([]etcdMember, error) {
 	var eps []string
 	for _, n := range c.nodes {
-		eps = append(eps, "http://"+net.JoinHostPort(n.ip, "7411"))
+		eps = append(eps, "https://"+net.JoinHostPort(n.ip, "7411"))
 	}
-	cli, err := clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
+	// Every node's certificate opens the database: take the first's.
+	tc, err := c.nodes[0].etcdTLS()
+	if err != nil {
+		return nil, err
+	}
+	cli, err := clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: 2 * time.Second, Logger: zap.NewNop(), TLS: tc})
 	if err != nil {
 		return nil, err
 	}
