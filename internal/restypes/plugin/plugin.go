@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -92,8 +93,10 @@ func Discover(dir string, log *slog.Logger) ([]*restype.Type, []io.Closer, error
 // A plugin that cannot be started or described, or whose type name
 // another plugin took already, is stopped and left out; the error joins
 // one error per such plugin while the types of the others are returned:
-// the caller decides whether that is fatal. A dir that cannot be read is
-// an error and nothing is started.
+// the caller decides whether that is fatal. A dir that cannot be read, or
+// that a user other than root and the agent's could change (it or a
+// directory above it is theirs or writable by group or others), is an
+// error and nothing is started.
 func DiscoverWith(dir string, log *slog.Logger, o Options) ([]*restype.Type, []io.Closer, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -135,8 +138,12 @@ func DiscoverWith(dir string, log *slog.Logger, o Options) ([]*restype.Type, []i
 
 // candidates lists the plugin programs in dir, and an error for each one
 // refused because someone other than the agent's user or root could have
-// changed it: the agent runs plugins with its own privileges.
+// changed it: the agent runs plugins with its own privileges. A directory
+// that others could change (checkTree) is an error and nothing is listed.
 func candidates(dir string) ([]string, []error, error) {
+	if err := checkTree(dir); err != nil {
+		return nil, nil, fmt.Errorf("plugin: plugin directory refused: %w", err)
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("plugin: reading plugin directory: %w", err)
@@ -158,6 +165,17 @@ func candidates(dir string) ([]string, []error, error) {
 			errs = append(errs, fmt.Errorf("plugin %s: %w", e.Name(), err))
 			continue
 		}
+		if e.Type()&fs.ModeSymlink != 0 {
+			// The program it leads to must be out of others' reach too.
+			target, err := filepath.EvalSymlinks(path)
+			if err == nil {
+				err = checkTree(filepath.Dir(target))
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("plugin %s: %w", e.Name(), err))
+				continue
+			}
+		}
 		out = append(out, path)
 	}
 	sort.Strings(out)
@@ -172,6 +190,69 @@ func checkOwner(fi os.FileInfo) error {
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 0 && int(st.Uid) != os.Geteuid() {
 		return fmt.Errorf("refused: owned by uid %d, neither root nor the agent's user", st.Uid)
+	}
+	return nil
+}
+
+// checkTree refuses dir unless it and every directory above it up to /
+// are owned by root or the agent's user and writable by nobody else, as
+// sshd's StrictModes: whoever can write one of them can put another
+// program in a plugin's place. Above dir, a root-owned directory with the
+// sticky bit (/tmp) is accepted: others can neither rename nor remove what
+// they do not own in it. Symbolic links on the way are followed, and both
+// the path as written and the one it leads to are checked.
+func checkTree(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	resolved, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return err
+	}
+	if err := checkChain(abs); err != nil {
+		return err
+	}
+	if resolved != abs {
+		return checkChain(resolved)
+	}
+	return nil
+}
+
+// checkChain checks path and its parents (see checkTree); a symbolic link
+// on the way is left to its parent (which decides who may replace it) and
+// to the check of the resolved path.
+func checkChain(path string) error {
+	for p, first := path, true; ; p, first = filepath.Dir(p), false {
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			if err := checkDir(p, fi, first); err != nil {
+				return err
+			}
+		}
+		if p == filepath.Dir(p) {
+			return nil
+		}
+	}
+}
+
+// checkDir checks one directory of a chain; self is the plugin directory
+// itself (never accepted writable by others, sticky or not).
+func checkDir(p string, fi os.FileInfo, self bool) error {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fmt.Errorf("%s: owner unknown", p)
+	}
+	if st.Uid != 0 && int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("%s is owned by uid %d, neither root nor the agent's user", p, st.Uid)
+	}
+	perm := fi.Mode().Perm()
+	sticky := fi.Mode()&fs.ModeSticky != 0 && st.Uid == 0
+	if perm&0o022 != 0 && (self || !sticky) {
+		return fmt.Errorf("%s is writable by group or others (mode %v)", p, perm)
 	}
 	return nil
 }
