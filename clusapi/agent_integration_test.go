@@ -71,7 +71,8 @@ func batonBinary(t *testing.T) string {
 // testAgent is a running `baton agent -dev`.
 type testAgent struct {
 	Addr     string // unix://…/baton.sock
-	HTTPAddr string // http://127.0.0.1:PORT
+	HTTPAddr string // https://127.0.0.1:PORT
+	CA       string // the cluster CA's certificate (BATON_CA)
 	cmd      *exec.Cmd
 	out      *syncBuffer
 }
@@ -94,7 +95,10 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
-var httpAddrLine = regexp.MustCompile(`api:\s+(http://\S+)`)
+var (
+	httpAddrLine = regexp.MustCompile(`api:\s+(https://\S+)`)
+	caLine       = regexp.MustCompile(`ca:\s+(\S+)`)
+)
 
 // startAgent starts an agent for one test; the test's cleanup stops it
 // (SIGTERM, then waits for it to exit).
@@ -158,6 +162,9 @@ func startAgent(t *testing.T) *testAgent {
 	}
 	if m := httpAddrLine.FindStringSubmatch(a.out.String()); m != nil {
 		a.HTTPAddr = m[1]
+	}
+	if m := caLine.FindStringSubmatch(a.out.String()); m != nil {
+		a.CA = m[1]
 	}
 	return a
 }

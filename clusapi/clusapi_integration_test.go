@@ -368,6 +368,7 @@ func TestOfflineClusterGroupEx(t *testing.T) {
 			t.Skip("the agent did not print its TCP address")
 		}
 		t.Setenv("BATON_TOKEN", "")
+		t.Setenv("BATON_CA", a.CA)
 		// Over TCP without a token the caller is nobody.
 		if h, err := clusapi.OpenCluster(a.HTTPAddr); h != nil || !errors.Is(err, clusapi.ERROR_ACCESS_DENIED) {
 			t.Errorf("OpenCluster over TCP without a token = %v, %v; want ERROR_ACCESS_DENIED", h, err)
@@ -739,7 +740,7 @@ func TestClientAgainstAgent(t *testing.T) {
 		t.Fatalf("CreateToken = %+v, %v", tok, err)
 	}
 	if a.HTTPAddr != "" {
-		tc := newClient(t, a.HTTPAddr, clusapi.WithToken(tok.Token))
+		tc := newClient(t, a.HTTPAddr, clusapi.WithToken(tok.Token), clusapi.WithCA(a.CA))
 		if info, err := tc.Cluster(ctx); err != nil || info.Principal != "token:ci" || info.Access != clusapi.AccessFull {
 			t.Errorf("Cluster over TCP with the token = %+v, %v", info, err)
 		}
@@ -748,7 +749,7 @@ func TestClientAgainstAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if a.HTTPAddr != "" {
-		tc := newClient(t, a.HTTPAddr, clusapi.WithToken(tok.Token))
+		tc := newClient(t, a.HTTPAddr, clusapi.WithToken(tok.Token), clusapi.WithCA(a.CA))
 		if _, err := tc.Cluster(ctx); !errors.Is(err, clusapi.ERROR_ACCESS_DENIED) {
 			t.Errorf("Cluster with a deleted token: %v, want ERROR_ACCESS_DENIED", err)
 		}

@@ -3,6 +3,8 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,7 +48,7 @@ type agent struct {
 	cmd     *exec.Cmd
 	dataDir string
 	addr    string // unix://…
-	http    string // http://host:port
+	http    string // https://host:port
 	out     *bytes.Buffer
 }
 
@@ -72,7 +74,7 @@ func startAgent(t *testing.T, dataDir string) *agent {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	a := &agent{t: t, cmd: cmd, dataDir: dataDir, http: "http://" + httpAddr, out: out}
+	a := &agent{t: t, cmd: cmd, dataDir: dataDir, http: "https://" + httpAddr, out: out}
 	t.Cleanup(a.stop)
 	ready := make(chan string, 1)
 	go func() {
@@ -142,6 +144,20 @@ func (a *agent) jsonOf(v any, args ...string) {
 	}
 }
 
+// httpClient trusts the agent's cluster CA alone (curl --cacert DATA/ca.crt).
+func (a *agent) httpClient() *http.Client {
+	a.t.Helper()
+	pem, err := os.ReadFile(filepath.Join(a.dataDir, "ca.crt"))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		a.t.Fatal("ca.crt holds no certificate")
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+}
+
 // post calls the API with JSON over TCP, as curl would.
 func (a *agent) post(path, token, body string) (int, map[string]any, http.Header) {
 	a.t.Helper()
@@ -153,7 +169,7 @@ func (a *agent) post(path, token, body string) (int, map[string]any, http.Header
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := a.httpClient().Do(req)
 	if err != nil {
 		a.t.Fatal(err)
 	}
