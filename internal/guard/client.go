@@ -229,7 +229,7 @@ func (c *Client) start() error {
 		go func() { _ = Serve(ctx, l, c.cfg.Log) }()
 		return nil
 	}
-	logf, err := os.OpenFile(filepath.Join(c.cfg.Dir, "guard.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(filepath.Join(c.cfg.Dir, "guard.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("guard: log: %w", err)
 	}

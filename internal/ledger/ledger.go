@@ -86,7 +86,7 @@ func Append(path string, e Event) error {
 	case e.Kind != Online && e.Kind != Offline && e.Kind != Gone:
 		return fmt.Errorf("ledger: unknown event %q", e.Kind)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}

@@ -363,10 +363,10 @@ func (r *resource) Offline(ctx context.Context, req restype.OfflineRequest) erro
 	}
 	if action == ActionSave {
 		if r.stateDir != "" {
-			if err := os.MkdirAll(r.stateDir, 0o755); err != nil {
+			if err := os.MkdirAll(r.stateDir, 0o700); err != nil {
 				return fmt.Errorf("dummy: saving state: %w", err)
 			}
-			if err := os.WriteFile(r.markerPath(), []byte("saved by dummy resource "+r.name+"\n"), 0o644); err != nil {
+			if err := os.WriteFile(r.markerPath(), []byte("saved by dummy resource "+r.name+"\n"), 0o600); err != nil {
 				return fmt.Errorf("dummy: saving state: %w", err)
 			}
 		}

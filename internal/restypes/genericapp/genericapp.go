@@ -271,12 +271,31 @@ func (r *resource) command(s settings, argv []string, out *os.File) (*exec.Cmd, 
 }
 
 // openLog opens the output log for appending, creating the state
-// directory if need be.
+// directory if need be. Both are the agent's user's alone (0700, 0600):
+// an application's output may hold anything; so is a log made by an
+// older agent, readable by all, once opened.
 func (r *resource) openLog() (*os.File, error) {
-	if err := os.MkdirAll(r.stateDir, 0o755); err != nil {
+	if err := privateDir(r.stateDir); err != nil {
 		return nil, err
 	}
-	return os.OpenFile(r.logPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(r.logPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// privateDir makes dir (and its missing parents) with mode 0700, and
+// sets dir's own mode to 0700 if it existed.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(dir, 0o700)
 }
 
 // note appends a line from baton to the output log.

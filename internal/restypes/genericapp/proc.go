@@ -112,7 +112,7 @@ func writePIDFile(dir string, p *proc, command string) error {
 		return err
 	}
 	tmp := filepath.Join(dir, PIDFile+".tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
 		return err
 	}
 	return os.Rename(tmp, filepath.Join(dir, PIDFile))

@@ -331,14 +331,14 @@ func prepareRscTmp(stateDir string) (string, error) {
 		if err := os.RemoveAll(dir); err != nil {
 			return "", err
 		}
-		if err := os.MkdirAll(stateDir, 0o755); err != nil {
+		if err := os.MkdirAll(stateDir, 0o700); err != nil {
 			return "", err
 		}
-		if err := os.WriteFile(idFile, boot, 0o644); err != nil {
+		if err := os.WriteFile(idFile, boot, 0o600); err != nil {
 			return "", err
 		}
 	}
-	return dir, os.MkdirAll(dir, 0o755)
+	return dir, os.MkdirAll(dir, 0o700)
 }
 
 // expectations: which exit codes are success for an action.
@@ -366,7 +366,7 @@ func (r *resource) act(ctx context.Context, s settings, action string, expect fu
 		cctx, cancel = context.WithTimeoutCause(ctx, timeout, ErrTimeout)
 		defer cancel()
 	}
-	if err := os.MkdirAll(r.rscTmp, 0o755); err != nil {
+	if err := os.MkdirAll(r.rscTmp, 0o700); err != nil {
 		return fmt.Errorf("ocf: %w", err)
 	}
 	inv := invocation{

@@ -36,7 +36,7 @@ const (
 // one, else boots the VM afresh.
 func (r *resource) Online(ctx context.Context, req restype.OnlineRequest) error {
 	s := r.settings()
-	if err := os.MkdirAll(r.dir, 0o750); err != nil {
+	if err := os.MkdirAll(r.dir, 0o700); err != nil {
 		return fmt.Errorf("vm: %w", err)
 	}
 	if pid, ok := r.findQEMU(); ok {

@@ -143,14 +143,14 @@ func (r *resource) start(ctx context.Context, bin string, l launch) (int, error)
 	if err != nil {
 		return 0, fmt.Errorf("vm: QEMU program %q not found (on Debian: apt-get install qemu-system-x86): %w", bin, err)
 	}
-	if err := os.MkdirAll(r.dir, 0o750); err != nil {
+	if err := os.MkdirAll(r.dir, 0o700); err != nil {
 		return 0, fmt.Errorf("vm: %w", err)
 	}
 	_ = os.Remove(r.path(pidFile)) // stale: its process is gone
 	// QEMU's messages go to the -D log; the ones before it set that up
 	// (bad options) to stderr, the same file. A file, not a pipe: the
 	// daemon would hold a pipe open.
-	logf, err := os.OpenFile(r.path(logFile), os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o640)
+	logf, err := os.OpenFile(r.path(logFile), os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
 	if err != nil {
 		return 0, fmt.Errorf("vm: %w", err)
 	}
