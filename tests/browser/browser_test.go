@@ -276,6 +276,10 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-quic", true),
+		// Each test agent has a cluster CA of its own, which this browser
+		// does not know; the dashboard is under test here, TLS
+		// verification in tests/cluster and internal/dial.
+		chromedp.Flag("ignore-certificate-errors", true),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -525,7 +529,7 @@ func TestDashboardFullAccess(t *testing.T) {
 	a.seed(true)
 	full := a.token("ui", "full")
 	p := newPage(t, newBrowser(t))
-	base := "http://" + a.httpHP + "/ui/"
+	base := "https://" + a.httpHP + "/ui/"
 
 	// The token comes once in the fragment, is kept, and leaves the URL.
 	p.navigate(base + "#token=" + full)
@@ -674,7 +678,7 @@ func TestDashboardReadAccess(t *testing.T) {
 	a.seed(false)
 	read := a.token("viewer", "read")
 	p := newPage(t, newBrowser(t))
-	base := "http://" + a.httpHP + "/ui/"
+	base := "https://" + a.httpHP + "/ui/"
 
 	p.navigate(base + "#token=" + read)
 	p.waitFor(stepTimeout, "DemoGroup Online in the overview", groupRowState("DemoGroup", "Online"))
@@ -718,7 +722,7 @@ func TestDashboardResumesWatch(t *testing.T) {
 	full := a.token("ui", "full")
 	p := newPage(t, newBrowser(t))
 
-	p.navigate("http://" + addr + "/ui/#token=" + full)
+	p.navigate("https://" + addr + "/ui/#token=" + full)
 	p.waitFor(stepTimeout, "DemoGroup Online", groupRowState("DemoGroup", "Online"))
 	p.waitFor(stepTimeout, "the live indicator", `document.getElementById('live').dataset.live === 'live'`)
 	p.eval(`window.__samePage = 'yes'`)
@@ -755,7 +759,7 @@ func TestDashboardTokenBox(t *testing.T) {
 	a.seed(false)
 	full := a.token("ui", "full")
 	p := newPage(t, newBrowser(t))
-	base := "http://" + a.httpHP + "/ui/"
+	base := "https://" + a.httpHP + "/ui/"
 
 	p.navigate(base)
 	p.waitFor(stepTimeout, "the token box", `!!document.getElementById('token-input')`)
@@ -806,6 +810,10 @@ func startCluster(t *testing.T, n int) []*agent {
 		members = append(members, fmt.Sprintf("n%d=%s", i, a.peer))
 	}
 	dir := t.TempDir()
+	secret := filepath.Join(dir, "cluster-secret")
+	if err := os.WriteFile(secret, []byte("browser-test-cluster-secret-"+t.Name()), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var nodes []*agent
 	for i, a := range as {
 		name := fmt.Sprintf("n%d", i+1)
@@ -813,7 +821,7 @@ func startCluster(t *testing.T, n int) []*agent {
 		nodes = append(nodes, spawnAgent(t, dataDir, a.http,
 			"--name", name, "--data-dir", dataDir, "--advertise", a.ip,
 			"--http-addr", a.http, "--etcd-client-addr", a.client, "--etcd-peer-addr", a.peer,
-			"--initial-cluster", strings.Join(members, ","), "--default-socket="))
+			"--initial-cluster", strings.Join(members, ","), "--cluster-secret-file", secret, "--default-socket="))
 	}
 	t.Cleanup(func() {
 		// All at once: one by one, the last ones would stop without a
@@ -916,7 +924,7 @@ func TestDashboardCluster(t *testing.T) {
 
 	browser := newBrowser(t)
 	p := newPage(t, browser)
-	p.navigate("http://" + n1.httpHP + "/ui/#token=" + full)
+	p.navigate("https://" + n1.httpHP + "/ui/#token=" + full)
 
 	// The nodes panel: state, database role, the groups each owns.
 	for _, n := range []string{"n1", "n2", "n3"} {
@@ -1025,7 +1033,7 @@ func TestDashboardCluster(t *testing.T) {
 
 	// A Read token, on n2's own dashboard: the same cluster, no buttons.
 	r := newPage(t, browser)
-	r.navigate("http://" + n2.httpHP + "/ui/#token=" + read)
+	r.navigate("https://" + n2.httpHP + "/ui/#token=" + read)
 	r.waitFor(stepTimeout, "the nodes panel", `document.querySelectorAll('#nodes-card tr[data-node]').length === 3`)
 	r.waitFor(stepTimeout, "DemoGroup in the nodes panel", nodeCell(owner, "node-groups", "DemoGroup"))
 	r.waitFor(stepTimeout, "the live indicator", `document.getElementById('live').dataset.live === 'live'`)
