@@ -54,6 +54,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -79,6 +81,7 @@ import (
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/dial"
+	"github.com/batoncluster/baton/internal/pki"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -123,9 +126,11 @@ type node struct {
 
 // bench is the cluster under test.
 type bench struct {
-	bin   string
-	nodes []*node // n1, n2, n3
-	etcd  *clientv3.Client
+	bin    string
+	secret string  // --cluster-secret-file
+	nodes  []*node // n1, n2, n3
+	etcd   *clientv3.Client
+	tls    *tls.Config // n1's certificate: it opens the database
 }
 
 func run() error {
@@ -163,7 +168,10 @@ func run() error {
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	b := &bench{bin: filepath.Join(dir, "baton")}
+	b := &bench{bin: filepath.Join(dir, "baton"), secret: filepath.Join(dir, "cluster-secret")}
+	if err := os.WriteFile(b.secret, []byte(fmt.Sprintf("bench-secret-%d", time.Now().UnixNano())), 0o600); err != nil {
+		return err
+	}
 	if err := b.build(ctx); err != nil {
 		return err
 	}
@@ -183,7 +191,7 @@ func run() error {
 	// quorum. Stop them all at the end, whatever happens.
 	begin := time.Now()
 	for _, n := range b.nodes {
-		if err := n.spawn(b.bin, strings.Join(initial, ",")); err != nil {
+		if err := n.spawn(b.bin, strings.Join(initial, ","), b.secret); err != nil {
 			b.stopAll()
 			return err
 		}
@@ -195,9 +203,12 @@ func run() error {
 	fmt.Fprintf(os.Stderr, "cluster of 3 up in %v\n", time.Since(begin).Round(time.Millisecond))
 	var eps []string
 	for _, ip := range ips {
-		eps = append(eps, "http://"+net.JoinHostPort(ip, "7411"))
+		eps = append(eps, "https://"+net.JoinHostPort(ip, "7411"))
 	}
-	b.etcd, err = clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if b.tls, err = nodeTLS(b.nodes[0].dir); err != nil {
+		return err
+	}
+	b.etcd, err = clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: 5 * time.Second, Logger: zap.NewNop(), TLS: b.tls})
 	if err != nil {
 		return fmt.Errorf("etcd client: %w", err)
 	}
@@ -279,7 +290,7 @@ func (b *bench) build(ctx context.Context) error {
 }
 
 // spawn starts the agent and returns at once.
-func (n *node) spawn(bin, initial string) error {
+func (n *node) spawn(bin, initial, secret string) error {
 	for _, port := range []string{"7410", "7411", "7412"} {
 		l, err := net.Listen("tcp", net.JoinHostPort(n.ip, port))
 		if err != nil {
@@ -294,7 +305,7 @@ func (n *node) spawn(bin, initial string) error {
 	defer logf.Close()
 	fmt.Fprintf(logf, "=== bench: starting %s at %s\n", n.name, time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(bin, "agent", "--name", n.name, "--data-dir", n.dir, "--advertise", n.ip,
-		"--initial-cluster", initial, "--default-socket=", "--log-level", *logLevel)
+		"--initial-cluster", initial, "--cluster-secret-file", secret, "--default-socket=", "--log-level", *logLevel)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Should this program die, its agents die with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -727,7 +738,7 @@ func (b *bench) restartN1(ctx context.Context, g int) error {
 	for _, n := range b.nodes {
 		initial = append(initial, n.name+"="+n.ip)
 	}
-	if err := n1.spawn(b.bin, strings.Join(initial, ",")); err != nil {
+	if err := n1.spawn(b.bin, strings.Join(initial, ","), b.secret); err != nil {
 		return err
 	}
 	if err := b.awaitAllUp(ctx); err != nil {
@@ -846,7 +857,7 @@ func (b *bench) dbLeaderNode(ctx context.Context) *node {
 			continue
 		}
 		sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		st, err := b.etcd.Status(sctx, "http://"+net.JoinHostPort(n.ip, "7411"))
+		st, err := b.etcd.Status(sctx, "https://"+net.JoinHostPort(n.ip, "7411"))
 		cancel()
 		if err != nil {
 			continue
@@ -891,7 +902,7 @@ func (b *bench) placeDBLeader(ctx context.Context) error {
 		return err
 	}
 	// MoveLeader must be sent to the leader.
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{"http://" + net.JoinHostPort(cur.ip, "7411")}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{"https://" + net.JoinHostPort(cur.ip, "7411")}, DialTimeout: 5 * time.Second, Logger: zap.NewNop(), TLS: b.tls})
 	if err != nil {
 		return err
 	}
@@ -1333,4 +1344,21 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+// nodeTLS is what the node in dir presents to the database: its
+// certificate from the cluster CA, which alone it trusts.
+func nodeTLS(dir string) (*tls.Config, error) {
+	f := pki.Files{Dir: filepath.Join(dir, "pki")}
+	cert, err := tls.LoadX509KeyPair(f.NodeCert(), f.NodeKey())
+	if err != nil {
+		return nil, err
+	}
+	ca, err := pki.ReadCert(f.CACert())
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	return &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool}, nil
 }
