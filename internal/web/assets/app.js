@@ -103,9 +103,10 @@
     } catch (e) { /* storage disabled: the token lives for this page only */ }
   }
 
-  // takeTokenFromURL accepts a token once from the fragment (#token=… or
-  // #/group/G&token=…), stores it and removes it from the address bar and
-  // the history, so it is not left on screen or in bookmarks.
+  // takeTokenFromURL takes a token from the fragment (#token=… or
+  // #/group/G&token=…) and removes it from the address bar and the
+  // history, so it is not left on screen or in bookmarks; linkToken
+  // decides whether it is used.
   function takeTokenFromURL() {
     const frag = location.hash.replace(/^#/, '');
     const m = /(^|[&?])token=([^&]*)/.exec(frag);
@@ -115,6 +116,21 @@
     const rest = (frag.slice(0, m.index) + frag.slice(m.index + m[0].length)).replace(/^[&?]+|[&?]+$/g, '');
     history.replaceState(null, '', location.pathname + location.search + (rest ? '#' + rest : ''));
     return tok;
+  }
+
+  // linkToken takes the token a link carries: kept at once if this browser
+  // holds none (or the same), else only if the operator agrees (askToken),
+  // since a link can come from anyone and the dashboard acts with its
+  // token's access. It returns true while the question is on screen.
+  function linkToken(tok) {
+    if (!tok) return false;
+    const current = loadToken() || S.token;
+    if (!current || current === tok) {
+      saveToken(tok);
+      return false;
+    }
+    askToken(tok, current);
+    return true;
   }
 
   // ---------------------------------------------------------------- API
@@ -503,6 +519,58 @@
             ' (or ', h('code', { text: '--access read' }), ' for a view-only dashboard). It is kept in this browser’s local storage.'),
           form))));
     input.focus();
+  }
+
+  // askToken asks whether the token of a link replaces the stored one;
+  // the session is stopped until the operator answers. Who each token is
+  // (OpenCluster's principal and access) is filled in when known.
+  function askToken(tok, current) {
+    S.gen++;
+    stopWatch();
+    clearInterval(S.pollTimer);
+    S.polling = false;
+    S.mounted = 'ask-token';
+    S.cluster = null;
+    renderTopbar();
+    setLive('off');
+    const gen = S.gen;
+    const keep = h('button', {
+      class: 'btn', type: 'button', id: 'token-keep', text: 'Keep the stored token',
+      onclick: () => startSession(current),
+    });
+    const replace = h('button', {
+      class: 'btn btn-online', type: 'button', id: 'token-replace', text: 'Use the link’s token',
+      onclick: () => { saveToken(tok); startSession(tok); },
+    });
+    const whoStored = h('b', { id: 'token-ask-stored', text: '…' });
+    const whoLink = h('b', { id: 'token-ask-link', text: '…' });
+    fill($('#main'), h('div', { class: 'login', id: 'token-ask' },
+      h('section', { class: 'card' },
+        h('h2', { text: 'Replace the stored token?' }),
+        h('div', { class: 'card-body' },
+          h('p', {}, 'The link you followed carries a bearer token other than the one this browser keeps. ',
+            'The dashboard acts with its token’s access: use the link’s only if you trust where it came from.'),
+          h('p', {}, 'Stored token: ', whoStored, h('br'), 'The link’s token: ', whoLink),
+          h('form', { onsubmit: (ev) => ev.preventDefault() }, keep, replace)))));
+    keep.focus();
+    for (const [el, t] of [[whoStored, current], [whoLink, tok]]) {
+      whoIs(t).then((w) => { if (gen === S.gen) el.textContent = w; });
+    }
+  }
+
+  // whoIs says who a token is, as the agent sees it.
+  async function whoIs(token) {
+    try {
+      const res = await fetch(API + 'baton.v1.ClusterService/OpenCluster', {
+        method: 'POST', cache: 'no-store', body: '{}',
+        headers: { 'Content-Type': 'application/json', 'Connect-Protocol-Version': '1', Authorization: 'Bearer ' + token },
+      });
+      if (!res.ok) return (await errorFromResponse(res)).title;
+      const c = await res.json();
+      return c.principal + ' (' + (c.access === 'full' ? 'Full' : 'Read') + ')';
+    } catch (e) {
+      return 'unknown (' + e.message + ')';
+    }
   }
 
   // ---------------------------------------------------------------- routes
@@ -1412,18 +1480,19 @@
 
   function boot() {
     const fromURL = takeTokenFromURL();
-    if (fromURL) saveToken(fromURL);
+    const asking = linkToken(fromURL);
     window.addEventListener('hashchange', () => {
       const t = takeTokenFromURL();
-      if (t) saveToken(t);
-      onRoute();
+      if (linkToken(t)) return;
+      if (t && t !== S.token) startSession(t); // also without storage
+      else onRoute();
     });
     document.addEventListener('visibilitychange', onVisibility);
     $('#change-token').addEventListener('click', () => {
       saveToken('');
       startSession('');
     });
-    startSession(loadToken());
+    if (!asking) startSession(loadToken() || fromURL);
   }
 
   boot();
