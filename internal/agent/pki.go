@@ -46,7 +46,15 @@ func (a *Agent) endpointsFile() string { return filepath.Join(a.pkiFiles().Dir, 
 // certNames are the names the node's certificate must carry: its name and
 // every address it serves on.
 func (a *Agent) certNames() pki.Names {
-	names := pki.Names{Node: a.cfg.Name, DNS: a.cfg.APIHosts}
+	names := pki.Names{Node: a.cfg.Name}
+	// --api-host names the node is reached by: an address, or a DNS name.
+	for _, h := range a.cfg.APIHosts {
+		if ip := net.ParseIP(h); ip != nil {
+			names.IPs = append(names.IPs, ip)
+		} else {
+			names.DNS = append(names.DNS, h)
+		}
+	}
 	for _, addr := range []string{a.cfg.HTTPAddr, a.cfg.EtcdClientAddr, a.cfg.EtcdPeerAddr} {
 		host, _, err := net.SplitHostPort(addr)
 		if err != nil {
