@@ -171,7 +171,8 @@ func callError(ctx context.Context, call string, err error) error {
 		code = RPC_S_SERVER_UNAVAILABLE
 	case connect.CodePermissionDenied, connect.CodeUnauthenticated:
 		code = ERROR_ACCESS_DENIED
-	case connect.CodeInvalidArgument:
+	case connect.CodeInvalidArgument, connect.CodeResourceExhausted:
+		// ResourceExhausted: a message over the size limit of one side.
 		code = ERROR_INVALID_PARAMETER
 	default:
 		code = ERROR_INVALID_FUNCTION

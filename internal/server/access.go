@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"time"
 
 	"connectrpc.com/connect"
 
@@ -14,6 +15,9 @@ import (
 )
 
 type accessService struct{ *Server }
+
+// maxTokenTTL is the longest expiry a token may be given, in seconds.
+const maxTokenTTL = 10 * 366 * 24 * 3600
 
 func checkAccessLevel(a string) error {
 	if a != store.AccessRead && a != store.AccessFull {
@@ -32,6 +36,8 @@ func (s accessService) ListAccess(context.Context, *connect.Request[batonv1.List
 	}
 	for _, t := range v.Tokens() {
 		out.Tokens = append(out.Tokens, t.Name)
+		out.TokenInfo = append(out.TokenInfo, &batonv1.TokenInfo{Name: t.Name, CreatedUnixNano: unixNano(t.Created),
+			ExpiresUnixNano: unixNano(t.Expires), LastUsedUnixNano: unixNano(t.LastUsed)})
 	}
 	return connect.NewResponse(out), nil
 }
@@ -80,11 +86,20 @@ func (s accessService) setEntry(ctx context.Context, principal, access string) e
 
 func (s accessService) CreateToken(ctx context.Context, req *connect.Request[batonv1.CreateTokenRequest]) (*connect.Response[batonv1.CreateTokenResponse], error) {
 	name := req.Msg.Name
-	if err := ValidPrincipal("token:" + name); err != nil {
+	if err := ValidTokenName(name); err != nil {
 		return nil, fmt.Errorf("%v: %w", err, clusapi.ERROR_INVALID_PARAMETER)
 	}
 	if err := checkAccessLevel(req.Msg.Access); err != nil {
 		return nil, err
+	}
+	ttl := req.Msg.ExpiresInSeconds
+	if ttl < 0 || ttl > maxTokenTTL {
+		return nil, fmt.Errorf("expires in %d seconds: want 0 (never) to %d (ten years): %w", ttl, maxTokenTTL, clusapi.ERROR_INVALID_PARAMETER)
+	}
+	created := timeNow()
+	var expires time.Time
+	if ttl > 0 {
+		expires = created.Add(time.Duration(ttl) * time.Second)
 	}
 	var secret [32]byte
 	_, _ = rand.Read(secret[:])
@@ -100,13 +115,13 @@ func (s accessService) CreateToken(ctx context.Context, req *connect.Request[bat
 		}
 		sd.Entries[principal] = req.Msg.Access
 		t.PutSecurity(sd)
-		t.PutToken(&store.Token{Name: name, SHA256: hashToken(tok), Created: timeNow()})
+		t.PutToken(&store.Token{Name: name, SHA256: hashToken(tok), Created: created, Expires: expires})
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&batonv1.CreateTokenResponse{Name: name, Token: tok, Principal: principal}), nil
+	return connect.NewResponse(&batonv1.CreateTokenResponse{Name: name, Token: tok, Principal: principal, ExpiresUnixNano: unixNano(expires)}), nil
 }
 
 func (s accessService) DeleteToken(ctx context.Context, req *connect.Request[batonv1.DeleteTokenRequest]) (*connect.Response[batonv1.DeleteTokenResponse], error) {

@@ -12,7 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -33,6 +35,12 @@ func (p Principal) String() string {
 
 type connKey struct{}
 
+// socketKey marks the context of a connection on the Unix socket.
+type socketKey struct{}
+
+// viaSocket reports whether the request came over the Unix socket.
+func viaSocket(ctx context.Context) bool { return ctx.Value(socketKey{}) != nil }
+
 // peerCreds is stored in a connection's context for Unix-socket callers.
 type peerCreds struct {
 	uid, gid uint32
@@ -41,10 +49,19 @@ type peerCreds struct {
 // ConnContext records the peer credentials of Unix-socket connections, for
 // http.Server.ConnContext.
 func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	// Under a connection limit or TLS, the accepted connection is inside.
+	for range 4 {
+		inner, ok := c.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		c = inner.NetConn()
+	}
 	uc, ok := c.(*net.UnixConn)
 	if !ok {
 		return ctx
 	}
+	ctx = context.WithValue(ctx, socketKey{}, true)
 	raw, err := uc.SyscallConn()
 	if err != nil {
 		return ctx
@@ -60,23 +77,37 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 }
 
 // principalOf authenticates a request: peer credentials on the Unix
-// socket, else a bearer token. ok is false when the caller is nobody.
-func principalOf(ctx context.Context, h http.Header, v store.View) (Principal, bool) {
+// socket, else a bearer token. The error (ERROR_ACCESS_DENIED) says why
+// the caller is nobody; tok is the token the caller used, if any.
+func principalOf(ctx context.Context, h http.Header, v store.View, now time.Time) (p Principal, tok *store.Token, err error) {
 	if pc, ok := ctx.Value(connKey{}).(peerCreds); ok {
-		return unixPrincipal(pc), true
+		return unixPrincipal(pc), nil, nil
 	}
-	auth := h.Get("Authorization")
-	tok, found := strings.CutPrefix(auth, "Bearer ")
-	if !found || tok == "" {
-		return Principal{}, false
+	secret, ok := bearer(h)
+	if !ok {
+		return Principal{}, nil, fmt.Errorf("no credentials: connect over the agent's Unix socket, or send a bearer token (baton acl token create): %w", clusapi.ERROR_ACCESS_DENIED)
 	}
-	sum := hashToken(tok)
+	sum := hashToken(secret)
 	for _, t := range v.Tokens() {
 		if subtle.ConstantTimeCompare([]byte(t.SHA256), []byte(sum)) == 1 {
-			return Principal{Names: []string{"token:" + t.Name}}, true
+			if t.Expired(now) {
+				return Principal{}, nil, fmt.Errorf("token %s expired at %s (baton acl token create makes a new one): %w", t.Name, t.Expires.UTC().Format(time.RFC3339), clusapi.ERROR_ACCESS_DENIED)
+			}
+			return Principal{Names: []string{"token:" + t.Name}}, t, nil
 		}
 	}
-	return Principal{}, false
+	return Principal{}, nil, fmt.Errorf("the bearer token is not one of this cluster's: %w", clusapi.ERROR_ACCESS_DENIED)
+}
+
+// bearer is the token of an "Authorization: Bearer TOKEN" header; the
+// scheme is case-insensitive (RFC 9110, section 11.1).
+func bearer(h http.Header) (string, bool) {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(h.Get("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok = strings.TrimSpace(tok)
+	return tok, tok != ""
 }
 
 func unixPrincipal(pc peerCreds) Principal {
@@ -133,12 +164,53 @@ func hashToken(tok string) string {
 	return hex.EncodeToString(s[:])
 }
 
-// ValidPrincipal checks the form of a principal name in an ACL entry.
-func ValidPrincipal(p string) error {
-	for _, prefix := range []string{"unix:user:", "unix:group:", "token:"} {
-		if rest, ok := strings.CutPrefix(p, prefix); ok && rest != "" {
-			return nil
+// maxNameLen bounds the NAME of a principal or token.
+const maxNameLen = 128
+
+// nameChar reports whether c may appear in a principal's or token's NAME:
+// ASCII letters, digits and . _ - and, for Unix user and group names
+// (which directory services extend), @ $ and +.
+func nameChar(c rune, unix bool) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
+		return true
+	case unix && (c == '@' || c == '$' || c == '+'):
+		return true
+	}
+	return false
+}
+
+func validName(kind, name string, unix bool) error {
+	if name == "" || len(name) > maxNameLen {
+		return fmt.Errorf("%s name of %d bytes: want 1 to %d", kind, len(name), maxNameLen)
+	}
+	for _, c := range name {
+		if !nameChar(c, unix) {
+			allowed := "letters, digits, '.', '_', '-'"
+			if unix {
+				allowed += ", '@', '$', '+'"
+			}
+			return fmt.Errorf("%s name %.40q: %q is not allowed (%s)", kind, name, c, allowed)
 		}
 	}
-	return fmt.Errorf("principal %q: want unix:user:NAME, unix:group:NAME or token:NAME", p)
+	return nil
+}
+
+// ValidTokenName checks the NAME of a token: 1 to 128 ASCII letters,
+// digits, '.', '_' or '-'.
+func ValidTokenName(name string) error { return validName("token", name, false) }
+
+// ValidPrincipal checks the form of a principal name in an ACL entry:
+// unix:user:NAME or unix:group:NAME (NAME also allows '@', '$', '+'), or
+// token:NAME (as ValidTokenName).
+func ValidPrincipal(p string) error {
+	if rest, ok := strings.CutPrefix(p, "token:"); ok {
+		return ValidTokenName(rest)
+	}
+	for _, prefix := range []string{"unix:user:", "unix:group:"} {
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			return validName(strings.TrimSuffix(prefix[len("unix:"):], ":"), rest, true)
+		}
+	}
+	return fmt.Errorf("principal %.60q: want unix:user:NAME, unix:group:NAME or token:NAME", p)
 }

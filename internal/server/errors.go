@@ -59,10 +59,29 @@ func ToConnect(err error) *connect.Error {
 	if msg == code.Error() {
 		msg = code.String()
 	}
+	return win32Error(cc, code, msg)
+}
+
+// win32Error is a Connect error with code cc carrying the Win32 code as a
+// detail and a header, its message prefixed with the code's name.
+func win32Error(cc connect.Code, code clusapi.Errno, msg string) *connect.Error {
 	out := connect.NewError(cc, fmt.Errorf("%s (%d): %s", code.String(), uint32(code), msg))
+	addWin32(out, code)
+	return out
+}
+
+func addWin32(out *connect.Error, code clusapi.Errno) {
 	if d, derr := connect.NewErrorDetail(&batonv1.Win32Error{Code: uint32(code), Name: code.String()}); derr == nil {
 		out.AddDetail(d)
 	}
 	out.Meta().Set(Win32Header, fmt.Sprint(uint32(code)))
-	return out
+}
+
+// tooLarge is the error of a request over a size limit:
+// ERROR_INVALID_PARAMETER, as a ResourceExhausted Connect error (the code
+// Connect itself uses for messages over its limit, which clients map to
+// 87 as well).
+func tooLarge(limit int64) *connect.Error {
+	return win32Error(connect.CodeResourceExhausted, clusapi.ERROR_INVALID_PARAMETER,
+		fmt.Sprintf("the request is larger than the %d bytes the agent accepts", limit))
 }

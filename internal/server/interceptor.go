@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"connectrpc.com/connect"
 
 	"github.com/batoncluster/baton/api/baton/v1/batonv1connect"
 	"github.com/batoncluster/baton/clusapi"
-	"github.com/batoncluster/baton/internal/dial"
-	"github.com/batoncluster/baton/internal/store"
 )
 
 // readOnly lists the procedures Read access may call; every other one
@@ -51,35 +48,18 @@ func callerOf(ctx context.Context) caller {
 	return c
 }
 
-// guard is the interceptor every call passes: handle, then access, then
-// the handler; and the one place errors become Connect errors.
+// guard is the interceptor every call passes: it finds the caller the
+// edge admitted (edge.go), runs the handler, and is the one place errors
+// become Connect errors.
 type guard struct{ s *Server }
 
-// admit runs the checks every call passes before its handler: the handle
-// names this cluster, the caller is someone, and has the access the
-// procedure needs. It returns the context the handler runs with.
-func (g guard) admit(ctx context.Context, proc string, h http.Header) (context.Context, error) {
-	v := g.s.st.View()
-	if id := h.Get(dial.ClusterIDHeader); id != "" {
-		if c := v.Cluster(); c == nil || c.ID != id {
-			return nil, ToConnect(fmt.Errorf("the handle was opened on another cluster (%s): %w", id, clusapi.ERROR_INVALID_HANDLE))
-		}
+// admitted returns the caller the edge admitted for proc; a call that did
+// not pass the edge (a handler mounted without it) is refused.
+func admitted(ctx context.Context, proc string) error {
+	if _, ok := ctx.Value(callerKey{}).(caller); ok || publicProcedures[proc] {
+		return nil
 	}
-	p, ok := principalOf(ctx, h, v)
-	if !ok && publicProcedures[proc] {
-		return context.WithValue(ctx, callerKey{}, caller{}), nil
-	}
-	if !ok {
-		return nil, ToConnect(fmt.Errorf("no credentials: connect over the agent's Unix socket, or send a bearer token (baton acl token create): %w", clusapi.ERROR_ACCESS_DENIED))
-	}
-	access := accessOf(p, v.Security())
-	switch {
-	case access == "":
-		return nil, ToConnect(fmt.Errorf("%s has no access to this cluster (an administrator can run: baton acl grant %s --access read|full): %w", p, p, clusapi.ERROR_ACCESS_DENIED))
-	case access != store.AccessFull && !readOnly[proc]:
-		return nil, ToConnect(fmt.Errorf("%s has Read access; this call needs Full (baton acl grant %s --access full): %w", p, p, clusapi.ERROR_ACCESS_DENIED))
-	}
-	return context.WithValue(ctx, callerKey{}, caller{Principal: p, access: access}), nil
+	return ToConnect(fmt.Errorf("the call was not authenticated: %w", clusapi.ERROR_ACCESS_DENIED))
 }
 
 func (g guard) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
@@ -88,8 +68,7 @@ func (g guard) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 			start := time.Now()
 			defer func() { g.s.observe(req.Spec().Procedure, clusapi.FromConnectError(err).Win32(), time.Since(start)) }()
 		}
-		ctx, err = g.admit(ctx, req.Spec().Procedure, req.Header())
-		if err != nil {
+		if err = admitted(ctx, req.Spec().Procedure); err != nil {
 			return nil, err
 		}
 		resp, err = next(ctx, req)
@@ -106,8 +85,7 @@ func (g guard) WrapStreamingClient(next connect.StreamingClientFunc) connect.Str
 
 func (g guard) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
-		ctx, err := g.admit(ctx, conn.Spec().Procedure, conn.RequestHeader())
-		if err != nil {
+		if err := admitted(ctx, conn.Spec().Procedure); err != nil {
 			return err
 		}
 		if err := next(ctx, conn); err != nil {
@@ -121,5 +99,11 @@ func toConnectErr(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return connect.NewError(connect.CodeDeadlineExceeded, err)
 	}
-	return ToConnect(err)
+	ce := ToConnect(err)
+	// A stream message over the size limit: Connect's own error, which
+	// has no Win32 code yet.
+	if ce.Code() == connect.CodeResourceExhausted && ce.Meta().Get(Win32Header) == "" {
+		addWin32(ce, clusapi.ERROR_INVALID_PARAMETER)
+	}
+	return ce
 }

@@ -39,30 +39,41 @@ type Server struct {
 	pki   *pki.Node
 
 	observe func(procedure string, code clusapi.Errno, d time.Duration)
+	hosts   map[string]bool // nil: any Host (AllowHosts)
+	used    *usage
 }
 
 // New returns the API server.
 func New(cfg Config) *Server {
-	return &Server{node: cfg.Node, st: cfg.Store, ops: cfg.Ops, types: cfg.Types, log: cfg.Log, pki: cfg.PKI, observe: cfg.Observe}
+	s := &Server{node: cfg.Node, st: cfg.Store, ops: cfg.Ops, types: cfg.Types, log: cfg.Log, pki: cfg.PKI, observe: cfg.Observe,
+		used: newUsage(cfg.Store, cfg.Log)}
+	return s
 }
+
+// Close stops the server's background work (recording token use); call
+// it once the HTTP server has stopped.
+func (s *Server) Close() { s.used.close() }
 
 // compressMinBytes is the smallest message worth compressing.
 const compressMinBytes = 4096
 
-// Mount adds every service's handler to mux.
+// Mount adds every service's handler to mux, behind the edge (edge.go).
 func (s *Server) Mount(mux *http.ServeMux) {
 	opt := connect.WithHandlerOptions(
 		connect.WithInterceptors(guard{s}),
+		// Also bounds what a gzip body may decompress to.
+		connect.WithReadMaxBytes(MaxRequestBytes),
 		// Most answers and events are a few hundred bytes: gzip costs
 		// more CPU than it saves there (a failover of 1,000 groups spent
 		// a third of the new owner's CPU compressing its event stream).
 		connect.WithCompressMinBytes(compressMinBytes),
 	)
-	mux.Handle(batonv1connect.NewClusterServiceHandler(clusterService{s}, opt))
-	mux.Handle(batonv1connect.NewNodeServiceHandler(nodeService{s}, opt))
-	mux.Handle(batonv1connect.NewGroupServiceHandler(groupService{s}, opt))
-	mux.Handle(batonv1connect.NewResourceServiceHandler(resourceService{s}, opt))
-	mux.Handle(batonv1connect.NewAccessServiceHandler(accessService{s}, opt))
-	mux.Handle(batonv1connect.NewEventServiceHandler(eventService{s}, opt))
-	mux.Handle(batonv1connect.NewJoinServiceHandler(joinService{s}, opt))
+	handle := func(path string, h http.Handler) { mux.Handle(path, s.edge(h)) }
+	handle(batonv1connect.NewClusterServiceHandler(clusterService{s}, opt))
+	handle(batonv1connect.NewNodeServiceHandler(nodeService{s}, opt))
+	handle(batonv1connect.NewGroupServiceHandler(groupService{s}, opt))
+	handle(batonv1connect.NewResourceServiceHandler(resourceService{s}, opt))
+	handle(batonv1connect.NewAccessServiceHandler(accessService{s}, opt))
+	handle(batonv1connect.NewEventServiceHandler(eventService{s}, opt))
+	handle(batonv1connect.NewJoinServiceHandler(joinService{s}, opt))
 }

@@ -260,6 +260,16 @@ type Token struct {
 	Name    string    `json:"name"`
 	SHA256  string    `json:"sha256"`
 	Created time.Time `json:"created"`
+	// Expires is when the token stops being accepted; zero: never.
+	Expires time.Time `json:"expires,omitzero"`
+	// LastUsed is when a call last authenticated with the token, to
+	// about a minute (each node records it at most once a minute).
+	LastUsed time.Time `json:"lastUsed,omitzero"`
+}
+
+// Expired reports whether the token is no longer accepted at now.
+func (k *Token) Expired(now time.Time) bool {
+	return !k.Expires.IsZero() && !now.Before(k.Expires)
 }
 
 // Alive says a node is up: it lives exactly as long as the node's lease.

@@ -112,7 +112,8 @@ func (*ListAccessRequest) Descriptor() ([]byte, []int) {
 type ListAccessResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Entries       []*AccessEntry         `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
-	Tokens        []string               `protobuf:"bytes,2,rep,name=tokens,proto3" json:"tokens,omitempty"` // token names
+	Tokens        []string               `protobuf:"bytes,2,rep,name=tokens,proto3" json:"tokens,omitempty"`                        // token names
+	TokenInfo     []*TokenInfo           `protobuf:"bytes,3,rep,name=token_info,json=tokenInfo,proto3" json:"token_info,omitempty"` // the same tokens, with their times
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -161,6 +162,83 @@ func (x *ListAccessResponse) GetTokens() []string {
 	return nil
 }
 
+func (x *ListAccessResponse) GetTokenInfo() []*TokenInfo {
+	if x != nil {
+		return x.TokenInfo
+	}
+	return nil
+}
+
+// TokenInfo describes a bearer token (never the token itself).
+type TokenInfo struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Name            string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	CreatedUnixNano int64                  `protobuf:"varint,2,opt,name=created_unix_nano,json=createdUnixNano,proto3" json:"created_unix_nano,omitempty"`
+	ExpiresUnixNano int64                  `protobuf:"varint,3,opt,name=expires_unix_nano,json=expiresUnixNano,proto3" json:"expires_unix_nano,omitempty"` // 0: never expires
+	// When a call last authenticated with it, to about a minute; 0: never.
+	LastUsedUnixNano int64 `protobuf:"varint,4,opt,name=last_used_unix_nano,json=lastUsedUnixNano,proto3" json:"last_used_unix_nano,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *TokenInfo) Reset() {
+	*x = TokenInfo{}
+	mi := &file_baton_v1_access_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TokenInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TokenInfo) ProtoMessage() {}
+
+func (x *TokenInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_access_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TokenInfo.ProtoReflect.Descriptor instead.
+func (*TokenInfo) Descriptor() ([]byte, []int) {
+	return file_baton_v1_access_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *TokenInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *TokenInfo) GetCreatedUnixNano() int64 {
+	if x != nil {
+		return x.CreatedUnixNano
+	}
+	return 0
+}
+
+func (x *TokenInfo) GetExpiresUnixNano() int64 {
+	if x != nil {
+		return x.ExpiresUnixNano
+	}
+	return 0
+}
+
+func (x *TokenInfo) GetLastUsedUnixNano() int64 {
+	if x != nil {
+		return x.LastUsedUnixNano
+	}
+	return 0
+}
+
 type GrantAccessRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Principal     string                 `protobuf:"bytes,1,opt,name=principal,proto3" json:"principal,omitempty"`
@@ -171,7 +249,7 @@ type GrantAccessRequest struct {
 
 func (x *GrantAccessRequest) Reset() {
 	*x = GrantAccessRequest{}
-	mi := &file_baton_v1_access_proto_msgTypes[3]
+	mi := &file_baton_v1_access_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -183,7 +261,7 @@ func (x *GrantAccessRequest) String() string {
 func (*GrantAccessRequest) ProtoMessage() {}
 
 func (x *GrantAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_access_proto_msgTypes[3]
+	mi := &file_baton_v1_access_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -196,7 +274,7 @@ func (x *GrantAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GrantAccessRequest.ProtoReflect.Descriptor instead.
 func (*GrantAccessRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_access_proto_rawDescGZIP(), []int{3}
+	return file_baton_v1_access_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GrantAccessRequest) GetPrincipal() string {
@@ -221,7 +299,7 @@ type GrantAccessResponse struct {
 
 func (x *GrantAccessResponse) Reset() {
 	*x = GrantAccessResponse{}
-	mi := &file_baton_v1_access_proto_msgTypes[4]
+	mi := &file_baton_v1_access_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -233,7 +311,7 @@ func (x *GrantAccessResponse) String() string {
 func (*GrantAccessResponse) ProtoMessage() {}
 
 func (x *GrantAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_access_proto_msgTypes[4]
+	mi := &file_baton_v1_access_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -246,7 +324,7 @@ func (x *GrantAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GrantAccessResponse.ProtoReflect.Descriptor instead.
 func (*GrantAccessResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_access_proto_rawDescGZIP(), []int{4}
+	return file_baton_v1_access_proto_rawDescGZIP(), []int{5}
 }
 
 type RevokeAccessRequest struct {
@@ -258,7 +336,7 @@ type RevokeAccessRequest struct {
 
 func (x *RevokeAccessRequest) Reset() {
 	*x = RevokeAccessRequest{}
-	mi := &file_baton_v1_access_proto_msgTypes[5]
+	mi := &file_baton_v1_access_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -270,7 +348,7 @@ func (x *RevokeAccessRequest) String() string {
 func (*RevokeAccessRequest) ProtoMessage() {}
 
 func (x *RevokeAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_access_proto_msgTypes[5]
+	mi := &file_baton_v1_access_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -283,7 +361,7 @@ func (x *RevokeAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeAccessRequest.ProtoReflect.Descriptor instead.
 func (*RevokeAccessRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_access_proto_rawDescGZIP(), []int{5}
+	return file_baton_v1_access_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RevokeAccessRequest) GetPrincipal() string {
@@ -301,7 +379,7 @@ type RevokeAccessResponse struct {
 
 func (x *RevokeAccessResponse) Reset() {
 	*x = RevokeAccessResponse{}
-	mi := &file_baton_v1_access_proto_msgTypes[6]
+	mi := &file_baton_v1_access_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -313,7 +391,7 @@ func (x *RevokeAccessResponse) String() string {
 func (*RevokeAccessResponse) ProtoMessage() {}
 
 func (x *RevokeAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_access_proto_msgTypes[6]
+	mi := &file_baton_v1_access_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -326,20 +404,23 @@ func (x *RevokeAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeAccessResponse.ProtoReflect.Descriptor instead.
 func (*RevokeAccessResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_access_proto_rawDescGZIP(), []int{6}
+	return file_baton_v1_access_proto_rawDescGZIP(), []int{7}
 }
 
 type CreateTokenRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Access        string                 `protobuf:"bytes,2,opt,name=access,proto3" json:"access,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Name   string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Access string                 `protobuf:"bytes,2,opt,name=access,proto3" json:"access,omitempty"`
+	// The token is refused once this many seconds have passed since its
+	// creation; 0: it never expires.
+	ExpiresInSeconds int64 `protobuf:"varint,3,opt,name=expires_in_seconds,json=expiresInSeconds,proto3" json:"expires_in_seconds,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *CreateTokenRequest) Reset() {
 	*x = CreateTokenRequest{}
-	mi := &file_baton_v1_access_proto_msgTypes[7]
+	mi := &file_baton_v1_access_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -351,7 +432,7 @@ func (x *CreateTokenRequest) String() string {
 func (*CreateTokenRequest) ProtoMessage() {}
 
 func (x *CreateTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_access_proto_msgTypes[7]
+	mi := &file_baton_v1_access_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -364,7 +445,7 @@ func (x *CreateTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTokenRequest.ProtoReflect.Descriptor instead.
 func (*CreateTokenRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_access_proto_rawDescGZIP(), []int{7}
+	return file_baton_v1_access_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CreateTokenRequest) GetName() string {
@@ -381,18 +462,26 @@ func (x *CreateTokenRequest) GetAccess() string {
 	return ""
 }
 
+func (x *CreateTokenRequest) GetExpiresInSeconds() int64 {
+	if x != nil {
+		return x.ExpiresInSeconds
+	}
+	return 0
+}
+
 type CreateTokenResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Token         string                 `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
-	Principal     string                 `protobuf:"bytes,3,opt,name=principal,proto3" json:"principal,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Name            string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Token           string                 `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	Principal       string                 `protobuf:"bytes,3,opt,name=principal,proto3" json:"principal,omitempty"`
+	ExpiresUnixNano int64                  `protobuf:"varint,4,opt,name=expires_unix_nano,json=expiresUnixNano,proto3" json:"expires_unix_nano,omitempty"` // 0: never expires
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *CreateTokenResponse) Reset() {
 	*x = CreateTokenResponse{}
-	mi := &file_baton_v1_access_proto_msgTypes[8]
+	mi := &file_baton_v1_access_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -404,7 +493,7 @@ func (x *CreateTokenResponse) String() string {
 func (*CreateTokenResponse) ProtoMessage() {}
 
 func (x *CreateTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_access_proto_msgTypes[8]
+	mi := &file_baton_v1_access_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -417,7 +506,7 @@ func (x *CreateTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTokenResponse.ProtoReflect.Descriptor instead.
 func (*CreateTokenResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_access_proto_rawDescGZIP(), []int{8}
+	return file_baton_v1_access_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateTokenResponse) GetName() string {
@@ -441,6 +530,13 @@ func (x *CreateTokenResponse) GetPrincipal() string {
 	return ""
 }
 
+func (x *CreateTokenResponse) GetExpiresUnixNano() int64 {
+	if x != nil {
+		return x.ExpiresUnixNano
+	}
+	return 0
+}
+
 type DeleteTokenRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -450,7 +546,7 @@ type DeleteTokenRequest struct {
 
 func (x *DeleteTokenRequest) Reset() {
 	*x = DeleteTokenRequest{}
-	mi := &file_baton_v1_access_proto_msgTypes[9]
+	mi := &file_baton_v1_access_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -462,7 +558,7 @@ func (x *DeleteTokenRequest) String() string {
 func (*DeleteTokenRequest) ProtoMessage() {}
 
 func (x *DeleteTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_access_proto_msgTypes[9]
+	mi := &file_baton_v1_access_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -475,7 +571,7 @@ func (x *DeleteTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTokenRequest.ProtoReflect.Descriptor instead.
 func (*DeleteTokenRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_access_proto_rawDescGZIP(), []int{9}
+	return file_baton_v1_access_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DeleteTokenRequest) GetName() string {
@@ -493,7 +589,7 @@ type DeleteTokenResponse struct {
 
 func (x *DeleteTokenResponse) Reset() {
 	*x = DeleteTokenResponse{}
-	mi := &file_baton_v1_access_proto_msgTypes[10]
+	mi := &file_baton_v1_access_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -505,7 +601,7 @@ func (x *DeleteTokenResponse) String() string {
 func (*DeleteTokenResponse) ProtoMessage() {}
 
 func (x *DeleteTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_access_proto_msgTypes[10]
+	mi := &file_baton_v1_access_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -518,7 +614,7 @@ func (x *DeleteTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTokenResponse.ProtoReflect.Descriptor instead.
 func (*DeleteTokenResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_access_proto_rawDescGZIP(), []int{10}
+	return file_baton_v1_access_proto_rawDescGZIP(), []int{11}
 }
 
 var File_baton_v1_access_proto protoreflect.FileDescriptor
@@ -529,24 +625,33 @@ const file_baton_v1_access_proto_rawDesc = "" +
 	"\vAccessEntry\x12\x1c\n" +
 	"\tprincipal\x18\x01 \x01(\tR\tprincipal\x12\x16\n" +
 	"\x06access\x18\x02 \x01(\tR\x06access\"\x13\n" +
-	"\x11ListAccessRequest\"]\n" +
+	"\x11ListAccessRequest\"\x91\x01\n" +
 	"\x12ListAccessResponse\x12/\n" +
 	"\aentries\x18\x01 \x03(\v2\x15.baton.v1.AccessEntryR\aentries\x12\x16\n" +
-	"\x06tokens\x18\x02 \x03(\tR\x06tokens\"J\n" +
+	"\x06tokens\x18\x02 \x03(\tR\x06tokens\x122\n" +
+	"\n" +
+	"token_info\x18\x03 \x03(\v2\x13.baton.v1.TokenInfoR\ttokenInfo\"\xa6\x01\n" +
+	"\tTokenInfo\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12*\n" +
+	"\x11created_unix_nano\x18\x02 \x01(\x03R\x0fcreatedUnixNano\x12*\n" +
+	"\x11expires_unix_nano\x18\x03 \x01(\x03R\x0fexpiresUnixNano\x12-\n" +
+	"\x13last_used_unix_nano\x18\x04 \x01(\x03R\x10lastUsedUnixNano\"J\n" +
 	"\x12GrantAccessRequest\x12\x1c\n" +
 	"\tprincipal\x18\x01 \x01(\tR\tprincipal\x12\x16\n" +
 	"\x06access\x18\x02 \x01(\tR\x06access\"\x15\n" +
 	"\x13GrantAccessResponse\"3\n" +
 	"\x13RevokeAccessRequest\x12\x1c\n" +
 	"\tprincipal\x18\x01 \x01(\tR\tprincipal\"\x16\n" +
-	"\x14RevokeAccessResponse\"@\n" +
+	"\x14RevokeAccessResponse\"n\n" +
 	"\x12CreateTokenRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
-	"\x06access\x18\x02 \x01(\tR\x06access\"]\n" +
+	"\x06access\x18\x02 \x01(\tR\x06access\x12,\n" +
+	"\x12expires_in_seconds\x18\x03 \x01(\x03R\x10expiresInSeconds\"\x89\x01\n" +
 	"\x13CreateTokenResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05token\x18\x02 \x01(\tR\x05token\x12\x1c\n" +
-	"\tprincipal\x18\x03 \x01(\tR\tprincipal\"(\n" +
+	"\tprincipal\x18\x03 \x01(\tR\tprincipal\x12*\n" +
+	"\x11expires_unix_nano\x18\x04 \x01(\x03R\x0fexpiresUnixNano\"(\n" +
 	"\x12DeleteTokenRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x15\n" +
 	"\x13DeleteTokenResponse2\x8b\x03\n" +
@@ -570,37 +675,39 @@ func file_baton_v1_access_proto_rawDescGZIP() []byte {
 	return file_baton_v1_access_proto_rawDescData
 }
 
-var file_baton_v1_access_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_baton_v1_access_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_baton_v1_access_proto_goTypes = []any{
 	(*AccessEntry)(nil),          // 0: baton.v1.AccessEntry
 	(*ListAccessRequest)(nil),    // 1: baton.v1.ListAccessRequest
 	(*ListAccessResponse)(nil),   // 2: baton.v1.ListAccessResponse
-	(*GrantAccessRequest)(nil),   // 3: baton.v1.GrantAccessRequest
-	(*GrantAccessResponse)(nil),  // 4: baton.v1.GrantAccessResponse
-	(*RevokeAccessRequest)(nil),  // 5: baton.v1.RevokeAccessRequest
-	(*RevokeAccessResponse)(nil), // 6: baton.v1.RevokeAccessResponse
-	(*CreateTokenRequest)(nil),   // 7: baton.v1.CreateTokenRequest
-	(*CreateTokenResponse)(nil),  // 8: baton.v1.CreateTokenResponse
-	(*DeleteTokenRequest)(nil),   // 9: baton.v1.DeleteTokenRequest
-	(*DeleteTokenResponse)(nil),  // 10: baton.v1.DeleteTokenResponse
+	(*TokenInfo)(nil),            // 3: baton.v1.TokenInfo
+	(*GrantAccessRequest)(nil),   // 4: baton.v1.GrantAccessRequest
+	(*GrantAccessResponse)(nil),  // 5: baton.v1.GrantAccessResponse
+	(*RevokeAccessRequest)(nil),  // 6: baton.v1.RevokeAccessRequest
+	(*RevokeAccessResponse)(nil), // 7: baton.v1.RevokeAccessResponse
+	(*CreateTokenRequest)(nil),   // 8: baton.v1.CreateTokenRequest
+	(*CreateTokenResponse)(nil),  // 9: baton.v1.CreateTokenResponse
+	(*DeleteTokenRequest)(nil),   // 10: baton.v1.DeleteTokenRequest
+	(*DeleteTokenResponse)(nil),  // 11: baton.v1.DeleteTokenResponse
 }
 var file_baton_v1_access_proto_depIdxs = []int32{
 	0,  // 0: baton.v1.ListAccessResponse.entries:type_name -> baton.v1.AccessEntry
-	1,  // 1: baton.v1.AccessService.ListAccess:input_type -> baton.v1.ListAccessRequest
-	3,  // 2: baton.v1.AccessService.GrantAccess:input_type -> baton.v1.GrantAccessRequest
-	5,  // 3: baton.v1.AccessService.RevokeAccess:input_type -> baton.v1.RevokeAccessRequest
-	7,  // 4: baton.v1.AccessService.CreateToken:input_type -> baton.v1.CreateTokenRequest
-	9,  // 5: baton.v1.AccessService.DeleteToken:input_type -> baton.v1.DeleteTokenRequest
-	2,  // 6: baton.v1.AccessService.ListAccess:output_type -> baton.v1.ListAccessResponse
-	4,  // 7: baton.v1.AccessService.GrantAccess:output_type -> baton.v1.GrantAccessResponse
-	6,  // 8: baton.v1.AccessService.RevokeAccess:output_type -> baton.v1.RevokeAccessResponse
-	8,  // 9: baton.v1.AccessService.CreateToken:output_type -> baton.v1.CreateTokenResponse
-	10, // 10: baton.v1.AccessService.DeleteToken:output_type -> baton.v1.DeleteTokenResponse
-	6,  // [6:11] is the sub-list for method output_type
-	1,  // [1:6] is the sub-list for method input_type
-	1,  // [1:1] is the sub-list for extension type_name
-	1,  // [1:1] is the sub-list for extension extendee
-	0,  // [0:1] is the sub-list for field type_name
+	3,  // 1: baton.v1.ListAccessResponse.token_info:type_name -> baton.v1.TokenInfo
+	1,  // 2: baton.v1.AccessService.ListAccess:input_type -> baton.v1.ListAccessRequest
+	4,  // 3: baton.v1.AccessService.GrantAccess:input_type -> baton.v1.GrantAccessRequest
+	6,  // 4: baton.v1.AccessService.RevokeAccess:input_type -> baton.v1.RevokeAccessRequest
+	8,  // 5: baton.v1.AccessService.CreateToken:input_type -> baton.v1.CreateTokenRequest
+	10, // 6: baton.v1.AccessService.DeleteToken:input_type -> baton.v1.DeleteTokenRequest
+	2,  // 7: baton.v1.AccessService.ListAccess:output_type -> baton.v1.ListAccessResponse
+	5,  // 8: baton.v1.AccessService.GrantAccess:output_type -> baton.v1.GrantAccessResponse
+	7,  // 9: baton.v1.AccessService.RevokeAccess:output_type -> baton.v1.RevokeAccessResponse
+	9,  // 10: baton.v1.AccessService.CreateToken:output_type -> baton.v1.CreateTokenResponse
+	11, // 11: baton.v1.AccessService.DeleteToken:output_type -> baton.v1.DeleteTokenResponse
+	7,  // [7:12] is the sub-list for method output_type
+	2,  // [2:7] is the sub-list for method input_type
+	2,  // [2:2] is the sub-list for extension type_name
+	2,  // [2:2] is the sub-list for extension extendee
+	0,  // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_baton_v1_access_proto_init() }
@@ -614,7 +721,7 @@ func file_baton_v1_access_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_access_proto_rawDesc), len(file_baton_v1_access_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -57,7 +57,8 @@ type AccessServiceClient interface {
 	RevokeAccess(context.Context, *connect.Request[v1.RevokeAccessRequest]) (*connect.Response[v1.RevokeAccessResponse], error)
 	// CreateToken makes a bearer token for TCP callers (principal
 	// "token:NAME") and grants it the access asked for. The token is in this
-	// answer only; the cluster keeps a hash.
+	// answer only; the cluster keeps a hash. NAME is 1–128 letters, digits,
+	// '.', '_' or '-'.
 	CreateToken(context.Context, *connect.Request[v1.CreateTokenRequest]) (*connect.Response[v1.CreateTokenResponse], error)
 	DeleteToken(context.Context, *connect.Request[v1.DeleteTokenRequest]) (*connect.Response[v1.DeleteTokenResponse], error)
 }
@@ -147,7 +148,8 @@ type AccessServiceHandler interface {
 	RevokeAccess(context.Context, *connect.Request[v1.RevokeAccessRequest]) (*connect.Response[v1.RevokeAccessResponse], error)
 	// CreateToken makes a bearer token for TCP callers (principal
 	// "token:NAME") and grants it the access asked for. The token is in this
-	// answer only; the cluster keeps a hash.
+	// answer only; the cluster keeps a hash. NAME is 1–128 letters, digits,
+	// '.', '_' or '-'.
 	CreateToken(context.Context, *connect.Request[v1.CreateTokenRequest]) (*connect.Response[v1.CreateTokenResponse], error)
 	DeleteToken(context.Context, *connect.Request[v1.DeleteTokenRequest]) (*connect.Response[v1.DeleteTokenResponse], error)
 }
