@@ -248,7 +248,7 @@ func (a *Agent) memberConfig() (etcdmember.Config, error) {
 		// well inside a node's fencing budget, LeaseTTL − FenceMargin − one
 		// renew interval (1.2 s by default), so a leader change does not
 		// make healthy nodes fence (docs/fencing.md).
-		TickMs: 80, ElectionMs: 400,
+		TickMs: 80, ElectionMs: 400, Log: a.log,
 	}, nil
 }
 

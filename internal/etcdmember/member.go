@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"path/filepath"
 	"sync"
@@ -38,6 +39,9 @@ type Config struct {
 	// a big group's whole offline in one transaction. Tests set less to
 	// play an etcd cluster with its default limit (128).
 	MaxTxnOps uint
+	// Log receives etcd's errors, and its fatal error before it exits;
+	// nil: none.
+	Log *slog.Logger
 	// TLS are the member's files: both ports serve TLS with them and
 	// require a client certificate from the CA; nil serves plain HTTP
 	// (only tests that exercise etcd itself do that).
@@ -109,7 +113,7 @@ func Start(ctx context.Context, cfg Config) (*Member, error) {
 	if cfg.Existing {
 		ec.ClusterState = embed.ClusterStateFlagExisting
 	}
-	ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
+	ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zapLogger(cfg.Log))
 
 	e, err := embed.StartEtcd(ec)
 	if err != nil {
