@@ -29,7 +29,9 @@ first, persistent state kept), so the groups fail over to other nodes or come
 back online when it starts again. With --stop-resources-on-exit=false it
 leaves processes and VMs running instead; an agent back within its lease
 reattaches them, otherwise the node's fence guard kills them before another
-node may start them (docs/fencing.md).`,
+node may start them (docs/fencing.md).
+
+` + MemoryLimitHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if advertise != "" {
@@ -64,6 +66,7 @@ node may start them (docs/fencing.md).`,
 				cfg.GuardExec = exe
 			}
 			log := newLogger(cfg)
+			setMemoryLimit(log)
 			ctx := cmd.Context()
 			a, err := Start(ctx, cfg, cmd.OutOrStdout(), log)
 			if err != nil {
