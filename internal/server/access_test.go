@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -33,6 +34,18 @@ func conn(t *testing.T, addr, token string) *dial.Conn {
 	return c
 }
 
+// tcpConn connects to the node's TCP API (https, verified against the
+// cluster CA) with token.
+func tcpConn(t *testing.T, n *clustertest.Node, token string) *dial.Conn {
+	t.Helper()
+	c, err := dial.New("https://"+n.Agent.HTTPAddr(), dial.Options{Token: token, CA: filepath.Join(n.Dir, "ca.crt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
 func TestAccessControl(t *testing.T) {
 	n := clustertest.New(t)
 	ctx := context.Background()
@@ -47,11 +60,10 @@ func TestAccessControl(t *testing.T) {
 		}
 		return resp.Msg.Token
 	}
-	tcp := "http://" + n.Agent.HTTPAddr()
-	reader := conn(t, tcp, mk("reader", "read"))
-	writer := conn(t, tcp, mk("writer", "full"))
-	nobody := conn(t, tcp, "")
-	forged := conn(t, tcp, "baton_not-a-real-token")
+	reader := tcpConn(t, n, mk("reader", "read"))
+	writer := tcpConn(t, n, mk("writer", "full"))
+	nobody := tcpConn(t, n, "")
+	forged := tcpConn(t, n, "baton_not-a-real-token")
 
 	state := func(c *dial.Conn) error {
 		_, err := c.Groups.GetGroupState(ctx, connect.NewRequest(&batonv1.GetGroupStateRequest{Group: &batonv1.GroupRef{Name: "G"}}))
@@ -137,7 +149,7 @@ func TestReadMayWatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reader := conn(t, "http://"+n.Agent.HTTPAddr(), resp.Msg.Token)
+	reader := tcpConn(t, n, resp.Msg.Token)
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	stream, err := reader.Events.Watch(wctx, connect.NewRequest(&batonv1.WatchRequest{}))
