@@ -31,6 +31,7 @@ import (
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/api/baton/v1/batonv1connect"
 	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/dial"
 	"github.com/batoncluster/baton/internal/etcdmember"
 	"github.com/batoncluster/baton/internal/jointoken"
 	"github.com/batoncluster/baton/internal/pki"
@@ -376,6 +377,12 @@ func (a *Agent) publishCA() error {
 		return nil
 	}
 	link := filepath.Join(filepath.Dir(a.cfg.DefaultSocket), "ca.crt")
+	// Not into a /tmp/baton-UID another user made: a link planted there
+	// would be written through.
+	if err := dial.MakeSocketDir(filepath.Dir(link)); err != nil {
+		a.log.Warn("cannot publish the CA certificate beside the default socket", "path", link, "err", err)
+		return nil
+	}
 	if err := os.WriteFile(link, pemCA, 0o644); err != nil {
 		a.log.Warn("cannot publish the CA certificate beside the default socket", "path", link, "err", err)
 		return nil
