@@ -61,12 +61,13 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// startAgent runs `baton agent -dev` on dataDir and waits until it says
-// where it listens; it is stopped (SIGTERM, by PID) when the test ends.
-func startAgent(t *testing.T, dataDir string) *agent {
+// startAgent runs `baton agent -dev` on dataDir (with more flags, if
+// any) and waits until it says where it listens; it is stopped (SIGTERM,
+// by PID) when the test ends.
+func startAgent(t *testing.T, dataDir string, more ...string) *agent {
 	t.Helper()
 	httpAddr := freeAddr(t)
-	cmd := exec.Command(batonBin, "agent", "-dev", "--data-dir", dataDir, "--http-addr", httpAddr, "--default-socket=")
+	cmd := exec.Command(batonBin, append([]string{"agent", "-dev", "--data-dir", dataDir, "--http-addr", httpAddr, "--default-socket="}, more...)...)
 	out := &bytes.Buffer{}
 	pr, pw := io.Pipe()
 	cmd.Stdout = io.MultiWriter(out, pw)
