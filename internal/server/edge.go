@@ -24,7 +24,8 @@ import (
 	"github.com/batoncluster/baton/internal/store"
 )
 
-// MaxRequestBytes bounds a request's body, as sent and once decompressed.
+// MaxRequestBytes bounds a request's body, as sent and once decompressed
+// (joinMaxBytes bounds that of Join, callable without credentials).
 // The largest legitimate requests carry property lists (a resource's or
 // group's, or an operation's in_buffer) that end up in one etcd
 // transaction, with the record that keeps them (JSON, byte buffers in
@@ -32,10 +33,6 @@ import (
 // etcd refuses requests over 8 MiB (etcdmember), so a call with more than
 // 4 MiB could not be stored anyway.
 const MaxRequestBytes = 4 << 20
-
-// publicMaxBytes bounds the body of a procedure callable without
-// credentials (publicProcedures).
-const publicMaxBytes = 64 << 10
 
 // streaming are the procedures whose answer lasts as long as the caller
 // wants: once the caller is admitted, they run without read or write
@@ -72,7 +69,7 @@ func (s *Server) edge(next http.Handler) http.Handler {
 		ctx := r.Context()
 		limit := int64(MaxRequestBytes)
 		if publicProcedures[proc] {
-			limit = publicMaxBytes
+			limit = joinMaxBytes // the one public procedure is Join
 		} else {
 			c, err := s.admit(ctx, proc, r.Header)
 			if err != nil {

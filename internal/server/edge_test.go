@@ -564,3 +564,32 @@ func TestNamesAreValidated(t *testing.T) {
 		t.Errorf("token ci_deploy-2.0: %v", err)
 	}
 }
+
+// Join, the one procedure callable without credentials, reaches its
+// handler without a token, with a body of at most 64 KiB.
+func TestPublicJoinHasASmallBody(t *testing.T) {
+	n := clustertest.New(t)
+	api := newTCPAPI(t, n.Agent.HTTPAddr())
+	post := func(body string) (int, string, string) {
+		req, _ := http.NewRequest("POST", api.base+batonv1connect.JoinServiceJoinProcedure, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := api.h1.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get(server.Win32Header), string(b)
+	}
+	if _, w, body := post(`{"nodeName":"n2"}`); w != "87" || !strings.Contains(body, "certificate request") {
+		t.Errorf("Join without a token: %s %s, want its handler's 87 about the certificate request", w, body)
+	}
+	big := `{"nodeName":"n2","description":"` + strings.Repeat("a", 70<<10) + `"}`
+	if st, w, body := post(big); w != "87" || !strings.Contains(body, "larger than") || st == http.StatusOK {
+		t.Errorf("Join with 70 KiB: %d %s %.200s, want 87 (too large)", st, w, body)
+	}
+	// Even an empty Join reaches the handler: no credentials asked.
+	if _, w, _ := post(`{}`); w == "5" {
+		t.Error("Join refused for want of credentials")
+	}
+}
