@@ -18,9 +18,11 @@
 package dial
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -118,6 +120,7 @@ func New(addr string, opts Options) (*Conn, error) {
 		token = os.Getenv(EnvToken)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	var rt http.RoundTripper = tr
 	base := addr
 	switch u.Scheme {
 	case "unix":
@@ -142,6 +145,7 @@ func New(addr string, opts Options) (*Conn, error) {
 		token = ""
 	case "http":
 		base = strings.TrimRight(addr, "/")
+		rt = httpsOnly{next: tr, host: u.Host}
 		if token != "" {
 			if !loopbackName(u.Hostname()) {
 				return nil, fmt.Errorf("%w: refusing to send it to %s; use https://%s", ErrTokenInClear, addr, u.Host)
@@ -162,7 +166,7 @@ func New(addr string, opts Options) (*Conn, error) {
 	default:
 		return nil, fmt.Errorf("dial: address %q: scheme must be unix, http or https", addr)
 	}
-	c := &Conn{Addr: addr, http: &http.Client{Transport: tr}}
+	c := &Conn{Addr: addr, http: &http.Client{Transport: rt}}
 	icpt := connect.WithInterceptors(c.headers(token, opts.Timeout))
 	c.Cluster = batonv1connect.NewClusterServiceClient(c.http, base, icpt)
 	c.Groups = batonv1connect.NewGroupServiceClient(c.http, base, icpt)
@@ -172,6 +176,36 @@ func New(addr string, opts Options) (*Conn, error) {
 	c.Join = batonv1connect.NewJoinServiceClient(c.http, base, icpt)
 	c.Events = batonv1connect.NewEventServiceClient(c.http, base, icpt, connect.WithInterceptors(c.streamHeaders(token)))
 	return c, nil
+}
+
+// ErrHTTPSOnly is an http:// address whose agent serves https only.
+var ErrHTTPSOnly = errors.New("dial: the agent serves https only")
+
+// httpsOnly turns the answer of a TLS listener to plain HTTP (Go's
+// "400 Client sent an HTTP request to an HTTPS server", HTTP/1.0 with no
+// headers) into ErrHTTPSOnly, which says what to do; other answers pass.
+type httpsOnly struct {
+	next http.RoundTripper
+	host string
+}
+
+func (h httpsOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := h.next.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusBadRequest || resp.ProtoMajor != 1 || resp.ProtoMinor != 0 ||
+		resp.Header.Get("Content-Type") != "" {
+		return resp, err
+	}
+	body := resp.Body
+	peek, _ := io.ReadAll(io.LimitReader(body, 128))
+	if strings.Contains(string(peek), "HTTPS server") {
+		body.Close()
+		return nil, fmt.Errorf("%w: use https://%s", ErrHTTPSOnly, h.host)
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(peek), body), body}
+	return resp, nil
 }
 
 // loopbackName reports whether host (an address's host, without port or

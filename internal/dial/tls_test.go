@@ -302,3 +302,26 @@ func TestTLSBadCAOption(t *testing.T) {
 		t.Errorf("http with a CA: %v", err)
 	}
 }
+
+func TestHTTPToAnHTTPSAgent(t *testing.T) {
+	noLocalAgent(t)
+	ca := newTestCA(t)
+	addr := serveTLS(t, &tlsAgent{}, ca)
+	plain := strings.Replace(addr, "https:", "http:", 1)
+	err := openCluster(t, plain, Options{})
+	if !errors.Is(err, ErrHTTPSOnly) || !strings.Contains(err.Error(), "use "+addr) {
+		t.Errorf("http:// to an https agent: %v, want ErrHTTPSOnly saying to use %s", err, addr)
+	}
+	if connect.CodeOf(err) != connect.CodeUnavailable {
+		t.Errorf("Connect code %v, want unavailable", connect.CodeOf(err))
+	}
+	t.Log(err)
+	// Another 400 passes as it is.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "no", http.StatusBadRequest)
+	}))
+	defer srv.Close()
+	if err := openCluster(t, srv.URL, Options{}); errors.Is(err, ErrHTTPSOnly) || err == nil {
+		t.Errorf("a plain 400: %v", err)
+	}
+}
