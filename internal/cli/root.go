@@ -364,7 +364,9 @@ func (a *app) hint(err error, code clusapi.Errno) string {
 	var ce *dial.CertError
 	switch {
 	case errors.As(err, &ce):
-		return "give the cluster CA with --ca FILE (a node's DATA/pki/ca.crt) or --ca sha256:HASH, or set $" + dial.EnvCA
+		return "give the cluster CA with --ca FILE (a node's DATA/ca.crt) or --ca sha256:HASH (its agent's ca: line), or set $" + dial.EnvCA
+	case errors.Is(err, dial.ErrHTTPSOnly):
+		return "over https the agent is verified against the cluster CA: add --ca FILE (a node's DATA/ca.crt) or --ca sha256:HASH, or set $" + dial.EnvCA
 	case errors.Is(err, dial.ErrUnsafeSocketDir):
 		return "another user may have made this directory to receive your calls: do not use it; set XDG_RUNTIME_DIR, or " + dial.EnvAddr + " to the agent's socket"
 	}

@@ -77,6 +77,12 @@ func TestCAFlag(t *testing.T) {
 		t.Errorf("the hint for an unreachable agent given for a refused certificate: %q", stderr)
 	}
 
+	// http:// to an agent that serves https: say so.
+	code, _, stderr = run(t, "--address", strings.Replace(srv.URL, "https:", "http:", 1), "group", "state", "DemoGroup")
+	if code != ExitError || !strings.Contains(stderr, "serves https only: use "+srv.URL) || !strings.Contains(stderr, "hint: over https") {
+		t.Errorf("http to an https agent: exit %d, stderr %q", code, stderr)
+	}
+
 	// A token is not sent in clear across a network: refused before any call.
 	code, _, stderr = run(t, "--address", "http://192.0.2.1:7410", "--token", "baton_x", "group", "state", "DemoGroup")
 	if code != ExitUsage || !strings.Contains(stderr, "use https://192.0.2.1:7410") {
