@@ -60,6 +60,9 @@
 // An address is "unix:///path/to/baton.sock", "http://host:port" or
 // "https://host:port". The empty address means $BATON_ADDR, or the local
 // agent's default socket when that is unset. Over TCP the agent needs a
-// bearer token (WithToken, or $BATON_TOKEN); over the Unix socket it knows
-// the caller from the socket's credentials.
+// bearer token (WithToken, or $BATON_TOKEN), sent only over https or to a
+// loopback address; over the Unix socket it knows the caller from the
+// socket's credentials, and no token is sent. An https agent's certificate
+// must come from the cluster CA (WithCA, or $BATON_CA: the CA's PEM file
+// or its "sha256:…" pin).
 package clusapi
