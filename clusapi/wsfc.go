@@ -85,8 +85,8 @@ func handleErr(err error) error {
 // its agents ("unix:///path/to/baton.sock", "http://host:port",
 // "https://host:port"); "" (NULL in C) is the local cluster: $BATON_ADDR,
 // or the local agent's default socket. The bearer token, if needed, is
-// taken from $BATON_TOKEN, and the cluster CA that an https agent's
-// certificate must come from from $BATON_CA.
+// taken from $BATON_TOKEN, and the cluster CA, which an https agent's
+// certificate must come from, from $BATON_CA.
 //
 // The handle is pinned to the cluster that answered: calls on it (and on
 // handles opened through it) that reach another cluster answer
