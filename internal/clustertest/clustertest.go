@@ -14,6 +14,7 @@ import (
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/agent"
 	"github.com/batoncluster/baton/internal/config"
+	"github.com/batoncluster/baton/internal/jointoken"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
 )
@@ -64,6 +65,20 @@ func NewWith(t testing.TB, edit func(*config.Config)) *Node {
 	n := &Node{t: t, Agent: start(t, dir, edit), Dir: dir, edit: edit}
 	t.Cleanup(func() { n.Agent.Close() })
 	return n
+}
+
+// Join starts node name in a temporary directory, joining first's
+// cluster through its API with a join token, as `baton agent --join IP
+// --join-token T` does; it stops at the end of the test.
+func Join(t testing.TB, first *Node, name string) *Node {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tok, _, err := jointoken.Create(ctx, first.Store().Client(), first.Agent.CAHash(), time.Hour, "clustertest", "")
+	if err != nil {
+		t.Fatalf("join token: %v", err)
+	}
+	return NewWith(t, func(c *config.Config) { c.Name, c.Join, c.JoinToken = name, first.Agent.HTTPAddr(), tok.String() })
 }
 
 // Addr is the node's API address for clients.

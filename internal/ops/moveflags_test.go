@@ -11,7 +11,6 @@ import (
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/clustertest"
-	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/proplist"
@@ -23,11 +22,9 @@ import (
 func nodes(t *testing.T, n int) []*clustertest.Node {
 	t.Helper()
 	first := clustertest.New(t)
-	ep := strings.TrimPrefix(first.Store().Client().Endpoints()[0], "http://")
 	out := []*clustertest.Node{first}
 	for i := 2; i <= n; i++ {
-		name := "node" + string(rune('0'+i))
-		out = append(out, clustertest.NewWith(t, func(c *config.Config) { c.Name, c.Join = name, ep }))
+		out = append(out, clustertest.Join(t, first, "node"+string(rune('0'+i))))
 	}
 	first.Await(func(v store.View) bool {
 		for _, nd := range v.Nodes() {

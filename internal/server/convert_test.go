@@ -13,7 +13,6 @@ import (
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/clustertest"
-	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/dial"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
@@ -39,8 +38,7 @@ func must[T any](t *testing.T) func(T, error) T {
 func twoNodes(t *testing.T) (n1, n2 *clustertest.Node) {
 	t.Helper()
 	n1 = clustertest.New(t)
-	ep := strings.TrimPrefix(n1.Store().Client().Endpoints()[0], "http://")
-	n2 = clustertest.NewWith(t, func(c *config.Config) { c.Name, c.Join = "node2", ep })
+	n2 = clustertest.Join(t, n1, "node2")
 	n1.Await(func(v store.View) bool {
 		return len(v.Nodes()) == 2 && v.NodeState("node1") == clusapi.ClusterNodeUp && v.NodeState("node2") == clusapi.ClusterNodeUp
 	}, "both nodes Up")
