@@ -32,9 +32,13 @@ type jsonMulti struct {
 
 // MarshalJSON encodes l in the JSON form (see ParseJSON).
 // A property with exactly one value is written with "type" and "value",
-// others with "values". It fails for values whose syntax is not a value
-// syntax and for nesting deeper than MaxDepth.
+// others with "values". It fails for lists that do not validate (see
+// Validate), so that what it writes always reads back equal: a record
+// holding a list cannot be stored in a form its reader would refuse.
 func (l List) MarshalJSON() ([]byte, error) {
+	if err := l.Validate(); err != nil {
+		return nil, fmt.Errorf("proplist: JSON: %w", err)
+	}
 	out, err := jsonList(l, 0)
 	if err != nil {
 		return nil, fmt.Errorf("proplist: JSON: %w", err)
