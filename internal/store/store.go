@@ -1,8 +1,8 @@
 package store
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -226,8 +226,12 @@ func (s *Store) Update(ctx context.Context, fn func(v View, t *Txn) error) (int6
 }
 
 // Commit writes t atomically if every compared record is unchanged, and
-// waits for the cache to catch up.
+// waits for the cache to catch up. A transaction with a record that could
+// not be encoded writes nothing and fails with ErrUnencodable.
 func (s *Store) Commit(ctx context.Context, t *Txn) (int64, error) {
+	if t.err != nil {
+		return 0, t.err
+	}
 	start := time.Now()
 	resp, err := s.cli.Txn(ctx).If(t.cmps...).Then(t.ops...).Commit()
 	if f := s.onCommit.Load(); f != nil && err == nil {
@@ -251,10 +255,14 @@ type Txn struct {
 	cmps []clientv3.Cmp
 	ops  []clientv3.Op
 	seen map[string]bool
+	// err is the first record that could not be encoded: Commit returns
+	// it and writes nothing.
+	err error
 }
 
-// Empty reports whether the transaction writes nothing.
-func (t *Txn) Empty() bool { return len(t.ops) == 0 }
+// Empty reports whether the transaction writes nothing. One with a record
+// that could not be encoded is not empty: committing it fails.
+func (t *Txn) Empty() bool { return len(t.ops) == 0 && t.err == nil }
 
 // Expect makes the commit depend on key still being at rev (0: absent).
 func (t *Txn) Expect(key string, rev int64) {
@@ -272,12 +280,15 @@ func (t *Txn) Expect(key string, rev int64) {
 	}
 }
 
-// Put writes rec at key, expecting the revision rec was read at.
+// Put writes rec at key, expecting the revision rec was read at. A record
+// that could not be read back (see encode) makes the commit fail with
+// ErrUnencodable.
 func (t *Txn) Put(key string, rec any, readRev int64) {
 	t.Expect(key, readRev)
-	b, err := json.Marshal(rec)
+	b, err := encode(key, rec)
 	if err != nil {
-		panic(fmt.Sprintf("store: encode %s: %v", key, err)) // records always encode
+		t.err = cmp.Or(t.err, err)
+		return
 	}
 	t.ops = append(t.ops, clientv3.OpPut(key, string(b)))
 }
@@ -286,9 +297,10 @@ func (t *Txn) Put(key string, rec any, readRev int64) {
 // the lease does.
 func (t *Txn) PutLeased(key string, rec any, readRev int64, lease clientv3.LeaseID) {
 	t.Expect(key, readRev)
-	b, err := json.Marshal(rec)
+	b, err := encode(key, rec)
 	if err != nil {
-		panic(fmt.Sprintf("store: encode %s: %v", key, err))
+		t.err = cmp.Or(t.err, err)
+		return
 	}
 	t.ops = append(t.ops, clientv3.OpPut(key, string(b), clientv3.WithLease(lease)))
 }
