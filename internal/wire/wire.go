@@ -53,15 +53,45 @@ func fromValue(v proplist.Value) *batonv1.Value {
 	case proplist.SyntaxPropertyList:
 		return &batonv1.Value{Kind: &batonv1.Value_PropertyList{PropertyList: FromList(v.List)}}
 	}
-	// Any other syntax travels as its little-endian data.
-	data := v.Bytes
-	if data == nil {
-		data = binary.LittleEndian.AppendUint64(nil, v.Uint)
-		if v.Syntax.Format() == proplist.FormatDWORD {
-			data = data[:4]
-		}
+	// Any other syntax travels as the data of its value entry, laid out
+	// as the binary codec lays it out (a DISK_GUID as a NUL-terminated
+	// UTF-16 string, a DISK_SIGNATURE as 4 little-endian bytes …).
+	return &batonv1.Value{Kind: &batonv1.Value_Raw{Raw: &batonv1.RawValue{Syntax: uint32(v.Syntax), Data: rawData(v)}}}
+}
+
+// rawData returns the data of v's value entry in the binary form, or nil
+// for a value the codec would leave out (List.Validate says why).
+func rawData(v proplist.Value) []byte {
+	// A one-property list with an empty name: the count (4), the NAME
+	// entry (8 + 4), then v's entry: syntax, length, data.
+	const at = 4 + 12
+	b := proplist.List{{Values: []proplist.Value{v}}}.MarshalCompact()
+	if len(b) < at+8 {
+		return nil
 	}
-	return &batonv1.Value{Kind: &batonv1.Value_Raw{Raw: &batonv1.RawValue{Syntax: uint32(v.Syntax), Data: data}}}
+	n := binary.LittleEndian.Uint32(b[at+4:])
+	return b[at+8 : at+8+int(n)]
+}
+
+// rawValue decodes the data of a value entry of syntax s the way the
+// binary codec does, so that raw values follow the codec's rules exactly.
+func rawValue(s proplist.Syntax, data []byte) (proplist.Value, error) {
+	b := binary.LittleEndian.AppendUint32(nil, 1)
+	b = binary.LittleEndian.AppendUint32(b, uint32(proplist.SyntaxName))
+	b = binary.LittleEndian.AppendUint32(b, 2)
+	b = append(b, 0, 0, 0, 0) // the empty name and its padding
+	b = binary.LittleEndian.AppendUint32(b, uint32(s))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+	b = append(b, data...)
+	for len(b)%4 != 0 {
+		b = append(b, 0)
+	}
+	b = binary.LittleEndian.AppendUint32(b, uint32(proplist.SyntaxEndmark))
+	l, err := proplist.Unmarshal(b)
+	if err != nil {
+		return proplist.Value{}, err
+	}
+	return l[0].Values[0], nil
 }
 
 // ToList converts the protobuf form back; a value with no kind set, or a
@@ -124,23 +154,13 @@ func toValue(name string, v *batonv1.Value) (proplist.Value, error) {
 		}
 		return proplist.Nested(l), nil
 	case *batonv1.Value_Raw:
-		s := proplist.Syntax(k.Raw.Syntax)
-		val := proplist.Value{Syntax: s, Bytes: k.Raw.Data}
-		switch s.Format() {
-		case proplist.FormatDWORD:
-			if len(k.Raw.Data) != 4 {
-				return proplist.Value{}, errorf("property %q: raw DWORD value must be 4 bytes", name)
-			}
-			val = proplist.Value{Syntax: s, Uint: uint64(binary.LittleEndian.Uint32(k.Raw.Data))}
-		case proplist.FormatULargeInteger:
-			if len(k.Raw.Data) != 8 {
-				return proplist.Value{}, errorf("property %q: raw ULARGE_INTEGER value must be 8 bytes", name)
-			}
-			val = proplist.Value{Syntax: s, Uint: binary.LittleEndian.Uint64(k.Raw.Data)}
+		if uint64(len(k.Raw.Data)) > 0xFFFFFFFF-3 {
+			return proplist.Value{}, errorf("property %q: raw value of %d bytes is too long", name, len(k.Raw.Data))
 		}
-		// The codec decides which syntaxes exist.
-		if err := (proplist.List{{Name: name, Values: []proplist.Value{val}}}).Validate(); err != nil {
-			return proplist.Value{}, errorf("property %q: %v", name, err)
+		// The codec decides which syntaxes exist and what their data is.
+		val, err := rawValue(proplist.Syntax(k.Raw.Syntax), k.Raw.Data)
+		if err != nil {
+			return proplist.Value{}, errorf("property %q: raw value: %v", name, err)
 		}
 		return val, nil
 	}
