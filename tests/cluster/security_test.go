@@ -7,10 +7,12 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -129,6 +131,60 @@ func TestAPIOverTLSOnly(t *testing.T) {
 			t.Errorf("pki/%s: %v %v, want mode 0600", f, fi.Mode(), err)
 		}
 	}
+}
+
+// TestJoinRefusedOnRealAgents: the baton binary started with --join and
+// no token, a wrong secret, or a token naming another cluster's CA exits
+// with an error that says why; the cluster's database members and node
+// records stay as they were; the right token then admits the node.
+func TestJoinRefusedOnRealAgents(t *testing.T) {
+	c := loopbackClusterAt(t, 66, 2)
+	n1, n2 := c.nodes[0], c.nodes[1]
+	n1.db = []string{}
+	n1.spawn(t)
+	awaitUpAmong(t, c.nodes[:1])
+	good := n1.joinToken(t)
+	before, err := listMembers(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.LastIndexByte(good, ':')
+	id, _, _ := strings.Cut(good[i+1:], ".")
+	wrongSecret := good[:i+1] + id + "." + strings.Repeat("0", 32)
+	other, _ := pki.NewCA()
+	wrongCA := "baton-join:v1:" + other.Hash() + good[i:]
+	for _, tc := range []struct{ name, token, want string }{
+		{"no token", "", "--join needs --join-token"},
+		{"wrong secret", wrongSecret, "ERROR_ACCESS_DENIED (5)"},
+		{"another cluster's CA", wrongCA, "not of the cluster the join token names"},
+	} {
+		args := []string{"agent", "--name", n2.name, "--data-dir", n2.dir, "--advertise", n2.ip, "--default-socket=", "--join", n1.ip}
+		if tc.token != "" {
+			args = append(args, "--join-token", tc.token)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		out, err := exec.CommandContext(ctx, batonBin, args...).CombinedOutput()
+		cancel()
+		if err == nil || !strings.Contains(string(out), tc.want) {
+			t.Errorf("%s: %v, said:\n%s\nwant it to say %q", tc.name, err, out, tc.want)
+		}
+		if _, err := os.Stat(filepath.Join(n2.dir, "pki", "node.crt")); err == nil {
+			t.Errorf("%s: the refused node has a certificate", tc.name)
+		}
+	}
+	after, err := listMembers(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("members %v after refused joins, %v before", after, before)
+	}
+	if nodes := mustJSON[[]nodeJSON](t, n1, "node", "list"); len(nodes) != 1 {
+		t.Errorf("node records after refused joins: %+v", nodes)
+	}
+	n2.db = []string{"--join", n1.ip, "--join-token", good}
+	n2.spawn(t)
+	awaitUpAmong(t, c.nodes)
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
