@@ -131,7 +131,13 @@ func (h *Host) Run(ctx context.Context) error {
 			h.fence()
 			return ErrFenced
 		case <-sub.C():
-			h.reconcile(ctx, h.groupsOf(sub.Take()))
+			keys, reset := sub.Take()
+			if reset {
+				// The store reloaded: which keys changed is not known.
+				h.reconcile(ctx, nil)
+				continue
+			}
+			h.reconcile(ctx, h.groupsOf(keys))
 		case out := <-h.done:
 			// Take every completion queued, write them in one
 			// transaction, then reconcile their groups once: N
@@ -303,6 +309,11 @@ func (h *Host) reconcile(ctx context.Context, groups map[string]bool) {
 		}
 		r := v.Resource(name)
 		if r == nil || r.Group != inst.group || !h.owns(v, r.Group) {
+			if v.IsQuarantined(store.ResourceKey(name)) || v.IsQuarantined(store.GroupKey(inst.group)) {
+				// Unreadable, not gone (store.View.Quarantined): leave
+				// the instance as it is until the record reads again.
+				continue
+			}
 			if inst.busy == idle {
 				h.forget(ctx, inst)
 			}

@@ -2,13 +2,17 @@ package store
 
 import (
 	"encoding/json"
-	"fmt"
 	"sort"
 )
 
 // cache holds the decoded records at one revision. A cache is never
 // mutated once published: apply builds the next one, copying only the maps
 // it touches (copy on write), so a View needs no lock.
+//
+// A record that does not decode is quarantined: it is listed in bad and
+// absent from the other maps. No earlier version of it stays readable —
+// a reader would act on facts the database no longer holds — and nothing
+// else is held back for it: the records written with it are applied.
 type cache struct {
 	rev       int64
 	cluster   *Cluster
@@ -21,6 +25,16 @@ type cache struct {
 	tokens    map[string]*Token
 	alive     map[string]*Alive
 	claims    map[string]*Claim
+	bad       map[string]*BadRecord // by key
+}
+
+// BadRecord is a record the store cannot decode. It stays in the
+// database, reads as absent, and leaves quarantine when it is rewritten
+// (or deleted).
+type BadRecord struct {
+	Key string `json:"key"`
+	Rev int64  `json:"rev"` // the etcd mod revision of the bad value
+	Err string `json:"error"`
 }
 
 func newCache() *cache {
@@ -33,19 +47,22 @@ func newCache() *cache {
 		tokens:    map[string]*Token{},
 		alive:     map[string]*Alive{},
 		claims:    map[string]*Claim{},
+		bad:       map[string]*BadRecord{},
 	}
 }
 
-// change is one key's new value (nil value = deleted) at a mod revision.
+// change is one key's new value, or its deletion, at a mod revision.
 type change struct {
-	key   string
-	value []byte
-	rev   int64
+	key     string
+	value   []byte
+	rev     int64
+	deleted bool
 }
 
-// apply returns a new cache with the changes applied. Maps are copied once
-// per batch, not per change.
-func (c *cache) apply(rev int64, changes []change) (*cache, error) {
+// apply returns a new cache with the changes applied, key by key: a
+// record that does not decode is quarantined (see cache) and the others
+// are applied. Maps are copied once per batch, not per change.
+func (c *cache) apply(rev int64, changes []change) *cache {
 	n := *c
 	n.rev = rev
 	copied := map[string]bool{}
@@ -75,11 +92,66 @@ func (c *cache) apply(rev int64, changes []change) (*cache, error) {
 				n.claims = cloneMap(n.claims)
 			}
 		}
-		if err := n.set(dir, name, ch); err != nil {
-			return nil, fmt.Errorf("store: decode %s: %w", ch.key, err)
+		err := n.set(dir, name, ch)
+		if err == nil && n.bad[ch.key] == nil {
+			continue
+		}
+		if !copied[dirBad] {
+			copied[dirBad] = true
+			n.bad = cloneMap(n.bad)
+		}
+		if err != nil {
+			// set left the previous version: drop it.
+			_ = n.set(dir, name, change{key: ch.key, rev: ch.rev, deleted: true})
+			n.bad[ch.key] = &BadRecord{Key: ch.key, Rev: ch.rev, Err: err.Error()}
+		} else {
+			delete(n.bad, ch.key)
 		}
 	}
-	return &n, nil
+	return &n
+}
+
+// dirBad names the quarantine map in apply's set of copied maps.
+const dirBad = "bad"
+
+// get returns the record at key, or nil.
+func (c *cache) get(key string) any {
+	dir, name := kindOf(key)
+	switch dir {
+	case keyCluster:
+		if c.cluster != nil {
+			return c.cluster
+		}
+	case keySecurity:
+		if c.security != nil {
+			return c.security
+		}
+	case dirNodes:
+		return lookup(c.nodes, name)
+	case dirGroups:
+		return lookup(c.groups, name)
+	case dirResources:
+		return lookup(c.resources, name)
+	case dirStatus:
+		return lookup(c.status, name)
+	case dirOps:
+		return lookup(c.ops, name)
+	case dirTokens:
+		return lookup(c.tokens, name)
+	case dirAlive:
+		return lookup(c.alive, name)
+	case dirClaims:
+		return lookup(c.claims, name)
+	}
+	return nil
+}
+
+// lookup is m[name] as an interface that is nil when the record is absent.
+func lookup[T any](m map[string]*T, name string) any {
+	if p := m[name]; p != nil {
+		return p
+	}
+	return nil
 }
 
 func (c *cache) set(dir, name string, ch change) error {
@@ -126,7 +198,7 @@ func setOne[T any, P interface {
 	*T
 	record
 }](dst *P, ch change) error {
-	if ch.value == nil {
+	if ch.deleted {
 		*dst = nil
 		return nil
 	}
@@ -142,7 +214,7 @@ func setIn[T any, P interface {
 	*T
 	record
 }](m map[string]P, name string, ch change) error {
-	if ch.value == nil {
+	if ch.deleted {
 		delete(m, name)
 		return nil
 	}

@@ -11,4 +11,17 @@
 // its Txn with a comparison on every record it read for the decision, retries
 // on conflict, and returns once the cache has caught up with the commit, so a
 // caller reads its own writes.
+//
+// The cache degrades per key, not per batch: a record that does not decode
+// is quarantined — logged once with its key, counted (Stats), listed by
+// View.Quarantined, and read as absent, with no older version of it left
+// readable — while everything written with it is applied. It stays in
+// etcd for an operator, and leaves quarantine when it is rewritten or
+// deleted; Open starts with such records rather than refusing to.
+//
+// Subscribers hear of the keys that changed. When the watch cannot resume
+// (the history it needs was compacted) the store reloads every record and
+// resets every subscription instead: the subscriber looks at everything
+// again. Subscribers also resync periodically, so a notification lost to
+// a bug costs a bounded delay, not a wedged group.
 package store

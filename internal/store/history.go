@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -17,17 +16,21 @@ type Change struct {
 	Kind    string // cluster, security, node, group, resource, status, operation, token
 	Name    string
 	Deleted bool
-	Created bool // a put that made the key
-	Record  any  // *Group, *Resource, *Status, …; for a delete, the record before it
+	Created bool // a put of a record absent before (a new key, or one out of quarantine)
+	// Record is the *Group, *Resource, *Status, … after the change; for a
+	// delete, the record before it. Shared: never modify it.
+	Record any
 }
 
-// CompactedError says the history asked for is gone.
+// CompactedError says the history asked for is gone: the changes after
+// revision Asked (since, or the last change given when a watch had to
+// resume) are no longer kept; Oldest is the oldest revision kept.
 type CompactedError struct {
 	Asked, Oldest int64
 }
 
 func (e *CompactedError) Error() string {
-	return fmt.Sprintf("store: revision %d was compacted; the oldest kept is %d", e.Asked, e.Oldest)
+	return fmt.Sprintf("store: the changes after revision %d were compacted; the oldest revision kept is %d", e.Asked, e.Oldest)
 }
 
 var kinds = map[string]string{
@@ -40,9 +43,16 @@ var kinds = map[string]string{
 // ctx ends or fn fails, with a view of the whole database as it was right
 // after that change (so facts derived from several records, like a group's
 // state, are those of that moment). since 0 means from the current
-// revision on. It answers a *CompactedError at once if since is older than
-// what the database keeps. ready, if set, is called with the revision the
-// history starts after, once the watch is established.
+// revision on. It answers a *CompactedError if the history it needs is no
+// longer kept: at once if since is older than what the database keeps, or
+// later if the watch has to resume (after a lost connection) from a
+// revision compacted meanwhile. ready, if set, is called with the revision the history
+// starts after, once the watch is established.
+//
+// A record that does not decode is treated as the store's cache treats it
+// (see View.Quarantined): as absent. Its put is reported as the deletion
+// of the version before it, if there was one, and a later put that decodes
+// as a creation.
 func (s *Store) History(ctx context.Context, since int64, ready func(rev int64), fn func(Change, View) error) error {
 	if since <= 0 {
 		since = s.View().Rev()
@@ -63,15 +73,14 @@ func (s *Store) History(ctx context.Context, since int64, ready func(rev int64),
 		for _, kv := range resp.Kvs {
 			changes = append(changes, change{key: string(kv.Key), value: kv.Value, rev: kv.ModRevision})
 		}
-		if replica, err = replica.apply(since, changes); err != nil {
-			return err
-		}
+		replica = replica.apply(since, changes)
 	}
-	wch := s.cli.Watch(ctx, Prefix, clientv3.WithPrefix(), clientv3.WithRev(since+1), clientv3.WithPrevKV(), clientv3.WithCreatedNotify())
+	wch := s.cli.Watch(ctx, Prefix, clientv3.WithPrefix(), clientv3.WithRev(since+1), clientv3.WithCreatedNotify())
 	first := true
+	at := since // the last revision given
 	for resp := range wch {
 		if resp.CompactRevision != 0 {
-			return &CompactedError{Asked: since, Oldest: resp.CompactRevision}
+			return &CompactedError{Asked: at, Oldest: resp.CompactRevision}
 		}
 		if err := resp.Err(); err != nil {
 			return fmt.Errorf("store: history: %w", err)
@@ -95,77 +104,48 @@ func (s *Store) History(ctx context.Context, since int64, ready func(rev int64),
 				n++
 			}
 			var changes []change
-			var decoded []Change
 			for _, ev := range events[:n] {
-				ch, ok, err := decodeEvent(ev)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					continue
-				}
-				c := change{key: string(ev.Kv.Key), rev: rev}
-				if !ch.Deleted {
+				c := change{key: string(ev.Kv.Key), rev: rev, deleted: ev.Type == mvccpb.DELETE}
+				if !c.deleted {
 					c.value = ev.Kv.Value
 				}
 				changes = append(changes, c)
-				decoded = append(decoded, ch)
 			}
 			events = events[n:]
-			var err error
-			if replica, err = replica.apply(rev, changes); err != nil {
-				return err
-			}
-			for _, ch := range decoded {
+			before := replica
+			replica = replica.apply(rev, changes)
+			for _, c := range changes {
+				ch, ok := changeOf(c, before, replica)
+				if !ok {
+					continue
+				}
 				if err := fn(ch, View{c: replica}); err != nil {
 					return err
 				}
 			}
+			at = rev
 		}
 	}
 	return ctx.Err()
 }
 
-func decodeEvent(ev *clientv3.Event) (Change, bool, error) {
-	dir, name := kindOf(string(ev.Kv.Key))
+// changeOf describes c, applied to before to give after; false if there is
+// nothing to tell (not a record of ours, or one absent before and after).
+func changeOf(c change, before, after *cache) (Change, bool) {
+	dir, name := kindOf(c.key)
 	kind, ok := kinds[dir]
 	if !ok {
-		return Change{}, false, nil
+		return Change{}, false
 	}
-	ch := Change{Rev: ev.Kv.ModRevision, Kind: kind, Name: name, Deleted: ev.Type == mvccpb.DELETE, Created: ev.IsCreate()}
-	value := ev.Kv.Value
-	if ch.Deleted {
-		if ev.PrevKv == nil {
-			return ch, true, nil
-		}
-		value = ev.PrevKv.Value
+	ch := Change{Rev: c.rev, Kind: kind, Name: name}
+	prev, cur := before.get(c.key), after.get(c.key)
+	switch {
+	case cur != nil:
+		ch.Record, ch.Created = cur, prev == nil
+	case prev != nil: // deleted, or no longer readable
+		ch.Record, ch.Deleted = prev, true
+	default:
+		return Change{}, false
 	}
-	var rec any
-	switch dir {
-	case keyCluster:
-		rec = &Cluster{}
-	case keySecurity:
-		rec = &Security{}
-	case dirNodes:
-		rec = &Node{}
-	case dirGroups:
-		rec = &Group{}
-	case dirResources:
-		rec = &Resource{}
-	case dirStatus:
-		rec = &Status{}
-	case dirOps:
-		rec = &Operation{}
-	case dirTokens:
-		rec = &Token{}
-	case dirAlive:
-		rec = &Alive{}
-	case dirClaims:
-		rec = &Claim{}
-	}
-	if err := json.Unmarshal(value, rec); err != nil {
-		return Change{}, false, fmt.Errorf("store: decode %s: %w", ev.Kv.Key, err)
-	}
-	ch.Record = rec
-	return ch, true, nil
+	return ch, true
 }

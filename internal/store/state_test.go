@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/batoncluster/baton/clusapi"
@@ -20,11 +21,7 @@ func view(t *testing.T, states ...clusapi.ClusterResourceState) (View, *Group) {
 	}
 	b, _ := json.Marshal(g)
 	changes = append(changes, change{key: GroupKey("G"), value: b, rev: 1})
-	c, err := newCache().apply(1, changes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := View{c: c}
+	v := View{c: newCache().apply(1, changes)}
 	return v, v.Group("G")
 }
 
@@ -61,10 +58,7 @@ func TestGroupStatePrecedence(t *testing.T) {
 func TestApplyIsCopyOnWrite(t *testing.T) {
 	v1, _ := view(t, clusapi.ClusterResourceOnline)
 	b, _ := json.Marshal(&Status{Resource: "a", State: int32(clusapi.ClusterResourceOffline)})
-	c2, err := v1.c.apply(2, []change{{key: StatusKey("a"), value: b, rev: 2}, {key: "/elsewhere/x", value: []byte("{")}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c2 := v1.c.apply(2, []change{{key: StatusKey("a"), value: b, rev: 2}, {key: "/elsewhere/x", value: []byte("{")}})
 	if v1.ResourceState("a") != clusapi.ClusterResourceOnline {
 		t.Error("applying a change altered an older view")
 	}
@@ -72,14 +66,53 @@ func TestApplyIsCopyOnWrite(t *testing.T) {
 	if v2.ResourceState("a") != clusapi.ClusterResourceOffline || v2.Status("a").Rev != 2 || v2.Rev() != 2 {
 		t.Errorf("new view: state %v rev %d", v2.ResourceState("a"), v2.Status("a").Rev)
 	}
-	c3, err := c2.apply(3, []change{{key: StatusKey("a"), value: nil, rev: 3}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c3 := c2.apply(3, []change{{key: StatusKey("a"), rev: 3, deleted: true}})
 	if (View{c: c3}).Status("a") != nil {
 		t.Error("a delete left the record")
 	}
-	if _, err := c2.apply(4, []change{{key: GroupKey("bad"), value: []byte("{not json"), rev: 4}}); err == nil {
-		t.Error("a record that does not decode was accepted")
+}
+
+// A batch is applied key by key: a record that does not decode is
+// quarantined — absent, no stale version left — and the rest of the batch
+// is applied; rewriting it takes it out of quarantine.
+func TestApplyQuarantinesBadRecordsOnly(t *testing.T) {
+	v1, _ := view(t, clusapi.ClusterResourceOnline)
+	good, _ := json.Marshal(&Group{Name: "H"})
+	off, _ := json.Marshal(&Status{Resource: "a", State: int32(clusapi.ClusterResourceOffline)})
+	c2 := v1.c.apply(2, []change{
+		{key: StatusKey("a"), value: []byte(`{"resource":"a","props":[{"name":"x","type":"sz","value":1}]}`), rev: 2},
+		{key: GroupKey("H"), value: good, rev: 2},
+		{key: GroupKey("G"), value: []byte("{not json"), rev: 2},
+		{key: NodeKey("n"), value: nil, rev: 2}, // an empty value is a bad record, not a deletion
+	})
+	v2 := View{c: c2}
+	if v2.Group("H") == nil {
+		t.Error("a good record written with bad ones was dropped")
+	}
+	if v2.Status("a") != nil || v2.Group("G") != nil {
+		t.Error("a record that does not decode left an older version readable")
+	}
+	var keys []string
+	for _, b := range v2.Quarantined() {
+		keys = append(keys, b.Key)
+		if b.Rev != 2 || b.Err == "" {
+			t.Errorf("quarantined %+v", b)
+		}
+	}
+	if want := []string{GroupKey("G"), NodeKey("n"), StatusKey("a")}; !slices.Equal(keys, want) {
+		t.Errorf("quarantined %v, want %v", keys, want)
+	}
+	if !v2.IsQuarantined(GroupKey("G")) || v2.IsQuarantined(GroupKey("H")) {
+		t.Error("IsQuarantined is wrong")
+	}
+	if len(v1.Quarantined()) != 0 || v1.Status("a") == nil {
+		t.Error("quarantine altered an older view")
+	}
+	v3 := View{c: c2.apply(3, []change{{key: StatusKey("a"), value: off, rev: 3}, {key: GroupKey("G"), rev: 3, deleted: true}})}
+	if v3.ResourceState("a") != clusapi.ClusterResourceOffline || v3.IsQuarantined(StatusKey("a")) || v3.IsQuarantined(GroupKey("G")) {
+		t.Error("a rewritten or deleted record stayed in quarantine")
+	}
+	if len(v3.Quarantined()) != 1 {
+		t.Errorf("quarantined %v, want only the node", v3.Quarantined())
 	}
 }

@@ -35,10 +35,28 @@ type Store struct {
 	cancel context.CancelFunc
 
 	onCommit atomic.Pointer[func(time.Duration)]
+
+	reloads, badRecords atomic.Uint64 // see Stats
 }
 
 // OnCommit makes every commit report how long it took (for metrics).
 func (s *Store) OnCommit(f func(time.Duration)) { s.onCommit.Store(&f) }
+
+// Stats are the store's counters since Open.
+type Stats struct {
+	// Reloads counts the times the watch could not resume (the history it
+	// needed was compacted) and the cache was read anew: each one reset
+	// every subscription.
+	Reloads uint64
+	// BadRecords counts record versions that could not be decoded, each
+	// quarantined once (View.Quarantined), however often it is read again.
+	BadRecords uint64
+}
+
+// Stats returns the store's counters (for metrics).
+func (s *Store) Stats() Stats {
+	return Stats{Reloads: s.reloads.Load(), BadRecords: s.badRecords.Load()}
+}
 
 type waiter struct {
 	rev int64
@@ -46,19 +64,24 @@ type waiter struct {
 }
 
 // Open loads every record and starts the watch that keeps the cache
-// current. Close stops it.
+// current. Close stops it. Records that do not decode do not stop it: they
+// are quarantined (logged, counted, listed by View.Quarantined) and left in
+// the database for an operator, so that one bad record cannot keep every
+// node from starting.
 func Open(ctx context.Context, cli *clientv3.Client, log *slog.Logger) (*Store, error) {
 	s := &Store{cli: cli, log: log, subs: map[*Subscription]struct{}{}}
-	rev, err := s.load(ctx)
+	c, err := s.read(ctx)
 	if err != nil {
 		return nil, err
 	}
+	s.noteBad(newCache(), c, nil)
+	s.publish(c, nil, false)
 	wctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.watch(wctx, rev)
+		s.watch(wctx, c.rev)
 	}()
 	return s, nil
 }
@@ -72,21 +95,30 @@ func (s *Store) Close() {
 // Client is the etcd client underneath, for leases and elections.
 func (s *Store) Client() *clientv3.Client { return s.cli }
 
-func (s *Store) load(ctx context.Context) (int64, error) {
+// read loads every record into a new cache.
+func (s *Store) read(ctx context.Context) (*cache, error) {
 	resp, err := s.cli.Get(ctx, Prefix, clientv3.WithPrefix())
 	if err != nil {
-		return 0, fmt.Errorf("store: load: %w", err)
+		return nil, fmt.Errorf("store: load: %w", err)
 	}
 	changes := make([]change, 0, len(resp.Kvs))
 	for _, kv := range resp.Kvs {
 		changes = append(changes, change{key: string(kv.Key), value: kv.Value, rev: kv.ModRevision})
 	}
-	c, err := newCache().apply(resp.Header.Revision, changes)
+	return newCache().apply(resp.Header.Revision, changes), nil
+}
+
+// reload replaces the cache with a fresh read of every record and resets
+// every subscription: which keys changed in between is not known.
+func (s *Store) reload(ctx context.Context) (int64, error) {
+	c, err := s.read(ctx)
 	if err != nil {
 		return 0, err
 	}
-	s.publish(c, nil)
-	return resp.Header.Revision, nil
+	s.noteBad(s.cur.Load(), c, nil)
+	s.reloads.Add(1)
+	s.publish(c, nil, true)
+	return c.rev, nil
 }
 
 // watch applies every change after rev to the cache, reloading everything
@@ -101,11 +133,18 @@ func (s *Store) watch(ctx context.Context, rev int64) {
 		for resp := range wch {
 			if err := resp.Err(); err != nil {
 				if errors.Is(err, rpctypes.ErrCompacted) {
-					s.log.Warn("store: watch history compacted; reloading", "rev", rev)
-					if r, err := s.load(ctx); err == nil {
+					s.log.Warn("store: watch history compacted; reloading, and every subscriber resyncs", "rev", rev, "compacted", resp.CompactRevision)
+					r, rerr := s.reload(ctx)
+					if rerr == nil {
 						rev = r
+						break
 					}
-				} else if !failing {
+					if ctx.Err() != nil {
+						return
+					}
+					err = rerr // try again after a backoff
+				}
+				if !failing {
 					failing = true
 					s.log.Warn("store: watch failing; retrying with backoff", "err", err)
 				}
@@ -121,20 +160,18 @@ func (s *Store) watch(ctx context.Context, rev int64) {
 			changes := make([]change, 0, len(resp.Events))
 			keys := make([]string, 0, len(resp.Events))
 			for _, ev := range resp.Events {
-				ch := change{key: string(ev.Kv.Key), rev: ev.Kv.ModRevision}
-				if ev.Type == mvccpb.PUT {
+				ch := change{key: string(ev.Kv.Key), rev: ev.Kv.ModRevision, deleted: ev.Type == mvccpb.DELETE}
+				if !ch.deleted {
 					ch.value = ev.Kv.Value
 				}
 				changes = append(changes, ch)
 				keys = append(keys, ch.key)
 			}
-			next, err := s.cur.Load().apply(resp.Header.Revision, changes)
-			if err != nil {
-				s.log.Error("store: bad record in database", "err", err)
-				continue
-			}
+			prev := s.cur.Load()
+			next := prev.apply(resp.Header.Revision, changes)
+			s.noteBad(prev, next, keys)
 			rev = resp.Header.Revision
-			s.publish(next, keys)
+			s.publish(next, keys, false)
 		}
 		if failing {
 			select {
@@ -146,8 +183,43 @@ func (s *Store) watch(ctx context.Context, rev int64) {
 	}
 }
 
-// publish makes c the current cache and wakes whoever waits for it.
-func (s *Store) publish(c *cache, keys []string) {
+// noteBad logs and counts the records that entered or left quarantine
+// between prev and next, looking at keys (nil: every key). A record is
+// counted once per version, so a reload that finds it still bad says
+// nothing again.
+func (s *Store) noteBad(prev, next *cache, keys []string) {
+	if keys == nil {
+		if len(prev.bad) == 0 && len(next.bad) == 0 {
+			return
+		}
+		for k := range prev.bad {
+			keys = append(keys, k)
+		}
+		for k := range next.bad {
+			keys = append(keys, k)
+		}
+	}
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		was, is := prev.bad[k], next.bad[k]
+		switch {
+		case is != nil && (was == nil || was.Rev != is.Rev):
+			s.badRecords.Add(1)
+			s.log.Error("store: record cannot be decoded: quarantined (it stays in the database and reads as absent until it is rewritten or deleted)",
+				"key", k, "rev", is.Rev, "err", is.Err)
+		case is == nil && was != nil:
+			s.log.Info("store: quarantined record rewritten or deleted: out of quarantine", "key", k)
+		}
+	}
+}
+
+// publish makes c the current cache and wakes whoever waits for it: the
+// subscribers hear of keys, or of a reset.
+func (s *Store) publish(c *cache, keys []string, reset bool) {
 	s.cur.Store(c)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -160,8 +232,11 @@ func (s *Store) publish(c *cache, keys []string) {
 		}
 	}
 	s.waiters = kept
-	if keys != nil {
-		for sub := range s.subs {
+	for sub := range s.subs {
+		switch {
+		case reset:
+			sub.pushReset()
+		case len(keys) > 0:
 			sub.push(keys)
 		}
 	}
@@ -205,8 +280,9 @@ func (s *Store) Sync(ctx context.Context) error {
 func (s *Store) Update(ctx context.Context, fn func(v View, t *Txn) error) (int64, error) {
 	const attempts = 20
 	for i := 0; i < attempts; i++ {
-		t := &Txn{}
-		if err := fn(s.View(), t); err != nil {
+		v := s.View()
+		t := &Txn{bad: v.c.bad}
+		if err := fn(v, t); err != nil {
 			return 0, err
 		}
 		if t.Empty() {
@@ -258,6 +334,9 @@ type Txn struct {
 	// err is the first record that could not be encoded: Commit returns
 	// it and writes nothing.
 	err error
+	// bad is the quarantine of the view Update decides on: a record there
+	// reads as absent, so expecting it absent compares its bad version.
+	bad map[string]*BadRecord
 }
 
 // Empty reports whether the transaction writes nothing. One with a record
@@ -265,6 +344,9 @@ type Txn struct {
 func (t *Txn) Empty() bool { return len(t.ops) == 0 && t.err == nil }
 
 // Expect makes the commit depend on key still being at rev (0: absent).
+// In an Update, a quarantined record counts as absent: expecting it absent
+// expects its undecodable version, so writing the record anew replaces it
+// (and takes it out of quarantine) instead of conflicting forever.
 func (t *Txn) Expect(key string, rev int64) {
 	if t.seen == nil {
 		t.seen = map[string]bool{}
@@ -273,6 +355,9 @@ func (t *Txn) Expect(key string, rev int64) {
 		return
 	}
 	t.seen[key] = true
+	if b := t.bad[key]; rev == 0 && b != nil {
+		rev = b.Rev
+	}
 	if rev == 0 {
 		t.cmps = append(t.cmps, clientv3.Compare(clientv3.CreateRevision(key), "=", 0))
 	} else {

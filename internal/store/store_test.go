@@ -129,9 +129,9 @@ func TestSubscriptionSeesChangedKeys(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no notification")
 	}
-	keys := sub.Take()
-	if len(keys) != 1 {
-		t.Fatalf("keys = %v", keys)
+	keys, reset := sub.Take()
+	if len(keys) != 1 || reset {
+		t.Fatalf("keys = %v, reset %v", keys, reset)
 	}
 	if r, ok := store.KeyResource(keys[0]); !ok || r != "r1" {
 		t.Errorf("KeyResource(%q) = %q, %v", keys[0], r, ok)

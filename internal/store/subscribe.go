@@ -4,11 +4,17 @@ import "sync"
 
 // Subscription delivers the keys that changed, in batches, without ever
 // blocking the watch: batches queue up until the subscriber takes them.
+//
+// When the store cannot tell which keys changed — it reloaded its cache
+// because the history its watch needed was compacted away — it delivers a
+// reset instead: the subscriber must look at everything again, from the
+// current view (as an informer's relist replaces its whole store).
 type Subscription struct {
 	s      *Store
-	mu     sync.Mutex // guards keys
+	mu     sync.Mutex // guards keys and reset
 	keys   []string
-	notify chan struct{} // has a token when keys is non-empty
+	reset  bool
+	notify chan struct{} // has a token when keys is non-empty or reset is set
 }
 
 // Subscribe starts collecting changed keys; Close ends it.
@@ -23,13 +29,15 @@ func (s *Store) Subscribe() *Subscription {
 // C is ready when Take has keys to give.
 func (sub *Subscription) C() <-chan struct{} { return sub.notify }
 
-// Take returns and clears the keys changed since the last Take.
-func (sub *Subscription) Take() []string {
+// Take returns and clears the keys changed since the last Take. reset
+// reports a reload of the cache since then: keys is incomplete (nil), and
+// anything may have changed.
+func (sub *Subscription) Take() (keys []string, reset bool) {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
-	k := sub.keys
-	sub.keys = nil
-	return k
+	keys, reset = sub.keys, sub.reset
+	sub.keys, sub.reset = nil, false
+	return keys, reset
 }
 
 // Close stops the subscription.
@@ -41,8 +49,21 @@ func (sub *Subscription) Close() {
 
 func (sub *Subscription) push(keys []string) {
 	sub.mu.Lock()
-	sub.keys = append(sub.keys, keys...)
+	if !sub.reset { // a pending reset covers every key
+		sub.keys = append(sub.keys, keys...)
+	}
 	sub.mu.Unlock()
+	sub.wake()
+}
+
+func (sub *Subscription) pushReset() {
+	sub.mu.Lock()
+	sub.keys, sub.reset = nil, true
+	sub.mu.Unlock()
+	sub.wake()
+}
+
+func (sub *Subscription) wake() {
 	select {
 	case sub.notify <- struct{}{}:
 	default:

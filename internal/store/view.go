@@ -92,3 +92,12 @@ func (v View) NodeState(name string) clusapi.ClusterNodeState {
 
 // Claims returns every claim, by group.
 func (v View) Claims() []*Claim { return values(v.c.claims) }
+
+// Quarantined returns the records the store could not decode, by key.
+// Each reads as absent from every other method until it is rewritten with
+// a value that decodes, or deleted; it stays in the database meanwhile.
+func (v View) Quarantined() []*BadRecord { return values(v.c.bad) }
+
+// IsQuarantined reports whether the record at key could not be decoded:
+// it reads as absent, but it is not known to be gone.
+func (v View) IsQuarantined(key string) bool { return v.c.bad[key] != nil }
