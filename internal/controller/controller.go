@@ -5,8 +5,10 @@
 // drain, failback and moving failed groups go through the same plan.
 //
 // Leadership follows Nomad's leader loop: campaign, establish (reconcile
-// everything once), react to changes, and step down when the session is
-// lost; a node that regains leadership starts from a full reconcile again.
+// everything once), react to changes — and plan again at least every
+// Config.Resync, so a lost notification costs at most that long — and step
+// down when the session is lost; a node that regains leadership starts
+// from a full reconcile again.
 package controller
 
 import (
@@ -38,7 +40,15 @@ type Config struct {
 	// keep their groups (forming.go).
 	Started      time.Time
 	FormingGrace time.Duration
+	// Resync is the longest the leader waits before it plans again when
+	// nothing changes (0: DefaultResync), so that a lost notification
+	// costs at most that long.
+	Resync time.Duration
 }
+
+// DefaultResync is Config.Resync's default, as Nomad's leader reconciles
+// every ReconcileInterval.
+const DefaultResync = 30 * time.Second
 
 // electionKey is where candidates queue for leadership.
 const electionKey = store.Prefix + "leader"
@@ -95,7 +105,9 @@ func campaign(ctx context.Context, cfg Config) error {
 // plans again (one plan for a whole node's groups).
 const settle = 20 * time.Millisecond
 
-// lead reconciles on every change until ctx ends.
+// lead reconciles on every change until ctx ends. A reset of the
+// subscription (the store reloaded) needs nothing more: every reconcile
+// plans from the whole current view.
 func lead(ctx context.Context, cfg Config) {
 	sub := cfg.Store.Subscribe()
 	defer sub.Close()
@@ -123,7 +135,10 @@ func reconcile(ctx context.Context, cfg Config) time.Duration {
 	v := cfg.Store.View()
 	pv := ops.PlacementView(v, now)
 	plan := placement.Compute(pv)
-	next := time.Hour
+	next := cfg.Resync
+	if next <= 0 {
+		next = DefaultResync
+	}
 	// Failed failovers: mark and record them (failed.go); the write
 	// brings a new plan that counts the retry period from the record.
 	if _, err := noteFailedFailovers(ctx, cfg, pv, plan, now); err != nil {

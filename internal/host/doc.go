@@ -29,6 +29,13 @@
 // (claimAll, reportAll, finishOps), so that a node taking over a thousand
 // groups makes a few commits, not thousands.
 //
+// The loop hears of changes through a store subscription and looks again
+// at the groups they touch; at a reset (the store reloaded its cache, so
+// which keys changed is unknown) and every Config.Resync it looks at every
+// group, so a lost notification costs at most that long. A record the
+// store quarantined (undecodable) is not taken for deleted: the instance
+// stays as it is until the record reads again.
+//
 // Running a group needs its claim, under the node's lease; when the lease
 // is lost the host fences (stops everything it hosts), and a group taken
 // away while its resources may still run here is terminated at once

@@ -38,7 +38,15 @@ type Config struct {
 	// Guard is the node's fence guard, handed to the resource types
 	// (restype.Config.Guard); nil: none.
 	Guard restype.ProcessGuard
+	// Resync is how often the host looks at every group it owns even if
+	// no change was heard of (0: DefaultResync), so that a lost
+	// notification costs at most that long.
+	Resync time.Duration
 }
+
+// DefaultResync is Config.Resync's default, as client-go informers and
+// Nomad's reconcile interval do.
+const DefaultResync = 30 * time.Second
 
 // Lease is the part of the node's lease the host uses (liveness.Lease).
 type Lease interface {
@@ -123,6 +131,12 @@ func (h *Host) Run(ctx context.Context) error {
 		return err
 	}
 	h.reconcile(ctx, nil)
+	every := h.cfg.Resync
+	if every <= 0 {
+		every = DefaultResync
+	}
+	resync := time.NewTicker(every)
+	defer resync.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -138,6 +152,8 @@ func (h *Host) Run(ctx context.Context) error {
 				continue
 			}
 			h.reconcile(ctx, h.groupsOf(keys))
+		case <-resync.C:
+			h.reconcile(ctx, nil)
 		case out := <-h.done:
 			// Take every completion queued, write them in one
 			// transaction, then reconcile their groups once: N
