@@ -114,6 +114,7 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 	a.ops = engine
 	a.metrics = metrics.New(cfg.Name, a.store.View)
 	a.store.OnCommit(a.metrics.Commit)
+	a.metrics.WatchStore(a.store.Stats)
 	hostCfg := host.Config{Node: cfg.Name, Store: a.store, Types: types, StateDir: a.cfg.DataDir, Log: log,
 		StopOnExit: cfg.StopResourcesOnExit, Observer: a.metrics, Guard: a.guard}
 	lease, err := a.join(ctx)

@@ -1,7 +1,9 @@
 // Package metrics exposes a node's figures to Prometheus at /metrics:
 // group and resource states (read from the database view at scrape time),
 // API requests and their latency, operations by kind and outcome with
-// their duration, restarts, failovers and database commit latency.
+// their duration, restarts, failovers, database commit latency, and the
+// store's health: records it could not decode (quarantined, by key) and
+// reloads of its cache.
 package metrics
 
 import (
@@ -18,7 +20,8 @@ import (
 
 // Metrics holds one node's collectors in their own registry.
 type Metrics struct {
-	reg *prometheus.Registry
+	reg         *prometheus.Registry
+	constLabels prometheus.Labels
 
 	apiRequests   *prometheus.CounterVec
 	apiDuration   *prometheus.HistogramVec
@@ -35,7 +38,7 @@ func New(node string, view func() store.View) *Metrics {
 	reg := prometheus.NewRegistry()
 	constLabels := prometheus.Labels{"node": node}
 	m := &Metrics{
-		reg: reg,
+		reg: reg, constLabels: constLabels,
 		apiRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "baton_api_requests_total", Help: "API calls answered, by procedure and Win32 code.", ConstLabels: constLabels,
 		}, []string{"procedure", "code"}),
@@ -69,6 +72,21 @@ func New(node string, view func() store.View) *Metrics {
 		&stateCollector{view: view, node: node},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// WatchStore reports the store's counters (store.Stats) at each scrape:
+// undecodable record versions and cache reloads.
+func (m *Metrics) WatchStore(stats func() store.Stats) {
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "baton_store_bad_records_total", ConstLabels: m.constLabels,
+			Help: "Record versions in the cluster database this node could not decode (each quarantined: see baton_store_quarantined_record).",
+		}, func() float64 { return float64(stats().BadRecords) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "baton_store_reloads_total", ConstLabels: m.constLabels,
+			Help: "Times this node reloaded its cache of the database because its watch could not resume (compacted history); each made everything resync.",
+		}, func() float64 { return float64(stats().Reloads) }),
+	)
 }
 
 // Handler serves the registry in the Prometheus text format.
@@ -118,6 +136,9 @@ var (
 		"1 while the resource is in locked mode.", []string{"group", "resource"}, nil)
 	dbRevisionDesc = prometheus.NewDesc("baton_store_revision",
 		"The cluster database revision this node has seen.", nil, nil)
+	quarantinedDesc = prometheus.NewDesc("baton_store_quarantined_record",
+		"1 for each record this node cannot decode, by key: it reads as absent until rewritten or deleted (baton cluster status lists it).",
+		[]string{"key"}, nil)
 )
 
 var groupStates = []clusapi.ClusterGroupState{clusapi.ClusterGroupOnline, clusapi.ClusterGroupOffline, clusapi.ClusterGroupFailed, clusapi.ClusterGroupPartialOnline, clusapi.ClusterGroupPending}
@@ -129,11 +150,15 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- resourceStateDesc
 	ch <- resourceLockedDesc
 	ch <- dbRevisionDesc
+	ch <- quarantinedDesc
 }
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	v := c.view()
 	ch <- prometheus.MustNewConstMetric(dbRevisionDesc, prometheus.GaugeValue, float64(v.Rev()))
+	for _, b := range v.Quarantined() {
+		ch <- prometheus.MustNewConstMetric(quarantinedDesc, prometheus.GaugeValue, 1, b.Key)
+	}
 	for _, g := range v.Groups() {
 		cur := v.GroupState(g)
 		for _, s := range groupStates {
