@@ -18,6 +18,15 @@ type statusJSON struct {
 	Groups   []statusGroup  `json:"groups"`
 	Problems []string       `json:"problems"`
 	Totals   map[string]int `json:"groupStates"`
+	// Quarantined are the database records the answering node cannot
+	// decode (each is also a problem).
+	Quarantined []quarantinedJSON `json:"quarantined"`
+}
+
+type quarantinedJSON struct {
+	Key      string `json:"key"`
+	Revision int64  `json:"revision"`
+	Error    string `json:"error"`
 }
 
 type statusGroup struct {
@@ -89,7 +98,12 @@ func (a *app) clusterStatus() *cobra.Command {
 			if err := g.Wait(); err != nil {
 				return err
 			}
-			s := statusJSON{Cluster: info.ClusterName, Node: info.NodeName, Nodes: []nodeJSON{}, Groups: []statusGroup{}, Problems: []string{}, Totals: map[string]int{}}
+			s := statusJSON{Cluster: info.ClusterName, Node: info.NodeName, Nodes: []nodeJSON{}, Groups: []statusGroup{}, Problems: []string{}, Totals: map[string]int{},
+				Quarantined: []quarantinedJSON{}}
+			for _, q := range info.Quarantined {
+				s.Quarantined = append(s.Quarantined, quarantinedJSON{Key: q.Key, Revision: q.Revision, Error: q.Error})
+				s.Problems = append(s.Problems, fmt.Sprintf("record %s (revision %d) cannot be decoded and reads as absent: %s; rewrite or delete it", q.Key, q.Revision, q.Error))
+			}
 			for _, n := range nodes.Nodes {
 				j := toNodeJSON(n)
 				s.Nodes = append(s.Nodes, j)

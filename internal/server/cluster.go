@@ -19,10 +19,14 @@ func (s clusterService) OpenCluster(ctx context.Context, _ *connect.Request[bato
 		return nil, fmt.Errorf("the cluster is still forming: %w", clusapi.ERROR_CLUSTER_NODE_NOT_READY)
 	}
 	who := callerOf(ctx)
-	return connect.NewResponse(&batonv1.OpenClusterResponse{
+	out := &batonv1.OpenClusterResponse{
 		ClusterName: c.Name, ClusterId: c.ID, NodeName: s.node,
 		Principal: who.String(), Access: who.access,
-	}), nil
+	}
+	for _, b := range s.st.View().Quarantined() {
+		out.Quarantined = append(out.Quarantined, &batonv1.QuarantinedRecord{Key: b.Key, Revision: b.Rev, Error: b.Err})
+	}
+	return connect.NewResponse(out), nil
 }
 
 func (s clusterService) DescribeResourceType(ctx context.Context, req *connect.Request[batonv1.DescribeResourceTypeRequest]) (*connect.Response[batonv1.ResourceType], error) {

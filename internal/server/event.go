@@ -16,7 +16,10 @@ type eventService struct{ *Server }
 
 // Watch streams the database's history as events, from the revision asked
 // for, so a client that reconnects with the last revision it saw misses
-// nothing.
+// nothing. When that cannot be — the revision was compacted away, at the
+// start or while the stream's watch resumed — the stream ends with
+// ERROR_CLUSTER_DATABASE_SEQMISMATCH: the client must list everything
+// again and watch from there (the dashboard does, from revision 0).
 func (s eventService) Watch(ctx context.Context, req *connect.Request[batonv1.WatchRequest], stream *connect.ServerStream[batonv1.Event]) error {
 	if req.Msg.SinceRevision < 0 {
 		return fmt.Errorf("since_revision %d: %w", req.Msg.SinceRevision, clusapi.ERROR_INVALID_PARAMETER)
@@ -34,7 +37,9 @@ func (s eventService) Watch(ctx context.Context, req *connect.Request[batonv1.Wa
 	})
 	var ce *store.CompactedError
 	if errors.As(err, &ce) {
-		return fmt.Errorf("revision %d is no longer kept (the oldest is %d): list again and watch from the revision the list gives: %w", ce.Asked, ce.Oldest, clusapi.ERROR_CLUSTER_DATABASE_SEQMISMATCH)
+		// Also mid-stream, when the watch had to resume after a compaction:
+		// the client cannot be told what it missed, only to start over.
+		return fmt.Errorf("the changes after revision %d are no longer kept (the oldest revision kept is %d): list again and watch from the revision the list gives: %w", ce.Asked, ce.Oldest, clusapi.ERROR_CLUSTER_DATABASE_SEQMISMATCH)
 	}
 	if err == nil {
 		err = sendErr

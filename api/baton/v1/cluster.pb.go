@@ -110,12 +110,16 @@ func (*OpenClusterRequest) Descriptor() ([]byte, []int) {
 }
 
 type OpenClusterResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ClusterName   string                 `protobuf:"bytes,1,opt,name=cluster_name,json=clusterName,proto3" json:"cluster_name,omitempty"`
-	ClusterId     string                 `protobuf:"bytes,2,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
-	NodeName      string                 `protobuf:"bytes,3,opt,name=node_name,json=nodeName,proto3" json:"node_name,omitempty"` // the node that answered
-	Principal     string                 `protobuf:"bytes,4,opt,name=principal,proto3" json:"principal,omitempty"`               // who the cluster thinks the caller is
-	Access        string                 `protobuf:"bytes,5,opt,name=access,proto3" json:"access,omitempty"`                     // "read" or "full"
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ClusterName string                 `protobuf:"bytes,1,opt,name=cluster_name,json=clusterName,proto3" json:"cluster_name,omitempty"`
+	ClusterId   string                 `protobuf:"bytes,2,opt,name=cluster_id,json=clusterId,proto3" json:"cluster_id,omitempty"`
+	NodeName    string                 `protobuf:"bytes,3,opt,name=node_name,json=nodeName,proto3" json:"node_name,omitempty"` // the node that answered
+	Principal   string                 `protobuf:"bytes,4,opt,name=principal,proto3" json:"principal,omitempty"`               // who the cluster thinks the caller is
+	Access      string                 `protobuf:"bytes,5,opt,name=access,proto3" json:"access,omitempty"`                     // "read" or "full"
+	// Records the answering node's store could not decode: quarantined, they
+	// stay in the database and read as absent until rewritten or deleted.
+	// They need an operator (baton cluster status lists them).
+	Quarantined   []*QuarantinedRecord `protobuf:"bytes,6,rep,name=quarantined,proto3" json:"quarantined,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -185,6 +189,73 @@ func (x *OpenClusterResponse) GetAccess() string {
 	return ""
 }
 
+func (x *OpenClusterResponse) GetQuarantined() []*QuarantinedRecord {
+	if x != nil {
+		return x.Quarantined
+	}
+	return nil
+}
+
+type QuarantinedRecord struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`            // the etcd key, /baton/v1/…
+	Revision      int64                  `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"` // the etcd mod revision of the value that does not decode
+	Error         string                 `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`        // why it does not decode
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuarantinedRecord) Reset() {
+	*x = QuarantinedRecord{}
+	mi := &file_baton_v1_cluster_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuarantinedRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuarantinedRecord) ProtoMessage() {}
+
+func (x *QuarantinedRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_cluster_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuarantinedRecord.ProtoReflect.Descriptor instead.
+func (*QuarantinedRecord) Descriptor() ([]byte, []int) {
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *QuarantinedRecord) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *QuarantinedRecord) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *QuarantinedRecord) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
 type ListResourceTypesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -193,7 +264,7 @@ type ListResourceTypesRequest struct {
 
 func (x *ListResourceTypesRequest) Reset() {
 	*x = ListResourceTypesRequest{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[3]
+	mi := &file_baton_v1_cluster_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -205,7 +276,7 @@ func (x *ListResourceTypesRequest) String() string {
 func (*ListResourceTypesRequest) ProtoMessage() {}
 
 func (x *ListResourceTypesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[3]
+	mi := &file_baton_v1_cluster_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -218,7 +289,7 @@ func (x *ListResourceTypesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResourceTypesRequest.ProtoReflect.Descriptor instead.
 func (*ListResourceTypesRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{3}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{4}
 }
 
 type ResourceType struct {
@@ -233,7 +304,7 @@ type ResourceType struct {
 
 func (x *ResourceType) Reset() {
 	*x = ResourceType{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[4]
+	mi := &file_baton_v1_cluster_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -245,7 +316,7 @@ func (x *ResourceType) String() string {
 func (*ResourceType) ProtoMessage() {}
 
 func (x *ResourceType) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[4]
+	mi := &file_baton_v1_cluster_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -258,7 +329,7 @@ func (x *ResourceType) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResourceType.ProtoReflect.Descriptor instead.
 func (*ResourceType) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{4}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ResourceType) GetName() string {
@@ -301,7 +372,7 @@ type PropertyInfo struct {
 
 func (x *PropertyInfo) Reset() {
 	*x = PropertyInfo{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[5]
+	mi := &file_baton_v1_cluster_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -313,7 +384,7 @@ func (x *PropertyInfo) String() string {
 func (*PropertyInfo) ProtoMessage() {}
 
 func (x *PropertyInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[5]
+	mi := &file_baton_v1_cluster_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -326,7 +397,7 @@ func (x *PropertyInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PropertyInfo.ProtoReflect.Descriptor instead.
 func (*PropertyInfo) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{5}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *PropertyInfo) GetName() string {
@@ -366,7 +437,7 @@ type ListResourceTypesResponse struct {
 
 func (x *ListResourceTypesResponse) Reset() {
 	*x = ListResourceTypesResponse{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[6]
+	mi := &file_baton_v1_cluster_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -378,7 +449,7 @@ func (x *ListResourceTypesResponse) String() string {
 func (*ListResourceTypesResponse) ProtoMessage() {}
 
 func (x *ListResourceTypesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[6]
+	mi := &file_baton_v1_cluster_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -391,7 +462,7 @@ func (x *ListResourceTypesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResourceTypesResponse.ProtoReflect.Descriptor instead.
 func (*ListResourceTypesResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{6}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListResourceTypesResponse) GetTypes() []*ResourceType {
@@ -409,14 +480,19 @@ const file_baton_v1_cluster_proto_rawDesc = "" +
 	"\x1bDescribeResourceTypeRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\avariant\x18\x02 \x01(\tR\avariant\"\x14\n" +
-	"\x12OpenClusterRequest\"\xaa\x01\n" +
+	"\x12OpenClusterRequest\"\xe9\x01\n" +
 	"\x13OpenClusterResponse\x12!\n" +
 	"\fcluster_name\x18\x01 \x01(\tR\vclusterName\x12\x1d\n" +
 	"\n" +
 	"cluster_id\x18\x02 \x01(\tR\tclusterId\x12\x1b\n" +
 	"\tnode_name\x18\x03 \x01(\tR\bnodeName\x12\x1c\n" +
 	"\tprincipal\x18\x04 \x01(\tR\tprincipal\x12\x16\n" +
-	"\x06access\x18\x05 \x01(\tR\x06access\"\x1a\n" +
+	"\x06access\x18\x05 \x01(\tR\x06access\x12=\n" +
+	"\vquarantined\x18\x06 \x03(\v2\x1b.baton.v1.QuarantinedRecordR\vquarantined\"W\n" +
+	"\x11QuarantinedRecord\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision\x12\x14\n" +
+	"\x05error\x18\x03 \x01(\tR\x05error\"\x1a\n" +
 	"\x18ListResourceTypesRequest\"\xa9\x01\n" +
 	"\fResourceType\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
@@ -449,30 +525,32 @@ func file_baton_v1_cluster_proto_rawDescGZIP() []byte {
 	return file_baton_v1_cluster_proto_rawDescData
 }
 
-var file_baton_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_baton_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_baton_v1_cluster_proto_goTypes = []any{
 	(*DescribeResourceTypeRequest)(nil), // 0: baton.v1.DescribeResourceTypeRequest
 	(*OpenClusterRequest)(nil),          // 1: baton.v1.OpenClusterRequest
 	(*OpenClusterResponse)(nil),         // 2: baton.v1.OpenClusterResponse
-	(*ListResourceTypesRequest)(nil),    // 3: baton.v1.ListResourceTypesRequest
-	(*ResourceType)(nil),                // 4: baton.v1.ResourceType
-	(*PropertyInfo)(nil),                // 5: baton.v1.PropertyInfo
-	(*ListResourceTypesResponse)(nil),   // 6: baton.v1.ListResourceTypesResponse
+	(*QuarantinedRecord)(nil),           // 3: baton.v1.QuarantinedRecord
+	(*ListResourceTypesRequest)(nil),    // 4: baton.v1.ListResourceTypesRequest
+	(*ResourceType)(nil),                // 5: baton.v1.ResourceType
+	(*PropertyInfo)(nil),                // 6: baton.v1.PropertyInfo
+	(*ListResourceTypesResponse)(nil),   // 7: baton.v1.ListResourceTypesResponse
 }
 var file_baton_v1_cluster_proto_depIdxs = []int32{
-	5, // 0: baton.v1.ResourceType.properties:type_name -> baton.v1.PropertyInfo
-	4, // 1: baton.v1.ListResourceTypesResponse.types:type_name -> baton.v1.ResourceType
-	1, // 2: baton.v1.ClusterService.OpenCluster:input_type -> baton.v1.OpenClusterRequest
-	3, // 3: baton.v1.ClusterService.ListResourceTypes:input_type -> baton.v1.ListResourceTypesRequest
-	0, // 4: baton.v1.ClusterService.DescribeResourceType:input_type -> baton.v1.DescribeResourceTypeRequest
-	2, // 5: baton.v1.ClusterService.OpenCluster:output_type -> baton.v1.OpenClusterResponse
-	6, // 6: baton.v1.ClusterService.ListResourceTypes:output_type -> baton.v1.ListResourceTypesResponse
-	4, // 7: baton.v1.ClusterService.DescribeResourceType:output_type -> baton.v1.ResourceType
-	5, // [5:8] is the sub-list for method output_type
-	2, // [2:5] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	3, // 0: baton.v1.OpenClusterResponse.quarantined:type_name -> baton.v1.QuarantinedRecord
+	6, // 1: baton.v1.ResourceType.properties:type_name -> baton.v1.PropertyInfo
+	5, // 2: baton.v1.ListResourceTypesResponse.types:type_name -> baton.v1.ResourceType
+	1, // 3: baton.v1.ClusterService.OpenCluster:input_type -> baton.v1.OpenClusterRequest
+	4, // 4: baton.v1.ClusterService.ListResourceTypes:input_type -> baton.v1.ListResourceTypesRequest
+	0, // 5: baton.v1.ClusterService.DescribeResourceType:input_type -> baton.v1.DescribeResourceTypeRequest
+	2, // 6: baton.v1.ClusterService.OpenCluster:output_type -> baton.v1.OpenClusterResponse
+	7, // 7: baton.v1.ClusterService.ListResourceTypes:output_type -> baton.v1.ListResourceTypesResponse
+	5, // 8: baton.v1.ClusterService.DescribeResourceType:output_type -> baton.v1.ResourceType
+	6, // [6:9] is the sub-list for method output_type
+	3, // [3:6] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_baton_v1_cluster_proto_init() }
@@ -486,7 +564,7 @@ func file_baton_v1_cluster_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_cluster_proto_rawDesc), len(file_baton_v1_cluster_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -42,7 +42,11 @@ type EventServiceClient interface {
 	// Watch sends every change after since_revision (0: from now on), in
 	// revision order, with no gaps. If since_revision has been compacted
 	// away the call fails at once with ERROR_CLUSTER_DATABASE_SEQMISMATCH
-	// and says the oldest revision still available.
+	// and says the oldest revision still available; a stream whose watch
+	// has to resume from a revision compacted meanwhile ends with the same
+	// code. Either way the client lists again and watches from there. A
+	// record the node cannot decode (quarantined) reads as deleted until it
+	// is rewritten.
 	Watch(context.Context, *connect.Request[v1.WatchRequest]) (*connect.ServerStreamForClient[v1.Event], error)
 }
 
@@ -81,7 +85,11 @@ type EventServiceHandler interface {
 	// Watch sends every change after since_revision (0: from now on), in
 	// revision order, with no gaps. If since_revision has been compacted
 	// away the call fails at once with ERROR_CLUSTER_DATABASE_SEQMISMATCH
-	// and says the oldest revision still available.
+	// and says the oldest revision still available; a stream whose watch
+	// has to resume from a revision compacted meanwhile ends with the same
+	// code. Either way the client lists again and watches from there. A
+	// record the node cannot decode (quarantined) reads as deleted until it
+	// is rewritten.
 	Watch(context.Context, *connect.Request[v1.WatchRequest], *connect.ServerStream[v1.Event]) error
 }
 
