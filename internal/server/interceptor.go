@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -95,15 +94,7 @@ func (g guard) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.S
 	}
 }
 
-func toConnectErr(err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return connect.NewError(connect.CodeDeadlineExceeded, err)
-	}
-	ce := ToConnect(err)
-	// A stream message over the size limit: Connect's own error, which
-	// has no Win32 code yet.
-	if ce.Code() == connect.CodeResourceExhausted && ce.Meta().Get(Win32Header) == "" {
-		addWin32(ce, clusapi.ERROR_INVALID_PARAMETER)
-	}
-	return ce
-}
+// toConnectErr is ToConnect for a handler's error: a Win32 code on every
+// one, including Connect's own (a stream's message over the size limit,
+// one it could not decode) and a context that ended (WAIT_TIMEOUT).
+func toConnectErr(err error) error { return ToConnect(err) }
