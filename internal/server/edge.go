@@ -58,7 +58,8 @@ var procedures = func() map[string]bool {
 }()
 
 // edge wraps a service's Connect handler: Host, handle, caller and access
-// first, then the body limits, then Connect.
+// first, then the body limits, then Connect, whose own errors get their
+// Win32 code on the way out (codedWriter).
 func (s *Server) edge(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		proc := r.URL.Path
@@ -88,7 +89,11 @@ func (s *Server) edge(next http.Handler) http.Handler {
 			_ = rc.SetReadDeadline(time.Time{})
 			_ = rc.SetWriteDeadline(time.Time{})
 		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		// Connect's own answers (a body it cannot decode, a content type
+		// it does not take …) get their Win32 code on the way out.
+		cw := &codedWriter{w: w, r: r, s: s, proc: proc}
+		next.ServeHTTP(cw, r.WithContext(ctx))
+		cw.finish()
 	})
 }
 
