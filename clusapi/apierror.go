@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -163,25 +164,74 @@ func callError(ctx context.Context, call string, err error) error {
 			return &APIError{Code: code, Message: trimCode(code, ce.Message())}
 		}
 	}
-	// No Win32 code attached: the agent did not answer, or something
-	// between it and us (a proxy, a wrong address) answered instead.
-	var code Errno
-	switch ce.Code() {
-	case connect.CodeUnavailable, connect.CodeDeadlineExceeded, connect.CodeCanceled:
-		code = RPC_S_SERVER_UNAVAILABLE
-	case connect.CodePermissionDenied, connect.CodeUnauthenticated:
-		code = ERROR_ACCESS_DENIED
-	case connect.CodeInvalidArgument, connect.CodeResourceExhausted:
-		// ResourceExhausted: a message over the size limit of one side.
-		code = ERROR_INVALID_PARAMETER
-	default:
-		code = ERROR_INVALID_FUNCTION
+	// No detail (a proxy may drop them): the code in the header, or at
+	// the start of the message, as the agent puts it on every error.
+	if code, ok := headerCode(ce); ok {
+		return &APIError{Code: code, Message: trimCode(code, ce.Message())}
 	}
+	if code, ok := messageCode(ce.Message()); ok {
+		return &APIError{Code: code, Message: trimCode(code, ce.Message())}
+	}
+	// No Win32 code at all: the agent did not answer, or something
+	// between it and us (a proxy, a wrong address) answered instead.
+	code := connectErrno(ce.Code())
 	msg := ce.Message()
 	if msg == "" {
 		msg = ce.Code().String()
 	}
 	return &APIError{Code: code, Message: prefixed(call, msg)}
+}
+
+// connectErrno is the Win32 code of a Connect error that carries none.
+func connectErrno(c connect.Code) Errno {
+	switch c {
+	case connect.CodeUnavailable, connect.CodeDeadlineExceeded, connect.CodeCanceled:
+		return RPC_S_SERVER_UNAVAILABLE
+	case connect.CodePermissionDenied, connect.CodeUnauthenticated:
+		return ERROR_ACCESS_DENIED
+	case connect.CodeInvalidArgument, connect.CodeResourceExhausted, connect.CodeOutOfRange:
+		// ResourceExhausted: a message over the size limit of one side.
+		return ERROR_INVALID_PARAMETER
+	case connect.CodeAborted:
+		return ERROR_CLUSTER_DATABASE_UPDATE_CONDITION_FAILED
+	}
+	return ERROR_INVALID_FUNCTION
+}
+
+// win32Header is the header the agent puts every error's Win32 code in
+// (server.Win32Header).
+const win32Header = "Baton-Win32-Code"
+
+// headerCode reads the Win32 code of the Baton-Win32-Code header (or
+// trailer).
+func headerCode(ce *connect.Error) (Errno, bool) {
+	v := ce.Meta().Get(win32Header)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil || n == 0 {
+		return 0, false
+	}
+	return Errno(n), true
+}
+
+// messageCode reads the code at the start of an agent's message:
+// "NAME (N): …" or "NAME (N)", the name matching the number.
+func messageCode(msg string) (Errno, bool) {
+	name, rest, ok := strings.Cut(msg, " (")
+	if !ok {
+		return 0, false
+	}
+	num, _, ok := strings.Cut(rest, ")")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(num, 10, 32)
+	if err != nil || n == 0 || Errno(n).String() != name {
+		return 0, false
+	}
+	return Errno(n), true
 }
 
 func prefixed(call, msg string) string {
