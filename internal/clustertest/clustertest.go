@@ -8,6 +8,8 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,9 +27,10 @@ type Node struct {
 	Agent *agent.Agent
 	Dir   string
 	edit  func(*config.Config)
+	logs  *logBuffer
 }
 
-func start(t testing.TB, dir string, edit func(*config.Config)) *agent.Agent {
+func start(t testing.TB, dir string, edit func(*config.Config), logs *logBuffer) *agent.Agent {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.Dev, cfg.Name, cfg.DataDir = true, "node1", dir
@@ -37,7 +40,7 @@ func start(t testing.TB, dir string, edit func(*config.Config)) *agent.Agent {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	a, err := agent.Start(ctx, cfg, testWriter{t}, slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	a, err := agent.Start(ctx, cfg, testWriter{t}, slog.New(slog.NewTextHandler(logWriter{t, logs}, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		t.Fatalf("start agent: %v", err)
 	}
@@ -48,7 +51,7 @@ func start(t testing.TB, dir string, edit func(*config.Config)) *agent.Agent {
 func (n *Node) Restart() {
 	n.t.Helper()
 	n.Agent.Close()
-	n.Agent = start(n.t, n.Dir, n.edit)
+	n.Agent = start(n.t, n.Dir, n.edit, n.logs)
 }
 
 // New starts a one-node cluster in a temporary directory; it stops at the
@@ -62,7 +65,8 @@ func New(t testing.TB) *Node {
 func NewWith(t testing.TB, edit func(*config.Config)) *Node {
 	t.Helper()
 	dir := t.TempDir()
-	n := &Node{t: t, Agent: start(t, dir, edit), Dir: dir, edit: edit}
+	logs := &logBuffer{}
+	n := &Node{t: t, Agent: start(t, dir, edit, logs), Dir: dir, edit: edit, logs: logs}
 	t.Cleanup(func() { n.Agent.Close() })
 	return n
 }
@@ -127,7 +131,40 @@ func (n *Node) await(cond func(v store.View) bool, format string, args ...any) {
 	}
 }
 
+// Logs returns what the node's agents logged at Warn and above, across
+// restarts (the test's log has it too).
+func (n *Node) Logs() string { return n.logs.String() }
+
 type testWriter struct{ t testing.TB }
+
+// logWriter writes the agent's log to the test's log and keeps a copy.
+type logWriter struct {
+	t    testing.TB
+	logs *logBuffer
+}
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.logs.add(p)
+	w.t.Log(string(p))
+	return len(p), nil
+}
+
+type logBuffer struct {
+	mu sync.Mutex // guards b
+	b  strings.Builder
+}
+
+func (l *logBuffer) add(p []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p))
