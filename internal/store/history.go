@@ -54,7 +54,10 @@ var kinds = map[string]string{
 // of the version before it, if there was one, and a later put that decodes
 // as a creation.
 func (s *Store) History(ctx context.Context, since int64, ready func(rev int64), fn func(Change, View) error) error {
-	if since <= 0 {
+	fromNow := since <= 0
+	if fromNow {
+		// The cache's revision, not the database's: a reader that listed
+		// from the cache and then watches from now misses nothing.
 		since = s.View().Rev()
 	}
 	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
@@ -64,6 +67,15 @@ func (s *Store) History(ctx context.Context, since int64, ready func(rev int64),
 	// The replica the views come from starts as the database was at since.
 	replica := newCache()
 	resp, err := s.cli.Get(ctx, Prefix, clientv3.WithPrefix(), clientv3.WithRev(since))
+	if fromNow && errors.Is(err, rpctypes.ErrCompacted) {
+		// The cache is behind a compaction (its watch is about to reload):
+		// now is once it has caught up.
+		if err := s.Sync(ctx); err != nil {
+			return fmt.Errorf("store: history: %w", err)
+		}
+		since = s.View().Rev()
+		resp, err = s.cli.Get(ctx, Prefix, clientv3.WithPrefix(), clientv3.WithRev(since))
+	}
 	compacted := errors.Is(err, rpctypes.ErrCompacted)
 	if err != nil && !compacted {
 		return fmt.Errorf("store: history: %w", err)
