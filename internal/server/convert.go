@@ -123,10 +123,17 @@ func inBuffer(buf []byte, size uint32, params *batonv1.PropertyList) ([]byte, ui
 	return b, uint32(len(b)), nil
 }
 
-// toList converts a request's property list; a malformed one answers
-// ERROR_INVALID_PARAMETER.
+// toList converts a request's property list. Every property list a call
+// brings in passes here (properties of groups and resources, the typed
+// params of the Ex calls): one that is malformed, or that does not
+// validate (a NUL in a name or string, an empty MULTI_SZ string, nesting
+// deeper than proplist.MaxDepth …: what the store could not keep and read
+// back equal), answers ERROR_INVALID_PARAMETER before anything is done.
 func toList(pl *batonv1.PropertyList) (proplist.List, error) {
 	l, err := wire.ToList(pl)
+	if err == nil {
+		err = l.Validate()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", err, clusapi.ERROR_INVALID_PARAMETER)
 	}
