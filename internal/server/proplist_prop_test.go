@@ -474,13 +474,27 @@ func (p *propTest) stateChange(params *batonv1.PropertyList, buf []byte, ofGroup
 		wantBuf = want.MarshalCompact()
 	}
 	size := uint32(len(buf))
+	group := &batonv1.GroupRef{Name: "G"}
+	if ok {
+		// A move with a buffer that passes: on this one node there is
+		// nowhere to go (5042), or nothing to do (0); either way nothing
+		// changes.
+		before := p.before()
+		res, err := p.c.Groups.MoveGroup(p.ctx, connect.NewRequest(&batonv1.MoveGroupRequest{Group: group, InBuffer: buf, InBufferSize: size, Params: params}))
+		switch got := code(p.t, err); {
+		case got == clusapi.ERROR_CLUSTER_NODE_NOT_FOUND:
+		case err == nil && res.Msg.Status == 0:
+		default:
+			p.t.Fatalf("MoveGroup with a valid buffer on one node: %v (%v)", got, err)
+		}
+		p.unchanged("MoveGroup", before)
+	}
 	before := p.before()
 	v := p.n.Store().View()
 	online := v.GroupState(v.Group("G")) == clusapi.ClusterGroupOnline
 	var res *connect.Response[batonv1.OperationResult]
 	var err error
 	var what string
-	group := &batonv1.GroupRef{Name: "G"}
 	r0 := &batonv1.ResourceRef{Name: "R0"}
 	switch {
 	case !online && ofGroup:
@@ -498,8 +512,7 @@ func (p *propTest) stateChange(params *batonv1.PropertyList, buf []byte, ofGroup
 	}
 	if !ok {
 		p.refused(what, err, before)
-		// A move, on this one node, only ever gets as far as the buffer
-		// check; it must refuse the same lists the same way.
+		// A move refuses the same buffers the same way.
 		_, err := p.c.Groups.MoveGroup(p.ctx, connect.NewRequest(&batonv1.MoveGroupRequest{Group: group, InBuffer: buf, InBufferSize: size, Params: params}))
 		p.refused("MoveGroup", err, before)
 		return
