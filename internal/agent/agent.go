@@ -277,7 +277,8 @@ func (a *Agent) closeMember() {
 }
 
 func (a *Agent) dialEtcd(endpoints []string, tc *tls.Config) (*clientv3.Client, error) {
-	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop(), TLS: tc})
+	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop(), TLS: tc,
+		MaxCallSendMsgSize: etcdmember.ClientMaxSend})
 	if err != nil {
 		return nil, fmt.Errorf("agent: cluster database at %v: %w", endpoints, err)
 	}

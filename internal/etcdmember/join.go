@@ -157,7 +157,8 @@ func (m *Member) PromoteIfLearner(ctx context.Context) error {
 			eps = append(eps, mm.ClientURLs...)
 		}
 	}
-	cli, err := clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: 5 * time.Second, Logger: zap.NewNop(), TLS: m.clientTLS})
+	cli, err := clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: 5 * time.Second, Logger: zap.NewNop(), TLS: m.clientTLS,
+		MaxCallSendMsgSize: ClientMaxSend})
 	if err != nil {
 		return fmt.Errorf("etcdmember: promote: %w", err)
 	}

@@ -63,6 +63,16 @@ func (f *TLSFiles) info() transport.TLSInfo {
 	return transport.TLSInfo{CertFile: f.Cert, KeyFile: f.Key, TrustedCAFile: f.CA, ClientCertAuth: true}
 }
 
+// MaxRequestBytes is the largest request the embedded members take: room
+// for a big group's whole change in one transaction.
+const MaxRequestBytes = 8 << 20
+
+// ClientMaxSend is what the cluster's etcd clients may send in one
+// request: MaxRequestBytes and gRPC's framing (etcd's server allows 512
+// KiB over its limit). gRPC's own default, 2 MiB, would refuse records
+// the API accepts.
+const ClientMaxSend = MaxRequestBytes + 512<<10
+
 // Member is a running embedded etcd member and a client of it.
 type Member struct {
 	etcd      *embed.Etcd
@@ -88,7 +98,7 @@ func Start(ctx context.Context, cfg Config) (*Member, error) {
 	if cfg.MaxTxnOps > 0 {
 		ec.MaxTxnOps = cfg.MaxTxnOps
 	}
-	ec.MaxRequestBytes = 8 << 20
+	ec.MaxRequestBytes = MaxRequestBytes
 	ec.AutoCompactionMode = "revision"
 	ec.AutoCompactionRetention = "100000"
 	cu, err := url.Parse(cfg.ClientURL)
@@ -136,6 +146,8 @@ func Start(ctx context.Context, cfg Config) (*Member, error) {
 		DialTimeout: 5 * time.Second,
 		Logger:      zap.NewNop(),
 		TLS:         cfg.ClientTLS,
+		// MaxCallSendMsgSize: see ClientMaxSend.
+		MaxCallSendMsgSize: ClientMaxSend,
 	})
 	if err != nil {
 		e.Close()

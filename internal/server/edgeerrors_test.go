@@ -350,3 +350,32 @@ func TestNoQuorumCarriesAWin32Code(t *testing.T) {
 	t.Logf("answered after %v: %v", time.Since(start).Round(time.Millisecond), err)
 	assertCoded(t, "a write without quorum", err, clusapi.ERROR_CLUSTER_NO_QUORUM)
 }
+
+// A record over gRPC's default message size (2 MiB) but within etcd's
+// request limit is stored: the database clients send up to that limit.
+func TestLargeRecordIsStored(t *testing.T) {
+	n := clustertest.New(t)
+	api := newTCPAPI(t, n.Agent.HTTPAddr())
+	full := newToken(t, n, "full", "full", 0)
+	ctx := context.Background()
+	g := batonv1connect.NewGroupServiceClient(api.h1, api.base, bearerAuth("Bearer "+full))
+	if _, err := g.CreateGroup(ctx, connect.NewRequest(&batonv1.CreateGroupRequest{Name: "G"})); err != nil {
+		t.Fatal(err)
+	}
+	blob := make([]byte, 1536<<10) // 3 MiB as hex in the record
+	for i := range blob {
+		blob[i] = byte(i * 7)
+	}
+	big := proplist.List{{Name: "b", Values: []proplist.Value{proplist.Binary(blob)}}}
+	r := batonv1connect.NewResourceServiceClient(api.h1, api.base, bearerAuth("Bearer "+full))
+	if _, err := r.CreateResource(ctx, connect.NewRequest(&batonv1.CreateResourceRequest{Name: "R", Group: "G", Type: "dummy", Properties: wire.FromList(big)})); err != nil {
+		t.Fatalf("a 1.5 MiB property: %v", err)
+	}
+	if err := n.Store().Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res := n.Store().View().Resource("R")
+	if res == nil || !res.Private.Equal(big) {
+		t.Fatalf("the 1.5 MiB property did not read back equal")
+	}
+}
