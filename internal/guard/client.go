@@ -54,9 +54,19 @@ type Client struct {
 // Connect connects to the guard of cfg.Dir, starting one if none runs.
 func Connect(cfg Config) (*Client, error) {
 	c := &Client{cfg: cfg, tracked: map[int]uint64{}, kick: make(chan struct{}, 1), done: make(chan struct{})}
-	c.mu.Lock()
-	err := c.dial()
-	c.mu.Unlock()
+	// A guard whose agent just stopped exits once it has nothing left to
+	// guard: a restarted agent may reach it as it goes, and see its first
+	// write fail. The next try starts a guard afresh.
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		c.mu.Lock()
+		err = c.dial()
+		c.mu.Unlock()
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		cfg.Log.Info("guard: connecting again", "err", err)
+	}
 	if err != nil {
 		return nil, err
 	}
