@@ -7,7 +7,7 @@ import (
 	"unicode/utf16"
 )
 
-// Test vectors from /work/shared/reference/wsfc.md §4.4.
+// Test vectors of the property-list byte format ([MS-CMRP] 2.2.3.10).
 const (
 	// tv3Hex is TV3: "Virtual Machine" = DWORD 1 and "Virtual Machine
 	// Configuration" = DWORD 1, no trailing list end mark, 144 bytes.

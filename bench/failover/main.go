@@ -1,6 +1,6 @@
 // Command failover measures how long a baton cluster takes to bring a
 // killed owner's groups online on another node, and how long one planned
-// move takes, against the failover target of DESIGN.md §7 ("failover after
+// move takes, against the failover target of docs/design.md §7 ("failover after
 // the owner is killed: under 2 s with default timings, and for 1,000
 // groups at once under 3 s"):
 //

@@ -1,6 +1,6 @@
 // Command offline measures how long baton takes to take a group of N dummy
 // resources offline, and how quickly the API answers, against the targets
-// of DESIGN.md §7:
+// of docs/design.md §7:
 //
 //   - offline: for N = 1, 10, 100, 1000 resources, flat (no dependencies)
 //     and chained (chains of 10, each resource depending on the previous),
