@@ -13,6 +13,7 @@ package restype
 import (
 	"context"
 	"log/slog"
+	"os/exec"
 
 	"github.com/batoncluster/baton/proplist"
 )
@@ -67,7 +68,41 @@ type Config struct {
 	// killed if the node's lease lapses while the agent cannot stop it
 	// (killed or frozen). Nil when there is none: use GuardOf.
 	Guard ProcessGuard
+	// Cgroup is the resource's own cgroup on this node. A type starts
+	// every process of the resource through it (Cgroup.Start instead of
+	// exec.Cmd.Start), so that whatever the process forks — a daemon, a
+	// double-forked child — is the resource's: the host kills what is
+	// left in the cgroup once an Offline or Terminate returns, and the
+	// fence guard kills it when the node's lease lapses while the agent
+	// cannot (docs/fencing.md). Nil when the node has no cgroups: use
+	// CgroupOf.
+	Cgroup Cgroup
 }
+
+// Cgroup starts processes in a resource's cgroup.
+type Cgroup interface {
+	// Start starts cmd as cmd.Start does, with the process inside the
+	// cgroup before it runs the program. Do not set
+	// cmd.SysProcAttr.Pdeathsig.
+	Start(cmd *exec.Cmd) error
+	// CgroupPath is the cgroup's directory (for a program that places
+	// processes itself: write their pid to its cgroup.procs).
+	CgroupPath() string
+}
+
+// CgroupOf is cfg.Cgroup, or one that starts processes as they are when
+// there is none.
+func CgroupOf(cfg Config) Cgroup {
+	if cfg.Cgroup == nil {
+		return noCgroup{}
+	}
+	return cfg.Cgroup
+}
+
+type noCgroup struct{}
+
+func (noCgroup) Start(cmd *exec.Cmd) error { return cmd.Start() }
+func (noCgroup) CgroupPath() string        { return "" }
 
 // ProcessGuard kills registered process groups when the node loses its
 // authority to run them (docs/fencing.md).

@@ -367,3 +367,6 @@ func rss(pid int) uint64 {
 	n, _ := strconv.ParseUint(f[1], 10, 64)
 	return n * pageSize
 }
+
+// CgroupPath is d's directory (restype.Cgroup).
+func (d Dir) CgroupPath() string { return d.Path }

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/batoncluster/baton/internal/cgroup"
 	"github.com/batoncluster/baton/proplist"
 	"github.com/batoncluster/baton/restype"
 	"github.com/batoncluster/baton/restype/plugin/pluginv1"
@@ -114,11 +115,19 @@ func (s *server) Open(_ context.Context, req *pluginv1.OpenRequest) (*pluginv1.O
 	s.next++
 	h := s.next
 	s.mu.Unlock()
-	r, err := s.t.New(restype.Config{
+	cfg := restype.Config{
 		Name: req.Name, Group: req.Group, Properties: l, StateDir: req.StateDir,
 		Log:     s.log.With(slog.String("resource", req.Name)),
 		Changed: func() { s.changed(h) },
-	})
+	}
+	if req.Cgroup != "" {
+		cg, err := cgroup.Open(req.Cgroup)
+		if err != nil {
+			return nil, status.Error(codes.InvalidArgument, err.Error())
+		}
+		cfg.Cgroup = cg
+	}
+	r, err := s.t.New(cfg)
 	if err != nil {
 		return nil, statusOf(err)
 	}

@@ -146,6 +146,7 @@ type resource struct {
 	log      *slog.Logger
 	changed  func()
 	guard    restype.ProcessGuard // kills the process group if the agent cannot
+	cg       restype.Cgroup       // every process starts in the resource's cgroup
 
 	mu sync.Mutex // guards the fields below
 	s  settings
@@ -185,6 +186,7 @@ func New(cfg restype.Config) (restype.Resource, error) {
 		log:      log,
 		changed:  cfg.Changed,
 		guard:    restype.GuardOf(cfg),
+		cg:       restype.CgroupOf(cfg),
 		s:        s,
 	}
 	p, err := readPIDFile(r.stateDir)
@@ -320,7 +322,7 @@ func (r *resource) start(s settings) (*proc, error) {
 	cmd, err := r.command(s, s.argv, out)
 	if err == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-		if err = cmd.Start(); err != nil {
+		if err = r.cg.Start(cmd); err != nil {
 			err = fmt.Errorf("genericapp: start %s: %w", s.argv[0], err)
 		}
 	}
@@ -497,7 +499,7 @@ func (r *resource) runHelper(ctx context.Context, s settings, argv []string) err
 		return fmt.Errorf("%w: %v", errCannotRun, err)
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	if err := r.cg.Start(cmd); err != nil {
 		return fmt.Errorf("%w: %v", errCannotRun, err)
 	}
 	stop := context.AfterFunc(ctx, func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })

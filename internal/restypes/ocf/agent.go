@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/batoncluster/baton/restype"
 )
 
 // Code is an agent's exit code (OCF resource agent API, "Exit status
@@ -172,6 +174,9 @@ type invocation struct {
 	// timeout is passed as OCF_RESKEY_CRM_meta_timeout; 0: the time left
 	// before ctx's deadline.
 	timeout time.Duration
+	// cgroup starts the agent (nil: exec.Cmd.Start): a resource's actions,
+	// and the daemons they leave running, are in the resource's cgroup.
+	cgroup restype.Cgroup
 }
 
 // result is how an invocation ended.
@@ -261,7 +266,14 @@ func (inv invocation) run(ctx context.Context) (result, error) {
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	err = cmd.Run()
+	if inv.cgroup != nil {
+		err = inv.cgroup.Start(cmd)
+	} else {
+		err = cmd.Start()
+	}
+	if err == nil {
+		err = cmd.Wait()
+	}
 	if ctx.Err() != nil {
 		return result{}, fmt.Errorf("ocf: %s %s: %w", name, inv.action, ctx.Err())
 	}

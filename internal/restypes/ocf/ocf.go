@@ -269,6 +269,7 @@ type resource struct {
 	rscTmp   string // HA_RSCTMP
 	log      *slog.Logger
 	changed  func()
+	cgroup   restype.Cgroup // every action runs in the resource's cgroup
 
 	mu sync.Mutex // guards the fields below
 	s  settings   // the configured properties
@@ -309,6 +310,7 @@ func New(cfg restype.Config) (restype.Resource, error) {
 		rscTmp:   rscTmp,
 		log:      log,
 		changed:  cfg.Changed,
+		cgroup:   restype.CgroupOf(cfg),
 		s:        s,
 	}, nil
 }
@@ -374,6 +376,7 @@ func (r *resource) act(ctx context.Context, s settings, action string, expect fu
 		instance: r.instance, rscTmp: r.rscTmp,
 		env:     append(s.paramEnv(), env...),
 		timeout: timeout,
+		cgroup:  r.cgroup,
 	}
 	start := time.Now()
 	res, err := inv.run(cctx)

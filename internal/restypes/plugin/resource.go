@@ -20,6 +20,7 @@ type resource struct {
 	name    string
 	group   string
 	dir     string
+	cgroup  string // the resource's cgroup directory, "" for none
 	changed func()
 	log     *slog.Logger
 
@@ -62,6 +63,9 @@ func (p *proc) newResource(cfg restype.Config) (restype.Resource, error) {
 	r := &resource{
 		p: p, name: cfg.Name, group: cfg.Group, dir: cfg.StateDir, changed: cfg.Changed,
 		log: log, props: cfg.Properties.Clone(),
+	}
+	if cfg.Cgroup != nil {
+		r.cgroup = cfg.Cgroup.CgroupPath()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), p.o.CallTimeout)
 	defer cancel()
@@ -109,7 +113,7 @@ func (r *resource) remote(ctx context.Context, open bool) (*generation, uint64, 
 	props, reopen := r.props, r.gen != nil
 	r.mu.Unlock()
 	resp, err := g.rpc.Open(ctx, &pluginv1.OpenRequest{
-		Name: r.name, Group: r.group, Properties: props.Marshal(), StateDir: r.dir,
+		Name: r.name, Group: r.group, Properties: props.Marshal(), StateDir: r.dir, Cgroup: r.cgroup,
 	})
 	if err != nil {
 		return nil, 0, r.p.callErr(ctx, g, "open", err)

@@ -168,7 +168,12 @@ func (r *resource) start(ctx context.Context, bin string, l launch) (int, error)
 		cmd.ExtraFiles = []*os.File{d}
 	}
 	r.log.InfoContext(ctx, "starting QEMU", "args", cmd.Args)
-	if err := cmd.Run(); err != nil {
+	// In the resource's cgroup: the daemon QEMU forks is too.
+	err = r.cgroup.Start(cmd)
+	if err == nil {
+		err = cmd.Wait()
+	}
+	if err != nil {
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}

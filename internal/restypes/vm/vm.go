@@ -286,6 +286,7 @@ type resource struct {
 	log     *slog.Logger
 	changed func()
 	guard   restype.ProcessGuard // kills QEMU if the agent cannot
+	cgroup  restype.Cgroup       // QEMU runs in the resource's cgroup
 	// qmpSlot is held by whoever talks to the agent's QMP socket.
 	qmpSlot chan struct{}
 
@@ -339,6 +340,7 @@ func New(cfg restype.Config) (restype.Resource, error) {
 		log:        log,
 		changed:    cfg.Changed,
 		guard:      restype.GuardOf(cfg),
+		cgroup:     restype.CgroupOf(cfg),
 		qmpSlot:    make(chan struct{}, 1),
 		s:          s,
 		savedBytes: -1,

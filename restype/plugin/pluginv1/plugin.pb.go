@@ -310,11 +310,16 @@ func (*ValidateResponse) Descriptor() ([]byte, []int) {
 }
 
 type OpenRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Group         string                 `protobuf:"bytes,2,opt,name=group,proto3" json:"group,omitempty"`
-	Properties    []byte                 `protobuf:"bytes,3,opt,name=properties,proto3" json:"properties,omitempty"` // property list
-	StateDir      string                 `protobuf:"bytes,4,opt,name=state_dir,json=stateDir,proto3" json:"state_dir,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Name       string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Group      string                 `protobuf:"bytes,2,opt,name=group,proto3" json:"group,omitempty"`
+	Properties []byte                 `protobuf:"bytes,3,opt,name=properties,proto3" json:"properties,omitempty"` // property list
+	StateDir   string                 `protobuf:"bytes,4,opt,name=state_dir,json=stateDir,proto3" json:"state_dir,omitempty"`
+	// The resource's cgroup directory ("" when the node has none): the
+	// plugin starts the resource's processes in it (write their pid to its
+	// cgroup.procs, or clone3 with CLONE_INTO_CGROUP), so that the agent's
+	// offline, terminate and fence guard end them (restype.Config.Cgroup).
+	Cgroup        string `protobuf:"bytes,5,opt,name=cgroup,proto3" json:"cgroup,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -373,6 +378,13 @@ func (x *OpenRequest) GetProperties() []byte {
 func (x *OpenRequest) GetStateDir() string {
 	if x != nil {
 		return x.StateDir
+	}
+	return ""
+}
+
+func (x *OpenRequest) GetCgroup() string {
+	if x != nil {
+		return x.Cgroup
 	}
 	return ""
 }
@@ -1387,14 +1399,15 @@ const file_restype_plugin_pluginv1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"properties\x18\x01 \x01(\fR\n" +
 	"properties\"\x12\n" +
-	"\x10ValidateResponse\"t\n" +
+	"\x10ValidateResponse\"\x8c\x01\n" +
 	"\vOpenRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x12\x1e\n" +
 	"\n" +
 	"properties\x18\x03 \x01(\fR\n" +
 	"properties\x12\x1b\n" +
-	"\tstate_dir\x18\x04 \x01(\tR\bstateDir\"\x84\x01\n" +
+	"\tstate_dir\x18\x04 \x01(\tR\bstateDir\x12\x16\n" +
+	"\x06cgroup\x18\x05 \x01(\tR\x06cgroup\"\x84\x01\n" +
 	"\tAbilities\x12\x1c\n" +
 	"\tterminate\x18\x01 \x01(\bR\tterminate\x12\x16\n" +
 	"\x06status\x18\x02 \x01(\bR\x06status\x12\x1f\n" +
