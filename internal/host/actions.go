@@ -92,6 +92,12 @@ func (h *Host) run(ctx context.Context, inst *instance, kind busy, timeout time.
 	default:
 		err = inst.res.Offline(cctx, restype.OfflineRequest{Flags: flags, Params: params})
 	}
+	if kind != busyOnline && (err == nil || terminate) {
+		// Nothing the resource started outlives its offline.
+		if kerr := emptyCgroup(cctx, inst); err == nil {
+			err = kerr
+		}
+	}
 	if errors.Is(context.Cause(cctx), errPendingTimeout) {
 		h.terminate(ctx, inst)
 		return clusapi.ClusterResourceFailed, fmt.Errorf("%s did not finish within PendingTimeout (%v): %w", kind, timeout, errPendingTimeout)
@@ -106,23 +112,30 @@ func (h *Host) run(ctx context.Context, inst *instance, kind busy, timeout time.
 }
 
 // stopNow stops inst at once: Terminate when its type has it, else an
-// offline.
+// offline; then whatever is left in its cgroup is killed.
 func stopNow(ctx context.Context, inst *instance) error {
+	var err error
 	if t, ok := inst.res.(restype.Terminator); ok {
-		return t.Terminate(ctx)
+		err = t.Terminate(ctx)
+	} else {
+		err = inst.res.Offline(ctx, restype.OfflineRequest{})
 	}
-	return inst.res.Offline(ctx, restype.OfflineRequest{})
+	if kerr := emptyCgroup(ctx, inst); err == nil {
+		err = kerr
+	}
+	return err
 }
 
 func (h *Host) terminate(ctx context.Context, inst *instance) {
-	t, ok := inst.res.(restype.Terminator)
-	if !ok {
-		return
-	}
 	tctx, cancel := context.WithTimeout(ctx, terminateGrace)
 	defer cancel()
-	if err := t.Terminate(tctx); err != nil {
-		h.log.Warn("terminate failed", "resource", inst.name, "err", err)
+	if t, ok := inst.res.(restype.Terminator); ok {
+		if err := t.Terminate(tctx); err != nil {
+			h.log.Warn("terminate failed", "resource", inst.name, "err", err)
+		}
+	}
+	if err := emptyCgroup(tctx, inst); err != nil {
+		h.log.Warn("terminate: cannot empty the resource's cgroup", "resource", inst.name, "err", err)
 	}
 }
 

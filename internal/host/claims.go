@@ -147,6 +147,7 @@ func (h *Host) fence() {
 			if err := stopNow(ctx, inst); err != nil {
 				h.log.Error("fencing: could not stop resource", "resource", inst.name, "err", err)
 			}
+			inst.cg.Release()
 		}()
 	}
 	wg.Wait()

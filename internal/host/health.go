@@ -19,7 +19,7 @@ func (h *Host) watchHealth(inst *instance, r *store.Resource, seq uint64) {
 	is := interval(r.Common.IsAlivePollInterval, inst.typ.IsAliveInterval, 60000)
 	ctx, cancel := context.WithCancel(context.Background())
 	inst.healthSeq, inst.healthCancel = seq, cancel
-	name, res := inst.name, inst.res
+	name, res, cg := inst.name, inst.res, inst.cg
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
@@ -38,6 +38,9 @@ func (h *Host) watchHealth(inst *instance, r *store.Resource, seq uint64) {
 				}
 			case <-it.C:
 				err = res.IsAlive(ctx)
+			}
+			if err == nil && cg != nil && cg.Moved() {
+				h.notifyChanged(name) // its processes or memory changed: report them
 			}
 			if err != nil && ctx.Err() == nil {
 				select {

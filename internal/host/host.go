@@ -14,6 +14,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/cgroup"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/restype"
 )
@@ -38,6 +39,10 @@ type Config struct {
 	// Guard is the node's fence guard, handed to the resource types
 	// (restype.Config.Guard); nil: none.
 	Guard restype.ProcessGuard
+	// Cgroups is the node's cgroup directory: each resource gets a cgroup
+	// of its own in it (restype.Config.Cgroup), emptied after every
+	// Offline and Terminate; nil: none.
+	Cgroups *cgroup.Node
 	// Resync is how often the host looks at every group it owns even if
 	// no change was heard of (0: DefaultResync), so that a lost
 	// notification costs at most that long.
@@ -92,7 +97,8 @@ type instance struct {
 	group  string
 	res    restype.Resource
 	typ    *restype.Type
-	cfgRev int64 // resource record revision applied
+	cg     *cgroup.Group // the resource's cgroup; nil: none
+	cfgRev int64         // resource record revision applied
 	busy   busy
 	// mayRun is false only while the resource is known to be stopped: no
 	// online call since its last offline went through (or, for a new
@@ -378,6 +384,7 @@ func (h *Host) drop(inst *instance) {
 func (h *Host) forget(ctx context.Context, inst *instance) {
 	h.drop(inst)
 	if !inst.mayRun {
+		inst.cg.Release()
 		return
 	}
 	h.log.Warn("group taken away while its resource may run here: terminating it", "resource", inst.name, "group", inst.group)
@@ -389,6 +396,7 @@ func (h *Host) forget(ctx context.Context, inst *instance) {
 		if err := stopNow(tctx, inst); err != nil {
 			h.log.Error("could not stop a resource whose group was taken away", "resource", inst.name, "err", err)
 		}
+		inst.cg.Release()
 	}()
 }
 
@@ -457,18 +465,24 @@ func (h *Host) instance(ctx context.Context, v store.View, r *store.Resource) (*
 			return nil, err
 		}
 		name := r.Name
-		res, err := typ.New(restype.Config{
+		rcfg := restype.Config{
 			Name: r.Name, Group: r.Group, Node: h.cfg.Node, Properties: r.Private.Clone(),
 			StateDir: filepath.Join(h.cfg.StateDir, "resources", r.ID),
 			Log:      h.log.With("resource", r.Name),
 			Changed:  func() { h.notifyChanged(name) },
 			Guard:    h.cfg.Guard,
-		})
+		}
+		cg := h.cgroupOf(r)
+		if cg != nil {
+			rcfg.Cgroup = cg
+		}
+		res, err := typ.New(rcfg)
 		if err != nil {
+			cg.Release()
 			h.failConfig(ctx, v, r, err)
 			return nil, err
 		}
-		inst = &instance{name: r.Name, group: r.Group, res: res, typ: typ}
+		inst = &instance{name: r.Name, group: r.Group, res: res, typ: typ, cg: cg}
 		if st := v.Status(r.Name); st == nil || clusapi.ClusterResourceState(st.State) != clusapi.ClusterResourceOffline {
 			inst.mayRun = true // a type may have reattached to what runs
 		}
@@ -596,6 +610,7 @@ func (h *Host) reported(inst *instance, st *store.Status) {
 	if sr, ok := inst.res.(restype.StatusReporter); ok {
 		st.Props = sr.Status()
 	}
+	st.Props = withUsage(st.Props, inst.cg)
 	st.Node = h.cfg.Node
 }
 
