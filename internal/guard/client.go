@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/batoncluster/baton/internal/cgroup"
 	"github.com/batoncluster/baton/internal/procstat"
 )
 
@@ -27,6 +28,9 @@ type Config struct {
 	// nothing, which only suits in-process test harnesses.
 	Exec string
 	Log  *slog.Logger
+	// Cgroup is the node's cgroup directory (internal/cgroup), whose every
+	// process the guard kills at the deadline; "": none.
+	Cgroup string
 }
 
 // Client is the agent's connection to its guard. It is safe for
@@ -153,9 +157,10 @@ func (c *Client) Close() {
 	}
 }
 
-// Tracked says how many process groups the guard would kill at the
-// deadline, forgetting those whose leader has ended (a type need not say
-// Untrack for a process that died by itself).
+// Tracked says how many process groups, and processes in the node's
+// cgroup, the guard would kill at the deadline, forgetting the groups
+// whose leader has ended (a type need not say Untrack for a process that
+// died by itself).
 func (c *Client) Tracked() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -165,7 +170,14 @@ func (c *Client) Tracked() int {
 			c.send(fmt.Sprintf("untrack %d\n", pgid))
 		}
 	}
-	return len(c.tracked)
+	n := len(c.tracked)
+	if c.cfg.Cgroup != "" {
+		if d, err := cgroup.Open(c.cfg.Cgroup); err == nil {
+			pids, _ := d.Procs()
+			n += len(pids)
+		}
+	}
+	return n
 }
 
 // send writes msg, reconnecting (and starting a guard) once if need be.
@@ -212,6 +224,9 @@ func (c *Client) dial() error {
 		}
 	}
 	state := ""
+	if c.cfg.Cgroup != "" {
+		state += "cgroup " + c.cfg.Cgroup + "\n"
+	}
 	if c.deadline != 0 {
 		state += fmt.Sprintf("deadline %d\n", c.deadline)
 	}

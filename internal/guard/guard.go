@@ -1,15 +1,19 @@
 // Package guard is a node's fence guard: a small process outside the
-// agent that kills the resource processes the agent registered with it
-// once the node's lease lapses and the agent has not stopped them itself.
+// agent that kills the resource processes of the node once the node's
+// lease lapses and the agent has not stopped them itself.
 //
-// Resources such as Generic Application processes and QEMU VMs run as
-// processes of their own and outlive their agent. The agent stops them
-// before its lease can expire (self-fencing, docs/fencing.md) — but an
-// agent that is killed (kill -9, an OOM kill, a crash) or frozen (SIGSTOP,
-// a stalled VM) cannot. The guard can: after every lease renewal the agent
-// tells it the fencing deadline (liveness.Lease.Deadline, on the shared
-// CLOCK_MONOTONIC), and the process groups it started; when the deadline
-// passes without a newer one, the guard sends SIGKILL to every group, well
+// Resources such as Generic Application processes, QEMU VMs, the daemons
+// OCF agents fork and the children of plugins run as processes of their
+// own and outlive their agent. The agent stops them before its lease can
+// expire (self-fencing, docs/fencing.md) — but an agent that is killed
+// (kill -9, an OOM kill, a crash) or frozen (SIGSTOP, a stalled VM)
+// cannot. The guard can: after every lease renewal the agent tells it the
+// fencing deadline (liveness.Lease.Deadline, on the shared
+// CLOCK_MONOTONIC); when the deadline passes without a newer one, the
+// guard kills every process in the node's cgroup (internal/cgroup: each
+// resource's cgroup is below it, so that is everything any resource
+// started, however it forked) and every process group the types
+// registered (the only protection where the node has no cgroups), well
 // before the lease can expire on the database and another node may start
 // them. It is what Windows' resource host monitor and Pacemaker's fencing
 // do for a node whose cluster service died.
@@ -23,6 +27,7 @@
 // The protocol is one line per message, from agent to guard:
 //
 //	deadline NS        kill everything at CLOCK_MONOTONIC NS unless extended
+//	cgroup PATH        guard every process in the cgroup at PATH and below it
 //	track PGID TICKS   guard process group PGID (its leader started at TICKS, /proc/PID/stat field 22)
 //	untrack PGID       the group ended or was stopped by the agent
 package guard
@@ -33,8 +38,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,11 +50,15 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/batoncluster/baton/internal/cgroup"
 	"github.com/batoncluster/baton/internal/procstat"
 )
 
 // SocketName is the guard's socket in the node's data directory.
 const SocketName = "guard.sock"
+
+// cgroupKillWithin bounds killing the processes of one cgroup.
+const cgroupKillWithin = 5 * time.Second
 
 // idleExit is how long a guard that no agent has connected to yet waits
 // for one; once its agents are gone and it has nothing left to guard it
@@ -73,7 +84,7 @@ func fromMono(ns int64) time.Time { return time.Now().Add(time.Duration(ns - mon
 // Serve runs the guard on l until ctx ends or it is idle: no agent
 // connected and nothing guarded for idleExit.
 func Serve(ctx context.Context, l net.Listener, log *slog.Logger) error {
-	s := &server{log: log, groups: map[int]uint64{}, wake: make(chan struct{}, 1)}
+	s := &server{log: log, groups: map[int]uint64{}, cgroups: map[string]cgroup.Dir{}, wake: make(chan struct{}, 1)}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -103,6 +114,7 @@ type server struct {
 	mu       sync.Mutex
 	deadline time.Time      // zero: none
 	groups   map[int]uint64 // process group → start ticks of its leader
+	cgroups  map[string]cgroup.Dir
 	conns    int
 	// accepted numbers connections in the order agents made them, and
 	// deadlineFrom is the one the deadline came from: what a dead agent's
@@ -124,7 +136,13 @@ func (s *server) run(ctx context.Context) error {
 	for {
 		s.mu.Lock()
 		deadline, idle := s.deadline, s.conns == 0 && len(s.groups) == 0
+		cgroups := slices.Collect(maps.Values(s.cgroups))
 		s.mu.Unlock()
+		for _, d := range cgroups {
+			if pop, err := d.Populated(); err != nil || pop {
+				idle = false
+			}
+		}
 		now := time.Now()
 		if !deadline.IsZero() && !now.Before(deadline) {
 			s.fence()
@@ -157,12 +175,27 @@ func (s *server) run(ctx context.Context) error {
 	}
 }
 
-// fence kills every guarded process group: the node's authority ended.
+// fence kills every process of the guarded cgroups and every guarded
+// process group: the node's authority ended.
 func (s *server) fence() {
 	s.mu.Lock()
 	groups := s.groups
+	cgroups := slices.Collect(maps.Values(s.cgroups))
 	s.groups, s.deadline = map[int]uint64{}, time.Time{}
 	s.mu.Unlock()
+	for _, d := range cgroups {
+		pids, _ := d.Procs()
+		ctx, cancel := context.WithTimeout(context.Background(), cgroupKillWithin)
+		err := d.Kill(ctx)
+		cancel()
+		switch {
+		case err != nil:
+			s.log.Error("guard: cannot kill the processes of the cgroup", "cgroup", d.Path, "err", err)
+		case len(pids) > 0:
+			s.log.Warn("guard: lease deadline passed without the agent; killed the processes of the cgroup",
+				"cgroup", d.Path, "processes", len(pids))
+		}
+	}
 	for pgid, ticks := range groups {
 		// The leader may be gone while the rest of its group lives on; a
 		// leader that is there must be the one registered (not a new
@@ -204,6 +237,17 @@ func (s *server) serveConn(ctx context.Context, c net.Conn, id int) {
 func (s *server) apply(conn int, line string) error {
 	f := strings.Fields(line)
 	if len(f) == 0 {
+		return nil
+	}
+	if path, ok := strings.CutPrefix(line, "cgroup "); ok {
+		d, err := cgroup.Open(path)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.cgroups[d.Path] = d
+		s.mu.Unlock()
+		s.poke()
 		return nil
 	}
 	nums := make([]int64, len(f)-1)
