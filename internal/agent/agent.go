@@ -26,6 +26,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/cgroup"
 	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/controller"
 	"github.com/batoncluster/baton/internal/etcdmember"
@@ -53,6 +54,7 @@ type Agent struct {
 	types    *restype.Registry
 	metrics  *metrics.Metrics
 	guard    *guard.Client
+	cgroups  *cgroup.Node // each resource's processes run in a cgroup below it
 	http     *http.Server
 	sockPath string
 	tcpAddr  string
@@ -116,7 +118,8 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 	a.store.OnCommit(a.metrics.Commit)
 	a.metrics.WatchStore(a.store.Stats)
 	hostCfg := host.Config{Node: cfg.Name, Store: a.store, Types: types, StateDir: a.cfg.DataDir, Log: log,
-		StopOnExit: cfg.StopResourcesOnExit, Observer: a.metrics, Guard: a.guard}
+		StopOnExit: cfg.StopResourcesOnExit, Observer: a.metrics, Guard: a.guard, Cgroups: a.cgroups}
+	a.metrics.WatchResources(a.resourceUsage)
 	lease, err := a.join(ctx)
 	if err != nil {
 		return nil, err

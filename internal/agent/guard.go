@@ -5,22 +5,43 @@ import (
 	"errors"
 	"time"
 
+	"github.com/batoncluster/baton/internal/cgroup"
 	"github.com/batoncluster/baton/internal/guard"
 	"github.com/batoncluster/baton/internal/host"
 	"github.com/batoncluster/baton/internal/liveness"
+	"github.com/batoncluster/baton/internal/metrics"
 )
 
-// startGuard connects to the node's fence guard (internal/guard), starting
-// one if none runs: resource processes must not outlive the node's
-// authority to run them, even when this agent is killed or frozen.
+// startGuard makes the node's cgroup directory (internal/cgroup: each
+// resource's processes run in a cgroup of their own below it) and
+// connects to the node's fence guard (internal/guard), starting one if
+// none runs: resource processes must not outlive the node's authority to
+// run them, even when this agent is killed or frozen.
 func (a *Agent) startGuard() error {
-	g, err := guard.Connect(guard.Config{Dir: a.cfg.DataDir, Exec: a.cfg.GuardExec, Log: a.log})
+	a.cgroups = cgroup.Setup(cgroup.Options{Node: a.cfg.Name, DataDir: a.cfg.DataDir, Log: a.log})
+	a.closers = append(a.closers, func() { _ = a.cgroups.Remove() }) // what is empty
+	g, err := guard.Connect(guard.Config{Dir: a.cfg.DataDir, Exec: a.cfg.GuardExec, Log: a.log, Cgroup: a.cgroups.Path})
 	if err != nil {
 		return err
 	}
 	a.guard = g
 	a.closers = append(a.closers, g.Close)
 	return nil
+}
+
+// resourceUsage is what /metrics reports of each hosted resource's
+// cgroup.
+func (a *Agent) resourceUsage() []metrics.ResourceUsage {
+	var out []metrics.ResourceUsage
+	for _, g := range a.cgroups.Groups() {
+		u, err := g.Usage()
+		if err != nil {
+			continue
+		}
+		out = append(out, metrics.ResourceUsage{Group: g.ResourceGroup, Resource: g.Resource,
+			Processes: u.Processes, MemoryBytes: u.MemoryBytes})
+	}
+	return out
 }
 
 // releaseLease ends a lease when the host under it stopped (err is why).
