@@ -57,6 +57,12 @@ type Config struct {
 	// StateDir is a directory that belongs to this resource on this node
 	// and survives agent restarts.
 	StateDir string
+	// LastStatus is the status the resource last reported, on whichever
+	// node hosted it (empty for a new resource). A type whose offline
+	// leaves state behind (the Virtual Machine's saved state) records in
+	// its status where that state is, so that the next owner can tell
+	// "nothing saved" from "saved where I cannot see it" at online.
+	LastStatus proplist.List
 	// Log already carries the resource's name (and the node's).
 	Log *slog.Logger
 	// Changed tells the host that something the optional reporters report

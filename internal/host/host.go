@@ -472,6 +472,9 @@ func (h *Host) instance(ctx context.Context, v store.View, r *store.Resource) (*
 			Changed:  func() { h.notifyChanged(name) },
 			Guard:    h.cfg.Guard,
 		}
+		if st := v.Status(r.Name); st != nil {
+			rcfg.LastStatus = st.Props.Clone()
+		}
 		cg := h.cgroupOf(r)
 		if cg != nil {
 			rcfg.Cgroup = cg

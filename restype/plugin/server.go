@@ -115,8 +115,12 @@ func (s *server) Open(_ context.Context, req *pluginv1.OpenRequest) (*pluginv1.O
 	s.next++
 	h := s.next
 	s.mu.Unlock()
+	last, err := unmarshal("last status", req.LastStatus)
+	if err != nil {
+		return nil, err
+	}
 	cfg := restype.Config{
-		Name: req.Name, Group: req.Group, Properties: l, StateDir: req.StateDir,
+		Name: req.Name, Group: req.Group, Properties: l, StateDir: req.StateDir, LastStatus: last,
 		Log:     s.log.With(slog.String("resource", req.Name)),
 		Changed: func() { s.changed(h) },
 	}

@@ -21,6 +21,7 @@ type resource struct {
 	group   string
 	dir     string
 	cgroup  string // the resource's cgroup directory, "" for none
+	last    []byte // the status it last reported (restype.Config.LastStatus)
 	changed func()
 	log     *slog.Logger
 
@@ -62,7 +63,7 @@ func (p *proc) newResource(cfg restype.Config) (restype.Resource, error) {
 	}
 	r := &resource{
 		p: p, name: cfg.Name, group: cfg.Group, dir: cfg.StateDir, changed: cfg.Changed,
-		log: log, props: cfg.Properties.Clone(),
+		log: log, props: cfg.Properties.Clone(), last: cfg.LastStatus.Marshal(),
 	}
 	if cfg.Cgroup != nil {
 		r.cgroup = cfg.Cgroup.CgroupPath()
@@ -113,7 +114,7 @@ func (r *resource) remote(ctx context.Context, open bool) (*generation, uint64, 
 	props, reopen := r.props, r.gen != nil
 	r.mu.Unlock()
 	resp, err := g.rpc.Open(ctx, &pluginv1.OpenRequest{
-		Name: r.name, Group: r.group, Properties: props.Marshal(), StateDir: r.dir, Cgroup: r.cgroup,
+		Name: r.name, Group: r.group, Properties: props.Marshal(), StateDir: r.dir, Cgroup: r.cgroup, LastStatus: r.last,
 	})
 	if err != nil {
 		return nil, 0, r.p.callErr(ctx, g, "open", err)

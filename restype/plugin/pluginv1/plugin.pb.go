@@ -319,7 +319,10 @@ type OpenRequest struct {
 	// plugin starts the resource's processes in it (write their pid to its
 	// cgroup.procs, or clone3 with CLONE_INTO_CGROUP), so that the agent's
 	// offline, terminate and fence guard end them (restype.Config.Cgroup).
-	Cgroup        string `protobuf:"bytes,5,opt,name=cgroup,proto3" json:"cgroup,omitempty"`
+	Cgroup string `protobuf:"bytes,5,opt,name=cgroup,proto3" json:"cgroup,omitempty"`
+	// The status the resource last reported, on whichever node (property
+	// list; restype.Config.LastStatus).
+	LastStatus    []byte `protobuf:"bytes,6,opt,name=last_status,json=lastStatus,proto3" json:"last_status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -387,6 +390,13 @@ func (x *OpenRequest) GetCgroup() string {
 		return x.Cgroup
 	}
 	return ""
+}
+
+func (x *OpenRequest) GetLastStatus() []byte {
+	if x != nil {
+		return x.LastStatus
+	}
+	return nil
 }
 
 // Abilities are the optional interfaces the resource implements.
@@ -1399,7 +1409,7 @@ const file_restype_plugin_pluginv1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"properties\x18\x01 \x01(\fR\n" +
 	"properties\"\x12\n" +
-	"\x10ValidateResponse\"\x8c\x01\n" +
+	"\x10ValidateResponse\"\xad\x01\n" +
 	"\vOpenRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x12\x1e\n" +
@@ -1407,7 +1417,9 @@ const file_restype_plugin_pluginv1_plugin_proto_rawDesc = "" +
 	"properties\x18\x03 \x01(\fR\n" +
 	"properties\x12\x1b\n" +
 	"\tstate_dir\x18\x04 \x01(\tR\bstateDir\x12\x16\n" +
-	"\x06cgroup\x18\x05 \x01(\tR\x06cgroup\"\x84\x01\n" +
+	"\x06cgroup\x18\x05 \x01(\tR\x06cgroup\x12\x1f\n" +
+	"\vlast_status\x18\x06 \x01(\fR\n" +
+	"lastStatus\"\x84\x01\n" +
 	"\tAbilities\x12\x1c\n" +
 	"\tterminate\x18\x01 \x01(\bR\tterminate\x12\x16\n" +
 	"\x06status\x18\x02 \x01(\bR\x06status\x12\x1f\n" +
