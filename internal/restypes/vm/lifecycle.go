@@ -49,11 +49,13 @@ func (r *resource) Online(ctx context.Context, req restype.OnlineRequest) error 
 			return err
 		}
 	}
-	_ = os.Remove(r.path(savingFile)) // an interrupted save: never complete
-	if _, err := os.Stat(r.path(SavedStateFile)); err == nil {
+	restore, err := r.checkSavedState(s)
+	if err != nil {
+		return err
+	}
+	_ = os.Remove(r.statePath(s, savingFile)) // an interrupted save: never complete
+	if restore {
 		return r.restore(ctx, s)
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("vm: %w", err)
 	}
 	return r.boot(ctx, s)
 }
@@ -90,14 +92,19 @@ func (r *resource) reattach(ctx context.Context, pid int) error {
 	}
 	// A saved state on disk is older than the VM that runs: restoring it
 	// later would turn the VM back in time.
-	_ = os.Remove(r.path(savingFile))
-	if err := r.removeSavedState(); err != nil {
+	s := r.settings()
+	_ = os.Remove(r.statePath(s, savingFile))
+	if err := r.removeSavedState(s); err != nil {
 		return err
 	}
 	r.log.InfoContext(ctx, "reattached to running QEMU", "pid", pid, "status", st)
 	r.update(func(r *resource) {
 		r.pid, r.qemuStatus, r.restored = pid, st, false
 		r.savedBytes = -1
+		r.rec.known, r.rec.id = true, ""
+		if r.rec.started.IsZero() {
+			r.rec.started = time.Now()
+		}
 	})
 	return nil
 }
@@ -115,6 +122,7 @@ func (r *resource) boot(ctx context.Context, s settings) error {
 	}
 	r.log.InfoContext(ctx, "VM booted", "pid", pid, "status", st)
 	r.update(func(r *resource) { r.pid, r.qemuStatus, r.restored = pid, st, false })
+	r.noteStarted()
 	return nil
 }
 
@@ -144,7 +152,7 @@ func (r *resource) restore(ctx context.Context, s settings) error {
 	begin := time.Now()
 	l := r.newLaunch(s)
 	l.incoming = true
-	if m, ok := r.readMeta(); ok {
+	if m, ok := r.readMeta(s); ok {
 		if m.MemoryMB != s.memoryMB {
 			r.log.InfoContext(ctx, "restoring with the memory size the VM was saved with", "savedMemoryMB", m.MemoryMB, "memoryMB", s.memoryMB)
 		}
@@ -157,24 +165,25 @@ func (r *resource) restore(ctx context.Context, s settings) error {
 	if err != nil {
 		return fmt.Errorf("vm: restoring saved state: %w", err)
 	}
-	st, err := r.load(ctx, pid)
+	st, err := r.load(ctx, pid, s)
 	if err != nil {
 		r.discard(pid)
 		if ctx.Err() != nil {
 			return err // the state stays for the next online
 		}
-		moved := os.Rename(r.path(SavedStateFile), r.path(failedFile))
+		moved := os.Rename(r.statePath(s, SavedStateFile), r.statePath(s, failedFile))
 		if moved == nil {
-			_ = os.Remove(r.path(savedMetaFile))
-			r.update(func(r *resource) { r.savedBytes = -1 })
+			_ = os.Remove(r.statePath(s, savedMetaFile))
+			r.update(func(r *resource) { r.savedBytes, r.rec.known, r.rec.id = -1, true, "" })
 			return fmt.Errorf("vm: restoring saved state (moved to %s; the next online boots afresh): %w%s", failedFile, err, r.qemuLog())
 		}
 		return fmt.Errorf("vm: restoring saved state: %w%s", err, r.qemuLog())
 	}
-	if err := r.removeSavedState(); err != nil {
+	if err := r.removeSavedState(s); err != nil {
 		r.discard(pid) // else the next online would restore it again
 		return err
 	}
+	r.noteStarted()
 	took := ms(time.Since(begin))
 	r.log.InfoContext(ctx, "VM restored from saved state", "pid", pid, "restoreMs", took)
 	r.update(func(r *resource) {
@@ -186,13 +195,13 @@ func (r *resource) restore(ctx context.Context, s settings) error {
 
 // load feeds the saved state to a QEMU started with -incoming defer and
 // resumes the VM.
-func (r *resource) load(ctx context.Context, pid int) (string, error) {
+func (r *resource) load(ctx context.Context, pid int, s settings) (string, error) {
 	c, err := r.dial(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer c.Close()
-	f, err := os.Open(r.path(SavedStateFile))
+	f, err := os.Open(r.statePath(s, SavedStateFile))
 	if err != nil {
 		return "", fmt.Errorf("vm: %w", err)
 	}
@@ -275,13 +284,16 @@ func cancelMigration(ctx context.Context, c *session) error {
 }
 
 // removeSavedState deletes the saved state and its description.
-func (r *resource) removeSavedState() error {
+func (r *resource) removeSavedState(s settings) error {
 	for _, name := range []string{SavedStateFile, savedMetaFile} {
-		if err := os.Remove(r.path(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := os.Remove(r.statePath(s, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("vm: removing saved state: %w", err)
 		}
 	}
-	return syncDir(r.dir)
+	if _, err := os.Stat(r.stateDir(s)); errors.Is(err, os.ErrNotExist) {
+		return nil // an unreachable StateDirectory holds nothing to remove
+	}
+	return syncDir(r.stateDir(s))
 }
 
 // offlineAction reads the action from the input buffer: the DWORD named
@@ -364,19 +376,22 @@ func (r *resource) save(ctx context.Context, s settings, pid int) (err error) {
 	}
 	defer c.Close()
 	meta := savedMeta{
+		ID:       newStateID(),
+		Resource: r.name,
+		Node:     r.node,
 		Machine:  machineType(ctx, c),
 		MemoryMB: s.memoryMB,
 		Accel:    accelerator(),
 		QEMU:     c.Version().String(),
 	}
-	f, err := os.OpenFile(r.path(savingFile), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := os.OpenFile(r.statePath(s, savingFile), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return r.saveFailed(ctx, pid, c, err)
 	}
 	defer func() {
 		f.Close()
 		if err != nil {
-			_ = os.Remove(r.path(savingFile))
+			_ = os.Remove(r.statePath(s, savingFile))
 		}
 	}()
 	bw := uint64(unlimitedBandwidth)
@@ -413,16 +428,17 @@ func (r *resource) save(ctx context.Context, s settings, pid int) (err error) {
 	}
 	meta.Saved, meta.Bytes = time.Now().UTC(), fi.Size()
 	b, _ := json.Marshal(meta)
-	if err := os.WriteFile(r.path(savedMetaFile), b, 0o600); err != nil {
+	if err := os.WriteFile(r.statePath(s, savedMetaFile), b, 0o600); err != nil {
 		return fmt.Errorf("vm: saving state: %w", err)
 	}
 	// The rename is the commit: only a complete state is ever restored.
-	if err := os.Rename(r.path(savingFile), r.path(SavedStateFile)); err != nil {
+	if err := os.Rename(r.statePath(s, savingFile), r.statePath(s, SavedStateFile)); err != nil {
 		return fmt.Errorf("vm: saving state: %w", err)
 	}
-	if err := syncDir(r.dir); err != nil {
+	if err := syncDir(r.stateDir(s)); err != nil {
 		return fmt.Errorf("vm: saving state: %w", err)
 	}
+	r.noteSaved(s, meta)
 	took := ms(time.Since(begin))
 	r.log.InfoContext(ctx, "VM state saved", "bytes", fi.Size(), "saveMs", took, "machine", meta.Machine)
 	r.update(func(r *resource) {
@@ -511,7 +527,7 @@ func (r *resource) Terminate(ctx context.Context) error {
 		r.log.InfoContext(ctx, "terminating QEMU", "pid", pid)
 		err = r.kill(ctx, pid)
 	}
-	_ = os.Remove(r.path(savingFile))
+	_ = os.Remove(r.statePath(r.settings(), savingFile))
 	r.update(func(r *resource) {
 		r.pid, r.qemuStatus, r.locked = 0, "", false
 	})

@@ -436,7 +436,10 @@ type migration struct {
 
 // savedMeta is what a restore must match, kept next to the saved state.
 type savedMeta struct {
-	Machine  string    `json:"machine"` // versioned machine type, e.g. pc-i440fx-7.2
+	ID       string    `json:"id,omitempty"`       // names this saved state (status SavedStateId)
+	Resource string    `json:"resource,omitempty"` // the VM it belongs to
+	Node     string    `json:"node,omitempty"`     // where it was saved
+	Machine  string    `json:"machine"`            // versioned machine type, e.g. pc-i440fx-7.2
 	MemoryMB uint32    `json:"memoryMB"`
 	Accel    string    `json:"accel"`
 	QEMU     string    `json:"qemu"` // the version that saved it
@@ -444,8 +447,8 @@ type savedMeta struct {
 	Bytes    int64     `json:"bytes"`
 }
 
-func (r *resource) readMeta() (savedMeta, bool) {
-	b, err := os.ReadFile(r.path(savedMetaFile))
+func (r *resource) readMeta(s settings) (savedMeta, bool) {
+	b, err := os.ReadFile(r.statePath(s, savedMetaFile))
 	if err != nil {
 		return savedMeta{}, false
 	}

@@ -134,7 +134,7 @@ func TestSaveRestore(t *testing.T) {
 	if v, _ := st.DWORD(StatusSaveMs); v == 0 {
 		t.Error("SaveMs = 0")
 	}
-	meta, ok := r.readMeta()
+	meta, ok := r.readMeta(r.settings())
 	if !ok || meta.MemoryMB != 32 || !strings.HasPrefix(meta.Machine, "pc-") || meta.Bytes != size {
 		t.Errorf("saved meta = %+v, %v", meta, ok)
 	}
@@ -204,7 +204,7 @@ func TestSaveRestoreTCG(t *testing.T) {
 	if err := r.Offline(ctx, offline(ActionSave)); err != nil {
 		t.Fatal(err)
 	}
-	if m, _ := r.readMeta(); m.Accel != "tcg" {
+	if m, _ := r.readMeta(r.settings()); m.Accel != "tcg" {
 		t.Errorf("saved accel = %q, want tcg", m.Accel)
 	}
 	r2, _ := newVM(t, r.dir, PropExtraArgs, proplist.MultiSZ(loader(memAddr, 1)...))

@@ -149,6 +149,8 @@ func Type() *restype.Type {
 			{Name: PropShutdownAction, Kind: "dword", Default: "0", Description: "When the guest stops outside cluster control: 0 offline, 1 failed. Both currently fail the health check (the restart policy applies)."},
 			{Name: PropShutdownTimeoutMs, Kind: "dword", Default: fmt.Sprint(DefaultShutdownTimeoutMs), Description: "How long a guest shut down (action 2) may take before the VM is turned off and the offline fails."},
 			{Name: PropSaveBandwidthLimit, Kind: "dword", Default: "0", Description: "Bytes per second a save may write; 0: no limit."},
+			{Name: PropStateDirectory, Kind: "sz", Default: "(the node's state directory)", Description: "Absolute directory, on storage every node that may host the VM mounts at this path, where the saved state is kept, so that the next owner resumes it. One per VM."},
+			{Name: PropDiscardSavedState, Kind: "dword", Default: "0", Description: "1: an online that cannot reach the VM's saved state boots the VM afresh, giving the state up, instead of failing."},
 		},
 		OfflineParameter:   TypeName,
 		LooksAliveInterval: 5000,
@@ -171,6 +173,9 @@ type settings struct {
 	shutdownAction  uint32
 	shutdownTimeout time.Duration
 	saveBandwidth   uint32 // bytes/s; 0 no limit
+	// stateDirectory keeps the saved state; "": the node's state directory.
+	stateDirectory    string
+	discardSavedState bool
 }
 
 // reservedArgs are QEMU options baton sets itself; ExtraArgs may not.
@@ -254,6 +259,17 @@ func parse(props proplist.List) (settings, error) {
 	if s.saveBandwidth, err = dword(PropSaveBandwidthLimit, 0, 0, 1<<32-1); err != nil {
 		return s, err
 	}
+	if s.stateDirectory, err = str(PropStateDirectory, ""); err != nil {
+		return s, err
+	}
+	if s.stateDirectory != "" && (!filepath.IsAbs(s.stateDirectory) || filepath.Clean(s.stateDirectory) != s.stateDirectory) {
+		return s, fmt.Errorf("vm: property %s must be an absolute, clean path, not %q", PropStateDirectory, s.stateDirectory)
+	}
+	var discard uint32
+	if discard, err = dword(PropDiscardSavedState, 0, 0, 1); err != nil {
+		return s, err
+	}
+	s.discardSavedState = discard == 1
 	if p, ok := props.Get(PropExtraArgs); ok {
 		if len(p.Values) == 0 || p.Values[0].Syntax != proplist.SyntaxMultiSZ {
 			kind := "no value"
@@ -282,6 +298,7 @@ func parse(props proplist.List) (settings, error) {
 // resource is one Virtual Machine resource.
 type resource struct {
 	name    string
+	node    string // the node hosting it
 	dir     string // the state directory
 	log     *slog.Logger
 	changed func()
@@ -304,6 +321,10 @@ type resource struct {
 	restoreMs  uint32
 	lastAction uint32
 	hasLast    bool
+	// rec is what the cluster knows of the saved state (savedstate.go).
+	rec record
+	// stale is where a stale saved state was moved, "" if none was.
+	stale string
 }
 
 var (
@@ -336,6 +357,7 @@ func New(cfg restype.Config) (restype.Resource, error) {
 	}
 	r := &resource{
 		name:       cfg.Name,
+		node:       cfg.Node,
 		dir:        dir,
 		log:        log,
 		changed:    cfg.Changed,
@@ -344,11 +366,11 @@ func New(cfg restype.Config) (restype.Resource, error) {
 		qmpSlot:    make(chan struct{}, 1),
 		s:          s,
 		savedBytes: -1,
+		rec:        recordFrom(cfg.LastStatus),
 	}
-	if fi, err := os.Stat(r.path(SavedStateFile)); err == nil {
+	// A StateDirectory that cannot be read now is the online's error.
+	if fi, err := os.Stat(r.statePath(s, SavedStateFile)); err == nil {
 		r.savedBytes = fi.Size()
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("vm: %w", err)
 	}
 	if pid, ok := r.findQEMU(); ok {
 		r.pid = pid
@@ -405,7 +427,10 @@ func (r *resource) Status() proplist.List {
 		)
 	}
 	saved, bytes := uint32(0), uint64(0)
-	if r.savedBytes >= 0 {
+	switch {
+	case r.rec.known && r.rec.id != "":
+		saved, bytes = 1, uint64(r.rec.bytes)
+	case !r.rec.known && r.savedBytes >= 0:
 		saved, bytes = 1, uint64(r.savedBytes)
 	}
 	l = append(l,
@@ -419,7 +444,10 @@ func (r *resource) Status() proplist.List {
 	if r.pid != 0 && r.qemuStatus != "" {
 		l = append(l, proplist.Property{Name: StatusQemuStatus, Values: []proplist.Value{proplist.SZ(r.qemuStatus)}})
 	}
-	return l
+	if r.stale != "" {
+		l = append(l, proplist.Property{Name: StatusStaleSavedState, Values: []proplist.Value{proplist.SZ(r.stale)}})
+	}
+	return r.rec.status(l)
 }
 
 func b2u(b bool) uint32 {

@@ -31,7 +31,7 @@ func TestType(t *testing.T) {
 	want := map[string]string{
 		PropMemoryMB: "dword", PropDiskImage: "sz", PropExtraArgs: "multi_sz", PropQemuBinary: "sz",
 		PropOfflineAction: "dword", PropShutdownAction: "dword", PropShutdownTimeoutMs: "dword",
-		PropSaveBandwidthLimit: "dword",
+		PropSaveBandwidthLimit: "dword", PropStateDirectory: "sz", PropDiscardSavedState: "dword",
 	}
 	got := map[string]string{}
 	for _, p := range ty.Properties {
