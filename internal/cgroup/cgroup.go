@@ -17,10 +17,12 @@
 //
 // A process is put in its resource's cgroup as it starts (Dir.Start):
 // with cgroup v2 by clone3's CLONE_INTO_CGROUP, so it is in the cgroup
-// before it runs a single instruction; with v1 (or a kernel without
-// clone3) through a /bin/sh gate that waits until the agent has written
-// its pid to cgroup.procs before it execs the program. Either way nothing
-// it forks can be born outside the cgroup. A cgroup is emptied
+// before it runs a single instruction; with v1, a kernel without clone3,
+// or one that kills what is cloned into a cgroup once emptied with
+// cgroup.kill (a probe at the first start tells), through a /bin/sh gate
+// that waits until the agent has written its pid to cgroup.procs before
+// it execs the program. Either way nothing it forks can be born outside
+// the cgroup. A cgroup is emptied
 // (Dir.Kill) by cgroup v2's cgroup.kill, which kills every process of the
 // subtree at once, or by freezing it (no more forks), sending SIGKILL to
 // every process in it and thawing it, until nothing is left.

@@ -3,6 +3,7 @@ package cgroup
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -86,7 +87,9 @@ func alive(pid int) bool {
 	return err == nil && st.State != 'Z' && st.State != 'X'
 }
 
-func testStartAndKill(t *testing.T, v Version, gated bool) {
+// how a test starts a process: "" Start (whatever the machine allows),
+// "gate" the /bin/sh gate, "clone" CLONE_INTO_CGROUP.
+func testStartAndKill(t *testing.T, v Version, how string) {
 	n := node(t, v)
 	g, err := n.Group("11111111-2222-4333-8444-555555555555", "r1", "G")
 	if err != nil {
@@ -94,8 +97,11 @@ func testStartAndKill(t *testing.T, v Version, gated bool) {
 	}
 	d := g.Dir
 	start := d.Start
-	if gated {
+	switch how {
+	case "gate":
 		start = d.startGated
+	case "clone":
+		start = d.startInto
 	}
 	cmd := exec.Command("/bin/sh", "-c", `(setsid sleep 301 &) ; sleep 302 & exec sleep 303`)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -148,9 +154,10 @@ func testStartAndKill(t *testing.T, v Version, gated bool) {
 
 // Everything a process started in the cgroup forks — a double fork into
 // a session of its own included — is in the cgroup, and Kill ends it all.
-func TestStartAndKillV2(t *testing.T)      { testStartAndKill(t, V2, false) }
-func TestStartAndKillV2Gated(t *testing.T) { testStartAndKill(t, V2, true) }
-func TestStartAndKillV1(t *testing.T)      { testStartAndKill(t, V1, false) }
+func TestStartAndKillV2(t *testing.T)      { testStartAndKill(t, V2, "") }
+func TestStartAndKillV2Gated(t *testing.T) { testStartAndKill(t, V2, "gate") }
+func TestStartAndKillV2Clone(t *testing.T) { testStartAndKill(t, V2, "clone") }
+func TestStartAndKillV1(t *testing.T)      { testStartAndKill(t, V1, "") }
 
 // Killing the node's directory kills every resource's processes.
 func TestKillNode(t *testing.T) {
@@ -277,5 +284,37 @@ func TestReadMounts(t *testing.T) {
 	}
 	if DirName("n1", "/a") == DirName("n1", "/b") || !strings.HasPrefix(DirName("n/1", "/a"), "n_1-") {
 		t.Error("DirName: same name for two data directories, or a slash kept")
+	}
+}
+
+// A cgroup that was emptied (cgroup.kill on it or on the node's
+// directory, as an offline and the guard do) takes new processes as
+// before: none of them is killed as it starts.
+func TestStartAfterKill(t *testing.T) {
+	for _, v := range []Version{V2, V1} {
+		t.Run(v.String(), func(t *testing.T) {
+			n := node(t, v)
+			g, err := n.Group("r", "r", "G")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			for i, kill := range []Dir{g.Dir, n.Dir, g.Dir} {
+				leaky(t, g.Dir)
+				awaitProcs(t, g.Dir, 3)
+				if err := kill.Kill(ctx); err != nil {
+					t.Fatal(err)
+				}
+				cmd := exec.Command("/bin/sh", "-c", "sleep 0.05; exit 7")
+				if err := g.Start(cmd); err != nil {
+					t.Fatal(err)
+				}
+				var ee *exec.ExitError
+				if err := cmd.Wait(); !errors.As(err, &ee) || ee.ExitCode() != 7 {
+					t.Fatalf("round %d: a process started after the kill of %s ended with %v, want exit status 7", i, kill.Path, err)
+				}
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
@@ -57,20 +58,25 @@ var cloneInto struct {
 }
 
 // cloneIntoWorks tries CLONE_INTO_CGROUP once, with a shell that exits
-// at once, in d.
+// at once, in a scratch cgroup beside d that was killed (cgroup.kill)
+// first: some kernels (seen on 6.18) then kill every process cloned into
+// it, or into a cgroup below one that was killed, ever after — a resource
+// that went offline once could never start again. Where that happens, or
+// clone3 cannot place a process at all, starts go through the gate.
 func cloneIntoWorks(d Dir) bool {
 	cloneInto.once.Do(func() {
+		scratch := Dir{Path: filepath.Join(filepath.Dir(d.Path), fmt.Sprintf(".clone-probe-%d", os.Getpid())), Version: V2}
+		if err := os.Mkdir(scratch.Path, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			return // not ok: the gate
+		}
+		defer func() { _ = syscall.Rmdir(scratch.Path) }()
+		_ = writeFile(scratch.file("cgroup.kill"), "1")
 		cmd := exec.Command("/bin/sh", "-c", "exit 0")
-		err := d.startInto(cmd)
+		err := scratch.startInto(cmd)
 		if err == nil {
 			err = cmd.Wait()
 		}
-		cloneInto.ok = true
-		for _, e := range []syscall.Errno{syscall.ENOSYS, syscall.EINVAL, syscall.E2BIG, syscall.EOPNOTSUPP, syscall.EPERM} {
-			if errors.Is(err, e) {
-				cloneInto.ok = false
-			}
-		}
+		cloneInto.ok = err == nil
 	})
 	return cloneInto.ok
 }
@@ -83,6 +89,11 @@ const maxGateFD = 9
 func (d Dir) startGated(cmd *exec.Cmd) error {
 	if cmd.Err != nil {
 		return cmd.Start() // the lookup's error, as exec reports it
+	}
+	// A program that cannot run fails here, as exec would, not as an
+	// exit status of the shell.
+	if _, err := exec.LookPath(cmd.Path); err != nil {
+		return err
 	}
 	n := 3 + len(cmd.ExtraFiles)
 	if n > maxGateFD {
