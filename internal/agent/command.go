@@ -97,6 +97,8 @@ node may start them (docs/fencing.md).
 	f.DurationVar(&cfg.RenewInterval, "lease-renew-interval", cfg.RenewInterval, "time between lease renewals")
 	f.DurationVar(&cfg.FenceMargin, "fence-margin", cfg.FenceMargin, "stop hosted resources this long before the lease could expire without a renewal")
 	f.StringVar(&cfg.PluginDir, "plugin-dir", "", "load resource-type plugins (executables named baton-restype-*) from this directory")
+	f.StringVar(&cfg.Watchdog, "watchdog", "", "have the fence guard arm and feed this watchdog device (/dev/watchdog), so that a dead guard or a frozen machine resets before its lease can expire (docs/fencing.md); off by default")
+	f.DurationVar(&cfg.WatchdogTimeout, "watchdog-timeout", cfg.WatchdogTimeout, "with --watchdog: the device's timeout, whole seconds, less than --fence-margin")
 	f.BoolVar(&cfg.StopResourcesOnExit, "stop-resources-on-exit", cfg.StopResourcesOnExit, "take hosted resources offline when the agent stops; their groups fail over, or come back with the agent (=false: leave processes and VMs running for an agent back within its lease; the fence guard kills them otherwise)")
 	f.StringVar(&cfg.DefaultSocket, "default-socket", "", "link this path to the agent's socket so clients find it (-dev: "+dial.DefaultSocket()+"; \"\" for none)")
 	f.StringVar(&cfg.ClusterSecretFile, "cluster-secret-file", "", "with --initial-cluster: a file (mode 0600) holding the secret all forming nodes share; the cluster CA derives from it")

@@ -3,6 +3,8 @@ package agent
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"time"
 
 	"github.com/batoncluster/baton/internal/cgroup"
@@ -20,7 +22,13 @@ import (
 func (a *Agent) startGuard() error {
 	a.cgroups = cgroup.Setup(cgroup.Options{Node: a.cfg.Name, DataDir: a.cfg.DataDir, Log: a.log})
 	a.closers = append(a.closers, func() { _ = a.cgroups.Remove() }) // what is empty
-	g, err := guard.Connect(guard.Config{Dir: a.cfg.DataDir, Exec: a.cfg.GuardExec, Log: a.log, Cgroup: a.cgroups.Path})
+	if a.cfg.Watchdog != "" {
+		if _, err := os.Stat(a.cfg.Watchdog); err != nil {
+			return fmt.Errorf("agent: --watchdog: %w (softdog: modprobe softdog)", err)
+		}
+	}
+	g, err := guard.Connect(guard.Config{Dir: a.cfg.DataDir, Exec: a.cfg.GuardExec, Log: a.log, Cgroup: a.cgroups.Path,
+		Watchdog: a.cfg.Watchdog, WatchdogTimeout: a.cfg.WatchdogTimeout})
 	if err != nil {
 		return err
 	}

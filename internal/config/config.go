@@ -58,6 +58,13 @@ type Config struct {
 	// agent` sets its own); "" runs the guard inside the agent, which
 	// protects nothing once the agent dies: for in-process test harnesses.
 	GuardExec string
+	// Watchdog is a watchdog device (/dev/watchdog) the fence guard arms
+	// and feeds only while that is safe, so that a dead guard or a frozen
+	// machine resets before its lease can expire (docs/fencing.md); "":
+	// none, the default. WatchdogTimeout is its timeout: whole seconds,
+	// less than FenceMargin.
+	Watchdog        string
+	WatchdogTimeout time.Duration
 
 	// Security (docs/security.md).
 	//
@@ -170,6 +177,9 @@ func (c *Config) Validate() error {
 	if c.ClusterSecretFile != "" && c.InitialCluster == "" && len(c.EtcdEndpoints) == 0 {
 		errs = append(errs, errors.New("--cluster-secret-file is for --initial-cluster (or --etcd-endpoints)"))
 	}
+	if c.Watchdog != "" && (c.WatchdogTimeout < time.Second || c.WatchdogTimeout%time.Second != 0 || c.WatchdogTimeout >= c.FenceMargin) {
+		errs = append(errs, fmt.Errorf("--watchdog-timeout %v: whole seconds, at least 1s and less than --fence-margin %v (the machine must reset before the lease can expire: raise --fence-margin and --lease-ttl with it)", c.WatchdogTimeout, c.FenceMargin))
+	}
 	if c.MaxConns < 0 {
 		errs = append(errs, fmt.Errorf("--max-connections %d: 0 (automatic) or more", c.MaxConns))
 	}
@@ -187,7 +197,7 @@ func Defaults() Config {
 		EtcdClientAddr: "127.0.0.1:7411", EtcdPeerAddr: "127.0.0.1:7412",
 		ClusterName: "baton", LogFormat: "text", LogLevel: "info",
 		LeaseTTL: 2 * time.Second, RenewInterval: 200 * time.Millisecond, FenceMargin: 600 * time.Millisecond,
-		StopResourcesOnExit: true,
+		StopResourcesOnExit: true, WatchdogTimeout: time.Second,
 	}
 }
 

@@ -25,6 +25,11 @@ func TestValidate(t *testing.T) {
 		{"fractional lease", func(c *Config) { c.LeaseTTL = 1500 * time.Millisecond }, "whole seconds"},
 		{"renew too slow for the lease", func(c *Config) { c.RenewInterval = 1500 * time.Millisecond }, "--lease-renew-interval"},
 		{"fencing after the lease ends", func(c *Config) { c.FenceMargin = 3 * time.Second }, "--fence-margin"},
+		// The default margin (600 ms) is shorter than any watchdog timeout.
+		{"a watchdog that resets after the lease could expire", func(c *Config) { c.Watchdog = "/dev/watchdog" }, "--watchdog-timeout"},
+		{"a fractional watchdog timeout", func(c *Config) {
+			c.Watchdog, c.WatchdogTimeout, c.LeaseTTL, c.FenceMargin = "/dev/watchdog", 1500*time.Millisecond, 4*time.Second, 2*time.Second
+		}, "--watchdog-timeout"},
 	}
 	for _, tc := range cases {
 		c := ok

@@ -31,6 +31,11 @@ type Config struct {
 	// Cgroup is the node's cgroup directory (internal/cgroup), whose every
 	// process the guard kills at the deadline; "": none.
 	Cgroup string
+	// Watchdog is a watchdog device the guard arms and feeds while that
+	// is safe (watchdog.go), with WatchdogTimeout (whole seconds); "":
+	// none, the default.
+	Watchdog        string
+	WatchdogTimeout time.Duration
 }
 
 // Client is the agent's connection to its guard. It is safe for
@@ -226,6 +231,9 @@ func (c *Client) dial() error {
 	state := ""
 	if c.cfg.Cgroup != "" {
 		state += "cgroup " + c.cfg.Cgroup + "\n"
+	}
+	if c.cfg.Watchdog != "" {
+		state += fmt.Sprintf("watchdog %d %s\n", int(c.cfg.WatchdogTimeout/time.Second), c.cfg.Watchdog)
 	}
 	if c.deadline != 0 {
 		state += fmt.Sprintf("deadline %d\n", c.deadline)

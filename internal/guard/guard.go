@@ -28,6 +28,7 @@
 //
 //	deadline NS        kill everything at CLOCK_MONOTONIC NS unless extended
 //	cgroup PATH        guard every process in the cgroup at PATH and below it
+//	watchdog S PATH    arm the watchdog device at PATH with a timeout of S seconds (watchdog.go)
 //	track PGID TICKS   guard process group PGID (its leader started at TICKS, /proc/PID/stat field 22)
 //	untrack PGID       the group ended or was stopped by the agent
 package guard
@@ -121,6 +122,14 @@ type server struct {
 	// connection still had buffered must not undo what its successor said.
 	accepted, deadlineFrom int
 	wake                   chan struct{}
+
+	// Owned by run (and apply, for wd, under mu): the watchdog, armed at
+	// the agent's request, how often it is fed, and whether a fence left
+	// something running (then it is fed no more).
+	wd       watchdogDevice
+	wdEvery  time.Duration
+	leftover bool
+	wdWarned bool
 }
 
 func (s *server) poke() {
@@ -132,8 +141,10 @@ func (s *server) poke() {
 
 // run kills at the deadline and exits when idle.
 func (s *server) run(ctx context.Context) error {
+	defer s.disarm()
 	idleSince := time.Now()
 	for {
+		s.feed()
 		s.mu.Lock()
 		deadline, idle := s.deadline, s.conns == 0 && len(s.groups) == 0
 		cgroups := slices.Collect(maps.Values(s.cgroups))
@@ -163,6 +174,11 @@ func (s *server) run(ctx context.Context) error {
 		if !deadline.IsZero() {
 			wait = min(wait, deadline.Sub(now))
 		}
+		s.mu.Lock()
+		if s.wd != nil {
+			wait = min(wait, s.wdEvery)
+		}
+		s.mu.Unlock()
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -190,6 +206,9 @@ func (s *server) fence() {
 		cancel()
 		switch {
 		case err != nil:
+			s.mu.Lock()
+			s.leftover = true // the watchdog is fed no more
+			s.mu.Unlock()
 			s.log.Error("guard: cannot kill the processes of the cgroup", "cgroup", d.Path, "err", err)
 		case len(pids) > 0:
 			s.log.Warn("guard: lease deadline passed without the agent; killed the processes of the cgroup",
@@ -239,6 +258,9 @@ func (s *server) apply(conn int, line string) error {
 	if len(f) == 0 {
 		return nil
 	}
+	if rest, ok := strings.CutPrefix(line, "watchdog "); ok {
+		return s.arm(rest)
+	}
 	if path, ok := strings.CutPrefix(line, "cgroup "); ok {
 		d, err := cgroup.Open(path)
 		if err != nil {
@@ -264,6 +286,7 @@ func (s *server) apply(conn int, line string) error {
 	case f[0] == "deadline" && len(nums) == 1:
 		if conn >= s.deadlineFrom {
 			s.deadline, s.deadlineFrom = fromMono(nums[0]), conn
+			s.leftover = false // a new lease: the agent is there again
 		}
 	case f[0] == "track" && len(nums) == 2 && nums[0] > 1:
 		s.groups[int(nums[0])] = uint64(nums[1])
@@ -286,4 +309,74 @@ func Listen(dir string) (net.Listener, error) {
 	}
 	_ = os.Remove(path)
 	return net.Listen("unix", path)
+}
+
+// openWatchdogDevice opens a watchdog device (a variable for tests).
+var openWatchdogDevice = func(path string, timeout time.Duration) (watchdogDevice, error) {
+	return openWatchdog(path, timeout)
+}
+
+// arm carries out "watchdog SECONDS PATH": it opens and arms the device
+// unless one is armed already.
+func (s *server) arm(arg string) error {
+	secs, path, ok := strings.Cut(arg, " ")
+	n, err := strconv.Atoi(secs)
+	if !ok || err != nil || n < 1 || path == "" {
+		return fmt.Errorf("bad watchdog message")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wd != nil {
+		return nil
+	}
+	timeout := time.Duration(n) * time.Second
+	wd, err := openWatchdogDevice(path, timeout)
+	if err != nil {
+		s.log.Error("guard: cannot arm the watchdog; the node is not protected against a dead guard or a frozen machine", "device", path, "err", err)
+		return err
+	}
+	s.wd, s.wdEvery = wd, timeout/4
+	s.log.Info("guard: watchdog armed", "device", path, "timeout", timeout)
+	if err := wd.Feed(); err != nil {
+		s.log.Error("guard: cannot feed the watchdog", "err", err)
+	}
+	s.poke()
+	return nil
+}
+
+// feed feeds the watchdog, if armed, unless a fence could not end what
+// ran past the deadline.
+func (s *server) feed() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wd == nil {
+		return
+	}
+	if s.leftover {
+		if !s.wdWarned {
+			s.wdWarned = true
+			s.log.Error("guard: resource processes outlived the deadline; no longer feeding the watchdog: the machine resets")
+		}
+		return
+	}
+	if err := s.wd.Feed(); err != nil && !s.wdWarned {
+		s.wdWarned = true
+		s.log.Error("guard: cannot feed the watchdog", "err", err)
+	}
+}
+
+// disarm stops the watchdog as the guard exits, unless something it
+// could not kill runs on.
+func (s *server) disarm() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wd == nil || s.leftover {
+		return
+	}
+	if err := s.wd.Disarm(); err != nil {
+		s.log.Error("guard: cannot disarm the watchdog (nowayout?): the machine resets", "err", err)
+		return
+	}
+	s.wd = nil
+	s.log.Info("guard: watchdog disarmed")
 }
