@@ -993,12 +993,13 @@
     fill($('#group-resources-card'),
       cardHead('Resources', rs.length),
       rs.length ? h('div', { class: 'table-wrap' }, h('table', {},
-        h('thead', {}, h('tr', {}, ['Resource', 'Type', 'State', 'Locked mode', 'Depends on'].map((t) => h('th', { text: t })))),
+        h('thead', {}, h('tr', {}, ['Resource', 'Type', 'State', 'Locked mode', 'Processes', 'Depends on'].map((t) => h('th', { text: t })))),
         h('tbody', {}, rs.map((r) => h('tr', { 'data-resource': r.name },
           h('td', {}, h('div', { class: 'name', text: r.name }), r.lastError ? h('div', { class: 'sub', text: r.lastError }) : null),
           h('td', { class: 'muted', text: r.type }),
           h('td', {}, pill(resState(r))),
           h('td', {}, lockCell(r)),
+          usageCell(r),
           h('td', { class: 'muted', text: (r.dependsOn || []).join(', ') || '—' })))))) : null);
 
     if (S.full) {
@@ -1014,6 +1015,28 @@
 
   const MOVE_PATH = 'M1 8a.75.75 0 0 1 .75-.75h10.69L9.22 4.03a.75.75 0 0 1 1.06-1.06l4.5 4.5a.75.75 0 0 1 0 1.06l-4.5 4.5a.75.75 0 0 1-1.06-1.06l3.22-3.22H1.75A.75.75 0 0 1 1 8Z';
   const INFINITE = 4294967295;
+
+  // statusValue is a resource's status property (a number for dword and
+  // ularge), or undefined.
+  function statusValue(r, name) {
+    const p = ((r.status || {}).properties || []).find((x) => x.name === name);
+    const v = p && (p.values || [])[0];
+    if (!v) return undefined;
+    if (v.dword !== undefined) return Number(v.dword);
+    if (v.ularge !== undefined) return Number(v.ularge);
+    return v.sz;
+  }
+
+  // usageCell shows what the processes in a resource's cgroup use (the
+  // host's Processes and MemoryBytes status properties).
+  function usageCell(r) {
+    const n = statusValue(r, 'Processes');
+    if (n === undefined) return h('td', { class: 'muted', text: '—', title: 'No cgroup on its node' });
+    const mem = statusValue(r, 'MemoryBytes') || 0;
+    const mib = mem / (1024 * 1024);
+    return h('td', { class: 'num nowrap', text: n + (n ? ' · ' + (mib >= 10 ? mib.toFixed(0) : mib.toFixed(1)) + ' MiB' : ''),
+      title: 'Processes in the resource\u2019s cgroup, and their memory: ' + (statusValue(r, 'Cgroup') || '') });
+  }
 
   function groupProp(g, name) {
     const p = ((g.properties || {}).properties || []).find((x) => x.name === name);
