@@ -110,7 +110,7 @@ func (c *child) stop(ctx context.Context) error {
 }
 
 func (c *child) Offline(ctx context.Context, req restype.OfflineRequest) error { return c.stop(ctx) }
-func (c *child) Terminate(ctx context.Context) error                         { return c.stop(ctx) }
+func (c *child) Terminate(ctx context.Context) error                           { return c.stop(ctx) }
 
 func (c *child) LooksAlive(ctx context.Context) error {
 	if _, ok := c.running(); !ok {
