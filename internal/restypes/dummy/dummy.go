@@ -293,6 +293,14 @@ func (r *resource) Online(ctx context.Context, req restype.OnlineRequest) error 
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// A cancellation that came as the delay ended (a node resumed from a
+	// freeze, whose host fences: cancels this call and terminates at
+	// once) stops the online here, so it can never mark the resource
+	// online after a Terminate has stopped it.
+	if err := ctx.Err(); err != nil {
+		r.log.InfoContext(ctx, "dummy online cancelled", slog.Any("err", err))
+		return err
+	}
 	if r.s.failOnline {
 		r.log.InfoContext(ctx, "dummy online failing: FailOnline is set")
 		return errors.New("dummy: online failed: FailOnline is set")

@@ -153,6 +153,39 @@ func TestCancelledBeforeStart(t *testing.T) {
 	}
 }
 
+// lateCancel is a context whose cancellation lands after its first Err:
+// as seen by an online whose delay ended just as the host cancelled it.
+type lateCancel struct {
+	context.Context
+	calls atomic.Int32
+}
+
+func (c *lateCancel) Err() error {
+	if c.calls.Add(1) == 1 {
+		return nil
+	}
+	return context.Canceled
+}
+
+// A cancellation that arrives after the delay ended still stops the
+// online: it neither marks the resource online nor writes the ledger
+// (tests/chaos saw a frozen node's dummy come online after its host
+// had fenced and terminated it).
+func TestCancelledAfterDelay(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger")
+	r := newDummy(t, restype.Config{Node: "n1", Properties: props(PropLedger, proplist.SZ(path))})
+	ctx := &lateCancel{Context: context.Background()}
+	if err := r.Online(ctx, restype.OnlineRequest{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Online cancelled after its delay = %v, want Canceled", err)
+	}
+	if r.LooksAlive(context.Background()) == nil {
+		t.Error("the resource is online after a cancelled online")
+	}
+	if evs, err := ledger.Read(path); err != nil || len(evs) != 0 {
+		t.Errorf("ledger after a cancelled online: %v %v, want nothing", evs, err)
+	}
+}
+
 func TestFailures(t *testing.T) {
 	tests := []struct {
 		prop                                string
