@@ -10,6 +10,7 @@ import (
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/proplist"
 )
 
 // resourceCommand is `baton resource`: the clusapi *ClusterResource* calls.
@@ -180,6 +181,9 @@ func (a *app) printResource(r *batonv1.Resource) error {
 	}
 	if j.LastError != "" {
 		lines = append(lines, kv{"last error", j.LastError})
+	}
+	if u := usageLine(j.Status); u != "" {
+		lines = append(lines, kv{"processes", u})
 	}
 	if err := block(a.stdout, lines); err != nil {
 		return err
@@ -371,4 +375,22 @@ func (a *app) resourceDepend() *cobra.Command {
 	c.Flags().BoolVar(&remove, "remove", false, "remove the dependency instead of adding it")
 	_ = c.MarkFlagRequired("on")
 	return c
+}
+
+// usageLine summarizes what the processes in the resource's cgroup use,
+// from the status properties its node's host adds (Processes,
+// MemoryBytes, Cgroup); "" when there are none (a node without cgroups).
+func usageLine(status proplist.List) string {
+	n, ok := status.DWORD("Processes")
+	if !ok {
+		return ""
+	}
+	line := fmt.Sprintf("%d", n)
+	if m, ok := status.Get("MemoryBytes"); ok && len(m.Values) > 0 && n > 0 {
+		line += fmt.Sprintf(", %.1f MiB", float64(m.Values[0].Uint)/(1<<20))
+	}
+	if cg, ok := status.String("Cgroup"); ok {
+		line += " in cgroup " + cg
+	}
+	return line
 }
