@@ -134,6 +134,13 @@ func (d Dir) Procs() ([]int, error) {
 	if !d.Valid() {
 		return nil, nil
 	}
+	if d.Version == V2 {
+		// The common case, an empty cgroup, in one read (populated covers
+		// the subtree).
+		if b, err := os.ReadFile(d.file("cgroup.events")); err == nil && strings.Contains(string(b), "populated 0") {
+			return nil, nil
+		}
+	}
 	var out []int
 	err := d.walk(func(dir string) error {
 		pids, err := readPids(filepath.Join(dir, "cgroup.procs"))
