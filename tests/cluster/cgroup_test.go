@@ -441,14 +441,18 @@ func testFenceKillsDaemons(t *testing.T, c *cluster) {
 		freeze := run%2 == 0
 		leader := c.dbLeader(t)
 		owner := c.node(groupState(t, via, group).OwnerNode)
-		if freeze && owner == leader {
-			// Freezing the database leader also makes healthy nodes fence
-			// (testFreezeDatabaseLeader): keep this test about the owner.
-			dst := c.others(owner)[0]
-			if mv := mustJSON[opJSON](t, c.others(owner)[0], "group", "move", group, "--to", dst.name, "--wait=30s"); mv.State == nil || *mv.State != "Online" {
-				t.Fatalf("run %d: move to %s: %+v", run, dst.name, mv)
+		// Each node in turn is the one that fails, killed and frozen; but
+		// freezing the database leader also makes healthy nodes fence
+		// (testFreezeDatabaseLeader): keep this test about the owner.
+		target := c.nodes[(run/2)%len(c.nodes)]
+		if freeze && target == leader {
+			target = c.others(leader)[run%2]
+		}
+		if owner != target {
+			if mv := mustJSON[opJSON](t, c.others(target)[0], "group", "move", group, "--to", target.name, "--wait=30s"); mv.State == nil || *mv.State != "Online" {
+				t.Fatalf("run %d: move to %s: %+v", run, target.name, mv)
 			}
-			owner = dst
+			owner = target
 		}
 		via = c.others(owner)[0]
 		before := daemonStarts(t, f.starts)
