@@ -56,13 +56,7 @@ type ExitCoder interface {
 // root of the tree. Run returns the exit status; it never calls os.Exit.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer, extra ...*cobra.Command) int {
 	a := &app{stdout: stdout, stderr: stderr}
-	root := a.rootCommand()
-	for _, c := range extra {
-		if c != nil {
-			root.AddCommand(c)
-		}
-	}
-	classifyTree(root)
+	root := a.tree(extra)
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -149,6 +143,7 @@ agent's certificate must come from the cluster CA given by --ca or $BATON_CA
 		a.aclCommand(),
 		a.clusterCommand(),
 		a.eventsCommand(),
+		a.versionCommand(),
 	)
 	return root
 }
