@@ -14,7 +14,11 @@ import (
 // Command is `baton agent`: it runs a node until interrupted.
 func Command() *cobra.Command {
 	cfg := config.Defaults()
-	var advertise string
+	var (
+		advertise   string
+		configFile  string
+		printConfig bool
+	)
 	cmd := &cobra.Command{
 		Use:   "agent",
 		Short: "Run a cluster node (-dev: a complete one-node cluster, nothing to set up)",
@@ -23,6 +27,10 @@ and the API on a Unix socket and on TCP.
 
   baton agent -dev                      a one-node cluster in a temporary directory
   baton agent -dev --data-dir DIR       the same, kept in DIR across restarts
+  baton agent --config FILE             settings from a YAML file (docs/configure.md);
+                                        flags given as well win over it
+  baton agent --config FILE --print-config
+                                        show what the agent would run with, and check it
 
 SIGINT or SIGTERM stops the agent: it takes what it hosts offline (dependents
 first, persistent state kept), so the groups fail over to other nodes or come
@@ -34,6 +42,14 @@ node may start them (docs/fencing.md).
 ` + MemoryLimitHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The agent's own flags: not the client's (--address, -o …)
+			// that the root command's persistent flags add.
+			flags := cmd.LocalFlags()
+			if configFile != "" {
+				if err := config.LoadFile(configFile, flags); err != nil {
+					return fmt.Errorf("agent: %w", err)
+				}
+			}
 			if advertise != "" {
 				ip := advertise
 				set := cfg
@@ -59,8 +75,16 @@ node may start them (docs/fencing.md).
 					cfg.DefaultSocket = dial.DefaultSocket()
 				}
 			}
+			if printConfig {
+				if err := config.Print(cmd.OutOrStdout(), flags); err != nil {
+					return err
+				}
+			}
 			if err := cfg.Validate(); err != nil {
 				return fmt.Errorf("agent: %w", err)
+			}
+			if printConfig {
+				return nil
 			}
 			if exe, err := os.Executable(); err == nil {
 				cfg.GuardExec = exe
@@ -79,6 +103,8 @@ node may start them (docs/fencing.md).
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&configFile, "config", "", "read settings from this YAML file (keys: the flags' names, as in /etc/baton/agent.yaml); flags given here win over it")
+	f.BoolVar(&printConfig, "print-config", false, "print the effective configuration (file, flags and what derives from them; secrets redacted) as YAML, check it, and exit")
 	// Both -dev and --dev work: the README's command uses one dash.
 	f.BoolVar(&cfg.Dev, "dev", false, "run a complete one-node development cluster")
 	f.StringVar(&cfg.Name, "name", cfg.Name, "this node's name")
@@ -88,7 +114,7 @@ node may start them (docs/fencing.md).
 	f.StringVar(&cfg.EtcdPeerAddr, "etcd-peer-addr", cfg.EtcdPeerAddr, "embedded etcd peer address (-dev: a free port)")
 	f.StringVar(&advertise, "advertise", "", "this node's IP address: the API listens on IP:7410, the embedded database on IP:7411 (clients) and IP:7412 (peers), unless set one by one")
 	f.StringVar(&cfg.InitialCluster, "initial-cluster", "", "the database members of a forming cluster: name=IP,name=IP,… (this node among them)")
-	f.StringVar(&cfg.Join, "join", "", "join an existing cluster through a database member's IP[:7411]: as a database member while there are fewer than 3 (5 from 9 nodes on), else as a client")
+	f.StringVar(&cfg.Join, "join", "", "join an existing cluster through the API of any of its nodes, IP[:7410] (with --join-token): as a database member while there are fewer than 3 (5 from 9 nodes on), else as a client")
 	f.StringSliceVar(&cfg.EtcdEndpoints, "etcd-endpoints", nil, "use this existing etcd cluster (client URLs) instead of an embedded member")
 	f.StringVar(&cfg.ClusterName, "cluster-name", cfg.ClusterName, "the cluster's name, when it forms")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json")
@@ -100,9 +126,9 @@ node may start them (docs/fencing.md).
 	f.StringVar(&cfg.Watchdog, "watchdog", "", "have the fence guard arm and feed this watchdog device (/dev/watchdog), so that a dead guard or a frozen machine resets before its lease can expire (docs/fencing.md); off by default")
 	f.DurationVar(&cfg.WatchdogTimeout, "watchdog-timeout", cfg.WatchdogTimeout, "with --watchdog: the device's timeout, whole seconds, less than --fence-margin")
 	f.BoolVar(&cfg.StopResourcesOnExit, "stop-resources-on-exit", cfg.StopResourcesOnExit, "take hosted resources offline when the agent stops; their groups fail over, or come back with the agent (=false: leave processes and VMs running for an agent back within its lease; the fence guard kills them otherwise)")
-	f.StringVar(&cfg.DefaultSocket, "default-socket", "", "link this path to the agent's socket so clients find it (-dev: "+dial.DefaultSocket()+"; \"\" for none)")
+	f.StringVar(&cfg.DefaultSocket, "default-socket", "", "link this path to the agent's socket so clients find it (-dev: the CLI's default socket, /run/baton/baton.sock as root; \"\" for none)")
 	f.StringVar(&cfg.ClusterSecretFile, "cluster-secret-file", "", "with --initial-cluster: a file (mode 0600) holding the secret all forming nodes share; the cluster CA derives from it")
-	f.StringVar(&cfg.JoinToken, "join-token", "", "with --join: a token from `baton cluster join-token create` (pins the cluster CA, proves the right to join)")
+	f.StringVar(&cfg.JoinToken, "join-token", "", "with --join: a token from 'baton cluster join-token create' (pins the cluster CA, proves the right to join)")
 	f.StringVar(&cfg.EtcdCACert, "etcd-cacert", "", "with --etcd-endpoints: CA certificate (PEM) of the etcd servers")
 	f.StringVar(&cfg.EtcdCert, "etcd-cert", "", "with --etcd-endpoints: client certificate (PEM)")
 	f.StringVar(&cfg.EtcdKey, "etcd-key", "", "with --etcd-endpoints: client key (PEM)")
@@ -111,6 +137,8 @@ node may start them (docs/fencing.md).
 	f.StringSliceVar(&cfg.APIHosts, "api-host", nil, "another name the TCP API answers to (Host header), besides the node's name and addresses")
 	f.BoolVar(&cfg.MetricsPublic, "metrics-public", false, "serve /metrics without a token (by default it needs Read access)")
 	f.IntVar(&cfg.MaxConns, "max-connections", 0, "most open TCP API connections (0: automatic, below the descriptor limit)")
+	_ = f.SetAnnotation("join-token", config.SecretAnnotation, []string{"true"})
+	_ = f.SetAnnotation("name", config.DocDefaultAnnotation, []string{"the host name (node1 if it is not a valid node name)"})
 	return cmd
 }
 
