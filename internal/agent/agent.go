@@ -71,6 +71,9 @@ type Agent struct {
 	// lease is the node's current lease (a new one after each fence), for
 	// the membership loop, which acts only while it is valid.
 	lease atomic.Pointer[liveness.Lease]
+	// joinTried is when the node last tried to take a lease (Unix ns):
+	// with the lease, what the systemd watchdog judges health by.
+	joinTried atomic.Int64
 
 	mu     sync.Mutex // guards member and role, which the membership loop changes
 	member *etcdmember.Member
@@ -360,6 +363,7 @@ func (a *Agent) leaseConfig() liveness.Config {
 
 // join takes a new lease and declares the node alive under it.
 func (a *Agent) join(ctx context.Context) (*liveness.Lease, error) {
+	a.joinTried.Store(time.Now().UnixNano())
 	lease, err := liveness.Grant(ctx, a.store.Client(), a.leaseConfig())
 	if err != nil {
 		return nil, fmt.Errorf("agent: %w", err)

@@ -1,9 +1,11 @@
 package agent
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -39,9 +41,16 @@ leaves processes and VMs running instead; an agent back within its lease
 reattaches them, otherwise the node's fence guard kills them before another
 node may start them (docs/fencing.md).
 
+Under systemd (baton.service, Type=notify: docs/install.md) the agent tells
+systemd it is ready once its API serves, and feeds the unit's watchdog
+while it holds a valid lease or is trying to join the cluster again.
+
 ` + MemoryLimitHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// systemd's notification socket is the agent's alone: the
+			// fence guard and resource processes must not inherit it.
+			sd := takeNotifier()
 			// The agent's own flags: not the client's (--address, -o …)
 			// that the root command's persistent flags add.
 			flags := cmd.LocalFlags()
@@ -92,11 +101,13 @@ node may start them (docs/fencing.md).
 			log := newLogger(cfg)
 			setMemoryLimit(log)
 			ctx := cmd.Context()
-			a, err := Start(ctx, cfg, cmd.OutOrStdout(), log)
+			a, err := startOrAbandon(ctx, abandonStart, func() (*Agent, error) {
+				return Start(ctx, cfg, cmd.OutOrStdout(), log)
+			})
 			if err != nil {
 				return err
 			}
-			<-ctx.Done()
+			a.serveSystemd(ctx, sd)
 			fmt.Fprintln(cmd.OutOrStdout(), "baton agent: stopping")
 			a.Close()
 			return nil
@@ -140,6 +151,38 @@ node may start them (docs/fencing.md).
 	_ = f.SetAnnotation("join-token", config.SecretAnnotation, []string{"true"})
 	_ = f.SetAnnotation("name", config.DocDefaultAnnotation, []string{"the host name (node1 if it is not a valid node name)"})
 	return cmd
+}
+
+// abandonStart is how long a start may go on after the agent was told to
+// stop (SIGTERM: systemd's start timeout, or an operator).
+const abandonStart = 15 * time.Second
+
+// startOrAbandon runs start, and gives up on it if ctx ends and it has not
+// returned within grace: the process then exits with start unfinished, as
+// after a kill, which a node survives. Every part of a start honours ctx;
+// this covers one that does not, so that a stop — and systemd's restart
+// after a start timeout — is never stuck behind it.
+func startOrAbandon(ctx context.Context, grace time.Duration, start func() (*Agent, error)) (*Agent, error) {
+	type result struct {
+		a   *Agent
+		err error
+	}
+	done := make(chan result, 1)
+	go func() { // left behind only when abandoned, as the process exits
+		a, err := start()
+		done <- result{a, err}
+	}()
+	select {
+	case r := <-done:
+		return r.a, r.err
+	case <-ctx.Done():
+	}
+	select {
+	case r := <-done:
+		return r.a, r.err
+	case <-time.After(grace):
+		return nil, fmt.Errorf("agent: still starting %v after being told to stop: exiting with the start unfinished", grace)
+	}
 }
 
 func newLogger(cfg config.Config) *slog.Logger {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -254,4 +255,39 @@ func TestConfigureDoc(t *testing.T) {
 		return
 	}
 	t.Errorf("%s's table of keys is stale: run go test ./internal/agent -run TestConfigureDoc -update\nwant:\n%s", path, table)
+}
+
+// A start that does not end when the agent is told to stop is given up
+// after a grace period, so that the process can exit.
+func TestStartOrAbandon(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	release := make(chan struct{})
+	defer close(release)
+	stuck := func() (*Agent, error) { <-release; return nil, nil }
+	errc := make(chan error, 1)
+	go func() { _, err := startOrAbandon(ctx, 50*time.Millisecond, stuck); errc <- err }()
+	select {
+	case err := <-errc:
+		t.Fatalf("returned before the stop: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	cancel()
+	select {
+	case err := <-errc:
+		if err == nil || !strings.Contains(err.Error(), "still starting") {
+			t.Errorf("err = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("not abandoned")
+	}
+	// A start that ends, even after the stop, is waited for.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	a := &Agent{}
+	if got, err := startOrAbandon(ctx2, time.Minute, func() (*Agent, error) {
+		time.Sleep(20 * time.Millisecond)
+		return a, nil
+	}); got != a || err != nil {
+		t.Errorf("got %p, %v", got, err)
+	}
 }
