@@ -257,6 +257,42 @@ func TestConfigureDoc(t *testing.T) {
 	t.Errorf("%s's table of keys is stale: run go test ./internal/agent -run TestConfigureDoc -update\nwant:\n%s", path, table)
 }
 
+// The configuration file the package installs loads and passes the
+// checks, forms no cluster until the operator says how, and every key its
+// comments suggest is a key (uncommented, they all load).
+func TestPackagedConfigFile(t *testing.T) {
+	const path = "../../packaging/agent.yaml"
+	out, err := runAgent(t, "--config", path, "--print-config")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	m := printedConfig(t, out)
+	if m["data-dir"] != "/var/lib/baton" || m["initial-cluster"] != "" || m["join"] != "" || m["advertise"] != "" {
+		t.Errorf("packaged configuration: %v", m)
+	}
+	body, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uncommented []string
+	for _, line := range strings.Split(string(body), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimPrefix(line, "#"), ": "); ok && line != "" && line[0] == '#' &&
+			!strings.ContainsAny(k, " ") && k != "" {
+			uncommented = append(uncommented, k+": "+v)
+		}
+	}
+	if len(uncommented) < 10 {
+		t.Fatalf("only %d commented keys found: %q", len(uncommented), uncommented)
+	}
+	all := filepath.Join(t.TempDir(), "agent.yaml")
+	if err := os.WriteFile(all, []byte(string(body)+strings.Join(uncommented, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := config.LoadFile(all, Command().Flags()); err != nil {
+		t.Errorf("the packaged file's commented keys: %v", err)
+	}
+}
+
 // A start that does not end when the agent is told to stop is given up
 // after a grace period, so that the process can exit.
 func TestStartOrAbandon(t *testing.T) {
