@@ -1,4 +1,5 @@
-// Package config turns the agent's command-line flags into a validated
+// Package config turns the agent's command-line flags and configuration
+// file (file.go: a YAML file whose keys are the flags) into a validated
 // Config, with the defaults of a one-node development cluster for -dev.
 package config
 
