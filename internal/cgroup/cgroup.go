@@ -106,8 +106,11 @@ func (d Dir) walk(fn func(dir string) error) error {
 	var dirs []string
 	err := filepath.WalkDir(d.Path, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
-			if p != d.Path && errors.Is(err, fs.ErrNotExist) {
-				return nil // removed meanwhile
+			// A cgroup removed (the whole of it, or a child meanwhile)
+			// holds nothing: a guard whose agent removed the node's
+			// cgroup at exit must see it empty, and exit.
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
 			}
 			return err
 		}

@@ -318,3 +318,18 @@ func TestStartAfterKill(t *testing.T) {
 		})
 	}
 }
+
+// A cgroup that was removed holds nothing: it is not populated, and has
+// no processes (a guard whose agent removed the node's cgroup at exit
+// must see it empty, and exit).
+func TestRemovedCgroupIsEmpty(t *testing.T) {
+	for _, v := range []Version{V1, V2} {
+		d := Dir{Path: filepath.Join(t.TempDir(), "gone"), Version: v}
+		if pop, err := d.Populated(); pop || err != nil {
+			t.Errorf("v%d: Populated() = %v, %v; want false, nil", v, pop, err)
+		}
+		if pids, err := d.Procs(); len(pids) != 0 || err != nil {
+			t.Errorf("v%d: Procs() = %v, %v; want none", v, pids, err)
+		}
+	}
+}
