@@ -26,6 +26,12 @@ type cache struct {
 	alive     map[string]*Alive
 	claims    map[string]*Claim
 	bad       map[string]*BadRecord // by key
+	// dirRev is, for each directory, the revision of the latest change
+	// under it the cache applied — a record, quarantined or not, or the
+	// directory's guard key — or, after a load, of the latest key loaded.
+	// Every change of the directory the cache has not applied is later
+	// (see Txn.expectDir).
+	dirRev map[string]int64
 }
 
 // BadRecord is a record the store cannot decode. It stays in the
@@ -48,6 +54,7 @@ func newCache() *cache {
 		alive:     map[string]*Alive{},
 		claims:    map[string]*Claim{},
 		bad:       map[string]*BadRecord{},
+		dirRev:    map[string]int64{},
 	}
 }
 
@@ -66,11 +73,25 @@ func (c *cache) apply(rev int64, changes []change) *cache {
 	n := *c
 	n.rev = rev
 	copied := map[string]bool{}
+	noteDir := func(dir string, rev int64) {
+		if rev <= n.dirRev[dir] {
+			return
+		}
+		if !copied[dirRevs] {
+			copied[dirRevs] = true
+			n.dirRev = cloneMap(n.dirRev)
+		}
+		n.dirRev[dir] = rev
+	}
 	for _, ch := range changes {
 		dir, name := kindOf(ch.key)
 		if dir == "" {
-			continue // not ours
+			if d, ok := guardOf(ch.key); ok {
+				noteDir(d, ch.rev)
+			}
+			continue // not a record
 		}
+		noteDir(dir, ch.rev)
 		if !copied[dir] {
 			copied[dir] = true
 			switch dir {
@@ -111,8 +132,12 @@ func (c *cache) apply(rev int64, changes []change) *cache {
 	return &n
 }
 
-// dirBad names the quarantine map in apply's set of copied maps.
-const dirBad = "bad"
+// dirBad and dirRevs name the quarantine map and dirRev in apply's set
+// of copied maps.
+const (
+	dirBad  = "bad"
+	dirRevs = "dirRev"
+)
 
 // get returns the record at key, or nil.
 func (c *cache) get(key string) any {
@@ -144,6 +169,14 @@ func (c *cache) get(key string) any {
 		return lookup(c.claims, name)
 	}
 	return nil
+}
+
+// revAt is the revision of the record at key, 0 if it is absent.
+func (c *cache) revAt(key string) int64 {
+	if r, ok := c.get(key).(interface{ revision() int64 }); ok {
+		return r.revision()
+	}
+	return 0
 }
 
 // lookup is m[name] as an interface that is nil when the record is absent.

@@ -6,11 +6,15 @@
 // /baton/v1/: cluster, security, nodes/NAME, groups/NAME, resources/NAME,
 // status/RESOURCE, ops/ID, tokens/NAME.
 //
-// Readers use Read with a View of the cache at one revision. Writers use
-// Update, which runs a read-check-write function against the cache, commits
-// its Txn with a comparison on every record it read for the decision, retries
-// on conflict, and returns once the cache has caught up with the commit, so a
-// caller reads its own writes.
+// Readers use a View of the cache at one revision. Writers use Decide (or
+// Update, for a decision without a result), which runs a read-check-write
+// function against the cache and commits its Txn only if everything the
+// function read is unchanged — the view records each record and listing
+// it hands out, as etcd's STM records its reads, so nobody lists the
+// comparisons by hand — runs it again on a conflict, and returns once the
+// cache has caught up with the commit, so a caller reads its own writes.
+// A deletion also writes its directory's guard key (/baton/v1/groups for
+// groups/…), which is how a listing learns of it.
 //
 // The cache degrades per key, not per batch: a record that does not decode
 // is quarantined — logged once with its key, counted (Stats), listed by

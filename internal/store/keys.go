@@ -42,6 +42,35 @@ func kindOf(key string) (dir, name string) {
 	return "", ""
 }
 
+// A directory's guard key is its name without the final slash
+// ("/baton/v1/groups"). Every transaction that deletes records of the
+// directory writes it too (Txn.Delete), so that a decision that listed
+// the directory conflicts with the deletion of a record it listed
+// (Txn.expectDir) with one comparison, not one per record. Its value
+// means nothing. Alive records and claims have none: they also vanish
+// when their lease ends, which writes nothing else, so their listings
+// compare each record. (A record deleted behind the store's back, with
+// etcdctl, writes no guard either: a listing does not see it go.)
+func guardKey(dir string) string { return dir[:len(dir)-1] }
+
+// guardValue is what a guard key holds.
+const guardValue = `{"v":1}`
+
+// guarded reports whether dir has a guard key.
+func guarded(dir string) bool {
+	switch dir {
+	case dirNodes, dirGroups, dirResources, dirStatus, dirOps, dirTokens:
+		return true
+	}
+	return false
+}
+
+// guardOf returns the directory whose guard key is key.
+func guardOf(key string) (dir string, ok bool) {
+	dir = key + "/"
+	return dir, guarded(dir)
+}
+
 // AliveKey is where a node's liveness record lives (tied to its lease).
 func AliveKey(node string) string { return dirAlive + node }
 

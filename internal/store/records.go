@@ -16,7 +16,8 @@ type meta struct {
 	Rev int64 `json:"-"` // etcd ModRevision when read; 0 for a new record
 }
 
-func (m *meta) setRev(r int64) { m.Rev = r }
+func (m *meta) setRev(r int64)  { m.Rev = r }
+func (m *meta) revision() int64 { return m.Rev }
 
 // Cluster identifies the cluster; written once when it forms.
 type Cluster struct {

@@ -35,7 +35,7 @@ func (v View) GroupState(g *Group) clusapi.ClusterGroupState {
 // ResourceState is the resource's last written state; a resource no node
 // has reported on yet is Offline.
 func (v View) ResourceState(name string) clusapi.ClusterResourceState {
-	if st := v.c.status[name]; st != nil {
+	if st := v.Status(name); st != nil {
 		return clusapi.ClusterResourceState(st.State)
 	}
 	return clusapi.ClusterResourceOffline

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -273,32 +272,66 @@ func (s *Store) Sync(ctx context.Context) error {
 	return s.WaitRev(ctx, resp.Header.Revision)
 }
 
-// Update runs fn on the current view; fn records its writes (and the
-// revisions its decision depends on) in t. Update commits t, retrying fn on
-// a conflict, and returns the commit revision once the cache has it. fn's
-// own error is returned unchanged and nothing is written.
+// Update is Decide for a decision without a result: it returns the
+// commit revision once the cache has it.
 func (s *Store) Update(ctx context.Context, fn func(v View, t *Txn) error) (int64, error) {
-	const attempts = 20
-	for i := 0; i < attempts; i++ {
-		v := s.View()
-		t := &Txn{bad: v.c.bad}
-		if err := fn(v, t); err != nil {
-			return 0, err
+	_, rev, err := Decide(ctx, s, func(v View, t *Txn) (struct{}, error) {
+		return struct{}{}, fn(v, t)
+	})
+	return rev, err
+}
+
+// updateAttempts bounds the attempts of one decision.
+const updateAttempts = 20
+
+// Decide makes one read-check-write decision atomic. fn reads the
+// database through v and records its writes in t; Decide commits t only
+// if every record fn read is still as fn saw it, and otherwise runs fn
+// again on a newer view (up to 20 times). It returns fn's result from the
+// attempt that committed, and the commit revision once the cache has it,
+// so the caller reads its own writes.
+//
+// What fn read is recorded by v itself, as etcd's STM records its Gets,
+// and the commit compares exactly that (see View): each record read, at
+// the revision v had it at (one read as absent must still be absent); for
+// each listing, that no record of its kind was created, changed or
+// deleted since; and for each write, the revision its record carries
+// (Txn.Put). fn lists no comparisons by hand, so none can be forgotten. A
+// read that is only advice to the decision goes through v.Unrecorded(),
+// with the reason said where it does.
+//
+// fn may run several times, each time on a fresh view and an empty t: it
+// must have no effect outside t, and it returns what it decided — never
+// leave it in a variable the closure captured, which an attempt that lost
+// the race would have set. A fn that fails has its error returned
+// unchanged, and nothing is written. A decision that writes nothing
+// commits nothing: it returns the current revision.
+func Decide[R any](ctx context.Context, s *Store, fn func(v View, t *Txn) (R, error)) (R, int64, error) {
+	var zero R
+	for range updateAttempts {
+		c := s.cur.Load()
+		t := &Txn{bad: c.bad}
+		res, err := fn(View{c: c, t: t}, t)
+		if err != nil {
+			return zero, 0, err
 		}
 		if t.Empty() {
-			return s.View().Rev(), nil
+			return res, s.View().Rev(), nil
 		}
 		rev, err := s.Commit(ctx, t)
 		if errors.Is(err, ErrConflict) {
 			// Our view was stale: wait for what beat us, then decide again.
 			if err := s.Sync(ctx); err != nil {
-				return 0, err
+				return zero, 0, err
 			}
 			continue
 		}
-		return rev, err
+		if err != nil {
+			return zero, 0, err
+		}
+		return res, rev, nil
 	}
-	return 0, fmt.Errorf("store: update: %w after %d attempts", ErrConflict, attempts)
+	return zero, 0, fmt.Errorf("store: update: %w after %d attempts", ErrConflict, updateAttempts)
 }
 
 // Commit writes t atomically if every compared record is unchanged, and
@@ -324,93 +357,4 @@ func (s *Store) Commit(ctx context.Context, t *Txn) (int64, error) {
 		return 0, err
 	}
 	return rev, nil
-}
-
-// Txn collects the comparisons and writes of one atomic change.
-type Txn struct {
-	cmps []clientv3.Cmp
-	ops  []clientv3.Op
-	seen map[string]bool
-	// err is the first record that could not be encoded: Commit returns
-	// it and writes nothing.
-	err error
-	// bad is the quarantine of the view Update decides on: a record there
-	// reads as absent, so expecting it absent compares its bad version.
-	bad map[string]*BadRecord
-}
-
-// Empty reports whether the transaction writes nothing. One with a record
-// that could not be encoded is not empty: committing it fails.
-func (t *Txn) Empty() bool { return len(t.ops) == 0 && t.err == nil }
-
-// Expect makes the commit depend on key still being at rev (0: absent).
-// In an Update, a quarantined record counts as absent: expecting it absent
-// expects its undecodable version, so writing the record anew replaces it
-// (and takes it out of quarantine) instead of conflicting forever.
-func (t *Txn) Expect(key string, rev int64) {
-	if t.seen == nil {
-		t.seen = map[string]bool{}
-	}
-	if t.seen[key] {
-		return
-	}
-	t.seen[key] = true
-	if b := t.bad[key]; rev == 0 && b != nil {
-		rev = b.Rev
-	}
-	if rev == 0 {
-		t.cmps = append(t.cmps, clientv3.Compare(clientv3.CreateRevision(key), "=", 0))
-	} else {
-		t.cmps = append(t.cmps, clientv3.Compare(clientv3.ModRevision(key), "=", rev))
-	}
-}
-
-// Put writes rec at key, expecting the revision rec was read at. A record
-// that could not be read back (see encode) makes the commit fail with
-// ErrUnencodable.
-func (t *Txn) Put(key string, rec any, readRev int64) {
-	t.Expect(key, readRev)
-	b, err := encode(key, rec)
-	if err != nil {
-		t.err = cmp.Or(t.err, err)
-		return
-	}
-	t.ops = append(t.ops, clientv3.OpPut(key, string(b)))
-}
-
-// PutLeased writes rec at key attached to an etcd lease: the key goes when
-// the lease does.
-func (t *Txn) PutLeased(key string, rec any, readRev int64, lease clientv3.LeaseID) {
-	t.Expect(key, readRev)
-	b, err := encode(key, rec)
-	if err != nil {
-		t.err = cmp.Or(t.err, err)
-		return
-	}
-	t.ops = append(t.ops, clientv3.OpPut(key, string(b), clientv3.WithLease(lease)))
-}
-
-// Delete removes key, expecting the revision it was read at.
-func (t *Txn) Delete(key string, readRev int64) {
-	t.Expect(key, readRev)
-	t.ops = append(t.ops, clientv3.OpDelete(key))
-}
-
-func (t *Txn) PutCluster(c *Cluster)     { c.V = SchemaVersion; t.Put(ClusterKey(), c, c.Rev) }
-func (t *Txn) PutSecurity(s *Security)   { s.V = SchemaVersion; t.Put(SecurityKey(), s, s.Rev) }
-func (t *Txn) PutNode(n *Node)           { n.V = SchemaVersion; t.Put(NodeKey(n.Name), n, n.Rev) }
-func (t *Txn) PutGroup(g *Group)         { g.V = SchemaVersion; t.Put(GroupKey(g.Name), g, g.Rev) }
-func (t *Txn) PutResource(r *Resource)   { r.V = SchemaVersion; t.Put(ResourceKey(r.Name), r, r.Rev) }
-func (t *Txn) PutStatus(s *Status)       { s.V = SchemaVersion; t.Put(StatusKey(s.Resource), s, s.Rev) }
-func (t *Txn) PutOperation(o *Operation) { o.V = SchemaVersion; t.Put(OpKey(o.ID), o, o.Rev) }
-func (t *Txn) PutToken(k *Token)         { k.V = SchemaVersion; t.Put(TokenKey(k.Name), k, k.Rev) }
-
-func (t *Txn) PutAlive(a *Alive, lease clientv3.LeaseID) {
-	a.V = SchemaVersion
-	t.PutLeased(AliveKey(a.Node), a, a.Rev, lease)
-}
-
-func (t *Txn) PutClaim(c *Claim, lease clientv3.LeaseID) {
-	c.V = SchemaVersion
-	t.PutLeased(ClaimKey(c.Group), c, c.Rev, lease)
 }
