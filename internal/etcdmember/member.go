@@ -132,14 +132,14 @@ func Start(ctx context.Context, cfg Config) (*Member, error) {
 	select {
 	case <-e.Server.ReadyNotify():
 	case err := <-e.Err():
-		e.Close()
+		abandon(e, cfg.Log)
 		return nil, fmt.Errorf("etcdmember: %w", err)
 	case <-ctx.Done():
-		e.Close()
+		abandon(e, cfg.Log)
 		return nil, ctx.Err()
 	case <-time.After(30 * time.Second):
-		e.Close()
-		return nil, fmt.Errorf("etcdmember: not ready after 30s")
+		abandon(e, cfg.Log)
+		return nil, fmt.Errorf("etcdmember: not ready after 30s (are the other members of --initial-cluster starting?)")
 	}
 	cli, err := clientv3.New(clientv3.Config{
 		Endpoints:   []string{cfg.ClientURL},
@@ -154,6 +154,29 @@ func Start(ctx context.Context, cfg Config) (*Member, error) {
 		return nil, fmt.Errorf("etcdmember: client: %w", err)
 	}
 	return &Member{etcd: e, clientURL: cfg.ClientURL, clientTLS: cfg.ClientTLS, Client: cli}, nil
+}
+
+// abandonWithin bounds the stop of a member that never became ready.
+const abandonWithin = 5 * time.Second
+
+// abandon stops a member that never became ready. etcd's Close can wait
+// forever for peers that never came (a forming member alone): past
+// abandonWithin the stop goes on in the background and the caller, whose
+// start has failed, carries on (the agent exits; its process takes the
+// rest with it).
+func abandon(e *embed.Etcd, log *slog.Logger) {
+	done := make(chan struct{})
+	go func() {
+		e.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(abandonWithin):
+		if log != nil {
+			log.Warn("etcdmember: the member that never became ready is still stopping; giving up on it")
+		}
+	}
 }
 
 // HasData reports whether dir holds a member's data (its write-ahead

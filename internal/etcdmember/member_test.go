@@ -235,3 +235,29 @@ func addLearner(t *testing.T, cli *clientv3.Client, peerURL string) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// A member of a forming cluster whose peers never come gives up when its
+// context ends, and Start returns: it does not hang closing the member
+// (which waits for peers that will not answer).
+func TestStartGivesUpWithoutPeers(t *testing.T) {
+	a, b := memberConfig(t, "a"), memberConfig(t, "b")
+	a.InitialCluster = "a=" + a.PeerURL + ",b=" + b.PeerURL // b never starts
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		m, err := etcdmember.Start(ctx, a)
+		if m != nil {
+			m.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a member of two started without its peer")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Start did not return 28 s after its context ended")
+	}
+}
