@@ -24,15 +24,14 @@ type FailoverMove struct{ Group, Node string }
 // (store.TooLarge) gets the moves in halves, then in quarters, and so on.
 func (e *Engine) FailoverMany(ctx context.Context, moves []FailoverMove) (done []FailoverMove, err error) {
 	store.Batches(moves, len(moves), func(batch []FailoverMove) error {
-		var did []FailoverMove
-		_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-			did = did[:0]
+		did, _, err := store.Decide(ctx, e.st, func(v store.View, t *store.Txn) ([]FailoverMove, error) {
+			var did []FailoverMove
 			for _, m := range batch {
 				if _, err := e.failover(v, t, m.Group, m.Node); err == nil {
 					did = append(did, m)
 				}
 			}
-			return nil
+			return did, nil
 		})
 		if err == nil {
 			done = append(done, did...)
@@ -45,7 +44,8 @@ func (e *Engine) FailoverMany(ctx context.Context, moves []FailoverMove) (done [
 }
 
 // failover records one group's failover in t; on error it has written
-// nothing for that group.
+// nothing for that group. What it read to decide is compared all the
+// same: the old owner down, its claim gone, the new node up.
 func (e *Engine) failover(v store.View, t *store.Txn, group, node string) (Result, error) {
 	g := v.Group(group)
 	if g == nil {
@@ -60,8 +60,6 @@ func (e *Engine) failover(v store.View, t *store.Txn, group, node string) (Resul
 	if v.NodeState(node) != clusapi.ClusterNodeUp {
 		return Result{}, fail(clusapi.ERROR_CLUSTER_NODE_DOWN, "node %q is not up", node)
 	}
-	t.Expect(store.ClaimKey(group), 0)
-	t.Expect(store.AliveKey(node), v.Alive(node).Rev)
 	op := e.newOp(store.OpFailover, Request{Caller: "controller"})
 	op.Group, op.From, op.To = group, g.OwnerNode, node
 	n := g.Clone()

@@ -43,7 +43,6 @@ func (e *Engine) CreateGroup(ctx context.Context, name string, preferred []strin
 	if err := applyGroupProps(&pol, props); err != nil {
 		return nil, err
 	}
-	var created *store.Group
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
 		if v.Group(name) != nil {
 			return fail(clusapi.ERROR_OBJECT_ALREADY_EXISTS, "group %q already exists", name)
@@ -57,8 +56,7 @@ func (e *Engine) CreateGroup(ctx context.Context, name string, preferred []strin
 		if len(preferred) > 0 {
 			owner = preferred[0]
 		}
-		created = &store.Group{Name: name, ID: newID(), PreferredOwners: slices.Clone(preferred), OwnerNode: owner, Policy: pol}
-		t.PutGroup(created)
+		t.PutGroup(&store.Group{Name: name, ID: newID(), PreferredOwners: slices.Clone(preferred), OwnerNode: owner, Policy: pol})
 		return nil
 	})
 	if err != nil {

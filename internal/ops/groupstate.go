@@ -22,22 +22,15 @@ func (e *Engine) OfflineGroup(ctx context.Context, ref GroupRef, req Request) (R
 		return Result{}, err
 	}
 	ignoreLocked := req.Flags&clusapi.CLUSAPI_GROUP_OFFLINE_IGNORE_RESOURCE_STATUS != 0
-	var res Result
-	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		res = Result{}
+	return decide(ctx, e.st, func(v store.View, t *store.Txn) (Result, error) {
 		g, err := LookupGroup(v, ref)
 		if err != nil {
-			return err
+			return Result{}, err
 		}
 		resources := v.GroupResources(g)
-		// Every status read decides the answer: the commit depends on all.
-		for _, r := range resources {
-			st := v.Status(r.Name)
-			t.Expect(store.StatusKey(r.Name), revOf(st))
-		}
 		if !ignoreLocked {
 			if r := lockedOnline(v, resources); r != nil {
-				return errLocked(v, r)
+				return Result{}, errLocked(v, r)
 			}
 		}
 		wasPersistent := g.PersistentState != 0
@@ -45,11 +38,10 @@ func (e *Engine) OfflineGroup(ctx context.Context, ref GroupRef, req Request) (R
 		g = g.Clone()
 		g.PersistentState = 0
 		if offline {
-			res.Status = clusapi.ERROR_SUCCESS
 			if wasPersistent {
 				t.PutGroup(g)
 			}
-			return nil
+			return Result{Status: clusapi.ERROR_SUCCESS}, nil
 		}
 		// Join an offline already under way if nothing new needs one.
 		var todo []*store.Resource
@@ -64,11 +56,10 @@ func (e *Engine) OfflineGroup(ctx context.Context, ref GroupRef, req Request) (R
 			}
 		}
 		if len(todo) == 0 {
-			res = Result{Status: clusapi.ERROR_IO_PENDING, OperationID: joined}
 			if wasPersistent {
 				t.PutGroup(g)
 			}
-			return nil
+			return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: joined}, nil
 		}
 		op := e.newOp(store.OpOfflineGroup, req)
 		op.Group = g.Name
@@ -80,13 +71,8 @@ func (e *Engine) OfflineGroup(ctx context.Context, ref GroupRef, req Request) (R
 		g.LastOperation = op.ID
 		t.PutGroup(g)
 		t.PutOperation(op)
-		res = Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}
-		return nil
+		return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}, nil
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	return res, nil
 }
 
 // OnlineGroup is OnlineClusterGroupEx: flags 0x1 ignore locked mode, 0x2
@@ -102,39 +88,34 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 		return Result{}, err
 	}
 	ignoreLocked := req.Flags&clusapi.CLUSAPI_GROUP_ONLINE_IGNORE_RESOURCE_STATUS != 0
-	var res Result
-	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		res = Result{}
+	res, err := decide(ctx, e.st, func(v store.View, t *store.Txn) (Result, error) {
 		g, err := LookupGroup(v, ref)
 		if err != nil {
-			return err
+			return Result{}, err
 		}
 		owner := g.OwnerNode
 		if node != "" {
 			n := v.Node(node)
 			if n == nil {
-				return fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", node)
+				return Result{}, fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", node)
 			}
 			state := v.GroupState(g)
 			if node != g.OwnerNode && state != clusapi.ClusterGroupOffline {
-				return fail(clusapi.ERROR_HOST_NODE_NOT_GROUP_OWNER, "group %q is %s on node %q; move it to bring it online on %q", g.Name, state, g.OwnerNode, node)
+				return Result{}, fail(clusapi.ERROR_HOST_NODE_NOT_GROUP_OWNER, "group %q is %s on node %q; move it to bring it online on %q", g.Name, state, g.OwnerNode, node)
 			}
 			owner = node
 		}
 		if v.NodeState(owner) == clusapi.ClusterNodePaused {
-			return fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", owner)
+			return Result{}, fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", owner)
 		}
 		resources := v.GroupResources(g)
-		for _, r := range resources {
-			t.Expect(store.StatusKey(r.Name), revOf(v.Status(r.Name)))
-		}
 		if !ignoreLocked {
 			if r := lockedOnline(v, resources); r != nil {
-				return errLocked(v, r)
+				return Result{}, errLocked(v, r)
 			}
 		}
 		if v.GroupState(g) == clusapi.ClusterGroupPending {
-			return fail(clusapi.ERROR_INVALID_STATE, "group %q is pending: wait for the operation under way (or take the group offline, which supersedes an online)", g.Name)
+			return Result{}, fail(clusapi.ERROR_INVALID_STATE, "group %q is pending: wait for the operation under way (or take the group offline, which supersedes an online)", g.Name)
 		}
 		ng := g.Clone()
 		ng.PersistentState = 1
@@ -146,11 +127,10 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 			}
 		}
 		if len(todo) == 0 {
-			res.Status = clusapi.ERROR_SUCCESS
 			if g.PersistentState != 1 || g.OwnerNode != owner {
 				t.PutGroup(ng)
 			}
-			return nil
+			return Result{Status: clusapi.ERROR_SUCCESS}, nil
 		}
 		op := e.newOp(store.OpOnlineGroup, req)
 		op.Group = g.Name
@@ -160,8 +140,7 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 		ng.LastOperation = op.ID
 		t.PutGroup(ng)
 		t.PutOperation(op)
-		res = Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}
-		return nil
+		return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}, nil
 	})
 	if err != nil || res.Status != clusapi.ERROR_IO_PENDING || req.Flags&clusapi.CLUSAPI_GROUP_ONLINE_SYNCHRONOUS == 0 {
 		return res, err
@@ -221,13 +200,6 @@ func lockedOnline(v store.View, rs []*store.Resource) *store.Resource {
 		}
 	}
 	return nil
-}
-
-func revOf(st *store.Status) int64 {
-	if st == nil {
-		return 0
-	}
-	return st.Rev
 }
 
 func stateOf(st *store.Status) int32 {

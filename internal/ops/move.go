@@ -11,6 +11,16 @@ import (
 )
 
 // PlacementView converts the database view into placement's input.
+//
+// In a decision (a move's destination) the nodes and the groups are
+// compared — which node is up, paused or draining, and where each group
+// is, with its policy, decide where a group may go — but not what the
+// failure facts of each group read (failsOver, lastFailedAt,
+// retryPeriod): every status and resource record of the cluster. Those
+// are the controller's plan's, made outside any transaction; to a move
+// they are advice about other groups (the moved group's own statuses it
+// reads and compares itself), and comparing them would make every move
+// conflict with every change of state anywhere.
 func PlacementView(v store.View, now time.Time) placement.View {
 	pv := placement.View{Now: now}
 	if c := v.Cluster(); c != nil {
@@ -19,18 +29,19 @@ func PlacementView(v store.View, now time.Time) placement.View {
 	for _, n := range v.Nodes() {
 		pv.Nodes = append(pv.Nodes, placement.Node{Name: n.Name, State: placement.NodeState(v.NodeState(n.Name)), Draining: n.Draining})
 	}
+	facts := v.Unrecorded()
 	for _, g := range v.Groups() {
 		pg := placement.Group{
 			Name: g.Name, Owner: g.OwnerNode, Online: g.PersistentState == 1,
-			Failed:          failsOver(v, g),
+			Failed:          failsOver(facts, g),
 			PreferredOwners: g.PreferredOwners, Priority: g.Policy.Priority,
 			AntiAffinity:      g.Policy.AntiAffinityClassNames,
 			FailoverThreshold: g.Policy.FailoverThreshold, FailoverPeriodHours: g.Policy.FailoverPeriod,
 			Failovers:           g.Failovers,
 			AutoFailback:        g.Policy.AutoFailbackType == 1,
 			FailbackWindowStart: g.Policy.FailbackWindowStart, FailbackWindowEnd: g.Policy.FailbackWindowEnd,
-			LastFailedAt:           lastFailedAt(v, g),
-			RetryPeriodOnFailureMs: retryPeriod(v, g),
+			LastFailedAt:           lastFailedAt(facts, g),
+			RetryPeriodOnFailureMs: retryPeriod(facts, g),
 		}
 		pv.Groups = append(pv.Groups, pg)
 	}
@@ -139,25 +150,19 @@ func (e *Engine) move(ctx context.Context, ref GroupRef, node string, req Reques
 	if _, err := checkBuffer(call, req.InBuffer, req.Size); err != nil {
 		return Result{}, err
 	}
-	var res Result
-	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		res = Result{}
+	return decide(ctx, e.st, func(v store.View, t *store.Txn) (Result, error) {
 		g, err := LookupGroup(v, ref)
 		if err != nil {
-			return err
+			return Result{}, err
 		}
 		if failover {
 			if m := failedMove(v, g); m != nil {
-				return fail(clusapi.ERROR_CLUSTER_GROUP_MOVING, "group %q failed on %s after a move with flags 0x%x: that move takes it back, not the failover policy", g.Name, g.OwnerNode, m.Flags)
+				return Result{}, fail(clusapi.ERROR_CLUSTER_GROUP_MOVING, "group %q failed on %s after a move with flags 0x%x: that move takes it back, not the failover policy", g.Name, g.OwnerNode, m.Flags)
 			}
 		}
-		res, _, err = e.decideMove(v, t, g, moveCall{node: node, req: req, failover: failover})
-		return err
+		res, _, err := e.decideMove(v, t, g, moveCall{node: node, req: req, failover: failover})
+		return res, err
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	return res, nil
 }
 
 // moveCall is one move to decide: a client's call, a move of the
@@ -230,9 +235,6 @@ func (e *Engine) decideMove(v store.View, t *store.Txn, g *store.Group, c moveCa
 		}
 	}
 	resources := v.GroupResources(g)
-	for _, r := range resources {
-		t.Expect(store.StatusKey(r.Name), revOf(v.Status(r.Name)))
-	}
 	if c.req.Flags&clusapi.CLUSAPI_GROUP_MOVE_IGNORE_RESOURCE_STATUS == 0 {
 		if r := lockedOnline(v, resources); r != nil {
 			return Result{}, false, errLocked(v, r)

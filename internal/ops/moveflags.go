@@ -164,11 +164,10 @@ func QueuedMoves(v store.View) []QueuedMoveRef {
 // locked); and it ends superseded when another operation was recorded on
 // the group since it was queued. waiting reports whether it still waits.
 func (e *Engine) RetryQueuedMove(ctx context.Context, group string) (waiting bool, err error) {
-	_, err = e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		waiting = false
+	waiting, _, err = store.Decide(ctx, e.st, func(v store.View, t *store.Txn) (bool, error) {
 		g := v.Group(group)
 		if g == nil || g.QueuedMove.Op == "" {
-			return nil
+			return false, nil
 		}
 		q := g.QueuedMove
 		op := v.Operation(q.Op)
@@ -177,12 +176,12 @@ func (e *Engine) RetryQueuedMove(ctx context.Context, group string) (waiting boo
 		case op == nil || !op.Finished.IsZero():
 			e.dequeue(v, t, ng, q.Op) // nothing left to run
 			t.PutGroup(ng)
-			return nil
+			return false, nil
 		case g.LastOperation != q.Op:
 			e.dequeue(v, t, ng, q.Op)
 			e.endOp(v, t, q.Op, "superseded", 0, fmt.Sprintf("operation %s on the group took its place", g.LastOperation))
 			t.PutGroup(ng)
-			return nil
+			return false, nil
 		}
 		req := Request{Flags: op.Flags, InBuffer: op.InBuffer, Size: uint32(len(op.InBuffer)), Caller: op.Caller}
 		_, queued, err := e.decideMove(v, t, g, moveCall{node: q.To, req: req, queued: op})
@@ -192,10 +191,9 @@ func (e *Engine) RetryQueuedMove(ctx context.Context, group string) (waiting boo
 			e.dequeue(v, t, ng, q.Op)
 			e.endOp(v, t, q.Op, "failed", refused.Code, refused.Msg)
 			t.PutGroup(ng)
-			return nil
+			return false, nil
 		}
-		waiting = queued
-		return err
+		return queued, err
 	})
 	return waiting, err
 }
@@ -313,16 +311,14 @@ func FailedMoves(v store.View) []string {
 // recovery is part of the client's move: it does not count against the
 // group's FailoverThreshold, and it is not itself taken back if it fails.
 func (e *Engine) RecoverFailedMove(ctx context.Context, group string) (Result, error) {
-	var res Result
-	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		res = Result{}
+	return decide(ctx, e.st, func(v store.View, t *store.Txn) (Result, error) {
 		g := v.Group(group)
 		if g == nil {
-			return nil
+			return Result{}, nil
 		}
 		m := failedMove(v, g)
 		if m == nil {
-			return nil
+			return Result{}, nil
 		}
 		failed := ""
 		for _, r := range v.GroupResources(g) {
@@ -341,7 +337,7 @@ func (e *Engine) RecoverFailedMove(ctx context.Context, group string) (Result, e
 			n.Recovery = store.RecoveryPolicy
 			n.Detail = fmt.Sprintf("resource %q failed on %s; %s, so the failover policy decides where the group goes", failed, g.OwnerNode, why)
 			t.PutOperation(&n)
-			return nil
+			return Result{}, nil
 		}
 		reason := "return-to-source"
 		if kind == store.OpMoveFailback {
@@ -360,13 +356,8 @@ func (e *Engine) RecoverFailedMove(ctx context.Context, group string) (Result, e
 		}
 		t.PutOperation(&n)
 		t.PutOperation(op)
-		res = Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}
-		return nil
+		return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}, nil
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	return res, nil
 }
 
 // recoveryTarget picks where a failed move m takes group g (see

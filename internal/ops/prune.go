@@ -56,9 +56,8 @@ func (e *Engine) PruneOperations(ctx context.Context, keep time.Duration) (int, 
 	for len(stale) > 0 {
 		chunk := stale[:min(len(stale), pruneBatch)]
 		stale = stale[len(chunk):]
-		n := 0
-		_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-			n = 0
+		n, _, err := store.Decide(ctx, e.st, func(v store.View, t *store.Txn) (int, error) {
+			n := 0
 			for _, op := range chunk {
 				// Compare-and-delete: an operation that changed since (it
 				// finished just now) is left for the next round.
@@ -67,7 +66,7 @@ func (e *Engine) PruneOperations(ctx context.Context, keep time.Duration) (int, 
 					n++
 				}
 			}
-			return nil
+			return n, nil
 		})
 		if err != nil {
 			return deleted, err

@@ -19,20 +19,15 @@ func (e *Engine) OfflineResource(ctx context.Context, ref ResourceRef, req Reque
 	if _, err := checkBuffer(call, req.InBuffer, req.Size); err != nil {
 		return Result{}, err
 	}
-	var res Result
-	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		res = Result{}
+	res, err := decide(ctx, e.st, func(v store.View, t *store.Txn) (Result, error) {
 		r, err := LookupResource(v, ref)
 		if err != nil {
-			return err
+			return Result{}, err
 		}
 		affected := append([]*store.Resource{r}, dependentsClosure(v, r)...)
-		for _, a := range affected {
-			t.Expect(store.StatusKey(a.Name), revOf(v.Status(a.Name)))
-		}
 		if req.Flags&clusapi.CLUSAPI_RESOURCE_OFFLINE_IGNORE_RESOURCE_STATUS == 0 {
 			if l := lockedOnline(v, affected); l != nil {
-				return errLocked(v, l)
+				return Result{}, errLocked(v, l)
 			}
 		}
 		persistent := 0
@@ -49,14 +44,12 @@ func (e *Engine) OfflineResource(ctx context.Context, ref ResourceRef, req Reque
 			}
 			if s == clusapi.ClusterResourceFailed {
 				// [MS-CMRP] ApiOfflineResource: persistent state recorded, but the call fails.
-				res.Status = clusapi.ERROR_RESOURCE_FAILED
-				return nil
+				return Result{Status: clusapi.ERROR_RESOURCE_FAILED}, nil
 			}
-			res.Status = clusapi.ERROR_SUCCESS
-			return nil
+			return Result{Status: clusapi.ERROR_SUCCESS}, nil
 		case clusapi.ClusterResourceOnline:
 		default:
-			return fail(clusapi.ERROR_INVALID_STATE, "resource %q is %s; wait for the operation under way", r.Name, s)
+			return Result{}, fail(clusapi.ERROR_INVALID_STATE, "resource %q is %s; wait for the operation under way", r.Name, s)
 		}
 		op := e.newOp(store.OpOfflineResource, req)
 		op.Group, op.Resource = r.Group, r.Name
@@ -68,8 +61,7 @@ func (e *Engine) OfflineResource(ctx context.Context, ref ResourceRef, req Reque
 				persistent: persistent, terminate: req.Flags&clusapi.CLUSAPI_RESOURCE_OFFLINE_FORCE_WITH_TERMINATION != 0})
 		}
 		t.PutOperation(op)
-		res = Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}
-		return nil
+		return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}, nil
 	})
 	if err != nil {
 		return Result{}, err
@@ -92,25 +84,20 @@ func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Reques
 	if _, err := checkBuffer(call, req.InBuffer, req.Size); err != nil {
 		return Result{}, err
 	}
-	var res Result
-	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		res = Result{}
+	return decide(ctx, e.st, func(v store.View, t *store.Txn) (Result, error) {
 		r, err := LookupResource(v, ref)
 		if err != nil {
-			return err
+			return Result{}, err
 		}
 		affected := append([]*store.Resource{r}, providersClosure(v, r)...)
-		for _, a := range affected {
-			t.Expect(store.StatusKey(a.Name), revOf(v.Status(a.Name)))
-		}
 		if req.Flags&clusapi.CLUSAPI_RESOURCE_ONLINE_IGNORE_RESOURCE_STATUS == 0 {
 			if l := lockedOnline(v, affected); l != nil {
-				return errLocked(v, l)
+				return Result{}, errLocked(v, l)
 			}
 		}
 		g := v.Group(r.Group)
 		if v.NodeState(g.OwnerNode) == clusapi.ClusterNodePaused {
-			return fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", g.OwnerNode)
+			return Result{}, fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", g.OwnerNode)
 		}
 		persistent := 1
 		if req.Flags&clusapi.CLUSAPI_RESOURCE_ONLINE_DO_NOT_UPDATE_PERSISTENT_STATE != 0 {
@@ -123,15 +110,14 @@ func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Reques
 				st.Persistent = 1
 				t.PutStatus(st)
 			}
-			res.Status = clusapi.ERROR_SUCCESS
-			return nil
+			return Result{Status: clusapi.ERROR_SUCCESS}, nil
 		case clusapi.ClusterResourceOffline, clusapi.ClusterResourceFailed:
 		default:
-			return fail(clusapi.ERROR_INVALID_STATE, "resource %q is %s; wait for the operation under way", r.Name, s)
+			return Result{}, fail(clusapi.ERROR_INVALID_STATE, "resource %q is %s; wait for the operation under way", r.Name, s)
 		}
 		for _, a := range affected[1:] {
 			if s := v.ResourceState(a.Name); s.IsPending() {
-				return fail(clusapi.ERROR_INVALID_STATE, "provider %q of %q is %s; wait for the operation under way", a.Name, r.Name, s)
+				return Result{}, fail(clusapi.ERROR_INVALID_STATE, "provider %q of %q is %s; wait for the operation under way", a.Name, r.Name, s)
 			}
 		}
 		op := e.newOp(store.OpOnlineResource, req)
@@ -142,10 +128,8 @@ func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Reques
 			}
 		}
 		t.PutOperation(op)
-		res = Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}
-		return nil
+		return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}, nil
 	})
-	return res, err
 }
 
 // dependentsClosure returns every resource that depends on r, directly or not.

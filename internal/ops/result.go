@@ -1,6 +1,8 @@
 package ops
 
 import (
+	"context"
+
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/store"
 )
@@ -11,6 +13,13 @@ import (
 type Result struct {
 	Status      clusapi.Errno
 	OperationID string
+}
+
+// decide is store.Decide for a decision that answers a Result: fn may run
+// several times, and the answer is the one of the attempt that committed.
+func decide(ctx context.Context, st *store.Store, fn func(v store.View, t *store.Txn) (Result, error)) (Result, error) {
+	res, _, err := store.Decide(ctx, st, fn)
+	return res, err
 }
 
 // Request is what every state-change call carries.
