@@ -50,25 +50,24 @@ func noteFailedFailovers(ctx context.Context, cfg Config, pv placement.View, pla
 	if len(strand) == 0 && len(record) == 0 {
 		return false, nil
 	}
-	wrote := false
-	_, err := cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
-		wrote = false
+	wrote, _, err := store.Decide(ctx, cfg.Store, func(v store.View, t *store.Txn) (bool, error) {
+		wrote := false
 		for _, h := range strand {
 			wrote = markStranded(v, t, h, now) || wrote
 		}
 		for _, h := range record {
 			wrote = recordFailure(v, t, h.Group, now) || wrote
 		}
-		return nil
+		return wrote, nil
 	})
 	return wrote, err
 }
 
 // markStranded marks Failed the resources of a group held on a dead owner
 // that were running there (Online, or coming online); one that was going
-// offline is Offline. The owner must still be down and the claim gone:
-// then the owner has stopped them (fencing) and cannot start them again
-// without claiming the group anew.
+// offline is Offline. The owner must still be down and the claim gone —
+// read, so compared at the commit: then the owner has stopped them
+// (fencing) and cannot start them again without claiming the group anew.
 func markStranded(v store.View, t *store.Txn, h placement.Hold, now time.Time) bool {
 	g := v.Group(h.Group)
 	if g == nil || g.OwnerNode == "" || v.Node(g.OwnerNode) == nil ||
@@ -104,11 +103,6 @@ func markStranded(v store.View, t *store.Txn, h placement.Hold, now time.Time) b
 		t.PutStatus(n)
 		wrote = true
 	}
-	if wrote {
-		t.Expect(store.GroupKey(g.Name), g.Rev)
-		t.Expect(store.ClaimKey(g.Name), 0)
-		t.Expect(store.AliveKey(g.OwnerNode), 0)
-	}
 	return wrote
 }
 
@@ -122,11 +116,6 @@ func recordFailure(v store.View, t *store.Txn, group string, now time.Time) bool
 	seq := ops.FailureSeq(v, g)
 	if !g.LastFailedAt.IsZero() && g.LastFailedSeq == seq {
 		return false
-	}
-	for _, name := range g.Resources {
-		if st := v.Status(name); st != nil {
-			t.Expect(store.StatusKey(name), st.Rev)
-		}
 	}
 	n := g.Clone()
 	n.LastFailedAt, n.LastFailedSeq = now, seq

@@ -24,7 +24,6 @@ func (h *Host) claim(ctx context.Context, v store.View, group string) bool {
 		if g == nil || g.OwnerNode != h.cfg.Node || v.Claim(group) != nil {
 			return nil // moved, deleted or claimed meanwhile: decide again
 		}
-		t.Expect(store.GroupKey(group), g.Rev)
 		t.PutClaim(&store.Claim{Group: group, Node: h.cfg.Node, Lease: lease}, h.cfg.Lease.ID())
 		return nil
 	})
@@ -67,7 +66,6 @@ func (h *Host) claimAll(ctx context.Context, v store.View, groups map[string]boo
 				if g == nil || g.OwnerNode != h.cfg.Node || v.Claim(name) != nil {
 					continue
 				}
-				t.Expect(store.GroupKey(name), g.Rev)
 				t.PutClaim(&store.Claim{Group: name, Node: h.cfg.Node, Lease: int64(lease)}, lease)
 			}
 			return nil

@@ -29,12 +29,12 @@ func (h *Host) handover(ctx context.Context, v store.View, g *store.Group) {
 			return // still going offline
 		}
 	}
-	var op string // the move's operation, when the destination takes it over
-	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
-		op = ""
+	// op is the move's operation, when the destination takes it over.
+	op, _, err := store.Decide(ctx, h.cfg.Store, func(v store.View, t *store.Txn) (string, error) {
+		op := ""
 		cur := v.Group(g.Name)
 		if cur == nil || cur.OwnerNode != h.cfg.Node || cur.MoveTo == "" {
-			return nil
+			return "", nil
 		}
 		n := cur.Clone()
 		n.OwnerNode, n.MoveTo, n.MoveOp = cur.MoveTo, "", ""
@@ -58,7 +58,7 @@ func (h *Host) handover(ctx context.Context, v store.View, g *store.Group) {
 		if c := v.Claim(cur.Name); c != nil && c.Node == h.cfg.Node {
 			t.Delete(store.ClaimKey(cur.Name), c.Rev)
 		}
-		return nil
+		return op, nil
 	})
 	if err != nil {
 		h.log.Warn("cannot hand the group over", "group", g.Name, "to", g.MoveTo, "err", err)

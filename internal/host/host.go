@@ -536,14 +536,14 @@ func (h *Host) failConfig(ctx context.Context, v store.View, r *store.Resource, 
 		return // said already
 	}
 	h.log.Warn("cannot host resource", "resource", r.Name, "err", cause)
-	op := ""
-	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
-		op = ""
+	// op is the operation of a pending state failed here.
+	op, _, err := store.Decide(ctx, h.cfg.Store, func(v store.View, t *store.Txn) (string, error) {
 		st := v.Status(r.Name)
 		if st == nil {
-			return nil
+			return "", nil
 		}
 		st = st.Clone()
+		op := ""
 		if clusapi.ClusterResourceState(st.State).IsPending() {
 			st.State = int32(clusapi.ClusterResourceFailed)
 			st.Seq++
@@ -551,7 +551,7 @@ func (h *Host) failConfig(ctx context.Context, v store.View, r *store.Resource, 
 		}
 		st.ConfigRev, st.LastError, st.Node, st.Updated = r.Rev, cause.Error(), h.cfg.Node, h.now()
 		t.PutStatus(st)
-		return nil
+		return op, nil
 	})
 	if err == nil && op != "" {
 		// No lifecycle call ran for it, but its operation must end (failed):
@@ -678,16 +678,15 @@ func (h *Host) finishOps(ctx context.Context, v store.View) {
 	}
 	slices.Sort(ids)
 	store.Batches(ids, writeBatch, func(chunk []string) error {
-		var finished []*store.Operation
-		_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
-			finished = finished[:0]
+		finished, _, err := store.Decide(ctx, h.cfg.Store, func(v store.View, t *store.Txn) ([]*store.Operation, error) {
+			var finished []*store.Operation
 			for _, id := range chunk {
 				if n := h.outcomeOf(v, id); n != nil {
 					t.PutOperation(n)
 					finished = append(finished, n)
 				}
 			}
-			return nil
+			return finished, nil
 		})
 		if err == nil && h.cfg.Observer != nil {
 			for _, op := range finished {
