@@ -58,11 +58,6 @@ func (t *Txn) expect(key string, rev int64) {
 	}
 }
 
-// Expect is expect, for callers not converted yet.
-//
-// Deprecated: a decision's reads are recorded by its View.
-func (t *Txn) Expect(key string, rev int64) { t.expect(key, rev) }
-
 // expectDir makes the commit depend on no record of dir having been
 // created, changed or deleted after rev, the revision of the latest
 // change of dir the view holds (cache.dirRev). One comparison covers the
