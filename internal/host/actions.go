@@ -51,6 +51,11 @@ func (h *Host) start(ctx context.Context, v store.View, inst *instance, r *store
 		case actx.Err() != nil && !errors.Is(err, errPendingTimeout):
 			log.Info("lifecycle call cancelled", "call", kind)
 			out.discard = true
+		case errors.Is(err, errLeaseInvalid):
+			// The host fences next; the state stays pending for the
+			// node's next lease.
+			log.Info("online refused: the node's lease is no longer valid")
+			out.discard = true
 		case err != nil:
 			log.Warn("lifecycle call failed", "call", kind, "err", err)
 		default:
@@ -80,8 +85,9 @@ func (h *Host) run(ctx context.Context, inst *instance, kind busy, timeout time.
 			case <-cctx.Done():
 			}
 		}
-		if err = cctx.Err(); err == nil {
-			err = inst.res.Online(cctx, restype.OnlineRequest{Flags: flags, Params: params})
+		octx := leaseContext{Context: cctx, lease: h.cfg.Lease, now: h.now}
+		if err = octx.Err(); err == nil {
+			err = inst.res.Online(octx, restype.OnlineRequest{Flags: flags, Params: params})
 		}
 	case terminate:
 		if t, ok := inst.res.(restype.Terminator); ok {
