@@ -13,7 +13,9 @@
 // online on two nodes at once, a history linearizable against the model
 // of persistent states and properties (porcupine), every group where its
 // persistent state and policy say, every operation ended, no agent dead
-// by itself. The run stops at the first failed check; the seed replays
+// by itself. A non-linearizable round or a double-hosted resource is
+// recorded and the run goes on (-keep-going=false stops there); any other
+// failed check stops the run. The seed replays
 // its schedule of faults and calls (timings differ from run to run, so a
 // failure that depends on a race may need a few runs). At the end every
 // agent is stopped and started again from its data directory.
@@ -63,6 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dir := fs.String("dir", "", "where to keep data directories, logs, ledger and history (default: a temporary directory)")
 	keep := fs.Bool("keep", false, "keep -dir's contents after a successful run")
 	timeout := fs.Duration("timeout", 3*time.Hour, "bound on the whole run")
+	keepGoing := fs.Bool("keep-going", true, "record a non-linearizable round or a double-hosted resource and go on (false: stop there)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -97,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logf("seed %d (replay: go run ./bench/chaos -seed %d -nodes %d -rounds %d); everything in %s", *seed, *seed, *nodes, *rounds, work)
 	load := loadavg()
 	cp := chaos.Campaign{Bin: *bin, Dir: work, Nodes: *nodes, Rounds: *rounds, Seed: *seed, Active: *active,
-		Clients: *clients, Groups: *groups, Log: logf}
+		Clients: *clients, Groups: *groups, KeepGoing: *keepGoing, Log: logf}
 	rep, err := cp.Run(ctx)
 	fmt.Fprintf(stdout, "## chaos: %d nodes, seed %d\n\n", *nodes, *seed)
 	fmt.Fprintf(stdout, "%s, %d CPUs, load average before the run %s; %d rounds of %v\n\n", runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), load, *rounds, *active)
@@ -113,6 +116,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		logf("FAILED; everything is kept in %s", work)
 		return err
+	}
+	if len(rep.Findings) > 0 {
+		logf("%d finding(s); everything is kept in %s", len(rep.Findings), work)
+		return fmt.Errorf("%d finding(s): %s", len(rep.Findings), strings.Join(rep.Findings, "\n"))
 	}
 	if *dir == "" && !*keep {
 		os.RemoveAll(work)

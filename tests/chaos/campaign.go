@@ -36,7 +36,12 @@ type Campaign struct {
 	Settle  time.Duration
 	Clients int // driver clients
 	Groups  int
-	Log     Logf
+	// KeepGoing records a round whose history is not linearizable, or a
+	// new overlap in the ledger, as a finding and goes on with the next
+	// round (from the state the round's reads saw); without it the run
+	// stops there. Other failed checks always stop the run.
+	KeepGoing bool
+	Log       Logf
 }
 
 func (cp *Campaign) defaults() {
@@ -73,9 +78,10 @@ type Report struct {
 	SettleMax    time.Duration
 	SettleTotal  time.Duration
 	Schedule     []string // each round's faults
-	DoubleHosted int      // overlaps in the ledger (0 unless Failure)
+	DoubleHosted int      // overlaps in the ledger
 	Lost         int      // rounds whose history is not linearizable
-	Failure      string   // the first check that failed, or ""
+	Findings     []string // with KeepGoing: each of the above, with its round
+	Failure      string   // the check that stopped the run, or ""
 }
 
 // Run runs the campaign: it starts a cluster of cp.Nodes agents in
@@ -98,7 +104,7 @@ func (cp Campaign) Run(ctx context.Context) (*Report, error) {
 		return rep, err
 	}
 	defer h.Close()
-	r := &runner{cp: cp, c: c, h: h, rep: rep, nm: NewNemesis(c, cp.Log), seenOps: map[string]bool{}}
+	r := &runner{cp: cp, c: c, h: h, rep: rep, nm: NewNemesis(c, cp.Log), seenOps: map[string]bool{}, seenOvl: map[string]bool{}}
 	err = r.run(ctx)
 	rep.Faults = r.nm.Counts()
 	rep.Elapsed = time.Since(begin)
@@ -124,6 +130,7 @@ type runner struct {
 	nm      *Nemesis
 	w       Workload
 	seenOps map[string]bool
+	seenOvl map[string]bool // ledger overlaps reported already
 }
 
 func (r *runner) run(ctx context.Context) error {
@@ -196,7 +203,12 @@ func (r *runner) round(ctx context.Context, round int, before map[string]int64) 
 	viz := filepath.Join(cp.Dir, fmt.Sprintf("round-%d.html", round))
 	if err := CheckRound(before, after, calls, readAt, readEnd, viz); err != nil {
 		r.rep.Lost++
-		return nil, fmt.Errorf("%w\n  faults: %s\n  porcupine's view: %s", err, schedule, viz)
+		if err := r.finding(fmt.Errorf("round %d: %w\n  faults: %s\n  porcupine's view: %s", round, err, schedule, viz)); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.checkLedger(round, schedule); err != nil {
+		return nil, err
 	}
 	if err := r.checkRest(ctx); err != nil {
 		return nil, fmt.Errorf("%w\n  faults: %s", err, schedule)
@@ -218,17 +230,43 @@ func (r *runner) round(ctx context.Context, round int, before map[string]int64) 
 	return after, nil
 }
 
-// checkRest checks, once the cluster has settled: the ledger, that no
-// operation stays unfinished, that no agent died by itself or logged a
-// panic.
-func (r *runner) checkRest(ctx context.Context) error {
-	c := r.c
-	n, err := CheckLedger(c.Ledger, c.Freezes())
-	r.rep.LedgerEvents = n
-	if err != nil {
-		r.rep.DoubleHosted++
+// finding records a failed check with KeepGoing, or returns it.
+func (r *runner) finding(err error) error {
+	if !r.cp.KeepGoing {
 		return err
 	}
+	r.rep.Findings = append(r.rep.Findings, err.Error())
+	r.cp.Log("FINDING (going on): %v", err)
+	return nil
+}
+
+// checkLedger checks the ledger for resources online on two nodes at
+// once; each overlap counts once.
+func (r *runner) checkLedger(round int, schedule string) error {
+	n, overlaps, err := ledgerOverlaps(r.c.Ledger, r.c.Freezes())
+	r.rep.LedgerEvents = n
+	if err != nil {
+		return err
+	}
+	var fresh []string
+	for _, o := range overlaps {
+		if !r.seenOvl[o] {
+			r.seenOvl[o] = true
+			fresh = append(fresh, o)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	r.rep.DoubleHosted += len(fresh)
+	return r.finding(fmt.Errorf("round %d: ledger: %d overlap(s): a resource ran on two nodes at once:\n  %s\n  faults: %s",
+		round, len(fresh), strings.Join(fresh, "\n  "), schedule))
+}
+
+// checkRest checks, once the cluster has settled, that no operation
+// stays unfinished and that no agent died by itself or logged a panic.
+func (r *runner) checkRest(ctx context.Context) error {
+	c := r.c
 	if crashes := c.Crashes(); len(crashes) > 0 {
 		return fmt.Errorf("agents exited though nobody stopped them: %s", strings.Join(crashes, "; "))
 	}
@@ -238,7 +276,7 @@ func (r *runner) checkRest(ctx context.Context) error {
 		}
 	}
 	var last []string
-	err = Await(ctx, 30*time.Second, "every operation finished", func() (bool, string) {
+	err := Await(ctx, 30*time.Second, "every operation finished", func() (bool, string) {
 		var err error
 		last, err = r.operations(ctx)
 		if err != nil {
@@ -366,6 +404,9 @@ func (r *runner) restartAll(ctx context.Context, before map[string]int64) error 
 	if d := diffRegisters(before, after); d != "" {
 		return fmt.Errorf("a restart of every agent changed the state: %s", d)
 	}
+	if err := r.checkLedger(r.rep.Rounds+1, "restart of every agent"); err != nil {
+		return err
+	}
 	if err := r.checkRest(ctx); err != nil {
 		return fmt.Errorf("after a restart of every agent: %w", err)
 	}
@@ -391,6 +432,9 @@ func (rep *Report) Summary() string {
 		fmt.Fprintf(&b, "| settled after faults | mean %v, max %v |\n", (rep.SettleTotal / time.Duration(rep.Rounds+2)).Round(100*time.Millisecond), rep.SettleMax.Round(100*time.Millisecond))
 	}
 	fmt.Fprintf(&b, "| double-hosted | %d |\n| lost (non-linearizable rounds) | %d |\n", rep.DoubleHosted, rep.Lost)
+	for _, f := range rep.Findings {
+		fmt.Fprintf(&b, "| finding | %s |\n", strings.ReplaceAll(f, "\n", "<br>"))
+	}
 	if rep.Failure != "" {
 		fmt.Fprintf(&b, "| failure | %s |\n", strings.ReplaceAll(rep.Failure, "\n", "<br>"))
 	}

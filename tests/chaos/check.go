@@ -36,6 +36,18 @@ func CheckLedger(path string, freezes []Freeze) (events int, err error) {
 	return len(evs), ledger.CheckEvents(cutFrozen(evs, freezes))
 }
 
+// ledgerOverlaps is CheckLedger's overlaps, one string each.
+func ledgerOverlaps(path string, freezes []Freeze) (events int, overlaps []string, err error) {
+	evs, err := ledger.Read(path)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, o := range ledger.Overlaps(cutFrozen(evs, freezes)) {
+		overlaps = append(overlaps, o.String())
+	}
+	return len(evs), overlaps, nil
+}
+
 // cutFrozen moves, for each freeze, the end of every interval of the
 // frozen node that was open when it froze to the moment it froze, if the
 // node ended it within fenceGrace of SIGCONT.

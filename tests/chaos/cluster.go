@@ -50,6 +50,9 @@ type Config struct {
 	// --initial-cluster (the database members); the others join with
 	// --join and a token, as database clients. 0: all of them.
 	Members int
+	// Later is how many of the last nodes Start leaves stopped: they join
+	// when the test starts them (StartLater).
+	Later int
 	// Args returns extra agent flags for a node (nil: none).
 	Args func(n *Node) []string
 	Log  Logf
@@ -89,6 +92,8 @@ type Node struct {
 	// DB are the agent's database flags; nil: --initial-cluster naming
 	// the members, and the shared secret.
 	DB []string
+	// Extra are more agent flags for its next starts.
+	Extra []string
 
 	mu       sync.Mutex // guards the fields below
 	cmd      *exec.Cmd
@@ -146,6 +151,7 @@ func (c *Cluster) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	now := c.Nodes[:len(c.Nodes)-c.cfg.Later]
 	if c.cfg.Members < len(c.Nodes) {
 		if err := c.AwaitUp(ctx, c.Nodes[:c.cfg.Members], time.Minute); err != nil {
 			return err
@@ -157,15 +163,17 @@ func (c *Cluster) Start(ctx context.Context) error {
 		c.token = strings.TrimSpace(tok)
 		for _, n := range c.Nodes[c.cfg.Members:] {
 			n.DB = []string{"--join", c.Nodes[0].IP, "--join-token", c.token}
+		}
+		for _, n := range now[c.cfg.Members:] {
 			if err := n.Spawn(); err != nil {
 				return err
 			}
 		}
 	}
-	if err := c.AwaitUp(ctx, c.Nodes, time.Minute); err != nil {
+	if err := c.AwaitUp(ctx, now, time.Minute); err != nil {
 		return err
 	}
-	c.cfg.Log("cluster of %d nodes (%d database members) up in %v", len(c.Nodes), c.cfg.Members, time.Since(begin).Round(time.Millisecond))
+	c.cfg.Log("cluster of %d nodes (%d database members) up in %v", len(now), c.cfg.Members, time.Since(begin).Round(time.Millisecond))
 	return nil
 }
 
@@ -249,7 +257,7 @@ func (n *Node) args() []string {
 	if n.c.cfg.Args != nil {
 		args = append(args, n.c.cfg.Args(n)...)
 	}
-	return args
+	return append(args, n.Extra...)
 }
 
 // Spawn starts the agent process and returns at once.

@@ -188,49 +188,44 @@ func (nm *Nemesis) fault(ctx context.Context, rng *rand.Rand, left time.Duration
 	}
 	rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
 	minority := 1 + rng.IntN((len(idx)-1)/2)
+	var cut Cut
 	var err error
 	var what string
 	switch k {
 	case FaultIsolate:
 		what = fmt.Sprintf("isolate n%d", idx[0])
-		err = c.Net.Isolate(idx[0])
+		err = c.Net.IsolateAll(&cut, idx[0])
 	case FaultIsolateMinor:
 		what = fmt.Sprintf("isolate each of %s", names(idx[:minority]))
-		for _, i := range idx[:minority] {
-			err = errors.Join(err, c.Net.Isolate(i))
-		}
+		err = c.Net.IsolateAll(&cut, idx[:minority]...)
 	case FaultSplit:
 		what = fmt.Sprintf("split %s | %s", names(idx[:minority]), names(idx[minority:]))
-		err = c.Net.Split(idx[:minority], idx[minority:])
+		err = c.Net.SplitCut(&cut, idx[:minority], idx[minority:])
 	case FaultBridge:
 		// a and b see each other, and so do b and c; a and c do not.
 		half := len(idx) / 2
 		a, b := idx[:half], idx[half+1:]
 		what = fmt.Sprintf("bridge %s | n%d | %s", names(a), idx[half], names(b))
-		err = c.Net.Split(a, b)
+		err = c.Net.SplitCut(&cut, a, b)
 	case FaultOneWay:
 		x := idx[0]
 		if rng.IntN(2) == 0 {
 			what = fmt.Sprintf("one-way: n%d's packets out dropped", x)
-			for _, y := range idx[1:] {
-				err = errors.Join(err, c.Net.Block(x, y))
-			}
+			err = c.Net.BlockAll(&cut, []int{x}, idx[1:])
 		} else {
 			what = fmt.Sprintf("one-way: n%d's packets in dropped", x)
-			for _, y := range idx[1:] {
-				err = errors.Join(err, c.Net.Block(y, x))
-			}
+			err = c.Net.BlockAll(&cut, idx[1:], []int{x})
 		}
 	}
 	nm.count(k)
 	nm.note("%s", what)
 	if err != nil {
-		return err
+		return errors.Join(err, c.Net.Undo(cut))
 	}
 	// Some shorter than the lease (nothing should move), most longer.
 	hold(time.Second, max(2*time.Second, min(left, 7*time.Second)))
-	nm.note("heal network")
-	return c.Net.Heal()
+	nm.note("end %s", what)
+	return c.Net.Undo(cut)
 }
 
 func names(idx []int) string {

@@ -31,9 +31,12 @@ type Network struct {
 	prefix string
 	n      int
 
-	mu       sync.Mutex   // guards the fields below
-	isolated map[int]bool // node → its port is down
-	blocked  map[[2]int]bool
+	mu sync.Mutex // guards the fields below
+	// isolated counts the faults that hold each node's port down, and
+	// blocked those that hold each one-way cut: overlapping faults undo
+	// only their own cuts.
+	isolated map[int]int
+	blocked  map[[2]int]int
 }
 
 var networks atomic.Int32
@@ -52,8 +55,8 @@ func NewNetwork(n int) (*Network, error) {
 	nw := &Network{
 		prefix:   fmt.Sprintf("bzx%d%c", os.Getpid()%100000, 'a'+networks.Add(1)%26),
 		n:        n,
-		isolated: map[int]bool{},
-		blocked:  map[[2]int]bool{},
+		isolated: map[int]int{},
+		blocked:  map[[2]int]int{},
 	}
 	steps := [][]string{
 		{"netns", "add", nw.sw()},
@@ -94,46 +97,126 @@ func (nw *Network) Addr(i int) string { return fmt.Sprintf("198.18.0.%d", i) }
 
 func (nw *Network) port(i int) string { return fmt.Sprintf("%ss%d", nw.prefix, i) }
 
-// Isolate takes node i's switch port down.
+// Isolate takes node i's switch port down (until as many Reconnect, or
+// Heal).
 func (nw *Network) Isolate(i int) error {
 	nw.mu.Lock()
 	defer nw.mu.Unlock()
-	if nw.isolated[i] {
-		return nil
+	if nw.isolated[i] == 0 {
+		if err := ip("-n", nw.sw(), "link", "set", nw.port(i), "down"); err != nil {
+			return err
+		}
 	}
-	if err := ip("-n", nw.sw(), "link", "set", nw.port(i), "down"); err != nil {
-		return err
-	}
-	nw.isolated[i] = true
+	nw.isolated[i]++
 	return nil
 }
 
-// Block drops every packet node from sends to node to.
+// Reconnect undoes one Isolate of node i.
+func (nw *Network) Reconnect(i int) error {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	if nw.isolated[i] == 0 {
+		return nil
+	}
+	if nw.isolated[i] == 1 {
+		if err := ip("-n", nw.sw(), "link", "set", nw.port(i), "up"); err != nil {
+			return err
+		}
+	}
+	nw.isolated[i]--
+	if nw.isolated[i] == 0 {
+		delete(nw.isolated, i)
+	}
+	return nil
+}
+
+// Block drops every packet node from sends to node to (until as many
+// Unblock, or Heal).
 func (nw *Network) Block(from, to int) error {
 	nw.mu.Lock()
 	defer nw.mu.Unlock()
 	k := [2]int{from, to}
-	if nw.blocked[k] {
+	if nw.blocked[k] == 0 {
+		if err := ip("-n", nw.NS(from), "route", "add", "blackhole", nw.Addr(to)+"/32"); err != nil {
+			return err
+		}
+	}
+	nw.blocked[k]++
+	return nil
+}
+
+// Unblock undoes one Block.
+func (nw *Network) Unblock(from, to int) error {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	k := [2]int{from, to}
+	if nw.blocked[k] == 0 {
 		return nil
 	}
-	if err := ip("-n", nw.NS(from), "route", "add", "blackhole", nw.Addr(to)+"/32"); err != nil {
-		return err
+	if nw.blocked[k] == 1 {
+		if err := ip("-n", nw.NS(from), "route", "del", "blackhole", nw.Addr(to)+"/32"); err != nil {
+			return err
+		}
 	}
-	nw.blocked[k] = true
+	nw.blocked[k]--
+	if nw.blocked[k] == 0 {
+		delete(nw.blocked, k)
+	}
+	return nil
+}
+
+// Cut is a set of cuts a fault made, to undo exactly those.
+type Cut struct {
+	isolated []int
+	blocked  [][2]int
+}
+
+// Undo undoes the cuts of c.
+func (nw *Network) Undo(c Cut) error {
+	var errs []error
+	for _, i := range c.isolated {
+		errs = append(errs, nw.Reconnect(i))
+	}
+	for _, k := range c.blocked {
+		errs = append(errs, nw.Unblock(k[0], k[1]))
+	}
+	return errors.Join(errs...)
+}
+
+// IsolateAll isolates each of the nodes.
+func (nw *Network) IsolateAll(c *Cut, nodes ...int) error {
+	for _, i := range nodes {
+		if err := nw.Isolate(i); err != nil {
+			return err
+		}
+		c.isolated = append(c.isolated, i)
+	}
+	return nil
+}
+
+// BlockAll blocks each pair (from, to) of a and b, and records them in c.
+func (nw *Network) BlockAll(c *Cut, from, to []int) error {
+	for _, x := range from {
+		for _, y := range to {
+			if err := nw.Block(x, y); err != nil {
+				return err
+			}
+			c.blocked = append(c.blocked, [2]int{x, y})
+		}
+	}
 	return nil
 }
 
 // Split cuts every link between a node of side a and a node of side b,
 // both ways; each side still talks within itself.
 func (nw *Network) Split(a, b []int) error {
-	for _, x := range a {
-		for _, y := range b {
-			if err := errors.Join(nw.Block(x, y), nw.Block(y, x)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	var c Cut
+	return nw.SplitCut(&c, a, b)
+}
+
+// SplitCut is Split recording its cuts in c.
+func (nw *Network) SplitCut(c *Cut, a, b []int) error {
+	return errors.Join(nw.BlockAll(c, a, b), nw.BlockAll(c, b, a))
 }
 
 // Faulty reports whether any cut is in place.
