@@ -282,9 +282,24 @@ func (a *Agent) closeMember() {
 	}
 }
 
+// The gRPC keepalive of a client node's connection to the database: a
+// member cut off by a partition drops packets without closing anything,
+// and a watch whose stream went to it would wait, unaware, until the
+// partition heals — the node renews its lease through another member,
+// so nobody takes its groups, but it hears of no change, and groups
+// failed over to it stay pending (tests/chaos, CTS SplitBrain). Pings
+// find the dead connection; the client moves to another member and the
+// store's watch resumes there. etcd refuses pings more often than every
+// 5 s (--grpc-keepalive-min-time), hence no less.
+const (
+	etcdKeepAliveTime    = 5 * time.Second
+	etcdKeepAliveTimeout = 3 * time.Second
+)
+
 func (a *Agent) dialEtcd(endpoints []string, tc *tls.Config) (*clientv3.Client, error) {
 	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop(), TLS: tc,
-		MaxCallSendMsgSize: etcdmember.ClientMaxSend})
+		MaxCallSendMsgSize: etcdmember.ClientMaxSend,
+		DialKeepAliveTime:  etcdKeepAliveTime, DialKeepAliveTimeout: etcdKeepAliveTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("agent: cluster database at %v: %w", endpoints, err)
 	}
