@@ -111,6 +111,14 @@ func testStartAndKill(t *testing.T, v Version, how string) {
 	ended := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(ended) }()
 	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	// The shell forks its children and then execs; on a busy machine the
+	// cgroup can hold three processes before the exec: wait for it too.
+	cmdline := "/proc/" + strconv.Itoa(cmd.Process.Pid) + "/cmdline"
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if b, _ := os.ReadFile(cmdline); strings.Contains(string(b), "sleep\x00303") {
+			break
+		}
+	}
 	pids := awaitProcs(t, d, 3)
 	if !slices.Contains(pids, cmd.Process.Pid) {
 		t.Errorf("the started process %d is not in its cgroup: %v", cmd.Process.Pid, pids)
