@@ -168,9 +168,12 @@ func notInstalled(root, provider, agent string, err error) error {
 type invocation struct {
 	root, provider, agent string
 	action                string
-	instance              string   // OCF_RESOURCE_INSTANCE; "" for meta-data
-	rscTmp                string   // HA_RSCTMP; "" to leave the agent's default
-	env                   []string // more OCF_* variables: parameters, meta attributes
+	instance              string // OCF_RESOURCE_INSTANCE; "" for meta-data
+	rscTmp                string // HA_RSCTMP; "" to leave the agent's default
+	// base is the resource's environment, built once (resourceEnv): with
+	// it, instance, rscTmp and the parameters are in it already.
+	base []string
+	env  []string // more OCF_* variables: parameters, meta attributes
 	// timeout is passed as OCF_RESKEY_CRM_meta_timeout; 0: the time left
 	// before ctx's deadline.
 	timeout time.Duration
@@ -195,8 +198,23 @@ func (res result) exitError(agent, action string) *ExitError {
 }
 
 // environ is the environment of an agent: the agent process's own minus
-// every OCF_ and HA_ variable, plus the OCF ones.
+// every OCF_ and HA_ variable, plus the OCF ones (inv.base, when set,
+// holds all but the action's own).
 func (inv invocation) environ(timeout time.Duration) []string {
+	base := inv.base
+	if base == nil {
+		base = agentEnv(inv.root, inv.provider, inv.agent, inv.instance, inv.rscTmp, nil)
+	}
+	env := make([]string, 0, len(base)+1+len(inv.env))
+	env = append(env, base...)
+	env = append(env, "OCF_RESKEY_CRM_meta_timeout="+strconv.FormatInt(timeout.Milliseconds(), 10))
+	return append(env, inv.env...)
+}
+
+// agentEnv is what every action of one agent for one resource (instance
+// and rscTmp "" for none) gets: the agent process's environment minus
+// every OCF_ and HA_ variable, plus the OCF ones and the parameters.
+func agentEnv(root, provider, agent, instance, rscTmp string, params []string) []string {
 	var env []string
 	hasPath := false
 	for _, e := range os.Environ() {
@@ -210,20 +228,19 @@ func (inv invocation) environ(timeout time.Duration) []string {
 		env = append(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 	}
 	env = append(env,
-		"OCF_ROOT="+inv.root,
+		"OCF_ROOT="+root,
 		"OCF_RA_VERSION_MAJOR=1",
 		"OCF_RA_VERSION_MINOR=0",
-		"OCF_RESOURCE_TYPE="+inv.agent,
-		"OCF_RESOURCE_PROVIDER="+inv.provider,
-		"OCF_RESKEY_CRM_meta_timeout="+strconv.FormatInt(timeout.Milliseconds(), 10),
+		"OCF_RESOURCE_TYPE="+agent,
+		"OCF_RESOURCE_PROVIDER="+provider,
 	)
-	if inv.instance != "" {
-		env = append(env, "OCF_RESOURCE_INSTANCE="+inv.instance)
+	if instance != "" {
+		env = append(env, "OCF_RESOURCE_INSTANCE="+instance)
 	}
-	if inv.rscTmp != "" {
-		env = append(env, "HA_RSCTMP="+inv.rscTmp)
+	if rscTmp != "" {
+		env = append(env, "HA_RSCTMP="+rscTmp)
 	}
-	return append(env, inv.env...)
+	return append(env, params...)
 }
 
 // run runs the agent until it exits or ctx ends (then its whole process

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/batoncluster/baton/restype"
@@ -318,9 +319,24 @@ var cache struct {
 }
 
 type cached struct {
+	ver agentVersion
+	md  *MetaData
+}
+
+// agentVersion tells one version of an agent file from another: its
+// meta-data, and a resource's validation, hold while it is unchanged.
+type agentVersion struct {
 	mod  time.Time
 	size int64
-	md   *MetaData
+	ino  uint64
+}
+
+func versionOf(fi os.FileInfo) agentVersion {
+	v := agentVersion{mod: fi.ModTime(), size: fi.Size()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		v.ino = st.Ino
+	}
+	return v
 }
 
 // Describe runs the meta-data action of the agent PROVIDER/AGENT under
@@ -331,19 +347,27 @@ func Describe(provider, agent string) (*MetaData, error) {
 }
 
 func describe(ctx context.Context, root, provider, agent string) (*MetaData, error) {
+	md, _, err := describeVersion(ctx, root, provider, agent)
+	return md, err
+}
+
+// describeVersion is describe, and says which version of the agent file
+// the meta-data is of.
+func describeVersion(ctx context.Context, root, provider, agent string) (*MetaData, agentVersion, error) {
 	path, err := agentPath(root, provider, agent)
 	if err != nil {
-		return nil, err
+		return nil, agentVersion{}, err
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, notInstalled(root, provider, agent, err)
+		return nil, agentVersion{}, notInstalled(root, provider, agent, err)
 	}
+	ver := versionOf(fi)
 	cache.mu.Lock()
 	c, ok := cache.m[path]
 	cache.mu.Unlock()
-	if ok && c.mod.Equal(fi.ModTime()) && c.size == fi.Size() {
-		return c.md, nil
+	if ok && c.ver.mod.Equal(ver.mod) && c.ver.size == ver.size && c.ver.ino == ver.ino {
+		return c.md, ver, nil
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -353,22 +377,22 @@ func describe(ctx context.Context, root, provider, agent string) (*MetaData, err
 	inv := invocation{root: root, provider: provider, agent: agent, action: "meta-data"}
 	res, err := inv.run(ctx)
 	if err != nil {
-		return nil, err
+		return nil, agentVersion{}, err
 	}
 	if res.code != CodeSuccess {
-		return nil, res.exitError(provider+"/"+agent, "meta-data")
+		return nil, agentVersion{}, res.exitError(provider+"/"+agent, "meta-data")
 	}
 	md, err := ParseMetaData(res.stdout)
 	if err != nil {
-		return nil, fmt.Errorf("ocf: %s/%s: %w", provider, agent, err)
+		return nil, agentVersion{}, fmt.Errorf("ocf: %s/%s: %w", provider, agent, err)
 	}
 	cache.mu.Lock()
 	if cache.m == nil {
 		cache.m = map[string]cached{}
 	}
-	cache.m[path] = cached{mod: fi.ModTime(), size: fi.Size(), md: md}
+	cache.m[path] = cached{ver: ver, md: md}
 	cache.mu.Unlock()
-	return md, nil
+	return md, ver, nil
 }
 
 // Agents lists the installed agents as PROVIDER/AGENT, sorted.

@@ -10,7 +10,8 @@
 //
 // How the resource's calls map to agent actions:
 //
-//	Online      validate-all (if advertised), start, monitor
+//	Online      validate-all (if advertised; once per configuration and
+//	            agent file), start, monitor (if advertised)
 //	Offline     stop, with OCF_RESKEY_CRM_meta_baton_offline_action set to
 //	            the input buffer's "OCF" DWORD when it has one
 //	Terminate   stop, with OCF_RESKEY_CRM_meta_baton_offline_action=3
@@ -30,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -138,6 +140,15 @@ func validate(l proplist.List) error {
 type settings struct {
 	provider, agent string
 	params          map[string]string
+	// env is the agent's environment for the resource with these
+	// settings (agentEnv), built once when a resource takes them; nil
+	// for settings only validated.
+	env []string
+}
+
+// same reports whether s and o configure the agent alike.
+func (s settings) same(o settings) bool {
+	return s.provider == o.provider && s.agent == o.agent && maps.Equal(s.params, o.params)
 }
 
 func (s settings) agentName() string { return s.provider + "/" + s.agent }
@@ -265,6 +276,7 @@ type outcome struct {
 // resource is one OCF resource.
 type resource struct {
 	name     string
+	root     string // the OCF root
 	instance string // OCF_RESOURCE_INSTANCE
 	rscTmp   string // HA_RSCTMP
 	log      *slog.Logger
@@ -277,6 +289,15 @@ type resource struct {
 	// and the stop that follow; nil when not started by this instance.
 	active *settings
 	last   outcome
+	// validated is what the last successful validation (meta-data and
+	// validate-all) was of: the settings and the agent file's version. An
+	// online with the same ones does not validate again.
+	validated *validation
+}
+
+type validation struct {
+	s   settings
+	ver agentVersion
 }
 
 var (
@@ -304,15 +325,23 @@ func New(cfg restype.Config) (restype.Resource, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &resource{
+	r := &resource{
 		name:     cfg.Name,
+		root:     ocfRoot,
 		instance: instanceName(cfg.Name),
 		rscTmp:   rscTmp,
 		log:      log,
 		changed:  cfg.Changed,
 		cgroup:   restype.CgroupOf(cfg),
-		s:        s,
-	}, nil
+	}
+	r.s = r.withEnv(s)
+	return r, nil
+}
+
+// withEnv is s with the agent's environment for r built.
+func (r *resource) withEnv(s settings) settings {
+	s.env = agentEnv(r.root, s.provider, s.agent, r.instance, r.rscTmp, s.paramEnv())
+	return s
 }
 
 // RscTmpDir is the name of the resource's HA_RSCTMP in its state directory.
@@ -359,7 +388,7 @@ func (r *resource) act(ctx context.Context, s settings, action string, expect fu
 	var timeout time.Duration
 	if _, ok := ctx.Deadline(); !ok {
 		timeout = defaultActionTimeout
-		if md, err := describe(ctx, ocfRoot, s.provider, s.agent); err == nil {
+		if md, err := describe(ctx, r.root, s.provider, s.agent); err == nil {
 			if a, ok := md.Action(action); ok && a.Timeout > 0 {
 				timeout = a.Timeout
 			}
@@ -372,9 +401,10 @@ func (r *resource) act(ctx context.Context, s settings, action string, expect fu
 		return fmt.Errorf("ocf: %w", err)
 	}
 	inv := invocation{
-		root: ocfRoot, provider: s.provider, agent: s.agent, action: action,
+		root: r.root, provider: s.provider, agent: s.agent, action: action,
 		instance: r.instance, rscTmp: r.rscTmp,
-		env:     append(s.paramEnv(), env...),
+		base:    s.env,
+		env:     env,
 		timeout: timeout,
 		cgroup:  r.cgroup,
 	}
@@ -454,28 +484,32 @@ func monitorEnv(depth, intervalMs int) []string {
 	return []string{"OCF_CHECK_LEVEL=" + strconv.Itoa(depth), "OCF_RESKEY_CRM_meta_interval=" + strconv.Itoa(intervalMs)}
 }
 
-// Online checks the parameters against the agent's meta-data, runs
-// validate-all if the agent has it, start, and a monitor that must find
-// the resource running. After a failed start it runs stop, so nothing is
-// left half started.
+// Online checks the parameters against the agent's meta-data and runs
+// validate-all if the agent has it — once for a given configuration and
+// agent file, not at every online — then start, and a monitor that must
+// find the resource running (if the agent has a monitor). After a failed
+// start it runs stop, so nothing is left half started.
 func (r *resource) Online(ctx context.Context, req restype.OnlineRequest) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s := r.settings()
-	md, err := describe(ctx, ocfRoot, s.provider, s.agent)
+	md, ver, err := describeVersion(ctx, r.root, s.provider, s.agent)
 	if err != nil {
 		r.record(outcome{action: "meta-data", result: "error", recovery: RecoveryHard})
 		return err
 	}
-	if err := md.Validate(s.params); err != nil {
-		r.record(outcome{action: "meta-data", result: "invalid parameters", recovery: RecoveryFatal})
-		return err
-	}
-	if _, ok := md.Action("validate-all"); ok {
-		if err := r.act(ctx, s, "validate-all", okOnly); err != nil {
+	if !r.isValidated(s, ver) {
+		if err := md.Validate(s.params); err != nil {
+			r.record(outcome{action: "meta-data", result: "invalid parameters", recovery: RecoveryFatal})
 			return err
 		}
+		if _, ok := md.Action("validate-all"); ok {
+			if err := r.act(ctx, s, "validate-all", okOnly); err != nil {
+				return err
+			}
+		}
+		r.setValidated(s, ver)
 	}
 	if err := r.act(ctx, s, "start", okOnly); err != nil {
 		var exit *ExitError
@@ -488,10 +522,28 @@ func (r *resource) Online(ctx context.Context, req restype.OnlineRequest) error 
 		return err
 	}
 	r.setActive(&s)
+	if _, ok := md.Action("monitor"); !ok {
+		return nil // nothing to check with: the start's word is all there is
+	}
 	if err := r.act(ctx, s, "monitor", running, monitorEnv(LooksAliveDepth, looksAliveInterval)...); err != nil {
 		return fmt.Errorf("ocf: start succeeded, but: %w", err)
 	}
 	return nil
+}
+
+// isValidated reports whether s was validated against this version of
+// the agent file already.
+func (r *resource) isValidated(s settings, ver agentVersion) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v := r.validated
+	return v != nil && v.ver.mod.Equal(ver.mod) && v.ver.size == ver.size && v.ver.ino == ver.ino && v.s.same(s)
+}
+
+func (r *resource) setValidated(s settings, ver agentVersion) {
+	r.mu.Lock()
+	r.validated = &validation{s: s, ver: ver}
+	r.mu.Unlock()
 }
 
 // offlineAction reads the "OCF" DWORD from the input buffer; ok is false
@@ -581,6 +633,7 @@ func (r *resource) Reconfigure(props proplist.List) error {
 	if err != nil {
 		return err
 	}
+	s = r.withEnv(s)
 	r.mu.Lock()
 	r.s = s
 	r.mu.Unlock()
