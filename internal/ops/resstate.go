@@ -51,6 +51,16 @@ func (e *Engine) OfflineResource(ctx context.Context, ref ResourceRef, req Reque
 		default:
 			return Result{}, fail(clusapi.ERROR_INVALID_STATE, "resource %q is %s; wait for the operation under way", r.Name, s)
 		}
+		// A dependent coming online would be left out (only Online ones
+		// go offline here) and, once online, hold this resource
+		// OfflinePending for ever — a resource goes offline only after
+		// its dependents (tests/chaos, seed 20261207, round 32). Wait for
+		// it, as an online waits for a pending provider.
+		for _, a := range affected[1:] {
+			if s := v.ResourceState(a.Name); s == clusapi.ClusterResourceOnlinePending {
+				return Result{}, fail(clusapi.ERROR_INVALID_STATE, "dependent %q of %q is %s; wait for the operation under way", a.Name, r.Name, s)
+			}
+		}
 		op := e.newOp(store.OpOfflineResource, req)
 		op.Group, op.Resource = r.Group, r.Name
 		for _, a := range affected {
