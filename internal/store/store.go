@@ -305,13 +305,34 @@ const updateAttempts = 20
 // leave it in a variable the closure captured, which an attempt that lost
 // the race would have set. A fn that fails has its error returned
 // unchanged, and nothing is written. A decision that writes nothing
-// commits nothing: it returns the current revision.
+// commits nothing: it returns the current revision. Either answer comes
+// from a view at least as new as the database when Decide was called:
+// Decide confirms it with a linearizable read (and decides once more if
+// the cache lagged), so, like a commit, it needs a quorum.
 func Decide[R any](ctx context.Context, s *Store, fn func(v View, t *Txn) (R, error)) (R, int64, error) {
 	var zero R
+	confirmed := false
 	for range updateAttempts {
 		c := s.cur.Load()
 		t := &Txn{bad: c.bad}
 		res, err := fn(View{c: c, t: t}, t)
+		if (err != nil || t.Empty()) && !confirmed {
+			// An answer that commits nothing — a refusal, or nothing to
+			// do — rests on the view alone, and this node's cache may
+			// lag the cluster (its watch behind after a partition): an
+			// offline answered "already offline" while another node had
+			// brought the group online seconds before (tests/chaos).
+			// Confirm, with a linearizable read, that nothing was
+			// committed that the view lacks; else decide once more on
+			// a view that has it, and answer from that one.
+			confirmed = true
+			if serr := s.Sync(ctx); serr != nil {
+				return zero, 0, serr
+			}
+			if s.cur.Load().rev > c.rev {
+				continue
+			}
+		}
 		if err != nil {
 			return zero, 0, err
 		}
