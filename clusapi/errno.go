@@ -35,6 +35,10 @@ const (
 	ERROR_NO_MORE_ITEMS Errno = 259
 	// ERROR_IO_PENDING (997, 0x3E5): The request was accepted and continues asynchronously.
 	ERROR_IO_PENDING Errno = 997
+	// ERROR_CIRCULAR_DEPENDENCY (1059, 0x423): A circular dependency was
+	// specified (AddClusterResourceDependency that would make a cycle).
+	// The value is winerror.h's (H-ERR); the reference does not list it.
+	ERROR_CIRCULAR_DEPENDENCY Errno = 1059
 	// ERROR_SPECIAL_GROUP (1372, 0x55C): The operation is not allowed on a built-in (special) group.
 	ERROR_SPECIAL_GROUP Errno = 1372
 	// RPC_S_SERVER_UNAVAILABLE (1722, 0x6BA): The RPC server is unavailable.
@@ -261,6 +265,7 @@ var errnoNames = map[Errno]string{
 	WAIT_TIMEOUT:                                                             "WAIT_TIMEOUT",
 	ERROR_NO_MORE_ITEMS:                                                      "ERROR_NO_MORE_ITEMS",
 	ERROR_IO_PENDING:                                                         "ERROR_IO_PENDING",
+	ERROR_CIRCULAR_DEPENDENCY:                                                "ERROR_CIRCULAR_DEPENDENCY",
 	ERROR_SPECIAL_GROUP:                                                      "ERROR_SPECIAL_GROUP",
 	RPC_S_SERVER_UNAVAILABLE:                                                 "RPC_S_SERVER_UNAVAILABLE",
 	RPC_X_SS_IN_NULL_CONTEXT:                                                 "RPC_X_SS_IN_NULL_CONTEXT",

@@ -29,6 +29,7 @@ func TestErrnoValues(t *testing.T) {
 		{WAIT_TIMEOUT, "WAIT_TIMEOUT", 258, 0x102},
 		{ERROR_NO_MORE_ITEMS, "ERROR_NO_MORE_ITEMS", 259, 0x103},
 		{ERROR_IO_PENDING, "ERROR_IO_PENDING", 997, 0x3E5},
+		{ERROR_CIRCULAR_DEPENDENCY, "ERROR_CIRCULAR_DEPENDENCY", 1059, 0x423},
 		{ERROR_SPECIAL_GROUP, "ERROR_SPECIAL_GROUP", 1372, 0x55C},
 		{RPC_S_SERVER_UNAVAILABLE, "RPC_S_SERVER_UNAVAILABLE", 1722, 0x6BA},
 		{RPC_X_SS_IN_NULL_CONTEXT, "RPC_X_SS_IN_NULL_CONTEXT", 1775, 0x6EF},
@@ -209,9 +210,10 @@ func parseErrnoConsts(t *testing.T) []errnoConst {
 }
 
 // errnoConstCount is the number of Errno constants: 14 general Win32/RPC
-// codes from the reference's §3 table plus the 200 cluster codes of its
-// Appendix A.
-const errnoConstCount = 14 + 200
+// codes from the reference's §3 table, the 200 cluster codes of its
+// Appendix A, and ERROR_CIRCULAR_DEPENDENCY (1059, winerror.h), which
+// AddClusterResourceDependency's page documents for a cycle.
+const errnoConstCount = 14 + 200 + 1
 
 func TestErrnoConstantsComplete(t *testing.T) {
 	consts := parseErrnoConsts(t)
