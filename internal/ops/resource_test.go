@@ -86,8 +86,8 @@ func TestResourceOnlineOfflineEx(t *testing.T) {
 	if err := e.DeleteResource(ctx, ref("ip")); !errors.Is(err, clusapi.ERROR_DEPENDENT_RESOURCE_EXISTS) {
 		t.Errorf("delete a provider: %v, want 5001", err)
 	}
-	if err := e.AddDependency(ctx, ref("ip"), "web"); !errors.Is(err, clusapi.ERROR_DEPENDENCY_NOT_ALLOWED) {
-		t.Errorf("cycle: %v, want 5069", err)
+	if err := e.AddDependency(ctx, ref("ip"), "web"); !errors.Is(err, clusapi.ERROR_CIRCULAR_DEPENDENCY) {
+		t.Errorf("cycle: %v, want ERROR_CIRCULAR_DEPENDENCY (1059), not 5069: AddClusterResourceDependency's page", err)
 	}
 }
 

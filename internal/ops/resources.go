@@ -89,16 +89,18 @@ func validatePrivate(validate func(proplist.List) error, l proplist.List) error 
 	return nil
 }
 
-// checkProvider checks that resource name in group may depend on provider.
+// checkProvider checks that resource name in group may depend on provider:
+// a resource of the same group other than itself, else
+// ERROR_INVALID_PARAMETER, as the AddClusterResourceDependency page says.
 func checkProvider(v store.View, name, group, provider string) error {
 	p := v.Resource(provider)
 	switch {
 	case p == nil:
 		return fail(clusapi.ERROR_RESOURCE_NOT_FOUND, "dependency %q: resource not found", provider)
 	case provider == name:
-		return fail(clusapi.ERROR_DEPENDENCY_NOT_ALLOWED, "resource %q cannot depend on itself", name)
+		return fail(clusapi.ERROR_INVALID_PARAMETER, "resource %q cannot depend on itself", name)
 	case p.Group != group:
-		return fail(clusapi.ERROR_DEPENDENCY_NOT_ALLOWED, "resource %q is in group %q; dependencies must be in the same group (%q)", provider, p.Group, group)
+		return fail(clusapi.ERROR_INVALID_PARAMETER, "resource %q is in group %q; dependencies must be in the same group (%q)", provider, p.Group, group)
 	}
 	return nil
 }
@@ -111,7 +113,9 @@ func (e *Engine) DeleteResource(ctx context.Context, ref ResourceRef) error {
 			return err
 		}
 		if s := v.ResourceState(r.Name); s != clusapi.ClusterResourceOffline && s != clusapi.ClusterResourceFailed {
-			return fail(clusapi.ERROR_RESOURCE_ONLINE, "resource %q is %s; take it offline first", r.Name, s)
+			// ERROR_INVALID_STATE, as DeleteClusterResource answers from
+			// Windows Server 2012 on (ERROR_RESOURCE_ONLINE before).
+			return fail(clusapi.ERROR_INVALID_STATE, "resource %q is %s; take it offline first", r.Name, s)
 		}
 		if deps := v.Dependents(r); len(deps) > 0 {
 			return fail(clusapi.ERROR_DEPENDENT_RESOURCE_EXISTS, "resource %q is a dependency of %q", r.Name, deps[0].Name)
@@ -208,7 +212,7 @@ func (e *Engine) AddDependency(ctx context.Context, ref ResourceRef, provider st
 			return fail(clusapi.ERROR_DEPENDENCY_ALREADY_EXISTS, "%q already depends on %q", r.Name, provider)
 		}
 		if dependsOn(v, provider, r.Name) {
-			return fail(clusapi.ERROR_DEPENDENCY_NOT_ALLOWED, "%q already depends on %q (directly or not): that would be a cycle", provider, r.Name)
+			return fail(clusapi.ERROR_CIRCULAR_DEPENDENCY, "%q already depends on %q (directly or not): that would be a cycle", provider, r.Name)
 		}
 		if v.ResourceState(r.Name) == clusapi.ClusterResourceOnline && v.ResourceState(provider) != clusapi.ClusterResourceOnline {
 			return fail(clusapi.ERROR_RESOURCE_ONLINE, "%q is online and %q is not: bring %q online first, or take %q offline", r.Name, provider, provider, r.Name)

@@ -150,7 +150,7 @@ func modelOp(c Call) (modelInput, bool) {
 		in.Op = opExists
 	case in.Op == opDelete && c.Code == clusapi.ERROR_RESOURCE_NOT_FOUND:
 		in.Op = opMissing
-	case in.Op == opDelete && c.Code == clusapi.ERROR_RESOURCE_ONLINE: // it is there
+	case in.Op == opDelete && c.Code == clusapi.ERROR_INVALID_STATE: // it is there, not offline
 		in.Op = opExists
 	default:
 		return modelInput{}, false
