@@ -16,13 +16,18 @@ import (
 // through their type, so nothing is left running unmanaged. Resources
 // recorded Offline whose persistent state (and their group's) is online —
 // the agent's stop took them offline — come online again too. Pending
-// offlines carry on as they are.
+// offlines carry on as they are. A group moving away (MoveTo) is being
+// taken offline for its handover: its resources go, or stay, offline —
+// brought online again here, they blocked the handover for good while
+// the move counted as done (tests/chaos, seed 20261207: a node fenced
+// in the middle of a move, and rejoined).
 func (h *Host) recover(ctx context.Context) error {
 	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
 		for _, g := range v.Groups() {
 			if g.OwnerNode != h.cfg.Node {
 				continue
 			}
+			moving := g.MoveTo != ""
 			for _, r := range v.GroupResources(g) {
 				st := v.Status(r.Name)
 				if st == nil {
@@ -34,7 +39,7 @@ func (h *Host) recover(ctx context.Context) error {
 					// Taken offline by the agent's stop (or by an offline
 					// that kept the persistent state): the persistent
 					// state is what a start restores.
-					if st.Persistent != 1 || g.PersistentState != 1 {
+					if moving || st.Persistent != 1 || g.PersistentState != 1 {
 						continue
 					}
 				default:
@@ -43,7 +48,7 @@ func (h *Host) recover(ctx context.Context) error {
 				n := st.Clone()
 				n.Seq++
 				n.Updated = h.now()
-				if st.Persistent == 1 {
+				if st.Persistent == 1 && !moving {
 					n.State = int32(clusapi.ClusterResourceOnlinePending)
 					n.OpParams = false
 				} else {
