@@ -77,7 +77,7 @@ func TestStaleAnswers(t *testing.T) {
 	}
 
 	stale := n3.Client()
-	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	cctx, cancel := context.WithTimeout(ctx, 6*time.Second)
 	defer cancel()
 	_, err = stale.Groups().Offline(cctx, "G", clusapi.OfflineOptions{})
 	if err == nil {
@@ -88,7 +88,7 @@ func TestStaleAnswers(t *testing.T) {
 	} else {
 		t.Logf("offline through the cut-off n3: %v", err)
 	}
-	cctx, cancel = context.WithTimeout(ctx, 20*time.Second)
+	cctx, cancel = context.WithTimeout(ctx, 6*time.Second)
 	defer cancel()
 	err = stale.Resources().Delete(cctx, "X")
 	if errors.Is(err, clusapi.ERROR_RESOURCE_NOT_FOUND) {
