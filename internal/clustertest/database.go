@@ -27,6 +27,13 @@ type Database struct {
 // after the nodes started later (cleanups run in reverse).
 func NewDatabase(t testing.TB) *Database {
 	t.Helper()
+	return NewDatabaseWith(t, nil)
+}
+
+// NewDatabaseWith is NewDatabase with a change to the member's
+// configuration (its limits, say).
+func NewDatabaseWith(t testing.TB, edit func(*etcdmember.Config)) *Database {
+	t.Helper()
 	c, err := config.FreePort()
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +44,11 @@ func NewDatabase(t testing.TB) *Database {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	m, err := etcdmember.Start(ctx, etcdmember.Config{Name: "db", DataDir: t.TempDir(), ClientURL: "http://" + c, PeerURL: "http://" + p, TickMs: 100, ElectionMs: 500})
+	mc := etcdmember.Config{Name: "db", DataDir: t.TempDir(), ClientURL: "http://" + c, PeerURL: "http://" + p, TickMs: 100, ElectionMs: 500}
+	if edit != nil {
+		edit(&mc)
+	}
+	m, err := etcdmember.Start(ctx, mc)
 	if err != nil {
 		t.Fatalf("start database: %v", err)
 	}

@@ -39,6 +39,9 @@ type Config struct {
 	// a big group's whole offline in one transaction. Tests set less to
 	// play an etcd cluster with its default limit (128).
 	MaxTxnOps uint
+	// MaxRequestBytes bounds a request's size; 0 means MaxRequestBytes.
+	// Tests set 1.5 MiB to play an etcd cluster with its default.
+	MaxRequestBytes uint
 	// Log receives etcd's errors, and its fatal error before it exits;
 	// nil: none.
 	Log *slog.Logger
@@ -99,6 +102,9 @@ func Start(ctx context.Context, cfg Config) (*Member, error) {
 		ec.MaxTxnOps = cfg.MaxTxnOps
 	}
 	ec.MaxRequestBytes = MaxRequestBytes
+	if cfg.MaxRequestBytes > 0 {
+		ec.MaxRequestBytes = cfg.MaxRequestBytes
+	}
 	ec.AutoCompactionMode = "revision"
 	ec.AutoCompactionRetention = "100000"
 	cu, err := url.Parse(cfg.ClientURL)
