@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/batoncluster/baton/restype"
 )
 
@@ -263,24 +265,28 @@ func (inv invocation) run(ctx context.Context) (result, error) {
 		timeout = time.Until(dl).Round(time.Millisecond)
 	}
 	// The output goes to files, not pipes: a daemon the agent starts may
-	// keep them open long after the agent has exited.
-	stdout, err := os.CreateTemp("", "baton-ocf-out-*")
+	// keep them open long after the agent has exited. Only meta-data's
+	// standard output is read; every other action's goes to /dev/null.
+	var stdout *os.File
+	if inv.action == "meta-data" {
+		if stdout, err = outputFile(); err != nil {
+			return result{}, fmt.Errorf("ocf: %w", err)
+		}
+		defer stdout.Close()
+	}
+	stderr, err := outputFile()
 	if err != nil {
 		return result{}, fmt.Errorf("ocf: %w", err)
 	}
-	defer os.Remove(stdout.Name())
-	defer stdout.Close()
-	stderr, err := os.CreateTemp("", "baton-ocf-err-*")
-	if err != nil {
-		return result{}, fmt.Errorf("ocf: %w", err)
-	}
-	defer os.Remove(stderr.Name())
 	defer stderr.Close()
 
 	cmd := exec.CommandContext(ctx, path, inv.action)
 	cmd.Dir = "/"
 	cmd.Env = inv.environ(timeout)
-	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.Stderr = stderr
+	if stdout != nil {
+		cmd.Stdout = stdout
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	if inv.cgroup != nil {
@@ -302,8 +308,10 @@ func (inv invocation) run(ctx context.Context) (result, error) {
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		res.code = Code(128 + int(ws.Signal()))
 	}
-	if res.stdout, err = readAll(stdout, 4<<20); err != nil {
-		return result{}, fmt.Errorf("ocf: %s %s: reading its output: %w", name, inv.action, err)
+	if stdout != nil {
+		if res.stdout, err = readAll(stdout, 4<<20); err != nil {
+			return result{}, fmt.Errorf("ocf: %s %s: reading its output: %w", name, inv.action, err)
+		}
 	}
 	errOut, _ := readAll(stderr, 1<<20)
 	res.stderr = string(errOut)
@@ -316,6 +324,22 @@ func (inv invocation) run(ctx context.Context) (result, error) {
 		res.stderr = res.stderr[len(res.stderr)-outputTail:]
 	}
 	return res, nil
+}
+
+// outputFile is a file without a name for an agent's output, in the
+// temporary directory: O_TMPFILE (one system call, nothing to remove),
+// else a temporary file unlinked at once.
+func outputFile() (*os.File, error) {
+	dir := os.TempDir()
+	if fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o600); err == nil {
+		return os.NewFile(uintptr(fd), filepath.Join(dir, "baton-ocf-output")), nil
+	}
+	f, err := os.CreateTemp(dir, "baton-ocf-output-*")
+	if err != nil {
+		return nil, err
+	}
+	_ = os.Remove(f.Name())
+	return f, nil
 }
 
 // readAll reads f from its start, at most limit bytes.
