@@ -110,6 +110,13 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 	if err := a.bootstrap(ctx); err != nil {
 		return nil, err
 	}
+	// Records of an older schema read as they are; rewriting them once
+	// makes them smaller (store.SchemaVersion). Not fatal: they still read.
+	if n, err := store.Migrate(ctx, a.store); err != nil {
+		a.log.Warn("store: records of an older schema version not rewritten; they read as they are", "err", err)
+	} else if n > 0 {
+		a.log.Info("store: records of an older schema version rewritten", "records", n, "schema", store.SchemaVersion)
+	}
 	types := Types()
 	if cfg.PluginDir != "" {
 		a.loadPlugins(types)

@@ -72,12 +72,16 @@ func TestStatusNamesUndecodableRecords(t *testing.T) {
 	must[ops.Result](t)(e.OnlineGroup(ctx, ops.GroupRef{Name: "Web"}, "", ops.Request{}))
 	n.AwaitGroup("Web", clusapi.ClusterGroupOnline)
 
-	// As CreateResource would write it, in one transaction: the group G2
-	// listing a new resource, that resource (unreadable) and its status.
+	// As CreateResource of schema version 1 would write it, in one
+	// transaction: the group G2 listing a new resource, that resource
+	// (unreadable) and its status.
 	cl := n.Store().Client()
 	badKey := store.ResourceKey("bad")
 	if _, err := cl.Txn(ctx).Then(
-		clientv3.OpPut(store.GroupKey("G2"), record(t, &store.Group{Name: "G2", ID: "g2", OwnerNode: "node1", Resources: []string{"bad"}, Policy: store.DefaultGroupPolicy()})),
+		clientv3.OpPut(store.GroupKey("G2"), record(t, struct {
+			*store.Group
+			Resources []string `json:"resources"`
+		}{&store.Group{Name: "G2", ID: "g2", OwnerNode: "node1", Policy: store.DefaultGroupPolicy()}, []string{"bad"}})),
 		clientv3.OpPut(badKey, unreadable(t, &store.Resource{Name: "bad", ID: "bad", Group: "G2", Type: "dummy", Common: store.DefaultResourceCommon(),
 			Private: proplist.List{{Name: "P", Values: []proplist.Value{proplist.SZ("MARK")}}}})),
 		clientv3.OpPut(store.StatusKey("bad"), record(t, &store.Status{Resource: "bad", State: int32(clusapi.ClusterResourceOffline)})),

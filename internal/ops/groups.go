@@ -73,8 +73,8 @@ func (e *Engine) DeleteGroup(ctx context.Context, ref GroupRef, force bool) erro
 		if err != nil {
 			return err
 		}
-		if len(g.Resources) > 0 && !force {
-			return fail(clusapi.ERROR_DIR_NOT_EMPTY, "group %q still has %d resources (delete them first, or use force)", g.Name, len(g.Resources))
+		if names := v.GroupResourceNames(g); len(names) > 0 && !force {
+			return fail(clusapi.ERROR_DIR_NOT_EMPTY, "group %q still has %d resources (delete them first, or use force)", g.Name, len(names))
 		}
 		for _, r := range v.GroupResources(g) {
 			st := v.Status(r.Name)

@@ -95,7 +95,7 @@ func lastFailedAt(v store.View, g *store.Group) time.Time {
 // Group.LastFailedAt was recorded for from any later one.
 func FailureSeq(v store.View, g *store.Group) uint64 {
 	var sum uint64
-	for _, name := range g.Resources {
+	for _, name := range v.GroupResourceNames(g) {
 		if st := v.Status(name); st != nil {
 			sum += st.Seq
 		}

@@ -224,7 +224,7 @@ func refersTo(v store.View, g *store.Group, id string) bool {
 	if g.QueuedMove.Op == id || g.MoveOp == id || g.LastOperation == id {
 		return true
 	}
-	for _, name := range g.Resources {
+	for _, name := range v.GroupResourceNames(g) {
 		if st := v.Status(name); st != nil && st.OpID == id {
 			return true
 		}

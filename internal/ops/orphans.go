@@ -26,7 +26,7 @@ func (e *Engine) FinishOrphans(ctx context.Context, minAge time.Duration) (int, 
 	busy := map[string]bool{}
 	for _, g := range v.Groups() {
 		busy[g.MoveOp], busy[g.QueuedMove.Op] = true, true
-		for _, name := range g.Resources {
+		for _, name := range v.GroupResourceNames(g) {
 			if st := v.Status(name); st != nil && clusapi.ClusterResourceState(st.State).IsPending() {
 				busy[st.OpID] = true
 			}
@@ -56,7 +56,7 @@ func (e *Engine) FinishOrphans(ctx context.Context, minAge time.Duration) (int, 
 				if g.MoveOp == id || g.QueuedMove.Op == id {
 					return nil
 				}
-				for _, name := range g.Resources {
+				for _, name := range v.GroupResourceNames(g) {
 					st := v.Status(name)
 					if st == nil || st.OpID != id {
 						continue

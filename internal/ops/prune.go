@@ -28,7 +28,7 @@ func (e *Engine) PruneOperations(ctx context.Context, keep time.Duration) (int, 
 	inUse := map[string]bool{}
 	for _, g := range v.Groups() {
 		inUse[g.MoveOp], inUse[g.LastOperation], inUse[g.QueuedMove.Op] = true, true, true
-		for _, name := range g.Resources {
+		for _, name := range v.GroupResourceNames(g) {
 			if st := v.Status(name); st != nil {
 				inUse[st.OpID] = true
 			}

@@ -64,13 +64,13 @@ func (e *Engine) CreateResource(ctx context.Context, name, group, typ string, de
 				return fail(clusapi.ERROR_DEPENDENCY_ALREADY_EXISTS, "dependency on %q is given twice", d)
 			}
 		}
+		// The group record stays as it is: a resource belongs to the
+		// group its record names, and PutResource writes the group's
+		// membership stamp (O(1) bytes, whatever the group's size).
 		r := &store.Resource{Name: name, ID: newID(), Group: group, Type: typ,
 			DependsOn: slices.Clone(dependsOn), Common: common, Private: private}
-		g = g.Clone()
-		g.Resources = append(g.Resources, name)
 		t.PutResource(r)
 		t.PutStatus(&store.Status{Resource: name, State: int32(clusapi.ClusterResourceOffline), Updated: e.now()})
-		t.PutGroup(g)
 		return nil
 	})
 	if err != nil {
@@ -120,9 +120,7 @@ func (e *Engine) DeleteResource(ctx context.Context, ref ResourceRef) error {
 		if deps := v.Dependents(r); len(deps) > 0 {
 			return fail(clusapi.ERROR_DEPENDENT_RESOURCE_EXISTS, "resource %q is a dependency of %q", r.Name, deps[0].Name)
 		}
-		g := v.Group(r.Group).Clone()
-		g.Resources = slices.DeleteFunc(g.Resources, func(n string) bool { return n == r.Name })
-		t.PutGroup(g)
+		// The deletion writes the group's membership stamp (Txn.Delete).
 		t.Delete(store.ResourceKey(r.Name), r.Rev)
 		if st := v.Status(r.Name); st != nil {
 			t.Delete(store.StatusKey(r.Name), st.Rev)

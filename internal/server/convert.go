@@ -19,7 +19,7 @@ func groupMsg(v store.View, g *store.Group) *batonv1.Group {
 	m := &batonv1.Group{
 		Name: g.Name, Id: g.ID, PreferredOwners: g.PreferredOwners,
 		PersistentState: g.PersistentState, OwnerNode: g.OwnerNode,
-		Resources: g.Resources, State: int32(st), StateName: st.String(),
+		Resources: v.GroupResourceNames(g), State: int32(st), StateName: st.String(),
 		Properties:        wire.FromList(ops.GroupProperties(g.Policy)),
 		LastOperationId:   g.LastOperation,
 		MoveTo:            g.MoveTo,

@@ -73,7 +73,7 @@ func (s groupService) GetGroupState(_ context.Context, req *connect.Request[bato
 	}
 	st := v.GroupState(g)
 	out := &batonv1.GetGroupStateResponse{Name: g.Name, State: int32(st), StateName: st.String(), OwnerNode: g.OwnerNode, Revision: v.Rev()}
-	for _, name := range g.Resources {
+	for _, name := range v.GroupResourceNames(g) {
 		out.ResourcesTotal++
 		switch v.ResourceState(name) {
 		case clusapi.ClusterResourceOnline:

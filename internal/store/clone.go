@@ -10,7 +10,6 @@ import (
 func (g *Group) Clone() *Group {
 	n := *g
 	n.PreferredOwners = slices.Clone(g.PreferredOwners)
-	n.Resources = slices.Clone(g.Resources)
 	n.Policy.AntiAffinityClassNames = slices.Clone(g.Policy.AntiAffinityClassNames)
 	n.Failovers = slices.Clone(g.Failovers)
 	return &n

@@ -83,7 +83,7 @@ func (s *Store) History(ctx context.Context, since int64, ready func(rev int64),
 	if !compacted {
 		var changes []change
 		for _, kv := range resp.Kvs {
-			changes = append(changes, change{key: string(kv.Key), value: kv.Value, rev: kv.ModRevision})
+			changes = append(changes, change{key: string(kv.Key), value: kv.Value, rev: kv.ModRevision, crev: kv.CreateRevision})
 		}
 		replica = replica.apply(since, changes)
 	}
@@ -117,7 +117,7 @@ func (s *Store) History(ctx context.Context, since int64, ready func(rev int64),
 			}
 			var changes []change
 			for _, ev := range events[:n] {
-				c := change{key: string(ev.Kv.Key), rev: rev, deleted: ev.Type == mvccpb.DELETE}
+				c := change{key: string(ev.Kv.Key), rev: rev, crev: ev.Kv.CreateRevision, deleted: ev.Type == mvccpb.DELETE}
 				if !c.deleted {
 					c.value = ev.Kv.Value
 				}

@@ -16,6 +16,9 @@ const (
 	dirTokens    = Prefix + "tokens/"
 	dirAlive     = Prefix + "alive/"
 	dirClaims    = Prefix + "claims/"
+	// dirMembership holds one stamp per group whose resources changed
+	// (membershipKey).
+	dirMembership = Prefix + "membership/"
 )
 
 // ClusterKey and the other Key functions name the etcd key of a record.
@@ -34,7 +37,7 @@ func kindOf(key string) (dir, name string) {
 	case keyCluster, keySecurity:
 		return key, ""
 	}
-	for _, d := range []string{dirNodes, dirGroups, dirResources, dirStatus, dirOps, dirTokens, dirAlive, dirClaims} {
+	for _, d := range []string{dirNodes, dirGroups, dirResources, dirStatus, dirOps, dirTokens, dirAlive, dirClaims, dirMembership} {
 		if strings.HasPrefix(key, d) {
 			return d, key[len(d):]
 		}
@@ -76,3 +79,17 @@ func AliveKey(node string) string { return dirAlive + node }
 
 // ClaimKey is where a group's hosting claim lives (tied to its owner's lease).
 func ClaimKey(group string) string { return dirClaims + group }
+
+// membershipKey is a group's membership stamp: every transaction that
+// adds a resource to the group or deletes one of its resources writes it
+// (Txn.PutResource, Txn.Delete), and one that deletes the group deletes
+// it. Its value means nothing; its revision is the revision of the
+// latest change of the group's membership, so a decision that read the
+// group's resources (View.GroupResourceNames) compares it, one comparison
+// however many resources the group has, as a listing compares its
+// directory. The group record itself stays the same size as the group
+// grows.
+func membershipKey(group string) string { return dirMembership + group }
+
+// stampValue is what a membership stamp holds.
+const stampValue = `{"v":2}`

@@ -47,6 +47,13 @@ func badResource(t *testing.T, name string) string {
 	return strings.Replace(string(b), "MARK", `a\u0000b`, 1)
 }
 
+// v1Group is a group record as schema version 1 wrote it: with the list
+// of its resources.
+type v1Group struct {
+	*store.Group
+	Resources []string `json:"resources,omitempty"`
+}
+
 func record(t *testing.T, rec any) string {
 	t.Helper()
 	b, err := json.Marshal(rec)
@@ -65,7 +72,7 @@ func TestBadRecordsAreQuarantinedOneByOne(t *testing.T) {
 	ctx := context.Background()
 	// Written before the store opens, in the transaction of a good group.
 	if _, err := cli.Txn(ctx).Then(
-		clientv3.OpPut(store.GroupKey("G"), record(t, &store.Group{Name: "G", Resources: []string{"bad"}})),
+		clientv3.OpPut(store.GroupKey("G"), record(t, v1Group{&store.Group{Name: "G"}, []string{"bad"}})),
 		clientv3.OpPut(store.ResourceKey("bad"), badResource(t, "bad")),
 	).Commit(); err != nil {
 		t.Fatal(err)

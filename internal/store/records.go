@@ -6,18 +6,43 @@ import (
 	"github.com/batoncluster/baton/proplist"
 )
 
-// SchemaVersion is written into every record as "v".
-const SchemaVersion = 1
+// SchemaVersion is written into every record as "v", and is the newest
+// version this agent reads.
+//
+//   - 1: the first. A group record listed its resources ("resources").
+//   - 2: a group's resources are the resources whose record names it
+//     (Resource.Group), in the order they were created; the group record
+//     lists them no more, so creating a resource writes O(1) bytes
+//     whatever the group's size. A version 1 group record reads as it
+//     did: its list is ignored (version 1 wrote it in the same
+//     transaction as the resources' own records, so the two agree) and
+//     dropped when the record is next written (Migrate does it at once).
+//
+// A record of a newer version than this agent's is quarantined (see
+// View.Quarantined): it reads as absent, is listed with its version, and
+// this agent never overwrites or deletes it — a decision that would fails
+// with ErrNewerSchema — so an older agent cannot undo what a newer one
+// wrote. Upgrade every agent of a cluster together: a version 1 agent does
+// not look at "v", and reads a version 2 group as having no resources.
+const SchemaVersion = 2
 
 // meta is embedded in every record: the schema version on the wire and the
-// etcd mod revision it was read at (never stored).
+// etcd revisions it was read at (never stored).
 type meta struct {
-	V   int   `json:"v"`
-	Rev int64 `json:"-"` // etcd ModRevision when read; 0 for a new record
+	V    int   `json:"v"`
+	Rev  int64 `json:"-"` // etcd ModRevision when read; 0 for a new record
+	crev int64 // etcd CreateRevision when read
 }
 
-func (m *meta) setRev(r int64)  { m.Rev = r }
-func (m *meta) revision() int64 { return m.Rev }
+func (m *meta) setRev(r int64)       { m.Rev = r }
+func (m *meta) revision() int64      { return m.Rev }
+func (m *meta) version() int         { return m.V }
+func (m *meta) setCreateRev(r int64) { m.crev = r }
+
+// CreateRev is the database revision that created the record's key (0 for
+// a record not read from the database). A group's resources are listed in
+// this order.
+func (m *meta) CreateRev() int64 { return m.crev }
 
 // Cluster identifies the cluster; written once when it forms.
 type Cluster struct {
@@ -49,7 +74,10 @@ type Node struct {
 }
 
 // Group is the unit of failover. Its state is not stored: it is derived from
-// the statuses of its resources (see GroupState).
+// the statuses of its resources (see GroupState). Its resources are not
+// stored in it either: they are the resources whose record names the
+// group (View.GroupResourceNames), so that adding one does not rewrite a
+// record as long as the group.
 type Group struct {
 	meta
 	Name            string   `json:"name"`
@@ -58,7 +86,6 @@ type Group struct {
 	// PersistentState is 1 when the cluster keeps the group online.
 	PersistentState uint32      `json:"persistentState"`
 	OwnerNode       string      `json:"ownerNode"`
-	Resources       []string    `json:"resources,omitempty"`
 	Policy          GroupPolicy `json:"policy"`
 	LastOperation   string      `json:"lastOperation,omitempty"`
 	// MoveTo is the node a move is taking the group to: the owner takes

@@ -8,7 +8,7 @@ import "github.com/batoncluster/baton/clusapi"
 // otherwise (all offline, or no resources) → Offline.
 func (v View) GroupState(g *Group) clusapi.ClusterGroupState {
 	var online, pending, failed, total int
-	for _, name := range g.Resources {
+	for _, name := range v.GroupResourceNames(g) {
 		total++
 		switch v.ResourceState(name) {
 		case clusapi.ClusterResourceFailed:

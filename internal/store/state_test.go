@@ -15,7 +15,8 @@ func view(t *testing.T, states ...clusapi.ClusterResourceState) (View, *Group) {
 	var changes []change
 	for i, s := range states {
 		name := string(rune('a' + i))
-		g.Resources = append(g.Resources, name)
+		r, _ := json.Marshal(&Resource{Name: name, Group: "G"})
+		changes = append(changes, change{key: ResourceKey(name), value: r, rev: 1, crev: int64(i + 1)})
 		b, _ := json.Marshal(&Status{Resource: name, State: int32(s)})
 		changes = append(changes, change{key: StatusKey(name), value: b, rev: 1})
 	}
@@ -114,5 +115,30 @@ func TestApplyQuarantinesBadRecordsOnly(t *testing.T) {
 	}
 	if len(v3.Quarantined()) != 1 {
 		t.Errorf("quarantined %v, want only the node", v3.Quarantined())
+	}
+}
+
+// A resource whose record turns unreadable stays among its group's
+// resources (its status still counts), until it is deleted; rewritten, it
+// is there once.
+func TestQuarantinedResourceStaysInItsGroup(t *testing.T) {
+	v1, g := view(t, clusapi.ClusterResourceOnline, clusapi.ClusterResourceOnline)
+	bad := []byte(`{"name":"a","group":"G","private":[{"name":"x","type":"sz","value":1}]}`)
+	v2 := View{c: v1.c.apply(2, []change{{key: ResourceKey("a"), value: bad, rev: 2, crev: 1}})}
+	if v2.Resource("a") != nil || !v2.IsQuarantined(ResourceKey("a")) {
+		t.Fatal("the bad record is readable")
+	}
+	if got := v2.GroupResourceNames(g); !slices.Equal(got, []string{"a", "b"}) || v2.GroupState(g) != clusapi.ClusterGroupOnline {
+		t.Errorf("resources %v, state %v; want a b, Online", got, v2.GroupState(g))
+	}
+	// Not even JSON: the group its last version named.
+	v3 := View{c: v2.c.apply(3, []change{{key: ResourceKey("b"), value: []byte("{"), rev: 3, crev: 2}})}
+	if got := v3.GroupResourceNames(g); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("resources %v, want a b", got)
+	}
+	good, _ := json.Marshal(&Resource{Name: "a", Group: "G"})
+	v4 := View{c: v3.c.apply(4, []change{{key: ResourceKey("a"), value: good, rev: 4, crev: 1}, {key: ResourceKey("b"), rev: 4, deleted: true}})}
+	if got := v4.GroupResourceNames(g); !slices.Equal(got, []string{"a"}) || len(v4.Quarantined()) != 0 {
+		t.Errorf("resources %v, quarantined %v; want a, none", got, v4.Quarantined())
 	}
 }

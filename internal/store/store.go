@@ -102,7 +102,7 @@ func (s *Store) read(ctx context.Context) (*cache, error) {
 	}
 	changes := make([]change, 0, len(resp.Kvs))
 	for _, kv := range resp.Kvs {
-		changes = append(changes, change{key: string(kv.Key), value: kv.Value, rev: kv.ModRevision})
+		changes = append(changes, change{key: string(kv.Key), value: kv.Value, rev: kv.ModRevision, crev: kv.CreateRevision})
 	}
 	return newCache().apply(resp.Header.Revision, changes), nil
 }
@@ -159,7 +159,7 @@ func (s *Store) watch(ctx context.Context, rev int64) {
 			changes := make([]change, 0, len(resp.Events))
 			keys := make([]string, 0, len(resp.Events))
 			for _, ev := range resp.Events {
-				ch := change{key: string(ev.Kv.Key), rev: ev.Kv.ModRevision, deleted: ev.Type == mvccpb.DELETE}
+				ch := change{key: string(ev.Kv.Key), rev: ev.Kv.ModRevision, crev: ev.Kv.CreateRevision, deleted: ev.Type == mvccpb.DELETE}
 				if !ch.deleted {
 					ch.value = ev.Kv.Value
 				}
@@ -314,7 +314,7 @@ func Decide[R any](ctx context.Context, s *Store, fn func(v View, t *Txn) (R, er
 	confirmed := false
 	for range updateAttempts {
 		c := s.cur.Load()
-		t := &Txn{bad: c.bad}
+		t := &Txn{bad: c.bad, c: c}
 		res, err := fn(View{c: c, t: t}, t)
 		if (err != nil || t.Empty()) && !confirmed {
 			// An answer that commits nothing — a refusal, or nothing to
@@ -363,7 +363,7 @@ func (s *Store) Commit(ctx context.Context, t *Txn) (int64, error) {
 		return 0, t.err
 	}
 	start := time.Now()
-	resp, err := s.cli.Txn(ctx).If(t.cmps...).Then(t.ops...).Commit()
+	resp, err := s.cli.Txn(ctx).If(t.cmps...).Then(t.allOps()...).Commit()
 	if f := s.onCommit.Load(); f != nil && err == nil {
 		(*f)(time.Since(start))
 	}

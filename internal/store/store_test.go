@@ -57,7 +57,7 @@ func TestUpdateIsAtomicUnderContention(t *testing.T) {
 			for i := 0; i < each; i++ {
 				_, err := st.Update(ctx, func(v store.View, t *store.Txn) error {
 					g := v.Group("G").Clone()
-					g.Resources = append(g.Resources, "x")
+					g.PreferredOwners = append(g.PreferredOwners, "x")
 					t.PutGroup(g)
 					return nil
 				})
@@ -73,7 +73,7 @@ func TestUpdateIsAtomicUnderContention(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	if n := len(st.View().Group("G").Resources); n != writers*each {
+	if n := len(st.View().Group("G").PreferredOwners); n != writers*each {
 		t.Fatalf("%d appends survived, want %d", n, writers*each)
 	}
 }
@@ -158,7 +158,7 @@ func TestHistoryViewsWholeTransactions(t *testing.T) {
 	}()
 	<-ready
 	if _, err := st.Update(ctx, func(v store.View, t *store.Txn) error {
-		t.PutGroup(&store.Group{Name: "G", Resources: []string{"r1"}})
+		t.PutGroup(&store.Group{Name: "G"})
 		t.PutStatus(&store.Status{Resource: "r1"})
 		return nil
 	}); err != nil {

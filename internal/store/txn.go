@@ -2,6 +2,9 @@ package store
 
 import (
 	"cmp"
+	"fmt"
+	"maps"
+	"slices"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -24,11 +27,53 @@ type Txn struct {
 	// bad is the quarantine of the view Update decides on: a record there
 	// reads as absent, so expecting it absent compares its bad version.
 	bad map[string]*BadRecord
+	// c is the cache the decision's view reads (nil outside a decision):
+	// a resource's deletion finds its group there.
+	c *cache
+	// stamps are the groups whose membership stamp the transaction
+	// writes (true) or deletes with the group (false); see membershipKey.
+	stamps map[string]bool
 }
 
 // Empty reports whether the transaction writes nothing. One with a record
 // that could not be encoded is not empty: committing it fails.
 func (t *Txn) Empty() bool { return len(t.ops) == 0 && t.err == nil }
+
+// allOps is what the transaction writes: its operations and its
+// membership stamps.
+func (t *Txn) allOps() []clientv3.Op {
+	if len(t.stamps) == 0 {
+		return t.ops
+	}
+	ops := slices.Clone(t.ops)
+	for _, g := range slices.Sorted(maps.Keys(t.stamps)) {
+		if t.stamps[g] {
+			ops = append(ops, clientv3.OpPut(membershipKey(g), stampValue))
+		} else {
+			ops = append(ops, clientv3.OpDelete(membershipKey(g)))
+		}
+	}
+	return ops
+}
+
+// stamp makes the transaction write group's membership stamp, unless it
+// deletes the group.
+func (t *Txn) stamp(group string) {
+	if t.stamps == nil {
+		t.stamps = map[string]bool{}
+	}
+	if _, ok := t.stamps[group]; !ok { // false: the group goes
+		t.stamps[group] = true
+	}
+}
+
+// refuseNewer makes the commit fail if key holds a record of a newer
+// schema version, which this agent must not overwrite or delete.
+func (t *Txn) refuseNewer(key string) {
+	if b := t.bad[key]; b != nil && b.Schema > SchemaVersion {
+		t.err = cmp.Or(t.err, fmt.Errorf("%w: %s is of schema version %d, this agent's is %d", ErrNewerSchema, key, b.Schema, SchemaVersion))
+	}
+}
 
 // expect makes the commit depend on key still being at rev (0: absent).
 // In a decision, a quarantined record counts as absent: expecting it
@@ -84,6 +129,7 @@ func (t *Txn) expectDir(dir string, rev int64) {
 // (see encode) makes the commit fail with ErrUnencodable.
 func (t *Txn) Put(key string, rec any, readRev int64) {
 	t.expect(key, readRev)
+	t.refuseNewer(key)
 	b, err := encode(key, rec)
 	if err != nil {
 		t.err = cmp.Or(t.err, err)
@@ -96,6 +142,7 @@ func (t *Txn) Put(key string, rec any, readRev int64) {
 // the lease does.
 func (t *Txn) PutLeased(key string, rec any, readRev int64, lease clientv3.LeaseID) {
 	t.expect(key, readRev)
+	t.refuseNewer(key)
 	b, err := encode(key, rec)
 	if err != nil {
 		t.err = cmp.Or(t.err, err)
@@ -107,11 +154,26 @@ func (t *Txn) PutLeased(key string, rec any, readRev int64, lease clientv3.Lease
 // Delete removes key, expecting the revision it was read at. It also
 // writes the guard key of key's directory (once per transaction), which
 // is how a decision that listed the directory learns that a record it
-// listed is gone.
+// listed is gone. Deleting a resource in a decision also writes its
+// group's membership stamp (the group is the one the decision's view
+// has); deleting a group deletes the group's stamp.
 func (t *Txn) Delete(key string, readRev int64) {
 	t.expect(key, readRev)
+	t.refuseNewer(key)
 	t.ops = append(t.ops, clientv3.OpDelete(key))
-	if dir, _ := kindOf(key); guarded(dir) && !t.guards[dir] {
+	dir, name := kindOf(key)
+	switch {
+	case dir == dirResources && t.c != nil:
+		if r := t.c.resources.get(name); r != nil {
+			t.stamp(r.Group)
+		}
+	case dir == dirGroups:
+		if t.stamps == nil {
+			t.stamps = map[string]bool{}
+		}
+		t.stamps[name] = false
+	}
+	if guarded(dir) && !t.guards[dir] {
 		if t.guards == nil {
 			t.guards = map[string]bool{}
 		}
@@ -124,7 +186,6 @@ func (t *Txn) PutCluster(c *Cluster)     { c.V = SchemaVersion; t.Put(ClusterKey
 func (t *Txn) PutSecurity(s *Security)   { s.V = SchemaVersion; t.Put(SecurityKey(), s, s.Rev) }
 func (t *Txn) PutNode(n *Node)           { n.V = SchemaVersion; t.Put(NodeKey(n.Name), n, n.Rev) }
 func (t *Txn) PutGroup(g *Group)         { g.V = SchemaVersion; t.Put(GroupKey(g.Name), g, g.Rev) }
-func (t *Txn) PutResource(r *Resource)   { r.V = SchemaVersion; t.Put(ResourceKey(r.Name), r, r.Rev) }
 func (t *Txn) PutStatus(s *Status)       { s.V = SchemaVersion; t.Put(StatusKey(s.Resource), s, s.Rev) }
 func (t *Txn) PutOperation(o *Operation) { o.V = SchemaVersion; t.Put(OpKey(o.ID), o, o.Rev) }
 func (t *Txn) PutToken(k *Token)         { k.V = SchemaVersion; t.Put(TokenKey(k.Name), k, k.Rev) }
@@ -137,4 +198,20 @@ func (t *Txn) PutAlive(a *Alive, lease clientv3.LeaseID) {
 func (t *Txn) PutClaim(c *Claim, lease clientv3.LeaseID) {
 	c.V = SchemaVersion
 	t.PutLeased(ClaimKey(c.Group), c, c.Rev, lease)
+}
+
+// PutResource writes r. A new resource (r.Rev 0) joins its group, so the
+// transaction also writes the group's membership stamp (membershipKey):
+// a decision that read the group's resources conflicts with it.
+func (t *Txn) PutResource(r *Resource) {
+	r.V = SchemaVersion
+	t.Put(ResourceKey(r.Name), r, r.Rev)
+	if r.Rev == 0 {
+		t.stamp(r.Group)
+	} else if t.c != nil {
+		if old := t.c.resources.get(r.Name); old != nil && old.Group != r.Group {
+			t.stamp(old.Group)
+			t.stamp(r.Group)
+		}
+	}
 }
