@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/batoncluster/baton/clusapi"
@@ -31,6 +32,7 @@ func (h *Host) start(ctx context.Context, v store.View, inst *instance, r *store
 	timeout := time.Duration(r.Common.PendingTimeout) * time.Millisecond
 	actx, cancel := context.WithCancel(ctx)
 	inst.busy, inst.cancel = kind, cancel
+	h.calls++
 	if kind == busyOnline {
 		inst.mayRun = true
 	}
@@ -145,50 +147,158 @@ func (h *Host) terminate(ctx context.Context, inst *instance) {
 	}
 }
 
-// outcome is how a lifecycle call ended.
+// outcome is how a lifecycle call ended, or what the loop decided for a
+// resource without a call (a provider that cannot come online).
 type outcome struct {
 	name    string
 	seq     uint64 // the state sequence the call started from
 	state   clusapi.ClusterResourceState
 	err     error
 	discard bool // cancelled (superseded, or the agent is stopping): write nothing
+
+	// Set when the outcome is settled (settle), for the writer, which
+	// must not touch the loop's maps.
+	inst    *instance
+	cfgRev  int64
+	settled time.Time
 }
 
-// finishAll writes the outcomes of finished calls in one transaction —
-// each only if its resource's state has not moved on since the call began
-// — marks their instances idle, and returns the groups to reconcile.
-func (h *Host) finishAll(ctx context.Context, outs []outcome) map[string]bool {
-	groups := map[string]bool{}
-	var write []outcome
+// completed takes the outcomes of finished calls. Each that counts is
+// settled — the loop acts on it at once: the resources waiting for it
+// start now, in this call — and written to the database behind it, in a
+// batch with whatever else finished meanwhile (flush). A discarded one
+// (superseded, or the agent is stopping) writes nothing and its group is
+// looked at again as a whole.
+func (h *Host) completed(ctx context.Context, outs []outcome) {
+	var settled []string
+	regroup := map[string]bool{}
 	for _, o := range outs {
 		inst := h.insts[o.name]
 		if inst == nil {
 			continue
 		}
 		inst.busy, inst.cancel = idle, nil
-		if !o.discard && o.state == clusapi.ClusterResourceOffline {
-			inst.mayRun = false
-		}
-		groups[inst.group] = true
+		h.calls--
 		if o.discard {
 			h.toReport[o.name] = true // its configuration revision, at least
-		} else {
-			write = append(write, o)
+			regroup[inst.group] = true
+			continue
+		}
+		if o.state == clusapi.ClusterResourceOffline {
+			inst.mayRun = false
+		}
+		h.settle(inst, o)
+		settled = append(settled, o.name)
+	}
+	h.advance(ctx, settled)
+	if len(regroup) > 0 {
+		h.reconcile(ctx, regroup)
+	} else {
+		h.reportAll(ctx)
+	}
+	h.flush(ctx)
+}
+
+// settle records o as inst's state as far as this node is concerned (see
+// Host.unwritten) and queues it for the writer.
+func (h *Host) settle(inst *instance, o outcome) {
+	o.inst, o.cfgRev, o.settled = inst, inst.cfgRev, h.now()
+	h.unwritten[o.name] = o
+	h.queue = append(h.queue, o)
+}
+
+// written is what the writer reports of one batch.
+type written struct {
+	outs []outcome
+	err  error
+}
+
+// writeDelay is how long an outcome may wait to be written while calls
+// still run on the node: their outcomes join it in one transaction. Once
+// no call runs, what is queued is written at once.
+const writeDelay = 25 * time.Millisecond
+
+// flush hands the queued outcomes to the writer unless it is busy: one
+// transaction at a time, with everything settled while the last one was
+// committed. While calls still run it lets the oldest outcome wait up to
+// writeDelay for more (the timer calls again), so a chain of quick calls
+// costs a commit every writeDelay, not one per member; the group's last
+// outcome, with nothing running any more, goes at once.
+func (h *Host) flush(ctx context.Context) {
+	if h.writing || len(h.queue) == 0 {
+		return
+	}
+	if h.calls > 0 && len(h.queue) < writeBatch {
+		if wait := h.queue[0].settled.Add(writeDelay).Sub(h.now()); wait > 0 {
+			h.flushTimer.Reset(wait)
+			return
 		}
 	}
-	if len(write) == 0 {
-		return groups
+	n := min(len(h.queue), writeBatch)
+	batch := h.queue[:n:n]
+	h.queue = h.queue[n:]
+	if len(h.queue) == 0 {
+		h.queue = nil
+	}
+	h.writing = true
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		err := h.writeOutcomes(ctx, batch)
+		select {
+		case h.wrote <- written{outs: batch, err: err}:
+		case <-ctx.Done():
+		}
+	}()
+}
+
+// wroteBack takes the writer's report: the outcomes it wrote are now the
+// database's business. A batch that could not be written leaves those
+// resources pending in the database: they are looked at again from what
+// it says, and their calls made again (stop and start are idempotent, see
+// doc.go).
+func (h *Host) wroteBack(ctx context.Context, w written) {
+	h.writing = false
+	for _, o := range w.outs {
+		if u, ok := h.unwritten[o.name]; ok && u.seq == o.seq {
+			delete(h.unwritten, o.name)
+		}
+	}
+	if w.err != nil && ctx.Err() == nil {
+		h.log.Warn("cannot write the outcome of lifecycle calls; looking at them again", "calls", len(w.outs), "err", w.err)
+		groups := map[string]bool{}
+		for _, o := range w.outs {
+			groups[o.inst.group] = true
+		}
+		h.reconcile(ctx, groups)
+	}
+	h.flush(ctx)
+}
+
+// writeOutcomes writes outs in one transaction, each only if its
+// resource's state has not moved on since the call began. It runs in the
+// writer's goroutine: it reads only the outcomes and what the types
+// report.
+func (h *Host) writeOutcomes(ctx context.Context, outs []outcome) error {
+	// Those superseded already need no decision (which, writing nothing,
+	// would confirm its view with a read of the database).
+	v := h.cfg.Store.View()
+	outs = slices.DeleteFunc(slices.Clone(outs), func(o outcome) bool {
+		st := v.Status(o.name)
+		return st == nil || st.Seq != o.seq
+	})
+	if len(outs) == 0 {
+		return nil
 	}
 	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
-		for _, o := range write {
+		for _, o := range outs {
 			st := v.Status(o.name)
 			if st == nil || st.Seq != o.seq {
 				continue // superseded meanwhile
 			}
 			n := st.Clone()
-			inst := h.insts[o.name]
-			h.reported(inst, n)
-			n.ConfigRev = max(n.ConfigRev, inst.cfgRev)
+			h.reported(o.inst, n)
+			n.ConfigRev = max(n.ConfigRev, o.cfgRev)
 			n.State = int32(o.state)
 			n.Seq++
 			n.Terminate, n.Restart, n.LastError = false, false, ""
@@ -200,8 +310,5 @@ func (h *Host) finishAll(ctx context.Context, outs []outcome) map[string]bool {
 		}
 		return nil
 	})
-	if err != nil && ctx.Err() == nil {
-		h.log.Warn("cannot write the outcome of lifecycle calls", "calls", len(write), "err", err)
-	}
-	return groups
+	return err
 }

@@ -48,7 +48,7 @@ func (h *Host) claimAll(ctx context.Context, v store.View, groups map[string]boo
 		if (groups != nil && !groups[g.Name]) || g.OwnerNode != h.cfg.Node || v.Claim(g.Name) != nil {
 			continue
 		}
-		for _, name := range v.GroupResourceNames(g) {
+		for _, name := range g.Resources {
 			if v.ResourceState(name) == clusapi.ClusterResourceOnlinePending {
 				want = append(want, g.Name)
 				break
@@ -150,13 +150,21 @@ func (h *Host) fence() {
 	}
 	wg.Wait()
 	h.log.Warn("fenced: stopped every resource this node hosted", "resources", len(h.insts))
-	// Wait for the cancelled calls, taking what they report so none blocks.
+	// Outcomes not yet written are forgotten: the node has lost the
+	// authority to record them, and the next owner redoes the work from
+	// what the database says.
+	clear(h.unwritten)
+	h.queue, h.calls = nil, 0
+	h.flushTimer.Stop()
+	// Wait for the cancelled calls and the writer, taking what they
+	// report so none blocks.
 	waited := make(chan struct{})
 	go func() { h.wg.Wait(); close(waited) }()
 	for {
 		select {
 		case <-h.done:
 		case <-h.health:
+		case <-h.wrote:
 		case <-waited:
 			h.insts = map[string]*instance{}
 			return

@@ -21,13 +21,39 @@
 // online, dependents Offline before a provider's offline — and then calls
 // the type, one call per resource at a time, independent resources in
 // parallel. The decision is the pure function decide (lifecycle.go); the
-// loop in Host.Run owns every instance and is the only writer: it writes
-// the outcomes of finished calls a batch per transaction (finishAll), each
-// only if the resource's state sequence has not moved on (so a superseded
-// online never overwrites the offline that replaced it), and likewise the
-// claims, status reports and operation outcomes of many groups at once
-// (claimAll, reportAll, finishOps), so that a node taking over a thousand
-// groups makes a few commits, not thousands.
+// loop in Host.Run owns every instance.
+//
+// The owner carries out a group operation's whole dependency graph
+// itself, at the speed of the resources: when a call returns, its outcome
+// is settled in the loop's memory (Host.unwritten) and the resources that
+// were waiting for it start at once, in the same turn of the loop
+// (completed, advance), while a writer goroutine commits the outcomes
+// behind it — one transaction at a time, each with every outcome settled
+// while the one before was committed (flush) — and each only if the
+// resource's state sequence has not moved on (so a superseded online never
+// overwrites the offline that replaced it). A chain of N resources thus
+// costs N calls and a few commits, not N commits, watch deliveries and
+// reconciles one after another. The claims, status reports and operation
+// outcomes of many groups are written likewise together (claimAll,
+// reportAll, finishOps), so that a node taking over a thousand groups
+// makes a few commits, not thousands.
+//
+// What the database says stays true while the host runs ahead of it. An
+// outcome is written only after its call returned, so nothing reads Online
+// for a resource that was not started, and in the order the calls
+// returned, so no resource reads Online before what it depends on, nor
+// Offline before what depends on it. A node that stops, crashes or loses
+// its lease with outcomes settled and unwritten leaves those resources in
+// their pending states: its next start (recover) or the group's next owner
+// makes their calls again, which is correct because every built-in type's
+// online and offline are idempotent — an OCF agent's start and stop by
+// the OCF contract (start when running and stop when stopped succeed);
+// Generic Application finds its process running (or gone); IP Address
+// finds its address present (or absent); Virtual Machine reattaches to a
+// running QEMU (or finds none to stop); dummy succeeds either way — and
+// plugins are asked to be (docs/resource-types/plugins.md). A clean stop
+// writes what it settled first (writeAtExit); fencing forgets it, the node
+// no longer having the authority to write it.
 //
 // The loop hears of changes through a store subscription and looks again
 // at the groups they touch; at a reset (the store reloaded its cache, so

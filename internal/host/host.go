@@ -83,8 +83,22 @@ type Host struct {
 	// whose reported values are written together at its end: a node
 	// taking over a thousand groups makes a thousand instances at once.
 	toReport map[string]bool
+	// unwritten holds, by resource, the outcomes settled here and not yet
+	// written (Host.completed): the loop takes them for the resources'
+	// states at once — a dependent starts the moment its provider's online
+	// returned — while the writer commits them behind it. One counts only
+	// while the resource's recorded state sequence is still the one its
+	// call started from: a change recorded meanwhile (a new operation)
+	// overrides it, as it overrides the write.
+	unwritten map[string]outcome
+	queue     []outcome // settled, not yet handed to the writer
+	writing   bool      // a batch is being written
+	calls     int       // lifecycle calls running
+	// flushTimer tells the loop to flush outcomes held back (writeDelay).
+	flushTimer *time.Timer
 
 	done    chan outcome       // a lifecycle call ended
+	wrote   chan written       // the writer committed a batch (or failed)
 	health  chan healthFailure // a health check failed
 	changed chan string        // a type reported a change of locked mode or status
 
@@ -119,10 +133,14 @@ type healthFailure struct {
 
 // New returns a host; Run starts it.
 func New(cfg Config) *Host {
+	flushTimer := time.NewTimer(time.Hour)
+	flushTimer.Stop()
 	return &Host{
-		cfg: cfg, log: cfg.Log, now: time.Now,
+		cfg: cfg, log: cfg.Log, now: time.Now, flushTimer: flushTimer,
 		insts: map[string]*instance{}, ops: map[string]bool{}, toReport: map[string]bool{},
-		done: make(chan outcome, 256), health: make(chan healthFailure, 64), changed: make(chan string, 64),
+		unwritten: map[string]outcome{},
+		done:      make(chan outcome, 256), wrote: make(chan written, 1),
+		health: make(chan healthFailure, 64), changed: make(chan string, 64),
 	}
 }
 
@@ -183,9 +201,8 @@ func (h *Host) Run(ctx context.Context) error {
 		case <-resync.C:
 			h.reconcile(ctx, nil)
 		case out := <-h.done:
-			// Take every completion queued, write them in one
-			// transaction, then reconcile their groups once: N
-			// independent resources finish at about the same time.
+			// Take every completion queued: N independent resources
+			// finish at about the same time.
 			outs := []outcome{out}
 			for more := true; more; {
 				select {
@@ -195,11 +212,15 @@ func (h *Host) Run(ctx context.Context) error {
 					more = false
 				}
 			}
-			h.reconcile(ctx, h.finishAll(ctx, outs))
+			h.completed(ctx, outs)
+		case <-h.flushTimer.C:
+			h.flush(ctx)
+		case w := <-h.wrote:
+			h.wroteBack(ctx, w)
 		case f := <-h.health:
 			h.onHealthFailure(ctx, f)
 		case name := <-h.changed:
-			if inst := h.insts[name]; inst != nil {
+			if inst := h.insts[name]; inst != nil && !h.reportWaits(inst) {
 				h.report(ctx, inst, inst.cfgRev, nil)
 			}
 		}
@@ -216,8 +237,28 @@ func (h *Host) stop() {
 		}
 	}
 	h.wg.Wait()
+	h.writeAtExit()
 	if h.cfg.StopOnExit {
 		h.offlineAll()
+	}
+}
+
+// writeAtExit writes the outcomes settled and not yet written, within
+// stopWriteGrace: the calls are done, and the next start need not make
+// them again (it would: they are pending in the database, and stop and
+// start are idempotent). After fencing there are none (fence forgets
+// them: the node no longer has the authority to write them).
+func (h *Host) writeAtExit() {
+	if len(h.unwritten) == 0 {
+		return
+	}
+	outs := slices.Collect(maps.Values(h.unwritten))
+	clear(h.unwritten)
+	h.queue = nil
+	ctx, cancel := context.WithTimeout(context.Background(), stopWriteGrace)
+	defer cancel()
+	if err := h.writeOutcomes(ctx, outs); err != nil {
+		h.log.Warn("cannot write the outcome of lifecycle calls at exit; the next start makes them again", "calls", len(outs), "err", err)
 	}
 }
 
@@ -370,14 +411,7 @@ func (h *Host) reconcile(ctx context.Context, groups map[string]bool) {
 		if (groups != nil && !groups[g.Name]) || g.OwnerNode != h.cfg.Node {
 			continue
 		}
-		resources := v.GroupResources(g)
-		dependents := dependentsOf(resources)
-		for _, r := range resources {
-			h.reconcileResource(ctx, v, r, dependents[r.Name])
-			if inst := h.insts[r.Name]; inst != nil && inst.busy != idle {
-				delete(h.toReport, r.Name) // the call's outcome write reports it
-			}
-		}
+		h.reconcileGroup(ctx, v, g, nil)
 		h.handover(ctx, v, g)
 	}
 	h.reportAll(ctx)
@@ -434,28 +468,125 @@ func dependentsOf(resources []*store.Resource) map[string][]string {
 	return out
 }
 
-func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Resource, dependents []string) {
+// reconcileGroup looks at the resources of g, which this node owns: at
+// every one (only nil), or at those named in only and their neighbours —
+// the resources that depend on them and those they depend on — and, when
+// one of those settles (a provider that cannot come online fails its
+// dependents), at its dependents in turn. That is what advance asks for
+// when calls return: a chain's next member starts at once, without
+// looking at the whole group for every member.
+func (h *Host) reconcileGroup(ctx context.Context, v store.View, g *store.Group, only []string) {
+	resources := v.GroupResources(g)
+	dependents := dependentsOf(resources)
+	if only == nil {
+		for _, r := range resources {
+			h.reconcileResource(ctx, v, r, dependents[r.Name])
+		}
+		return
+	}
+	byName := make(map[string]*store.Resource, len(resources))
+	for _, r := range resources {
+		byName[r.Name] = r
+	}
+	queued := map[string]bool{}
+	var work []*store.Resource
+	push := func(name string) {
+		if r := byName[name]; r != nil && !queued[name] {
+			queued[name] = true
+			work = append(work, r)
+		}
+	}
+	for _, name := range only {
+		push(name)
+		for _, d := range dependents[name] {
+			push(d)
+		}
+		if r := byName[name]; r != nil {
+			for _, p := range r.DependsOn {
+				push(p)
+			}
+		}
+	}
+	for len(work) > 0 {
+		r := work[0]
+		work = work[1:]
+		delete(queued, r.Name)
+		if h.reconcileResource(ctx, v, r, dependents[r.Name]) {
+			for _, d := range dependents[r.Name] {
+				push(d)
+			}
+		}
+	}
+}
+
+// advance looks at what the settled resources named make possible next
+// (reconcileGroup), group by group, on the current view.
+func (h *Host) advance(ctx context.Context, names []string) {
+	if len(names) == 0 {
+		return
+	}
+	byGroup := map[string][]string{}
+	for _, name := range names {
+		if inst := h.insts[name]; inst != nil {
+			byGroup[inst.group] = append(byGroup[inst.group], name)
+		}
+	}
+	v := h.cfg.Store.View()
+	for group, names := range byGroup {
+		if g := v.Group(group); g != nil && g.OwnerNode == h.cfg.Node {
+			h.reconcileGroup(ctx, v, g, names)
+		}
+	}
+}
+
+// stateOf is a resource's state as this node knows it: the outcome of
+// its last call while that is settled here and not yet written (and
+// still counts), else the recorded one.
+func (h *Host) stateOf(v store.View, name string) clusapi.ClusterResourceState {
+	st := v.Status(name)
+	if st == nil {
+		return clusapi.ClusterResourceOffline
+	}
+	if o, ok := h.unwritten[name]; ok && o.seq == st.Seq {
+		return o.state
+	}
+	return clusapi.ClusterResourceState(st.State)
+}
+
+// reconcileResource decides and does the next step for r. It reports
+// whether it settled a new state for r here (a resource failed because
+// a provider cannot come online), whose dependents are then looked at.
+func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Resource, dependents []string) bool {
 	inst, err := h.instance(ctx, v, r)
 	if err != nil {
-		return
+		return false
 	}
+	defer func() {
+		if inst.busy != idle {
+			delete(h.toReport, r.Name) // the call's outcome write reports it
+		}
+	}()
 	st := v.Status(r.Name)
 	if st == nil {
-		return
+		return false
 	}
-	sit := situation{state: clusapi.ClusterResourceState(st.State), busy: inst.busy}
+	state, seq := clusapi.ClusterResourceState(st.State), st.Seq
+	if o, ok := h.unwritten[r.Name]; ok && o.seq == st.Seq {
+		state, seq = o.state, o.seq+1 // as it will be recorded
+	}
+	sit := situation{state: state, busy: inst.busy}
 	for _, p := range r.DependsOn {
-		sit.providers = append(sit.providers, v.ResourceState(p))
+		sit.providers = append(sit.providers, h.stateOf(v, p))
 	}
 	for _, d := range dependents {
-		sit.dependents = append(sit.dependents, v.ResourceState(d))
+		sit.dependents = append(sit.dependents, h.stateOf(v, d))
 	}
 	switch decide(sit) {
 	case stepOnline:
 		// Running anything needs the group's claim, under a lease that is
 		// still good by this node's own clock.
 		if !h.cfg.Lease.Valid(h.now()) || !h.claim(ctx, v, r.Group) {
-			return
+			return false
 		}
 		h.start(ctx, v, inst, r, st, busyOnline)
 	case stepOffline:
@@ -464,12 +595,37 @@ func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Res
 		h.log.Info("offline supersedes online", "resource", r.Name, "op", st.OpID)
 		inst.cancel()
 	case stepFailProvider:
-		h.finish(ctx, inst, st.Seq, clusapi.ClusterResourceFailed, errors.New("a resource it depends on did not come online"))
+		h.stopHealth(inst)
+		h.settle(inst, outcome{name: r.Name, seq: st.Seq, state: clusapi.ClusterResourceFailed,
+			err: errors.New("a resource it depends on did not come online")})
+		return true
 	case stepWatchHealth:
-		h.watchHealth(inst, r, st.Seq)
+		h.watchHealth(inst, r, seq)
 	case stepStopHealth:
 		h.stopHealth(inst)
 	}
+	return false
+}
+
+// reportWaits says whether what inst's type reported can wait for the
+// write of its call's outcome, which carries it: status properties can
+// while a call runs or its outcome is unwritten (an OCF agent reports
+// every action it runs, three for an online); locked mode cannot (a
+// virtual machine reports it while it saves, and an offline asked for
+// meanwhile must see it).
+func (h *Host) reportWaits(inst *instance) bool {
+	if _, ok := h.unwritten[inst.name]; !ok && inst.busy == idle {
+		return false
+	}
+	st := h.cfg.Store.View().Status(inst.name)
+	if st == nil {
+		return false
+	}
+	locked, reason := false, ""
+	if lm, ok := inst.res.(restype.LockedModeReporter); ok {
+		locked, reason = lm.LockedMode()
+	}
+	return locked == st.Locked && reason == st.LockedReason
 }
 
 // instance returns the live instance for r, making or reconfiguring it as
@@ -563,6 +719,12 @@ func (h *Host) failConfig(ctx context.Context, v store.View, r *store.Resource, 
 // report writes what the type reports (locked mode, status properties) and
 // the configuration revision applied; edit, if set, changes more.
 func (h *Host) report(ctx context.Context, inst *instance, cfgRev int64, edit func(*store.Status) bool) {
+	if edit == nil && h.reportedStatus(h.cfg.Store.View(), inst, cfgRev, nil) == nil {
+		// Nothing new to say. A decision that writes nothing confirms its
+		// view with a read of the database (store.Decide); a report needs
+		// no such answer.
+		return
+	}
 	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
 		if n := h.reportedStatus(v, inst, cfgRev, edit); n != nil {
 			t.PutStatus(n)
@@ -580,8 +742,16 @@ func (h *Host) reportAll(ctx context.Context) {
 	if len(h.toReport) == 0 {
 		return
 	}
-	names := slices.Sorted(maps.Keys(h.toReport))
+	// Only those with something new (see report).
+	v := h.cfg.Store.View()
+	var names []string
+	for name := range h.toReport {
+		if inst := h.insts[name]; inst != nil && h.reportedStatus(v, inst, inst.cfgRev, nil) != nil {
+			names = append(names, name)
+		}
+	}
 	clear(h.toReport)
+	slices.Sort(names)
 	store.Batches(names, writeBatch, func(chunk []string) error {
 		_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
 			for _, name := range chunk {
@@ -637,24 +807,6 @@ func (h *Host) reported(inst *instance, st *store.Status) {
 	}
 	st.Props = withUsage(st.Props, inst.cg)
 	st.Node = h.cfg.Node
-}
-
-// finish writes a state the loop decided (a resource that cannot come
-// online), unless the resource's state moved on (its sequence changed).
-func (h *Host) finish(ctx context.Context, inst *instance, seq uint64, state clusapi.ClusterResourceState, cause error) {
-	h.report(ctx, inst, 0, func(st *store.Status) bool {
-		if st.Seq != seq {
-			return false
-		}
-		st.State = int32(state)
-		st.Seq++
-		st.Terminate, st.Restart = false, false
-		st.LastError = ""
-		if cause != nil {
-			st.LastError = cause.Error()
-		}
-		return true
-	})
 }
 
 // finishOps records the outcome of operations started here once none of
@@ -731,7 +883,7 @@ func statusesOf(v store.View, op *store.Operation) []*store.Status {
 	if g == nil {
 		return nil
 	}
-	for _, name := range v.GroupResourceNames(g) {
+	for _, name := range g.Resources {
 		if st := v.Status(name); st != nil {
 			out = append(out, st)
 		}
