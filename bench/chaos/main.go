@@ -66,6 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	keep := fs.Bool("keep", false, "keep -dir's contents after a successful run")
 	timeout := fs.Duration("timeout", 3*time.Hour, "bound on the whole run")
 	keepGoing := fs.Bool("keep-going", true, "record a non-linearizable round or a double-hosted resource and go on (false: stop there)")
+	spare := fs.Bool("spare-leader", false, "never freeze the database leader (as the CI-sized runs do; see chaos.Campaign.SpareLeader)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logf("seed %d (replay: go run ./bench/chaos -seed %d -nodes %d -rounds %d); everything in %s", *seed, *seed, *nodes, *rounds, work)
 	load := loadavg()
 	cp := chaos.Campaign{Bin: *bin, Dir: work, Nodes: *nodes, Rounds: *rounds, Seed: *seed, Active: *active,
-		Clients: *clients, Groups: *groups, KeepGoing: *keepGoing, Log: logf}
+		Clients: *clients, Groups: *groups, KeepGoing: *keepGoing, SpareLeader: *spare, Log: logf}
 	rep, err := cp.Run(ctx)
 	fmt.Fprintf(stdout, "## chaos: %d nodes, seed %d\n\n", *nodes, *seed)
 	fmt.Fprintf(stdout, "%s, %d CPUs, load average before the run %s; %d rounds of %v\n\n", runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), load, *rounds, *active)

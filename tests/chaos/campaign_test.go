@@ -10,7 +10,8 @@ import (
 
 // TestChaos runs the CI-sized campaign: a few rounds on three nodes and
 // on five, with fixed seeds (-chaos.seed and -chaos.rounds override them;
-// bench/chaos runs long campaigns).
+// bench/chaos runs long campaigns). Freezes spare the database leader
+// (Campaign.SpareLeader); kills do not.
 func TestChaos(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -23,7 +24,7 @@ func TestChaos(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cp := Campaign{Bin: batonBin, Dir: testDir(t), Nodes: tc.nodes, Seed: tc.seed, Rounds: tc.rounds,
-				Active: 6 * time.Second, Log: t.Logf}
+				Active: 6 * time.Second, SpareLeader: true, Log: t.Logf}
 			if *seedFlag != 0 {
 				cp.Seed = *seedFlag
 			}

@@ -36,16 +36,45 @@ func CheckLedger(path string, freezes []Freeze) (events int, err error) {
 	return len(evs), ledger.CheckEvents(cutFrozen(evs, freezes))
 }
 
-// ledgerOverlaps is CheckLedger's overlaps, one string each.
-func ledgerOverlaps(path string, freezes []Freeze) (events int, overlaps []string, err error) {
+// overlap is a resource online on two nodes at once: key names it
+// (resource, nodes, starts: the same overlap seen again as its intervals
+// end has the same key), text describes it.
+type overlap struct {
+	key, text string
+	nodes     [2]string
+	at        int64 // when the later interval began
+}
+
+// ledgerOverlaps is CheckLedger's overlaps.
+func ledgerOverlaps(path string, freezes []Freeze) (events int, overlaps []overlap, err error) {
 	evs, err := ledger.Read(path)
 	if err != nil {
 		return 0, nil, err
 	}
 	for _, o := range ledger.Overlaps(cutFrozen(evs, freezes)) {
-		overlaps = append(overlaps, o.String())
+		key := fmt.Sprintf("%s %s@%d %s@%d", o.A.Resource, o.A.Node, o.A.Start, o.B.Node, o.B.Start)
+		overlaps = append(overlaps, overlap{key: key, text: o.String(), nodes: [2]string{o.A.Node, o.B.Node}, at: max(o.A.Start, o.B.Start)})
 	}
 	return len(evs), overlaps, nil
+}
+
+// revokedNear says whether node logged, within 2 s of the ledger time at,
+// that its lease had expired on the server although it renewed it in
+// time: etcd revoking a healthy node's lease (a resumed old leader's
+// lessor, docs/fencing.md "What it does not cover").
+func revokedNear(n *Node, at int64) bool {
+	wall := time.Unix(0, at+time.Now().UnixNano()-ledger.Now())
+	for _, line := range strings.Split(n.LogText(), "\n") {
+		if !strings.Contains(line, "the lease expired on the server") || !strings.HasPrefix(line, "time=") {
+			continue
+		}
+		ts, _, _ := strings.Cut(strings.TrimPrefix(line, "time="), " ")
+		t, err := time.Parse(time.RFC3339Nano, ts)
+		if err == nil && t.Sub(wall).Abs() < 2*time.Second {
+			return true
+		}
+	}
+	return false
 }
 
 // cutFrozen moves, for each freeze, the end of every interval of the

@@ -48,6 +48,9 @@ var faultKinds = []faultKind{
 type Nemesis struct {
 	c   *Cluster
 	log Logf
+	// SpareLeader: freezes never hit the database leader (see
+	// Campaign.SpareLeader).
+	SpareLeader bool
 
 	mu     sync.Mutex // guards the fields below
 	counts map[string]int
@@ -154,7 +157,13 @@ func (nm *Nemesis) fault(ctx context.Context, rng *rand.Rand, left time.Duration
 		nm.note("start %s", victim.Name)
 		return victim.Spawn()
 	case FaultFreeze:
-		victim := nm.claimRandom(rng)
+		var not []*Node
+		if nm.SpareLeader {
+			if l := c.DBLeader(); l != nil {
+				not = append(not, l)
+			}
+		}
+		victim := nm.claimRandom(rng, not...)
 		if victim == nil {
 			return nil
 		}
@@ -273,11 +282,11 @@ func (nm *Nemesis) claim(n *Node) bool {
 	return true
 }
 
-func (nm *Nemesis) claimRandom(rng *rand.Rand) *Node {
+func (nm *Nemesis) claimRandom(rng *rand.Rand, not ...*Node) *Node {
 	nodes := slices.Clone(nm.c.Nodes)
 	rng.Shuffle(len(nodes), func(a, b int) { nodes[a], nodes[b] = nodes[b], nodes[a] })
 	for _, n := range nodes {
-		if nm.claim(n) {
+		if !slices.Contains(not, n) && nm.claim(n) {
 			return n
 		}
 	}
