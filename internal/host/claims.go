@@ -48,7 +48,7 @@ func (h *Host) claimAll(ctx context.Context, v store.View, groups map[string]boo
 		if (groups != nil && !groups[g.Name]) || g.OwnerNode != h.cfg.Node || v.Claim(g.Name) != nil {
 			continue
 		}
-		for _, name := range g.Resources {
+		for _, name := range v.GroupResourceNames(g) {
 			if v.ResourceState(name) == clusapi.ClusterResourceOnlinePending {
 				want = append(want, g.Name)
 				break

@@ -883,7 +883,7 @@ func statusesOf(v store.View, op *store.Operation) []*store.Status {
 	if g == nil {
 		return nil
 	}
-	for _, name := range g.Resources {
+	for _, name := range v.GroupResourceNames(g) {
 		if st := v.Status(name); st != nil {
 			out = append(out, st)
 		}
