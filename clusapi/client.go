@@ -191,17 +191,25 @@ func nodeFromPB(n *batonv1.Node) Node {
 	}
 }
 
-// ListNodes lists the nodes of the cluster.
+// ListPageSize is how many items the List calls ask for at a time.
+const ListPageSize = 500
+
+// ListNodes lists the nodes of the cluster, by name, a page at a time.
 func (c *Client) ListNodes(ctx context.Context) ([]Node, error) {
-	resp, err := unary(ctx, c, "ListNodes", c.conn.Nodes.ListNodes, &batonv1.ListNodesRequest{})
-	if err != nil {
-		return nil, err
+	var out []Node
+	token := ""
+	for {
+		resp, err := unary(ctx, c, "ListNodes", c.conn.Nodes.ListNodes, &batonv1.ListNodesRequest{PageSize: ListPageSize, PageToken: token})
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range resp.GetNodes() {
+			out = append(out, nodeFromPB(n))
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			return out, nil
+		}
 	}
-	out := make([]Node, 0, len(resp.GetNodes()))
-	for _, n := range resp.GetNodes() {
-		out = append(out, nodeFromPB(n))
-	}
-	return out, nil
 }
 
 // Node returns the node called name, or ERROR_CLUSTER_NODE_NOT_FOUND.

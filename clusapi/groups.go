@@ -148,21 +148,28 @@ func (g Groups) Delete(ctx context.Context, name string, force bool) error {
 	return err
 }
 
-// List lists every group of the cluster.
+// List lists every group of the cluster, by name. It reads them a page
+// at a time (ListPageSize), so a group created or deleted meanwhile may
+// or may not be listed; the others are listed once.
 func (g Groups) List(ctx context.Context) ([]Group, error) {
-	resp, err := unary(ctx, g.c, "ListGroups", g.c.conn.Groups.ListGroups, &batonv1.ListGroupsRequest{})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Group, 0, len(resp.GetGroups()))
-	for _, pb := range resp.GetGroups() {
-		gr, err := g.convert("ListGroups", pb)
+	var out []Group
+	token := ""
+	for {
+		resp, err := unary(ctx, g.c, "ListGroups", g.c.conn.Groups.ListGroups, &batonv1.ListGroupsRequest{PageSize: ListPageSize, PageToken: token})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, *gr)
+		for _, pb := range resp.GetGroups() {
+			gr, err := g.convert("ListGroups", pb)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, *gr)
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			return out, nil
+		}
 	}
-	return out, nil
 }
 
 // Get returns the group called name.

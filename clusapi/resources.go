@@ -143,21 +143,28 @@ func (r Resources) Delete(ctx context.Context, name string) error {
 	return err
 }
 
-// List lists the resources of group, or of every group if group is "".
+// List lists the resources of group in the group's order (the order they
+// were created), or of every group by name if group is "". It reads them
+// a page at a time, as Groups.List does.
 func (r Resources) List(ctx context.Context, group string) ([]Resource, error) {
-	resp, err := unary(ctx, r.c, "ListResources", r.c.conn.Resources.ListResources, &batonv1.ListResourcesRequest{Group: group})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Resource, 0, len(resp.GetResources()))
-	for _, pb := range resp.GetResources() {
-		res, err := r.convert("ListResources", pb)
+	var out []Resource
+	token := ""
+	for {
+		resp, err := unary(ctx, r.c, "ListResources", r.c.conn.Resources.ListResources, &batonv1.ListResourcesRequest{Group: group, PageSize: ListPageSize, PageToken: token})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, *res)
+		for _, pb := range resp.GetResources() {
+			res, err := r.convert("ListResources", pb)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, *res)
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			return out, nil
+		}
 	}
-	return out, nil
 }
 
 // Get returns the resource called name.

@@ -4,10 +4,7 @@ import (
 	"context"
 	"time"
 
-	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
-
-	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 )
 
 // completeWith makes every verb of noun complete its first argument with
@@ -38,12 +35,12 @@ func (a *app) groupNames(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.Groups.ListGroups(ctx, connect.NewRequest(&batonv1.ListGroupsRequest{}))
+	groups, err := listGroups(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, g := range resp.Msg.Groups {
+	for _, g := range groups {
 		out = append(out, g.Name)
 	}
 	return out, nil
@@ -54,12 +51,12 @@ func (a *app) resourceNames(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.Resources.ListResources(ctx, connect.NewRequest(&batonv1.ListResourcesRequest{}))
+	resources, err := listResources(ctx, c, "")
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, r := range resp.Msg.Resources {
+	for _, r := range resources {
 		out = append(out, r.Name)
 	}
 	return out, nil
@@ -70,12 +67,12 @@ func (a *app) nodeNames(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.Nodes.ListNodes(ctx, connect.NewRequest(&batonv1.ListNodesRequest{}))
+	nodes, err := listNodes(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, n := range resp.Msg.Nodes {
+	for _, n := range nodes {
 		out = append(out, n.Name)
 	}
 	return out, nil

@@ -90,21 +90,21 @@ func (a *app) groupList() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			groups, err := c.Groups.ListGroups(cmd.Context(), connect.NewRequest(&batonv1.ListGroupsRequest{}))
+			groups, err := listGroups(cmd.Context(), c)
 			if err != nil {
 				return err
 			}
-			res, err := c.Resources.ListResources(cmd.Context(), connect.NewRequest(&batonv1.ListResourcesRequest{}))
+			res, err := listResources(cmd.Context(), c, "")
 			if err != nil {
 				return err
 			}
 			byGroup := map[string][]*batonv1.Resource{}
-			for _, r := range res.Msg.GetResources() {
+			for _, r := range res {
 				byGroup[r.GetGroup()] = append(byGroup[r.GetGroup()], r)
 			}
 			if a.jsonOut() {
 				out := []groupJSON{}
-				for _, g := range groups.Msg.GetGroups() {
+				for _, g := range groups {
 					j, err := toGroupJSON(g, byGroup[g.GetName()])
 					if err != nil {
 						return err
@@ -114,7 +114,7 @@ func (a *app) groupList() *cobra.Command {
 				return a.printJSON(out)
 			}
 			var rows [][]string
-			for _, g := range groups.Msg.GetGroups() {
+			for _, g := range groups {
 				rs := byGroup[g.GetName()]
 				online := 0
 				for _, r := range rs {
@@ -147,11 +147,11 @@ func (a *app) groupShow() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := c.Resources.ListResources(cmd.Context(), connect.NewRequest(&batonv1.ListResourcesRequest{Group: args[0]}))
+			res, err := listResources(cmd.Context(), c, args[0])
 			if err != nil {
 				return err
 			}
-			return a.printGroup(g.Msg.GetGroup(), res.Msg.GetResources())
+			return a.printGroup(g.Msg.GetGroup(), res)
 		},
 	}
 }
@@ -329,11 +329,11 @@ func (a *app) groupSet() *cobra.Command {
 				return err
 			}
 			if a.jsonOut() {
-				res, err := c.Resources.ListResources(cmd.Context(), connect.NewRequest(&batonv1.ListResourcesRequest{Group: args[0]}))
+				res, err := listResources(cmd.Context(), c, args[0])
 				if err != nil {
 					return err
 				}
-				return a.printGroup(resp.Msg.GetGroup(), res.Msg.GetResources())
+				return a.printGroup(resp.Msg.GetGroup(), res)
 			}
 			_, err = fmt.Fprintf(a.stdout, "set %d propert%s of group %s\n", len(props), plural(len(props), "y", "ies"), args[0])
 			return err

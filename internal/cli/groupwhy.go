@@ -164,12 +164,12 @@ func (a *app) groupHistory() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			resp, err := c.Groups.ListOperations(cmd.Context(), connect.NewRequest(&batonv1.ListOperationsRequest{Group: groupRef(args[0])}))
+			list, err := listOperations(cmd.Context(), c, groupRef(args[0]))
 			if err != nil {
 				return err
 			}
 			out := []operationJSON{}
-			for _, op := range resp.Msg.Operations {
+			for _, op := range list {
 				out = append(out, toOperationJSON(op))
 			}
 			if a.jsonOut() {

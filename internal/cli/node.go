@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
@@ -25,19 +24,19 @@ func (a *app) nodeList() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			resp, err := c.Nodes.ListNodes(cmd.Context(), connect.NewRequest(&batonv1.ListNodesRequest{}))
+			nodes, err := listNodes(cmd.Context(), c)
 			if err != nil {
 				return err
 			}
 			if a.jsonOut() {
 				out := []nodeJSON{}
-				for _, n := range resp.Msg.GetNodes() {
+				for _, n := range nodes {
 					out = append(out, toNodeJSON(n))
 				}
 				return a.printJSON(out)
 			}
 			var rows [][]string
-			for _, n := range resp.Msg.GetNodes() {
+			for _, n := range nodes {
 				j := toNodeJSON(n)
 				rows = append(rows, []string{j.Name, fmt.Sprintf("%s (%d)", j.State, j.StateCode), orDash(j.DrainStatus), orDash(j.DatabaseRole), orDash(j.Address), orDash(j.Started), list(j.Groups)})
 			}

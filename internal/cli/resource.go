@@ -99,13 +99,13 @@ func (a *app) resourceList() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			resp, err := c.Resources.ListResources(cmd.Context(), connect.NewRequest(&batonv1.ListResourcesRequest{Group: group}))
+			resources, err := listResources(cmd.Context(), c, group)
 			if err != nil {
 				return err
 			}
 			if a.jsonOut() {
 				out := []resourceJSON{}
-				for _, r := range resp.Msg.GetResources() {
+				for _, r := range resources {
 					j, err := toResourceJSON(r)
 					if err != nil {
 						return err
@@ -115,7 +115,7 @@ func (a *app) resourceList() *cobra.Command {
 				return a.printJSON(out)
 			}
 			var rows [][]string
-			for _, r := range resp.Msg.GetResources() {
+			for _, r := range resources {
 				locked := "-"
 				if r.GetLocked() {
 					locked = "yes"

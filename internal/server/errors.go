@@ -113,6 +113,9 @@ func storeCode(err error) (connect.Code, clusapi.Errno) {
 		return connect.CodeAborted, clusapi.ERROR_CLUSTER_DATABASE_UPDATE_CONDITION_FAILED
 	case errors.Is(err, store.ErrUnencodable):
 		return connect.CodeInvalidArgument, clusapi.ERROR_INVALID_PARAMETER
+	case errors.Is(err, store.ErrNewerSchema):
+		// A record a newer agent wrote, which this one must not change.
+		return connect.CodeFailedPrecondition, clusapi.ERROR_CLUSTER_INCOMPATIBLE_VERSIONS
 	case store.TooLarge(err):
 		return connect.CodeResourceExhausted, clusapi.ERROR_INVALID_PARAMETER
 	case errors.As(err, &ee):

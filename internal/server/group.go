@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"connectrpc.com/connect"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/explain"
 	"github.com/batoncluster/baton/internal/ops"
-	"github.com/batoncluster/baton/internal/store"
 )
 
 type groupService struct{ *Server }
@@ -47,11 +45,23 @@ func (s groupService) DeleteGroup(ctx context.Context, req *connect.Request[bato
 	return connect.NewResponse(&batonv1.DeleteGroupResponse{}), nil
 }
 
-func (s groupService) ListGroups(context.Context, *connect.Request[batonv1.ListGroupsRequest]) (*connect.Response[batonv1.ListGroupsResponse], error) {
+func (s groupService) ListGroups(_ context.Context, req *connect.Request[batonv1.ListGroupsRequest]) (*connect.Response[batonv1.ListGroupsResponse], error) {
+	limit, err := pageSize(req.Msg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := parsePageToken(req.Msg.PageToken, "groups", "")
+	if err != nil {
+		return nil, err
+	}
 	v := s.st.View()
+	groups, more := trim(v.GroupsAfter(tok.Name, fetch(limit)), limit)
 	out := &batonv1.ListGroupsResponse{}
-	for _, g := range v.Groups() {
+	for _, g := range groups {
 		out.Groups = append(out.Groups, groupMsg(v, g))
+	}
+	if more {
+		out.NextPageToken = pageToken{List: "groups", Name: groups[len(groups)-1].Name}.String()
 	}
 	return connect.NewResponse(out), nil
 }
@@ -156,16 +166,22 @@ func (s groupService) ListOperations(_ context.Context, req *connect.Request[bat
 	if err != nil {
 		return nil, err
 	}
-	var list []*store.Operation
-	for _, op := range v.Operations() {
-		if op.Group == g.Name {
-			list = append(list, op)
-		}
+	limit, err := pageSize(req.Msg.PageSize)
+	if err != nil {
+		return nil, err
 	}
-	slices.SortFunc(list, func(a, b *store.Operation) int { return a.Created.Compare(b.Created) })
+	tok, err := parsePageToken(req.Msg.PageToken, "operations", g.Name)
+	if err != nil {
+		return nil, err
+	}
+	list, more := trim(v.GroupOperations(g.Name, tok.cursor(), fetch(limit)), limit)
 	out := &batonv1.ListOperationsResponse{}
 	for _, op := range list {
 		out.Operations = append(out.Operations, operationMsg(op))
+	}
+	if more {
+		c := list[len(list)-1].Cursor()
+		out.NextPageToken = pageToken{List: "operations", Scope: g.Name, Name: c.Name, Seq: c.Seq}.String()
 	}
 	return connect.NewResponse(out), nil
 }

@@ -18,11 +18,7 @@ func nodeMsg(v store.View, n *store.Node) *batonv1.Node {
 		Address: n.Address, StartedUnixNano: n.Started.UnixNano()}
 	m.DrainStatus, m.DrainDetail = ops.DrainStatus(v, n.Name)
 	m.DatabaseRole = n.DatabaseRole
-	for _, g := range v.Groups() {
-		if g.OwnerNode == n.Name {
-			m.Groups = append(m.Groups, g.Name)
-		}
-	}
+	m.Groups = v.GroupsOwnedBy(n.Name)
 	return m
 }
 
@@ -42,11 +38,23 @@ func (s nodeService) ResumeNode(ctx context.Context, req *connect.Request[batonv
 	return connect.NewResponse(&batonv1.ResumeNodeResponse{Node: nodeMsg(s.st.View(), n)}), nil
 }
 
-func (s nodeService) ListNodes(context.Context, *connect.Request[batonv1.ListNodesRequest]) (*connect.Response[batonv1.ListNodesResponse], error) {
+func (s nodeService) ListNodes(_ context.Context, req *connect.Request[batonv1.ListNodesRequest]) (*connect.Response[batonv1.ListNodesResponse], error) {
+	limit, err := pageSize(req.Msg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := parsePageToken(req.Msg.PageToken, "nodes", "")
+	if err != nil {
+		return nil, err
+	}
 	v := s.st.View()
+	nodes, more := trim(v.NodesAfter(tok.Name, fetch(limit)), limit)
 	out := &batonv1.ListNodesResponse{}
-	for _, n := range v.Nodes() {
+	for _, n := range nodes {
 		out.Nodes = append(out.Nodes, nodeMsg(v, n))
+	}
+	if more {
+		out.NextPageToken = pageToken{List: "nodes", Name: nodes[len(nodes)-1].Name}.String()
 	}
 	return connect.NewResponse(out), nil
 }

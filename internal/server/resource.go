@@ -8,6 +8,7 @@ import (
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/ops"
+	"github.com/batoncluster/baton/internal/store"
 )
 
 type resourceService struct{ *Server }
@@ -45,20 +46,38 @@ func (s resourceService) DeleteResource(ctx context.Context, req *connect.Reques
 }
 
 func (s resourceService) ListResources(_ context.Context, req *connect.Request[batonv1.ListResourcesRequest]) (*connect.Response[batonv1.ListResourcesResponse], error) {
+	limit, err := pageSize(req.Msg.PageSize)
+	if err != nil {
+		return nil, err
+	}
 	v := s.st.View()
-	out := &batonv1.ListResourcesResponse{}
+	var g *store.Group
 	if req.Msg.Group != "" {
-		g, err := ops.LookupGroup(v, ops.GroupRef{Name: req.Msg.Group})
-		if err != nil {
+		if g, err = ops.LookupGroup(v, ops.GroupRef{Name: req.Msg.Group}); err != nil {
 			return nil, err
 		}
-		for _, r := range v.GroupResources(g) {
-			out.Resources = append(out.Resources, resourceMsg(v, r))
-		}
-		return connect.NewResponse(out), nil
 	}
-	for _, r := range v.Resources() {
+	tok, err := parsePageToken(req.Msg.PageToken, "resources", req.Msg.Group)
+	if err != nil {
+		return nil, err
+	}
+	var list []*store.Resource
+	if g != nil {
+		list = v.GroupResourcesAfter(g, tok.cursor(), fetch(limit))
+	} else {
+		list = v.ResourcesAfter(tok.Name, fetch(limit))
+	}
+	list, more := trim(list, limit)
+	out := &batonv1.ListResourcesResponse{}
+	for _, r := range list {
 		out.Resources = append(out.Resources, resourceMsg(v, r))
+	}
+	if more {
+		next := pageToken{List: "resources", Scope: req.Msg.Group, Name: list[len(list)-1].Name}
+		if g != nil {
+			next.Seq = list[len(list)-1].Cursor().Seq
+		}
+		out.NextPageToken = next.String()
 	}
 	return connect.NewResponse(out), nil
 }

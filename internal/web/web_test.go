@@ -133,7 +133,7 @@ func TestScriptCallsTheAPI(t *testing.T) {
 		return d.(protoreflect.ServiceDescriptor)
 	}
 	calls := map[string]bool{"EventService/Watch": strings.Contains(src, "'baton.v1.EventService/Watch'")}
-	for _, m := range regexp.MustCompile(`call\('(\w+)', '(\w+)'`).FindAllStringSubmatch(src, -1) {
+	for _, m := range regexp.MustCompile(`call(?:All)?\('(\w+)', '(\w+)'`).FindAllStringSubmatch(src, -1) {
 		calls[m[1]+"/"+m[2]] = true
 	}
 	for _, m := range regexp.MustCompile(`optional\('(\w+)'`).FindAllStringSubmatch(src, -1) {
@@ -164,6 +164,11 @@ func TestScriptCallsTheAPI(t *testing.T) {
 		{"MoveGroupRequest", "node"}, {"MoveGroupRequest", "flags"}, {"MoveGroupRequest", "params"},
 		{"PauseNodeRequest", "drain"}, {"PauseNodeResponse", "node"}, {"ResumeNodeResponse", "node"},
 		{"OperationResult", "statusName"}, {"OperationResult", "operationId"},
+		// callAll's paging, on every list it reads.
+		{"ListGroupsRequest", "pageSize"}, {"ListGroupsRequest", "pageToken"}, {"ListGroupsResponse", "nextPageToken"},
+		{"ListNodesRequest", "pageSize"}, {"ListNodesRequest", "pageToken"}, {"ListNodesResponse", "nextPageToken"},
+		{"ListResourcesRequest", "pageSize"}, {"ListResourcesRequest", "pageToken"}, {"ListResourcesResponse", "nextPageToken"},
+		{"ListOperationsRequest", "pageSize"}, {"ListOperationsRequest", "pageToken"}, {"ListOperationsResponse", "nextPageToken"},
 	} {
 		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName("baton.v1." + f.message))
 		if err != nil {

@@ -209,9 +209,17 @@ func (x *ExplainGroupResponse) GetReasons() []*Reason {
 	return nil
 }
 
+// ListOperationsRequest lists a group's operations in the order they were
+// created, in pages when page_size is set.
 type ListOperationsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Group         *GroupRef              `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Group *GroupRef              `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	// page_size is the most operations to return; 0 returns every one (as
+	// before paging), and more than 1000 returns 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// page_token is the next_page_token of the answer before: this call
+	// returns the page after it. Empty: the first page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -253,9 +261,28 @@ func (x *ListOperationsRequest) GetGroup() *GroupRef {
 	return nil
 }
 
+func (x *ListOperationsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListOperationsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 type ListOperationsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Operations    []*Operation           `protobuf:"bytes,1,rep,name=operations,proto3" json:"operations,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Operations []*Operation           `protobuf:"bytes,1,rep,name=operations,proto3" json:"operations,omitempty"`
+	// next_page_token asks for the next page (page_token); empty on the
+	// last page. Pages follow the order of the list: a operation created or
+	// deleted meanwhile may or may not be in a later page, the others are
+	// in exactly one.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -295,6 +322,13 @@ func (x *ListOperationsResponse) GetOperations() []*Operation {
 		return x.Operations
 	}
 	return nil
+}
+
+func (x *ListOperationsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 // GroupRef names a group; id, when set, must still match.
@@ -890,8 +924,16 @@ func (*DeleteGroupResponse) Descriptor() ([]byte, []int) {
 	return file_baton_v1_group_proto_rawDescGZIP(), []int{13}
 }
 
+// ListGroupsRequest lists the groups by name, in pages when page_size is
+// set.
 type ListGroupsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// page_size is the most groups to return; 0 returns every one (as
+	// before paging), and more than 1000 returns 1000.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// page_token is the next_page_token of the answer before: this call
+	// returns the page after it. Empty: the first page.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -926,9 +968,28 @@ func (*ListGroupsRequest) Descriptor() ([]byte, []int) {
 	return file_baton_v1_group_proto_rawDescGZIP(), []int{14}
 }
 
+func (x *ListGroupsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListGroupsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 type ListGroupsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Groups        []*Group               `protobuf:"bytes,1,rep,name=groups,proto3" json:"groups,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Groups []*Group               `protobuf:"bytes,1,rep,name=groups,proto3" json:"groups,omitempty"`
+	// next_page_token asks for the next page (page_token); empty on the
+	// last page. Pages follow the order of the list: a group created or
+	// deleted meanwhile may or may not be in a later page, the others are
+	// in exactly one.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -968,6 +1029,13 @@ func (x *ListGroupsResponse) GetGroups() []*Group {
 		return x.Groups
 	}
 	return nil
+}
+
+func (x *ListGroupsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 type GetGroupRequest struct {
@@ -1696,13 +1764,17 @@ const file_baton_v1_group_proto_rawDesc = "" +
 	"\n" +
 	"owner_node\x18\x04 \x01(\tR\townerNode\x12\x18\n" +
 	"\asummary\x18\x05 \x01(\tR\asummary\x12*\n" +
-	"\areasons\x18\x06 \x03(\v2\x10.baton.v1.ReasonR\areasons\"A\n" +
+	"\areasons\x18\x06 \x03(\v2\x10.baton.v1.ReasonR\areasons\"}\n" +
 	"\x15ListOperationsRequest\x12(\n" +
-	"\x05group\x18\x01 \x01(\v2\x12.baton.v1.GroupRefR\x05group\"M\n" +
+	"\x05group\x18\x01 \x01(\v2\x12.baton.v1.GroupRefR\x05group\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"u\n" +
 	"\x16ListOperationsResponse\x123\n" +
 	"\n" +
 	"operations\x18\x01 \x03(\v2\x13.baton.v1.OperationR\n" +
-	"operations\".\n" +
+	"operations\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\".\n" +
 	"\bGroupRef\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\"\xce\x04\n" +
@@ -1752,10 +1824,14 @@ const file_baton_v1_group_proto_rawDesc = "" +
 	"\x12DeleteGroupRequest\x12(\n" +
 	"\x05group\x18\x01 \x01(\v2\x12.baton.v1.GroupRefR\x05group\x12\x14\n" +
 	"\x05force\x18\x02 \x01(\bR\x05force\"\x15\n" +
-	"\x13DeleteGroupResponse\"\x13\n" +
-	"\x11ListGroupsRequest\"=\n" +
+	"\x13DeleteGroupResponse\"O\n" +
+	"\x11ListGroupsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"e\n" +
 	"\x12ListGroupsResponse\x12'\n" +
-	"\x06groups\x18\x01 \x03(\v2\x0f.baton.v1.GroupR\x06groups\";\n" +
+	"\x06groups\x18\x01 \x03(\v2\x0f.baton.v1.GroupR\x06groups\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\";\n" +
 	"\x0fGetGroupRequest\x12(\n" +
 	"\x05group\x18\x01 \x01(\v2\x12.baton.v1.GroupRefR\x05group\"9\n" +
 	"\x10GetGroupResponse\x12%\n" +

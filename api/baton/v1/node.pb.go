@@ -316,8 +316,16 @@ func (x *Node) GetDatabaseRole() string {
 	return ""
 }
 
+// ListNodesRequest lists the nodes by name, in pages when page_size is
+// set.
 type ListNodesRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// page_size is the most nodes to return; 0 returns every one (as
+	// before paging), and more than 1000 returns 1000.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// page_token is the next_page_token of the answer before: this call
+	// returns the page after it. Empty: the first page.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -352,9 +360,28 @@ func (*ListNodesRequest) Descriptor() ([]byte, []int) {
 	return file_baton_v1_node_proto_rawDescGZIP(), []int{5}
 }
 
+func (x *ListNodesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListNodesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 type ListNodesResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Nodes         []*Node                `protobuf:"bytes,1,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Nodes []*Node                `protobuf:"bytes,1,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	// next_page_token asks for the next page (page_token); empty on the
+	// last page. Pages follow the order of the list: a node created or
+	// deleted meanwhile may or may not be in a later page, the others are
+	// in exactly one.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -396,6 +423,13 @@ func (x *ListNodesResponse) GetNodes() []*Node {
 	return nil
 }
 
+func (x *ListNodesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_baton_v1_node_proto protoreflect.FileDescriptor
 
 const file_baton_v1_node_proto_rawDesc = "" +
@@ -420,10 +454,14 @@ const file_baton_v1_node_proto_rawDesc = "" +
 	"\x11started_unix_nano\x18\x06 \x01(\x03R\x0fstartedUnixNano\x12!\n" +
 	"\fdrain_status\x18\a \x01(\tR\vdrainStatus\x12!\n" +
 	"\fdrain_detail\x18\b \x01(\tR\vdrainDetail\x12#\n" +
-	"\rdatabase_role\x18\t \x01(\tR\fdatabaseRole\"\x12\n" +
-	"\x10ListNodesRequest\"9\n" +
+	"\rdatabase_role\x18\t \x01(\tR\fdatabaseRole\"N\n" +
+	"\x10ListNodesRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"a\n" +
 	"\x11ListNodesResponse\x12$\n" +
-	"\x05nodes\x18\x01 \x03(\v2\x0e.baton.v1.NodeR\x05nodes2\xe2\x01\n" +
+	"\x05nodes\x18\x01 \x03(\v2\x0e.baton.v1.NodeR\x05nodes\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xe2\x01\n" +
 	"\vNodeService\x12D\n" +
 	"\tListNodes\x12\x1a.baton.v1.ListNodesRequest\x1a\x1b.baton.v1.ListNodesResponse\x12D\n" +
 	"\tPauseNode\x12\x1a.baton.v1.PauseNodeRequest\x1a\x1b.baton.v1.PauseNodeResponse\x12G\n" +

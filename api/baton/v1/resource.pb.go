@@ -552,9 +552,18 @@ func (*DeleteResourceResponse) Descriptor() ([]byte, []int) {
 	return file_baton_v1_resource_proto_rawDescGZIP(), []int{7}
 }
 
+// ListResourcesRequest lists every resource by name, or a group's in the
+// group's order (the order they were created), in pages when page_size is
+// set.
 type ListResourcesRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Group         string                 `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"` // empty = all
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Group string                 `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"` // empty = all
+	// page_size is the most resources to return; 0 returns every one (as
+	// before paging), and more than 1000 returns 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// page_token is the next_page_token of the answer before: this call
+	// returns the page after it. Empty: the first page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -596,9 +605,28 @@ func (x *ListResourcesRequest) GetGroup() string {
 	return ""
 }
 
+func (x *ListResourcesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListResourcesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 type ListResourcesResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Resources     []*Resource            `protobuf:"bytes,1,rep,name=resources,proto3" json:"resources,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Resources []*Resource            `protobuf:"bytes,1,rep,name=resources,proto3" json:"resources,omitempty"`
+	// next_page_token asks for the next page (page_token); empty on the
+	// last page. Pages follow the order of the list: a resource created or
+	// deleted meanwhile may or may not be in a later page, the others are
+	// in exactly one.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -638,6 +666,13 @@ func (x *ListResourcesResponse) GetResources() []*Resource {
 		return x.Resources
 	}
 	return nil
+}
+
+func (x *ListResourcesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 type GetResourceRequest struct {
@@ -1338,11 +1373,15 @@ const file_baton_v1_resource_proto_rawDesc = "" +
 	"\bresource\x18\x01 \x01(\v2\x12.baton.v1.ResourceR\bresource\"J\n" +
 	"\x15DeleteResourceRequest\x121\n" +
 	"\bresource\x18\x01 \x01(\v2\x15.baton.v1.ResourceRefR\bresource\"\x18\n" +
-	"\x16DeleteResourceResponse\",\n" +
+	"\x16DeleteResourceResponse\"h\n" +
 	"\x14ListResourcesRequest\x12\x14\n" +
-	"\x05group\x18\x01 \x01(\tR\x05group\"I\n" +
+	"\x05group\x18\x01 \x01(\tR\x05group\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"q\n" +
 	"\x15ListResourcesResponse\x120\n" +
-	"\tresources\x18\x01 \x03(\v2\x12.baton.v1.ResourceR\tresources\"G\n" +
+	"\tresources\x18\x01 \x03(\v2\x12.baton.v1.ResourceR\tresources\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"G\n" +
 	"\x12GetResourceRequest\x121\n" +
 	"\bresource\x18\x01 \x01(\v2\x15.baton.v1.ResourceRefR\bresource\"E\n" +
 	"\x13GetResourceResponse\x12.\n" +

@@ -11,6 +11,7 @@
 (function () {
   const TOKEN_KEY = 'baton.token';
   const REFRESH_DELAY_MS = 100; // events are batched into one re-read
+  const PAGE_SIZE = 500; // items per list call (callAll)
   const POLL_MS = 3000; // only when the principal may not Watch
   const MAX_BACKOFF_MS = 5000;
   const HISTORY_ROWS = 50;
@@ -229,6 +230,20 @@
     return res.json();
   }
 
+  // callAll reads a list a page at a time (page_size PAGE_SIZE, following
+  // nextPageToken to the last page) and returns every item of its field,
+  // in order: a cluster of 10,000 groups is read in 20 calls, none big.
+  async function callAll(service, method, field, body) {
+    let items = [];
+    let pageToken = '';
+    for (;;) {
+      const x = await call(service, method, Object.assign({}, body, { pageSize: PAGE_SIZE, pageToken }));
+      items = items.concat(x[field] || []);
+      pageToken = x.nextPageToken || '';
+      if (!pageToken) return items;
+    }
+  }
+
   // ---------------------------------------------------------------- Watch
   //
   // Connect server streaming over HTTP/1.1: the request body is one
@@ -395,15 +410,15 @@
         if (S.reopen) { S.reopen = false; await openCluster(); }
         const route = S.route;
         const [n, g, r, extra] = await Promise.all([
-          call('NodeService', 'ListNodes'),
-          call('GroupService', 'ListGroups'),
-          call('ResourceService', 'ListResources'),
+          callAll('NodeService', 'ListNodes', 'nodes'),
+          callAll('GroupService', 'ListGroups', 'groups'),
+          callAll('ResourceService', 'ListResources', 'resources'),
           route.page === 'group' ? groupExtra(route.group) : null,
         ]);
         if (gen !== S.gen) return;
-        S.nodes = n.nodes || [];
-        S.groups = g.groups || [];
-        S.resources = r.resources || [];
+        S.nodes = n;
+        S.groups = g;
+        S.resources = r;
         S.extra = extra;
         S.loaded = true;
         S.loadErr = null;
@@ -422,7 +437,7 @@
   function groupExtra(name) {
     const ref = { group: { name } };
     return Promise.all([
-      optional('ListOperations', ref).then(([x, e]) => [x && (x.operations || []), e]),
+      optional('ListOperations', ref, 'operations'),
       optional('ExplainGroup', ref),
     ]).then(([[ops, opsErr], [why, whyErr]]) => ({ group: name, ops, opsErr, why, whyErr }));
   }
@@ -430,9 +445,11 @@
   // optional calls a GroupService method whose failure only blanks its
   // card; once refused for lack of access it is not asked again until the
   // caller's access changes.
-  function optional(method, body) {
+  // A list (field names it) is read in pages to the end.
+  function optional(method, body, field) {
     if (S.denied[method]) return Promise.resolve([null, S.denied[method]]);
-    return call('GroupService', method, body).then((x) => [x, null], (e) => {
+    const answer = field ? callAll('GroupService', method, field, body) : call('GroupService', method, body);
+    return answer.then((x) => [x, null], (e) => {
       if (e instanceof ApiError && e.accessDenied) S.denied[method] = e;
       return [null, e];
     });
