@@ -22,7 +22,9 @@ const (
 // prune deletes expired operation records (ops.OperationRetention) while
 // this node leads, once at once and then every pruneEvery; and every
 // orphansEvery it ends the operations whose node stopped before it
-// recorded their outcome.
+// recorded their outcome, and finishes the changes to big groups, split
+// over several transactions, whose writer stopped half-way
+// (ops.FinishSplits).
 func prune(ctx context.Context, cfg Config) {
 	t := time.NewTicker(pruneEvery)
 	defer t.Stop()
@@ -50,6 +52,13 @@ func prune(ctx context.Context, cfg Config) {
 					cfg.Log.Warn("controller: cannot end orphaned operations", "err", err)
 				case n > 0:
 					cfg.Log.Info("controller: ended operations whose node stopped before recording their outcome", "ended", n)
+				}
+				n, err = cfg.Ops.FinishSplits(ctx, ops.SplitAbandoned)
+				switch {
+				case err != nil && ctx.Err() == nil:
+					cfg.Log.Warn("controller: cannot finish big groups' changes whose writer stopped", "err", err)
+				case n > 0:
+					cfg.Log.Warn("controller: finished big groups' changes whose writer stopped half-way", "groups", n)
 				}
 			}
 		}

@@ -583,6 +583,11 @@ func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Res
 	}
 	switch decide(sit) {
 	case stepOnline:
+		// A group moving away starts nothing here: a big group's handover
+		// marks its resources OnlinePending before it changes hands.
+		if g := v.Group(r.Group); g != nil && g.MoveTo != "" {
+			return false
+		}
 		// Running anything needs the group's claim, under a lease that is
 		// still good by this node's own clock.
 		if !h.cfg.Lease.Valid(h.now()) || !h.claim(ctx, v, r.Group) {
@@ -821,6 +826,15 @@ func (h *Host) finishOps(ctx context.Context, v store.View) {
 			pending[st.OpID] = true
 		}
 	}
+	for id := range h.ops {
+		// An operation still being written (a big group's change split
+		// over several transactions, ops/split.go) has more to do.
+		if op := v.Operation(id); op != nil {
+			if g := v.Group(op.Group); g != nil && g.Writing == id {
+				pending[id] = true
+			}
+		}
+	}
 	var ids []string
 	for id := range h.ops {
 		if !pending[id] {
@@ -864,7 +878,10 @@ func (h *Host) outcomeOf(v store.View, id string) *store.Operation {
 	n := *op
 	n.Finished = h.now()
 	n.Outcome = "superseded"
-	for _, st := range statusesOf(v, op) {
+	// The statuses tell the outcome; they are not compared: the finish
+	// comes once nothing of op is pending, when none of them changes for
+	// op any more, and a big group's would not fit in one transaction.
+	for _, st := range statusesOf(v.Unrecorded(), op) {
 		if st.OpID != id {
 			continue
 		}

@@ -14,6 +14,7 @@ package ops
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"sync/atomic"
 	"time"
 
 	"github.com/batoncluster/baton/internal/store"
@@ -26,6 +27,9 @@ type Engine struct {
 	types *restype.Registry
 	node  string // the local node: owner of new groups on a one-node cluster
 	now   func() time.Time
+	// chunk is the resources one transaction of a split change takes
+	// (split.go); 0 until etcd first refused a chunk as too large.
+	chunk atomic.Int64
 }
 
 // New returns an engine; node is the local node's name.

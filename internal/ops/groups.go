@@ -16,6 +16,15 @@ type GroupRef struct{ Name, ID string }
 // LookupGroup resolves ref in v: ERROR_GROUP_NOT_FOUND for an unknown name,
 // ERROR_GROUP_NOT_AVAILABLE when the group the handle was opened on is gone.
 func LookupGroup(v store.View, ref GroupRef) (*store.Group, error) {
+	g, err := lookupGroup(v, ref)
+	if err == nil && !g.Deleting.IsZero() {
+		return nil, fail(clusapi.ERROR_GROUP_NOT_AVAILABLE, "group %q is being deleted", ref.Name)
+	}
+	return g, err
+}
+
+// lookupGroup is LookupGroup that also finds a group being deleted.
+func lookupGroup(v store.View, ref GroupRef) (*store.Group, error) {
 	g := v.Group(ref.Name)
 	switch {
 	case g == nil && ref.ID != "":
@@ -66,30 +75,107 @@ func (e *Engine) CreateGroup(ctx context.Context, name string, preferred []strin
 }
 
 // DeleteGroup deletes an empty group; with force, its resources too, which
-// must then all be offline or failed.
+// must then all be offline or failed. A forced delete too big for one
+// transaction marks the group Deleting and deletes its resources a chunk
+// at a time, the group last (deleteTail); a delete of a group that is
+// Deleting finishes it.
 func (e *Engine) DeleteGroup(ctx context.Context, ref GroupRef, force bool) error {
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
-		g, err := LookupGroup(v, ref)
-		if err != nil {
-			return err
-		}
-		if names := v.GroupResourceNames(g); len(names) > 0 && !force {
-			return fail(clusapi.ERROR_DIR_NOT_EMPTY, "group %q still has %d resources (delete them first, or use force)", g.Name, len(names))
-		}
-		for _, r := range v.GroupResources(g) {
-			st := v.Status(r.Name)
-			if s := v.ResourceState(r.Name); s != clusapi.ClusterResourceOffline && s != clusapi.ClusterResourceFailed {
-				return fail(clusapi.ERROR_RESOURCE_ONLINE, "resource %q of group %q is %s; take the group offline first", r.Name, g.Name, s)
-			}
-			t.Delete(store.ResourceKey(r.Name), r.Rev)
-			if st != nil {
-				t.Delete(store.StatusKey(r.Name), st.Rev)
-			}
-		}
-		t.Delete(store.GroupKey(g.Name), g.Rev)
-		return nil
+		return e.decideDelete(v, t, ref, force, false)
 	})
-	return err
+	if !store.TooLarge(err) {
+		return err
+	}
+	_, err = e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+		return e.decideDelete(v, t, ref, force, true)
+	})
+	if err != nil {
+		return err
+	}
+	return e.deleteTail(ctx, ref.Name)
+}
+
+// decideDelete checks a delete and records it in t: the whole of it, or
+// (split) only that the group is being deleted, its resources read
+// without comparing them.
+func (e *Engine) decideDelete(v store.View, t *store.Txn, ref GroupRef, force, split bool) error {
+	g, err := lookupGroup(v, ref)
+	if err != nil {
+		return err
+	}
+	bulk := v
+	if split {
+		bulk = v.Unrecorded()
+	}
+	resources := bulk.GroupResources(g)
+	if len(resources) > 0 && !force {
+		return fail(clusapi.ERROR_DIR_NOT_EMPTY, "group %q still has %d resources (delete them first, or use force)", g.Name, len(resources))
+	}
+	for _, r := range resources {
+		if s := bulk.ResourceState(r.Name); s != clusapi.ClusterResourceOffline && s != clusapi.ClusterResourceFailed {
+			return fail(clusapi.ERROR_RESOURCE_ONLINE, "resource %q of group %q is %s; take the group offline first", r.Name, g.Name, s)
+		}
+	}
+	if split {
+		if g.Deleting.IsZero() {
+			ng := g.Clone()
+			ng.Deleting = e.now()
+			t.PutGroup(ng)
+		}
+		return nil
+	}
+	for _, r := range resources {
+		t.Delete(store.ResourceKey(r.Name), r.Rev)
+		if st := v.Status(r.Name); st != nil {
+			t.Delete(store.StatusKey(r.Name), st.Rev)
+		}
+	}
+	t.Delete(store.GroupKey(g.Name), g.Rev)
+	return nil
+}
+
+// deleteTail deletes the resources of a group that is Deleting, a chunk
+// per transaction, each only if it is offline or failed, and the group
+// with the last.
+func (e *Engine) deleteTail(ctx context.Context, group string) error {
+	for {
+		n := e.chunkSize()
+		done, _, err := store.Decide(ctx, e.st, func(v store.View, t *store.Txn) (bool, error) {
+			g := v.Group(group)
+			if g == nil || g.Deleting.IsZero() {
+				return true, nil
+			}
+			// Which resources are left need not be compared: none can
+			// come while the group is Deleting (CreateResource refuses
+			// it, comparing the group record this reads).
+			rs := v.Unrecorded().GroupResources(g)
+			last := len(rs) <= n
+			for _, r := range rs[:min(n, len(rs))] {
+				st := v.Status(r.Name)
+				if s := clusapi.ClusterResourceState(stateOf(st)); s != clusapi.ClusterResourceOffline && s != clusapi.ClusterResourceFailed {
+					return false, fail(clusapi.ERROR_RESOURCE_ONLINE, "resource %q of group %q, which is being deleted, is %s", r.Name, group, s)
+				}
+				t.Delete(store.ResourceKey(r.Name), r.Rev)
+				if st != nil {
+					t.Delete(store.StatusKey(r.Name), st.Rev)
+				}
+			}
+			if last {
+				t.Delete(store.GroupKey(g.Name), g.Rev)
+			}
+			return last, nil
+		})
+		switch {
+		case store.TooLarge(err):
+			if !e.shrink(n) {
+				return errTooBig(group, err)
+			}
+		case err != nil:
+			return err
+		case done:
+			return nil
+		}
+	}
 }
 
 // SetGroupProperties sets group common properties.

@@ -22,19 +22,20 @@ func (e *Engine) OfflineGroup(ctx context.Context, ref GroupRef, req Request) (R
 		return Result{}, err
 	}
 	ignoreLocked := req.Flags&clusapi.CLUSAPI_GROUP_OFFLINE_IGNORE_RESOURCE_STATUS != 0
-	return decide(ctx, e.st, func(v store.View, t *store.Txn) (Result, error) {
+	return e.groupChange(ctx, ref.Name, func(v store.View, t *store.Txn, sp *split) (Result, error) {
 		g, err := LookupGroup(v, ref)
 		if err != nil {
 			return Result{}, err
 		}
-		resources := v.GroupResources(g)
+		bulk := sp.bulk(v)
+		resources := bulk.GroupResources(g)
 		if !ignoreLocked {
-			if r := lockedOnline(v, resources); r != nil {
-				return Result{}, errLocked(v, r)
+			if r := lockedOnline(bulk, resources); r != nil {
+				return Result{}, errLocked(bulk, r)
 			}
 		}
 		wasPersistent := g.PersistentState != 0
-		offline := v.GroupState(g) == clusapi.ClusterGroupOffline
+		offline := bulk.GroupState(g) == clusapi.ClusterGroupOffline
 		g = g.Clone()
 		g.PersistentState = 0
 		if offline {
@@ -47,7 +48,7 @@ func (e *Engine) OfflineGroup(ctx context.Context, ref GroupRef, req Request) (R
 		var todo []*store.Resource
 		joined := ""
 		for _, r := range resources {
-			st := v.Status(r.Name)
+			st := bulk.Status(r.Name)
 			switch clusapi.ClusterResourceState(stateOf(st)) {
 			case clusapi.ClusterResourceOnline, clusapi.ClusterResourceOnlinePending, clusapi.ClusterResourceFailed:
 				todo = append(todo, r)
@@ -63,12 +64,14 @@ func (e *Engine) OfflineGroup(ctx context.Context, ref GroupRef, req Request) (R
 		}
 		op := e.newOp(store.OpOfflineGroup, req)
 		op.Group = g.Name
-		for _, r := range todo {
+		rule := e.offlineRule(op, func(g *store.Group) bool { return g.LastOperation == op.ID }, false, false)
+		for _, name := range sp.take(inOrder(todo, false), rule) {
 			// The input buffer is for the resources that are Online.
-			online := v.ResourceState(r.Name) == clusapi.ClusterResourceOnline
-			e.setPending(t, v, r.Name, pending{state: clusapi.ClusterResourceOfflinePending, op: op, params: online})
+			online := v.ResourceState(name) == clusapi.ClusterResourceOnline
+			e.setPending(t, v, name, pending{state: clusapi.ClusterResourceOfflinePending, op: op, params: online})
 		}
 		g.LastOperation = op.ID
+		sp.writing(g, op.ID)
 		t.PutGroup(g)
 		t.PutOperation(op)
 		return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}, nil
@@ -88,18 +91,19 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 		return Result{}, err
 	}
 	ignoreLocked := req.Flags&clusapi.CLUSAPI_GROUP_ONLINE_IGNORE_RESOURCE_STATUS != 0
-	res, err := decide(ctx, e.st, func(v store.View, t *store.Txn) (Result, error) {
+	res, err := e.groupChange(ctx, ref.Name, func(v store.View, t *store.Txn, sp *split) (Result, error) {
 		g, err := LookupGroup(v, ref)
 		if err != nil {
 			return Result{}, err
 		}
+		bulk := sp.bulk(v)
 		owner := g.OwnerNode
 		if node != "" {
 			n := v.Node(node)
 			if n == nil {
 				return Result{}, fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", node)
 			}
-			state := v.GroupState(g)
+			state := bulk.GroupState(g)
 			if node != g.OwnerNode && state != clusapi.ClusterGroupOffline {
 				return Result{}, fail(clusapi.ERROR_HOST_NODE_NOT_GROUP_OWNER, "group %q is %s on node %q; move it to bring it online on %q", g.Name, state, g.OwnerNode, node)
 			}
@@ -108,13 +112,13 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 		if v.NodeState(owner) == clusapi.ClusterNodePaused {
 			return Result{}, fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", owner)
 		}
-		resources := v.GroupResources(g)
+		resources := bulk.GroupResources(g)
 		if !ignoreLocked {
-			if r := lockedOnline(v, resources); r != nil {
-				return Result{}, errLocked(v, r)
+			if r := lockedOnline(bulk, resources); r != nil {
+				return Result{}, errLocked(bulk, r)
 			}
 		}
-		if v.GroupState(g) == clusapi.ClusterGroupPending {
+		if bulk.GroupState(g) == clusapi.ClusterGroupPending {
 			return Result{}, fail(clusapi.ERROR_INVALID_STATE, "group %q is pending: wait for the operation under way (or take the group offline, which supersedes an online)", g.Name)
 		}
 		ng := g.Clone()
@@ -122,7 +126,7 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 		ng.OwnerNode = owner
 		var todo []*store.Resource
 		for _, r := range resources {
-			if v.ResourceState(r.Name) != clusapi.ClusterResourceOnline {
+			if bulk.ResourceState(r.Name) != clusapi.ClusterResourceOnline {
 				todo = append(todo, r)
 			}
 		}
@@ -134,10 +138,12 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 		}
 		op := e.newOp(store.OpOnlineGroup, req)
 		op.Group = g.Name
-		for _, r := range todo {
-			e.setPending(t, v, r.Name, pending{state: clusapi.ClusterResourceOnlinePending, op: op, params: true, persistent: 1})
+		rule := e.onlineRule(op, func(g *store.Group) bool { return g.LastOperation == op.ID && g.OwnerNode == owner }, true)
+		for _, name := range sp.take(inOrder(todo, true), rule) {
+			e.setPending(t, v, name, pending{state: clusapi.ClusterResourceOnlinePending, op: op, params: true, persistent: 1})
 		}
 		ng.LastOperation = op.ID
+		sp.writing(ng, op.ID)
 		t.PutGroup(ng)
 		t.PutOperation(op)
 		return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}, nil

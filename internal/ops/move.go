@@ -150,17 +150,17 @@ func (e *Engine) move(ctx context.Context, ref GroupRef, node string, req Reques
 	if _, err := checkBuffer(call, req.InBuffer, req.Size); err != nil {
 		return Result{}, err
 	}
-	return decide(ctx, e.st, func(v store.View, t *store.Txn) (Result, error) {
+	return e.groupChange(ctx, ref.Name, func(v store.View, t *store.Txn, sp *split) (Result, error) {
 		g, err := LookupGroup(v, ref)
 		if err != nil {
 			return Result{}, err
 		}
 		if failover {
-			if m := failedMove(v, g); m != nil {
+			if m := failedMove(sp.bulk(v), g); m != nil {
 				return Result{}, fail(clusapi.ERROR_CLUSTER_GROUP_MOVING, "group %q failed on %s after a move with flags 0x%x: that move takes it back, not the failover policy", g.Name, g.OwnerNode, m.Flags)
 			}
 		}
-		res, _, err := e.decideMove(v, t, g, moveCall{node: node, req: req, failover: failover})
+		res, _, err := e.decideMove(v, t, g, moveCall{node: node, req: req, failover: failover}, sp)
 		return res, err
 	})
 }
@@ -175,12 +175,13 @@ type moveCall struct {
 }
 
 // decideMove runs a move's checks against v and records what they decide
-// in t; queued says the move waits in the group's queue. An *Error return
+// in t; queued says the move waits in the group's queue; sp is not nil
+// when the move is the head of a split change (split.go). An *Error return
 // means the move is refused and t holds no write.
 // With flag 0x4 a check that only policy fails (a block) does not answer
 // at once: the checks go on so that a real failure still answers, and if
 // there is none the move waits in the group's queue behind the first block.
-func (e *Engine) decideMove(v store.View, t *store.Txn, g *store.Group, c moveCall) (res Result, queued bool, err error) {
+func (e *Engine) decideMove(v store.View, t *store.Txn, g *store.Group, c moveCall, sp *split) (res Result, queued bool, err error) {
 	queue := c.req.Flags&clusapi.CLUSAPI_GROUP_MOVE_QUEUE_ENABLED != 0 && !c.failover
 	ignoreAffinity := c.req.Flags&clusapi.CLUSAPI_GROUP_MOVE_IGNORE_AFFINITY_RULE != 0
 	var block *Error
@@ -234,10 +235,11 @@ func (e *Engine) decideMove(v store.View, t *store.Txn, g *store.Group, c moveCa
 			}
 		}
 	}
-	resources := v.GroupResources(g)
+	bulk := sp.bulk(v)
+	resources := bulk.GroupResources(g)
 	if c.req.Flags&clusapi.CLUSAPI_GROUP_MOVE_IGNORE_RESOURCE_STATUS == 0 {
-		if r := lockedOnline(v, resources); r != nil {
-			return Result{}, false, errLocked(v, r)
+		if r := lockedOnline(bulk, resources); r != nil {
+			return Result{}, false, errLocked(bulk, r)
 		}
 	}
 	if g.MoveTo != "" {
@@ -245,7 +247,7 @@ func (e *Engine) decideMove(v store.View, t *store.Txn, g *store.Group, c moveCa
 			return Result{}, false, err
 		}
 	}
-	if v.GroupState(g) == clusapi.ClusterGroupPending {
+	if bulk.GroupState(g) == clusapi.ClusterGroupPending {
 		if err := blockedBy(fail(clusapi.ERROR_INVALID_STATE, "group %q is pending: wait for the operation under way", g.Name)); err != nil {
 			return Result{}, false, err
 		}
@@ -273,7 +275,7 @@ func (e *Engine) decideMove(v store.View, t *store.Txn, g *store.Group, c moveCa
 		now := e.now()
 		ng.Failovers = append(recentFailovers(g.Failovers, now, g.Policy.FailoverPeriod), now)
 	}
-	if e.beginMove(v, t, g, ng, op, dest, c.req.Flags) {
+	if e.beginMove(v, t, g, ng, op, dest, c.req.Flags, sp) {
 		t.PutOperation(op)
 		return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}, false, nil
 	}
@@ -293,12 +295,15 @@ func (e *Engine) decideMove(v store.View, t *store.Txn, g *store.Group, c moveCa
 // the group over once they are offline (host/handover.go). If nothing runs,
 // the group changes hands at once and the resources to be online go
 // OnlinePending there. It reports whether op drives anything (and so must
-// be recorded); the caller writes op.
-func (e *Engine) beginMove(v store.View, t *store.Txn, g, ng *store.Group, op *store.Operation, dest string, flags uint32) bool {
+// be recorded); the caller writes op. sp is not nil when the move is the
+// head of a split change: it changes the first chunk of resources and
+// leaves the rest to the tail.
+func (e *Engine) beginMove(v store.View, t *store.Txn, g, ng *store.Group, op *store.Operation, dest string, flags uint32, sp *split) bool {
+	bulk := sp.bulk(v)
 	ng.LastOperation = op.ID
 	var running []*store.Resource
-	for _, r := range v.GroupResources(g) {
-		switch v.ResourceState(r.Name) {
+	for _, r := range bulk.GroupResources(g) {
+		switch bulk.ResourceState(r.Name) {
 		case clusapi.ClusterResourceOnline, clusapi.ClusterResourceOnlinePending, clusapi.ClusterResourceFailed:
 			// A Failed resource may still run (an offline it refused):
 			// it is terminated before the group changes hands.
@@ -309,25 +314,33 @@ func (e *Engine) beginMove(v store.View, t *store.Txn, g, ng *store.Group, op *s
 		ng.OwnerNode, ng.MoveTo, ng.MoveOp = dest, "", ""
 		starts := false
 		if g.PersistentState == 1 {
-			for _, r := range movable(v, g) {
-				e.setPending(t, v, r.Name, pending{state: clusapi.ClusterResourceOnlinePending, op: op, persistent: keepPersistent})
-				starts = true
+			rule := e.onlineRule(op, func(g *store.Group) bool {
+				return g.LastOperation == op.ID && g.MoveTo == "" && g.OwnerNode == dest
+			}, false)
+			todo := movable(bulk, g)
+			for _, name := range sp.take(inOrder(todo, true), rule) {
+				e.setPending(t, v, name, pending{state: clusapi.ClusterResourceOnlinePending, op: op, persistent: keepPersistent})
 			}
+			starts = len(todo) > 0
 		}
 		if !starts {
 			ng.LastOperation = g.LastOperation // no record is written for op
 		}
+		sp.writing(ng, op.ID)
 		t.PutGroup(ng)
 		return starts
 	}
 	ng.MoveTo, ng.MoveOp = dest, op.ID
-	for _, r := range running {
-		state := v.ResourceState(r.Name)
-		e.setPending(t, v, r.Name, pending{state: clusapi.ClusterResourceOfflinePending, op: op,
+	terminateLocked := flags&clusapi.CLUSAPI_GROUP_MOVE_IGNORE_RESOURCE_STATUS != 0
+	rule := e.offlineRule(op, func(g *store.Group) bool { return g.MoveOp == op.ID }, true, terminateLocked)
+	for _, name := range sp.take(inOrder(running, false), rule) {
+		st := v.Status(name)
+		state := clusapi.ClusterResourceState(stateOf(st))
+		e.setPending(t, v, name, pending{state: clusapi.ClusterResourceOfflinePending, op: op,
 			params: state == clusapi.ClusterResourceOnline, persistent: keepPersistent,
-			terminate: state == clusapi.ClusterResourceFailed ||
-				flags&clusapi.CLUSAPI_GROUP_MOVE_IGNORE_RESOURCE_STATUS != 0 && v.Status(r.Name).Locked})
+			terminate: state == clusapi.ClusterResourceFailed || terminateLocked && st != nil && st.Locked})
 	}
+	sp.writing(ng, op.ID)
 	t.PutGroup(ng)
 	return true
 }

@@ -184,7 +184,7 @@ func (e *Engine) RetryQueuedMove(ctx context.Context, group string) (waiting boo
 			return false, nil
 		}
 		req := Request{Flags: op.Flags, InBuffer: op.InBuffer, Size: uint32(len(op.InBuffer)), Caller: op.Caller}
-		_, queued, err := e.decideMove(v, t, g, moveCall{node: q.To, req: req, queued: op})
+		_, queued, err := e.decideMove(v, t, g, moveCall{node: q.To, req: req, queued: op}, nil)
 		var refused *Error
 		if errors.As(err, &refused) {
 			// A different failure: the move ends with it (t holds no write).
@@ -351,7 +351,7 @@ func (e *Engine) RecoverFailedMove(ctx context.Context, group string) (Result, e
 		n.Detail = fmt.Sprintf("resource %q failed on %s; operation %s (%s) takes the group to %s", failed, g.OwnerNode, op.ID, kind, dest)
 		ng := g.Clone()
 		e.dequeue(v, t, ng, "")
-		if !e.beginMove(v, t, g, ng, op, dest, 0) {
+		if !e.beginMove(v, t, g, ng, op, dest, 0, nil) {
 			op.Finished, op.Outcome = e.now(), "succeeded"
 		}
 		t.PutOperation(&n)

@@ -25,7 +25,7 @@ func (e *Engine) FinishOrphans(ctx context.Context, minAge time.Duration) (int, 
 	cut := e.now().Add(-minAge)
 	busy := map[string]bool{}
 	for _, g := range v.Groups() {
-		busy[g.MoveOp], busy[g.QueuedMove.Op] = true, true
+		busy[g.MoveOp], busy[g.QueuedMove.Op], busy[g.Writing] = true, true, true
 		for _, name := range v.GroupResourceNames(g) {
 			if st := v.Status(name); st != nil && clusapi.ClusterResourceState(st.State).IsPending() {
 				busy[st.OpID] = true
@@ -56,8 +56,11 @@ func (e *Engine) FinishOrphans(ctx context.Context, minAge time.Duration) (int, 
 				if g.MoveOp == id || g.QueuedMove.Op == id {
 					return nil
 				}
+				// The statuses are read without comparing them: once
+				// nothing refers to the operation nothing will again,
+				// and a big group's would not fit in one transaction.
 				for _, name := range v.GroupResourceNames(g) {
-					st := v.Status(name)
+					st := v.Unrecorded().Status(name)
 					if st == nil || st.OpID != id {
 						continue
 					}

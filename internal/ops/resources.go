@@ -53,6 +53,9 @@ func (e *Engine) CreateResource(ctx context.Context, name, group, typ string, de
 		if g == nil {
 			return fail(clusapi.ERROR_GROUP_NOT_FOUND, "group %q not found", group)
 		}
+		if !g.Deleting.IsZero() {
+			return fail(clusapi.ERROR_GROUP_NOT_AVAILABLE, "group %q is being deleted", group)
+		}
 		if v.Resource(name) != nil {
 			return fail(clusapi.ERROR_OBJECT_ALREADY_EXISTS, "resource %q already exists", name)
 		}

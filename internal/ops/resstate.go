@@ -106,6 +106,9 @@ func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Reques
 			}
 		}
 		g := v.Group(r.Group)
+		if !g.Deleting.IsZero() {
+			return Result{}, fail(clusapi.ERROR_RESOURCE_NOT_AVAILABLE, "resource %q: its group %q is being deleted", r.Name, g.Name)
+		}
 		if v.NodeState(g.OwnerNode) == clusapi.ClusterNodePaused {
 			return Result{}, fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", g.OwnerNode)
 		}

@@ -110,6 +110,16 @@ type Group struct {
 	// any of them changes state, the record is of an earlier failure.
 	LastFailedAt  time.Time `json:"lastFailedAt,omitzero"`
 	LastFailedSeq uint64    `json:"lastFailedSeq,omitempty"`
+	// Writing is the operation whose change to the group's resources is
+	// too big for one transaction and is written in several (ops/split.go),
+	// until the last is committed: its host does not record its outcome
+	// meanwhile, and the controller leader finishes the writing of one
+	// whose writer stopped.
+	Writing string `json:"writing,omitempty"`
+	// Deleting is when a forced delete too big for one transaction began:
+	// the group answers ERROR_GROUP_NOT_AVAILABLE while its resources are
+	// deleted a transaction at a time, and goes last.
+	Deleting time.Time `json:"deleting,omitzero"`
 }
 
 // QueuedMove is a move waiting in a group's queue (see Group.QueuedMove).
