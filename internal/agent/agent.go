@@ -75,6 +75,10 @@ type Agent struct {
 	// with the lease, what the systemd watchdog judges health by.
 	joinTried atomic.Int64
 
+	// evictedCh is closed once the node finds it was evicted (membership.go).
+	evictedCh chan struct{}
+	evictOnce sync.Once
+
 	mu     sync.Mutex // guards member and role, which the membership loop changes
 	member *etcdmember.Member
 	role   string // roleMember, roleClient or roleExternal: what the start made it, or a promotion
@@ -88,7 +92,7 @@ type Agent struct {
 // Start builds and starts every part; on error it undoes what it started.
 func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logger) (*Agent, error) {
 	started := time.Now()
-	a := &Agent{cfg: cfg, log: log, out: out}
+	a := &Agent{cfg: cfg, log: log, out: out, evictedCh: make(chan struct{})}
 	ok := false
 	defer func() {
 		if !ok {
@@ -319,6 +323,9 @@ func (a *Agent) dialEtcd(endpoints []string, tc *tls.Config) (*clientv3.Client, 
 func (a *Agent) bootstrap(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	if err := a.refuseIfEvicted(ctx, a.store.Client()); err != nil {
+		return err
+	}
 	_, err := a.store.Update(ctx, func(v store.View, t *store.Txn) error {
 		if v.Cluster() == nil {
 			t.PutCluster(&store.Cluster{Name: a.cfg.ClusterName, ID: randomID(), Created: time.Now()})
@@ -421,6 +428,10 @@ func (a *Agent) runHost(ctx context.Context, cfg host.Config, lease *liveness.Le
 		}
 		for {
 			if ctx.Err() != nil {
+				return
+			}
+			if a.isEvicted(ctx) {
+				a.evicted()
 				return
 			}
 			jctx, cancel := context.WithTimeout(ctx, 5*time.Second)

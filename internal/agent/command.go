@@ -107,9 +107,25 @@ while it holds a valid lease or is trying to join the cluster again.
 			if err != nil {
 				return err
 			}
-			a.serveSystemd(ctx, sd)
+			sctx, stop := context.WithCancel(ctx)
+			defer stop()
+			go func() {
+				select {
+				case <-a.Evicted():
+					stop()
+				case <-sctx.Done():
+				}
+			}()
+			a.serveSystemd(sctx, sd)
 			fmt.Fprintln(cmd.OutOrStdout(), "baton agent: stopping")
 			a.Close()
+			select {
+			case <-a.Evicted():
+				// Exit status 0: systemd (Restart=on-failure) leaves an
+				// evicted node stopped.
+				fmt.Fprintln(cmd.OutOrStdout(), "baton agent: this node was evicted from the cluster; to bring the machine back, empty its data directory and join with a join token")
+			default:
+			}
 			return nil
 		},
 	}

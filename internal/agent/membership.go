@@ -13,9 +13,14 @@ package agent
 // short" and both join. etcd itself backs this up: it accepts one learner
 // at a time, and a joining member is a learner until it is promoted.
 //
-// Members are never removed automatically: a cluster that shrinks keeps
-// its members, and a member whose node is gone for good must be removed
-// by hand (README, "More nodes").
+// Members are removed only with their node, when it is evicted (`baton
+// node evict`, ops.EvictNode): a cluster that shrinks otherwise keeps its
+// members. A client node then becomes a member by itself if the rule
+// wants one more, as when the cluster grows. An evicted node stops: at
+// its next start, or when it tries to join again after losing its lease,
+// it finds the eviction record (or, a member, that etcd removed it), and
+// the agent exits (evicted); it comes back only as a new node, with an
+// empty data directory and a join token.
 
 import (
 	"context"
@@ -30,6 +35,7 @@ import (
 	"go.etcd.io/etcd/client/v3/concurrency"
 
 	"github.com/batoncluster/baton/internal/etcdmember"
+	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -112,6 +118,9 @@ func (a *Agent) joinDatabase(ctx context.Context) (*clientv3.Client, error) {
 	if err := a.saveEndpoints(eps); err != nil {
 		a.log.Warn("cannot save the database members' addresses", "err", err)
 	}
+	if err := a.refuseIfEvicted(ctx, cli); err != nil {
+		return nil, err
+	}
 	jctx, cancel := context.WithTimeout(ctx, joinWithin)
 	defer cancel()
 	m, err := a.becomeMember(jctx, cli, mc, true)
@@ -154,6 +163,12 @@ func (a *Agent) becomeMember(ctx context.Context, cli *clientv3.Client, mc etcdm
 		defer cancel()
 		_ = lock.Unlock(uctx) // else it goes with the session's lease
 	}()
+	// An evicted node is no candidate: its eviction removes its node
+	// record, which may make the rule want a member, before its agent
+	// has found out and stopped.
+	if err := a.refuseIfEvicted(ctx, cli); err != nil {
+		return nil, err
+	}
 	nodes, err := countNodes(ctx, cli, a.cfg.Name)
 	if err != nil {
 		return nil, err
@@ -294,3 +309,52 @@ func (a *Agent) recordRole(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ErrEvicted is the start of a node that was evicted from its cluster.
+var ErrEvicted = errors.New("agent: this node was evicted from the cluster")
+
+// refuseIfEvicted refuses the start of a node the cluster evicted: its
+// data directory still opens the database, but it is no longer a node.
+// A client node asks before it may become a member (joinDatabase), every
+// node before it writes its node record (bootstrap).
+func (a *Agent) refuseIfEvicted(ctx context.Context, cli *clientv3.Client) error {
+	ev, err := ops.ReadEviction(ctx, cli, a.cfg.Name)
+	if err != nil {
+		return fmt.Errorf("agent: read eviction record: %w", err)
+	}
+	if ev == nil {
+		return nil
+	}
+	return fmt.Errorf("%w (at %s by %s): to bring this machine back, stop it, empty its data directory %s and join with a join token (docs/operations/nodes.md)",
+		ErrEvicted, ev.At.Format(time.RFC3339), ev.By, a.cfg.DataDir)
+}
+
+// isEvicted reports whether this node has been evicted while it ran: its
+// database member was removed, or (a client node) the eviction record
+// names it. A node that cannot tell (the database out of reach) is not.
+func (a *Agent) isEvicted(ctx context.Context) bool {
+	a.mu.Lock()
+	m := a.member
+	a.mu.Unlock()
+	if m != nil {
+		return m.Removed()
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	ev, err := ops.ReadEviction(ctx, a.store.Client(), a.cfg.Name)
+	return err == nil && ev != nil
+}
+
+// evicted ends the agent's run: the node was evicted (isEvicted). The
+// command that runs the agent exits when Evicted is closed.
+func (a *Agent) evicted() {
+	a.evictOnce.Do(func() {
+		a.log.Error("this node was evicted from the cluster: the agent stops; to bring the machine back, empty its data directory and join with a join token",
+			"dataDir", a.cfg.DataDir)
+		close(a.evictedCh)
+	})
+}
+
+// Evicted is closed when the node finds, while it runs, that it was
+// evicted from the cluster: the agent should stop.
+func (a *Agent) Evicted() <-chan struct{} { return a.evictedCh }

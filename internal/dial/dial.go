@@ -82,6 +82,7 @@ type Conn struct {
 	Access    batonv1connect.AccessServiceClient
 	Events    batonv1connect.EventServiceClient
 	Join      batonv1connect.JoinServiceClient
+	Admin     batonv1connect.AdminServiceClient
 
 	mu        sync.Mutex // guards clusterID
 	clusterID string
@@ -174,6 +175,9 @@ func New(addr string, opts Options) (*Conn, error) {
 	c.Nodes = batonv1connect.NewNodeServiceClient(c.http, base, icpt)
 	c.Access = batonv1connect.NewAccessServiceClient(c.http, base, icpt)
 	c.Join = batonv1connect.NewJoinServiceClient(c.http, base, icpt)
+	// A backup streams (streamHeaders): the per-call timeout does not
+	// bound it, its caller's context does.
+	c.Admin = batonv1connect.NewAdminServiceClient(c.http, base, icpt, connect.WithInterceptors(c.streamHeaders(token)))
 	c.Events = batonv1connect.NewEventServiceClient(c.http, base, icpt, connect.WithInterceptors(c.streamHeaders(token)))
 	return c, nil
 }

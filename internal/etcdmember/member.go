@@ -202,6 +202,10 @@ func (m *Member) ClientURL() string { return m.clientURL }
 // log but neither votes nor serves anything but serializable reads.
 func (m *Member) IsLearner() bool { return m.etcd.Server.IsLearner() }
 
+// Removed reports whether the member has been removed from the cluster
+// (its node evicted): etcd then stops it, for good.
+func (m *Member) Removed() bool { return m.etcd.Server.IsIDRemoved(m.ID()) }
+
 // Close stops the client and the member; closing again does nothing.
 func (m *Member) Close() {
 	m.closeOnce.Do(func() {

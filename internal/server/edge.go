@@ -39,6 +39,8 @@ const MaxRequestBytes = 4 << 20
 // deadlines (a stream's connection still closes when it has been idle).
 var streaming = map[string]bool{
 	batonv1connect.EventServiceWatchProcedure: true,
+	// A backup lasts as long as its snapshot takes to send.
+	batonv1connect.AdminServiceBackupProcedure: true,
 }
 
 // procedures are every procedure of the API, so that metrics are labelled

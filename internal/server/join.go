@@ -16,6 +16,7 @@ import (
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/jointoken"
+	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/pki"
 )
 
@@ -93,6 +94,16 @@ func (s joinService) Join(ctx context.Context, req *connect.Request[batonv1.Join
 	name := ""
 	if c := s.st.View().Cluster(); c != nil {
 		name = c.Name
+	}
+	// A node of this name that was evicted comes back as a new one: the
+	// record that refuses the evicted one's start goes.
+	if ev, err := ops.ReadEviction(ctx, s.st.Client(), m.NodeName); err != nil {
+		return nil, err
+	} else if ev != nil {
+		if err := ops.DeleteEviction(ctx, s.st.Client(), m.NodeName); err != nil {
+			return nil, err
+		}
+		s.log.Info("a node of an evicted node's name is admitted again", "joiner", m.NodeName, "evicted", ev.At)
 	}
 	s.log.Info("node admitted with a join token", "joiner", m.NodeName, "token", m.TokenId, "peer", req.Peer().Addr)
 	return connect.NewResponse(&batonv1.JoinResponse{NodeCert: cert.Raw, CaCert: s.pki.CA.Cert.Raw, CaKey: caKey,

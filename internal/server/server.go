@@ -3,6 +3,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"connectrpc.com/connect"
@@ -41,6 +42,8 @@ type Server struct {
 	observe func(procedure string, code clusapi.Errno, d time.Duration)
 	hosts   map[string]bool // nil: any Host (AllowHosts)
 	used    *usage
+	// backingUp is set while a backup streams (one at a time).
+	backingUp atomic.Bool
 }
 
 // New returns the API server.
@@ -76,4 +79,5 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	handle(batonv1connect.NewAccessServiceHandler(accessService{s}, opt))
 	handle(batonv1connect.NewEventServiceHandler(eventService{s}, opt))
 	handle(batonv1connect.NewJoinServiceHandler(joinService{s}, opt))
+	handle(batonv1connect.NewAdminServiceHandler(adminService{s}, opt))
 }
