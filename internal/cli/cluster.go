@@ -9,7 +9,8 @@ import (
 
 // clusterCommand is `baton cluster`: the cluster as a whole.
 func (a *app) clusterCommand() *cobra.Command {
-	return noun("cluster", "Show the cluster, and admit nodes", a.clusterInfo(), a.clusterStatus(), a.joinTokenCommand())
+	return noun("cluster", "Show the cluster, admit nodes, back it up and restore it", a.clusterInfo(), a.clusterStatus(), a.joinTokenCommand(),
+		a.clusterBackup(), a.clusterRestore())
 }
 
 func (a *app) clusterInfo() *cobra.Command {

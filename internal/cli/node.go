@@ -11,7 +11,7 @@ import (
 
 // nodeCommand is `baton node`: the machines of the cluster.
 func (a *app) nodeCommand() *cobra.Command {
-	return noun("node", "Show, pause, drain and resume the nodes of the cluster", a.nodeList(), a.nodePause(), a.nodeResume())
+	return noun("node", "Show, pause, drain, resume and evict the nodes of the cluster", a.nodeList(), a.nodePause(), a.nodeResume(), a.nodeEvict())
 }
 
 func (a *app) nodeList() *cobra.Command {
