@@ -68,6 +68,7 @@ func TestDebianPackage(t *testing.T) {
 		"/usr/share/fish/vendor_completions.d/baton.fish": "-rw-r--r-- root/root",
 		"/usr/share/doc/baton/install.md":                 "-rw-r--r-- root/root",
 		"/usr/share/doc/baton/configure.md":               "-rw-r--r-- root/root",
+		"/usr/share/doc/baton/operations/nodes.md":        "-rw-r--r-- root/root",
 	} {
 		if got := contents[path]; got != want {
 			t.Errorf("%s: %q, want %q", path, got, want)

@@ -44,7 +44,7 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/n
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 root=$stage/root
-mkdir -p "$root"/DEBIAN "$root"/usr/bin "$root"/usr/lib/systemd/system "$root"/etc/baton "$root"/usr/share/doc/baton
+mkdir -p "$root"/DEBIAN "$root"/usr/bin "$root"/usr/lib/systemd/system "$root"/etc/baton "$root"/usr/share/doc/baton/operations
 
 echo "== building baton $VERSION (commit $commit)" >&2
 pkg=github.com/batoncluster/baton/internal/version
@@ -57,6 +57,7 @@ gzip -9n "$root"/usr/share/man/man1/*.1
 install -m 0644 packaging/baton.service "$root/usr/lib/systemd/system/baton.service"
 install -m 0600 packaging/agent.yaml "$root/etc/baton/agent.yaml"
 install -m 0644 README.md docs/install.md docs/configure.md docs/security.md docs/fencing.md "$root/usr/share/doc/baton/"
+install -m 0644 docs/operations/*.md "$root/usr/share/doc/baton/operations/"
 install -m 0755 packaging/debian/postinst packaging/debian/prerm packaging/debian/postrm "$root/DEBIAN/"
 echo /etc/baton/agent.yaml > "$root/DEBIAN/conffiles"
 
