@@ -275,7 +275,8 @@ func (h *Host) wroteBack(ctx context.Context, w written) {
 	h.flush(ctx)
 }
 
-// writeOutcomes writes outs in one transaction, each only if its
+// writeOutcomes writes outs in one transaction (or in order, in several
+// when etcd refuses one as too large), each only if its
 // resource's state has not moved on since the call began. It runs in the
 // writer's goroutine: it reads only the outcomes and what the types
 // report.
@@ -287,9 +288,25 @@ func (h *Host) writeOutcomes(ctx context.Context, outs []outcome) error {
 		st := v.Status(o.name)
 		return st == nil || st.Seq != o.seq
 	})
-	if len(outs) == 0 {
-		return nil
+	// A batch etcd refuses as too large (an etcd with its default limits,
+	// 128 operations) goes in halves, in order, until one fails.
+	for size := len(outs); len(outs) > 0; {
+		n := min(size, len(outs))
+		err := h.writeOutcomesTxn(ctx, outs[:n])
+		if store.TooLarge(err) && n > 1 {
+			size = n / 2
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		outs = outs[n:]
 	}
+	return nil
+}
+
+// writeOutcomesTxn is one transaction of writeOutcomes.
+func (h *Host) writeOutcomesTxn(ctx context.Context, outs []outcome) error {
 	_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
 		for _, o := range outs {
 			st := v.Status(o.name)

@@ -4,13 +4,21 @@ import (
 	"errors"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // TooLarge reports whether etcd refused a transaction for its number of
 // operations (--max-txn-ops, 128 by default; embedded members allow
-// 16384) or its size (--max-request-bytes).
+// 16384) or its size (--max-request-bytes; a request more than 512 KiB
+// over it gRPC refuses before etcd sees it, as the client refuses one
+// over its own send limit: ResourceExhausted, which etcd also answers
+// when its database is full, ErrNoSpace, which is not a size).
 func TooLarge(err error) bool {
-	return errors.Is(err, rpctypes.ErrTooManyOps) || errors.Is(err, rpctypes.ErrRequestTooLarge)
+	if errors.Is(err, rpctypes.ErrTooManyOps) || errors.Is(err, rpctypes.ErrRequestTooLarge) {
+		return true
+	}
+	return status.Code(err) == codes.ResourceExhausted && !errors.Is(err, rpctypes.ErrNoSpace)
 }
 
 // Batches calls write on consecutive slices of items, at most size long,
