@@ -44,8 +44,8 @@ func (h *Host) claimAll(ctx context.Context, v store.View, groups map[string]boo
 		return false
 	}
 	var want []string
-	for _, g := range v.Groups() {
-		if (groups != nil && !groups[g.Name]) || g.OwnerNode != h.cfg.Node || v.Claim(g.Name) != nil {
+	for _, g := range groupsIn(v, groups) {
+		if g.OwnerNode != h.cfg.Node || v.Claim(g.Name) != nil {
 			continue
 		}
 		for _, name := range v.GroupResourceNames(g) {
@@ -167,6 +167,7 @@ func (h *Host) fence() {
 		case <-h.wrote:
 		case <-waited:
 			h.insts = map[string]*instance{}
+			h.byGroup = map[string]map[string]*instance{}
 			return
 		}
 	}

@@ -78,6 +78,9 @@ type Host struct {
 
 	// Owned by the Run loop.
 	insts map[string]*instance
+	// byGroup indexes insts by group, so that a change of one group
+	// looks at that group's instances, not at every instance of the node.
+	byGroup map[string]map[string]*instance
 	ops   map[string]bool // operations started here and not yet finished
 	// toReport names instances made or reconfigured in this reconcile,
 	// whose reported values are written together at its end: a node
@@ -137,7 +140,7 @@ func New(cfg Config) *Host {
 	flushTimer.Stop()
 	return &Host{
 		cfg: cfg, log: cfg.Log, now: time.Now, flushTimer: flushTimer,
-		insts: map[string]*instance{}, ops: map[string]bool{}, toReport: map[string]bool{},
+		insts: map[string]*instance{}, byGroup: map[string]map[string]*instance{}, ops: map[string]bool{}, toReport: map[string]bool{},
 		unwritten: map[string]outcome{},
 		done:      make(chan outcome, 256), wrote: make(chan written, 1),
 		health: make(chan healthFailure, 64), changed: make(chan string, 64),
@@ -388,10 +391,16 @@ func (h *Host) groupsOf(keys []string) map[string]bool {
 func (h *Host) reconcile(ctx context.Context, groups map[string]bool) {
 	v := h.cfg.Store.View()
 	// Drop instances whose resource is gone or no longer hosted here.
-	for name, inst := range h.insts {
-		if groups != nil && !groups[inst.group] {
-			continue
+	insts := h.insts
+	if groups != nil {
+		// Those of the groups that changed only: O(the change), not
+		// O(every resource the node hosts).
+		insts = map[string]*instance{}
+		for g := range groups {
+			maps.Copy(insts, h.byGroup[g])
 		}
+	}
+	for name, inst := range insts {
 		r := v.Resource(name)
 		if r == nil || r.Group != inst.group || !h.owns(v, r.Group) {
 			if v.IsQuarantined(store.ResourceKey(name)) || v.IsQuarantined(store.GroupKey(inst.group)) {
@@ -407,8 +416,8 @@ func (h *Host) reconcile(ctx context.Context, groups map[string]bool) {
 	if h.claimAll(ctx, v, groups) {
 		v = h.cfg.Store.View()
 	}
-	for _, g := range v.Groups() {
-		if (groups != nil && !groups[g.Name]) || g.OwnerNode != h.cfg.Node {
+	for _, g := range groupsIn(v, groups) {
+		if g.OwnerNode != h.cfg.Node {
 			continue
 		}
 		h.reconcileGroup(ctx, v, g, nil)
@@ -417,6 +426,21 @@ func (h *Host) reconcile(ctx context.Context, groups map[string]bool) {
 	h.reportAll(ctx)
 	h.finishOps(ctx, v)
 	h.releaseClaims(ctx, v)
+}
+
+// groupsIn returns the groups named in groups (nil: every group), by name,
+// looking up each one rather than listing them all.
+func groupsIn(v store.View, groups map[string]bool) []*store.Group {
+	if groups == nil {
+		return v.Groups()
+	}
+	var out []*store.Group
+	for _, name := range slices.Sorted(maps.Keys(groups)) {
+		if g := v.Group(name); g != nil {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func (h *Host) owns(v store.View, group string) bool {
@@ -429,6 +453,12 @@ func (h *Host) drop(inst *instance) {
 		inst.healthCancel()
 	}
 	delete(h.insts, inst.name)
+	if m := h.byGroup[inst.group]; m[inst.name] == inst {
+		delete(m, inst.name)
+		if len(m) == 0 {
+			delete(h.byGroup, inst.group)
+		}
+	}
 }
 
 // forget drops an instance whose resource is gone or no longer hosted
@@ -673,6 +703,10 @@ func (h *Host) instance(ctx context.Context, v store.View, r *store.Resource) (*
 			inst.mayRun = true // a type may have reattached to what runs
 		}
 		h.insts[r.Name] = inst
+		if h.byGroup[inst.group] == nil {
+			h.byGroup[inst.group] = map[string]*instance{}
+		}
+		h.byGroup[inst.group][inst.name] = inst
 	} else if rc, ok := inst.res.(restype.Reconfigurer); ok {
 		if err := rc.Reconfigure(r.Private.Clone()); err != nil {
 			h.log.Warn("new properties refused", "resource", r.Name, "err", err)
