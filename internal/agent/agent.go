@@ -134,6 +134,7 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 	hostCfg := host.Config{Node: cfg.Name, Store: a.store, Types: types, StateDir: a.cfg.DataDir, Log: log,
 		StopOnExit: cfg.StopResourcesOnExit, Observer: a.metrics, Guard: a.guard, Cgroups: a.cgroups}
 	a.metrics.WatchResources(a.resourceUsage)
+	a.metrics.WatchDatabase(a.databaseMembers)
 	lease, err := a.join(ctx)
 	if err != nil {
 		return nil, err
@@ -151,7 +152,8 @@ func Start(ctx context.Context, cfg config.Config, out io.Writer, log *slog.Logg
 		defer a.wg.Done()
 		_ = controller.Run(rctx, controller.Config{Node: cfg.Name, Store: a.store, Ops: engine, Log: log,
 			Started: started, FormingGrace: 3 * cfg.LeaseTTL,
-			SessionTTL: int(cfg.LeaseTTL / time.Second), OnFailover: a.metrics.Failover})
+			SessionTTL: int(cfg.LeaseTTL / time.Second), OnFailover: a.metrics.Failover,
+			Database: controller.DatabaseCare{External: a.databaseRole() == roleExternal}})
 	}()
 	if a.databaseRole() == roleClient {
 		a.wg.Add(1)
@@ -510,4 +512,21 @@ func randomID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// databaseMembers is the database's members as they report themselves,
+// for the metrics.
+func (a *Agent) databaseMembers() ([]metrics.DatabaseMember, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ms, err := etcdmember.Statuses(ctx, a.store.Client())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]metrics.DatabaseMember, len(ms))
+	for i, m := range ms {
+		out[i] = metrics.DatabaseMember{Name: m.Name, Leader: m.Leader, Size: m.Size, InUse: m.InUse, Quota: m.Quota,
+			Alarms: m.Alarms, Answered: m.Err == nil}
+	}
+	return out, nil
 }

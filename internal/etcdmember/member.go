@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -42,6 +43,9 @@ type Config struct {
 	// MaxRequestBytes bounds a request's size; 0 means MaxRequestBytes.
 	// Tests set 1.5 MiB to play an etcd cluster with its default.
 	MaxRequestBytes uint
+	// QuotaBytes is the size past which the member takes no more writes
+	// (NOSPACE); 0 means QuotaBytes. Tests set less to fill it.
+	QuotaBytes int64
 	// Log receives etcd's errors, and its fatal error before it exits;
 	// nil: none.
 	Log *slog.Logger
@@ -105,8 +109,13 @@ func Start(ctx context.Context, cfg Config) (*Member, error) {
 	if cfg.MaxRequestBytes > 0 {
 		ec.MaxRequestBytes = cfg.MaxRequestBytes
 	}
+	ec.QuotaBackendBytes = QuotaBytes
+	if cfg.QuotaBytes > 0 {
+		ec.QuotaBackendBytes = cfg.QuotaBytes
+	}
+	// See CompactRetention.
 	ec.AutoCompactionMode = "revision"
-	ec.AutoCompactionRetention = "100000"
+	ec.AutoCompactionRetention = strconv.Itoa(CompactRetention)
 	cu, err := url.Parse(cfg.ClientURL)
 	if err != nil {
 		return nil, fmt.Errorf("etcdmember: client url: %w", err)
