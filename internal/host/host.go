@@ -81,7 +81,7 @@ type Host struct {
 	// byGroup indexes insts by group, so that a change of one group
 	// looks at that group's instances, not at every instance of the node.
 	byGroup map[string]map[string]*instance
-	ops   map[string]bool // operations started here and not yet finished
+	ops     map[string]bool // operations started here and not yet finished
 	// toReport names instances made or reconfigured in this reconcile,
 	// whose reported values are written together at its end: a node
 	// taking over a thousand groups makes a thousand instances at once.

@@ -314,7 +314,9 @@ func TestGroupOperations(t *testing.T) {
 		tx.PutOperation(&store.Operation{ID: "other", Kind: store.OpOnlineGroup, Group: "H"})
 	})
 	v := st.View()
-	ids := func(ops []*store.Operation) []string { return names(ops, func(o *store.Operation) string { return o.ID }) }
+	ids := func(ops []*store.Operation) []string {
+		return names(ops, func(o *store.Operation) string { return o.ID })
+	}
 	if got := ids(v.GroupOperations("G", store.Cursor{}, 0)); !slices.Equal(got, []string{"op4", "op3", "op2", "op1", "op0"}) {
 		t.Errorf("operations of G: %v", got)
 	}
