@@ -2,9 +2,17 @@
 // watch-fed in-memory cache of all of them, and transactions that compare
 // the revisions they read so a check and its change are atomic.
 //
-// Every record is JSON with a schema version "v". Keys live under
-// /baton/v1/: cluster, security, nodes/NAME, groups/NAME, resources/NAME,
-// status/RESOURCE, ops/ID, tokens/NAME.
+// Every record is JSON with a schema version "v" (SchemaVersion says what
+// each version changed, and what an agent does with a newer one). Keys
+// live under /baton/v1/: cluster, security, nodes/NAME, groups/NAME,
+// resources/NAME, status/RESOURCE, ops/ID, tokens/NAME, and a group's
+// membership stamp membership/GROUP. A group's resources are the
+// resources whose record names it (View.GroupResourceNames), not a list
+// in the group record.
+//
+// The cache keeps every kind of record, and indexes of them, in
+// persistent B-trees (table.go): a watch batch costs O(changes × log n)
+// whatever the size of the database, and lists are read in pages.
 //
 // Readers use a View of the cache at one revision. Writers use Decide (or
 // Update, for a decision without a result), which runs a read-check-write

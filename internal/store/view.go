@@ -17,6 +17,10 @@ import (
 //     IsQuarantined look at) must still be at the revision the view had
 //     it at; one read as absent must still be absent (a quarantined one,
 //     still at its undecodable version);
+//   - a group's resources (GroupResourceNames, and GroupResources,
+//     GroupState, Dependents that use it) must still be the same: no
+//     resource added to the group or deleted from it since — one
+//     comparison, of the group's membership stamp;
 //   - a listing (Groups, Nodes, Resources, Operations, Tokens) must still
 //     be whole: no record of its kind created, changed or deleted since.
 //     That is one comparison over the kind's keys and its guard key, which
