@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"math"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -21,6 +23,31 @@ type statusJSON struct {
 	// Quarantined are the database records the answering node cannot
 	// decode (each is also a problem).
 	Quarantined []quarantinedJSON `json:"quarantined"`
+	// Database is the cluster database as its members report themselves:
+	// sizes, quota, alarms (a member past the warning share of its
+	// quota, with an alarm, or silent is also a problem).
+	Database databaseJSON `json:"database"`
+}
+
+type databaseJSON struct {
+	Role        string               `json:"role,omitempty"`
+	WarnPercent int32                `json:"warnPercent"`
+	Members     []databaseMemberJSON `json:"members"`
+	Error       string               `json:"error,omitempty"`
+}
+
+type databaseMemberJSON struct {
+	Name        string   `json:"name"`
+	Endpoint    string   `json:"endpoint"`
+	Leader      bool     `json:"leader"`
+	Learner     bool     `json:"learner,omitempty"`
+	SizeBytes   int64    `json:"sizeBytes"`
+	InUseBytes  int64    `json:"sizeInUseBytes"`
+	QuotaBytes  int64    `json:"quotaBytes"`
+	UsedPercent float64  `json:"quotaUsedPercent"`
+	Revision    int64    `json:"revision"`
+	Alarms      []string `json:"alarms"`
+	Error       string   `json:"error,omitempty"`
 }
 
 type quarantinedJSON struct {
@@ -65,8 +92,15 @@ func (a *app) clusterStatus() *cobra.Command {
 				nodes  *batonv1.ListNodesResponse
 				groups *batonv1.ListGroupsResponse
 				res    *batonv1.ListResourcesResponse
+				db     databaseJSON
 			)
 			g, gctx := errgroup.WithContext(ctx)
+			g.Go(func() error {
+				// Not fatal: the rest of the status says enough without it.
+				r, err := c.Cluster.GetDatabaseStatus(gctx, connect.NewRequest(&batonv1.GetDatabaseStatusRequest{}))
+				db = databaseStatus(r, err)
+				return nil
+			})
 			g.Go(func() error {
 				r, err := c.Cluster.OpenCluster(gctx, connect.NewRequest(&batonv1.OpenClusterRequest{}))
 				if err == nil {
@@ -99,7 +133,8 @@ func (a *app) clusterStatus() *cobra.Command {
 				return err
 			}
 			s := statusJSON{Cluster: info.ClusterName, Node: info.NodeName, Nodes: []nodeJSON{}, Groups: []statusGroup{}, Problems: []string{}, Totals: map[string]int{},
-				Quarantined: []quarantinedJSON{}}
+				Quarantined: []quarantinedJSON{}, Database: db}
+			s.Problems = append(s.Problems, db.problems()...)
 			for _, q := range info.Quarantined {
 				s.Quarantined = append(s.Quarantined, quarantinedJSON{Key: q.Key, Revision: q.Revision, Error: q.Error})
 				s.Problems = append(s.Problems, fmt.Sprintf("record %s (revision %d) cannot be decoded and reads as absent: %s; rewrite or delete it", q.Key, q.Revision, q.Error))
@@ -145,6 +180,7 @@ func (a *app) clusterStatus() *cobra.Command {
 			for _, n := range s.Nodes {
 				fmt.Fprintf(w, "  %-20s %s\n", n.Name, n.State)
 			}
+			db.print(w)
 			fmt.Fprintln(w, "\nGroups:")
 			for _, sg := range s.Groups {
 				fmt.Fprintf(w, "  %-20s %-14s on %s\n", sg.Name, sg.State, orDash(sg.OwnerNode))
@@ -172,4 +208,79 @@ func paren(s string) string {
 		return ""
 	}
 	return " (" + s + ")"
+}
+
+// databaseStatus is the answer of GetDatabaseStatus for the status.
+func databaseStatus(r *connect.Response[batonv1.GetDatabaseStatusResponse], err error) databaseJSON {
+	if err != nil {
+		return databaseJSON{Members: []databaseMemberJSON{}, Error: err.Error()}
+	}
+	d := databaseJSON{Role: r.Msg.Role, WarnPercent: r.Msg.WarnPercent, Members: []databaseMemberJSON{}}
+	for _, m := range r.Msg.Members {
+		j := databaseMemberJSON{Name: m.Name, Endpoint: m.Endpoint, Leader: m.Leader, Learner: m.Learner,
+			SizeBytes: m.SizeBytes, InUseBytes: m.SizeInUseBytes, QuotaBytes: m.QuotaBytes, Revision: m.Revision,
+			Alarms: append([]string{}, m.Alarms...), Error: m.Error}
+		if m.QuotaBytes > 0 {
+			j.UsedPercent = math.Round(1000*float64(m.SizeBytes)/float64(m.QuotaBytes)) / 10
+		}
+		d.Members = append(d.Members, j)
+	}
+	return d
+}
+
+// problems are what needs attention in the database.
+func (d databaseJSON) problems() []string {
+	var out []string
+	if d.Error != "" {
+		out = append(out, "the cluster database's status is unavailable: "+d.Error)
+	}
+	for _, m := range d.Members {
+		switch {
+		case m.Error != "":
+			out = append(out, fmt.Sprintf("database member %s (%s) does not answer: %s", m.Name, m.Endpoint, m.Error))
+		case len(m.Alarms) > 0:
+			out = append(out, fmt.Sprintf("database member %s raised %s: the database takes no writes (NOSPACE: past its quota) until the alarm is disarmed", m.Name, strings.Join(m.Alarms, ", ")))
+		case m.QuotaBytes > 0 && m.UsedPercent >= float64(d.WarnPercent):
+			out = append(out, fmt.Sprintf("database member %s is %.1f%% full (%s of %s): past its quota it takes no more writes", m.Name, m.UsedPercent, bytesText(m.SizeBytes), bytesText(m.QuotaBytes)))
+		}
+	}
+	return out
+}
+
+func (d databaseJSON) print(w io.Writer) {
+	if d.Error != "" || len(d.Members) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nDatabase:")
+	for _, m := range d.Members {
+		if m.Error != "" {
+			fmt.Fprintf(w, "  %-20s no answer\n", m.Name)
+			continue
+		}
+		role := "follower"
+		switch {
+		case m.Leader:
+			role = "leader"
+		case m.Learner:
+			role = "learner"
+		}
+		alarms := ""
+		if len(m.Alarms) > 0 {
+			alarms = " [" + strings.Join(m.Alarms, ", ") + "]"
+		}
+		fmt.Fprintf(w, "  %-20s %-8s %s of %s quota (%.1f%%), %s in use%s\n", m.Name, role, bytesText(m.SizeBytes), bytesText(m.QuotaBytes), m.UsedPercent, bytesText(m.InUseBytes), alarms)
+	}
+}
+
+// bytesText is a size for people: 1.5 MiB.
+func bytesText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }

@@ -29,6 +29,7 @@ var readOnly = map[string]bool{
 	batonv1connect.AccessServiceListAccessProcedure:            true,
 	batonv1connect.EventServiceWatchProcedure:                  true,
 	batonv1connect.ClusterServiceDescribeResourceTypeProcedure: true,
+	batonv1connect.ClusterServiceGetDatabaseStatusProcedure:    true,
 	batonv1connect.GroupServiceExplainGroupProcedure:           true,
 	batonv1connect.GroupServiceListOperationsProcedure:         true,
 	batonv1connect.JoinServiceListJoinTokensProcedure:          true,

@@ -472,6 +472,237 @@ func (x *ListResourceTypesResponse) GetTypes() []*ResourceType {
 	return nil
 }
 
+type GetDatabaseStatusRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDatabaseStatusRequest) Reset() {
+	*x = GetDatabaseStatusRequest{}
+	mi := &file_baton_v1_cluster_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDatabaseStatusRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDatabaseStatusRequest) ProtoMessage() {}
+
+func (x *GetDatabaseStatusRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_cluster_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDatabaseStatusRequest.ProtoReflect.Descriptor instead.
+func (*GetDatabaseStatusRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{8}
+}
+
+type GetDatabaseStatusResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// role: how the answering node reaches the database: "member",
+	// "client" (of the embedded members) or "external".
+	Role    string            `protobuf:"bytes,1,opt,name=role,proto3" json:"role,omitempty"`
+	Members []*DatabaseMember `protobuf:"bytes,2,rep,name=members,proto3" json:"members,omitempty"`
+	// warn_percent of its quota is where a member's size is a warning.
+	WarnPercent   int32 `protobuf:"varint,3,opt,name=warn_percent,json=warnPercent,proto3" json:"warn_percent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDatabaseStatusResponse) Reset() {
+	*x = GetDatabaseStatusResponse{}
+	mi := &file_baton_v1_cluster_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDatabaseStatusResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDatabaseStatusResponse) ProtoMessage() {}
+
+func (x *GetDatabaseStatusResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_cluster_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDatabaseStatusResponse.ProtoReflect.Descriptor instead.
+func (*GetDatabaseStatusResponse) Descriptor() ([]byte, []int) {
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GetDatabaseStatusResponse) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *GetDatabaseStatusResponse) GetMembers() []*DatabaseMember {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+func (x *GetDatabaseStatusResponse) GetWarnPercent() int32 {
+	if x != nil {
+		return x.WarnPercent
+	}
+	return 0
+}
+
+type DatabaseMember struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Name           string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Endpoint       string                 `protobuf:"bytes,2,opt,name=endpoint,proto3" json:"endpoint,omitempty"` // its client URL
+	Id             uint64                 `protobuf:"varint,3,opt,name=id,proto3" json:"id,omitempty"`
+	Leader         bool                   `protobuf:"varint,4,opt,name=leader,proto3" json:"leader,omitempty"`
+	Learner        bool                   `protobuf:"varint,5,opt,name=learner,proto3" json:"learner,omitempty"`
+	SizeBytes      int64                  `protobuf:"varint,6,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`                    // the database file
+	SizeInUseBytes int64                  `protobuf:"varint,7,opt,name=size_in_use_bytes,json=sizeInUseBytes,proto3" json:"size_in_use_bytes,omitempty"` // the part of the file holding data
+	QuotaBytes     int64                  `protobuf:"varint,8,opt,name=quota_bytes,json=quotaBytes,proto3" json:"quota_bytes,omitempty"`                 // past this size the member refuses writes
+	Revision       int64                  `protobuf:"varint,9,opt,name=revision,proto3" json:"revision,omitempty"`
+	RaftIndex      uint64                 `protobuf:"varint,10,opt,name=raft_index,json=raftIndex,proto3" json:"raft_index,omitempty"`
+	Alarms         []string               `protobuf:"bytes,11,rep,name=alarms,proto3" json:"alarms,omitempty"` // "NOSPACE", "CORRUPT"
+	Error          string                 `protobuf:"bytes,12,opt,name=error,proto3" json:"error,omitempty"`   // set when the member did not answer
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *DatabaseMember) Reset() {
+	*x = DatabaseMember{}
+	mi := &file_baton_v1_cluster_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DatabaseMember) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DatabaseMember) ProtoMessage() {}
+
+func (x *DatabaseMember) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_cluster_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DatabaseMember.ProtoReflect.Descriptor instead.
+func (*DatabaseMember) Descriptor() ([]byte, []int) {
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *DatabaseMember) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DatabaseMember) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *DatabaseMember) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *DatabaseMember) GetLeader() bool {
+	if x != nil {
+		return x.Leader
+	}
+	return false
+}
+
+func (x *DatabaseMember) GetLearner() bool {
+	if x != nil {
+		return x.Learner
+	}
+	return false
+}
+
+func (x *DatabaseMember) GetSizeBytes() int64 {
+	if x != nil {
+		return x.SizeBytes
+	}
+	return 0
+}
+
+func (x *DatabaseMember) GetSizeInUseBytes() int64 {
+	if x != nil {
+		return x.SizeInUseBytes
+	}
+	return 0
+}
+
+func (x *DatabaseMember) GetQuotaBytes() int64 {
+	if x != nil {
+		return x.QuotaBytes
+	}
+	return 0
+}
+
+func (x *DatabaseMember) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *DatabaseMember) GetRaftIndex() uint64 {
+	if x != nil {
+		return x.RaftIndex
+	}
+	return 0
+}
+
+func (x *DatabaseMember) GetAlarms() []string {
+	if x != nil {
+		return x.Alarms
+	}
+	return nil
+}
+
+func (x *DatabaseMember) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
 var File_baton_v1_cluster_proto protoreflect.FileDescriptor
 
 const file_baton_v1_cluster_proto_rawDesc = "" +
@@ -507,11 +738,34 @@ const file_baton_v1_cluster_proto_rawDesc = "" +
 	"\adefault\x18\x03 \x01(\tR\adefault\x12 \n" +
 	"\vdescription\x18\x04 \x01(\tR\vdescription\"I\n" +
 	"\x19ListResourceTypesResponse\x12,\n" +
-	"\x05types\x18\x01 \x03(\v2\x16.baton.v1.ResourceTypeR\x05types2\x91\x02\n" +
+	"\x05types\x18\x01 \x03(\v2\x16.baton.v1.ResourceTypeR\x05types\"\x1a\n" +
+	"\x18GetDatabaseStatusRequest\"\x86\x01\n" +
+	"\x19GetDatabaseStatusResponse\x12\x12\n" +
+	"\x04role\x18\x01 \x01(\tR\x04role\x122\n" +
+	"\amembers\x18\x02 \x03(\v2\x18.baton.v1.DatabaseMemberR\amembers\x12!\n" +
+	"\fwarn_percent\x18\x03 \x01(\x05R\vwarnPercent\"\xd6\x02\n" +
+	"\x0eDatabaseMember\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
+	"\bendpoint\x18\x02 \x01(\tR\bendpoint\x12\x0e\n" +
+	"\x02id\x18\x03 \x01(\x04R\x02id\x12\x16\n" +
+	"\x06leader\x18\x04 \x01(\bR\x06leader\x12\x18\n" +
+	"\alearner\x18\x05 \x01(\bR\alearner\x12\x1d\n" +
+	"\n" +
+	"size_bytes\x18\x06 \x01(\x03R\tsizeBytes\x12)\n" +
+	"\x11size_in_use_bytes\x18\a \x01(\x03R\x0esizeInUseBytes\x12\x1f\n" +
+	"\vquota_bytes\x18\b \x01(\x03R\n" +
+	"quotaBytes\x12\x1a\n" +
+	"\brevision\x18\t \x01(\x03R\brevision\x12\x1d\n" +
+	"\n" +
+	"raft_index\x18\n" +
+	" \x01(\x04R\traftIndex\x12\x16\n" +
+	"\x06alarms\x18\v \x03(\tR\x06alarms\x12\x14\n" +
+	"\x05error\x18\f \x01(\tR\x05error2\xef\x02\n" +
 	"\x0eClusterService\x12J\n" +
 	"\vOpenCluster\x12\x1c.baton.v1.OpenClusterRequest\x1a\x1d.baton.v1.OpenClusterResponse\x12\\\n" +
 	"\x11ListResourceTypes\x12\".baton.v1.ListResourceTypesRequest\x1a#.baton.v1.ListResourceTypesResponse\x12U\n" +
-	"\x14DescribeResourceType\x12%.baton.v1.DescribeResourceTypeRequest\x1a\x16.baton.v1.ResourceTypeB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
+	"\x14DescribeResourceType\x12%.baton.v1.DescribeResourceTypeRequest\x1a\x16.baton.v1.ResourceType\x12\\\n" +
+	"\x11GetDatabaseStatus\x12\".baton.v1.GetDatabaseStatusRequest\x1a#.baton.v1.GetDatabaseStatusResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
 
 var (
 	file_baton_v1_cluster_proto_rawDescOnce sync.Once
@@ -525,7 +779,7 @@ func file_baton_v1_cluster_proto_rawDescGZIP() []byte {
 	return file_baton_v1_cluster_proto_rawDescData
 }
 
-var file_baton_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_baton_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_baton_v1_cluster_proto_goTypes = []any{
 	(*DescribeResourceTypeRequest)(nil), // 0: baton.v1.DescribeResourceTypeRequest
 	(*OpenClusterRequest)(nil),          // 1: baton.v1.OpenClusterRequest
@@ -535,22 +789,28 @@ var file_baton_v1_cluster_proto_goTypes = []any{
 	(*ResourceType)(nil),                // 5: baton.v1.ResourceType
 	(*PropertyInfo)(nil),                // 6: baton.v1.PropertyInfo
 	(*ListResourceTypesResponse)(nil),   // 7: baton.v1.ListResourceTypesResponse
+	(*GetDatabaseStatusRequest)(nil),    // 8: baton.v1.GetDatabaseStatusRequest
+	(*GetDatabaseStatusResponse)(nil),   // 9: baton.v1.GetDatabaseStatusResponse
+	(*DatabaseMember)(nil),              // 10: baton.v1.DatabaseMember
 }
 var file_baton_v1_cluster_proto_depIdxs = []int32{
-	3, // 0: baton.v1.OpenClusterResponse.quarantined:type_name -> baton.v1.QuarantinedRecord
-	6, // 1: baton.v1.ResourceType.properties:type_name -> baton.v1.PropertyInfo
-	5, // 2: baton.v1.ListResourceTypesResponse.types:type_name -> baton.v1.ResourceType
-	1, // 3: baton.v1.ClusterService.OpenCluster:input_type -> baton.v1.OpenClusterRequest
-	4, // 4: baton.v1.ClusterService.ListResourceTypes:input_type -> baton.v1.ListResourceTypesRequest
-	0, // 5: baton.v1.ClusterService.DescribeResourceType:input_type -> baton.v1.DescribeResourceTypeRequest
-	2, // 6: baton.v1.ClusterService.OpenCluster:output_type -> baton.v1.OpenClusterResponse
-	7, // 7: baton.v1.ClusterService.ListResourceTypes:output_type -> baton.v1.ListResourceTypesResponse
-	5, // 8: baton.v1.ClusterService.DescribeResourceType:output_type -> baton.v1.ResourceType
-	6, // [6:9] is the sub-list for method output_type
-	3, // [3:6] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	3,  // 0: baton.v1.OpenClusterResponse.quarantined:type_name -> baton.v1.QuarantinedRecord
+	6,  // 1: baton.v1.ResourceType.properties:type_name -> baton.v1.PropertyInfo
+	5,  // 2: baton.v1.ListResourceTypesResponse.types:type_name -> baton.v1.ResourceType
+	10, // 3: baton.v1.GetDatabaseStatusResponse.members:type_name -> baton.v1.DatabaseMember
+	1,  // 4: baton.v1.ClusterService.OpenCluster:input_type -> baton.v1.OpenClusterRequest
+	4,  // 5: baton.v1.ClusterService.ListResourceTypes:input_type -> baton.v1.ListResourceTypesRequest
+	0,  // 6: baton.v1.ClusterService.DescribeResourceType:input_type -> baton.v1.DescribeResourceTypeRequest
+	8,  // 7: baton.v1.ClusterService.GetDatabaseStatus:input_type -> baton.v1.GetDatabaseStatusRequest
+	2,  // 8: baton.v1.ClusterService.OpenCluster:output_type -> baton.v1.OpenClusterResponse
+	7,  // 9: baton.v1.ClusterService.ListResourceTypes:output_type -> baton.v1.ListResourceTypesResponse
+	5,  // 10: baton.v1.ClusterService.DescribeResourceType:output_type -> baton.v1.ResourceType
+	9,  // 11: baton.v1.ClusterService.GetDatabaseStatus:output_type -> baton.v1.GetDatabaseStatusResponse
+	8,  // [8:12] is the sub-list for method output_type
+	4,  // [4:8] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_baton_v1_cluster_proto_init() }
@@ -564,7 +824,7 @@ func file_baton_v1_cluster_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_cluster_proto_rawDesc), len(file_baton_v1_cluster_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -42,6 +42,9 @@ const (
 	// ClusterServiceDescribeResourceTypeProcedure is the fully-qualified name of the ClusterService's
 	// DescribeResourceType RPC.
 	ClusterServiceDescribeResourceTypeProcedure = "/baton.v1.ClusterService/DescribeResourceType"
+	// ClusterServiceGetDatabaseStatusProcedure is the fully-qualified name of the ClusterService's
+	// GetDatabaseStatus RPC.
+	ClusterServiceGetDatabaseStatusProcedure = "/baton.v1.ClusterService/GetDatabaseStatus"
 )
 
 // ClusterServiceClient is a client for the baton.v1.ClusterService service.
@@ -54,6 +57,11 @@ type ClusterServiceClient interface {
 	// DescribeResourceType describes one type; for types with variants (OCF:
 	// "provider/agent") the variant's own parameters.
 	DescribeResourceType(context.Context, *connect.Request[v1.DescribeResourceTypeRequest]) (*connect.Response[v1.ResourceType], error)
+	// GetDatabaseStatus reports the cluster database as its members report
+	// themselves (the answering node asks each): the size of each member's
+	// database file, the part holding data, the quota past which it takes
+	// no more writes, and its alarms.
+	GetDatabaseStatus(context.Context, *connect.Request[v1.GetDatabaseStatusRequest]) (*connect.Response[v1.GetDatabaseStatusResponse], error)
 }
 
 // NewClusterServiceClient constructs a client for the baton.v1.ClusterService service. By default,
@@ -85,6 +93,12 @@ func NewClusterServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(clusterServiceMethods.ByName("DescribeResourceType")),
 			connect.WithClientOptions(opts...),
 		),
+		getDatabaseStatus: connect.NewClient[v1.GetDatabaseStatusRequest, v1.GetDatabaseStatusResponse](
+			httpClient,
+			baseURL+ClusterServiceGetDatabaseStatusProcedure,
+			connect.WithSchema(clusterServiceMethods.ByName("GetDatabaseStatus")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -93,6 +107,7 @@ type clusterServiceClient struct {
 	openCluster          *connect.Client[v1.OpenClusterRequest, v1.OpenClusterResponse]
 	listResourceTypes    *connect.Client[v1.ListResourceTypesRequest, v1.ListResourceTypesResponse]
 	describeResourceType *connect.Client[v1.DescribeResourceTypeRequest, v1.ResourceType]
+	getDatabaseStatus    *connect.Client[v1.GetDatabaseStatusRequest, v1.GetDatabaseStatusResponse]
 }
 
 // OpenCluster calls baton.v1.ClusterService.OpenCluster.
@@ -110,6 +125,11 @@ func (c *clusterServiceClient) DescribeResourceType(ctx context.Context, req *co
 	return c.describeResourceType.CallUnary(ctx, req)
 }
 
+// GetDatabaseStatus calls baton.v1.ClusterService.GetDatabaseStatus.
+func (c *clusterServiceClient) GetDatabaseStatus(ctx context.Context, req *connect.Request[v1.GetDatabaseStatusRequest]) (*connect.Response[v1.GetDatabaseStatusResponse], error) {
+	return c.getDatabaseStatus.CallUnary(ctx, req)
+}
+
 // ClusterServiceHandler is an implementation of the baton.v1.ClusterService service.
 type ClusterServiceHandler interface {
 	// OpenCluster identifies the cluster and the caller's access; clients
@@ -120,6 +140,11 @@ type ClusterServiceHandler interface {
 	// DescribeResourceType describes one type; for types with variants (OCF:
 	// "provider/agent") the variant's own parameters.
 	DescribeResourceType(context.Context, *connect.Request[v1.DescribeResourceTypeRequest]) (*connect.Response[v1.ResourceType], error)
+	// GetDatabaseStatus reports the cluster database as its members report
+	// themselves (the answering node asks each): the size of each member's
+	// database file, the part holding data, the quota past which it takes
+	// no more writes, and its alarms.
+	GetDatabaseStatus(context.Context, *connect.Request[v1.GetDatabaseStatusRequest]) (*connect.Response[v1.GetDatabaseStatusResponse], error)
 }
 
 // NewClusterServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -147,6 +172,12 @@ func NewClusterServiceHandler(svc ClusterServiceHandler, opts ...connect.Handler
 		connect.WithSchema(clusterServiceMethods.ByName("DescribeResourceType")),
 		connect.WithHandlerOptions(opts...),
 	)
+	clusterServiceGetDatabaseStatusHandler := connect.NewUnaryHandler(
+		ClusterServiceGetDatabaseStatusProcedure,
+		svc.GetDatabaseStatus,
+		connect.WithSchema(clusterServiceMethods.ByName("GetDatabaseStatus")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/baton.v1.ClusterService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ClusterServiceOpenClusterProcedure:
@@ -155,6 +186,8 @@ func NewClusterServiceHandler(svc ClusterServiceHandler, opts ...connect.Handler
 			clusterServiceListResourceTypesHandler.ServeHTTP(w, r)
 		case ClusterServiceDescribeResourceTypeProcedure:
 			clusterServiceDescribeResourceTypeHandler.ServeHTTP(w, r)
+		case ClusterServiceGetDatabaseStatusProcedure:
+			clusterServiceGetDatabaseStatusHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -174,4 +207,8 @@ func (UnimplementedClusterServiceHandler) ListResourceTypes(context.Context, *co
 
 func (UnimplementedClusterServiceHandler) DescribeResourceType(context.Context, *connect.Request[v1.DescribeResourceTypeRequest]) (*connect.Response[v1.ResourceType], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.ClusterService.DescribeResourceType is not implemented"))
+}
+
+func (UnimplementedClusterServiceHandler) GetDatabaseStatus(context.Context, *connect.Request[v1.GetDatabaseStatusRequest]) (*connect.Response[v1.GetDatabaseStatusResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.ClusterService.GetDatabaseStatus is not implemented"))
 }
