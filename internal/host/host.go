@@ -854,18 +854,28 @@ func (h *Host) finishOps(ctx context.Context, v store.View) {
 	if len(h.ops) == 0 {
 		return
 	}
+	// An operation is pending while an instance here is pending with it:
+	// the instances of its group (an operation acts on its group's
+	// resources), not every instance of the node.
 	pending := map[string]bool{}
-	for _, inst := range h.insts {
-		if st := v.Status(inst.name); st != nil && clusapi.ClusterResourceState(st.State).IsPending() {
-			pending[st.OpID] = true
-		}
-	}
+	seen := map[string]bool{}
 	for id := range h.ops {
+		op := v.Operation(id)
+		if op == nil {
+			continue
+		}
 		// An operation still being written (a big group's change split
 		// over several transactions, ops/split.go) has more to do.
-		if op := v.Operation(id); op != nil {
-			if g := v.Group(op.Group); g != nil && g.Writing == id {
-				pending[id] = true
+		if g := v.Group(op.Group); g != nil && g.Writing == id {
+			pending[id] = true
+		}
+		if seen[op.Group] {
+			continue
+		}
+		seen[op.Group] = true
+		for _, inst := range h.byGroup[op.Group] {
+			if st := v.Status(inst.name); st != nil && clusapi.ClusterResourceState(st.State).IsPending() {
+				pending[st.OpID] = true
 			}
 		}
 	}
