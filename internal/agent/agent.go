@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/http"
 	"os"
 	"os/user"
@@ -417,6 +418,13 @@ func (a *Agent) join(ctx context.Context) (*liveness.Lease, error) {
 // runHost runs the resource host under one lease after another: when a
 // lease is lost the host has fenced (stopped everything), and the node
 // joins again with a new lease as soon as the database answers.
+//
+// A join that fails is tried again after a renew interval, then twice as
+// long each time, up to rejoinBackoff, with jitter: each try grants a lease
+// and writes the node's alive record (and revokes the lease when that
+// fails), and a database so slow that many nodes fenced at once must not
+// get all of them back every renew interval — their retries kept it
+// overloaded and every node out (bench/scale64, 64 nodes on 2 CPUs).
 func (a *Agent) runHost(ctx context.Context, cfg host.Config, lease *liveness.Lease) {
 	for {
 		cfg.Lease = lease
@@ -428,7 +436,7 @@ func (a *Agent) runHost(ctx context.Context, cfg host.Config, lease *liveness.Le
 			}
 			return
 		}
-		for {
+		for wait := a.cfg.RenewInterval; ; wait = min(2*wait, rejoinBackoff) {
 			if ctx.Err() != nil {
 				return
 			}
@@ -444,11 +452,11 @@ func (a *Agent) runHost(ctx context.Context, cfg host.Config, lease *liveness.Le
 				a.log.Info("node joined again with a new lease")
 				break
 			}
-			a.log.Warn("cannot join the cluster again yet", "err", err)
+			a.log.Warn("cannot join the cluster again yet", "err", err, "retryIn", wait)
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(a.cfg.RenewInterval):
+			case <-time.After(jitter(wait)):
 			}
 		}
 	}
@@ -529,4 +537,14 @@ func (a *Agent) databaseMembers() ([]metrics.DatabaseMember, error) {
 			Alarms: m.Alarms, Answered: m.Err == nil}
 	}
 	return out, nil
+}
+
+// rejoinBackoff is the longest a fenced node waits between tries to join
+// again: well inside the 15 s the systemd watchdog allows (notify.go).
+const rejoinBackoff = 5 * time.Second
+
+// jitter spreads d over [d/2, 3d/2), so that nodes that fenced together
+// do not try again together.
+func jitter(d time.Duration) time.Duration {
+	return d/2 + time.Duration(mrand.Int64N(int64(d)))
 }

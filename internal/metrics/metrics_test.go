@@ -14,6 +14,7 @@ import (
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
+	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/proplist"
 )
 
@@ -101,4 +102,39 @@ func scrapeUntil(t *testing.T, n *clustertest.Node, want string) string {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// Each node reports the states of the groups it owns, not every group of
+// the cluster: a scrape costs what the node hosts.
+func TestMetricsReportOwnGroups(t *testing.T) {
+	n1 := clustertest.New(t)
+	n2 := clustertest.Join(t, n1, "node2")
+	ctx := context.Background()
+	e := n1.Ops()
+	if _, err := e.CreateGroup(ctx, "G1", []string{"node1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.CreateGroup(ctx, "G2", []string{"node2"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	n2.Await(func(v store.View) bool { return v.Group("G1") != nil && v.Group("G2") != nil }, "both groups")
+	for _, c := range []struct {
+		n         *clustertest.Node
+		has, lack string
+	}{{n1, "G1", "G2"}, {n2, "G2", "G1"}} {
+		body := scrape(t, c.n)
+		if !strings.Contains(body, `baton_group_state{group="`+c.has+`"`) || strings.Contains(body, `baton_group_state{group="`+c.lack+`"`) {
+			t.Errorf("node with %s, not %s: %s", c.has, c.lack, grep(body, "baton_group_state"))
+		}
+	}
+}
+
+func grep(s, what string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, what) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
