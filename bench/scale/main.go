@@ -17,7 +17,9 @@
 //     each member's database size; ListGroups' first page (-page groups,
 //     median of 20) and a walk of every page (median of 3); GetGroupState
 //     of random groups (-reads calls, p50 and p99); and the same group's
-//     online and offline again, against the empty cluster's.
+//     online and offline again, against the empty cluster's (wall time,
+//     and the agents' CPU time per round, which other work on the
+//     machine does not change).
 //
 // Run it from the module root:
 //
@@ -186,10 +188,12 @@ func run(args []string) error {
 	if err := quiesce(ctx, agents, o.timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "warning:", err)
 	}
+	c0 := cpuOf(agents)
 	on0, off0, err := onlineOffline(ctx, conn, probe, o.rounds, o.timeout)
 	if err != nil {
 		return err
 	}
+	cpu0 := (cpuOf(agents) - c0) / time.Duration(o.rounds)
 	fmt.Fprintf(os.Stderr, "empty cluster: online %s ms, offline %s ms\n", ms(median(on0)), ms(median(off0)))
 
 	fmt.Printf("Creating %d groups of %d dummy resources (CreateGroup, then CreateResource for each, each depending on the one before):\n\n", o.groups, o.resources)
@@ -233,10 +237,15 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := quiesce(ctx, agents, o.timeout); err != nil {
+		fmt.Fprintln(os.Stderr, "warning:", err)
+	}
+	c1 := cpuOf(agents)
 	on1, off1, err := onlineOffline(ctx, conn, probe, o.rounds, o.timeout)
 	if err != nil {
 		return err
 	}
+	cpu1 := (cpuOf(agents) - c1) / time.Duration(o.rounds)
 	fmt.Println()
 	fmt.Println("| measure | value | target |")
 	fmt.Println("|---|---:|---|")
@@ -247,6 +256,8 @@ func run(args []string) error {
 		o.resources, o.rounds, ms(median(on0)), ms(median(on1)), float64(median(on1))/float64(median(on0)))
 	fmt.Printf("| offline of the same group: empty cluster → now | %s → %s ms (%.2f×) | ≤ 1.5× |\n",
 		ms(median(off0)), ms(median(off1)), float64(median(off1))/float64(median(off0)))
+	fmt.Printf("| the agents' CPU time per online and offline: empty cluster → now | %s → %s ms (%.2f×) | — |\n",
+		ms(cpu0), ms(cpu1), float64(cpu1)/float64(max(cpu0, time.Millisecond)))
 	return nil
 }
 
