@@ -39,7 +39,7 @@ func TestChainOverhead(t *testing.T) {
 	ocf.NeedAgents(t)
 	const (
 		size            = 50
-		rounds          = 3
+		rounds          = 4
 		attempts        = 3
 		chainShareLimit = 3 * time.Millisecond
 	)
