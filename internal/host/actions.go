@@ -173,12 +173,12 @@ func (h *Host) completed(ctx context.Context, outs []outcome) {
 	var settled []string
 	regroup := map[string]bool{}
 	for _, o := range outs {
+		h.calls--
 		inst := h.insts[o.name]
 		if inst == nil {
 			continue
 		}
 		inst.busy, inst.cancel = idle, nil
-		h.calls--
 		if o.discard {
 			h.toReport[o.name] = true // its configuration revision, at least
 			regroup[inst.group] = true
