@@ -72,6 +72,8 @@ func TestBigGroup(t *testing.T) {
 	}
 	t.Logf("%d dummy resources (chains of 10), limits %d operations and %d bytes per transaction: created in %v", n, maxOps, maxBytes, time.Since(t0).Round(time.Millisecond))
 
+	// Each wait allows 20 s and 10 ms per resource.
+	limit := 20*time.Second + time.Duration(n)*10*time.Millisecond
 	// step times one call and the wait for its end.
 	step := func(what string, call func() (ops.Result, error), settled func(v store.View) bool) ops.Result {
 		t.Helper()
@@ -81,7 +83,7 @@ func TestBigGroup(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
-		n1.Await(settled, what)
+		awaitLong(t, n1, limit, settled, what)
 		t.Logf("%-40s answered %v (%s) in %v, done in %v", what, res.Status, res.OperationID, answered.Round(time.Millisecond), time.Since(t0).Round(time.Millisecond))
 		return res
 	}
@@ -97,7 +99,7 @@ func TestBigGroup(t *testing.T) {
 	}
 
 	step("online", func() (ops.Result, error) { return e.OnlineGroup(ctx, ref, "", ops.Request{}) }, onlineOn("n1"))
-	awaitOutcomes(t, n1, g)
+	awaitOutcomes(t, n1, g, limit)
 
 	res := step("offline", func() (ops.Result, error) {
 		res, err := e.OfflineGroup(ctx, ref, ops.Request{})
@@ -120,20 +122,20 @@ func TestBigGroup(t *testing.T) {
 	if res.Status != clusapi.ERROR_IO_PENDING {
 		t.Errorf("offline answered %v, want ERROR_IO_PENDING", res.Status)
 	}
-	awaitOutcomes(t, n1, g)
+	awaitOutcomes(t, n1, g, limit)
 
 	step("online again", func() (ops.Result, error) { return e.OnlineGroup(ctx, ref, "", ops.Request{}) }, onlineOn("n1"))
-	awaitOutcomes(t, n1, g)
+	awaitOutcomes(t, n1, g, limit)
 	step("move to n2", func() (ops.Result, error) { return e.MoveGroup(ctx, ref, "n2", ops.Request{}) }, onlineOn("n2"))
-	awaitOutcomes(t, n1, g)
+	awaitOutcomes(t, n1, g, limit)
 
 	// n2 stops: it takes the group offline, keeping its persistent state,
 	// and revokes its lease; the controller (n1's) fails the group over.
 	t0 = time.Now()
 	n2.Agent.Close()
-	n1.Await(onlineOn("n1"), "failover to n1")
+	awaitLong(t, n1, limit, onlineOn("n1"), "failover to n1")
 	t.Logf("%-40s done in %v", "failover (n2 stopped) to n1", time.Since(t0).Round(time.Millisecond))
-	awaitOutcomes(t, n1, g)
+	awaitOutcomes(t, n1, g, limit)
 
 	step("offline before the delete", func() (ops.Result, error) { return e.OfflineGroup(ctx, ref, ops.Request{}) }, offline)
 	t0 = time.Now()
@@ -152,12 +154,24 @@ func TestBigGroup(t *testing.T) {
 	t.Logf("%-40s done in %v", "forced delete", time.Since(t0).Round(time.Millisecond))
 }
 
+// awaitLong waits until cond holds on n's view, at most limit.
+func awaitLong(t *testing.T, n *clustertest.Node, limit time.Duration, cond func(v store.View) bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond(n.Store().View()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not %s within %v", what, limit)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // awaitOutcomes waits until every operation on group g has its outcome
 // recorded (none still written in several transactions), and checks
 // none failed.
-func awaitOutcomes(t *testing.T, n *clustertest.Node, g string) {
+func awaitOutcomes(t *testing.T, n *clustertest.Node, g string, limit time.Duration) {
 	t.Helper()
-	n.Await(func(v store.View) bool {
+	awaitLong(t, n, limit, func(v store.View) bool {
 		for _, op := range v.Operations() {
 			if op.Group == g && op.Finished.IsZero() {
 				return false
@@ -198,7 +212,7 @@ func TestFinishSplits(t *testing.T) {
 		t.Fatal(err)
 	}
 	n1.AwaitGroup(g, clusapi.ClusterGroupOnline)
-	awaitOutcomes(t, n1, g)
+	awaitOutcomes(t, n1, g, time.Minute)
 
 	// The head of an offline whose writer stopped, a minute ago.
 	op := &store.Operation{ID: "half-offline", Kind: store.OpOfflineGroup, Group: g, Caller: "test", Created: time.Now().Add(-time.Minute)}
@@ -229,7 +243,7 @@ func TestFinishSplits(t *testing.T) {
 		grp := v.Group(g)
 		return grp.Writing == "" && v.GroupState(grp) == clusapi.ClusterGroupOffline
 	}, "the offline finished")
-	awaitOutcomes(t, n1, g)
+	awaitOutcomes(t, n1, g, time.Minute)
 	if got := n1.Store().View().Operation(op.ID); got == nil || got.Outcome != "succeeded" {
 		t.Errorf("the offline's record: %+v, want succeeded", got)
 	}
