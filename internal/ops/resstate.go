@@ -112,6 +112,13 @@ func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Reques
 		if v.NodeState(g.OwnerNode) == clusapi.ClusterNodePaused {
 			return Result{}, fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", g.OwnerNode)
 		}
+		if g.MoveTo != "" {
+			// Brought online on the source, the resource would hold the
+			// handover up for ever — it waits for everything to be
+			// offline — and its group half online (tests/chaos, seed
+			// 20261208, round 94).
+			return Result{}, fail(clusapi.ERROR_INVALID_STATE, "group %q is moving to %q; wait for the move", g.Name, g.MoveTo)
+		}
 		persistent := 1
 		if req.Flags&clusapi.CLUSAPI_RESOURCE_ONLINE_DO_NOT_UPDATE_PERSISTENT_STATE != 0 {
 			persistent = keepPersistent
