@@ -180,7 +180,10 @@ func run() error {
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), commit(), *agentName, loadAvg())
 	defer func() { fmt.Printf("\nLoad average at end %s\n", loadAvg()) }()
 
-	var rows []row
+	// The table grows a row at a time: a run that ends early (a node that
+	// lost its lease, a timeout) keeps what it measured.
+	fmt.Println("| shape | N | rounds | offline ms | agent stop ms | in cgroups ms | ratio | baton per member ms | online ms | agent start+monitor ms | in cgroups ms | ratio | baton per member ms | load average |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, shape := range strings.Split(*shapes, ",") {
 		if shape != "chain" && shape != "flat" {
 			return fmt.Errorf("-shapes: unknown shape %q", shape)
@@ -190,21 +193,13 @@ func run() error {
 			if err != nil {
 				return err
 			}
-			rows = append(rows, r)
-			fmt.Fprintf(os.Stderr, "%s-%d: offline %v (agent %v), online %v (agent %v); load %s\n", shape, n,
-				r.offline.Round(time.Millisecond), r.stop.Round(time.Millisecond), r.online.Round(time.Millisecond),
-				r.startMo.Round(time.Millisecond), loadAvg())
+			fmt.Printf("| %s | %d | %d | %s | %s | %s | %.2f× | %s | %s | %s | %s | %.2f× | %s | %s |\n", r.shape, r.n, r.rounds,
+				ms(r.offline), ms(r.stop), ms(r.stopCg), ratio(r.offline, r.stop), ms((r.offline-r.stop)/time.Duration(r.n)),
+				ms(r.online), ms(r.startMo), ms(r.startG), ratio(r.online, r.startMo), ms((r.online-r.startMo)/time.Duration(r.n)), loadAvg())
 		}
 	}
-	fmt.Println("| shape | N | rounds | offline ms | agent stop ms | in cgroups ms | ratio | baton per member ms | online ms | agent start+monitor ms | in cgroups ms | ratio | baton per member ms |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-	for _, r := range rows {
-		fmt.Printf("| %s | %d | %d | %s | %s | %s | %.2f× | %s | %s | %s | %s | %.2f× | %s |\n", r.shape, r.n, r.rounds,
-			ms(r.offline), ms(r.stop), ms(r.stopCg), ratio(r.offline, r.stop), ms((r.offline-r.stop)/time.Duration(r.n)),
-			ms(r.online), ms(r.startMo), ms(r.startG), ratio(r.online, r.startMo), ms((r.online-r.startMo)/time.Duration(r.n)))
-	}
 	fmt.Println()
-	fmt.Println("Agent times: chain, the actions one after another; flat, all started at once; \"in cgroups\": the same, each instance placed in a cgroup of its own as baton places a resource's processes. Ratio and per member ((baton − agent) / N) against the agent run directly. Medians over the rounds.")
+	fmt.Println("Agent times: chain, the actions one after another; flat, all started at once; \"in cgroups\": the same, each instance placed in a cgroup of its own as baton places a resource's processes. Ratio and per member ((baton − agent) / N) against the agent run directly. Medians over the rounds; the load average when the row ended.")
 	return nil
 }
 
