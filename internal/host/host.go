@@ -604,6 +604,14 @@ func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Res
 	if o, ok := h.unwritten[r.Name]; ok && o.seq == st.Seq {
 		state, seq = o.state, o.seq+1 // as it will be recorded
 	}
+	if state != clusapi.ClusterResourceOnline {
+		// Health is polled while Online only. A resource waiting its turn
+		// to go offline (its dependents first) is not checked meanwhile:
+		// a failure would be ignored (its state moved on), and the checks
+		// of a big group's waiting resources — OCF agents spawned every
+		// few seconds each — slowed its offline by half.
+		h.stopHealth(inst)
+	}
 	sit := situation{state: state, busy: inst.busy}
 	for _, p := range r.DependsOn {
 		sit.providers = append(sit.providers, h.stateOf(v, p))
