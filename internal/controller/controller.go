@@ -108,6 +108,13 @@ func campaign(ctx context.Context, cfg Config) error {
 // plans again (one plan for a whole node's groups).
 const settle = 20 * time.Millisecond
 
+// paceFactor paces the passes: after a pass that took d, changes
+// gather for at least paceFactor × d before the next. A pass plans from
+// the whole view, so it costs O(groups); paced so, the leader spends at
+// most about a quarter of a CPU on it however big the cluster, and API
+// calls on its node do not slow down as the cluster grows (bench/scale).
+const paceFactor = 3
+
 // lead reconciles on every change until ctx ends. A reset of the
 // subscription (the store reloaded) needs nothing more: every reconcile
 // plans from the whole current view.
@@ -117,16 +124,19 @@ func lead(ctx context.Context, cfg Config) {
 	retry := time.NewTimer(0) // the first reconcile runs at once
 	defer retry.Stop()
 	q := newMoveQueue(cfg) // moves' flags 0x2, 0x4, 0x10 (queue.go)
+	var took time.Duration // the last pass
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-sub.C():
-			time.Sleep(settle)
+			time.Sleep(max(settle, paceFactor*took))
 			sub.Take()
 		case <-retry.C:
 		}
+		start := time.Now()
 		next := min(q.reconcile(ctx), reconcile(ctx, cfg))
+		took = time.Since(start)
 		retry.Reset(next)
 	}
 }
