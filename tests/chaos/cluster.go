@@ -225,7 +225,11 @@ func (c *Cluster) Freezes() []Freeze {
 
 // Close stops every agent, all at once (one by one, the last would wait
 // for a quorum that is gone): SIGCONT if frozen, SIGTERM, and SIGKILL if
-// it does not exit in time; then removes the network.
+// it does not exit in time; then removes the network. In time is 45 s: a
+// member stopping as the last of the database waits about 6 s for a
+// leadership transfer that cannot happen (etcd's Stop), other steps wait
+// for a quorum within their own bounds, and a loaded machine stretches
+// each.
 func (c *Cluster) Close() error {
 	var errs []error
 	var wg sync.WaitGroup
@@ -234,7 +238,7 @@ func (c *Cluster) Close() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := n.Stop(20 * time.Second); err != nil {
+			if err := n.Stop(45 * time.Second); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
