@@ -168,14 +168,14 @@ func TestCreateValidation(t *testing.T) {
 		{"empty group name", second(e.CreateGroup(ctx, "", nil, nil)), clusapi.ERROR_INVALID_PARAMETER},
 		{"slash in name", second(e.CreateGroup(ctx, "a/b", nil, nil)), clusapi.ERROR_INVALID_PARAMETER},
 		{"unknown preferred owner", second(e.CreateGroup(ctx, "H", []string{"nonode"}, nil)), clusapi.ERROR_CLUSTER_NODE_NOT_FOUND},
-		{"bad priority", second(e.CreateGroup(ctx, "H", nil, proplist.List{dword("Priority", 7)})), clusapi.ERROR_CLUSTER_PARAMETER_OUT_OF_BOUNDS},
-		{"priority as a string", second(e.CreateGroup(ctx, "H", nil, proplist.List{{Name: "Priority", Values: []proplist.Value{proplist.SZ("high")}}})), clusapi.ERROR_CLUSTER_PROPERTY_DATA_TYPE_MISMATCH},
+		{"bad priority", second(e.CreateGroup(ctx, "H", nil, proplist.List{dword("Priority", 7)})), clusapi.ERROR_INVALID_PARAMETER},
+		{"priority as a string", second(e.CreateGroup(ctx, "H", nil, proplist.List{{Name: "Priority", Values: []proplist.Value{proplist.SZ("high")}}})), clusapi.ERROR_INVALID_PARAMETER},
 		{"unknown group property", second(e.CreateGroup(ctx, "H", nil, proplist.List{dword("Colour", 1)})), clusapi.ERROR_INVALID_PARAMETER},
 		{"unknown type", second(e.CreateResource(ctx, "r", "G", "Teapot", nil, nil)), clusapi.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND},
 		{"resource in a missing group", second(e.CreateResource(ctx, "r", "NoGroup", "dummy", nil, nil)), clusapi.ERROR_GROUP_NOT_FOUND},
 		{"missing dependency", second(e.CreateResource(ctx, "r", "G", "dummy", []string{"ghost"}, nil)), clusapi.ERROR_RESOURCE_NOT_FOUND},
 		{"bad private property", second(e.CreateResource(ctx, "r", "G", "dummy", nil, proplist.List{dword("FailOnline", 7)})), clusapi.ERROR_INVALID_PARAMETER},
-		{"pending timeout too small", second(e.CreateResource(ctx, "r", "G", "dummy", nil, proplist.List{dword("PendingTimeout", 1)})), clusapi.ERROR_CLUSTER_PARAMETER_OUT_OF_BOUNDS},
+		{"pending timeout too small", second(e.CreateResource(ctx, "r", "G", "dummy", nil, proplist.List{dword("PendingTimeout", 1)})), clusapi.ERROR_INVALID_PARAMETER},
 	}
 	for _, c := range cases {
 		if !errors.Is(c.err, c.want) {

@@ -41,7 +41,7 @@ func (e *Engine) CreateResource(ctx context.Context, name, group, typ string, de
 		return nil, fail(clusapi.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND, "resource type %q is not known (see 'baton type list')", typ)
 	}
 	common := store.DefaultResourceCommon()
-	private, err := applyDwords(resourceDwords, &common, props)
+	private, err := applyResourceCommon(&common, props)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func (e *Engine) SetResourceProperties(ctx context.Context, ref ResourceRef, pro
 			return err
 		}
 		r = r.Clone()
-		private, err := applyDwords(resourceDwords, &r.Common, props)
+		private, err := applyResourceCommon(&r.Common, props)
 		if err != nil {
 			return err
 		}

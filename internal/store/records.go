@@ -142,6 +142,14 @@ type GroupPolicy struct {
 	FailbackWindowEnd      uint32   `json:"failbackWindowEnd"`
 	Priority               uint32   `json:"priority"`
 	AntiAffinityClassNames []string `json:"antiAffinityClassNames,omitempty"`
+	// The common properties below are kept for clients and read back as
+	// set; baton's placement and start-up do not use them yet.
+	Description string `json:"description,omitempty"`
+	// DefaultOwner is nil for none (the property reads 0xFFFFFFFF).
+	DefaultOwner     *uint32 `json:"defaultOwner,omitempty"`
+	ColdStartSetting uint32  `json:"coldStartSetting,omitempty"`
+	GroupStartDelay  uint32  `json:"groupStartDelay,omitempty"`  // ms
+	ResiliencyPeriod uint32  `json:"resiliencyPeriod,omitempty"` // s
 }
 
 // DefaultGroupPolicy returns the WSFC defaults (reference §8.1).
@@ -179,6 +187,10 @@ type ResourceCommon struct {
 	PendingTimeout         uint32 `json:"pendingTimeout"`
 	LooksAlivePollInterval uint32 `json:"looksAlivePollInterval"`
 	IsAlivePollInterval    uint32 `json:"isAlivePollInterval"`
+	// Kept for clients and read back as set; baton does not use them.
+	Description string `json:"description,omitempty"`
+	// DeadlockTimeout is 0 for the default (the property reads 300000).
+	DeadlockTimeout uint32 `json:"deadlockTimeout,omitempty"`
 }
 
 // UseTypeValue in a poll interval means "the resource type's default".
