@@ -12,7 +12,6 @@ import (
 // running cluster (start one with `baton agent -dev`) that has a group
 // called DemoGroup; clusapi_integration_test.go runs it against an agent.
 
-const demoResDllTypeName = "dummy"
 const demoGroupName = "DemoGroup"
 
 func waitForGroupToGoOffline(hGroup clusapi.HGROUP) bool {

@@ -71,8 +71,6 @@ func utf16z(s string) []byte {
 
 func le32(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
 
-func le64(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
-
 // richList holds every value syntax of the reference table, multi-valued
 // and nested properties, and names and strings that need padding.
 func richList() List {

@@ -1000,7 +1000,7 @@ func (w *watch) run(ctx context.Context, conn *dial.Conn, ready chan<- error) {
 		stream, err := conn.Events.Watch(ctx, connect.NewRequest(&batonv1.WatchRequest{SinceRevision: from}))
 		if err != nil {
 			if !started {
-				ready <- fmt.Errorf("Watch on %s: %w", conn.Addr, err)
+				ready <- fmt.Errorf("watch on %s: %w", conn.Addr, err)
 				return
 			}
 		} else {
@@ -1023,7 +1023,7 @@ func (w *watch) run(ctx context.Context, conn *dial.Conn, ready chan<- error) {
 			err = stream.Err()
 			stream.Close()
 			if !started {
-				ready <- fmt.Errorf("Watch on %s ended before it started: %v", conn.Addr, err)
+				ready <- fmt.Errorf("watch on %s ended before it started: %v", conn.Addr, err)
 				return
 			}
 		}

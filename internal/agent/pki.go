@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
-	"golang.org/x/net/http2"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/api/baton/v1/batonv1connect"
@@ -221,10 +220,9 @@ func (a *Agent) joinCluster(ctx context.Context, names pki.Names) (*pki.Node, er
 		}
 		return nil
 	}
+	// ForceAttemptHTTP2: net/http's own HTTP/2, which a custom TLS
+	// config otherwise turns off.
 	tr := &http.Transport{TLSClientConfig: tc, ForceAttemptHTTP2: true}
-	if err := http2.ConfigureTransport(tr); err != nil {
-		return nil, fmt.Errorf("agent: %w", err)
-	}
 	defer tr.CloseIdleConnections()
 	req := &batonv1.JoinRequest{TokenId: tok.ID, TokenSecret: tok.Secret, NodeName: a.cfg.Name, Csr: csr}
 	for _, ip := range names.IPs {

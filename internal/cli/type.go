@@ -67,34 +67,31 @@ func (a *app) typeShow() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			for _, t := range []*batonv1.ResourceType{resp.Msg} {
-				j := toTypeJSON(t)
-				if a.jsonOut() {
-					return a.printJSON(j)
-				}
-				offline := "-"
-				if j.OfflineParameter != "" {
-					offline = fmt.Sprintf("%s (a DWORD in the offline input buffer, e.g. --param '%s=dword:1')", j.OfflineParameter, j.OfflineParameter)
-				}
-				if err := block(a.stdout, []kv{
-					{"name", j.Name},
-					{"description", j.Description},
-					{"offline parameter", offline},
-				}); err != nil {
-					return err
-				}
-				if len(j.Properties) == 0 {
-					_, err := fmt.Fprintln(a.stdout, "properties: (none)")
-					return err
-				}
-				fmt.Fprintln(a.stdout, "properties:")
-				var rows [][]string
-				for _, p := range j.Properties {
-					rows = append(rows, []string{"  " + p.Name, p.Kind, orDash(p.Default), p.Description})
-				}
-				return table(a.stdout, []string{"  NAME", "KIND", "DEFAULT", "DESCRIPTION"}, rows)
+			j := toTypeJSON(resp.Msg)
+			if a.jsonOut() {
+				return a.printJSON(j)
 			}
-			return nil
+			offline := "-"
+			if j.OfflineParameter != "" {
+				offline = fmt.Sprintf("%s (a DWORD in the offline input buffer, e.g. --param '%s=dword:1')", j.OfflineParameter, j.OfflineParameter)
+			}
+			if err := block(a.stdout, []kv{
+				{"name", j.Name},
+				{"description", j.Description},
+				{"offline parameter", offline},
+			}); err != nil {
+				return err
+			}
+			if len(j.Properties) == 0 {
+				_, err := fmt.Fprintln(a.stdout, "properties: (none)")
+				return err
+			}
+			fmt.Fprintln(a.stdout, "properties:")
+			var rows [][]string
+			for _, p := range j.Properties {
+				rows = append(rows, []string{"  " + p.Name, p.Kind, orDash(p.Default), p.Description})
+			}
+			return table(a.stdout, []string{"  NAME", "KIND", "DEFAULT", "DESCRIPTION"}, rows)
 		},
 	}
 	c.Flags().StringVar(&variant, "agent", "", "for OCF: show this agent's parameters (PROVIDER/AGENT, e.g. heartbeat/Dummy)")

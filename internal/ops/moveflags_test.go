@@ -345,9 +345,9 @@ func TestMoveFlagReturnToSource(t *testing.T) {
 
 	// 0x2: back to node1, the source.
 	res = mustOK[ops.Result](t)(e.MoveGroup(ctx, g, "node2", ops.Request{Flags: clusapi.CLUSAPI_GROUP_MOVE_RETURN_TO_SOURCE_NODE_ON_ERROR}))
-	m := awaitOp(t, n1, res.OperationID)
+	awaitOp(t, n1, res.OperationID)
 	n1.Await(func(v store.View) bool { return v.Operation(res.OperationID).Recovery != "" }, "the move's recovery")
-	m = n1.Store().View().Operation(res.OperationID)
+	m := n1.Store().View().Operation(res.OperationID)
 	if m.Outcome != "failed" || m.Error != uint32(clusapi.ERROR_RESOURCE_FAILED) || m.From != "node1" || m.To != "node2" || !strings.Contains(m.Detail, "gate") {
 		t.Errorf("the move with 0x2: %+v, want failed with 5038 naming gate", m)
 	}

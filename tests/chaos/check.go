@@ -5,7 +5,6 @@ package chaos
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -192,24 +191,6 @@ func settled(ctx context.Context, via *Node, w Workload, ledgerPath string) (boo
 		}
 	}
 	return true, ""
-}
-
-// unfinished lists the operations (by ID) that have no outcome yet.
-func unfinished(ctx context.Context, via *Node, ids []string) ([]string, error) {
-	var out []string
-	for _, id := range ids {
-		op, err := via.Client().Operation(ctx, id)
-		if errors.Is(err, clusapi.ERROR_INVALID_PARAMETER) {
-			continue // pruned: it ended long ago
-		}
-		if err != nil {
-			return nil, err
-		}
-		if op.Finished.IsZero() {
-			out = append(out, fmt.Sprintf("%s %s %s (created %s)", op.ID, op.Kind, op.Group+op.Resource, op.Created.Format("15:04:05.000")))
-		}
-	}
-	return out, nil
 }
 
 var alarming = regexp.MustCompile(`(?m)^(panic: |fatal error: |WARNING: DATA RACE)`)
