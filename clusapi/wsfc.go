@@ -185,6 +185,17 @@ func OfflineClusterGroup(hGroup HGROUP) Errno {
 // CLUSAPI_GROUP_ONLINE_* flags; the input buffer goes, as given, to the
 // resources that are not yet online. Return values are as for
 // OfflineClusterGroupEx.
+//
+// Anti-affinity ([MS-CMRP] ApiOnlineGroup): an online on a node that
+// already runs an online group sharing one of the group's
+// AntiAffinityClassNames answers ERROR_NODE_CANT_HOST_RESOURCE, unless
+// CLUSAPI_GROUP_ONLINE_IGNORE_AFFINITY_RULE. With
+// CLUSAPI_GROUP_ONLINE_BEST_POSSIBLE_NODE and no destination, an Offline
+// group comes online on the node the failover policy would choose
+// (preferred owners first, nodes without such a group before nodes with
+// one); when every node has one, the online is refused with that code, as
+// above (baton's choice: the failover policy would ignore the rule). A
+// group with resources online stays on its owner.
 func OnlineClusterGroupEx(hGroup HGROUP, hDestinationNode HNODE, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
 	h := (*groupHandle)(hGroup)
 	node, ok := destination(h, hDestinationNode)
@@ -254,6 +265,14 @@ func CloseClusterResource(hResource HRESOURCE) bool {
 // OnlineClusterResourceEx brings a resource online, and the resources it
 // depends on first. flags are CLUSAPI_RESOURCE_ONLINE_* flags. Return
 // values are as for OfflineClusterGroupEx.
+//
+// The anti-affinity rule of OnlineClusterGroupEx applies (its bypass is
+// CLUSAPI_RESOURCE_ONLINE_IGNORE_AFFINITY_RULE), and
+// CLUSAPI_RESOURCE_ONLINE_BEST_POSSIBLE_NODE starts an Offline group on the
+// node the policy chooses, as for groups.
+// CLUSAPI_RESOURCE_ONLINE_NECESSARY_FOR_QUORUM is accepted and changes
+// nothing: baton has no quorum resource (the cluster database keeps its
+// own quorum).
 func OnlineClusterResourceEx(hResource HRESOURCE, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
 	h := (*resourceHandle)(hResource)
 	if !h.valid() {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/placement"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -80,8 +81,24 @@ func (e *Engine) OfflineGroup(ctx context.Context, ref GroupRef, req Request) (R
 
 // OnlineGroup is OnlineClusterGroupEx: flags 0x1 ignore locked mode, 0x2
 // synchronous (answer once the group is Online, or with the failure), 0x4
-// best possible node and 0x8 ignore affinity (accepted; one node has no
-// choice to make). node, when set, is hDestinationNode.
+// best possible node, 0x8 ignore affinity. node, when set, is
+// hDestinationNode.
+//
+// The group comes online on node, else on its current owner, except that
+// with 0x4 and no node a group that is Offline (none of its resources
+// online, pending or failed) comes online on the node placement would
+// choose for it (placement.Start: preferred owners first, anti-affined
+// nodes last, its owner a candidate like any node); with no node
+// eligible it stays with its owner. A group with resources online stays
+// where they are.
+//
+// Anti-affinity ([MS-CMRP] ApiOnlineGroup): unless 0x8, an online that has
+// something to bring online on a node that already runs another online
+// group sharing one of the group's AntiAffinityClassNames answers
+// ERROR_NODE_CANT_HOST_RESOURCE — also when 0x4 found only such nodes
+// (placement would ignore the rule there; a client's online does not). An
+// online of a group that is Online already answers ERROR_SUCCESS without
+// the check. Every refusal changes nothing.
 func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req Request) (Result, error) {
 	const call = "OnlineClusterGroupEx"
 	if err := checkFlags(call, req.Flags, clusapi.ValidGroupOnlineFlags); err != nil {
@@ -91,6 +108,8 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 		return Result{}, err
 	}
 	ignoreLocked := req.Flags&clusapi.CLUSAPI_GROUP_ONLINE_IGNORE_RESOURCE_STATUS != 0
+	best := req.Flags&clusapi.CLUSAPI_GROUP_ONLINE_BEST_POSSIBLE_NODE != 0
+	ignoreAffinity := req.Flags&clusapi.CLUSAPI_GROUP_ONLINE_IGNORE_AFFINITY_RULE != 0
 	res, err := e.groupChange(ctx, ref.Name, func(v store.View, t *store.Txn, sp *split) (Result, error) {
 		g, err := LookupGroup(v, ref)
 		if err != nil {
@@ -108,6 +127,8 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 				return Result{}, fail(clusapi.ERROR_HOST_NODE_NOT_GROUP_OWNER, "group %q is %s on node %q; move it to bring it online on %q", g.Name, state, g.OwnerNode, node)
 			}
 			owner = node
+		} else if best && bulk.GroupState(g) == clusapi.ClusterGroupOffline {
+			owner = e.startNode(v, g, ignoreAffinity)
 		}
 		if v.NodeState(owner) == clusapi.ClusterNodePaused {
 			return Result{}, fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", owner)
@@ -136,6 +157,11 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 			}
 			return Result{Status: clusapi.ERROR_SUCCESS}, nil
 		}
+		if !ignoreAffinity {
+			if err := e.checkAffinity(v, g, owner); err != nil {
+				return Result{}, err
+			}
+		}
 		op := e.newOp(store.OpOnlineGroup, req)
 		op.Group = g.Name
 		rule := e.onlineRule(op, func(g *store.Group) bool { return g.LastOperation == op.ID && g.OwnerNode == owner }, true)
@@ -152,6 +178,29 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 		return res, err
 	}
 	return e.waitGroupSettled(ctx, ref.Name, res)
+}
+
+// startNode is the node placement chooses to start group g on (flag
+// BEST_POSSIBLE_NODE), or g's owner when no node is eligible.
+func (e *Engine) startNode(v store.View, g *store.Group, ignoreAffinity bool) string {
+	if n, _, ok := placement.Start(PlacementView(v, e.now()), g.Name, ignoreAffinity); ok {
+		return n
+	}
+	return g.OwnerNode
+}
+
+// checkAffinity answers ERROR_NODE_CANT_HOST_RESOURCE when node runs an
+// online group, other than g, that shares an anti-affinity class name with
+// g. A group without class names reads no other group: its online does not
+// conflict with every change anywhere in the cluster.
+func (e *Engine) checkAffinity(v store.View, g *store.Group, node string) error {
+	if len(g.Policy.AntiAffinityClassNames) == 0 {
+		return nil
+	}
+	if other := placement.Conflict(PlacementView(v, e.now()), g.Name, node); other != "" {
+		return fail(clusapi.ERROR_NODE_CANT_HOST_RESOURCE, "node %q already runs group %q, which shares an AntiAffinityClassNames entry with group %q; use the ignore-affinity flag to bring it online there anyway", node, other, g.Name)
+	}
+	return nil
 }
 
 // waitGroupSettled blocks until no resource of the group is pending, for

@@ -84,8 +84,22 @@ func (e *Engine) OfflineResource(ctx context.Context, ref ResourceRef, req Reque
 
 // OnlineResource is OnlineClusterResourceEx: flags 0x1 ignore locked mode
 // (of the resource and its providers), 0x2 do not update the persistent
-// state, 0x4/0x8/0x20 accepted. The resource and every provider not yet
-// Online come online, providers first, each given the input buffer.
+// state, 0x4 necessary for quorum, 0x8 best possible node, 0x20 ignore
+// affinity. The resource and every provider not yet Online come online,
+// providers first, each given the input buffer.
+//
+//   - 0x4 is accepted and changes nothing: baton has no quorum resource
+//     (the cluster database keeps its own quorum), so every online is one
+//     quorum does not need.
+//   - 0x8: when the resource's group is Offline, the group's owner becomes
+//     the node placement would start the group on, as OnlineGroup's 0x4
+//     does; otherwise the resource comes online where its group runs.
+//   - Unless 0x20, an online on a node that runs another online group
+//     sharing one of the group's AntiAffinityClassNames answers
+//     ERROR_NODE_CANT_HOST_RESOURCE, as OnlineGroup does (the flag is
+//     the header's leave to bypass that rule).
+//
+// Every refusal changes nothing.
 func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Request) (Result, error) {
 	const call = "OnlineClusterResourceEx"
 	if err := checkFlags(call, req.Flags, clusapi.ValidResourceOnlineFlags); err != nil {
@@ -109,8 +123,13 @@ func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Reques
 		if !g.Deleting.IsZero() {
 			return Result{}, fail(clusapi.ERROR_RESOURCE_NOT_AVAILABLE, "resource %q: its group %q is being deleted", r.Name, g.Name)
 		}
-		if v.NodeState(g.OwnerNode) == clusapi.ClusterNodePaused {
-			return Result{}, fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", g.OwnerNode)
+		ignoreAffinity := req.Flags&clusapi.CLUSAPI_RESOURCE_ONLINE_IGNORE_AFFINITY_RULE != 0
+		owner := g.OwnerNode
+		if req.Flags&clusapi.CLUSAPI_RESOURCE_ONLINE_BEST_POSSIBLE_NODE != 0 && g.MoveTo == "" && v.GroupState(g) == clusapi.ClusterGroupOffline {
+			owner = e.startNode(v, g, ignoreAffinity)
+		}
+		if v.NodeState(owner) == clusapi.ClusterNodePaused {
+			return Result{}, fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", owner)
 		}
 		if g.MoveTo != "" {
 			// Brought online on the source, the resource would hold the
@@ -139,6 +158,16 @@ func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Reques
 			if s := v.ResourceState(a.Name); s.IsPending() {
 				return Result{}, fail(clusapi.ERROR_INVALID_STATE, "provider %q of %q is %s; wait for the operation under way", a.Name, r.Name, s)
 			}
+		}
+		if !ignoreAffinity {
+			if err := e.checkAffinity(v, g, owner); err != nil {
+				return Result{}, err
+			}
+		}
+		if owner != g.OwnerNode {
+			ng := g.Clone()
+			ng.OwnerNode = owner
+			t.PutGroup(ng)
 		}
 		op := e.newOp(store.OpOnlineResource, req)
 		op.Group, op.Resource = r.Group, r.Name

@@ -1,8 +1,10 @@
 package placement
 
+import "slices"
+
 // Best returns the node the named group should go to when a client leaves
-// the choice to the cluster: MoveClusterGroup with no destination, and
-// OnlineClusterGroupEx with CLUSAPI_GROUP_ONLINE_BEST_POSSIBLE_NODE. It
+// the choice to the cluster: MoveClusterGroup with no destination (Start
+// is the same for OnlineClusterGroupEx with BEST_POSSIBLE_NODE). It
 // applies the node choice of the package doc; ignoreAffinity (the
 // IGNORE_AFFINITY_RULE flags) skips the anti-affinity step.
 //
@@ -57,4 +59,57 @@ func CanHost(v View, group, node string, ignoreAffinity bool) (reason Reason, ok
 		return ReasonAntiAffinity, false
 	}
 	return "", true
+}
+
+// Conflict returns the name of an online group other than the named one
+// that node hosts and that shares an anti-affinity class name with it, or
+// "" when there is none. It is the check of OnlineClusterGroupEx and
+// OnlineClusterResourceEx ([MS-CMRP] ApiOnlineGroup: a node that already
+// runs a group of the same AntiAffinityClassNames answers
+// ERROR_NODE_CANT_HOST_RESOURCE), which, unlike placement, does not fall
+// back to ignoring the rule when every node conflicts.
+func Conflict(v View, group, node string) string {
+	s := newState(v)
+	g := s.byName[group]
+	if g == nil || node == "" {
+		return ""
+	}
+	classes := distinct(g.AntiAffinity)
+	if len(classes) == 0 {
+		return ""
+	}
+	for _, o := range s.groups {
+		if o.Name == g.Name || !o.Online || o.Owner != node {
+			continue
+		}
+		for _, c := range distinct(o.AntiAffinity) {
+			if slices.Contains(classes, c) {
+				return o.Name
+			}
+		}
+	}
+	return ""
+}
+
+// Start returns the node a group that is not running should be brought
+// online on when the client leaves the choice to the cluster
+// (OnlineClusterGroupEx with CLUSAPI_GROUP_ONLINE_BEST_POSSIBLE_NODE): the
+// node choice of the package doc among the eligible nodes, its current
+// owner included. The group counts as not running whatever its persistent
+// state, so its own class names do not count against its owner. When
+// every eligible node conflicts, reason is anti-affinity-ignored, as for
+// Best; ok is false when no node is eligible.
+func Start(v View, group string, ignoreAffinity bool) (node string, reason Reason, ok bool) {
+	s := newState(v)
+	g := s.byName[group]
+	if g == nil {
+		return "", ReasonUnknownGroup, false
+	}
+	if g.Online {
+		s.add(g, s.owner[g.Name], -1)
+		ng := *g
+		ng.Online = false
+		g = &ng
+	}
+	return s.choose(g, "", ignoreAffinity)
 }

@@ -3,8 +3,9 @@
 // of moves and holds: no goroutines, no clock, no I/O. The controller builds
 // the View from the cluster database, calls [Compute], and carries out the
 // moves; the API server calls [Best] for MoveClusterGroup with no
-// destination and OnlineClusterGroupEx with BEST_POSSIBLE_NODE, and
-// [CanHost] to check an explicit destination. The package does not import
+// destination, [Start] for OnlineClusterGroupEx with BEST_POSSIBLE_NODE,
+// [CanHost] to check an explicit destination, and [Conflict] for the
+// anti-affinity refusal of an online. The package does not import
 // the store: its callers convert records into these types.
 //
 // # Nodes
