@@ -355,10 +355,33 @@ func (a *Agent) bootstrap(ctx context.Context) error {
 	return nil
 }
 
+// maxPluginSocketDir is the longest directory the plugins' sockets may
+// live in: go-plugin adds "/plugin-dirNNNNNNNNNN/pluginNNNNNNNNNN" (up to
+// 38 bytes) and a Unix socket's path has at most 107.
+const maxPluginSocketDir = 107 - 38
+
+// pluginSocketDir makes the directory in the data directory where the
+// plugins' sockets live, cleared of what a killed agent left there; ""
+// (the system's temporary directory) when it cannot.
+func (a *Agent) pluginSocketDir() string {
+	dir := filepath.Join(a.cfg.DataDir, "plugin-sockets")
+	if len(dir) > maxPluginSocketDir {
+		return "" // a socket's path would pass the kernel's limit
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		a.log.Warn("cannot clear the plugins' socket directory", "dir", dir, "err", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		a.log.Warn("cannot make the plugins' socket directory; using the system's temporary directory", "dir", dir, "err", err)
+		return ""
+	}
+	return dir
+}
+
 // loadPlugins registers the resource types of the plugin directory; a
 // plugin that cannot be loaded is logged and left out, never fatal.
 func (a *Agent) loadPlugins(types *restype.Registry) {
-	ptypes, closers, err := plugin.Discover(a.cfg.PluginDir, a.log)
+	ptypes, closers, err := plugin.DiscoverWith(a.cfg.PluginDir, a.log, plugin.Options{SocketDir: a.pluginSocketDir()})
 	for _, c := range closers {
 		a.closers = append(a.closers, func() { c.Close() })
 	}

@@ -70,6 +70,12 @@ type Options struct {
 	CallTimeout time.Duration
 	// HealthTimeout caps LooksAlive and IsAlive (default 30 s).
 	HealthTimeout time.Duration
+	// SocketDir holds a directory per plugin process for its Unix socket
+	// (go-plugin's UnixSocketConfig.TempDir), removed when the process
+	// ends; empty: the system's temporary directory. An agent gives its
+	// data directory's, which it clears at start: sockets of processes
+	// killed with it are not left behind in /tmp.
+	SocketDir string
 }
 
 func (o Options) withDefaults() Options {

@@ -559,3 +559,50 @@ func TestAgentKilled(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestSocketDir: with Options.SocketDir, a plugin process's socket lives
+// in a directory of its own there, and a crashed process's and the last
+// one's are removed: nothing is left in the directory after Close.
+func TestSocketDir(t *testing.T) {
+	sockets := t.TempDir()
+	o := fastOptions
+	o.SocketDir = sockets
+	types, closers, err := DiscoverWith(pluginDir(t, faultyPlugin), testLogger(t), o)
+	if err != nil {
+		t.Fatalf("Discover: %v", err)
+	}
+	entries := func() []string {
+		var out []string
+		filepath.WalkDir(sockets, func(path string, d os.DirEntry, err error) error {
+			if err == nil && path != sockets {
+				out = append(out, path)
+			}
+			return nil
+		})
+		return out
+	}
+	hasSocket := func() bool {
+		for _, e := range entries() {
+			if fi, err := os.Lstat(e); err == nil && fi.Mode()&os.ModeSocket != 0 {
+				return true
+			}
+		}
+		return false
+	}
+	if !hasSocket() {
+		t.Fatalf("no socket in the socket directory with the plugin running: %v", entries())
+	}
+	ctx := context.Background()
+	crasher, _ := faultyRes(t, types[0], "crasher", "crash-online", nil)
+	if err := crasher.Online(ctx, restype.OnlineRequest{}); !errors.Is(err, ErrPluginExited) {
+		t.Fatalf("Online of a plugin that exits = %v, want ErrPluginExited", err)
+	}
+	for _, c := range closers {
+		if err := c.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}
+	if left := entries(); len(left) > 0 {
+		t.Errorf("left in the socket directory after Close: %v", left)
+	}
+}

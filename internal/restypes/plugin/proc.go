@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -45,6 +46,9 @@ type generation struct {
 	client *goplugin.Client
 	rpc    pluginv1.ResourceTypeClient
 	cancel context.CancelFunc // ends the Changes stream
+	// socketDir is Options.SocketDir: the process's socket, there, is
+	// removed when it stops.
+	socketDir string
 
 	mu  sync.Mutex // guards res
 	res map[uint64]*resource
@@ -72,6 +76,11 @@ func (g *generation) lookup(h uint64) *resource {
 func (g *generation) stop() {
 	g.cancel()
 	g.client.Kill()
+	// A process that was killed leaves its socket behind.
+	if a := g.client.ReattachConfig(); a != nil && a.Addr != nil && a.Addr.Network() == "unix" && g.socketDir != "" &&
+		filepath.Dir(a.Addr.String()) == g.socketDir {
+		_ = os.Remove(a.Addr.String())
+	}
 }
 
 // attempt is one start of the process; done closes when it ends.
@@ -143,6 +152,16 @@ func (p *proc) start(a *attempt) {
 	close(a.done)
 }
 
+// command is the plugin's process; with Options.SocketDir the plugin
+// makes its socket there (go-plugin's server reads the variable).
+func (p *proc) command() *exec.Cmd {
+	cmd := exec.Command(p.path)
+	if p.o.SocketDir != "" {
+		cmd.Env = append(os.Environ(), goplugin.EnvUnixSocketDir+"="+p.o.SocketDir)
+	}
+	return cmd
+}
+
 // launch starts the process and connects to it.
 func (p *proc) launch() (*generation, error) {
 	p.mu.Lock()
@@ -153,7 +172,7 @@ func (p *proc) launch() (*generation, error) {
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		Plugins:          goplugin.PluginSet{sdk.PluginName: &sdk.GRPCPlugin{}},
-		Cmd:              exec.Command(p.path),
+		Cmd:              p.command(),
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		StartTimeout:     p.o.StartTimeout,
 		Logger:           newHCLogger(log, p.name),
@@ -176,7 +195,7 @@ func (p *proc) launch() (*generation, error) {
 		return nil, fmt.Errorf("plugin %s: unexpected client %T", p.name, raw)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	g := &generation{n: n, client: client, rpc: rpc, cancel: cancel, res: map[uint64]*resource{}}
+	g := &generation{n: n, client: client, rpc: rpc, cancel: cancel, res: map[uint64]*resource{}, socketDir: p.o.SocketDir}
 	p.wg.Add(1)
 	go p.watchChanges(ctx, g)
 	if n > 1 {
