@@ -356,9 +356,9 @@ func (a *Agent) bootstrap(ctx context.Context) error {
 }
 
 // maxPluginSocketDir is the longest directory the plugins' sockets may
-// live in: go-plugin adds "/plugin-dirNNNNNNNNNN/pluginNNNNNNNNNN" (up to
-// 38 bytes) and a Unix socket's path has at most 107.
-const maxPluginSocketDir = 107 - 38
+// live in: go-plugin's server adds "/pluginNNNNNNNNNN" (up to 17 bytes)
+// and a Unix socket's path has at most 107.
+const maxPluginSocketDir = 107 - 17
 
 // pluginSocketDir makes the directory in the data directory where the
 // plugins' sockets live, cleared of what a killed agent left there; ""
