@@ -1,26 +1,22 @@
 package explain_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/batoncluster/baton/clusapi"
-	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/explain"
-	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
-	"github.com/batoncluster/baton/proplist"
 )
 
-func dword(name string, v uint32) proplist.Property {
-	return proplist.Property{Name: name, Values: []proplist.Value{proplist.DWORD(v)}}
-}
+// now is the tests' time: explain is a pure function of a view and the
+// time, and its tests build the view in memory (tests/e2e why_test.go
+// asks a real agent).
+var now = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 
-func why(n *clustertest.Node, group string) explain.Explanation {
-	v := n.Store().View()
-	return explain.Group(v, v.Group(group), time.Now())
+func why(v store.View, group string) explain.Explanation {
+	return explain.Group(v, v.Group(group), now)
 }
 
 func has(e explain.Explanation, resource, code, text string) bool {
@@ -32,62 +28,54 @@ func has(e explain.Explanation, resource, code, text string) bool {
 	return false
 }
 
+// up is node1, Up (alive), and a group G it owns, online, of the given
+// resources with the default policy.
+func up(records ...any) store.View {
+	return store.NewView(append([]any{
+		&store.Node{Name: "node1"}, &store.Alive{Node: "node1"},
+		&store.Group{Name: "G", OwnerNode: "node1", PersistentState: 1, Policy: store.DefaultGroupPolicy()},
+	}, records...)...)
+}
+
+func resource(name string, dependsOn ...string) *store.Resource {
+	return &store.Resource{Name: name, Group: "G", Type: "dummy", DependsOn: dependsOn, Common: store.DefaultResourceCommon()}
+}
+
+func status(name string, s clusapi.ClusterResourceState) *store.Status {
+	return &store.Status{Resource: name, Node: "node1", State: int32(s), Updated: now.Add(-3 * time.Second)}
+}
+
 func TestWhy(t *testing.T) {
-	n := clustertest.New(t)
-	ctx := context.Background()
-	e := n.Ops()
-	must := func(_ any, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(e.CreateGroup(ctx, "G", nil, nil))
-	must(e.CreateResource(ctx, "db", "G", "dummy", nil, nil))
-	must(e.CreateResource(ctx, "app", "G", "dummy", []string{"db"}, proplist.List{dword("OfflineDelayMs", 60000), dword("PendingTimeout", 120000)}))
-	must(e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}))
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
-	if x := why(n, "G"); x.State != clusapi.ClusterGroupOnline || !strings.Contains(x.Summary, "all 2 resources are online") || len(x.Reasons) != 0 {
+	db, app := resource("db"), resource("app", "db")
+	app.Common.PendingTimeout = 120000
+	on := clusapi.ClusterResourceOnline
+	if x := why(up(db, app, status("db", on), status("app", on)), "G"); x.State != clusapi.ClusterGroupOnline || !strings.Contains(x.Summary, "all 2 resources are online") || len(x.Reasons) != 0 {
 		t.Errorf("online group: %+v", x)
 	}
 
 	// Locked: the reason and what it blocks.
-	must(e.SetResourceProperties(ctx, ops.ResourceRef{Name: "db"}, proplist.List{dword("Locked", 1), {Name: "LockedReason", Values: []proplist.Value{proplist.SZ("backup running")}}}))
-	if x := why(n, "G"); !has(x, "db", "locked", "backup running") || !has(x, "db", "locked", "5960") {
+	locked := status("db", on)
+	locked.Locked, locked.LockedReason = true, "backup running"
+	if x := why(up(db, app, locked, status("app", on)), "G"); !has(x, "db", "locked", "backup running") || !has(x, "db", "locked", "5960") {
 		t.Errorf("locked: %+v", x.Reasons)
 	}
 
 	// Pending: how long against the timeout, and what it waits for.
-	must(e.OfflineGroup(ctx, ops.GroupRef{Name: "G"}, ops.Request{Flags: 1}))
-	n.Await(func(v store.View) bool { return v.ResourceState("app") == clusapi.ClusterResourceOfflinePending }, "app going offline")
-	x := why(n, "G")
-	if x.State != clusapi.ClusterGroupPending || !has(x, "app", "pending", "PendingTimeout 2m0s") || !has(x, "app", "waiting", "offline call is running") ||
+	offP := clusapi.ClusterResourceOfflinePending
+	x := why(up(db, app, status("db", offP), status("app", offP)), "G")
+	if x.State != clusapi.ClusterGroupPending || !has(x, "app", "pending", "OfflinePending for 3s of its PendingTimeout 2m0s") || !has(x, "app", "waiting", "offline call is running") ||
 		!has(x, "db", "waiting", "depend on it to go offline first: app (OfflinePending)") {
 		t.Errorf("pending: %+v", x)
 	}
 }
 
 func TestWhyFailedAndRestarts(t *testing.T) {
-	n := clustertest.New(t)
-	ctx := context.Background()
-	e := n.Ops()
-	if _, err := e.CreateGroup(ctx, "G", nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.CreateResource(ctx, "flaky", "G", "dummy", nil, proplist.List{
-		dword("LooksAlivePollInterval", 20), dword("RestartThreshold", 1), dword("RestartDelay", 10),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}); err != nil {
-		t.Fatal(err)
-	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
-	if _, err := e.SetResourceProperties(ctx, ops.ResourceRef{Name: "flaky"}, proplist.List{dword("FailHealth", 1)}); err != nil {
-		t.Fatal(err)
-	}
-	n.AwaitGroup("G", clusapi.ClusterGroupFailed)
-	x := why(n, "G")
+	flaky := resource("flaky")
+	flaky.Common.RestartThreshold, flaky.Common.RestartDelay = 1, 10
+	failed := status("flaky", clusapi.ClusterResourceFailed)
+	failed.LastError = "health check failed"
+	failed.Restarts = []time.Time{now.Add(-time.Minute)}
+	x := why(up(flaky, failed), "G")
 	if !has(x, "flaky", "failed", "health check failed") || !has(x, "flaky", "restarts", "restarted 1 time(s)") || !has(x, "flaky", "restarts", "0 more allowed") {
 		t.Errorf("failed: %+v", x.Reasons)
 	}
