@@ -80,4 +80,5 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	handle(batonv1connect.NewEventServiceHandler(eventService{s}, opt))
 	handle(batonv1connect.NewJoinServiceHandler(joinService{s}, opt))
 	handle(batonv1connect.NewAdminServiceHandler(adminService{s}, opt))
+	handle(batonv1connect.NewControlServiceHandler(controlService{s}, opt))
 }
