@@ -55,6 +55,12 @@
 // exactly as given, with the size the caller passed; the cluster checks
 // that they agree and form a property list (package proplist).
 //
+// Properties are read and written with the control codes, as on Windows:
+// ClusterGroupControl, ClusterResourceControl, ClusterNodeControl and
+// ClusterControl take a CLUSCTL_* code and C-style buffers, and answer
+// ERROR_MORE_DATA with the size needed when the output buffer is too small.
+// The lists are Windows' property-list bytes (package proplist).
+//
 // # Addresses
 //
 // An address is "unix:///path/to/baton.sock", "http://host:port" or
