@@ -187,6 +187,18 @@ func TestClusterGroupControlCommonProperties(t *testing.T) {
 		if got := setGroup(hG, clusapi.CLUSCTL_GROUP_VALIDATE_COMMON_PROPERTIES, l.MarshalCompact()); got != clusapi.ERROR_SUCCESS {
 			t.Errorf("VALIDATE of the list without its end mark: %v", got)
 		}
+		// VALIDATE checks and writes nothing.
+		other := proplist.List{{Name: "Description", Values: []proplist.Value{proplist.SZ("validated only")}}}.Marshal()
+		if got := setGroup(hG, clusapi.CLUSCTL_GROUP_VALIDATE_COMMON_PROPERTIES, other); got != clusapi.ERROR_SUCCESS {
+			t.Errorf("VALIDATE of a new Description: %v", got)
+		}
+		bad := proplist.List{{Name: "Priority", Values: []proplist.Value{proplist.DWORD(7)}}}.Marshal()
+		if got := setGroup(hG, clusapi.CLUSCTL_GROUP_VALIDATE_COMMON_PROPERTIES, bad); got != clusapi.ERROR_INVALID_PARAMETER {
+			t.Errorf("VALIDATE of Priority 7: %v, want ERROR_INVALID_PARAMETER", got)
+		}
+		if again := getControl(t, groupControl(hG, clusapi.CLUSCTL_GROUP_GET_COMMON_PROPERTIES)); !bytes.Equal(again, out) {
+			t.Error("VALIDATE_COMMON_PROPERTIES changed the group")
+		}
 	})
 
 	dw := func(name string, v uint32) proplist.Property {
