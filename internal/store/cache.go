@@ -411,6 +411,9 @@ func decode[T any, P recordPtr[T]](ch change) (P, error) {
 	if v := p.version(); v > SchemaVersion {
 		return nil, &newerError{v: v}
 	}
+	if in, ok := any(p).(interface{ intern() }); ok {
+		in.intern() // see intern.go
+	}
 	p.setRev(ch.rev)
 	crev := ch.crev
 	if crev == 0 {
