@@ -3,6 +3,7 @@ package clusapi_test
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"slices"
 	"testing"
 	"unicode/utf16"
@@ -56,6 +57,55 @@ func decodeMultiSZ(b []byte) []string {
 		s := decodeSZ(b)
 		out = append(out, s)
 		b = b[2*len(utf16.Encode([]rune(s)))+2:]
+	}
+	return out
+}
+
+// walkPropertyList reads a property list by the rules of the SDK's
+// CLUSPROP_* structures, without package proplist: a count, then per
+// property a NAME entry and value entries up to an ENDMARK, each entry a
+// syntax, a length and data padded to 4 bytes; then an optional trailing
+// end mark. It returns "name:syntax" per value.
+func walkPropertyList(t *testing.T, b []byte) []string {
+	t.Helper()
+	u32 := func(off int) uint32 {
+		if off+4 > len(b) {
+			t.Fatalf("list cut short at %d", off)
+		}
+		return binary.LittleEndian.Uint32(b[off:])
+	}
+	var out []string
+	count, off := u32(0), 4
+	for range count {
+		if s := u32(off); s != 0x00040003 {
+			t.Fatalf("offset %d: syntax %#08x, want CLUSPROP_SYNTAX_NAME", off, s)
+		}
+		cb := int(u32(off + 4))
+		name := decodeSZ(b[off+8 : off+8+cb])
+		off += 8 + (cb+3)&^3
+		for {
+			s := u32(off)
+			if s == 0 { // CLUSPROP_SYNTAX_ENDMARK
+				off += 4
+				break
+			}
+			cb := int(u32(off + 4))
+			out = append(out, fmt.Sprintf("%s:%#08x", name, s))
+			off += 8 + (cb+3)&^3
+		}
+	}
+	if rest := len(b) - off; rest != 0 && (rest != 4 || u32(off) != 0) {
+		t.Fatalf("%d bytes after the last property", rest)
+	}
+	return out
+}
+
+func syntaxes(l proplist.List) []string {
+	var out []string
+	for _, p := range l {
+		for _, v := range p.Values {
+			out = append(out, fmt.Sprintf("%s:%#08x", p.Name, uint32(v.Syntax)))
+		}
 	}
 	return out
 }
@@ -127,6 +177,9 @@ func TestClusterGroupControlCommonProperties(t *testing.T) {
 		}
 		if count := binary.LittleEndian.Uint32(out); int(count) != len(l) {
 			t.Errorf("count %d, list of %d", count, len(l))
+		}
+		if got := walkPropertyList(t, out); !slices.Equal(got, syntaxes(l)) {
+			t.Errorf("walking the bytes as Windows does: %v\nproplist decoded: %v", got, syntaxes(l))
 		}
 		for _, p := range set {
 			got, ok := l.Get(p.Name)
@@ -368,6 +421,32 @@ func TestClusterResourceNodeControl(t *testing.T) {
 	}
 	if names := decodeMultiSZ(getControl(t, res(clusapi.CLUSCTL_RESOURCE_ENUM_PRIVATE_PROPERTIES))); !slices.Contains(names, "OnlineDelayMs") {
 		t.Errorf("ENUM_PRIVATE_PROPERTIES = %v", names)
+	}
+
+	// StatusInformation shows locked mode, of the resource and its group.
+	if got := setRes(clusapi.CLUSCTL_RESOURCE_SET_PRIVATE_PROPERTIES, proplist.List{{Name: "Locked", Values: []proplist.Value{proplist.DWORD(1)}}}); got != clusapi.ERROR_SUCCESS {
+		t.Fatalf("SET_PRIVATE_PROPERTIES Locked: %v", got)
+	}
+	if got := clusapi.OnlineClusterResource(hR); got != clusapi.ERROR_SUCCESS && got != clusapi.ERROR_IO_PENDING {
+		t.Fatalf("OnlineClusterResource: %v", got)
+	}
+	statusInformation := func(out []byte) uint64 {
+		l, err := proplist.Unmarshal(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := l.Get("StatusInformation")
+		return p.Values[0].Uint
+	}
+	eventually(t, "resource StatusInformation CLUSRES_STATUS_LOCKED_MODE", func() (bool, error) {
+		return statusInformation(getControl(t, res(clusapi.CLUSCTL_RESOURCE_GET_RO_COMMON_PROPERTIES)))&clusapi.CLUSRES_STATUS_LOCKED_MODE != 0, nil
+	})
+	if got := statusInformation(getControl(t, groupControl(hG, clusapi.CLUSCTL_GROUP_GET_RO_COMMON_PROPERTIES))); got&clusapi.CLUSGRP_STATUS_LOCKED_MODE == 0 {
+		t.Errorf("group StatusInformation %#x lacks CLUSGRP_STATUS_LOCKED_MODE", got)
+	}
+	now, _ := proplist.Unmarshal(getControl(t, res(clusapi.CLUSCTL_RESOURCE_GET_COMMON_PROPERTIES)))
+	if ps, _ := now.DWORD("PersistentState"); ps != 1 {
+		t.Errorf("resource PersistentState after online = %d, want 1", ps)
 	}
 
 	// A node.
