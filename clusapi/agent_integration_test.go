@@ -75,6 +75,7 @@ type testAgent struct {
 	CA       string // the cluster CA's certificate (BATON_CA)
 	cmd      *exec.Cmd
 	out      *syncBuffer
+	dataDir  string
 }
 
 // syncBuffer collects the agent's output.
@@ -107,27 +108,53 @@ func startAgent(t *testing.T) *testAgent {
 	if testing.Short() {
 		t.Skip("integration test: needs a baton agent (skipped with -short)")
 	}
+	dataDir := filepath.Join(t.TempDir(), "d")
+	a := &testAgent{Addr: "unix://" + filepath.Join(dataDir, "baton.sock"), out: &syncBuffer{}, dataDir: dataDir}
+	a.start(t)
+	return a
+}
+
+// kill kills the agent's process (SIGKILL, by its PID), as a crash or a
+// power cut would, and waits until it is gone.
+func (a *testAgent) kill(t *testing.T) {
+	t.Helper()
+	if err := syscall.Kill(a.cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill agent (pid %d): %v", a.cmd.Process.Pid, err)
+	}
+	for syscall.Kill(a.cmd.Process.Pid, 0) == nil {
+		time.Sleep(10 * time.Millisecond) // until the wait in start reaps it
+	}
+}
+
+// restart starts the agent again on its data directory, after kill.
+func (a *testAgent) restart(t *testing.T) {
+	t.Helper()
+	a.start(t)
+}
+
+// start starts `baton agent -dev` on a.dataDir and waits until it answers.
+func (a *testAgent) start(t *testing.T) {
+	t.Helper()
 	bin := batonBinary(t)
-	dir := t.TempDir()
-	dataDir := filepath.Join(dir, "d")
-	a := &testAgent{Addr: "unix://" + filepath.Join(dataDir, "baton.sock"), out: &syncBuffer{}}
+	dataDir := a.dataDir
 	a.cmd = exec.Command(bin, "agent", "-dev", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0",
 		"--default-socket=", "--log-level", "debug")
 	a.cmd.Stdout = a.out
 	a.cmd.Stderr = a.out
 	a.cmd.Env = append(os.Environ(), "BATON_ADDR=", "BATON_TOKEN=")
-	if err := a.cmd.Start(); err != nil {
+	cmd := a.cmd
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- a.cmd.Wait() }()
+	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = a.cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-exited:
 		case <-time.After(15 * time.Second):
-			t.Errorf("agent (pid %d) did not stop within 15s of SIGTERM; killing it", a.cmd.Process.Pid)
-			_ = a.cmd.Process.Kill()
+			t.Errorf("agent (pid %d) did not stop within 15s of SIGTERM; killing it", cmd.Process.Pid)
+			_ = cmd.Process.Kill()
 			<-exited
 		}
 		if t.Failed() {
@@ -160,13 +187,13 @@ func startAgent(t *testing.T) *testAgent {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if m := httpAddrLine.FindStringSubmatch(a.out.String()); m != nil {
-		a.HTTPAddr = m[1]
+	// The last ones: after a restart the output holds both runs'.
+	if m := httpAddrLine.FindAllStringSubmatch(a.out.String(), -1); m != nil {
+		a.HTTPAddr = m[len(m)-1][1]
 	}
-	if m := caLine.FindStringSubmatch(a.out.String()); m != nil {
-		a.CA = m[1]
+	if m := caLine.FindAllStringSubmatch(a.out.String(), -1); m != nil {
+		a.CA = m[len(m)-1][1]
 	}
-	return a
 }
 
 // client returns a client of the agent, closed when the test ends.

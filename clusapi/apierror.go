@@ -137,8 +137,26 @@ func apiErr(code Errno, format string, args ...any) *APIError {
 // errors.Is(err, context.Canceled) holds), else an *APIError carrying the
 // Win32 code the server attached, or one derived from the transport error.
 func callError(ctx context.Context, call string, err error) error {
+	return sentCallError(ctx, call, err, false)
+}
+
+// sentCallError is callError for a call whose request was sent (the
+// whole of it written to the connection) when sent is true. Then a
+// failure that carries no answer from the cluster — the connection lost,
+// the caller's context ended while waiting — leaves the outcome unknown:
+// RPC_S_CALL_FAILED, never a code that reads as a refusal. Before the
+// request was sent, such failures are RPC_S_SERVER_UNAVAILABLE: nothing
+// reached the cluster, nothing changed.
+func sentCallError(ctx context.Context, call string, err error, sent bool) error {
 	if cerr := ctx.Err(); cerr != nil {
+		if sent {
+			return fmt.Errorf("clusapi: %s: %w after the request was sent; whether it took effect is unknown: %w", call, cerr, RPC_S_CALL_FAILED)
+		}
 		return fmt.Errorf("clusapi: %s: %w", call, cerr)
+	}
+	lost := RPC_S_SERVER_UNAVAILABLE
+	if sent {
+		lost = RPC_S_CALL_FAILED
 	}
 	// The client's own refusals of the agent (its certificate, the
 	// socket's directory) are transport failures, told in their own words.
@@ -152,7 +170,7 @@ func callError(ctx context.Context, call string, err error) error {
 	}
 	var ce *connect.Error
 	if !errors.As(err, &ce) {
-		return &APIError{Code: RPC_S_SERVER_UNAVAILABLE, Message: prefixed(call, err.Error())}
+		return &APIError{Code: lost, Message: prefixed(call, err.Error())}
 	}
 	for _, d := range ce.Details() {
 		v, derr := d.Value()
@@ -175,6 +193,9 @@ func callError(ctx context.Context, call string, err error) error {
 	// No Win32 code at all: the agent did not answer, or something
 	// between it and us (a proxy, a wrong address) answered instead.
 	code := connectErrno(ce.Code())
+	if code == RPC_S_SERVER_UNAVAILABLE {
+		code = lost
+	}
 	msg := ce.Message()
 	if msg == "" {
 		msg = ce.Code().String()

@@ -2,6 +2,7 @@ package clusapi
 
 import (
 	"context"
+	"net/http/httptrace"
 	"sync/atomic"
 	"time"
 
@@ -102,9 +103,15 @@ func unary[Req, Resp any](ctx context.Context, c *Client, name string,
 	if c.closed.Load() {
 		return nil, apiErr(ERROR_INVALID_HANDLE, "%s: the client is closed", name)
 	}
-	resp, err := f(ctx, connect.NewRequest(req))
+	var sent atomic.Bool
+	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
+		if i.Err == nil {
+			sent.Store(true)
+		}
+	}}
+	resp, err := f(httptrace.WithClientTrace(ctx, trace), connect.NewRequest(req))
 	if err != nil {
-		return nil, callError(ctx, name, err)
+		return nil, sentCallError(ctx, name, err, sent.Load())
 	}
 	return resp.Msg, nil
 }

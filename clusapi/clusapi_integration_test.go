@@ -186,9 +186,10 @@ func TestOfflineClusterGroupEx(t *testing.T) {
 		{"undefined flag 0x2", 0x2, nil, 0, clusapi.ERROR_INVALID_PARAMETER},
 		{"undefined flags with ignore-locked", 0x3, nil, 0, clusapi.ERROR_INVALID_PARAMETER},
 		{"size larger than the buffer", 0x1, valid, uint32(len(valid)) + 4, clusapi.ERROR_INVALID_PARAMETER},
-		{"size smaller than the buffer", 0x1, valid, uint32(len(valid)) - 4, clusapi.ERROR_INVALID_PARAMETER},
+		// cbInBufferSize is C-like: the first size bytes are the buffer.
+		{"size smaller than the buffer, cutting the list", 0x1, valid, uint32(len(valid)) - 8, clusapi.ERROR_INVALID_PARAMETER},
 		{"size without a buffer", 0x1, nil, 16, clusapi.ERROR_INVALID_PARAMETER},
-		{"buffer with size 0", 0x1, valid, 0, clusapi.ERROR_INVALID_PARAMETER},
+		{"buffer with size 0 is no buffer", 0, valid, 0, clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS},
 		{"garbage buffer", 0x1, []byte{0xde, 0xad, 0xbe, 0xef, 1, 2, 3}, 7, clusapi.ERROR_INVALID_PARAMETER},
 		{"truncated property list", 0x1, valid[:len(valid)-8], uint32(len(valid) - 8), clusapi.ERROR_INVALID_PARAMETER},
 		{"locked resource without the flag", 0, nil, 0, clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS},
@@ -391,7 +392,9 @@ func TestOfflineClusterGroupEx(t *testing.T) {
 			t.Errorf("GetClusterGroupState with Read access = %v, %v", st, err)
 		}
 		// Access is checked before anything about the request.
-		if got := clusapi.OfflineClusterGroupEx(h, 0x2, []byte{1}, 9); got != clusapi.ERROR_ACCESS_DENIED {
+		// (A size past the slice is refused before any call: see
+		// TestInBufferSizeIsCLike.)
+		if got := clusapi.OfflineClusterGroupEx(h, 0x2, []byte{1}, 1); got != clusapi.ERROR_ACCESS_DENIED {
 			t.Errorf("OfflineClusterGroupEx with Read access = %v, want ERROR_ACCESS_DENIED", got)
 		}
 		if err := c.Access().DeleteToken(ctx, "reader"); err != nil {

@@ -29,8 +29,8 @@
 //
 // The clusapi face is for code ported from Windows: the same names and
 // shapes as clusapi.h, with handles (HCLUSTER, HGROUP, HRESOURCE, HNODE;
-// nil is NULL), no contexts (each call is bounded by a 30 second timeout),
-// and state changes that return the Win32 code as an Errno:
+// nil is NULL), no contexts, and state changes that return the Win32 code
+// as an Errno:
 // ERROR_IO_PENDING (997) when the cluster accepted the request, ERROR_SUCCESS
 // when there was nothing to do, or the reason it was rejected. Functions
 // that return a handle or a state also return an error where C code would
@@ -51,9 +51,22 @@
 // a call that reaches another cluster also answers ERROR_INVALID_HANDLE; a
 // group or resource handle remembers the object's id, so a call after the
 // object was deleted answers ERROR_GROUP_NOT_AVAILABLE or
-// ERROR_RESOURCE_NOT_AVAILABLE. Input buffers of the Ex calls are sent
-// exactly as given, with the size the caller passed; the cluster checks
-// that they agree and form a property list (package proplist).
+// ERROR_RESOURCE_NOT_AVAILABLE. Input buffers of the Ex calls are C-like:
+// the first cbInBufferSize bytes of the slice are sent, a nil or empty
+// buffer with size 0 is none, and a size past the slice answers
+// ERROR_INVALID_PARAMETER without a call; the cluster checks that what it
+// gets is a property list (package proplist).
+//
+// A handle function has no time limit of its own: it waits as long as its
+// operation takes (a synchronous online as long as the online), unless
+// OpenCluster was given WithTimeout. Each has a ...Context variant — of
+// its Ex form where there is one (OnlineClusterGroupExContext, not
+// OnlineClusterGroupContext) — bounded by the caller's context alone.
+// RPC_S_SERVER_UNAVAILABLE (1722) means the request reached no agent:
+// nothing changed. RPC_S_CALL_FAILED (1726) means it was sent and its
+// answer was lost — the connection dropped, or the context ended while
+// waiting — so the change may or may not have been made: read the state
+// again. Neither is a refusal; every other code is.
 //
 // Properties are read and written with the control codes, as on Windows:
 // ClusterGroupControl, ClusterResourceControl, ClusterNodeControl and

@@ -43,6 +43,12 @@ const (
 	ERROR_SPECIAL_GROUP Errno = 1372
 	// RPC_S_SERVER_UNAVAILABLE (1722, 0x6BA): The RPC server is unavailable.
 	RPC_S_SERVER_UNAVAILABLE Errno = 1722
+	// RPC_S_CALL_FAILED (1726, 0x6BE): The remote procedure call failed:
+	// sent, but its answer was lost, so whether it took effect is
+	// unknown (RPC_S_CALL_FAILED_DNE, 1727, would be "failed and did not
+	// execute"). The value is winerror.h's (H-ERR); the reference does not
+	// list it.
+	RPC_S_CALL_FAILED Errno = 1726
 	// RPC_X_SS_IN_NULL_CONTEXT (1775, 0x6EF): A NULL context handle was passed on the wire.
 	RPC_X_SS_IN_NULL_CONTEXT Errno = 1775
 )
@@ -268,6 +274,7 @@ var errnoNames = map[Errno]string{
 	ERROR_CIRCULAR_DEPENDENCY:                                                "ERROR_CIRCULAR_DEPENDENCY",
 	ERROR_SPECIAL_GROUP:                                                      "ERROR_SPECIAL_GROUP",
 	RPC_S_SERVER_UNAVAILABLE:                                                 "RPC_S_SERVER_UNAVAILABLE",
+	RPC_S_CALL_FAILED:                                                        "RPC_S_CALL_FAILED",
 	RPC_X_SS_IN_NULL_CONTEXT:                                                 "RPC_X_SS_IN_NULL_CONTEXT",
 	ERROR_DEPENDENT_RESOURCE_EXISTS:                                          "ERROR_DEPENDENT_RESOURCE_EXISTS",
 	ERROR_DEPENDENCY_NOT_FOUND:                                               "ERROR_DEPENDENCY_NOT_FOUND",

@@ -32,6 +32,7 @@ func TestErrnoValues(t *testing.T) {
 		{ERROR_CIRCULAR_DEPENDENCY, "ERROR_CIRCULAR_DEPENDENCY", 1059, 0x423},
 		{ERROR_SPECIAL_GROUP, "ERROR_SPECIAL_GROUP", 1372, 0x55C},
 		{RPC_S_SERVER_UNAVAILABLE, "RPC_S_SERVER_UNAVAILABLE", 1722, 0x6BA},
+		{RPC_S_CALL_FAILED, "RPC_S_CALL_FAILED", 1726, 0x6BE},
 		{RPC_X_SS_IN_NULL_CONTEXT, "RPC_X_SS_IN_NULL_CONTEXT", 1775, 0x6EF},
 		{ERROR_DEPENDENT_RESOURCE_EXISTS, "ERROR_DEPENDENT_RESOURCE_EXISTS", 5001, 0x1389},
 		{ERROR_DEPENDENCY_NOT_FOUND, "ERROR_DEPENDENCY_NOT_FOUND", 5002, 0x138A},
@@ -213,7 +214,7 @@ func parseErrnoConsts(t *testing.T) []errnoConst {
 // codes from the reference's §3 table, the 200 cluster codes of its
 // Appendix A, and ERROR_CIRCULAR_DEPENDENCY (1059, winerror.h), which
 // AddClusterResourceDependency's page documents for a cycle.
-const errnoConstCount = 14 + 200 + 1
+const errnoConstCount = 15 + 200 + 1
 
 func TestErrnoConstantsComplete(t *testing.T) {
 	consts := parseErrnoConsts(t)

@@ -57,11 +57,16 @@ func EvictClusterNode(hNode HNODE) Errno {
 // used and *phrCleanupStatus, if not nil, is set to S_OK (0) when the
 // node was evicted.
 func EvictClusterNodeEx(hNode HNODE, dwTimeout uint32, phrCleanupStatus *int32) Errno {
+	return EvictClusterNodeExContext(context.Background(), hNode, dwTimeout, phrCleanupStatus)
+}
+
+// EvictClusterNodeExContext is EvictClusterNodeEx bounded by ctx.
+func EvictClusterNodeExContext(ctx context.Context, hNode HNODE, dwTimeout uint32, phrCleanupStatus *int32) Errno {
 	h := (*nodeHandle)(hNode)
 	if !h.valid() {
 		return ERROR_INVALID_HANDLE
 	}
-	ctx, cancel := handleCtx()
+	ctx, cancel := callCtx(ctx)
 	defer cancel()
 	if _, err := h.cluster.c.EvictNode(ctx, h.name, false); err != nil {
 		return ErrnoOf(err)

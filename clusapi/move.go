@@ -54,13 +54,24 @@ func (c *Client) moveGroup(ctx context.Context, ref groupRef, node string, flags
 // rejected, nothing changed. 0x2 and 0x10 say where the group goes if it
 // fails on the destination (the source, a preferred owner); without them
 // the failover policy decides.
+//
+// The input buffer is C-like, as for OfflineClusterGroupEx.
 func MoveClusterGroupEx(hGroup HGROUP, hDestinationNode HNODE, dwMoveFlags uint32, lpInBuffer []byte, cbInBufferSize uint32) Errno {
+	return MoveClusterGroupExContext(context.Background(), hGroup, hDestinationNode, dwMoveFlags, lpInBuffer, cbInBufferSize)
+}
+
+// MoveClusterGroupExContext is MoveClusterGroupEx bounded by ctx.
+func MoveClusterGroupExContext(ctx context.Context, hGroup HGROUP, hDestinationNode HNODE, dwMoveFlags uint32, lpInBuffer []byte, cbInBufferSize uint32) Errno {
 	h := (*groupHandle)(hGroup)
 	node, ok := destination(h, hDestinationNode)
 	if !ok {
 		return ERROR_INVALID_HANDLE
 	}
-	ctx, cancel := handleCtx()
+	lpInBuffer, ok = cBuffer(lpInBuffer, cbInBufferSize)
+	if !ok {
+		return ERROR_INVALID_PARAMETER
+	}
+	ctx, cancel := callCtx(ctx)
 	defer cancel()
 	op, err := h.cluster.c.moveGroup(ctx, h.ref, node, dwMoveFlags, lpInBuffer, cbInBufferSize, nil)
 	if err != nil {
@@ -76,6 +87,11 @@ func MoveClusterGroup(hGroup HGROUP, hDestinationNode HNODE) Errno {
 
 // SetClusterGroupNodeList sets the group's preferred owners, in order.
 func SetClusterGroupNodeList(hGroup HGROUP, nodeList []HNODE) Errno {
+	return SetClusterGroupNodeListContext(context.Background(), hGroup, nodeList)
+}
+
+// SetClusterGroupNodeListContext is SetClusterGroupNodeList bounded by ctx.
+func SetClusterGroupNodeListContext(ctx context.Context, hGroup HGROUP, nodeList []HNODE) Errno {
 	h := (*groupHandle)(hGroup)
 	if !h.valid() {
 		return ERROR_INVALID_HANDLE
@@ -88,7 +104,7 @@ func SetClusterGroupNodeList(hGroup HGROUP, nodeList []HNODE) Errno {
 		}
 		names = append(names, n.name)
 	}
-	ctx, cancel := handleCtx()
+	ctx, cancel := callCtx(ctx)
 	defer cancel()
 	_, err := unary(ctx, h.cluster.c, "SetClusterGroupNodeList", h.cluster.c.conn.Groups.SetGroupNodeList, &batonv1.SetGroupNodeListRequest{
 		Group: h.ref.pb(), Nodes: names,

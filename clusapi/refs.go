@@ -6,14 +6,10 @@ import (
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 )
 
-// callCtx bounds one call of a handle function. The functions without a
-// context pass context.Background() and get the default limit
-// (handleCallTimeout); the Context variants pass the caller's context,
-// which alone bounds the call.
+// callCtx is the context of one call of a handle function: the caller's,
+// which alone bounds the call (the functions without a context pass
+// context.Background(): no limit but the client's WithTimeout).
 func callCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	if ctx == context.Background() {
-		return handleCtx()
-	}
 	return context.WithCancel(ctx)
 }
 

@@ -3,20 +3,28 @@ package clusapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
-	"time"
 )
 
 // This file is the clusapi face: the names, handles and return values of
 // clusapi.h, for code ported from Windows. The functions have no context
-// (the C API has none); each call to the cluster is bounded by
-// handleCallTimeout.
+// (the C API has none) and no time limit of their own: a call lasts as
+// long as the cluster takes to answer it (a synchronous online as long as
+// the online), or as long as WithTimeout given to OpenCluster allows. Each
+// has a ...Context variant (of the Ex form where there is one) that the
+// caller's context alone bounds.
+//
+// A call whose outcome is unknown — the request was sent, and the
+// connection was lost or the caller's context ended before the answer —
+// answers RPC_S_CALL_FAILED: the change may or may not have been made.
+// RPC_S_SERVER_UNAVAILABLE means the request never reached an agent, so
+// nothing changed. Neither is a refusal.
 
-// handleCallTimeout bounds every call of the handle functions.
-const handleCallTimeout = 30 * time.Second
-
+// handleCtx is the context of a handle function without one: no limit but
+// the client's own (WithTimeout).
 func handleCtx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), handleCallTimeout)
+	return context.WithCancel(context.Background())
 }
 
 // HCLUSTER is a handle to a cluster, from OpenCluster; nil is NULL.
@@ -72,13 +80,16 @@ func invalidHandle(call string) *APIError {
 }
 
 // handleErr makes sure an error of the handle functions carries a Win32
-// code: a timeout becomes RPC_S_SERVER_UNAVAILABLE.
+// code: the caller's context ending before the call was sent becomes
+// RPC_S_SERVER_UNAVAILABLE (after, callError already made it
+// RPC_S_CALL_FAILED).
 func handleErr(err error) error {
 	var code Errno
 	if err == nil || errors.As(err, &code) {
 		return err
 	}
-	return &APIError{Code: ErrnoOf(err), Message: err.Error()}
+	// Both stay in the chain: errors.Is(err, context.Canceled) too.
+	return fmt.Errorf("%w: %w", ErrnoOf(err), err)
 }
 
 // OpenCluster opens a handle to a cluster. name is the address of one of
@@ -92,12 +103,22 @@ func handleErr(err error) error {
 // handles opened through it) that reach another cluster answer
 // ERROR_INVALID_HANDLE. On failure the handle is nil and the error carries
 // the Win32 code (see ErrnoOf).
-func OpenCluster(name string) (HCLUSTER, error) {
-	c, err := New(name)
+//
+// opts are those of New; they come after the environment's CA and token.
+// WithTimeout bounds each call made through the handle (and the handles
+// opened through it) that has no deadline of its own; without it a call
+// waits as long as its operation takes.
+func OpenCluster(name string, opts ...Option) (HCLUSTER, error) {
+	return OpenClusterContext(context.Background(), name, opts...)
+}
+
+// OpenClusterContext is OpenCluster bounded by ctx.
+func OpenClusterContext(ctx context.Context, name string, opts ...Option) (HCLUSTER, error) {
+	c, err := New(name, opts...)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := handleCtx()
+	ctx, cancel := callCtx(ctx)
 	defer cancel()
 	info, err := c.Cluster(ctx)
 	if err != nil {
@@ -123,11 +144,16 @@ func CloseCluster(hCluster HCLUSTER) bool {
 // id, so calls on it after the group was deleted (even if one of the same
 // name was created since) answer ERROR_GROUP_NOT_AVAILABLE.
 func OpenClusterGroup(hCluster HCLUSTER, name string) (HGROUP, error) {
+	return OpenClusterGroupContext(context.Background(), hCluster, name)
+}
+
+// OpenClusterGroupContext is OpenClusterGroup bounded by ctx.
+func OpenClusterGroupContext(ctx context.Context, hCluster HCLUSTER, name string) (HGROUP, error) {
 	h := (*clusterHandle)(hCluster)
 	if !h.valid() {
 		return nil, invalidHandle("OpenClusterGroup")
 	}
-	ctx, cancel := handleCtx()
+	ctx, cancel := callCtx(ctx)
 	defer cancel()
 	id, err := h.c.Groups().Open(ctx, name)
 	if err != nil {
@@ -150,22 +176,34 @@ func CloseClusterGroup(hGroup HGROUP) bool {
 // OfflineClusterGroupEx takes a group offline. flags are
 // CLUSAPI_GROUP_OFFLINE_* flags; inBuffer is a property list of
 // instructions for the group's resources (names are resource type names),
-// and cbInBufferSize its size in bytes. Both are sent as given: a size
-// that does not match the buffer, or a buffer that is not a property list,
-// answers ERROR_INVALID_PARAMETER.
+// and cbInBufferSize its size in bytes, as in C: the first cbInBufferSize
+// bytes of inBuffer are the buffer and the rest of the slice is ignored; a
+// nil or empty buffer with size 0 is none; a size larger than the slice
+// answers ERROR_INVALID_PARAMETER without a call, and a buffer that is
+// not a property list answers it from the cluster.
 //
 // It returns ERROR_IO_PENDING when the offline was accepted and is in
 // progress (poll GetClusterGroupState for the outcome), ERROR_SUCCESS when
 // the group was offline already, and otherwise the code of the reason the
 // request was rejected, with nothing changed (for example
-// ERROR_CLUSTER_RESOURCE_LOCKED_STATUS). A NULL or closed handle returns
-// ERROR_INVALID_HANDLE without a call.
+// ERROR_CLUSTER_RESOURCE_LOCKED_STATUS) — except RPC_S_CALL_FAILED, which
+// says the outcome is unknown (see the top of this file). A NULL or closed
+// handle returns ERROR_INVALID_HANDLE without a call.
 func OfflineClusterGroupEx(hGroup HGROUP, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
+	return OfflineClusterGroupExContext(context.Background(), hGroup, flags, inBuffer, cbInBufferSize)
+}
+
+// OfflineClusterGroupExContext is OfflineClusterGroupEx bounded by ctx.
+func OfflineClusterGroupExContext(ctx context.Context, hGroup HGROUP, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
 	h := (*groupHandle)(hGroup)
 	if !h.valid() {
 		return ERROR_INVALID_HANDLE
 	}
-	ctx, cancel := handleCtx()
+	inBuffer, ok := cBuffer(inBuffer, cbInBufferSize)
+	if !ok {
+		return ERROR_INVALID_PARAMETER
+	}
+	ctx, cancel := callCtx(ctx)
 	defer cancel()
 	op, err := h.cluster.c.offlineGroup(ctx, h.ref, flags, inBuffer, cbInBufferSize, nil)
 	if err != nil {
@@ -196,13 +234,28 @@ func OfflineClusterGroup(hGroup HGROUP) Errno {
 // one); when every node has one, the online is refused with that code, as
 // above (baton's choice: the failover policy would ignore the rule). A
 // group with resources online stays on its owner.
+//
+// With CLUSAPI_GROUP_ONLINE_SYNCHRONOUS the call answers once the group is
+// Online (ERROR_SUCCESS) or the online failed, however long that takes:
+// there is no time limit but the caller's (OnlineClusterGroupExContext,
+// or WithTimeout given to OpenCluster). A call cut short after it was sent
+// answers RPC_S_CALL_FAILED, and the online goes on.
 func OnlineClusterGroupEx(hGroup HGROUP, hDestinationNode HNODE, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
+	return OnlineClusterGroupExContext(context.Background(), hGroup, hDestinationNode, flags, inBuffer, cbInBufferSize)
+}
+
+// OnlineClusterGroupExContext is OnlineClusterGroupEx bounded by ctx.
+func OnlineClusterGroupExContext(ctx context.Context, hGroup HGROUP, hDestinationNode HNODE, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
 	h := (*groupHandle)(hGroup)
 	node, ok := destination(h, hDestinationNode)
 	if !ok {
 		return ERROR_INVALID_HANDLE
 	}
-	ctx, cancel := handleCtx()
+	inBuffer, ok = cBuffer(inBuffer, cbInBufferSize)
+	if !ok {
+		return ERROR_INVALID_PARAMETER
+	}
+	ctx, cancel := callCtx(ctx)
 	defer cancel()
 	op, err := h.cluster.c.onlineGroup(ctx, h.ref, node, flags, inBuffer, cbInBufferSize, nil)
 	if err != nil {
@@ -221,11 +274,16 @@ func OnlineClusterGroup(hGroup HGROUP, hDestinationNode HNODE) Errno {
 // node that owns it. On failure the state is ClusterGroupStateUnknown and
 // the error carries the Win32 code.
 func GetClusterGroupState(hGroup HGROUP) (ClusterGroupState, string, error) {
+	return GetClusterGroupStateContext(context.Background(), hGroup)
+}
+
+// GetClusterGroupStateContext is GetClusterGroupState bounded by ctx.
+func GetClusterGroupStateContext(ctx context.Context, hGroup HGROUP) (ClusterGroupState, string, error) {
 	h := (*groupHandle)(hGroup)
 	if !h.valid() {
 		return ClusterGroupStateUnknown, "", invalidHandle("GetClusterGroupState")
 	}
-	ctx, cancel := handleCtx()
+	ctx, cancel := callCtx(ctx)
 	defer cancel()
 	st, err := h.cluster.c.groupState(ctx, h.ref)
 	if err != nil {
@@ -238,11 +296,16 @@ func GetClusterGroupState(hGroup HGROUP) (ClusterGroupState, string, error) {
 // ERROR_RESOURCE_NOT_FOUND if there is none. Calls on the handle after the
 // resource was deleted answer ERROR_RESOURCE_NOT_AVAILABLE.
 func OpenClusterResource(hCluster HCLUSTER, name string) (HRESOURCE, error) {
+	return OpenClusterResourceContext(context.Background(), hCluster, name)
+}
+
+// OpenClusterResourceContext is OpenClusterResource bounded by ctx.
+func OpenClusterResourceContext(ctx context.Context, hCluster HCLUSTER, name string) (HRESOURCE, error) {
 	h := (*clusterHandle)(hCluster)
 	if !h.valid() {
 		return nil, invalidHandle("OpenClusterResource")
 	}
-	ctx, cancel := handleCtx()
+	ctx, cancel := callCtx(ctx)
 	defer cancel()
 	id, err := h.c.Resources().Open(ctx, name)
 	if err != nil {
@@ -274,11 +337,20 @@ func CloseClusterResource(hResource HRESOURCE) bool {
 // nothing: baton has no quorum resource (the cluster database keeps its
 // own quorum).
 func OnlineClusterResourceEx(hResource HRESOURCE, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
+	return OnlineClusterResourceExContext(context.Background(), hResource, flags, inBuffer, cbInBufferSize)
+}
+
+// OnlineClusterResourceExContext is OnlineClusterResourceEx bounded by ctx.
+func OnlineClusterResourceExContext(ctx context.Context, hResource HRESOURCE, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
 	h := (*resourceHandle)(hResource)
 	if !h.valid() {
 		return ERROR_INVALID_HANDLE
 	}
-	ctx, cancel := handleCtx()
+	inBuffer, ok := cBuffer(inBuffer, cbInBufferSize)
+	if !ok {
+		return ERROR_INVALID_PARAMETER
+	}
+	ctx, cancel := callCtx(ctx)
 	defer cancel()
 	op, err := h.cluster.c.onlineResource(ctx, h.ref, flags, inBuffer, cbInBufferSize, nil)
 	if err != nil {
@@ -291,11 +363,21 @@ func OnlineClusterResourceEx(hResource HRESOURCE, flags uint32, inBuffer []byte,
 // that depend on it first. flags are CLUSAPI_RESOURCE_OFFLINE_* flags.
 // Return values are as for OfflineClusterGroupEx.
 func OfflineClusterResourceEx(hResource HRESOURCE, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
+	return OfflineClusterResourceExContext(context.Background(), hResource, flags, inBuffer, cbInBufferSize)
+}
+
+// OfflineClusterResourceExContext is OfflineClusterResourceEx bounded by
+// ctx.
+func OfflineClusterResourceExContext(ctx context.Context, hResource HRESOURCE, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
 	h := (*resourceHandle)(hResource)
 	if !h.valid() {
 		return ERROR_INVALID_HANDLE
 	}
-	ctx, cancel := handleCtx()
+	inBuffer, ok := cBuffer(inBuffer, cbInBufferSize)
+	if !ok {
+		return ERROR_INVALID_PARAMETER
+	}
+	ctx, cancel := callCtx(ctx)
 	defer cancel()
 	op, err := h.cluster.c.offlineResource(ctx, h.ref, flags, inBuffer, cbInBufferSize, nil)
 	if err != nil {
@@ -320,11 +402,16 @@ func OfflineClusterResource(hResource HRESOURCE) Errno {
 // node that hosts it and the name of its group. On failure the state is
 // ClusterResourceStateUnknown and the error carries the Win32 code.
 func GetClusterResourceState(hResource HRESOURCE) (state ClusterResourceState, nodeName, groupName string, err error) {
+	return GetClusterResourceStateContext(context.Background(), hResource)
+}
+
+// GetClusterResourceStateContext is GetClusterResourceState bounded by ctx.
+func GetClusterResourceStateContext(ctx context.Context, hResource HRESOURCE) (state ClusterResourceState, nodeName, groupName string, err error) {
 	h := (*resourceHandle)(hResource)
 	if !h.valid() {
 		return ClusterResourceStateUnknown, "", "", invalidHandle("GetClusterResourceState")
 	}
-	ctx, cancel := handleCtx()
+	ctx, cancel := callCtx(ctx)
 	defer cancel()
 	st, err := h.cluster.c.resourceState(ctx, h.ref)
 	if err != nil {
@@ -336,11 +423,16 @@ func GetClusterResourceState(hResource HRESOURCE) (state ClusterResourceState, n
 // OpenClusterNode opens a handle to the node called name:
 // ERROR_CLUSTER_NODE_NOT_FOUND if there is none.
 func OpenClusterNode(hCluster HCLUSTER, name string) (HNODE, error) {
+	return OpenClusterNodeContext(context.Background(), hCluster, name)
+}
+
+// OpenClusterNodeContext is OpenClusterNode bounded by ctx.
+func OpenClusterNodeContext(ctx context.Context, hCluster HCLUSTER, name string) (HNODE, error) {
 	h := (*clusterHandle)(hCluster)
 	if !h.valid() {
 		return nil, invalidHandle("OpenClusterNode")
 	}
-	ctx, cancel := handleCtx()
+	ctx, cancel := callCtx(ctx)
 	defer cancel()
 	if _, err := h.c.Node(ctx, name); err != nil {
 		return nil, handleErr(err)
@@ -362,11 +454,16 @@ func CloseClusterNode(hNode HNODE) bool {
 // GetClusterNodeState returns the state of a node. On failure the state is
 // ClusterNodeStateUnknown and the error carries the Win32 code.
 func GetClusterNodeState(hNode HNODE) (ClusterNodeState, error) {
+	return GetClusterNodeStateContext(context.Background(), hNode)
+}
+
+// GetClusterNodeStateContext is GetClusterNodeState bounded by ctx.
+func GetClusterNodeStateContext(ctx context.Context, hNode HNODE) (ClusterNodeState, error) {
 	h := (*nodeHandle)(hNode)
 	if !h.valid() {
 		return ClusterNodeStateUnknown, invalidHandle("GetClusterNodeState")
 	}
-	ctx, cancel := handleCtx()
+	ctx, cancel := callCtx(ctx)
 	defer cancel()
 	n, err := h.cluster.c.Node(ctx, h.name)
 	if err != nil {
@@ -390,4 +487,20 @@ func destination(h *groupHandle, hNode HNODE) (string, bool) {
 		return "", false
 	}
 	return n.name, true
+}
+
+// cBuffer applies the C meaning of an Ex call's (lpInBuffer,
+// cbInBufferSize): the first cbInBufferSize bytes of buf are the buffer,
+// the rest of the slice does not count, and size 0 is no buffer whatever
+// the slice. false: the size is larger than the slice (C would read past
+// the buffer), which the callers answer with ERROR_INVALID_PARAMETER
+// without a call.
+func cBuffer(buf []byte, size uint32) ([]byte, bool) {
+	if uint64(size) > uint64(len(buf)) {
+		return nil, false
+	}
+	if size == 0 {
+		return nil, true
+	}
+	return buf[:size], true
 }

@@ -68,9 +68,11 @@ func TestOfflineClusterGroupExSendsRequestAsGiven(t *testing.T) {
 		{"no buffer", 0, nil, 0},
 		{"ignore locked", clusapi.CLUSAPI_GROUP_OFFLINE_IGNORE_RESOURCE_STATUS, nil, 0},
 		{"buffer", 0, valid, uint32(len(valid))},
-		// A mismatch is the server's to refuse: it is sent as is.
-		{"size too big", 0, valid, uint32(len(valid)) + 4},
-		{"size without buffer", 0, nil, 8},
+		// C-like: only the first cbInBufferSize bytes are the buffer.
+		{"longer slice", 0, append(append([]byte{}, valid...), 9, 9, 9), uint32(len(valid))},
+		{"slice with size 0", 0, valid, 0},
+		// A bad buffer is the server's to refuse: it is sent as is.
+		{"garbage", 0, []byte{1, 2, 3}, 3},
 		{"bad flags", 0x2, nil, 0},
 	}
 	for _, tt := range tests {
@@ -100,20 +102,36 @@ func TestOfflineClusterGroupExSendsRequestAsGiven(t *testing.T) {
 			if got.Group.GetName() != "DemoGroup" || got.Group.GetId() != "g-1" {
 				t.Errorf("group ref = %v, want DemoGroup/g-1", got.Group)
 			}
-			if got.Flags != tt.flags || !bytes.Equal(got.InBuffer, tt.buf) || got.InBufferSize != tt.size {
-				t.Errorf("sent flags %#x buffer %x size %d, want %#x %x %d", got.Flags, got.InBuffer, got.InBufferSize, tt.flags, tt.buf, tt.size)
+			if sent := tt.buf[:tt.size]; got.Flags != tt.flags || !bytes.Equal(got.InBuffer, sent) || got.InBufferSize != tt.size {
+				t.Errorf("sent flags %#x buffer %x size %d, want %#x %x %d", got.Flags, got.InBuffer, got.InBufferSize, tt.flags, sent, tt.size)
 			}
 			if got.Params != nil {
 				t.Errorf("sent params %v, want none", got.Params)
 			}
 			want := clusapi.ERROR_IO_PENDING
-			if tt.flags&^clusapi.ValidGroupOfflineFlags != 0 || uint32(len(tt.buf)) != tt.size {
+			if tt.flags&^clusapi.ValidGroupOfflineFlags != 0 {
 				want = clusapi.ERROR_INVALID_PARAMETER
 			}
 			if errno != want {
 				t.Errorf("OfflineClusterGroupEx = %v, want %v", errno, want)
 			}
 		})
+	}
+	// A size past the slice would make C read past the buffer: refused
+	// with ERROR_INVALID_PARAMETER before any request.
+	for _, tt := range []struct {
+		buf  []byte
+		size uint32
+	}{{valid, uint32(len(valid)) + 4}, {nil, 8}} {
+		f := &fake{}
+		f.offlineGroup = func(r *batonv1.OfflineGroupRequest) (*batonv1.OperationResult, error) {
+			t.Errorf("size %d past a %d-byte buffer was sent", tt.size, len(tt.buf))
+			return &batonv1.OperationResult{Status: 997}, nil
+		}
+		_, hGroup := openDemo(t, f)
+		if errno := clusapi.OfflineClusterGroupEx(hGroup, 0, tt.buf, tt.size); errno != clusapi.ERROR_INVALID_PARAMETER {
+			t.Errorf("size %d past a %d-byte buffer: %v, want ERROR_INVALID_PARAMETER", tt.size, len(tt.buf), errno)
+		}
 	}
 }
 
@@ -320,12 +338,12 @@ func TestOnlineClusterGroupExNode(t *testing.T) {
 	if st, err := clusapi.GetClusterNodeState(hNode); st != clusapi.ClusterNodePaused || err != nil {
 		t.Errorf("GetClusterNodeState = %v, %v", st, err)
 	}
-	buf := []byte{1, 2, 3}
+	buf := []byte{1, 2, 3, 4, 5, 6, 7, 8, 9}
 	if e := clusapi.OnlineClusterGroupEx(hGroup, hNode, 0x4, buf, 7); e != clusapi.ERROR_IO_PENDING {
 		t.Fatalf("OnlineClusterGroupEx = %v", e)
 	}
 	mu.Lock()
-	if got.Node != "n2" || got.Flags != 0x4 || !bytes.Equal(got.InBuffer, buf) || got.InBufferSize != 7 || got.Group.GetId() != "g-1" {
+	if got.Node != "n2" || got.Flags != 0x4 || !bytes.Equal(got.InBuffer, buf[:7]) || got.InBufferSize != 7 || got.Group.GetId() != "g-1" {
 		t.Errorf("sent %v", got)
 	}
 	mu.Unlock()

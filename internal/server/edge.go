@@ -86,17 +86,34 @@ func (s *Server) edge(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		rc := http.NewResponseController(w)
 		if streaming[proc] {
-			rc := http.NewResponseController(w)
 			_ = rc.SetReadDeadline(time.Time{})
 			_ = rc.SetWriteDeadline(time.Time{})
 		}
+		ctx = context.WithValue(ctx, deadlinesKey{}, rc)
 		// Connect's own answers (a body it cannot decode, a content type
 		// it does not take …) get their Win32 code on the way out.
 		cw := &codedWriter{w: w, r: r, s: s, proc: proc}
 		next.ServeHTTP(cw, r.WithContext(ctx))
 		cw.finish()
 	})
+}
+
+// deadlinesKey is the context key of an admitted call's
+// http.ResponseController (liftDeadlines).
+type deadlinesKey struct{}
+
+// liftDeadlines lets a call that waits for its operation (a synchronous
+// online) answer however long that takes. The agent's read and write
+// timeouts (30 s each, docs/security.md) are against slow clients, not
+// slow operations; the caller bounds its own wait with its context, and a
+// caller that goes away ends the call's context.
+func liftDeadlines(ctx context.Context) {
+	if rc, ok := ctx.Value(deadlinesKey{}).(*http.ResponseController); ok {
+		_ = rc.SetReadDeadline(time.Time{})
+		_ = rc.SetWriteDeadline(time.Time{})
+	}
 }
 
 // admit runs the checks every call passes before its body is read: the

@@ -123,6 +123,9 @@ func (s groupService) OnlineGroup(ctx context.Context, req *connect.Request[bato
 	if err != nil {
 		return nil, err
 	}
+	if m.Flags&clusapi.CLUSAPI_GROUP_ONLINE_SYNCHRONOUS != 0 {
+		liftDeadlines(ctx)
+	}
 	res, err := s.ops.OnlineGroup(ctx, groupRef(m.Group), m.Node, ops.Request{Flags: m.Flags, InBuffer: buf, Size: size, Caller: callerOf(ctx).String()})
 	if err != nil {
 		return nil, err
