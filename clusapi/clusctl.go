@@ -83,7 +83,7 @@ func CLUSCTL_GET_CONTROL_OBJECT(code uint32) uint32 {
 
 // The object-less codes of the functions baton answers (CLCTL_CODES).
 const (
-	CLCTL_UNKNOWN                     uint32 = 0<<2 | 0
+	CLCTL_UNKNOWN                     uint32 = 0
 	CLCTL_GET_CHARACTERISTICS         uint32 = 1<<2 | CLUS_ACCESS_READ
 	CLCTL_GET_FLAGS                   uint32 = 2<<2 | CLUS_ACCESS_READ
 	CLCTL_GET_NAME                    uint32 = 10<<2 | CLUS_ACCESS_READ
