@@ -16,13 +16,27 @@ import (
 const MemoryLimitHelp = `Unless GOMEMLIMIT is set in its environment, the agent sets Go's soft
 memory limit to a quarter of the machine's memory, or to three quarters of
 its cgroup's memory.max when that is less: past it the garbage collector
-works harder rather than let the heap grow (GOMEMLIMIT=off: no limit).`
+works harder rather than let the heap grow (GOMEMLIMIT=off: no limit).
+Unless GOGC is set, the collector runs when the heap has grown by half
+since the last collection (GOGC=50), not doubled (Go's 100): the agent's
+heap is mostly the cluster database's cache, live for good, and it then
+grows to about 1.5 times that rather than twice.`
+
+// GCPercent is the agent's GOGC unless its environment sets one (see
+// MemoryLimitHelp). bench/scale TestMemory, 25,000 resources in-process:
+// resident memory 241 MB at Go's 100 and 196 MB at 50, for 4 % more CPU
+// while it filled (57.2 and 59.5 s for 30,000 calls).
+const GCPercent = 50
 
 // setMemoryLimit sets Go's soft memory limit (runtime/debug.SetMemoryLimit)
 // when the environment has no GOMEMLIMIT: the lesser of a quarter of the
-// machine's memory and three quarters of the cgroup's limit. It returns
+// machine's memory and three quarters of the cgroup's limit; and the
+// collector's GOGC to GCPercent when the environment has none. It returns
 // the limit set, 0 if none.
 func setMemoryLimit(log *slog.Logger) int64 {
+	if _, ok := os.LookupEnv("GOGC"); !ok {
+		debug.SetGCPercent(GCPercent)
+	}
 	if _, ok := os.LookupEnv("GOMEMLIMIT"); ok {
 		return 0
 	}
