@@ -111,20 +111,34 @@ func TestContextErrors(t *testing.T) {
 	f := &fake{}
 	block := make(chan struct{})
 	defer close(block)
+	arrived := make(chan struct{}, 1)
 	f.offlineGroup = func(*batonv1.OfflineGroupRequest) (*batonv1.OperationResult, error) {
+		arrived <- struct{}{}
 		<-block
 		return &batonv1.OperationResult{}, nil
 	}
 	c := newClient(t, f.serve(t))
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
+	// The context ends once the server has the request: whether it took
+	// effect is unknown.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	go func() {
+		<-arrived
+		cancel(context.DeadlineExceeded)
+	}()
 	_, err := c.Groups().Offline(ctx, "g", clusapi.OfflineOptions{})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("err = %v, want context.DeadlineExceeded", err)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
 	}
-	// The request was sent: whether it took effect is unknown.
 	if clusapi.ErrnoOf(err) != clusapi.RPC_S_CALL_FAILED {
 		t.Errorf("ErrnoOf = %v, want RPC_S_CALL_FAILED", clusapi.ErrnoOf(err))
+	}
+	// A context that ended before the request was sent: nothing reached
+	// the cluster.
+	dead, cancelDead := context.WithTimeout(context.Background(), 0)
+	defer cancelDead()
+	_, err = c.Groups().Offline(dead, "g", clusapi.OfflineOptions{})
+	if !errors.Is(err, context.DeadlineExceeded) || clusapi.ErrnoOf(err) != clusapi.RPC_S_SERVER_UNAVAILABLE {
+		t.Errorf("ended before sending: %v (%v), want context.DeadlineExceeded and RPC_S_SERVER_UNAVAILABLE", err, clusapi.ErrnoOf(err))
 	}
 }
 
