@@ -689,7 +689,7 @@ func (h *Host) instance(ctx context.Context, v store.View, r *store.Resource) (*
 		rcfg := restype.Config{
 			Name: r.Name, Group: r.Group, Node: h.cfg.Node, Properties: r.Private.Clone(),
 			StateDir: filepath.Join(h.cfg.StateDir, "resources", r.ID),
-			Log:      h.log.With("resource", r.Name),
+			Log:      resourceLog(h.log, r.Name),
 			Changed:  func() { h.notifyChanged(name) },
 			Guard:    h.cfg.Guard,
 		}
