@@ -222,11 +222,12 @@ func run(args []string) error {
 	}
 	total := o.groups * o.resources
 	fmt.Printf("At %d groups and %d resources, the agents idle:\n\n", o.groups+1, total+o.resources)
-	fmt.Println("| agent | resident memory MB | database size MB (in use) |")
-	fmt.Println("|---|---:|---:|")
+	fmt.Println("| agent | resident memory MB | of it anonymous (Go heap, stacks) | of it file-backed (database pages, binary) | database size MB (in use) |")
+	fmt.Println("|---|---:|---:|---:|---:|")
 	sizes := dbSizes(ctx, agents)
 	for _, a := range agents {
-		fmt.Printf("| %s (member) | %.0f | %s |\n", a.name, float64(rss(a))/(1<<20), sizes[a.name])
+		mb := func(field string) float64 { return float64(procStatus(a, field)) / (1 << 20) }
+		fmt.Printf("| %s (member) | %.0f | %.0f | %.0f | %s |\n", a.name, mb("VmRSS"), mb("RssAnon"), mb("RssFile"), sizes[a.name])
 	}
 
 	firstPage, walk, groupsListed, err := listTimes(ctx, conn, o.page)
@@ -456,8 +457,10 @@ func cpuOf(agents []*agent) time.Duration {
 	return sum
 }
 
-// rss is the agent's resident memory in bytes (VmRSS).
-func rss(a *agent) int64 {
+// procStatus is a field of the agent's /proc/PID/status in bytes: its
+// resident memory (VmRSS), the anonymous part (RssAnon) or the part that
+// maps files (RssFile).
+func procStatus(a *agent, field string) int64 {
 	if a.cmd == nil {
 		return 0
 	}
@@ -466,7 +469,7 @@ func rss(a *agent) int64 {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 			return kb << 10
 		}
