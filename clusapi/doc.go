@@ -68,6 +68,13 @@
 // waiting — so the change may or may not have been made: read the state
 // again. Neither is a refusal; every other code is.
 //
+// Notification ports (CreateClusterNotifyPort and RegisterClusterNotify;
+// CreateClusterNotifyPortV2, RegisterClusterNotifyV2, GetClusterNotifyV2
+// and GetNotifyEventHandle, whose event is a channel) report losing the
+// cluster (CLUSTER_CHANGE_CLUSTER_STATE) and regaining it
+// (CLUSTER_CHANGE_CLUSTER_RECONNECT), then deliver the changes made
+// meanwhile (go doc HCHANGE).
+//
 // Properties are read and written with the control codes, as on Windows:
 // ClusterGroupControl, ClusterResourceControl, ClusterNodeControl and
 // ClusterControl take a CLUSCTL_* code and C-style buffers, and answer
