@@ -184,10 +184,15 @@ func ClusterOpenEnumContext(ctx context.Context, hCluster HCLUSTER, dwType uint3
 // (ClusterEnumEx). pOptions is reserved: it must be nil, else
 // ERROR_INVALID_PARAMETER.
 func ClusterOpenEnumEx(hCluster HCLUSTER, dwType uint32, pOptions any) (HCLUSENUMEX, error) {
+	return ClusterOpenEnumExContext(context.Background(), hCluster, dwType, pOptions)
+}
+
+// ClusterOpenEnumExContext is ClusterOpenEnumEx bounded by ctx.
+func ClusterOpenEnumExContext(ctx context.Context, hCluster HCLUSTER, dwType uint32, pOptions any) (HCLUSENUMEX, error) {
 	if pOptions != nil {
 		return nil, apiErr(ERROR_INVALID_PARAMETER, "ClusterOpenEnumEx: pOptions must be NULL")
 	}
-	items, err := openClusterEnum(context.Background(), "ClusterOpenEnumEx", hCluster, dwType)
+	items, err := openClusterEnum(ctx, "ClusterOpenEnumEx", hCluster, dwType)
 	if err != nil {
 		return nil, err
 	}

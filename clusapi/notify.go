@@ -168,6 +168,12 @@ func CreateClusterNotifyPortV2Context(ctx context.Context, hChange HCHANGE, hClu
 // by name. A NULL or closed port or handle answers ERROR_INVALID_HANDLE,
 // a filter of 0 ERROR_INVALID_PARAMETER.
 func RegisterClusterNotify(hChange HCHANGE, dwFilterType uint32, hObject any, dwNotifyKey uintptr) Errno {
+	return RegisterClusterNotifyContext(context.Background(), hChange, dwFilterType, hObject, dwNotifyKey)
+}
+
+// RegisterClusterNotifyContext is RegisterClusterNotify bounded by ctx
+// (which bounds the call, not the port).
+func RegisterClusterNotifyContext(ctx context.Context, hChange HCHANGE, dwFilterType uint32, hObject any, dwNotifyKey uintptr) Errno {
 	if hChange == nil {
 		return ERROR_INVALID_HANDLE
 	}
@@ -179,7 +185,7 @@ func RegisterClusterNotify(hChange HCHANGE, dwFilterType uint32, hObject any, dw
 		return ERROR_INVALID_HANDLE
 	}
 	r.key, r.filter = dwNotifyKey, dwFilterType
-	_, err := register(context.Background(), "RegisterClusterNotify", hChange, 1, r)
+	_, err := register(ctx, "RegisterClusterNotify", hChange, 1, r)
 	return ErrnoOf(err)
 }
 
@@ -187,6 +193,12 @@ func RegisterClusterNotify(hChange HCHANGE, dwFilterType uint32, hObject any, dw
 // object (hObject as for RegisterClusterNotify) that match filter, whose
 // object type must be the object's (else ERROR_INVALID_PARAMETER).
 func RegisterClusterNotifyV2(hChange HCHANGE, filter NOTIFY_FILTER_AND_TYPE, hObject any, dwNotifyKey uintptr) Errno {
+	return RegisterClusterNotifyV2Context(context.Background(), hChange, filter, hObject, dwNotifyKey)
+}
+
+// RegisterClusterNotifyV2Context is RegisterClusterNotifyV2 bounded by
+// ctx (which bounds the call, not the port).
+func RegisterClusterNotifyV2Context(ctx context.Context, hChange HCHANGE, filter NOTIFY_FILTER_AND_TYPE, hObject any, dwNotifyKey uintptr) Errno {
 	if hChange == nil {
 		return ERROR_INVALID_HANDLE
 	}
@@ -200,7 +212,7 @@ func RegisterClusterNotifyV2(hChange HCHANGE, filter NOTIFY_FILTER_AND_TYPE, hOb
 		return ERROR_INVALID_PARAMETER
 	}
 	r.key, r.objType, r.flags = dwNotifyKey, filter.DwObjectType, filter.FilterFlags
-	_, err := register(context.Background(), "RegisterClusterNotifyV2", hChange, 2, r)
+	_, err := register(ctx, "RegisterClusterNotifyV2", hChange, 2, r)
 	return ErrnoOf(err)
 }
 
