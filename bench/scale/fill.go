@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"time"
@@ -35,7 +36,10 @@ func (f filler) fill(ctx context.Context, from, to int) ([]time.Duration, error)
 	for i := from; i < to; i++ {
 		g := groupName(i)
 		t0 := time.Now()
-		if _, err := f.conn.Groups.CreateGroup(ctx, connect.NewRequest(&batonv1.CreateGroupRequest{Name: g})); err != nil {
+		if err := retryBusy(ctx, func() error {
+			_, err := f.conn.Groups.CreateGroup(ctx, connect.NewRequest(&batonv1.CreateGroupRequest{Name: g}))
+			return err
+		}); err != nil {
 			return lat, fmt.Errorf("CreateGroup %s: %w", g, err)
 		}
 		lat = append(lat, time.Since(t0))
@@ -45,13 +49,43 @@ func (f filler) fill(ctx context.Context, from, to int) ([]time.Duration, error)
 				req.DependsOn = []string{g + "-r" + strconv.Itoa(r-1)}
 			}
 			t0 := time.Now()
-			if _, err := f.conn.Resources.CreateResource(ctx, connect.NewRequest(req)); err != nil {
+			if err := retryBusy(ctx, func() error {
+				_, err := f.conn.Resources.CreateResource(ctx, connect.NewRequest(req))
+				return err
+			}); err != nil {
 				return lat, fmt.Errorf("CreateResource %s: %w", req.Name, err)
 			}
 			lat = append(lat, time.Since(t0))
 		}
 	}
 	return lat, nil
+}
+
+// retryBusy calls fn again, at most 5 times 1 s apart, after an error of
+// a database too busy to answer in time (a machine loaded by other work:
+// no quorum in time, a change that kept conflicting), as a site filling
+// its cluster would; a retry that finds the object made by the call
+// before is done. The call's time includes its retries; each is told on
+// standard error.
+func retryBusy(ctx context.Context, fn func() error) error {
+	err := fn()
+	for try := 0; err != nil && try < 5; try++ {
+		switch clusapi.FromConnectError(err).Win32() {
+		case clusapi.ERROR_CLUSTER_NO_QUORUM, clusapi.ERROR_CLUSTER_DATABASE_UPDATE_CONDITION_FAILED, clusapi.WAIT_TIMEOUT:
+		default:
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "  %v; trying again\n", err)
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if err = fn(); err != nil && clusapi.FromConnectError(err).Win32() == clusapi.ERROR_OBJECT_ALREADY_EXISTS {
+			return nil
+		}
+	}
+	return err
 }
 
 // sliceStats describes the calls of one slice of groups.
