@@ -49,10 +49,19 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// Lessor is what a Lease asks of the database: a *clientv3.Client, or
+// in tests a fake whose time the test controls (testing/synctest).
+type Lessor interface {
+	Grant(ctx context.Context, ttl int64) (*clientv3.LeaseGrantResponse, error)
+	KeepAliveOnce(ctx context.Context, id clientv3.LeaseID) (*clientv3.LeaseKeepAliveResponse, error)
+	TimeToLive(ctx context.Context, id clientv3.LeaseID, opts ...clientv3.LeaseOption) (*clientv3.LeaseTimeToLiveResponse, error)
+	Revoke(ctx context.Context, id clientv3.LeaseID) (*clientv3.LeaseRevokeResponse, error)
+}
+
 // Lease is a node's lease, kept alive until Close or until it is lost.
 type Lease struct {
 	cfg Config
-	cli *clientv3.Client
+	cli Lessor
 	id  clientv3.LeaseID
 
 	mu         sync.Mutex // guards lastSentOK and lost
@@ -68,7 +77,7 @@ type Lease struct {
 var ErrLost = errors.New("liveness: lease lost")
 
 // Grant makes a new lease and starts renewing it.
-func Grant(ctx context.Context, cli *clientv3.Client, cfg Config) (*Lease, error) {
+func Grant(ctx context.Context, cli Lessor, cfg Config) (*Lease, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
