@@ -72,10 +72,11 @@ echo "== go test (the core packages with -race)"
 # Every package runs once: the core packages — the database, the
 # operations, the host, the controller, the API, liveness, the guard and
 # the agent's wiring — under the race detector, the others without. The
-# two runs go side by side: the suite mostly waits on real time (about 5
-# minutes of CPU in 10 on two), and the race run ends well before the
-# plain run's longest package, tests/cluster. Its output waits for the
-# plain run's end, so that the two do not interleave.
+# two runs go side by side: the suite mostly waits on real time (it used
+# 7 CPU-minutes of the 21 two cores gave it in 10½ minutes), and the race
+# run ends well before the plain run's longest package, tests/cluster.
+# Its output waits for the plain run's end, so that the two do not
+# interleave.
 # The longest packages first in each: go test starts packages in the
 # order given (two at a time on two CPUs), and a run ends when its
 # longest does.
