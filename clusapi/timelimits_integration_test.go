@@ -52,34 +52,52 @@ func TestSynchronousOnlineHasNoFixedLimit(t *testing.T) {
 	}
 }
 
-// A call cut short after it was sent — by the caller's context, by the
-// OpenCluster option WithTimeout, or by the agent dying — answers
-// RPC_S_CALL_FAILED (outcome unknown), never a refusal, and the operation
-// it started goes on; a call that cannot reach an agent answers
-// RPC_S_SERVER_UNAVAILABLE and changes nothing.
+// A synchronous online whose caller's deadline (its context's, or
+// WithTimeout's) comes first answers ERROR_IO_PENDING just before it: the
+// online goes on. A call cut short otherwise after it was sent — its
+// context cancelled, the agent killed — answers RPC_S_CALL_FAILED (outcome
+// unknown), never a refusal, and the operation it started goes on too; a
+// call that cannot reach an agent answers RPC_S_SERVER_UNAVAILABLE and
+// changes nothing.
 func TestUnknownOutcome(t *testing.T) {
 	a := startAgent(t)
 	c := a.client(t)
 	ctx := testCtx(t)
-	for _, g := range []string{"Ctx", "Opt", "Killed"} {
+	for _, g := range []string{"Ctx", "Cancel", "Opt", "Killed"} {
 		makeSlowGroup(t, c, g, 3000)
 	}
 	sync := clusapi.CLUSAPI_GROUP_ONLINE_SYNCHRONOUS
 
-	// The caller's context.
+	// The caller's deadline.
 	_, hGroup := openHandles(t, a.Addr, "Ctx")
 	cctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	got := clusapi.OnlineClusterGroupExContext(cctx, hGroup, nil, sync, nil, 0)
 	cancel()
-	if got != clusapi.RPC_S_CALL_FAILED {
-		t.Errorf("synchronous online cut by the caller's context: %v, want RPC_S_CALL_FAILED", got)
+	if got != clusapi.ERROR_IO_PENDING {
+		t.Errorf("synchronous online past the caller's deadline: %v, want ERROR_IO_PENDING", got)
 	}
 	awaitGroupState(t, c, "Ctx", clusapi.ClusterGroupOnline)
 
+	// The caller's context cancelled while the online runs.
+	_, hGroup = openHandles(t, a.Addr, "Cancel")
+	cctx, cancel = context.WithCancel(context.Background())
+	go func() {
+		defer cancel() // once the online is under way (or after 20 s)
+		for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+			if st, err := c.Groups().State(ctx, "Cancel"); err == nil && st.State == clusapi.ClusterGroupPending {
+				return
+			}
+		}
+	}()
+	if got := clusapi.OnlineClusterGroupExContext(cctx, hGroup, nil, sync, nil, 0); got != clusapi.RPC_S_CALL_FAILED {
+		t.Errorf("synchronous online cancelled by the caller: %v, want RPC_S_CALL_FAILED", got)
+	}
+	awaitGroupState(t, c, "Cancel", clusapi.ClusterGroupOnline)
+
 	// The OpenCluster option.
 	_, hGroup = openHandles(t, a.Addr, "Opt", clusapi.WithTimeout(500*time.Millisecond))
-	if got := clusapi.OnlineClusterGroupEx(hGroup, nil, sync, nil, 0); got != clusapi.RPC_S_CALL_FAILED {
-		t.Errorf("synchronous online cut by WithTimeout: %v, want RPC_S_CALL_FAILED", got)
+	if got := clusapi.OnlineClusterGroupEx(hGroup, nil, sync, nil, 0); got != clusapi.ERROR_IO_PENDING {
+		t.Errorf("synchronous online past WithTimeout: %v, want ERROR_IO_PENDING", got)
 	}
 	awaitGroupState(t, c, "Opt", clusapi.ClusterGroupOnline)
 	// The Context error still says why.

@@ -238,8 +238,11 @@ func OfflineClusterGroup(hGroup HGROUP) Errno {
 // With CLUSAPI_GROUP_ONLINE_SYNCHRONOUS the call answers once the group is
 // Online (ERROR_SUCCESS) or the online failed, however long that takes:
 // there is no time limit but the caller's (OnlineClusterGroupExContext,
-// or WithTimeout given to OpenCluster). A call cut short after it was sent
-// answers RPC_S_CALL_FAILED, and the online goes on.
+// or WithTimeout given to OpenCluster). When the caller's deadline comes
+// first, the agent answers ERROR_IO_PENDING shortly before it: the online
+// goes on. A call cut short otherwise after it was sent (its context
+// cancelled, the connection lost) answers RPC_S_CALL_FAILED, and the
+// online goes on too.
 func OnlineClusterGroupEx(hGroup HGROUP, hDestinationNode HNODE, flags uint32, inBuffer []byte, cbInBufferSize uint32) Errno {
 	return OnlineClusterGroupExContext(context.Background(), hGroup, hDestinationNode, flags, inBuffer, cbInBufferSize)
 }

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"time"
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/placement"
@@ -204,10 +205,21 @@ func (e *Engine) checkAffinity(v store.View, g *store.Group, node string) error 
 }
 
 // waitGroupSettled blocks until no resource of the group is pending, for
-// synchronous onlines: ERROR_SUCCESS if the group came Online.
+// synchronous onlines: ERROR_SUCCESS if the group came Online. When the
+// caller's deadline (Connect passes the client's on) comes first it
+// answers ERROR_IO_PENDING, the online accepted and going on, a little
+// before the deadline so that the answer reaches the caller in time:
+// otherwise the caller would only learn that the outcome is unknown.
 func (e *Engine) waitGroupSettled(ctx context.Context, name string, res Result) (Result, error) {
 	sub := e.st.Subscribe()
 	defer sub.Close()
+	var early <-chan time.Time
+	if d, ok := ctx.Deadline(); ok {
+		left := time.Until(d)
+		t := time.NewTimer(max(0, left-min(syncAnswerMargin, left/10)))
+		defer t.Stop()
+		early = t.C
+	}
 	for {
 		v := e.st.View()
 		g := v.Group(name)
@@ -225,11 +237,17 @@ func (e *Engine) waitGroupSettled(ctx context.Context, name string, res Result) 
 		select {
 		case <-sub.C():
 			sub.Take()
+		case <-early:
+			return res, nil
 		case <-ctx.Done():
 			return Result{}, ctx.Err()
 		}
 	}
 }
+
+// syncAnswerMargin is how long before the caller's deadline a synchronous
+// online answers that it goes on.
+const syncAnswerMargin = 200 * time.Millisecond
 
 // errLocked is the answer when resource r's locked mode blocks a call.
 func errLocked(v store.View, r *store.Resource) error {
