@@ -1,0 +1,288 @@
+package clusapi
+
+import (
+	"flag"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"strings"
+	"testing"
+)
+
+var updateCoverage = flag.Bool("update-coverage", false, "rewrite docs/clusapi-coverage.md from the package")
+
+// coverageFile is the table of clusapi.h functions and what baton has of
+// each; TestCoverageTable keeps it equal to what coverageMarkdown makes.
+const coverageFile = "../docs/clusapi-coverage.md"
+
+// clusapiFamily is one family of clusapi.h functions (the names as
+// CLUSAPI.dll exports them) with a note on each where there is something
+// to say. Whether package clusapi has a function is read from the code.
+type clusapiFamily struct {
+	title string
+	intro string
+	funcs []clusapiFunc
+}
+
+type clusapiFunc struct{ name, note string }
+
+var clusapiFamilies = []clusapiFamily{
+	{"The cluster and its handles", "", []clusapiFunc{
+		{"OpenCluster", "an agent's address (`unix:///…`, `https://host:port`) or \"\" for the local agent where Windows takes a cluster name; a token and CA from `BATON_TOKEN`/`BATON_CA` or the options of `New`"},
+		{"OpenClusterEx", "not yet: desired/granted access; a Read token or user gets Read"},
+		{"CloseCluster", ""},
+		{"GetClusterInformation", "not yet as a handle function; the idiomatic `Client.Cluster` returns the name, id, answering node and the caller's access"},
+		{"SetClusterName", "not yet"},
+		{"ClusterControl", "CLUSCTL_CLUSTER_* codes that baton has (common properties, FQDN); others answer 1"},
+		{"GetClusterFromGroup", "not yet"},
+		{"GetClusterFromResource", "not yet"},
+		{"GetClusterFromNode", "not yet"},
+		{"BackupClusterDatabase", "not in the client: `baton cluster backup FILE` (operations/backup-restore.md)"},
+		{"RestoreClusterDatabase", "not in the client: `baton cluster restore FILE` on each node, the agents stopped"},
+		{"GetClusterQuorumResource", "not applicable: the database's quorum is its etcd members', not a resource"},
+		{"SetClusterQuorumResource", "not applicable, as above"},
+	}},
+	{"Groups", "", []clusapiFunc{
+		{"OpenClusterGroup", ""},
+		{"OpenClusterGroupEx", "not yet (desired/granted access)"},
+		{"CloseClusterGroup", ""},
+		{"CreateClusterGroup", ""},
+		{"CreateClusterGroupEx", "not yet (group type)"},
+		{"DeleteClusterGroup", "only an empty group (ERROR_DIR_NOT_EMPTY otherwise), as Windows"},
+		{"DestroyClusterGroup", "deletes the group and its resources; deliberate difference: it does not take them offline first (a resource not offline answers 5019, ERROR_RESOURCE_ONLINE, and nothing is deleted)"},
+		{"GetClusterGroupState", "the state and the owner node's name"},
+		{"OnlineClusterGroup", ""},
+		{"OnlineClusterGroupEx", "flags 0x1 (synchronous), 0x4 (best possible node), 0x8 (ignore affinity); anti-affinity answers 5071"},
+		{"OfflineClusterGroup", ""},
+		{"OfflineClusterGroupEx", "the seed call: every flag and the input buffer of its page, byte for byte"},
+		{"MoveClusterGroup", ""},
+		{"MoveClusterGroupEx", "flags 0x1, 0x2, 0x4, 0x8, 0x10 and the input buffer (moves.md)"},
+		{"CancelClusterGroupOperation", "not yet: a queued move is cancelled by moving again"},
+		{"SetClusterGroupName", "not yet"},
+		{"SetClusterGroupNodeList", "the preferred owners"},
+		{"ClusterGroupControl", "CLUSCTL_GROUP_*: common, read-only common and private properties (get, set, validate, enumerate names), name, id, flags, characteristics; byte-exact property lists and ERROR_MORE_DATA"},
+		{"AddClusterGroupDependency", "not yet: groups do not depend on groups"},
+		{"RemoveClusterGroupDependency", "not yet"},
+		{"SetGroupDependencyExpression", "not yet"},
+	}},
+	{"Resources", "", []clusapiFunc{
+		{"OpenClusterResource", ""},
+		{"OpenClusterResourceEx", "not yet (desired/granted access)"},
+		{"CloseClusterResource", ""},
+		{"CreateClusterResource", "the resource type's own validation applies"},
+		{"DeleteClusterResource", "only an offline resource (5023 otherwise, as Windows Server 2012 on)"},
+		{"GetClusterResourceState", "the state, the owner node's name and the group's"},
+		{"OnlineClusterResource", ""},
+		{"OnlineClusterResourceEx", "flags 0x4 (accepted, no effect), 0x8 (best possible node), 0x20 (ignore affinity)"},
+		{"OfflineClusterResource", ""},
+		{"OfflineClusterResourceEx", "locked mode and the input buffer, as the group's"},
+		{"FailClusterResource", "not yet"},
+		{"RestartClusterResource", "not yet"},
+		{"ChangeClusterResourceGroup", "not yet"},
+		{"SetClusterResourceName", "not yet"},
+		{"AddClusterResourceDependency", "87 for itself or a resource of another group, 1059 for a cycle"},
+		{"RemoveClusterResourceDependency", ""},
+		{"SetClusterResourceDependencyExpression", "not yet: dependencies are AND only"},
+		{"GetClusterResourceDependencyExpression", "not yet"},
+		{"CanResourceBeDependent", "not yet"},
+		{"AddClusterResourceNode", "not yet: possible owners are the group's"},
+		{"RemoveClusterResourceNode", "not yet"},
+		{"ClusterResourceControl", "CLUSCTL_RESOURCE_*: common, read-only and private properties (the type's checks apply), resource type, name, id, flags, characteristics"},
+		{"GetClusterResourceNetworkName", "not applicable: no network name resources"},
+	}},
+	{"Resource types", "", []clusapiFunc{
+		{"CreateClusterResourceType", "not applicable: types are built in or plugins in the plugin directory"},
+		{"DeleteClusterResourceType", "not applicable, as above"},
+		{"ClusterResourceTypeControl", "not yet"},
+		{"ClusterResourceTypeOpenEnum", "not yet; `baton type list`"},
+		{"ClusterResourceTypeEnum", "not yet"},
+		{"ClusterResourceTypeGetEnumCount", "not yet"},
+		{"ClusterResourceTypeCloseEnum", "not yet"},
+	}},
+	{"Nodes", "", []clusapiFunc{
+		{"OpenClusterNode", ""},
+		{"OpenClusterNodeEx", "not yet (desired/granted access)"},
+		{"OpenClusterNodeById", "not yet"},
+		{"CloseClusterNode", ""},
+		{"GetClusterNodeState", ""},
+		{"GetClusterNodeId", "not yet"},
+		{"PauseClusterNode", ""},
+		{"PauseClusterNodeEx", "drain (`bDrainNode`) to the nodes placement picks; `dwPauseFlags` and a drain target answer 87 (not yet honoured)"},
+		{"ResumeClusterNode", ""},
+		{"ResumeClusterNodeEx", "FailbackGroupsPerPolicy only; the other failback types answer 87"},
+		{"EvictClusterNode", "its database membership is removed; a node that is up is refused unless forced (`baton node evict --force`)"},
+		{"EvictClusterNodeEx", "`dwTimeout` unused; the cleanup status is S_OK: baton leaves the evicted machine as it is"},
+		{"AddClusterNode", "not in the client: a node joins with `baton agent --join … --join-token …` (operations/nodes.md)"},
+		{"ClusterNodeControl", "CLUSCTL_NODE_*: common and read-only common properties, name, id, flags, characteristics"},
+	}},
+	{"Enumerations", "", []clusapiFunc{
+		{"ClusterOpenEnum", "nodes, resource types, resources and groups; the network, interface and shared-volume bits enumerate nothing"},
+		{"ClusterOpenEnumEx", ""},
+		{"ClusterGetEnumCount", ""},
+		{"ClusterGetEnumCountEx", ""},
+		{"ClusterEnum", "ERROR_MORE_DATA with the length needed, ERROR_NO_MORE_ITEMS at the end"},
+		{"ClusterEnumEx", ""},
+		{"ClusterCloseEnum", ""},
+		{"ClusterCloseEnumEx", ""},
+		{"ClusterGroupOpenEnum", "CLUSTER_GROUP_ENUM_CONTAINS, _NODES"},
+		{"ClusterGroupOpenEnumEx", "not yet"},
+		{"ClusterGroupGetEnumCount", ""},
+		{"ClusterGroupEnum", ""},
+		{"ClusterGroupEnumEx", "not yet"},
+		{"ClusterGroupCloseEnum", ""},
+		{"ClusterGroupCloseEnumEx", "not yet"},
+		{"ClusterResourceOpenEnum", "CLUSTER_RESOURCE_ENUM_DEPENDS, _PROVIDES, _NODES (every node: no possible-owners list)"},
+		{"ClusterResourceOpenEnumEx", "not yet"},
+		{"ClusterResourceGetEnumCount", ""},
+		{"ClusterResourceEnum", ""},
+		{"ClusterResourceEnumEx", "not yet"},
+		{"ClusterResourceCloseEnum", ""},
+		{"ClusterResourceCloseEnumEx", "not yet"},
+		{"ClusterNodeOpenEnum", "CLUSTER_NODE_ENUM_GROUPS; _NETINTERFACES enumerates nothing"},
+		{"ClusterNodeOpenEnumEx", "not yet"},
+		{"ClusterNodeGetEnumCount", ""},
+		{"ClusterNodeEnum", ""},
+		{"ClusterNodeEnumEx", "not yet"},
+		{"ClusterNodeCloseEnum", ""},
+		{"ClusterNodeCloseEnumEx", "not yet"},
+	}},
+	{"Notifications", "", []clusapiFunc{
+		{"CreateClusterNotifyPort", "CLUSTER_CHANGE_* filters; CLUSTER_CHANGE_CLUSTER_STATE when the agent cannot be reached and CLUSTER_CHANGE_CLUSTER_RECONNECT after a reconnect"},
+		{"RegisterClusterNotify", "per object: a group, resource or node, followed by name"},
+		{"GetClusterNotify", "WAIT_TIMEOUT at the timeout; CLUSTER_CHANGE_HANDLE_CLOSE once the port is closed"},
+		{"CloseClusterNotifyPort", ""},
+		{"CreateClusterNotifyPortV2", ""},
+		{"RegisterClusterNotifyV2", ""},
+		{"GetClusterNotifyV2", ""},
+		{"GetNotifyEventHandle", "a channel that receives when a notification waits (Go has no event handles)"},
+	}},
+	{"Not in baton", "Families of clusapi.h that have no counterpart: baton has no cluster networks or network interfaces (the nodes' addresses are plain configuration), no cluster registry (the database is etcd, read through the API), no Cluster Shared Volumes, group sets, affinity rules, fault domains or key-value stores. Their functions are absent on purpose:", []clusapiFunc{
+		{"OpenClusterNetwork", "not applicable: no cluster networks"},
+		{"ClusterNetworkOpenEnum", "not applicable"},
+		{"ClusterNetworkControl", "not applicable"},
+		{"OpenClusterNetInterface", "not applicable: no network interface objects"},
+		{"ClusterNetInterfaceControl", "not applicable"},
+		{"GetClusterKey", "not applicable: no cluster registry"},
+		{"ClusterRegOpenKey", "not applicable"},
+		{"AddResourceToClusterSharedVolumes", "not applicable: no Cluster Shared Volumes"},
+		{"CreateClusterGroupSet", "not applicable: no group sets"},
+		{"ClusterCreateAffinityRule", "not applicable: anti-affinity is the groups' AntiAffinityClassNames"},
+	}},
+}
+
+// packageFuncs are the exported functions of package clusapi (not
+// methods, not tests).
+func packageFuncs(t *testing.T) map[string]*ast.FuncDecl {
+	t.Helper()
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	funcs := map[string]*ast.FuncDecl{}
+	for _, f := range pkgs["clusapi"].Files {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.IsExported() {
+				funcs[fd.Name.Name] = fd
+			}
+		}
+	}
+	return funcs
+}
+
+func coverageMarkdown(funcs map[string]*ast.FuncDecl) string {
+	var b strings.Builder
+	b.WriteString(`# clusapi coverage
+
+Every function of the clusapi.h families an administration tool uses —
+the cluster, groups, resources, resource types, nodes, enumerations,
+control codes and notifications — with what package clusapi has of it.
+"yes" means a function of that name and C shape is in the package (with
+its ` + "`…Context`" + ` variant where one is named: the same call with the caller's
+context for its time limit); the note says what differs from Windows, or
+why a function is not there.
+
+This page is generated from the package and checked by a test
+(clusapi/coverage_test.go, ` + "`go test ./clusapi -run TestCoverageTable -update-coverage`" + `
+rewrites it): a function added or removed changes it.
+
+Besides the clusapi face, package clusapi has an idiomatic Go face
+(` + "`clusapi.New`" + `, ` + "`Client.Groups()`" + `, …) over the same calls; the README shows both.
+`)
+	total, have := 0, 0
+	for _, fam := range clusapiFamilies {
+		fmt.Fprintf(&b, "\n## %s\n\n", fam.title)
+		if fam.intro != "" {
+			fmt.Fprintf(&b, "%s\n\n", fam.intro)
+		}
+		b.WriteString("| function | in clusapi | notes |\n|---|---|---|\n")
+		for _, f := range fam.funcs {
+			status := "no"
+			if funcs[f.name] != nil {
+				status = "yes"
+				if funcs[f.name+"Context"] != nil {
+					status = "yes, and `" + f.name + "Context`"
+				}
+				have++
+			}
+			total++
+			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", f.name, status, f.note)
+		}
+	}
+	fmt.Fprintf(&b, "\n%d of the %d functions listed are in package clusapi.\n", have, total)
+	return b.String()
+}
+
+// TestCoverageTable keeps docs/clusapi-coverage.md equal to what the
+// package has, and every handle function of the package listed in it.
+func TestCoverageTable(t *testing.T) {
+	funcs := packageFuncs(t)
+	listed := map[string]bool{}
+	for _, fam := range clusapiFamilies {
+		for _, f := range fam.funcs {
+			if listed[f.name] {
+				t.Errorf("%s listed twice", f.name)
+			}
+			listed[f.name] = true
+		}
+	}
+	// Every function of the clusapi face (one taking or returning a
+	// handle) must be in the table; its Context variants go with it.
+	isHandle := func(e ast.Expr) bool {
+		id, ok := e.(*ast.Ident)
+		return ok && strings.HasPrefix(id.Name, "H") && strings.ToUpper(id.Name) == id.Name
+	}
+	for name, fd := range funcs {
+		if strings.HasSuffix(name, "Context") {
+			continue // a variant bounded by the caller's context
+		}
+		handle := false
+		for _, l := range []*ast.FieldList{fd.Type.Params, fd.Type.Results} {
+			if l == nil {
+				continue
+			}
+			for _, p := range l.List {
+				handle = handle || isHandle(p.Type)
+			}
+		}
+		if handle && !listed[name] {
+			t.Errorf("%s takes or returns a handle but is not in clusapiFamilies (coverage_test.go)", name)
+		}
+	}
+	want := coverageMarkdown(funcs)
+	if *updateCoverage {
+		if err := os.WriteFile(coverageFile, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, err := os.ReadFile(coverageFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("%s is stale: go test ./clusapi -run TestCoverageTable -update-coverage", coverageFile)
+	}
+}
