@@ -21,12 +21,6 @@ import (
 // RPC_S_SERVER_UNAVAILABLE means the request never reached an agent, so
 // nothing changed. Neither is a refusal.
 
-// handleCtx is the context of a handle function without one: no limit but
-// the client's own (WithTimeout).
-func handleCtx() (context.Context, context.CancelFunc) {
-	return context.WithCancel(context.Background())
-}
-
 // HCLUSTER is a handle to a cluster, from OpenCluster; nil is NULL.
 type HCLUSTER *clusterHandle
 
