@@ -178,17 +178,16 @@ func sentCallError(ctx context.Context, call string, err error, sent bool) error
 			continue
 		}
 		if w, ok := v.(*batonv1.Win32Error); ok {
-			code := Errno(w.GetCode())
-			return &APIError{Code: code, Message: trimCode(code, ce.Message())}
+			return answered(Errno(w.GetCode()), ce.Message(), sent)
 		}
 	}
 	// No detail (a proxy may drop them): the code in the header, or at
 	// the start of the message, as the agent puts it on every error.
 	if code, ok := headerCode(ce); ok {
-		return &APIError{Code: code, Message: trimCode(code, ce.Message())}
+		return answered(code, ce.Message(), sent)
 	}
 	if code, ok := messageCode(ce.Message()); ok {
-		return &APIError{Code: code, Message: trimCode(code, ce.Message())}
+		return answered(code, ce.Message(), sent)
 	}
 	// No Win32 code at all: the agent did not answer, or something
 	// between it and us (a proxy, a wrong address) answered instead.
@@ -201,6 +200,19 @@ func sentCallError(ctx context.Context, call string, err error, sent bool) error
 		msg = ce.Code().String()
 	}
 	return &APIError{Code: code, Message: prefixed(call, msg)}
+}
+
+// answered is the error of a call the agent answered with code. The agent
+// answers WAIT_TIMEOUT when its context ended during the call (the
+// caller's deadline, which Connect passes on, or the caller gone): a
+// change it was making may or may not be done, so for a sent call that is
+// RPC_S_CALL_FAILED, outcome unknown, not a refusal.
+func answered(code Errno, msg string, sent bool) *APIError {
+	msg = trimCode(code, msg)
+	if code == WAIT_TIMEOUT && sent {
+		return &APIError{Code: RPC_S_CALL_FAILED, Message: "the agent stopped waiting (WAIT_TIMEOUT: " + msg + "); whether the call took effect is unknown"}
+	}
+	return &APIError{Code: code, Message: msg}
 }
 
 // connectErrno is the Win32 code of a Connect error that carries none.

@@ -323,3 +323,18 @@ func TestOfflineOptionsParams(t *testing.T) {
 
 // TestPropertyListConversionMatchesWire checks that this package converts
 // property lists exactly as package wire (the server's side) does.
+
+// The agent answers WAIT_TIMEOUT when its context ended during the call
+// (the caller's deadline, passed on by Connect): the change may be done,
+// so the client reports RPC_S_CALL_FAILED, not a refusal.
+func TestAgentWaitTimeoutIsUnknownOutcome(t *testing.T) {
+	f := &fake{}
+	f.offlineGroup = func(*batonv1.OfflineGroupRequest) (*batonv1.OperationResult, error) {
+		return nil, reject(clusapi.WAIT_TIMEOUT, "store: update: context deadline exceeded")
+	}
+	c := newClient(t, f.serve(t))
+	_, err := c.Groups().Offline(context.Background(), "g", clusapi.OfflineOptions{})
+	if clusapi.ErrnoOf(err) != clusapi.RPC_S_CALL_FAILED {
+		t.Errorf("agent's WAIT_TIMEOUT: %v, want RPC_S_CALL_FAILED", err)
+	}
+}
