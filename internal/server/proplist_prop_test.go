@@ -211,8 +211,12 @@ func snapshot(v store.View) map[string]int64 {
 			m["status/"+r.Name] = st.Rev
 		}
 	}
+	// Operations by id only: a refused call starts none, but an earlier
+	// call's operation may still be finished in the background (the
+	// host's outcome, the leader's FinishOrphans) while the refused one
+	// runs.
 	for _, o := range v.Operations() {
-		m["op/"+o.ID] = o.Rev
+		m["op/"+o.ID] = 0
 	}
 	return m
 }
