@@ -406,9 +406,15 @@ func (p *notifyPort) deliver(pc *portConn, ev Event) {
 	}
 	objType, flag := v2Change(ev.Change)
 	kind := changeKind(ev.Change)
-	if kind == "group" && ev.Action == "put" && ev.OwnerNode != "" {
-		if last, seen := pc.owners[ev.Name]; seen && last != ev.OwnerNode && ev.Change == CLUSTER_CHANGE_GROUP_PROPERTY {
-			flag = CLUSTER_CHANGE_GROUP_OWNER_NODE_V2
+	if (ev.Kind == "group" || ev.Kind == "groupState") && ev.Action == "put" && ev.OwnerNode != "" {
+		// A group's owner is in its record and in its state events,
+		// whichever comes first: a change of it is OWNER_NODE_V2 (V2
+		// only; V1 has GROUP_PROPERTY for it).
+		if last, seen := pc.owners[ev.Name]; seen && last != ev.OwnerNode {
+			p.enqueue(pc.cluster, notification{v2: ClusterNotifyV2{
+				FilterAndType: NOTIFY_FILTER_AND_TYPE{DwObjectType: CLUSTER_OBJECT_TYPE_GROUP, FilterFlags: CLUSTER_CHANGE_GROUP_OWNER_NODE_V2},
+				ObjectID:      ev.ID, Name: ev.Name,
+			}}, "group", ev.Name)
 		}
 		pc.owners[ev.Name] = ev.OwnerNode
 	}
@@ -480,9 +486,9 @@ func changeKind(c uint32) string {
 // v2Change is the version 2 object type and flag of a CLUSTER_CHANGE_*
 // bit. A resource added is, in version 2, its group's
 // CLUSTER_CHANGE_GROUP_RESOURCE_ADDED_V2, named by the resource, its group
-// as ParentID. A group put whose owner changed is
-// CLUSTER_CHANGE_GROUP_OWNER_NODE_V2 instead of COMMON_PROPERTY (deliver);
-// the first change a port sees of a group only tells it the owner.
+// as ParentID. A group's owner change is also
+// CLUSTER_CHANGE_GROUP_OWNER_NODE_V2 (deliver); the first event a port
+// sees of a group only tells it the owner.
 func v2Change(c uint32) (uint32, int64) {
 	switch c {
 	case CLUSTER_CHANGE_NODE_STATE:
