@@ -372,6 +372,8 @@ func (a *app) hint(err error, code clusapi.Errno) string {
 		return "this needs Full access: ask an administrator to run 'baton acl grant PRINCIPAL --access full' ('baton cluster info' shows who you are)"
 	case clusapi.RPC_S_SERVER_UNAVAILABLE:
 		return fmt.Sprintf("no agent answers at %s: start one with 'baton agent -dev' or set %s", dial.Resolve(a.addr), dial.EnvAddr)
+	case clusapi.RPC_S_CALL_FAILED:
+		return "the call reached the agent but its answer was lost: it may or may not have taken effect; look at the state before trying again"
 	case clusapi.ERROR_GROUP_NOT_FOUND, clusapi.ERROR_GROUP_NOT_AVAILABLE:
 		return "'baton group list' shows the groups"
 	case clusapi.ERROR_RESOURCE_NOT_FOUND, clusapi.ERROR_RESOURCE_NOT_AVAILABLE:

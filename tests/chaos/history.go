@@ -94,6 +94,7 @@ func classify(err error) (Outcome, clusapi.Errno) {
 	switch code {
 	case clusapi.WAIT_TIMEOUT, // the agent's context ended: maybe after the commit
 		clusapi.RPC_S_SERVER_UNAVAILABLE,    // no answer
+		clusapi.RPC_S_CALL_FAILED,           // sent, and the answer lost
 		clusapi.ERROR_CLUSTER_NO_QUORUM,     // the database may have taken it
 		clusapi.ERROR_INVALID_FUNCTION,      // an internal error: anything
 		clusapi.ERROR_SHUTDOWN_CLUSTER,      // the agent stopped under the call
