@@ -98,7 +98,8 @@ func handleErr(err error) error {
 // ERROR_INVALID_HANDLE. On failure the handle is nil and the error carries
 // the Win32 code (see ErrnoOf).
 //
-// opts are those of New; they come after the environment's CA and token.
+// opts are those of New (WithToken and WithCA take the place of
+// $BATON_TOKEN and $BATON_CA).
 // WithTimeout bounds each call made through the handle (and the handles
 // opened through it) that has no deadline of its own; without it a call
 // waits as long as its operation takes.
