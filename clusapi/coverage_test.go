@@ -174,7 +174,7 @@ var clusapiFamilies = []clusapiFamily{
 }
 
 // packageFuncs are the exported functions of package clusapi (not
-// methods, not tests).
+// methods, not tests), parsed file by file.
 func packageFuncs(t *testing.T) map[string]*ast.FuncDecl {
 	t.Helper()
 	fset := token.NewFileSet()
