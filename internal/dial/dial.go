@@ -84,6 +84,7 @@ type Conn struct {
 	Join      batonv1connect.JoinServiceClient
 	Admin     batonv1connect.AdminServiceClient
 	Control   batonv1connect.ControlServiceClient
+	Verbs     batonv1connect.VerbServiceClient
 
 	mu        sync.Mutex // guards clusterID
 	clusterID string
@@ -177,6 +178,7 @@ func New(addr string, opts Options) (*Conn, error) {
 	c.Access = batonv1connect.NewAccessServiceClient(c.http, base, icpt)
 	c.Join = batonv1connect.NewJoinServiceClient(c.http, base, icpt)
 	c.Control = batonv1connect.NewControlServiceClient(c.http, base, icpt)
+	c.Verbs = batonv1connect.NewVerbServiceClient(c.http, base, icpt)
 	// A backup streams (streamHeaders): the per-call timeout does not
 	// bound it, its caller's context does.
 	c.Admin = batonv1connect.NewAdminServiceClient(c.http, base, icpt, connect.WithInterceptors(c.streamHeaders(token)))

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -72,6 +73,10 @@ func interval(resource, typ, def uint32) time.Duration {
 	return time.Duration(ms) * time.Millisecond
 }
 
+// errFailAsked is the failure FailClusterResource asks for
+// (store.Status.FailSeq): it is handled as a failed health check.
+var errFailAsked = errors.New("failed on request (FailClusterResource)")
+
 // onHealthFailure applies the restart policy (reference §8.2): restart on
 // this node up to RestartThreshold times within RestartPeriod, unless
 // RestartAction is 0; past that the resource stays Failed.
@@ -87,7 +92,13 @@ func (h *Host) onHealthFailure(ctx context.Context, f healthFailure) {
 		return
 	}
 	now := h.now()
-	h.log.Warn("health check failed", "resource", f.name, "err", f.err)
+	why := fmt.Sprintf("health check failed: %v", f.err)
+	if errors.Is(f.err, errFailAsked) {
+		why = f.err.Error()
+		h.log.Warn("resource failed on request", "resource", f.name)
+	} else {
+		h.log.Warn("health check failed", "resource", f.name, "err", f.err)
+	}
 	restarted := false
 	h.report(ctx, inst, inst.cfgRev, func(st *store.Status) bool {
 		restarted = false
@@ -96,7 +107,7 @@ func (h *Host) onHealthFailure(ctx context.Context, f healthFailure) {
 		}
 		st.Restarts = recentRestarts(st.Restarts, now, r.Common.RestartPeriod)
 		st.Seq++
-		st.LastError = fmt.Sprintf("health check failed: %v", f.err)
+		st.LastError = why
 		if r.Common.RestartAction == 0 || uint32(len(st.Restarts)) >= r.Common.RestartThreshold {
 			st.State = int32(clusapi.ClusterResourceFailed)
 			return true

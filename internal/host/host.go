@@ -612,7 +612,9 @@ func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Res
 		// few seconds each — slowed its offline by half.
 		h.stopHealth(inst)
 	}
-	sit := situation{state: state, busy: inst.busy}
+	// A failure asked for counts for the recorded state sequence only, not
+	// for an outcome settled here since.
+	sit := situation{state: state, busy: inst.busy, failAsked: st.FailSeq != 0 && st.FailSeq == seq}
 	for _, p := range r.DependsOn {
 		sit.providers = append(sit.providers, h.stateOf(v, p))
 	}
@@ -642,6 +644,9 @@ func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Res
 		h.settle(inst, outcome{name: r.Name, seq: st.Seq, state: clusapi.ClusterResourceFailed,
 			err: errors.New("a resource it depends on did not come online")})
 		return true
+	case stepFail:
+		h.stopHealth(inst)
+		h.onHealthFailure(ctx, healthFailure{name: r.Name, seq: seq, err: errFailAsked})
 	case stepWatchHealth:
 		h.watchHealth(inst, r, seq)
 	case stepStopHealth:

@@ -32,10 +32,11 @@ const (
 	stepFailProvider             // a provider can no longer come online: fail
 	stepWatchHealth              // Online: make sure health polling runs
 	stepStopHealth               // not Online: make sure it does not
+	stepFail                     // Online, failure asked for: as a failed health check
 )
 
 func (s step) String() string {
-	return [...]string{"none", "online", "offline", "cancel-online", "fail-provider", "watch-health", "stop-health"}[s]
+	return [...]string{"none", "online", "offline", "cancel-online", "fail-provider", "watch-health", "stop-health", "fail"}[s]
 }
 
 // situation is everything decide looks at for one resource.
@@ -45,6 +46,9 @@ type situation struct {
 	// providers are the states of the resources this one depends on;
 	// dependents those of the resources that depend on it.
 	providers, dependents []clusapi.ClusterResourceState
+	// failAsked: FailClusterResource asked for this state sequence to
+	// fail (store.Status.FailSeq).
+	failAsked bool
 }
 
 // decide is the resource lifecycle as a pure function.
@@ -78,6 +82,9 @@ func decide(s situation) step {
 		}
 		return stepOffline
 	case clusapi.ClusterResourceOnline:
+		if s.failAsked && s.busy == idle {
+			return stepFail
+		}
 		return stepWatchHealth
 	}
 	return stepStopHealth

@@ -35,6 +35,7 @@ func TestDecide(t *testing.T) {
 		{"offline pending waits for dependent still online", situation{state: offP, dependents: S{on}}, stepNone},
 		{"offline pending after dependents offline or failed", situation{state: offP, dependents: S{off, fail}}, stepOffline},
 		{"online watches health", situation{state: on}, stepWatchHealth},
+		{"online asked to fail", situation{state: on, failAsked: true}, stepFail},
 		{"offline stops health", situation{state: off}, stepStopHealth},
 		{"failed stops health", situation{state: fail}, stepStopHealth},
 	}

@@ -81,4 +81,5 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	handle(batonv1connect.NewJoinServiceHandler(joinService{s}, opt))
 	handle(batonv1connect.NewAdminServiceHandler(adminService{s}, opt))
 	handle(batonv1connect.NewControlServiceHandler(controlService{s}, opt))
+	handle(batonv1connect.NewVerbServiceHandler(verbService{s}, opt))
 }

@@ -236,6 +236,10 @@ type Status struct {
 	// Restart marks a pending online that restarts a failed resource: the
 	// host stops what is left of it first, after RestartDelay.
 	Restart bool `json:"restart,omitempty"`
+	// FailSeq, while it equals Seq, asks the host to treat the Online
+	// resource as if its health check had failed (FailClusterResource);
+	// the host's handling of the failure moves Seq on.
+	FailSeq uint64 `json:"failSeq,omitempty"`
 	// ConfigRev is the resource record revision the host has applied.
 	ConfigRev int64       `json:"configRev,omitempty"`
 	LastError string      `json:"lastError,omitempty"`

@@ -1,0 +1,128 @@
+package clusapi_test
+
+import (
+	"testing"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/proplist"
+)
+
+// readOnlyCluster opens the agent over TCP with a token of Read access.
+func readOnlyCluster(t *testing.T, a *testAgent, c *clusapi.Client) clusapi.HCLUSTER {
+	t.Helper()
+	if a.HTTPAddr == "" {
+		t.Skip("the agent did not print its TCP address")
+	}
+	tok, err := c.Access().CreateToken(testCtx(t), "reader", clusapi.AccessRead)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("BATON_TOKEN", tok.Token)
+	t.Setenv("BATON_CA", a.CA)
+	h, err := clusapi.OpenCluster(a.HTTPAddr)
+	if err != nil {
+		t.Fatalf("OpenCluster with a read token: %v", err)
+	}
+	t.Cleanup(func() { clusapi.CloseCluster(h) })
+	return h
+}
+
+// resourceIs checks a resource's state and restart count.
+func resourceIs(t *testing.T, c *clusapi.Client, name string, state clusapi.ClusterResourceState, restarts int) {
+	t.Helper()
+	r, err := c.Resources().Get(testCtx(t), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.State != state || len(r.Restarts) != restarts {
+		t.Errorf("%s: %v with %d restarts, want %v with %d", name, r.State, len(r.Restarts), state, restarts)
+	}
+}
+
+// FailClusterResource fails an Online resource as a failed health check
+// would: with RestartThreshold 1 the first failure restarts it, the
+// second leaves it Failed (on one node its group cannot fail over; the
+// CLI test fails one over between two nodes). Each refusal changes
+// nothing.
+func TestFailClusterResource(t *testing.T) {
+	a := startAgent(t)
+	c := a.client(t)
+	ctx := testCtx(t)
+	hCluster := mustCluster(t, a.Addr)
+	hG, err := clusapi.CreateClusterGroup(hCluster, "G")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Resources().Create(ctx, "r", "G", "dummy", clusapi.CreateResourceOptions{Properties: proplist.List{
+		{Name: "RestartThreshold", Values: []proplist.Value{proplist.DWORD(1)}},
+		{Name: "RestartDelay", Values: []proplist.Value{proplist.DWORD(10)}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	hR, err := clusapi.OpenClusterResource(hCluster, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clusapi.CloseClusterResource(hR)
+
+	if got := clusapi.FailClusterResource(nil); got != clusapi.ERROR_INVALID_HANDLE {
+		t.Errorf("FailClusterResource(NULL) = %v, want ERROR_INVALID_HANDLE", got)
+	}
+	if got := clusapi.FailClusterResource(hR); got != clusapi.ERROR_INVALID_STATE {
+		t.Errorf("FailClusterResource of an Offline resource = %v, want ERROR_INVALID_STATE", got)
+	}
+	resourceIs(t, c, "r", clusapi.ClusterResourceOffline, 0)
+
+	if got := clusapi.OnlineClusterGroup(hG, nil); got != clusapi.ERROR_SUCCESS && got != clusapi.ERROR_IO_PENDING {
+		t.Fatalf("OnlineClusterGroup: %v", got)
+	}
+	awaitResource := func(want clusapi.ClusterResourceState, restarts int) {
+		t.Helper()
+		eventually(t, want.String(), func() (bool, error) {
+			r, err := c.Resources().Get(ctx, "r")
+			return err == nil && r.State == want && len(r.Restarts) == restarts, err
+		})
+	}
+	awaitResource(clusapi.ClusterResourceOnline, 0)
+
+	// Read access: refused, nothing changes.
+	t.Run("read access", func(t *testing.T) {
+		hR, err := clusapi.OpenClusterResource(readOnlyCluster(t, a, c), "r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer clusapi.CloseClusterResource(hR)
+		if got := clusapi.FailClusterResource(hR); got != clusapi.ERROR_ACCESS_DENIED {
+			t.Errorf("FailClusterResource with Read access = %v, want ERROR_ACCESS_DENIED", got)
+		}
+	})
+	resourceIs(t, c, "r", clusapi.ClusterResourceOnline, 0)
+
+	// The first failure is restarted (RestartThreshold 1) ...
+	if got := clusapi.FailClusterResource(hR); got != clusapi.ERROR_SUCCESS {
+		t.Fatalf("FailClusterResource: %v", got)
+	}
+	awaitResource(clusapi.ClusterResourceOnline, 1)
+	// ... the second is past the threshold: Failed, and its group.
+	if got := clusapi.FailClusterResourceContext(ctx, hR); got != clusapi.ERROR_SUCCESS {
+		t.Fatalf("FailClusterResourceContext: %v", got)
+	}
+	awaitResource(clusapi.ClusterResourceFailed, 1)
+	if r, err := c.Resources().Get(ctx, "r"); err != nil || r.LastError != "failed on request (FailClusterResource)" {
+		t.Errorf("LastError: %+v %v", r, err)
+	}
+	if st, _, err := clusapi.GetClusterGroupState(hG); err != nil || st != clusapi.ClusterGroupFailed {
+		t.Errorf("the group: %v %v, want Failed", st, err)
+	}
+	if got := clusapi.FailClusterResource(hR); got != clusapi.ERROR_INVALID_STATE {
+		t.Errorf("FailClusterResource of a Failed resource = %v, want ERROR_INVALID_STATE", got)
+	}
+
+	// A resource deleted since the handle was opened.
+	if got := clusapi.DeleteClusterResource(hR); got != clusapi.ERROR_SUCCESS {
+		t.Fatalf("DeleteClusterResource: %v", got)
+	}
+	if got := clusapi.FailClusterResource(hR); got != clusapi.ERROR_RESOURCE_NOT_AVAILABLE {
+		t.Errorf("FailClusterResource of a deleted resource = %v, want ERROR_RESOURCE_NOT_AVAILABLE", got)
+	}
+}

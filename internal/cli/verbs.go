@@ -1,0 +1,36 @@
+package cli
+
+import (
+	"connectrpc.com/connect"
+	"github.com/spf13/cobra"
+
+	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+)
+
+// The verbs of issue 14, item 10 (VerbService): fail and restart a
+// resource, cancel a group's queued move, rename a group.
+
+func (a *app) resourceFail() *cobra.Command {
+	return &cobra.Command{
+		Use:   "fail NAME",
+		Short: "Fail an online resource, as if its health check failed (FailClusterResource)",
+		Long: `Fail an online resource on the node that hosts it, as if its health check
+had failed: its RestartAction, RestartThreshold and RestartPeriod decide
+whether it is restarted there or stays failed and its group fails over. For
+testing the failover policy. The command returns once the request is
+recorded; 'baton resource state NAME' shows what the node did.`,
+		Args: exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			if _, err := c.Verbs.FailResource(cmd.Context(), connect.NewRequest(&batonv1.FailResourceRequest{
+				Resource: resourceRef(args[0]),
+			})); err != nil {
+				return err
+			}
+			return a.printDone(subjectResource, args[0], "failed resource")
+		},
+	}
+}

@@ -1,0 +1,20 @@
+package server
+
+import (
+	"context"
+
+	"connectrpc.com/connect"
+
+	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+)
+
+// verbService is VerbService: the verbs of issue 14, item 10 (fail,
+// restart, cancel, rename). Each needs Full access (not in readOnly).
+type verbService struct{ *Server }
+
+func (s verbService) FailResource(ctx context.Context, req *connect.Request[batonv1.FailResourceRequest]) (*connect.Response[batonv1.FailResourceResponse], error) {
+	if err := s.ops.FailResource(ctx, resourceRef(req.Msg.Resource)); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&batonv1.FailResourceResponse{}), nil
+}
