@@ -20,8 +20,11 @@ import (
 // mixing).
 //
 // A port follows each cluster it has registrations on through that
-// cluster's event stream, one per cluster handle. When the stream breaks
-// and the agent cannot be reached again at once, the port queues
+// cluster's event stream, one per cluster handle, and asks the agent
+// every 5 s whether it answers (an agent stopped or cut off by a network
+// that drops packets leaves the stream open and silent: it is found out
+// within about 15 s). When the stream breaks or the agent does not answer
+// within 5 s, and it cannot be reached again at once, the port queues
 // CLUSTER_CHANGE_CLUSTER_STATE (V2: CLUSTER_CHANGE_CLUSTER_STATE_V2) and
 // keeps trying, every 50 ms doubling to 1 s; once connected again it
 // queues CLUSTER_CHANGE_CLUSTER_RECONNECT (V2:
@@ -297,34 +300,48 @@ func register(ctx context.Context, call string, hChange HCHANGE, version int, re
 // and waits, within ctx, for its opening sync event: from the answer on
 // nothing is missed. The stream lives as long as life.
 func openStream(ctx, life context.Context, c *Client, since int64) (*EventStream, int64, error) {
-	s, err := c.Watch(life, WatchOptions{SinceRevision: since})
-	if err != nil {
-		return nil, 0, err
-	}
-	type synced struct {
+	// The stream lives in sctx, which ctx's end cancels until the stream
+	// is open: opening it waits for the agent's answer, and an agent that
+	// is stopped never gives one.
+	sctx, scancel := context.WithCancel(life)
+	type opened struct {
+		s   *EventStream
 		rev int64
 		err error
 	}
-	ch := make(chan synced, 1)
+	ch := make(chan opened, 1)
 	go func() {
+		s, err := c.Watch(sctx, WatchOptions{SinceRevision: since})
+		if err != nil {
+			ch <- opened{err: err}
+			return
+		}
 		ev, err := s.Next()
 		if err == nil && ev.Kind != "sync" {
 			err = apiErr(ERROR_INVALID_FUNCTION, "event stream did not start with sync")
 		}
-		ch <- synced{ev.Revision, err}
+		ch <- opened{s, ev.Revision, err}
 	}()
+	var r opened
 	select {
-	case r := <-ch:
-		if r.err != nil {
-			s.Close()
-			return nil, 0, r.err
-		}
-		return s, r.rev, nil
+	case r = <-ch:
 	case <-ctx.Done():
-		s.Close()
-		<-ch
+		scancel()
+		if r = <-ch; r.s != nil {
+			r.s.Close()
+		}
 		return nil, 0, sentCallError(ctx, "Watch", ctx.Err(), true)
 	}
+	if r.err != nil {
+		if r.s != nil {
+			r.s.Close()
+		}
+		scancel()
+		return nil, 0, r.err
+	}
+	inner := r.s.cancel
+	r.s.cancel = func() { inner(); scancel() }
+	return r.s, r.rev, nil
 }
 
 // follow delivers pc's stream s, and when it breaks reports the loss,
@@ -332,6 +349,12 @@ func openStream(ctx, life context.Context, c *Client, since int64) (*EventStream
 func (p *notifyPort) follow(pc *portConn, s *EventStream) {
 	defer p.wg.Done()
 	for {
+		stop := make(chan struct{})
+		probed := make(chan struct{})
+		go func() {
+			defer close(probed)
+			p.probe(pc, s, stop)
+		}()
 		for {
 			ev, err := s.Next()
 			if err != nil {
@@ -340,9 +363,41 @@ func (p *notifyPort) follow(pc *portConn, s *EventStream) {
 			pc.rev = ev.Revision
 			p.deliver(pc, ev)
 		}
+		close(stop)
+		<-probed
 		s.Close()
 		s = p.reconnect(pc)
 		if s == nil {
+			return
+		}
+	}
+}
+
+// Liveness of a port's agent: a stream that stays open says nothing when
+// the agent is stopped (SIGSTOP, a hung machine) or cut off by a network
+// that drops packets, so every probeInterval the port asks the agent who
+// it is, and an agent that does not answer within probeTimeout counts as
+// lost. A reconnect attempt waits as long for the stream's first event.
+const (
+	probeInterval = 5 * time.Second
+	probeTimeout  = 5 * time.Second
+)
+
+// probe ends stream s when pc's agent stops answering, until stop.
+func (p *notifyPort) probe(pc *portConn, s *EventStream, stop <-chan struct{}) {
+	t := time.NewTicker(probeInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(p.ctx, probeTimeout)
+		_, err := pc.cluster.c.Cluster(ctx)
+		cancel()
+		if err != nil && p.ctx.Err() == nil {
+			s.cancel() // follow's Next returns, and it closes s and reconnects
 			return
 		}
 	}
@@ -360,12 +415,14 @@ func (p *notifyPort) reconnect(pc *portConn) *EventStream {
 		if p.ctx.Err() != nil || !pc.cluster.valid() {
 			return nil
 		}
-		s, rev, err := openStream(p.ctx, p.ctx, pc.cluster.c, pc.rev)
+		ctx, cancel := context.WithTimeout(p.ctx, probeTimeout)
+		s, rev, err := openStream(ctx, p.ctx, pc.cluster.c, pc.rev)
 		lost := false
 		if errors.Is(err, ERROR_CLUSTER_DATABASE_SEQMISMATCH) {
 			lost = true
-			s, rev, err = openStream(p.ctx, p.ctx, pc.cluster.c, 0)
+			s, rev, err = openStream(ctx, p.ctx, pc.cluster.c, 0)
 		}
+		cancel()
 		if err == nil {
 			pc.rev = rev
 			p.connState(pc, CLUSTER_CHANGE_CLUSTER_RECONNECT, CLUSTER_CHANGE_CLUSTER_RECONNECT_V2)

@@ -1,6 +1,7 @@
 package clusapi_test
 
 import (
+	"syscall"
 	"testing"
 	"time"
 
@@ -195,4 +196,34 @@ func TestNotifyPortsAcrossAgentRestart(t *testing.T) {
 	if n, st := clusapi.GetClusterNotifyV2(p2, 1000); st != clusapi.ERROR_INVALID_HANDLE || n.FilterAndType.FilterFlags != clusapi.CLUSTER_CHANGE_CLUSTER_HANDLE_CLOSE_V2 {
 		t.Errorf("closed V2 port: %+v %v", n, st)
 	}
+}
+
+// An agent that stops answering without closing its connections (SIGSTOP,
+// as a hung machine) is lost too: the port's probe finds it out, and the
+// port reports CLUSTER_CHANGE_CLUSTER_STATE, then
+// CLUSTER_CHANGE_CLUSTER_RECONNECT once it answers again.
+func TestNotifyPortStoppedAgent(t *testing.T) {
+	a := startAgent(t)
+	pid := a.cmd.Process.Pid
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGCONT) }) // before the agent's own cleanup stops it
+	hCluster := mustCluster(t, a.Addr)
+	port, err := clusapi.CreateClusterNotifyPort(nil, hCluster, clusapi.CLUSTER_CHANGE_CLUSTER_STATE|clusapi.CLUSTER_CHANGE_CLUSTER_RECONNECT, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clusapi.CloseClusterNotifyPort(port)
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	stopped := time.Now()
+	awaitV1(t, port, "CLUSTER_STATE for a stopped agent", func(n v1Note) bool {
+		return n.filter == clusapi.CLUSTER_CHANGE_CLUSTER_STATE && n.key == 5
+	})
+	t.Logf("CLUSTER_STATE %v after SIGSTOP", time.Since(stopped).Round(time.Millisecond))
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	awaitV1(t, port, "CLUSTER_RECONNECT after SIGCONT", func(n v1Note) bool {
+		return n.filter == clusapi.CLUSTER_CHANGE_CLUSTER_RECONNECT && n.key == 5
+	})
 }
