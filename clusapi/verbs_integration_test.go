@@ -126,3 +126,113 @@ func TestFailClusterResource(t *testing.T) {
 		t.Errorf("FailClusterResource of a deleted resource = %v, want ERROR_RESOURCE_NOT_AVAILABLE", got)
 	}
 }
+
+// RestartClusterResource takes the resource and its dependent offline and
+// brings both back, their persistent state unchanged; an unrelated
+// resource of the group is not touched. Each refusal changes nothing.
+func TestRestartClusterResource(t *testing.T) {
+	a := startAgent(t)
+	c := a.client(t)
+	ctx := testCtx(t)
+	hCluster := mustCluster(t, a.Addr)
+	hG, err := clusapi.CreateClusterGroup(hCluster, "G")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []struct {
+		name string
+		deps []string
+	}{{"base", nil}, {"top", []string{"base"}}, {"other", nil}} {
+		if _, err := c.Resources().Create(ctx, r.name, "G", "dummy", clusapi.CreateResourceOptions{DependsOn: r.deps}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hR, err := clusapi.OpenClusterResource(hCluster, "base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clusapi.CloseClusterResource(hR)
+	seqs := func() map[string]uint64 {
+		t.Helper()
+		out := map[string]uint64{}
+		for _, name := range []string{"base", "top", "other"} {
+			r, err := c.Resources().Get(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[name] = r.StateSequence
+		}
+		return out
+	}
+	unchanged := func(what string, before map[string]uint64) {
+		t.Helper()
+		if after := seqs(); after["base"] != before["base"] || after["top"] != before["top"] || after["other"] != before["other"] {
+			t.Errorf("%s changed state sequences: %v → %v", what, before, after)
+		}
+	}
+
+	if got := clusapi.RestartClusterResource(nil, 0); got != clusapi.ERROR_INVALID_HANDLE {
+		t.Errorf("RestartClusterResource(NULL) = %v, want ERROR_INVALID_HANDLE", got)
+	}
+	before := seqs()
+	if got := clusapi.RestartClusterResource(hR, 0); got != clusapi.ERROR_INVALID_STATE {
+		t.Errorf("RestartClusterResource of an Offline resource = %v, want ERROR_INVALID_STATE", got)
+	}
+	unchanged("a restart of an Offline resource", before)
+
+	if got := clusapi.OnlineClusterGroup(hG, nil); got != clusapi.ERROR_SUCCESS && got != clusapi.ERROR_IO_PENDING {
+		t.Fatalf("OnlineClusterGroup: %v", got)
+	}
+	awaitGroupState(t, c, "G", clusapi.ClusterGroupOnline)
+	before = seqs()
+	if got := clusapi.RestartClusterResource(hR, 1); got != clusapi.ERROR_INVALID_PARAMETER {
+		t.Errorf("RestartClusterResource with dwFlags 1 = %v, want ERROR_INVALID_PARAMETER", got)
+	}
+	t.Run("read access", func(t *testing.T) {
+		hR, err := clusapi.OpenClusterResource(readOnlyCluster(t, a, c), "base")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer clusapi.CloseClusterResource(hR)
+		if got := clusapi.RestartClusterResource(hR, 0); got != clusapi.ERROR_ACCESS_DENIED {
+			t.Errorf("RestartClusterResource with Read access = %v, want ERROR_ACCESS_DENIED", got)
+		}
+	})
+	unchanged("the refused restarts", before)
+
+	for i, restart := range []func() clusapi.Errno{
+		func() clusapi.Errno { return clusapi.RestartClusterResource(hR, 0) },
+		func() clusapi.Errno { return clusapi.RestartClusterResourceEx(hR, 0, "testing") },
+	} {
+		before = seqs()
+		if got := restart(); got != clusapi.ERROR_SUCCESS {
+			t.Fatalf("restart %d: %v, want ERROR_SUCCESS", i, got)
+		}
+		awaitGroupState(t, c, "G", clusapi.ClusterGroupOnline)
+		after := seqs()
+		// Offline pending, offline, online pending, online: four steps each.
+		if after["base"] != before["base"]+4 || after["top"] != before["top"]+4 || after["other"] != before["other"] {
+			t.Errorf("restart %d: state sequences %v → %v; want base and top 4 on, other the same", i, before, after)
+		}
+		for _, name := range []string{"base", "top", "other"} {
+			if r, err := c.Resources().Get(ctx, name); err != nil || r.State != clusapi.ClusterResourceOnline || r.PersistentState != 1 {
+				t.Errorf("restart %d: %s is %+v %v; want Online, persistent state 1", i, name, r, err)
+			}
+		}
+	}
+
+	// A resource deleted since the handle was opened.
+	if got := clusapi.OfflineClusterGroup(hG); got != clusapi.ERROR_SUCCESS && got != clusapi.ERROR_IO_PENDING {
+		t.Fatalf("OfflineClusterGroup: %v", got)
+	}
+	awaitGroupState(t, c, "G", clusapi.ClusterGroupOffline)
+	if err := c.Resources().RemoveDependency(ctx, "top", "base"); err != nil {
+		t.Fatal(err)
+	}
+	if got := clusapi.DeleteClusterResource(hR); got != clusapi.ERROR_SUCCESS {
+		t.Fatalf("DeleteClusterResource: %v", got)
+	}
+	if got := clusapi.RestartClusterResource(hR, 0); got != clusapi.ERROR_RESOURCE_NOT_AVAILABLE {
+		t.Errorf("RestartClusterResource of a deleted resource = %v, want ERROR_RESOURCE_NOT_AVAILABLE", got)
+	}
+}

@@ -34,3 +34,32 @@ recorded; 'baton resource state NAME' shows what the node did.`,
 		},
 	}
 }
+
+func (a *app) resourceRestart() *cobra.Command {
+	var flags uint32
+	c := &cobra.Command{
+		Use:   "restart NAME",
+		Short: "Restart an online resource and what depends on it (RestartClusterResource)",
+		Long: `Take an online resource offline and bring it back, with the resources that
+depend on it (offline first, back after it), their persistent state
+unchanged. The command returns once the offline is done and the resources
+are on their way back (ERROR_SUCCESS and the operation that brings them
+back); 'baton resource state NAME' shows when it is online again.`,
+		Args: exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			resp, err := c.Verbs.RestartResource(cmd.Context(), connect.NewRequest(&batonv1.RestartResourceRequest{
+				Resource: resourceRef(args[0]), Flags: flags,
+			}))
+			if err != nil {
+				return err
+			}
+			return a.printOp(opResult(subjectResource, args[0], resp.Msg))
+		},
+	}
+	c.Flags().Uint32Var(&flags, "flags", 0, "dwFlags: reserved, 0")
+	return c
+}

@@ -72,3 +72,48 @@ func TestResourceFail(t *testing.T) {
 		t.Errorf("resource fail: %q", out)
 	}
 }
+
+// `baton resource restart`: the resource and its dependent go offline and
+// come back; refusals (missing resource, dwFlags other than 0, not Online,
+// Read access) change nothing.
+func TestResourceRestart(t *testing.T) {
+	n := clustertest.New(t)
+	ctx := context.Background()
+	e := n.Ops()
+	addr := n.Addr()
+	must[*store.Group](t)(e.CreateGroup(ctx, "R", nil, nil))
+	must[*store.Resource](t)(e.CreateResource(ctx, "rb", "R", "dummy", nil, nil))
+	must[*store.Resource](t)(e.CreateResource(ctx, "rt", "R", "dummy", []string{"rb"}, nil))
+	if code := cliErr(t, addr, "resource", "restart", "rb"); code != uint32(clusapi.ERROR_INVALID_STATE) {
+		t.Errorf("restart of an Offline resource: %d, want ERROR_INVALID_STATE", code)
+	}
+	must[ops.Result](t)(e.OnlineGroup(ctx, ops.GroupRef{Name: "R"}, "", ops.Request{}))
+	n.AwaitGroup("R", clusapi.ClusterGroupOnline)
+	seq := func(name string) uint64 { return n.Store().View().Status(name).Seq }
+	b, top := seq("rb"), seq("rt")
+
+	if code := cliErr(t, addr, "resource", "restart", "nosuch"); code != uint32(clusapi.ERROR_RESOURCE_NOT_FOUND) {
+		t.Errorf("restart of a missing resource: %d, want ERROR_RESOURCE_NOT_FOUND", code)
+	}
+	if code := cliErr(t, addr, "resource", "restart", "rb", "--flags", "0x1"); code != uint32(clusapi.ERROR_INVALID_PARAMETER) {
+		t.Errorf("restart --flags 0x1: %d, want ERROR_INVALID_PARAMETER", code)
+	}
+	if code := cliErr(t, addr, append(readOnly(t, n), "resource", "restart", "rb")...); code != uint32(clusapi.ERROR_ACCESS_DENIED) {
+		t.Errorf("restart with Read access: %d, want ERROR_ACCESS_DENIED", code)
+	}
+	if seq("rb") != b || seq("rt") != top {
+		t.Errorf("the refusals changed state sequences: rb %d → %d, rt %d → %d", b, seq("rb"), top, seq("rt"))
+	}
+
+	res := decode[opJSON](t, cli(t, addr, 0, "-o", "json", "resource", "restart", "rb"))
+	if res.Resource != "rb" || res.Status != 0 || res.OperationID == "" {
+		t.Errorf("resource restart -o json: %+v", res)
+	}
+	n.AwaitGroup("R", clusapi.ClusterGroupOnline)
+	if seq("rb") != b+4 || seq("rt") != top+4 {
+		t.Errorf("after the restart: rb %d → %d, rt %d → %d; want 4 on each", b, seq("rb"), top, seq("rt"))
+	}
+	if op := n.Store().View().Operation(res.OperationID); op == nil || op.Kind != store.OpRestartResource || op.Resource != "rb" {
+		t.Errorf("the operation that brought them back: %+v", op)
+	}
+}

@@ -18,3 +18,11 @@ func (s verbService) FailResource(ctx context.Context, req *connect.Request[bato
 	}
 	return connect.NewResponse(&batonv1.FailResourceResponse{}), nil
 }
+
+func (s verbService) RestartResource(ctx context.Context, req *connect.Request[batonv1.RestartResourceRequest]) (*connect.Response[batonv1.OperationResult], error) {
+	res, err := s.ops.RestartResource(ctx, resourceRef(req.Msg.Resource), req.Msg.Flags, callerOf(ctx).String())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(opResult(res)), nil
+}

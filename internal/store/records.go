@@ -286,6 +286,9 @@ const (
 	OpOnlineResource  = "OnlineResource"
 	OpOfflineResource = "OfflineResource"
 	OpRestart         = "Restart"
+	// OpRestartResource brings back what RestartClusterResource took
+	// offline (its first half is an OfflineResource).
+	OpRestartResource = "RestartResource"
 	OpRecover         = "Recover"
 	OpMoveGroup       = "MoveGroup"
 	OpFailover        = "Failover"

@@ -101,16 +101,72 @@ func (*FailResourceResponse) Descriptor() ([]byte, []int) {
 	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{1}
 }
 
+type RestartResourceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Resource      *ResourceRef           `protobuf:"bytes,1,opt,name=resource,proto3" json:"resource,omitempty"`
+	Flags         uint32                 `protobuf:"varint,2,opt,name=flags,proto3" json:"flags,omitempty"` // reserved: 0
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RestartResourceRequest) Reset() {
+	*x = RestartResourceRequest{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RestartResourceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RestartResourceRequest) ProtoMessage() {}
+
+func (x *RestartResourceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RestartResourceRequest.ProtoReflect.Descriptor instead.
+func (*RestartResourceRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *RestartResourceRequest) GetResource() *ResourceRef {
+	if x != nil {
+		return x.Resource
+	}
+	return nil
+}
+
+func (x *RestartResourceRequest) GetFlags() uint32 {
+	if x != nil {
+		return x.Flags
+	}
+	return 0
+}
+
 var File_baton_v1_verbs_proto protoreflect.FileDescriptor
 
 const file_baton_v1_verbs_proto_rawDesc = "" +
 	"\n" +
-	"\x14baton/v1/verbs.proto\x12\bbaton.v1\x1a\x17baton/v1/resource.proto\"H\n" +
+	"\x14baton/v1/verbs.proto\x12\bbaton.v1\x1a\x17baton/v1/resource.proto\x1a\x14baton/v1/types.proto\"H\n" +
 	"\x13FailResourceRequest\x121\n" +
 	"\bresource\x18\x01 \x01(\v2\x15.baton.v1.ResourceRefR\bresource\"\x16\n" +
-	"\x14FailResourceResponse2\\\n" +
+	"\x14FailResourceResponse\"a\n" +
+	"\x16RestartResourceRequest\x121\n" +
+	"\bresource\x18\x01 \x01(\v2\x15.baton.v1.ResourceRefR\bresource\x12\x14\n" +
+	"\x05flags\x18\x02 \x01(\rR\x05flags2\xac\x01\n" +
 	"\vVerbService\x12M\n" +
-	"\fFailResource\x12\x1d.baton.v1.FailResourceRequest\x1a\x1e.baton.v1.FailResourceResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
+	"\fFailResource\x12\x1d.baton.v1.FailResourceRequest\x1a\x1e.baton.v1.FailResourceResponse\x12N\n" +
+	"\x0fRestartResource\x12 .baton.v1.RestartResourceRequest\x1a\x19.baton.v1.OperationResultB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
 
 var (
 	file_baton_v1_verbs_proto_rawDescOnce sync.Once
@@ -124,21 +180,26 @@ func file_baton_v1_verbs_proto_rawDescGZIP() []byte {
 	return file_baton_v1_verbs_proto_rawDescData
 }
 
-var file_baton_v1_verbs_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_baton_v1_verbs_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_baton_v1_verbs_proto_goTypes = []any{
-	(*FailResourceRequest)(nil),  // 0: baton.v1.FailResourceRequest
-	(*FailResourceResponse)(nil), // 1: baton.v1.FailResourceResponse
-	(*ResourceRef)(nil),          // 2: baton.v1.ResourceRef
+	(*FailResourceRequest)(nil),    // 0: baton.v1.FailResourceRequest
+	(*FailResourceResponse)(nil),   // 1: baton.v1.FailResourceResponse
+	(*RestartResourceRequest)(nil), // 2: baton.v1.RestartResourceRequest
+	(*ResourceRef)(nil),            // 3: baton.v1.ResourceRef
+	(*OperationResult)(nil),        // 4: baton.v1.OperationResult
 }
 var file_baton_v1_verbs_proto_depIdxs = []int32{
-	2, // 0: baton.v1.FailResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	0, // 1: baton.v1.VerbService.FailResource:input_type -> baton.v1.FailResourceRequest
-	1, // 2: baton.v1.VerbService.FailResource:output_type -> baton.v1.FailResourceResponse
-	2, // [2:3] is the sub-list for method output_type
-	1, // [1:2] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	3, // 0: baton.v1.FailResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	3, // 1: baton.v1.RestartResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	0, // 2: baton.v1.VerbService.FailResource:input_type -> baton.v1.FailResourceRequest
+	2, // 3: baton.v1.VerbService.RestartResource:input_type -> baton.v1.RestartResourceRequest
+	1, // 4: baton.v1.VerbService.FailResource:output_type -> baton.v1.FailResourceResponse
+	4, // 5: baton.v1.VerbService.RestartResource:output_type -> baton.v1.OperationResult
+	4, // [4:6] is the sub-list for method output_type
+	2, // [2:4] is the sub-list for method input_type
+	2, // [2:2] is the sub-list for extension type_name
+	2, // [2:2] is the sub-list for extension extendee
+	0, // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_baton_v1_verbs_proto_init() }
@@ -147,13 +208,14 @@ func file_baton_v1_verbs_proto_init() {
 		return
 	}
 	file_baton_v1_resource_proto_init()
+	file_baton_v1_types_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_verbs_proto_rawDesc), len(file_baton_v1_verbs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

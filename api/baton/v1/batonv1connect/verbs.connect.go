@@ -36,6 +36,9 @@ const (
 	// VerbServiceFailResourceProcedure is the fully-qualified name of the VerbService's FailResource
 	// RPC.
 	VerbServiceFailResourceProcedure = "/baton.v1.VerbService/FailResource"
+	// VerbServiceRestartResourceProcedure is the fully-qualified name of the VerbService's
+	// RestartResource RPC.
+	VerbServiceRestartResourceProcedure = "/baton.v1.VerbService/RestartResource"
 )
 
 // VerbServiceClient is a client for the baton.v1.VerbService service.
@@ -44,6 +47,11 @@ type VerbServiceClient interface {
 	// if its health check had failed, so its restart and failover policy
 	// applies.
 	FailResource(context.Context, *connect.Request[v1.FailResourceRequest]) (*connect.Response[v1.FailResourceResponse], error)
+	// RestartResource is RestartClusterResource(Ex): the resource and its
+	// Online dependents go offline and come back, their persistent state
+	// unchanged. It answers once they are on their way back (0, with the
+	// operation that brings them back, as ApiRestartResource answers).
+	RestartResource(context.Context, *connect.Request[v1.RestartResourceRequest]) (*connect.Response[v1.OperationResult], error)
 }
 
 // NewVerbServiceClient constructs a client for the baton.v1.VerbService service. By default, it
@@ -63,17 +71,29 @@ func NewVerbServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(verbServiceMethods.ByName("FailResource")),
 			connect.WithClientOptions(opts...),
 		),
+		restartResource: connect.NewClient[v1.RestartResourceRequest, v1.OperationResult](
+			httpClient,
+			baseURL+VerbServiceRestartResourceProcedure,
+			connect.WithSchema(verbServiceMethods.ByName("RestartResource")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // verbServiceClient implements VerbServiceClient.
 type verbServiceClient struct {
-	failResource *connect.Client[v1.FailResourceRequest, v1.FailResourceResponse]
+	failResource    *connect.Client[v1.FailResourceRequest, v1.FailResourceResponse]
+	restartResource *connect.Client[v1.RestartResourceRequest, v1.OperationResult]
 }
 
 // FailResource calls baton.v1.VerbService.FailResource.
 func (c *verbServiceClient) FailResource(ctx context.Context, req *connect.Request[v1.FailResourceRequest]) (*connect.Response[v1.FailResourceResponse], error) {
 	return c.failResource.CallUnary(ctx, req)
+}
+
+// RestartResource calls baton.v1.VerbService.RestartResource.
+func (c *verbServiceClient) RestartResource(ctx context.Context, req *connect.Request[v1.RestartResourceRequest]) (*connect.Response[v1.OperationResult], error) {
+	return c.restartResource.CallUnary(ctx, req)
 }
 
 // VerbServiceHandler is an implementation of the baton.v1.VerbService service.
@@ -82,6 +102,11 @@ type VerbServiceHandler interface {
 	// if its health check had failed, so its restart and failover policy
 	// applies.
 	FailResource(context.Context, *connect.Request[v1.FailResourceRequest]) (*connect.Response[v1.FailResourceResponse], error)
+	// RestartResource is RestartClusterResource(Ex): the resource and its
+	// Online dependents go offline and come back, their persistent state
+	// unchanged. It answers once they are on their way back (0, with the
+	// operation that brings them back, as ApiRestartResource answers).
+	RestartResource(context.Context, *connect.Request[v1.RestartResourceRequest]) (*connect.Response[v1.OperationResult], error)
 }
 
 // NewVerbServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -97,10 +122,18 @@ func NewVerbServiceHandler(svc VerbServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(verbServiceMethods.ByName("FailResource")),
 		connect.WithHandlerOptions(opts...),
 	)
+	verbServiceRestartResourceHandler := connect.NewUnaryHandler(
+		VerbServiceRestartResourceProcedure,
+		svc.RestartResource,
+		connect.WithSchema(verbServiceMethods.ByName("RestartResource")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/baton.v1.VerbService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case VerbServiceFailResourceProcedure:
 			verbServiceFailResourceHandler.ServeHTTP(w, r)
+		case VerbServiceRestartResourceProcedure:
+			verbServiceRestartResourceHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -112,4 +145,8 @@ type UnimplementedVerbServiceHandler struct{}
 
 func (UnimplementedVerbServiceHandler) FailResource(context.Context, *connect.Request[v1.FailResourceRequest]) (*connect.Response[v1.FailResourceResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.FailResource is not implemented"))
+}
+
+func (UnimplementedVerbServiceHandler) RestartResource(context.Context, *connect.Request[v1.RestartResourceRequest]) (*connect.Response[v1.OperationResult], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.RestartResource is not implemented"))
 }
