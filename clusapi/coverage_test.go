@@ -60,7 +60,7 @@ var clusapiFamilies = []clusapiFamily{
 		{"OfflineClusterGroupEx", "the seed call: every flag and the input buffer of its page, byte for byte"},
 		{"MoveClusterGroup", ""},
 		{"MoveClusterGroupEx", "flags 0x1, 0x2, 0x4, 0x8, 0x10 and the input buffer (moves.md)"},
-		{"CancelClusterGroupOperation", "not yet: a queued move is cancelled by moving again"},
+		{"CancelClusterGroupOperation", "cancels a move waiting in the queue (flag 0x4 of MoveClusterGroupEx) at once: ERROR_SUCCESS, not 997; nothing else is cancellable (5023); dwCancelFlags other than 0 answers 87"},
 		{"SetClusterGroupName", "not yet"},
 		{"SetClusterGroupNodeList", "the preferred owners"},
 		{"ClusterGroupControl", "CLUSCTL_GROUP_*: common, read-only common and private properties (get, set, validate, enumerate names), name, id, flags, characteristics; byte-exact property lists and ERROR_MORE_DATA"},

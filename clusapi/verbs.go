@@ -84,3 +84,39 @@ func RestartClusterResourceExContext(ctx context.Context, hResource HRESOURCE, d
 	}
 	return Errno(resp.Status)
 }
+
+// CancelClusterGroupOperation cancels the move waiting in the group's
+// queue (MoveClusterGroupEx with CLUSAPI_GROUP_MOVE_QUEUE_ENABLED,
+// [MS-CMRP] ApiCancelClusterGroupOperation). The queued move had not
+// touched the group, which stays where it is, in its persistent state;
+// StatusInformation loses CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE and the
+// move's operation ends failed ("cancelled"). ERROR_SUCCESS: the cancel is
+// done when the call answers (the protocol's ERROR_IO_PENDING is for a
+// server that cancels later; baton never does).
+//
+// ERROR_INVALID_PARAMETER for dwCancelFlags other than 0 (reserved);
+// ERROR_INVALID_STATE when no move waits in the queue — in baton a move
+// that has started, an online or an offline cannot be cancelled;
+// ERROR_GROUP_NOT_AVAILABLE if the group was deleted since the handle was
+// opened; ERROR_ACCESS_DENIED for a caller with Read access.
+func CancelClusterGroupOperation(hGroup HGROUP, dwCancelFlags uint32) Errno {
+	return CancelClusterGroupOperationContext(context.Background(), hGroup, dwCancelFlags)
+}
+
+// CancelClusterGroupOperationContext is CancelClusterGroupOperation
+// bounded by ctx.
+func CancelClusterGroupOperationContext(ctx context.Context, hGroup HGROUP, dwCancelFlags uint32) Errno {
+	h := (*groupHandle)(hGroup)
+	if !h.valid() {
+		return ERROR_INVALID_HANDLE
+	}
+	ctx, cancel := callCtx(ctx)
+	defer cancel()
+	resp, err := unary(ctx, h.cluster.c, "CancelClusterGroupOperation", h.cluster.c.conn.Verbs.CancelGroupOperation, &batonv1.CancelGroupOperationRequest{
+		Group: h.ref.pb(), Flags: dwCancelFlags,
+	})
+	if err != nil {
+		return ErrnoOf(err)
+	}
+	return Errno(resp.Status)
+}

@@ -236,3 +236,57 @@ func TestRestartClusterResource(t *testing.T) {
 		t.Errorf("RestartClusterResource of a deleted resource = %v, want ERROR_RESOURCE_NOT_AVAILABLE", got)
 	}
 }
+
+// CancelClusterGroupOperation's refusals on one node, each changing
+// nothing (the CLI test cancels a queued move between two nodes).
+func TestCancelClusterGroupOperationRefusals(t *testing.T) {
+	a := startAgent(t)
+	c := a.client(t)
+	ctx := testCtx(t)
+	makeDemoGroup(t, c, "DemoGroup", 0, 0, false)
+	hCluster := mustCluster(t, a.Addr)
+	hG, err := clusapi.OpenClusterGroup(hCluster, "DemoGroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clusapi.CloseClusterGroup(hG)
+	before, err := c.Groups().Get(ctx, "DemoGroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := clusapi.CancelClusterGroupOperation(nil, 0); got != clusapi.ERROR_INVALID_HANDLE {
+		t.Errorf("CancelClusterGroupOperation(NULL) = %v, want ERROR_INVALID_HANDLE", got)
+	}
+	if got := clusapi.CancelClusterGroupOperation(hG, 1); got != clusapi.ERROR_INVALID_PARAMETER {
+		t.Errorf("dwCancelFlags 1 = %v, want ERROR_INVALID_PARAMETER", got)
+	}
+	if got := clusapi.CancelClusterGroupOperationContext(ctx, hG, 0); got != clusapi.ERROR_INVALID_STATE {
+		t.Errorf("nothing queued = %v, want ERROR_INVALID_STATE", got)
+	}
+	t.Run("read access", func(t *testing.T) {
+		hG, err := clusapi.OpenClusterGroup(readOnlyCluster(t, a, c), "DemoGroup")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer clusapi.CloseClusterGroup(hG)
+		if got := clusapi.CancelClusterGroupOperation(hG, 0); got != clusapi.ERROR_ACCESS_DENIED {
+			t.Errorf("with Read access = %v, want ERROR_ACCESS_DENIED", got)
+		}
+	})
+	after, err := c.Groups().Get(ctx, "DemoGroup")
+	if err != nil || after.State != before.State || after.OwnerNode != before.OwnerNode || after.LastOperationID != before.LastOperationID {
+		t.Errorf("the refusals changed the group: %+v → %+v (%v)", before, after, err)
+	}
+
+	hX, err := clusapi.CreateClusterGroup(hCluster, "X")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clusapi.CloseClusterGroup(hX)
+	if got := clusapi.DeleteClusterGroup(hX); got != clusapi.ERROR_SUCCESS {
+		t.Fatalf("DeleteClusterGroup: %v", got)
+	}
+	if got := clusapi.CancelClusterGroupOperation(hX, 0); got != clusapi.ERROR_GROUP_NOT_AVAILABLE {
+		t.Errorf("a deleted group = %v, want ERROR_GROUP_NOT_AVAILABLE", got)
+	}
+}

@@ -63,3 +63,30 @@ back); 'baton resource state NAME' shows when it is online again.`,
 	c.Flags().Uint32Var(&flags, "flags", 0, "dwFlags: reserved, 0")
 	return c
 }
+
+func (a *app) groupCancel() *cobra.Command {
+	var flags uint32
+	c := &cobra.Command{
+		Use:   "cancel NAME",
+		Short: "Cancel the move waiting in a group's queue (CancelClusterGroupOperation)",
+		Long: `Cancel the move waiting in a group's queue (one made with 'baton group move
+--queue' that policy blocks). The group stays where it is; the move's
+operation ends failed, marked cancelled ('baton group history NAME').`,
+		Args: exactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			resp, err := c.Verbs.CancelGroupOperation(cmd.Context(), connect.NewRequest(&batonv1.CancelGroupOperationRequest{
+				Group: groupRef(args[0]), Flags: flags,
+			}))
+			if err != nil {
+				return err
+			}
+			return a.printOp(opResult(subjectGroup, args[0], resp.Msg))
+		},
+	}
+	c.Flags().Uint32Var(&flags, "flags", 0, "dwCancelFlags: reserved, 0")
+	return c
+}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/clustertest"
@@ -115,5 +116,65 @@ func TestResourceRestart(t *testing.T) {
 	}
 	if op := n.Store().View().Operation(res.OperationID); op == nil || op.Kind != store.OpRestartResource || op.Resource != "rb" {
 		t.Errorf("the operation that brought them back: %+v", op)
+	}
+}
+
+// `baton group cancel`: a move queued behind a paused node is cancelled;
+// the group stays Online on node1, StatusInformation loses 0x4, the move
+// ends failed ("cancelled"), and resuming node2 moves nothing. Refusals
+// (missing group, dwCancelFlags other than 0, Read access, nothing
+// queued) change nothing.
+func TestGroupCancel(t *testing.T) {
+	n1, _ := twoNodes(t)
+	ctx := context.Background()
+	e := n1.Ops()
+	addr := n1.Addr()
+	must[*store.Group](t)(e.CreateGroup(ctx, "C", []string{"node1"}, nil))
+	must[*store.Resource](t)(e.CreateResource(ctx, "c1", "C", "dummy", nil, nil))
+	must[ops.Result](t)(e.OnlineGroup(ctx, ops.GroupRef{Name: "C"}, "", ops.Request{}))
+	n1.AwaitGroup("C", clusapi.ClusterGroupOnline)
+	if code := cliErr(t, addr, "group", "cancel", "C"); code != uint32(clusapi.ERROR_INVALID_STATE) {
+		t.Errorf("cancel with nothing queued: %d, want ERROR_INVALID_STATE", code)
+	}
+
+	cli(t, addr, 0, "node", "pause", "node2")
+	res := decode[opJSON](t, cli(t, addr, 0, "-o", "json", "group", "move", "C", "--to", "node2", "--queue"))
+	if res.Status != uint32(clusapi.ERROR_IO_PENDING) || res.OperationID == "" {
+		t.Fatalf("queued move answered %+v", res)
+	}
+	id := res.OperationID
+	queued := func() bool { return ops.MoveQueued(n1.Store().View().Group("C")) }
+	if code := cliErr(t, addr, "group", "cancel", "nosuch"); code != uint32(clusapi.ERROR_GROUP_NOT_FOUND) {
+		t.Errorf("cancel of a missing group: %d, want ERROR_GROUP_NOT_FOUND", code)
+	}
+	if code := cliErr(t, addr, "group", "cancel", "C", "--flags", "0x1"); code != uint32(clusapi.ERROR_INVALID_PARAMETER) {
+		t.Errorf("cancel --flags 0x1: %d, want ERROR_INVALID_PARAMETER", code)
+	}
+	if code := cliErr(t, addr, append(readOnly(t, n1), "group", "cancel", "C")...); code != uint32(clusapi.ERROR_ACCESS_DENIED) {
+		t.Errorf("cancel with Read access: %d, want ERROR_ACCESS_DENIED", code)
+	}
+	if !queued() {
+		t.Fatal("the refusals ended the queued move")
+	}
+
+	res = decode[opJSON](t, cli(t, addr, 0, "-o", "json", "group", "cancel", "C"))
+	if res.Group != "C" || res.Status != 0 || res.OperationID != id {
+		t.Errorf("group cancel -o json: %+v, want status 0 and operation %s", res, id)
+	}
+	v := n1.Store().View()
+	g := v.Group("C")
+	if queued() || ops.GroupStatusInformation(v, g) != 0 || g.OwnerNode != "node1" || v.GroupState(g) != clusapi.ClusterGroupOnline {
+		t.Errorf("after the cancel: %+v (state %v)", g, v.GroupState(g))
+	}
+	if op := v.Operation(id); op == nil || op.Outcome != "failed" || op.Finished.IsZero() || op.Detail == "" {
+		t.Errorf("the cancelled move: %+v", op)
+	}
+	if code := cliErr(t, addr, "group", "cancel", "C"); code != uint32(clusapi.ERROR_INVALID_STATE) {
+		t.Errorf("cancel again: %d, want ERROR_INVALID_STATE", code)
+	}
+	cli(t, addr, 0, "node", "resume", "node2")
+	time.Sleep(500 * time.Millisecond) // the controller's next pass would have moved it
+	if g := n1.Store().View().Group("C"); g.OwnerNode != "node1" || g.MoveTo != "" {
+		t.Errorf("after node2 resumed, the cancelled move ran: %+v", g)
 	}
 }

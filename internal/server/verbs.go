@@ -26,3 +26,11 @@ func (s verbService) RestartResource(ctx context.Context, req *connect.Request[b
 	}
 	return connect.NewResponse(opResult(res)), nil
 }
+
+func (s verbService) CancelGroupOperation(ctx context.Context, req *connect.Request[batonv1.CancelGroupOperationRequest]) (*connect.Response[batonv1.OperationResult], error) {
+	res, err := s.ops.CancelGroupOperation(ctx, groupRef(req.Msg.Group), req.Msg.Flags, callerOf(ctx).String())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(opResult(res)), nil
+}

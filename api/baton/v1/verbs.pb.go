@@ -153,20 +153,76 @@ func (x *RestartResourceRequest) GetFlags() uint32 {
 	return 0
 }
 
+type CancelGroupOperationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         *GroupRef              `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	Flags         uint32                 `protobuf:"varint,2,opt,name=flags,proto3" json:"flags,omitempty"` // dwCancelFlags, reserved: 0
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelGroupOperationRequest) Reset() {
+	*x = CancelGroupOperationRequest{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelGroupOperationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelGroupOperationRequest) ProtoMessage() {}
+
+func (x *CancelGroupOperationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelGroupOperationRequest.ProtoReflect.Descriptor instead.
+func (*CancelGroupOperationRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *CancelGroupOperationRequest) GetGroup() *GroupRef {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+func (x *CancelGroupOperationRequest) GetFlags() uint32 {
+	if x != nil {
+		return x.Flags
+	}
+	return 0
+}
+
 var File_baton_v1_verbs_proto protoreflect.FileDescriptor
 
 const file_baton_v1_verbs_proto_rawDesc = "" +
 	"\n" +
-	"\x14baton/v1/verbs.proto\x12\bbaton.v1\x1a\x17baton/v1/resource.proto\x1a\x14baton/v1/types.proto\"H\n" +
+	"\x14baton/v1/verbs.proto\x12\bbaton.v1\x1a\x14baton/v1/group.proto\x1a\x17baton/v1/resource.proto\x1a\x14baton/v1/types.proto\"H\n" +
 	"\x13FailResourceRequest\x121\n" +
 	"\bresource\x18\x01 \x01(\v2\x15.baton.v1.ResourceRefR\bresource\"\x16\n" +
 	"\x14FailResourceResponse\"a\n" +
 	"\x16RestartResourceRequest\x121\n" +
 	"\bresource\x18\x01 \x01(\v2\x15.baton.v1.ResourceRefR\bresource\x12\x14\n" +
-	"\x05flags\x18\x02 \x01(\rR\x05flags2\xac\x01\n" +
+	"\x05flags\x18\x02 \x01(\rR\x05flags\"]\n" +
+	"\x1bCancelGroupOperationRequest\x12(\n" +
+	"\x05group\x18\x01 \x01(\v2\x12.baton.v1.GroupRefR\x05group\x12\x14\n" +
+	"\x05flags\x18\x02 \x01(\rR\x05flags2\x86\x02\n" +
 	"\vVerbService\x12M\n" +
 	"\fFailResource\x12\x1d.baton.v1.FailResourceRequest\x1a\x1e.baton.v1.FailResourceResponse\x12N\n" +
-	"\x0fRestartResource\x12 .baton.v1.RestartResourceRequest\x1a\x19.baton.v1.OperationResultB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
+	"\x0fRestartResource\x12 .baton.v1.RestartResourceRequest\x1a\x19.baton.v1.OperationResult\x12X\n" +
+	"\x14CancelGroupOperation\x12%.baton.v1.CancelGroupOperationRequest\x1a\x19.baton.v1.OperationResultB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
 
 var (
 	file_baton_v1_verbs_proto_rawDescOnce sync.Once
@@ -180,26 +236,31 @@ func file_baton_v1_verbs_proto_rawDescGZIP() []byte {
 	return file_baton_v1_verbs_proto_rawDescData
 }
 
-var file_baton_v1_verbs_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_baton_v1_verbs_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_baton_v1_verbs_proto_goTypes = []any{
-	(*FailResourceRequest)(nil),    // 0: baton.v1.FailResourceRequest
-	(*FailResourceResponse)(nil),   // 1: baton.v1.FailResourceResponse
-	(*RestartResourceRequest)(nil), // 2: baton.v1.RestartResourceRequest
-	(*ResourceRef)(nil),            // 3: baton.v1.ResourceRef
-	(*OperationResult)(nil),        // 4: baton.v1.OperationResult
+	(*FailResourceRequest)(nil),         // 0: baton.v1.FailResourceRequest
+	(*FailResourceResponse)(nil),        // 1: baton.v1.FailResourceResponse
+	(*RestartResourceRequest)(nil),      // 2: baton.v1.RestartResourceRequest
+	(*CancelGroupOperationRequest)(nil), // 3: baton.v1.CancelGroupOperationRequest
+	(*ResourceRef)(nil),                 // 4: baton.v1.ResourceRef
+	(*GroupRef)(nil),                    // 5: baton.v1.GroupRef
+	(*OperationResult)(nil),             // 6: baton.v1.OperationResult
 }
 var file_baton_v1_verbs_proto_depIdxs = []int32{
-	3, // 0: baton.v1.FailResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	3, // 1: baton.v1.RestartResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	0, // 2: baton.v1.VerbService.FailResource:input_type -> baton.v1.FailResourceRequest
-	2, // 3: baton.v1.VerbService.RestartResource:input_type -> baton.v1.RestartResourceRequest
-	1, // 4: baton.v1.VerbService.FailResource:output_type -> baton.v1.FailResourceResponse
-	4, // 5: baton.v1.VerbService.RestartResource:output_type -> baton.v1.OperationResult
-	4, // [4:6] is the sub-list for method output_type
-	2, // [2:4] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	4, // 0: baton.v1.FailResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	4, // 1: baton.v1.RestartResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	5, // 2: baton.v1.CancelGroupOperationRequest.group:type_name -> baton.v1.GroupRef
+	0, // 3: baton.v1.VerbService.FailResource:input_type -> baton.v1.FailResourceRequest
+	2, // 4: baton.v1.VerbService.RestartResource:input_type -> baton.v1.RestartResourceRequest
+	3, // 5: baton.v1.VerbService.CancelGroupOperation:input_type -> baton.v1.CancelGroupOperationRequest
+	1, // 6: baton.v1.VerbService.FailResource:output_type -> baton.v1.FailResourceResponse
+	6, // 7: baton.v1.VerbService.RestartResource:output_type -> baton.v1.OperationResult
+	6, // 8: baton.v1.VerbService.CancelGroupOperation:output_type -> baton.v1.OperationResult
+	6, // [6:9] is the sub-list for method output_type
+	3, // [3:6] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_baton_v1_verbs_proto_init() }
@@ -207,6 +268,7 @@ func file_baton_v1_verbs_proto_init() {
 	if File_baton_v1_verbs_proto != nil {
 		return
 	}
+	file_baton_v1_group_proto_init()
 	file_baton_v1_resource_proto_init()
 	file_baton_v1_types_proto_init()
 	type x struct{}
@@ -215,7 +277,7 @@ func file_baton_v1_verbs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_verbs_proto_rawDesc), len(file_baton_v1_verbs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

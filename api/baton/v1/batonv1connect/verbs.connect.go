@@ -39,6 +39,9 @@ const (
 	// VerbServiceRestartResourceProcedure is the fully-qualified name of the VerbService's
 	// RestartResource RPC.
 	VerbServiceRestartResourceProcedure = "/baton.v1.VerbService/RestartResource"
+	// VerbServiceCancelGroupOperationProcedure is the fully-qualified name of the VerbService's
+	// CancelGroupOperation RPC.
+	VerbServiceCancelGroupOperationProcedure = "/baton.v1.VerbService/CancelGroupOperation"
 )
 
 // VerbServiceClient is a client for the baton.v1.VerbService service.
@@ -52,6 +55,9 @@ type VerbServiceClient interface {
 	// unchanged. It answers once they are on their way back (0, with the
 	// operation that brings them back, as ApiRestartResource answers).
 	RestartResource(context.Context, *connect.Request[v1.RestartResourceRequest]) (*connect.Response[v1.OperationResult], error)
+	// CancelGroupOperation is CancelClusterGroupOperation: it cancels the
+	// move waiting in the group's queue (0, with the cancelled operation).
+	CancelGroupOperation(context.Context, *connect.Request[v1.CancelGroupOperationRequest]) (*connect.Response[v1.OperationResult], error)
 }
 
 // NewVerbServiceClient constructs a client for the baton.v1.VerbService service. By default, it
@@ -77,13 +83,20 @@ func NewVerbServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(verbServiceMethods.ByName("RestartResource")),
 			connect.WithClientOptions(opts...),
 		),
+		cancelGroupOperation: connect.NewClient[v1.CancelGroupOperationRequest, v1.OperationResult](
+			httpClient,
+			baseURL+VerbServiceCancelGroupOperationProcedure,
+			connect.WithSchema(verbServiceMethods.ByName("CancelGroupOperation")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // verbServiceClient implements VerbServiceClient.
 type verbServiceClient struct {
-	failResource    *connect.Client[v1.FailResourceRequest, v1.FailResourceResponse]
-	restartResource *connect.Client[v1.RestartResourceRequest, v1.OperationResult]
+	failResource         *connect.Client[v1.FailResourceRequest, v1.FailResourceResponse]
+	restartResource      *connect.Client[v1.RestartResourceRequest, v1.OperationResult]
+	cancelGroupOperation *connect.Client[v1.CancelGroupOperationRequest, v1.OperationResult]
 }
 
 // FailResource calls baton.v1.VerbService.FailResource.
@@ -94,6 +107,11 @@ func (c *verbServiceClient) FailResource(ctx context.Context, req *connect.Reque
 // RestartResource calls baton.v1.VerbService.RestartResource.
 func (c *verbServiceClient) RestartResource(ctx context.Context, req *connect.Request[v1.RestartResourceRequest]) (*connect.Response[v1.OperationResult], error) {
 	return c.restartResource.CallUnary(ctx, req)
+}
+
+// CancelGroupOperation calls baton.v1.VerbService.CancelGroupOperation.
+func (c *verbServiceClient) CancelGroupOperation(ctx context.Context, req *connect.Request[v1.CancelGroupOperationRequest]) (*connect.Response[v1.OperationResult], error) {
+	return c.cancelGroupOperation.CallUnary(ctx, req)
 }
 
 // VerbServiceHandler is an implementation of the baton.v1.VerbService service.
@@ -107,6 +125,9 @@ type VerbServiceHandler interface {
 	// unchanged. It answers once they are on their way back (0, with the
 	// operation that brings them back, as ApiRestartResource answers).
 	RestartResource(context.Context, *connect.Request[v1.RestartResourceRequest]) (*connect.Response[v1.OperationResult], error)
+	// CancelGroupOperation is CancelClusterGroupOperation: it cancels the
+	// move waiting in the group's queue (0, with the cancelled operation).
+	CancelGroupOperation(context.Context, *connect.Request[v1.CancelGroupOperationRequest]) (*connect.Response[v1.OperationResult], error)
 }
 
 // NewVerbServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -128,12 +149,20 @@ func NewVerbServiceHandler(svc VerbServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(verbServiceMethods.ByName("RestartResource")),
 		connect.WithHandlerOptions(opts...),
 	)
+	verbServiceCancelGroupOperationHandler := connect.NewUnaryHandler(
+		VerbServiceCancelGroupOperationProcedure,
+		svc.CancelGroupOperation,
+		connect.WithSchema(verbServiceMethods.ByName("CancelGroupOperation")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/baton.v1.VerbService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case VerbServiceFailResourceProcedure:
 			verbServiceFailResourceHandler.ServeHTTP(w, r)
 		case VerbServiceRestartResourceProcedure:
 			verbServiceRestartResourceHandler.ServeHTTP(w, r)
+		case VerbServiceCancelGroupOperationProcedure:
+			verbServiceCancelGroupOperationHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -149,4 +178,8 @@ func (UnimplementedVerbServiceHandler) FailResource(context.Context, *connect.Re
 
 func (UnimplementedVerbServiceHandler) RestartResource(context.Context, *connect.Request[v1.RestartResourceRequest]) (*connect.Response[v1.OperationResult], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.RestartResource is not implemented"))
+}
+
+func (UnimplementedVerbServiceHandler) CancelGroupOperation(context.Context, *connect.Request[v1.CancelGroupOperationRequest]) (*connect.Response[v1.OperationResult], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.CancelGroupOperation is not implemented"))
 }
