@@ -329,7 +329,19 @@ func (a *Agent) bootstrap(ctx context.Context) error {
 	if err := a.refuseIfEvicted(ctx, a.store.Client()); err != nil {
 		return err
 	}
-	_, err := a.store.Update(ctx, func(v store.View, t *store.Txn) error {
+	update := func(fn func(v store.View, t *store.Txn) error) error {
+		// The members of a cluster that is forming start one after
+		// another: until a quorum is up each commit answers ErrNoQuorum
+		// after a while, and the start waits for the quorum, to its limit.
+		for {
+			_, err := a.store.Update(ctx, fn)
+			if !errors.Is(err, store.ErrNoQuorum) || ctx.Err() != nil {
+				return err
+			}
+			a.log.Info("waiting for the cluster database's quorum")
+		}
+	}
+	err := update(func(v store.View, t *store.Txn) error {
 		if v.Cluster() == nil {
 			t.PutCluster(&store.Cluster{Name: a.cfg.ClusterName, ID: randomID(), Created: time.Now()})
 		}

@@ -349,6 +349,34 @@ func TestNoQuorumCarriesAWin32Code(t *testing.T) {
 	_, err := g.CreateGroup(ctx, connect.NewRequest(&batonv1.CreateGroupRequest{Name: "H"}))
 	t.Logf("answered after %v: %v", time.Since(start).Round(time.Millisecond), err)
 	assertCoded(t, "a write without quorum", err, clusapi.ERROR_CLUSTER_NO_QUORUM)
+
+	// Once the member left has no leader, the etcd client retries reads
+	// and writes for as long as their context lasts: the calls still
+	// answer 5925, within the store's bound, not when the client gives
+	// up (they hung for the HTTP client's 20 s before the bound).
+	endpoint := n1.Store().Client().Endpoints()[0]
+	leaderless := time.Now().Add(15 * time.Second)
+	for {
+		sctx, cancel := context.WithTimeout(ctx, time.Second)
+		st, err := n1.Store().Client().Status(sctx, endpoint)
+		cancel()
+		if err == nil && st.Leader == 0 {
+			break
+		}
+		if time.Now().After(leaderless) {
+			t.Fatalf("the member left still has a leader after 15 s: %v %v", st, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, c := range []struct{ what, name string }{
+		{"a write without a leader", "H2"},
+		{"a refusal without a leader (confirmed by a linearizable read)", "G"},
+	} {
+		start := time.Now()
+		_, err := g.CreateGroup(ctx, connect.NewRequest(&batonv1.CreateGroupRequest{Name: c.name}))
+		t.Logf("%s answered after %v: %v", c.what, time.Since(start).Round(time.Millisecond), err)
+		assertCoded(t, c.what, err, clusapi.ERROR_CLUSTER_NO_QUORUM)
+	}
 }
 
 // A record over gRPC's default message size (2 MiB) but within etcd's

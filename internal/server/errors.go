@@ -107,6 +107,8 @@ func ToConnect(err error) *connect.Error {
 func storeCode(err error) (connect.Code, clusapi.Errno) {
 	var ee rpctypes.EtcdError
 	switch {
+	case errors.Is(err, store.ErrNoQuorum):
+		return connect.CodeUnavailable, clusapi.ERROR_CLUSTER_NO_QUORUM
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return connect.CodeDeadlineExceeded, clusapi.WAIT_TIMEOUT
 	case errors.Is(err, store.ErrConflict):

@@ -36,6 +36,7 @@ func TestToConnectGivesEveryErrorACode(t *testing.T) {
 		{"too many operations", fmt.Errorf("store: commit: %w", rpctypes.ErrTooManyOps), connect.CodeResourceExhausted, clusapi.ERROR_INVALID_PARAMETER},
 		{"a message too large for the client", fmt.Errorf("store: commit: %w", status.Error(grpccodes.ResourceExhausted, "trying to send message larger than max")), connect.CodeResourceExhausted, clusapi.ERROR_INVALID_PARAMETER},
 		{"a record the store cannot read back", fmt.Errorf("%w: /baton/v1/resources/R: bad", store.ErrUnencodable), connect.CodeInvalidArgument, clusapi.ERROR_INVALID_PARAMETER},
+		{"a database without a leader", fmt.Errorf("store: sync: %w", store.ErrNoQuorum), connect.CodeUnavailable, clusapi.ERROR_CLUSTER_NO_QUORUM},
 		{"a record of a newer schema version", fmt.Errorf("%w: /baton/v1/groups/G is of schema version 3", store.ErrNewerSchema), connect.CodeFailedPrecondition, clusapi.ERROR_CLUSTER_INCOMPATIBLE_VERSIONS},
 		{"a context that ended", fmt.Errorf("store: sync: %w", context.DeadlineExceeded), connect.CodeDeadlineExceeded, clusapi.WAIT_TIMEOUT},
 		{"a database out of space", fmt.Errorf("store: commit: %w", rpctypes.ErrNoSpace), connect.CodeInternal, clusapi.ERROR_INVALID_FUNCTION},

@@ -262,12 +262,40 @@ func (s *Store) WaitRev(ctx context.Context, rev int64) error {
 	}
 }
 
+// ErrNoQuorum is a linearizable read or a commit that the database did
+// not answer within quorumWait: it has no leader, or no quorum.
+var ErrNoQuorum = errors.New("store: the database answered nothing in time: no leader or no quorum")
+
+// quorumWait bounds each linearizable read (Sync) and each commit. Without
+// a bound they would wait for as long as their caller: while the database
+// has no leader the etcd client retries them until their context ends, so
+// an API call made then hung until its client gave up, where it should
+// answer that the cluster has no quorum. An election takes a few seconds
+// at most. A commit cut off so may still be applied, if a leader comes
+// back with it, as one etcd itself answers "request timed out" may.
+const quorumWait = 10 * time.Second
+
+// boundedByQuorum is ctx bounded by quorumWait, and the error to return
+// in place of err when that bound, not ctx, ended the call.
+func boundedByQuorum(ctx context.Context) (context.Context, context.CancelFunc, func(error) error) {
+	rctx, cancel := context.WithTimeoutCause(ctx, quorumWait, ErrNoQuorum)
+	return rctx, cancel, func(err error) error {
+		if err != nil && ctx.Err() == nil && errors.Is(context.Cause(rctx), ErrNoQuorum) {
+			return ErrNoQuorum
+		}
+		return err
+	}
+}
+
 // Sync waits until the cache holds everything committed before the call
-// (a linearizable read of the current revision, then WaitRev).
+// (a linearizable read of the current revision, then WaitRev). A database
+// without a leader or quorum fails it with ErrNoQuorum after quorumWait.
 func (s *Store) Sync(ctx context.Context) error {
-	resp, err := s.cli.Get(ctx, keyCluster)
+	rctx, cancel, cause := boundedByQuorum(ctx)
+	defer cancel()
+	resp, err := s.cli.Get(rctx, keyCluster)
 	if err != nil {
-		return fmt.Errorf("store: sync: %w", err)
+		return fmt.Errorf("store: sync: %w", cause(err))
 	}
 	return s.WaitRev(ctx, resp.Header.Revision)
 }
@@ -363,12 +391,14 @@ func (s *Store) Commit(ctx context.Context, t *Txn) (int64, error) {
 		return 0, t.err
 	}
 	start := time.Now()
-	resp, err := s.cli.Txn(ctx).If(t.cmps...).Then(t.allOps()...).Commit()
+	rctx, cancel, cause := boundedByQuorum(ctx)
+	resp, err := s.cli.Txn(rctx).If(t.cmps...).Then(t.allOps()...).Commit()
+	cancel()
 	if f := s.onCommit.Load(); f != nil && err == nil {
 		(*f)(time.Since(start))
 	}
 	if err != nil {
-		return 0, fmt.Errorf("store: commit: %w", err)
+		return 0, fmt.Errorf("store: commit: %w", cause(err))
 	}
 	if !resp.Succeeded {
 		return 0, ErrConflict
