@@ -52,8 +52,12 @@ func FailClusterResourceContext(ctx context.Context, hResource HRESOURCE) Errno 
 // an operation is under way); the locked-mode code of
 // OfflineClusterResourceEx (5960); ERROR_RESOURCE_NOT_AVAILABLE if the
 // resource was deleted since the handle was opened; ERROR_ACCESS_DENIED
-// for a caller with Read access. Once the offline is accepted the agent
-// carries the restart through even if the caller goes away.
+// for a caller with Read access. The call waits for the offline for as
+// long as its context allows: one abandoned before the offline finished
+// (RPC_S_CALL_FAILED, or ERROR_IO_PENDING when the client sees its
+// deadline first: the outcome is unknown to the caller) leaves the
+// resources offline, their persistent state online, and nothing brings
+// them back.
 func RestartClusterResource(hResource HRESOURCE, dwFlags uint32) Errno {
 	return RestartClusterResourceExContext(context.Background(), hResource, dwFlags, "")
 }
@@ -66,8 +70,8 @@ func RestartClusterResourceEx(hResource HRESOURCE, dwFlags uint32, lpszReason st
 }
 
 // RestartClusterResourceExContext is RestartClusterResourceEx bounded by
-// ctx: a context that ends after the offline was accepted leaves the
-// restart going on.
+// ctx: a context that ends before the offline finished leaves the
+// resources offline (see RestartClusterResource).
 func RestartClusterResourceExContext(ctx context.Context, hResource HRESOURCE, dwFlags uint32, lpszReason string) Errno {
 	_ = lpszReason
 	h := (*resourceHandle)(hResource)

@@ -1,7 +1,9 @@
 package clusapi_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/proplist"
@@ -288,5 +290,40 @@ func TestCancelClusterGroupOperationRefusals(t *testing.T) {
 	}
 	if got := clusapi.CancelClusterGroupOperation(hX, 0); got != clusapi.ERROR_GROUP_NOT_AVAILABLE {
 		t.Errorf("a deleted group = %v, want ERROR_GROUP_NOT_AVAILABLE", got)
+	}
+}
+
+// A restart whose caller's deadline comes before the offline finished
+// answers an unknown outcome and leaves the resource offline: the agent does not bring it back after its caller left.
+func TestRestartClusterResourceDeadline(t *testing.T) {
+	a := startAgent(t)
+	c := a.client(t)
+	ctx := testCtx(t)
+	if _, err := c.Groups().Create(ctx, "S", clusapi.CreateGroupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Resources().Create(ctx, "slow", "S", "dummy", clusapi.CreateResourceOptions{Properties: proplist.List{
+		{Name: "OfflineDelayMs", Values: []proplist.Value{proplist.DWORD(1500)}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	onlineAndWait(t, c, "S")
+	hCluster := mustCluster(t, a.Addr)
+	hR, err := clusapi.OpenClusterResource(hCluster, "slow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clusapi.CloseClusterResource(hR)
+	dctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	// Whichever sees the deadline first answers: the agent (1726) or the
+	// client (997); the outcome is unknown to the caller either way.
+	if got := clusapi.RestartClusterResourceExContext(dctx, hR, 0, ""); got != clusapi.RPC_S_CALL_FAILED && got != clusapi.ERROR_IO_PENDING {
+		t.Errorf("restart with a deadline before the offline ends = %v, want RPC_S_CALL_FAILED or ERROR_IO_PENDING", got)
+	}
+	awaitGroupState(t, c, "S", clusapi.ClusterGroupOffline)
+	time.Sleep(300 * time.Millisecond) // a restart going on would have started the online by now
+	if r, err := c.Resources().Get(ctx, "slow"); err != nil || r.State != clusapi.ClusterResourceOffline || r.PersistentState != 1 {
+		t.Errorf("after the abandoned restart: %+v %v; want Offline, persistent state 1", r, err)
 	}
 }

@@ -2,15 +2,10 @@ package ops
 
 import (
 	"context"
-	"time"
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/store"
 )
-
-// restartWait bounds how long a restart waits for its resources to go
-// offline before it gives up bringing them back.
-const restartWait = 10 * time.Minute
 
 // RestartResource is RestartClusterResource(Ex) ([MS-CMRP]
 // ApiRestartResource): the resource goes offline and comes back, without
@@ -24,10 +19,14 @@ const restartWait = 10 * time.Minute
 // answer ERROR_SUCCESS on success and clients treat any other value as a
 // failure, so not ERROR_IO_PENDING), or when the offline ended in
 // something else than Offline (ERROR_RESOURCE_FAILED: nothing is
-// brought back). The second half does not depend on the caller: a caller
-// that goes away after the offline was accepted does not leave the
-// resources offline; the agent answering does (if it stops between the
-// halves, the resources stay offline with their persistent state online).
+// brought back). The call waits for the offline as a synchronous online
+// waits for its group, for as long as the caller's context allows: a
+// caller that goes away before the offline finished, or an agent that
+// stops meanwhile, leaves the resources offline, their persistent state
+// still online (the answer is then the context's: at the client 1726,
+// or 997 when the client sees its deadline first — here the offline goes
+// on and the online will not happen). Waiting on the caller's context, not a detached one, is what
+// keeps no handler running after its caller or its agent is gone.
 //
 // Codes: ERROR_INVALID_PARAMETER for flags other than 0 (the header's
 // dwFlags is reserved: clients must pass 0; Windows ignores it);
@@ -57,14 +56,10 @@ func (e *Engine) RestartResource(ctx context.Context, ref ResourceRef, flags uin
 	if err != nil {
 		return Result{}, err
 	}
-	// The offline was accepted: from here the restart goes on whatever the
-	// caller does.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restartWait)
-	defer cancel()
-	if err := e.waitResources(wctx, back, off.OperationID); err != nil {
+	if err := e.waitResources(ctx, back, off.OperationID); err != nil {
 		return Result{}, err
 	}
-	return decide(wctx, e.st, func(v store.View, t *store.Txn) (Result, error) {
+	return decide(ctx, e.st, func(v store.View, t *store.Txn) (Result, error) {
 		op := e.newOp(store.OpRestartResource, Request{Caller: caller})
 		op.Group, op.Resource = r.Group, r.Name
 		n := 0
@@ -86,8 +81,8 @@ func (e *Engine) RestartResource(ctx context.Context, ref ResourceRef, flags uin
 }
 
 // waitResources waits until none of the named resources is pending; then
-// ERROR_RESOURCE_FAILED if one failed, else nil (WAIT_TIMEOUT when ctx
-// ends first).
+// ERROR_RESOURCE_FAILED if one failed, else nil (ctx's error when it ends
+// first).
 func (e *Engine) waitResources(ctx context.Context, names []string, op string) error {
 	sub := e.st.Subscribe()
 	defer sub.Close()
@@ -109,7 +104,7 @@ func (e *Engine) waitResources(ctx context.Context, names []string, op string) e
 		case <-sub.C():
 			sub.Take()
 		case <-ctx.Done():
-			return fail(clusapi.WAIT_TIMEOUT, "resources of the restart still going offline after %v; not brought back", restartWait)
+			return ctx.Err()
 		}
 	}
 }
