@@ -35,6 +35,11 @@ const (
 // in the directory it names and waits to be killed (TestAgentKilled).
 const agentEnv = "BATON_PLUGIN_TEST_AGENT_DIR"
 
+// agentSocketsEnv is the socket directory of actAsAgent's plugins: the
+// test's own, so that the socket the killed agent's plugin leaves goes
+// with it.
+const agentSocketsEnv = "BATON_PLUGIN_TEST_SOCKETS"
+
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(agentEnv); dir != "" {
 		actAsAgent(dir)
@@ -95,6 +100,9 @@ var fastOptions = Options{StartTimeout: 10 * time.Second, CallTimeout: 2 * time.
 // that no plugin process is left.
 func discover(t *testing.T, dir string, o Options) map[string]*restype.Type {
 	t.Helper()
+	if o.SocketDir == "" {
+		o.SocketDir = t.TempDir() // what a killed plugin leaves goes with the test
+	}
 	types, closers, err := DiscoverWith(dir, testLogger(t), o)
 	t.Cleanup(func() {
 		var pids []int
@@ -505,7 +513,7 @@ var _ io.Closer = (*proc)(nil)
 // actAsAgent loads the plugins in dir, prints their process ids and
 // waits to be killed.
 func actAsAgent(dir string) {
-	_, closers, err := Discover(dir, nil)
+	_, closers, err := DiscoverWith(dir, nil, Options{SocketDir: os.Getenv(agentSocketsEnv)})
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
@@ -522,7 +530,7 @@ func actAsAgent(dir string) {
 // A plugin whose agent is killed (no Close) exits by itself.
 func TestAgentKilled(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), agentEnv+"="+pluginDir(t, filePlugin))
+	cmd.Env = append(os.Environ(), agentEnv+"="+pluginDir(t, filePlugin), agentSocketsEnv+"="+t.TempDir())
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
