@@ -79,6 +79,7 @@ import (
 	"go.uber.org/zap"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/bench/internal/machine"
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/dial"
 	"github.com/batoncluster/baton/internal/pki"
@@ -214,8 +215,8 @@ func run() error {
 	}
 	defer b.etcd.Close()
 
-	fmt.Printf("Machine: %s, %s/%s, %d CPUs, %s; load average at start %s\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), loadAvg())
-	defer func() { fmt.Printf("\nLoad average at end %s\n", loadAvg()) }()
+	fmt.Printf("Machine: %s, %s/%s, %d CPUs, %s; load average at start %s\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), machine.CPUModel(), machine.LoadAvg())
+	defer func() { fmt.Printf("\nLoad average at end %s\n", machine.LoadAvg()) }()
 
 	// The planned move first, on a fresh cluster; its group is deleted
 	// afterwards so it takes no part in the failovers.
@@ -1318,32 +1319,6 @@ func ms(d time.Duration) string {
 		return "–"
 	}
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
-}
-
-// loadAvg is the 1, 5 and 15 minute load averages: other work on the
-// machine shows in the figures.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(b))
-	if err != nil || len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
 }
 
 // nodeTLS is what the node in dir presents to the database: its

@@ -26,7 +26,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -49,6 +48,7 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/bench/internal/machine"
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/agent"
 	"github.com/batoncluster/baton/internal/cgroup"
@@ -177,8 +177,8 @@ func run() error {
 	}
 
 	fmt.Printf("Machine: %s, %s/%s, %d CPUs, %s; commit %s; agent %s; load average at start %s\n\n",
-		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), commit(), *agentName, loadAvg())
-	defer func() { fmt.Printf("\nLoad average at end %s\n", loadAvg()) }()
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), machine.CPUModel(), machine.Commit(), *agentName, machine.LoadAvg())
+	defer func() { fmt.Printf("\nLoad average at end %s\n", machine.LoadAvg()) }()
 
 	// The table grows a row at a time: a run that ends early (a node that
 	// lost its lease, a timeout) keeps what it measured.
@@ -195,7 +195,7 @@ func run() error {
 			}
 			fmt.Printf("| %s | %d | %d | %s | %s | %s | %.2f× | %s | %s | %s | %s | %.2f× | %s | %s |\n", r.shape, r.n, r.rounds,
 				ms(r.offline), ms(r.stop), ms(r.stopCg), ratio(r.offline, r.stop), ms((r.offline-r.stop)/time.Duration(r.n)),
-				ms(r.online), ms(r.startMo), ms(r.startG), ratio(r.online, r.startMo), ms((r.online-r.startMo)/time.Duration(r.n)), loadAvg())
+				ms(r.online), ms(r.startMo), ms(r.startG), ratio(r.online, r.startMo), ms((r.online-r.startMo)/time.Duration(r.n)), machine.LoadAvg())
 		}
 	}
 	fmt.Println()
@@ -567,43 +567,4 @@ func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
 
 func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64)
-}
-
-// commit is the working tree's commit, "+" when it has uncommitted
-// changes (a shared tree: others' work in progress may be in the build).
-func commit() string {
-	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
-		return "unknown"
-	}
-	c := strings.TrimSpace(string(out))
-	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
-		c += "+"
-	}
-	return c
-}
-
-// loadAvg is the 1, 5 and 15 minute load averages.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(b))
-	if err != nil || len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
 }

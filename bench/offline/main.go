@@ -27,7 +27,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -47,6 +46,7 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/bench/internal/machine"
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/agent"
 	"github.com/batoncluster/baton/internal/config"
@@ -135,8 +135,8 @@ func run() error {
 	defer conn.Close()
 	b := &bench{st: a.Store(), conn: conn}
 
-	fmt.Printf("Machine: %s, %s/%s, %d CPUs, %s; load average at start %s\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), loadAvg())
-	defer func() { fmt.Printf("\nLoad average at end %s\n", loadAvg()) }()
+	fmt.Printf("Machine: %s, %s/%s, %d CPUs, %s; load average at start %s\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), machine.CPUModel(), machine.LoadAvg())
+	defer func() { fmt.Printf("\nLoad average at end %s\n", machine.LoadAvg()) }()
 
 	// Offline: call → Offline observed.
 	fmt.Println("| shape | N | depth | rounds | offline min ms | offline median ms | offline max ms | host busy median ms |")
@@ -478,30 +478,4 @@ func pct(ds []time.Duration, p int) time.Duration {
 
 func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 2, 64)
-}
-
-// loadAvg is the 1, 5 and 15 minute load averages: other work on the
-// machine shows in the figures.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(b))
-	if err != nil || len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
 }

@@ -39,7 +39,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -64,6 +63,7 @@ import (
 	"go.uber.org/zap"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/bench/internal/machine"
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/dial"
 	"github.com/batoncluster/baton/internal/pki"
@@ -177,8 +177,8 @@ func run(args []string) error {
 	}
 
 	fmt.Printf("Machine: %s, %s/%s, %d CPUs, %s; commit %s; load average at start %s\n\n",
-		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), commit(), loadAvg())
-	defer func() { fmt.Printf("\nLoad average at end %s\n", loadAvg()) }()
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), machine.CPUModel(), machine.Commit(), machine.LoadAvg())
+	defer func() { fmt.Printf("\nLoad average at end %s\n", machine.LoadAvg()) }()
 	fmt.Printf("Three agents (database members) on %s; the client calls n1's API over its Unix socket, one call at a time.\n\n", strings.Join(o.ips, ", "))
 
 	const probe = "probe"
@@ -521,41 +521,4 @@ func nodeTLS(dir string) (*tls.Config, error) {
 	pool := x509.NewCertPool()
 	pool.AddCert(ca)
 	return &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool}, nil
-}
-
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(b))
-	if err != nil || len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
-}
-
-// commit is the repository's HEAD, with "+" when the tree has changes.
-func commit() string {
-	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
-		return "unknown"
-	}
-	c := strings.TrimSpace(string(out))
-	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
-		c += " (the tree has uncommitted changes)"
-	}
-	return c
 }

@@ -68,6 +68,7 @@ import (
 	"go.uber.org/zap"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/bench/internal/machine"
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/dial"
 	"github.com/batoncluster/baton/internal/pki"
@@ -166,8 +167,8 @@ func run() error {
 	defer b.stopAll()
 
 	fmt.Printf("Machine: %s, %s/%s, %d CPUs, %s, %s RAM; commit %s; load average at start %s\n\n",
-		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), memTotal(), commit(), loadAvg())
-	defer func() { fmt.Printf("\nLoad average at end %s\n", loadAvg()) }()
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), machine.CPUModel(), machine.MemTotal(), machine.Commit(), machine.LoadAvg())
+	defer func() { fmt.Printf("\nLoad average at end %s\n", machine.LoadAvg()) }()
 
 	formed, err := b.form(ctx)
 	if err != nil {
@@ -556,7 +557,7 @@ func (b *bench) idle(ctx context.Context) (*idleResult, error) {
 	}
 	defer w.close()
 	marks := b.logMarks()
-	fmt.Fprintf(os.Stderr, "idle for %v (load average %s)\n", *idleFor, loadAvg())
+	fmt.Fprintf(os.Stderr, "idle for %v (load average %s)\n", *idleFor, machine.LoadAvg())
 	s0, err := b.sample(ctx)
 	if err != nil {
 		return nil, err
@@ -574,7 +575,7 @@ wait:
 				downs = append(downs, fmt.Sprintf("%s at +%s s", e.Name, secs(ev.at.Sub(s0.at))))
 			}
 		case <-progress.C:
-			fmt.Fprintf(os.Stderr, "  idle +%v, load average %s, false Downs so far %d\n", time.Since(s0.at).Round(time.Second), loadAvg(), len(downs))
+			fmt.Fprintf(os.Stderr, "  idle +%v, load average %s, false Downs so far %d\n", time.Since(s0.at).Round(time.Second), machine.LoadAvg(), len(downs))
 		case <-timer.C:
 			break wait
 		case <-ctx.Done():
@@ -764,7 +765,7 @@ func (b *bench) failover(ctx context.Context, victims []*node) (failoverRow, err
 			return row, fmt.Errorf("kill %s: %w", v.name, err)
 		}
 	}
-	fmt.Fprintf(os.Stderr, "killed %d node(s) with %d groups (load average %s)\n", len(victims), len(want), loadAvg())
+	fmt.Fprintf(os.Stderr, "killed %d node(s) with %d groups (load average %s)\n", len(victims), len(want), machine.LoadAvg())
 	timer := time.NewTimer(*waitLimit)
 	defer timer.Stop()
 	for all.IsZero() {
@@ -1108,57 +1109,6 @@ func secs(d time.Duration) string {
 		return "–"
 	}
 	return strconv.FormatFloat(d.Seconds(), 'f', 2, 64)
-}
-
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(b))
-	if err != nil || len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
-}
-
-func memTotal() string {
-	data, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return "?"
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return fmt.Sprintf("%.0f GiB", float64(kb)/(1<<20))
-		}
-	}
-	return "?"
-}
-
-// commit is the working tree's commit, with "+changes" when it differs.
-func commit() string {
-	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
-		return "unknown"
-	}
-	c := strings.TrimSpace(string(out))
-	if err := exec.Command("git", "diff", "--quiet", "HEAD").Run(); err != nil {
-		c += " (with uncommitted changes)"
-	}
-	return c
 }
 
 // nodeTLS is what the node in dir presents to the database: its

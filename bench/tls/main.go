@@ -98,6 +98,7 @@ import (
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/api/baton/v1/batonv1connect"
+	"github.com/batoncluster/baton/bench/internal/machine"
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/dial"
 	"github.com/batoncluster/baton/internal/pki"
@@ -210,10 +211,10 @@ func run() error {
 		return err
 	}
 
-	fmt.Printf("Machine: %s, %s/%s, %d CPUs, %s; load average at start %s\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), loadAvg())
+	fmt.Printf("Machine: %s, %s/%s, %d CPUs, %s; load average at start %s\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), machine.CPUModel(), machine.LoadAvg())
 	fmt.Printf("- before: `%s` %s (%s): TCP API plain HTTP/2 (h2c), etcd plain HTTP\n", before.rev, before.subject, before.note)
 	fmt.Printf("- after: `%s` %s (%s): TCP API HTTP/2 over TLS, etcd TLS with client certificates\n\n", after.rev, after.subject, after.note)
-	defer func() { fmt.Printf("\nLoad average at end %s\n", loadAvg()) }()
+	defer func() { fmt.Printf("\nLoad average at end %s\n", machine.LoadAvg()) }()
 
 	builds := []*build{before, after}
 	if doSeed {
@@ -616,32 +617,6 @@ func ratio(after, before time.Duration) string {
 	return strconv.FormatFloat(float64(after)/float64(before), 'f', 2, 64) + "×"
 }
 
-// loadAvg is the 1, 5 and 15 minute load averages: other work on the
-// machine shows in the figures.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	f := strings.Fields(string(b))
-	if err != nil || len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
-}
-
 func fileSize(path string) int64 {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -811,7 +786,7 @@ func seedBench(ctx context.Context, dir string, builds []*build) error {
 		}
 		agents = append(agents, a)
 	}
-	fmt.Fprintf(os.Stderr, "seed: both -dev agents up, DemoGroup set up; load average %s\n", loadAvg())
+	fmt.Fprintf(os.Stderr, "seed: both -dev agents up, DemoGroup set up; load average %s\n", machine.LoadAvg())
 
 	// Warm up, untimed: the connections, the agents' caches, both paths.
 	for _, a := range agents {
@@ -1211,8 +1186,8 @@ func failoverBench(ctx context.Context, dir string, builds []*build, ips [][]str
 		defer c.stop()
 		clusters = append(clusters, c)
 	}
-	fmt.Fprintf(os.Stderr, "failover: load average %s\n", loadAvg())
-	loadStart := loadAvg()
+	fmt.Fprintf(os.Stderr, "failover: load average %s\n", machine.LoadAvg())
+	loadStart := machine.LoadAvg()
 	if *order == "alternate" {
 		for _, c := range clusters {
 			if err := c.start(ctx); err != nil {
