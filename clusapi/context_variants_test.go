@@ -2,9 +2,6 @@ package clusapi_test
 
 import (
 	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -28,26 +25,7 @@ var shared = map[string]string{
 // beside it, of its own or of its Ex form (issue 14, item 7): the caller,
 // not a fixed limit, bounds the call.
 func TestHandleFunctionsHaveContextVariants(t *testing.T) {
-	fset := token.NewFileSet()
-	names, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	funcs := map[string]*ast.FuncDecl{}
-	for _, name := range names {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.IsExported() {
-				funcs[fd.Name.Name] = fd
-			}
-		}
-	}
+	funcs := packageFuncs(t)
 	handle := func(fd *ast.FuncDecl) bool {
 		for _, p := range fd.Type.Params.List {
 			if id, ok := p.Type.(*ast.Ident); ok && strings.HasPrefix(id.Name, "H") && strings.ToUpper(id.Name) == id.Name {

@@ -1,4 +1,4 @@
-package clusapi
+package clusapi_test
 
 import (
 	"flag"
