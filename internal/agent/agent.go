@@ -329,19 +329,7 @@ func (a *Agent) bootstrap(ctx context.Context) error {
 	if err := a.refuseIfEvicted(ctx, a.store.Client()); err != nil {
 		return err
 	}
-	update := func(fn func(v store.View, t *store.Txn) error) error {
-		// The members of a cluster that is forming start one after
-		// another: until a quorum is up each commit answers ErrNoQuorum
-		// after a while, and the start waits for the quorum, to its limit.
-		for {
-			_, err := a.store.Update(ctx, fn)
-			if !errors.Is(err, store.ErrNoQuorum) || ctx.Err() != nil {
-				return err
-			}
-			a.log.Info("waiting for the cluster database's quorum")
-		}
-	}
-	err := update(func(v store.View, t *store.Txn) error {
+	record := func(v store.View, t *store.Txn) error {
 		if v.Cluster() == nil {
 			t.PutCluster(&store.Cluster{Name: a.cfg.ClusterName, ID: randomID(), Created: time.Now()})
 		}
@@ -360,11 +348,20 @@ func (a *Agent) bootstrap(ctx context.Context) error {
 		}
 		t.PutNode(n)
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("agent: bootstrap: %w", err)
 	}
-	return nil
+	// The members of a cluster that is forming start one after another:
+	// until a quorum is up each commit answers ErrNoQuorum after a while,
+	// and the start waits for the quorum, to its limit.
+	for {
+		_, err := a.store.Update(ctx, record)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, store.ErrNoQuorum) || ctx.Err() != nil {
+			return fmt.Errorf("agent: bootstrap: %w", err)
+		}
+		a.log.Info("waiting for the cluster database's quorum")
+	}
 }
 
 // maxPluginSocketDir is the longest directory the plugins' sockets may
