@@ -71,8 +71,15 @@ func TestServerDummy(t *testing.T) {
 	}
 	h := o.Handle
 
-	changes, err := c.Changes(ctx, &pluginv1.ChangesRequest{})
+	sctx, cancelStream := context.WithTimeout(ctx, time.Minute) // a lost change fails, not hangs
+	defer cancelStream()
+	changes, err := c.Changes(sctx, &pluginv1.ChangesRequest{})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The header says the server registered the stream; a change made
+	// before it would be lost (and Recv below would wait for ever).
+	if _, err := changes.Header(); err != nil {
 		t.Fatal(err)
 	}
 

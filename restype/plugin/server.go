@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/batoncluster/baton/internal/cgroup"
@@ -291,6 +292,12 @@ func (s *server) Changes(_ *pluginv1.ChangesRequest, stream grpc.ServerStreaming
 		delete(s.watchers, w)
 		s.mu.Unlock()
 	}()
+	// The header tells the host the watcher is registered: a change from
+	// now on reaches it. Without it the host could open a resource whose
+	// first change is queued on no watcher and lost.
+	if err := stream.SendHeader(metadata.MD{}); err != nil {
+		return err
+	}
 	ctx := stream.Context()
 	for {
 		select {

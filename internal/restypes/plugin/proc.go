@@ -196,8 +196,17 @@ func (p *proc) launch() (*generation, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &generation{n: n, client: client, rpc: rpc, cancel: cancel, res: map[uint64]*resource{}, socketDir: p.o.SocketDir}
+	ready := make(chan struct{})
 	p.wg.Add(1)
-	go p.watchChanges(ctx, g)
+	go p.watchChanges(ctx, g, ready)
+	// No resource is opened before the plugin's Changes stream is live, so
+	// no change is lost. A plugin built before the SDK sent the stream's
+	// header would never say so: after changesReadyWait it goes on.
+	select {
+	case <-ready:
+	case <-time.After(changesReadyWait):
+		log.Warn("resource type plugin did not confirm its change stream; changes reported before it does may be missed")
+	}
 	if n > 1 {
 		log.Warn("resource type plugin started again")
 	} else {
@@ -206,11 +215,23 @@ func (p *proc) launch() (*generation, error) {
 	return g, nil
 }
 
+// changesReadyWait bounds how long starting a plugin waits for its Changes
+// stream to be registered.
+const changesReadyWait = 5 * time.Second
+
 // watchChanges follows the plugin's Changes stream: a resource that
 // reported a change is refreshed and the host told.
-func (p *proc) watchChanges(ctx context.Context, g *generation) {
+// ready is closed once the plugin has registered the stream (its header
+// arrived) or the stream failed.
+func (p *proc) watchChanges(ctx context.Context, g *generation, ready chan<- struct{}) {
 	defer p.wg.Done()
 	stream, err := g.rpc.Changes(ctx, &pluginv1.ChangesRequest{})
+	if err != nil {
+		close(ready)
+		return
+	}
+	_, err = stream.Header()
+	close(ready)
 	if err != nil {
 		return
 	}
