@@ -375,7 +375,11 @@ func describeVersion(ctx context.Context, root, provider, agent string) (*MetaDa
 		defer cancel()
 	}
 	inv := invocation{root: root, provider: provider, agent: agent, action: "meta-data"}
+	if err := lifecycleSlots.take(ctx, provider+"/"+agent+" meta-data"); err != nil {
+		return nil, agentVersion{}, err
+	}
 	res, err := inv.run(ctx)
+	lifecycleSlots.give()
 	if err != nil {
 		return nil, agentVersion{}, err
 	}

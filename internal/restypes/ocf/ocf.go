@@ -384,15 +384,29 @@ func running(c Code) bool {
 // act runs one action with settings s and records its outcome; an exit
 // code expect refuses is an *ExitError.
 func (r *resource) act(ctx context.Context, s settings, action string, expect func(Code) bool, env ...string) error {
+	return r.actIn(ctx, lifecycleSlots, s, action, expect, env...)
+}
+
+// actIn is act in one of sl's slots, taken before the action's own
+// timeout starts.
+func (r *resource) actIn(ctx context.Context, sl slots, s settings, action string, expect func(Code) bool, env ...string) error {
 	cctx := ctx
 	var timeout time.Duration
-	if _, ok := ctx.Deadline(); !ok {
+	_, hasDeadline := ctx.Deadline()
+	if !hasDeadline {
+		// Before the slot: describe may run meta-data, in a slot of its own.
 		timeout = defaultActionTimeout
 		if md, err := describe(ctx, r.root, s.provider, s.agent); err == nil {
 			if a, ok := md.Action(action); ok && a.Timeout > 0 {
 				timeout = a.Timeout
 			}
 		}
+	}
+	if err := sl.take(ctx, s.agentName()+" "+action); err != nil {
+		return err
+	}
+	defer sl.give()
+	if !hasDeadline {
 		var cancel context.CancelFunc
 		cctx, cancel = context.WithTimeoutCause(ctx, timeout, ErrTimeout)
 		defer cancel()
@@ -594,12 +608,12 @@ func (r *resource) Terminate(ctx context.Context) error {
 
 // LooksAlive runs monitor with OCF_CHECK_LEVEL=0.
 func (r *resource) LooksAlive(ctx context.Context) error {
-	return r.act(ctx, r.current(), "monitor", running, monitorEnv(LooksAliveDepth, looksAliveInterval)...)
+	return r.actIn(ctx, healthSlots, r.current(), "monitor", running, monitorEnv(LooksAliveDepth, looksAliveInterval)...)
 }
 
 // IsAlive runs monitor with OCF_CHECK_LEVEL=10.
 func (r *resource) IsAlive(ctx context.Context) error {
-	return r.act(ctx, r.current(), "monitor", running, monitorEnv(IsAliveDepth, isAliveInterval)...)
+	return r.actIn(ctx, healthSlots, r.current(), "monitor", running, monitorEnv(IsAliveDepth, isAliveInterval)...)
 }
 
 // Status reports the agent and the last action's outcome.
