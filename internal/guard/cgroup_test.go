@@ -74,16 +74,14 @@ func TestKillsCgroupAtDeadline(t *testing.T) {
 	deadline := time.Now().Add(time.Second)
 	c.Extend(deadline)
 	c.Close() // the agent is gone
-	time.Sleep(time.Until(deadline) - 300*time.Millisecond)
-	if st, err := procstat.Read(daemon); err != nil || st.State == 'Z' {
-		t.Fatal("the daemon was killed before the deadline")
-	}
-	for end := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+	// Seen gone no earlier than the deadline: a check that holds however
+	// late the test looks (the exact moment is policy_test.go's).
+	for end := deadline.Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		if st, err := procstat.Read(daemon); err != nil || st.State == 'Z' {
 			break
 		}
 		if time.Now().After(end) {
-			t.Fatal("the daemon still runs 5 s after the deadline")
+			t.Fatal("the daemon still runs 30 s after the deadline")
 		}
 	}
 	if time.Now().Before(deadline) {

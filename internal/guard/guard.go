@@ -79,13 +79,25 @@ func monoNow() int64 {
 // toMono converts t (with Go's monotonic reading) to CLOCK_MONOTONIC ns.
 func toMono(t time.Time) int64 { return monoNow() + int64(time.Until(t)) }
 
-// fromMono converts CLOCK_MONOTONIC ns to a time.Time of this process.
-func fromMono(ns int64) time.Time { return time.Now().Add(time.Duration(ns - monoNow())) }
-
 // Serve runs the guard on l until ctx ends or it is idle: no agent
 // connected and nothing guarded for idleExit.
 func Serve(ctx context.Context, l net.Listener, log *slog.Logger) error {
-	s := &server{log: log, groups: map[int]uint64{}, cgroups: map[string]cgroup.Dir{}, wake: make(chan struct{}, 1)}
+	return newServer(log).serve(ctx, l)
+}
+
+func newServer(log *slog.Logger) *server {
+	return &server{
+		log:        log,
+		mono:       monoNow,
+		kill:       func(pgid int, ticks uint64) { killGroup(log, pgid, ticks) },
+		openDevice: func(path string, timeout time.Duration) (watchdogDevice, error) { return openWatchdog(path, timeout) },
+		groups:     map[int]uint64{},
+		cgroups:    map[string]cgroup.Dir{},
+		wake:       make(chan struct{}, 1),
+	}
+}
+
+func (s *server) serve(ctx context.Context, l net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -111,6 +123,13 @@ func Serve(ctx context.Context, l net.Listener, log *slog.Logger) error {
 
 type server struct {
 	log *slog.Logger
+	// The guard's clock and its hands, fields so that a test can run the
+	// server in a testing/synctest bubble: mono reads CLOCK_MONOTONIC
+	// (monoNow), kill kills a process group (killGroup), openDevice opens
+	// and arms a watchdog device (openWatchdog).
+	mono       func() int64
+	kill       func(pgid int, ticks uint64)
+	openDevice func(path string, timeout time.Duration) (watchdogDevice, error)
 
 	mu       sync.Mutex
 	deadline time.Time      // zero: none
@@ -139,46 +158,96 @@ func (s *server) poke() {
 	}
 }
 
-// run kills at the deadline and exits when idle.
+// action is what the guard's run loop does next.
+type action int
+
+const (
+	actWait  action = iota // feed the watchdog and wait: for a message, or for the time policy.next gives
+	actFence               // the deadline passed: kill everything guarded
+	actExit                // no agent and nothing to guard
+)
+
+func (a action) String() string {
+	switch a {
+	case actWait:
+		return "wait"
+	case actFence:
+		return "fence"
+	case actExit:
+		return "exit"
+	}
+	return fmt.Sprintf("action(%d)", int(a))
+}
+
+// facts are what the guard knows at a wake-up, for policy.next.
+type facts struct {
+	deadline time.Time     // the fencing deadline; zero: none
+	idle     bool          // no agent connected and nothing guarded
+	served   bool          // an agent has connected since the guard started
+	feedEach time.Duration // how often the watchdog is fed; 0: none armed
+}
+
+// policy decides when the guard kills, exits and wakes: no I/O, and the
+// time passed in. The watchdog is fed at every wake-up (feed decides
+// whether that is safe).
+type policy struct {
+	idleSince time.Time // since when the guard has had nothing to do
+}
+
+// next is what to do at now, and for an actWait how long to wait at most.
+func (p *policy) next(f facts, now time.Time) (action, time.Duration) {
+	if !f.deadline.IsZero() && !now.Before(f.deadline) {
+		return actFence, 0
+	}
+	switch {
+	case !f.idle:
+		p.idleSince = now
+	case f.served || now.Sub(p.idleSince) >= idleExit:
+		// Nothing to hand to a restarted agent: it starts its own.
+		return actExit, 0
+	}
+	wait := idleExit
+	if !f.deadline.IsZero() {
+		wait = min(wait, f.deadline.Sub(now))
+	}
+	if f.feedEach > 0 {
+		wait = min(wait, f.feedEach)
+	}
+	return actWait, wait
+}
+
+// facts reads what policy.next decides by.
+func (s *server) facts() facts {
+	s.mu.Lock()
+	f := facts{deadline: s.deadline, idle: s.conns == 0 && len(s.groups) == 0, served: s.accepted > 0}
+	if s.wd != nil {
+		f.feedEach = s.wdEvery
+	}
+	cgroups := slices.Collect(maps.Values(s.cgroups))
+	s.mu.Unlock()
+	for _, d := range cgroups {
+		if pop, err := d.Populated(); err != nil || pop {
+			f.idle = false
+		}
+	}
+	return f
+}
+
+// run kills at the deadline and exits when idle, as policy says.
 func (s *server) run(ctx context.Context) error {
 	defer s.disarm()
-	idleSince := time.Now()
+	p := policy{idleSince: time.Now()}
 	for {
 		s.feed()
-		s.mu.Lock()
-		deadline, idle := s.deadline, s.conns == 0 && len(s.groups) == 0
-		cgroups := slices.Collect(maps.Values(s.cgroups))
-		s.mu.Unlock()
-		for _, d := range cgroups {
-			if pop, err := d.Populated(); err != nil || pop {
-				idle = false
-			}
-		}
-		now := time.Now()
-		if !deadline.IsZero() && !now.Before(deadline) {
+		act, wait := p.next(s.facts(), time.Now())
+		switch act {
+		case actFence:
 			s.fence()
 			continue
-		}
-		s.mu.Lock()
-		served := s.accepted > 0
-		s.mu.Unlock()
-		switch {
-		case !idle:
-			idleSince = now
-		case served || now.Sub(idleSince) >= idleExit:
-			// Nothing to hand to a restarted agent: it starts its own.
+		case actExit:
 			s.log.Info("guard: no agent and nothing to guard; exiting")
 			return nil
 		}
-		wait := idleExit
-		if !deadline.IsZero() {
-			wait = min(wait, deadline.Sub(now))
-		}
-		s.mu.Lock()
-		if s.wd != nil {
-			wait = min(wait, s.wdEvery)
-		}
-		s.mu.Unlock()
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -216,20 +285,25 @@ func (s *server) fence() {
 		}
 	}
 	for pgid, ticks := range groups {
-		// The leader may be gone while the rest of its group lives on; a
-		// leader that is there must be the one registered (not a new
-		// process that reused the number).
-		if st, err := procstat.Read(pgid); err == nil && ticks != 0 && st.StartTicks != ticks {
-			continue
-		}
-		err := syscall.Kill(-pgid, syscall.SIGKILL)
-		switch {
-		case errors.Is(err, syscall.ESRCH):
-		case err != nil:
-			s.log.Error("guard: cannot kill process group", "pgid", pgid, "err", err)
-		default:
-			s.log.Warn("guard: lease deadline passed without the agent; killed process group", "pgid", pgid)
-		}
+		s.kill(pgid, ticks)
+	}
+}
+
+// killGroup kills process group pgid, whose leader started at ticks.
+func killGroup(log *slog.Logger, pgid int, ticks uint64) {
+	// The leader may be gone while the rest of its group lives on; a
+	// leader that is there must be the one registered (not a new process
+	// that reused the number).
+	if st, err := procstat.Read(pgid); err == nil && ticks != 0 && st.StartTicks != ticks {
+		return
+	}
+	err := syscall.Kill(-pgid, syscall.SIGKILL)
+	switch {
+	case errors.Is(err, syscall.ESRCH):
+	case err != nil:
+		log.Error("guard: cannot kill process group", "pgid", pgid, "err", err)
+	default:
+		log.Warn("guard: lease deadline passed without the agent; killed process group", "pgid", pgid)
 	}
 }
 
@@ -285,7 +359,8 @@ func (s *server) apply(conn int, line string) error {
 	switch {
 	case f[0] == "deadline" && len(nums) == 1:
 		if conn >= s.deadlineFrom {
-			s.deadline, s.deadlineFrom = fromMono(nums[0]), conn
+			// CLOCK_MONOTONIC ns to a time.Time of this process.
+			s.deadline, s.deadlineFrom = time.Now().Add(time.Duration(nums[0]-s.mono())), conn
 			s.leftover = false // a new lease: the agent is there again
 		}
 	case f[0] == "track" && len(nums) == 2 && nums[0] > 1:
@@ -311,11 +386,6 @@ func Listen(dir string) (net.Listener, error) {
 	return net.Listen("unix", path)
 }
 
-// openWatchdogDevice opens a watchdog device (a variable for tests).
-var openWatchdogDevice = func(path string, timeout time.Duration) (watchdogDevice, error) {
-	return openWatchdog(path, timeout)
-}
-
 // arm carries out "watchdog SECONDS PATH": it opens and arms the device
 // unless one is armed already.
 func (s *server) arm(arg string) error {
@@ -330,7 +400,7 @@ func (s *server) arm(arg string) error {
 		return nil
 	}
 	timeout := time.Duration(n) * time.Second
-	wd, err := openWatchdogDevice(path, timeout)
+	wd, err := s.openDevice(path, timeout)
 	if err != nil {
 		s.log.Error("guard: cannot arm the watchdog; the node is not protected against a dead guard or a frozen machine", "device", path, "err", err)
 		return err

@@ -74,6 +74,11 @@ func assertRunning(t *testing.T, ended <-chan struct{}, what string) {
 	}
 }
 
+// The real guard process kills a real process group once its agent is
+// gone and the deadline passed. When exactly, to the nanosecond, and
+// that renewals keep processes alive, policy_test.go shows in a synctest
+// bubble; here only what cannot be wrong however late the test looks:
+// the process was seen gone no earlier than the deadline.
 func TestKillsAtDeadlineAfterAgentDies(t *testing.T) {
 	dir := t.TempDir()
 	c := connect(t, dir)
@@ -82,59 +87,31 @@ func TestKillsAtDeadlineAfterAgentDies(t *testing.T) {
 	deadline := time.Now().Add(time.Second)
 	c.Extend(deadline)
 	c.Close() // the agent is gone, as if killed
-	time.Sleep(time.Until(deadline) - 300*time.Millisecond)
-	assertRunning(t, ended, "before the deadline")
-	awaitEnd(t, ended, 5*time.Second, "after the deadline")
+	awaitEnd(t, ended, 30*time.Second, "after the deadline")
 	if time.Now().Before(deadline) {
 		t.Fatal("killed before the deadline")
 	}
 }
 
-func TestExtendedDeadlineKeepsProcesses(t *testing.T) {
-	dir := t.TempDir()
-	c := connect(t, dir)
-	defer c.Close()
-	pgid, ended := sleeper(t)
-	other, otherEnded := sleeper(t)
-	c.Track(pgid)
-	c.Track(other)
-	c.Untrack(other) // stopped by the agent: none of the guard's business
-	first := time.Now().Add(500 * time.Millisecond)
-	c.Extend(first)
-	// Renewals, as a live agent makes them, past the first deadline.
-	for time.Now().Before(first.Add(500 * time.Millisecond)) {
-		c.Extend(time.Now().Add(500 * time.Millisecond))
-		time.Sleep(100 * time.Millisecond)
-	}
-	assertRunning(t, ended, "while the deadline is extended")
-	if n := c.Tracked(); n != 1 {
-		t.Errorf("tracked = %d, want 1", n)
-	}
-	// A frozen agent: no more renewals.
-	awaitEnd(t, ended, 5*time.Second, "once renewals stop")
-	assertRunning(t, otherEnded, "an untracked group")
-	if n := c.Tracked(); n != 0 {
-		t.Errorf("tracked after the kill = %d, want 0 (its leader is gone)", n)
-	}
-}
-
+// A restarted agent connects to the guard process still running (not a
+// new one) and takes over: it is the successor's deadline that kills.
 func TestRestartedAgentTakesOver(t *testing.T) {
 	dir := t.TempDir()
 	c1 := connect(t, dir)
 	pgid, ended := sleeper(t)
 	c1.Track(pgid)
-	first := time.Now().Add(time.Second)
-	c1.Extend(first)
+	c1.Extend(time.Now().Add(time.Hour))
+	first := guardPid(t, c1)
 	c1.Close()
-	// The new agent connects to the guard still running, before the
-	// deadline, and extends it.
 	c2 := connect(t, dir)
-	c2.Extend(time.Now().Add(2 * time.Second))
-	time.Sleep(time.Until(first) + 300*time.Millisecond)
-	assertRunning(t, ended, "after the first deadline, extended by the new agent")
-	c2.Extend(time.Now().Add(200 * time.Millisecond))
+	if second := guardPid(t, c2); second != first {
+		t.Fatalf("the new agent reached guard %d, want the running one, %d", second, first)
+	}
+	c2.Track(pgid)
+	assertRunning(t, ended, "before the new agent's deadline")
+	c2.Extend(time.Now())
 	c2.Close()
-	awaitEnd(t, ended, 5*time.Second, "after the new agent's deadline")
+	awaitEnd(t, ended, 30*time.Second, "after the new agent's deadline")
 }
 
 func TestGuardRestartedIsToldEverything(t *testing.T) {
@@ -151,7 +128,7 @@ func TestGuardRestartedIsToldEverything(t *testing.T) {
 	c.Extend(time.Now().Add(300 * time.Millisecond))
 	second := guardPid(t, c)
 	t.Cleanup(func() { _ = stopGuard(second) })
-	awaitEnd(t, ended, 5*time.Second, "the new guard's deadline")
+	awaitEnd(t, ended, 30*time.Second, "the new guard's deadline")
 }
 
 // guardPid is the pid of the guard c is connected to, from the socket's
