@@ -27,6 +27,11 @@ const (
 	ERROR_INVALID_PARAMETER Errno = 87
 	// ERROR_DIR_NOT_EMPTY (145, 0x91): The directory is not empty; returned when deleting a group that still contains resources.
 	ERROR_DIR_NOT_EMPTY Errno = 145
+	// ERROR_ALREADY_EXISTS (183, 0xB7): An object of that name exists
+	// already ([MS-CMRP] ApiSetGroupName, ApiSetResourceName) or the
+	// resource is in that group already (ApiChangeResourceGroup). The
+	// value is winerror.h's (H-ERR); the reference does not list it.
+	ERROR_ALREADY_EXISTS Errno = 183
 	// ERROR_MORE_DATA (234, 0xEA): The output buffer is too small; the required size is returned.
 	ERROR_MORE_DATA Errno = 234
 	// WAIT_TIMEOUT (258, 0x102): The wait timed out.
@@ -267,6 +272,7 @@ var errnoNames = map[Errno]string{
 	ERROR_SHARING_PAUSED:                                                     "ERROR_SHARING_PAUSED",
 	ERROR_INVALID_PARAMETER:                                                  "ERROR_INVALID_PARAMETER",
 	ERROR_DIR_NOT_EMPTY:                                                      "ERROR_DIR_NOT_EMPTY",
+	ERROR_ALREADY_EXISTS:                                                     "ERROR_ALREADY_EXISTS",
 	ERROR_MORE_DATA:                                                          "ERROR_MORE_DATA",
 	WAIT_TIMEOUT:                                                             "WAIT_TIMEOUT",
 	ERROR_NO_MORE_ITEMS:                                                      "ERROR_NO_MORE_ITEMS",

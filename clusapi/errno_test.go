@@ -25,6 +25,7 @@ func TestErrnoValues(t *testing.T) {
 		{ERROR_SHARING_PAUSED, "ERROR_SHARING_PAUSED", 70, 0x46},
 		{ERROR_INVALID_PARAMETER, "ERROR_INVALID_PARAMETER", 87, 0x57},
 		{ERROR_DIR_NOT_EMPTY, "ERROR_DIR_NOT_EMPTY", 145, 0x91},
+		{ERROR_ALREADY_EXISTS, "ERROR_ALREADY_EXISTS", 183, 0xB7},
 		{ERROR_MORE_DATA, "ERROR_MORE_DATA", 234, 0xEA},
 		{WAIT_TIMEOUT, "WAIT_TIMEOUT", 258, 0x102},
 		{ERROR_NO_MORE_ITEMS, "ERROR_NO_MORE_ITEMS", 259, 0x103},
@@ -212,9 +213,11 @@ func parseErrnoConsts(t *testing.T) []errnoConst {
 
 // errnoConstCount is the number of Errno constants: 14 general Win32/RPC
 // codes from the reference's §3 table, the 200 cluster codes of its
-// Appendix A, and ERROR_CIRCULAR_DEPENDENCY (1059, winerror.h), which
-// AddClusterResourceDependency's page documents for a cycle.
-const errnoConstCount = 15 + 200 + 1
+// Appendix A, and from winerror.h ERROR_CIRCULAR_DEPENDENCY (1059), which
+// AddClusterResourceDependency's page documents for a cycle, and
+// ERROR_ALREADY_EXISTS (183), which [MS-CMRP] ApiSetGroupName,
+// ApiSetResourceName and ApiChangeResourceGroup answer.
+const errnoConstCount = 15 + 200 + 2
 
 func TestErrnoConstantsComplete(t *testing.T) {
 	consts := parseErrnoConsts(t)

@@ -402,6 +402,12 @@ func (h *Host) reconcile(ctx context.Context, groups map[string]bool) {
 	}
 	for name, inst := range insts {
 		r := v.Resource(name)
+		if r != nil && r.Group != inst.group && h.owns(v, r.Group) {
+			// Moved to another group of this node's
+			// (ChangeClusterResourceGroup): it goes on as it is.
+			h.regroup(inst, r.Group)
+			continue
+		}
 		if r == nil || r.Group != inst.group || !h.owns(v, r.Group) {
 			if v.IsQuarantined(store.ResourceKey(name)) || v.IsQuarantined(store.GroupKey(inst.group)) {
 				// Unreadable, not gone (store.View.Quarantined): leave
@@ -446,6 +452,28 @@ func groupsIn(v store.View, groups map[string]bool) []*store.Group {
 func (h *Host) owns(v store.View, group string) bool {
 	g := v.Group(group)
 	return g != nil && g.OwnerNode == h.cfg.Node
+}
+
+// regroup files inst under group, the group its resource was moved to
+// (ChangeClusterResourceGroup) between two groups this node owns: nothing
+// is stopped or started, and whatever it runs, or its call in flight,
+// goes on.
+func (h *Host) regroup(inst *instance, group string) {
+	if inst.group == group {
+		return
+	}
+	h.log.Info("resource changed group", "resource", inst.name, "from", inst.group, "group", group)
+	if m := h.byGroup[inst.group]; m[inst.name] == inst {
+		delete(m, inst.name)
+		if len(m) == 0 {
+			delete(h.byGroup, inst.group)
+		}
+	}
+	inst.group = group
+	if h.byGroup[group] == nil {
+		h.byGroup[group] = map[string]*instance{}
+	}
+	h.byGroup[group][inst.name] = inst
 }
 
 func (h *Host) drop(inst *instance) {
@@ -587,16 +615,6 @@ func (h *Host) stateOf(v store.View, name string) clusapi.ClusterResourceState {
 // whether it settled a new state for r here (a resource failed because
 // a provider cannot come online), whose dependents are then looked at.
 func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Resource, dependents []string) bool {
-	if h.insts[r.Name] == nil && restsOffline(v, r) {
-		// No instance until there is something to run: a node that owns
-		// thousands of offline resources holds no type state, cgroup or
-		// plugin session for them. Their configuration counts as applied
-		// (the instance made later reads it).
-		if st := v.Status(r.Name); st != nil && st.ConfigRev < r.Rev {
-			h.toReport[r.Name] = true
-		}
-		return false
-	}
 	inst, err := h.instance(ctx, v, r)
 	if err != nil {
 		return false
@@ -686,19 +704,16 @@ func (h *Host) reportWaits(inst *instance) bool {
 	return locked == st.Locked && reason == st.LockedReason
 }
 
-// restsOffline says whether r is recorded Offline with nothing asked of
-// it: nothing to start, stop or watch, and nothing of it can be running
-// (an instance is made for every other state, so that a type reattaches to
-// what may still run).
-func restsOffline(v store.View, r *store.Resource) bool {
-	st := v.Status(r.Name)
-	return st != nil && clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceOffline && st.FailSeq == 0
-}
-
 // instance returns the live instance for r, making or reconfiguring it as
 // its record requires.
 func (h *Host) instance(ctx context.Context, v store.View, r *store.Resource) (*instance, error) {
 	inst := h.insts[r.Name]
+	if inst != nil && inst.group != r.Group {
+		// Its group changed (reconcile of the group it left has not
+		// seen it yet): r's group is owned here, as the caller looks at
+		// owned groups only.
+		h.regroup(inst, r.Group)
+	}
 	if inst != nil && inst.cfgRev == r.Rev {
 		return inst, nil
 	}
@@ -817,7 +832,7 @@ func (h *Host) reportAll(ctx context.Context) {
 	v := h.cfg.Store.View()
 	var names []string
 	for name := range h.toReport {
-		if h.statusToReport(v, name) != nil {
+		if inst := h.insts[name]; inst != nil && h.reportedStatus(v, inst, inst.cfgRev, nil) != nil {
 			names = append(names, name)
 		}
 	}
@@ -826,8 +841,10 @@ func (h *Host) reportAll(ctx context.Context) {
 	store.Batches(names, writeBatch, func(chunk []string) error {
 		_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
 			for _, name := range chunk {
-				if n := h.statusToReport(v, name); n != nil {
-					t.PutStatus(n)
+				if inst := h.insts[name]; inst != nil {
+					if n := h.reportedStatus(v, inst, inst.cfgRev, nil); n != nil {
+						t.PutStatus(n)
+					}
 				}
 			}
 			return nil
@@ -838,22 +855,6 @@ func (h *Host) reportAll(ctx context.Context) {
 			h.log.Warn("cannot write resource statuses", "resources", len(chunk), "err", err)
 		}
 	})
-}
-
-// statusToReport is what reportAll writes for the resource named: its
-// instance's report, or for a resource without one (restsOffline) its
-// configuration revision applied; nil when nothing changes.
-func (h *Host) statusToReport(v store.View, name string) *store.Status {
-	if inst := h.insts[name]; inst != nil {
-		return h.reportedStatus(v, inst, inst.cfgRev, nil)
-	}
-	r, st := v.Resource(name), v.Status(name)
-	if r == nil || st == nil || st.ConfigRev >= r.Rev || !restsOffline(v, r) || !h.owns(v, r.Group) {
-		return nil
-	}
-	n := st.Clone()
-	n.ConfigRev, n.Updated = r.Rev, h.now()
-	return n
 }
 
 // reportedStatus is inst's status record with what its type reports, the

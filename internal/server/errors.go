@@ -35,6 +35,7 @@ var codes = map[clusapi.Errno]connect.Code{
 	clusapi.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND:          connect.CodeNotFound,
 	clusapi.ERROR_DEPENDENCY_NOT_FOUND:                     connect.CodeNotFound,
 	clusapi.ERROR_OBJECT_ALREADY_EXISTS:                    connect.CodeAlreadyExists,
+	clusapi.ERROR_ALREADY_EXISTS:                           connect.CodeAlreadyExists,
 	clusapi.ERROR_DEPENDENCY_ALREADY_EXISTS:                connect.CodeAlreadyExists,
 	clusapi.ERROR_SHUTDOWN_CLUSTER:                         connect.CodeUnavailable,
 	clusapi.ERROR_CLUSTER_SHUTTING_DOWN:                    connect.CodeUnavailable,

@@ -9,7 +9,8 @@ import (
 )
 
 // verbService is VerbService: the verbs of issue 14, item 10 (fail,
-// restart, cancel, rename). Each needs Full access (not in readOnly).
+// restart, cancel, change group, rename). Each needs Full access (not in
+// readOnly).
 type verbService struct{ *Server }
 
 func (s verbService) FailResource(ctx context.Context, req *connect.Request[batonv1.FailResourceRequest]) (*connect.Response[batonv1.FailResourceResponse], error) {
@@ -33,4 +34,12 @@ func (s verbService) CancelGroupOperation(ctx context.Context, req *connect.Requ
 		return nil, err
 	}
 	return connect.NewResponse(opResult(res)), nil
+}
+
+func (s verbService) ChangeResourceGroup(ctx context.Context, req *connect.Request[batonv1.ChangeResourceGroupRequest]) (*connect.Response[batonv1.ChangeResourceGroupResponse], error) {
+	moved, err := s.ops.ChangeResourceGroup(ctx, resourceRef(req.Msg.Resource), groupRef(req.Msg.Group), req.Msg.Flags)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&batonv1.ChangeResourceGroupResponse{Resources: moved}), nil
 }

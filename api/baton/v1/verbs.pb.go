@@ -205,6 +205,112 @@ func (x *CancelGroupOperationRequest) GetFlags() uint32 {
 	return 0
 }
 
+type ChangeResourceGroupRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Resource      *ResourceRef           `protobuf:"bytes,1,opt,name=resource,proto3" json:"resource,omitempty"`
+	Group         *GroupRef              `protobuf:"bytes,2,opt,name=group,proto3" json:"group,omitempty"`  // the group to move it to
+	Flags         uint64                 `protobuf:"varint,3,opt,name=flags,proto3" json:"flags,omitempty"` // ChangeClusterResourceGroupEx's flags: 0
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChangeResourceGroupRequest) Reset() {
+	*x = ChangeResourceGroupRequest{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChangeResourceGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChangeResourceGroupRequest) ProtoMessage() {}
+
+func (x *ChangeResourceGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChangeResourceGroupRequest.ProtoReflect.Descriptor instead.
+func (*ChangeResourceGroupRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ChangeResourceGroupRequest) GetResource() *ResourceRef {
+	if x != nil {
+		return x.Resource
+	}
+	return nil
+}
+
+func (x *ChangeResourceGroupRequest) GetGroup() *GroupRef {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+func (x *ChangeResourceGroupRequest) GetFlags() uint64 {
+	if x != nil {
+		return x.Flags
+	}
+	return 0
+}
+
+type ChangeResourceGroupResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resources moved: the one asked for first, then the rest of its
+	// dependency tree.
+	Resources     []string `protobuf:"bytes,1,rep,name=resources,proto3" json:"resources,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChangeResourceGroupResponse) Reset() {
+	*x = ChangeResourceGroupResponse{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChangeResourceGroupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChangeResourceGroupResponse) ProtoMessage() {}
+
+func (x *ChangeResourceGroupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChangeResourceGroupResponse.ProtoReflect.Descriptor instead.
+func (*ChangeResourceGroupResponse) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ChangeResourceGroupResponse) GetResources() []string {
+	if x != nil {
+		return x.Resources
+	}
+	return nil
+}
+
 var File_baton_v1_verbs_proto protoreflect.FileDescriptor
 
 const file_baton_v1_verbs_proto_rawDesc = "" +
@@ -218,11 +324,18 @@ const file_baton_v1_verbs_proto_rawDesc = "" +
 	"\x05flags\x18\x02 \x01(\rR\x05flags\"]\n" +
 	"\x1bCancelGroupOperationRequest\x12(\n" +
 	"\x05group\x18\x01 \x01(\v2\x12.baton.v1.GroupRefR\x05group\x12\x14\n" +
-	"\x05flags\x18\x02 \x01(\rR\x05flags2\x86\x02\n" +
+	"\x05flags\x18\x02 \x01(\rR\x05flags\"\x8f\x01\n" +
+	"\x1aChangeResourceGroupRequest\x121\n" +
+	"\bresource\x18\x01 \x01(\v2\x15.baton.v1.ResourceRefR\bresource\x12(\n" +
+	"\x05group\x18\x02 \x01(\v2\x12.baton.v1.GroupRefR\x05group\x12\x14\n" +
+	"\x05flags\x18\x03 \x01(\x04R\x05flags\";\n" +
+	"\x1bChangeResourceGroupResponse\x12\x1c\n" +
+	"\tresources\x18\x01 \x03(\tR\tresources2\xea\x02\n" +
 	"\vVerbService\x12M\n" +
 	"\fFailResource\x12\x1d.baton.v1.FailResourceRequest\x1a\x1e.baton.v1.FailResourceResponse\x12N\n" +
 	"\x0fRestartResource\x12 .baton.v1.RestartResourceRequest\x1a\x19.baton.v1.OperationResult\x12X\n" +
-	"\x14CancelGroupOperation\x12%.baton.v1.CancelGroupOperationRequest\x1a\x19.baton.v1.OperationResultB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
+	"\x14CancelGroupOperation\x12%.baton.v1.CancelGroupOperationRequest\x1a\x19.baton.v1.OperationResult\x12b\n" +
+	"\x13ChangeResourceGroup\x12$.baton.v1.ChangeResourceGroupRequest\x1a%.baton.v1.ChangeResourceGroupResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
 
 var (
 	file_baton_v1_verbs_proto_rawDescOnce sync.Once
@@ -236,31 +349,37 @@ func file_baton_v1_verbs_proto_rawDescGZIP() []byte {
 	return file_baton_v1_verbs_proto_rawDescData
 }
 
-var file_baton_v1_verbs_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_baton_v1_verbs_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_baton_v1_verbs_proto_goTypes = []any{
 	(*FailResourceRequest)(nil),         // 0: baton.v1.FailResourceRequest
 	(*FailResourceResponse)(nil),        // 1: baton.v1.FailResourceResponse
 	(*RestartResourceRequest)(nil),      // 2: baton.v1.RestartResourceRequest
 	(*CancelGroupOperationRequest)(nil), // 3: baton.v1.CancelGroupOperationRequest
-	(*ResourceRef)(nil),                 // 4: baton.v1.ResourceRef
-	(*GroupRef)(nil),                    // 5: baton.v1.GroupRef
-	(*OperationResult)(nil),             // 6: baton.v1.OperationResult
+	(*ChangeResourceGroupRequest)(nil),  // 4: baton.v1.ChangeResourceGroupRequest
+	(*ChangeResourceGroupResponse)(nil), // 5: baton.v1.ChangeResourceGroupResponse
+	(*ResourceRef)(nil),                 // 6: baton.v1.ResourceRef
+	(*GroupRef)(nil),                    // 7: baton.v1.GroupRef
+	(*OperationResult)(nil),             // 8: baton.v1.OperationResult
 }
 var file_baton_v1_verbs_proto_depIdxs = []int32{
-	4, // 0: baton.v1.FailResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	4, // 1: baton.v1.RestartResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	5, // 2: baton.v1.CancelGroupOperationRequest.group:type_name -> baton.v1.GroupRef
-	0, // 3: baton.v1.VerbService.FailResource:input_type -> baton.v1.FailResourceRequest
-	2, // 4: baton.v1.VerbService.RestartResource:input_type -> baton.v1.RestartResourceRequest
-	3, // 5: baton.v1.VerbService.CancelGroupOperation:input_type -> baton.v1.CancelGroupOperationRequest
-	1, // 6: baton.v1.VerbService.FailResource:output_type -> baton.v1.FailResourceResponse
-	6, // 7: baton.v1.VerbService.RestartResource:output_type -> baton.v1.OperationResult
-	6, // 8: baton.v1.VerbService.CancelGroupOperation:output_type -> baton.v1.OperationResult
-	6, // [6:9] is the sub-list for method output_type
-	3, // [3:6] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	6, // 0: baton.v1.FailResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	6, // 1: baton.v1.RestartResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	7, // 2: baton.v1.CancelGroupOperationRequest.group:type_name -> baton.v1.GroupRef
+	6, // 3: baton.v1.ChangeResourceGroupRequest.resource:type_name -> baton.v1.ResourceRef
+	7, // 4: baton.v1.ChangeResourceGroupRequest.group:type_name -> baton.v1.GroupRef
+	0, // 5: baton.v1.VerbService.FailResource:input_type -> baton.v1.FailResourceRequest
+	2, // 6: baton.v1.VerbService.RestartResource:input_type -> baton.v1.RestartResourceRequest
+	3, // 7: baton.v1.VerbService.CancelGroupOperation:input_type -> baton.v1.CancelGroupOperationRequest
+	4, // 8: baton.v1.VerbService.ChangeResourceGroup:input_type -> baton.v1.ChangeResourceGroupRequest
+	1, // 9: baton.v1.VerbService.FailResource:output_type -> baton.v1.FailResourceResponse
+	8, // 10: baton.v1.VerbService.RestartResource:output_type -> baton.v1.OperationResult
+	8, // 11: baton.v1.VerbService.CancelGroupOperation:output_type -> baton.v1.OperationResult
+	5, // 12: baton.v1.VerbService.ChangeResourceGroup:output_type -> baton.v1.ChangeResourceGroupResponse
+	9, // [9:13] is the sub-list for method output_type
+	5, // [5:9] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_baton_v1_verbs_proto_init() }
@@ -277,7 +396,7 @@ func file_baton_v1_verbs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_verbs_proto_rawDesc), len(file_baton_v1_verbs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

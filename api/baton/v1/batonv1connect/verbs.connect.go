@@ -42,6 +42,9 @@ const (
 	// VerbServiceCancelGroupOperationProcedure is the fully-qualified name of the VerbService's
 	// CancelGroupOperation RPC.
 	VerbServiceCancelGroupOperationProcedure = "/baton.v1.VerbService/CancelGroupOperation"
+	// VerbServiceChangeResourceGroupProcedure is the fully-qualified name of the VerbService's
+	// ChangeResourceGroup RPC.
+	VerbServiceChangeResourceGroupProcedure = "/baton.v1.VerbService/ChangeResourceGroup"
 )
 
 // VerbServiceClient is a client for the baton.v1.VerbService service.
@@ -58,6 +61,10 @@ type VerbServiceClient interface {
 	// CancelGroupOperation is CancelClusterGroupOperation: it cancels the
 	// move waiting in the group's queue (0, with the cancelled operation).
 	CancelGroupOperation(context.Context, *connect.Request[v1.CancelGroupOperationRequest]) (*connect.Response[v1.OperationResult], error)
+	// ChangeResourceGroup is ChangeClusterResourceGroup(Ex): the resource and
+	// every resource of its dependency tree move to the group, as they are
+	// (nothing is stopped or started), in one transaction.
+	ChangeResourceGroup(context.Context, *connect.Request[v1.ChangeResourceGroupRequest]) (*connect.Response[v1.ChangeResourceGroupResponse], error)
 }
 
 // NewVerbServiceClient constructs a client for the baton.v1.VerbService service. By default, it
@@ -89,6 +96,12 @@ func NewVerbServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(verbServiceMethods.ByName("CancelGroupOperation")),
 			connect.WithClientOptions(opts...),
 		),
+		changeResourceGroup: connect.NewClient[v1.ChangeResourceGroupRequest, v1.ChangeResourceGroupResponse](
+			httpClient,
+			baseURL+VerbServiceChangeResourceGroupProcedure,
+			connect.WithSchema(verbServiceMethods.ByName("ChangeResourceGroup")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -97,6 +110,7 @@ type verbServiceClient struct {
 	failResource         *connect.Client[v1.FailResourceRequest, v1.FailResourceResponse]
 	restartResource      *connect.Client[v1.RestartResourceRequest, v1.OperationResult]
 	cancelGroupOperation *connect.Client[v1.CancelGroupOperationRequest, v1.OperationResult]
+	changeResourceGroup  *connect.Client[v1.ChangeResourceGroupRequest, v1.ChangeResourceGroupResponse]
 }
 
 // FailResource calls baton.v1.VerbService.FailResource.
@@ -114,6 +128,11 @@ func (c *verbServiceClient) CancelGroupOperation(ctx context.Context, req *conne
 	return c.cancelGroupOperation.CallUnary(ctx, req)
 }
 
+// ChangeResourceGroup calls baton.v1.VerbService.ChangeResourceGroup.
+func (c *verbServiceClient) ChangeResourceGroup(ctx context.Context, req *connect.Request[v1.ChangeResourceGroupRequest]) (*connect.Response[v1.ChangeResourceGroupResponse], error) {
+	return c.changeResourceGroup.CallUnary(ctx, req)
+}
+
 // VerbServiceHandler is an implementation of the baton.v1.VerbService service.
 type VerbServiceHandler interface {
 	// FailResource is FailClusterResource: the owner treats the resource as
@@ -128,6 +147,10 @@ type VerbServiceHandler interface {
 	// CancelGroupOperation is CancelClusterGroupOperation: it cancels the
 	// move waiting in the group's queue (0, with the cancelled operation).
 	CancelGroupOperation(context.Context, *connect.Request[v1.CancelGroupOperationRequest]) (*connect.Response[v1.OperationResult], error)
+	// ChangeResourceGroup is ChangeClusterResourceGroup(Ex): the resource and
+	// every resource of its dependency tree move to the group, as they are
+	// (nothing is stopped or started), in one transaction.
+	ChangeResourceGroup(context.Context, *connect.Request[v1.ChangeResourceGroupRequest]) (*connect.Response[v1.ChangeResourceGroupResponse], error)
 }
 
 // NewVerbServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -155,6 +178,12 @@ func NewVerbServiceHandler(svc VerbServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(verbServiceMethods.ByName("CancelGroupOperation")),
 		connect.WithHandlerOptions(opts...),
 	)
+	verbServiceChangeResourceGroupHandler := connect.NewUnaryHandler(
+		VerbServiceChangeResourceGroupProcedure,
+		svc.ChangeResourceGroup,
+		connect.WithSchema(verbServiceMethods.ByName("ChangeResourceGroup")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/baton.v1.VerbService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case VerbServiceFailResourceProcedure:
@@ -163,6 +192,8 @@ func NewVerbServiceHandler(svc VerbServiceHandler, opts ...connect.HandlerOption
 			verbServiceRestartResourceHandler.ServeHTTP(w, r)
 		case VerbServiceCancelGroupOperationProcedure:
 			verbServiceCancelGroupOperationHandler.ServeHTTP(w, r)
+		case VerbServiceChangeResourceGroupProcedure:
+			verbServiceChangeResourceGroupHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -182,4 +213,8 @@ func (UnimplementedVerbServiceHandler) RestartResource(context.Context, *connect
 
 func (UnimplementedVerbServiceHandler) CancelGroupOperation(context.Context, *connect.Request[v1.CancelGroupOperationRequest]) (*connect.Response[v1.OperationResult], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.CancelGroupOperation is not implemented"))
+}
+
+func (UnimplementedVerbServiceHandler) ChangeResourceGroup(context.Context, *connect.Request[v1.ChangeResourceGroupRequest]) (*connect.Response[v1.ChangeResourceGroupResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.ChangeResourceGroup is not implemented"))
 }
