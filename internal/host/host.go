@@ -615,6 +615,16 @@ func (h *Host) stateOf(v store.View, name string) clusapi.ClusterResourceState {
 // whether it settled a new state for r here (a resource failed because
 // a provider cannot come online), whose dependents are then looked at.
 func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Resource, dependents []string) bool {
+	if h.insts[r.Name] == nil && restsOffline(v, r) {
+		// No instance until there is something to run: a node that owns
+		// thousands of offline resources holds no type state, cgroup or
+		// plugin session for them. Their configuration counts as applied
+		// (the instance made later reads it).
+		if st := v.Status(r.Name); st != nil && st.ConfigRev < r.Rev {
+			h.toReport[r.Name] = true
+		}
+		return false
+	}
 	inst, err := h.instance(ctx, v, r)
 	if err != nil {
 		return false
@@ -702,6 +712,15 @@ func (h *Host) reportWaits(inst *instance) bool {
 		locked, reason = lm.LockedMode()
 	}
 	return locked == st.Locked && reason == st.LockedReason
+}
+
+// restsOffline says whether r is recorded Offline with nothing asked of
+// it: nothing to start, stop or watch, and nothing of it can be running
+// (an instance is made for every other state, so that a type reattaches to
+// what may still run).
+func restsOffline(v store.View, r *store.Resource) bool {
+	st := v.Status(r.Name)
+	return st != nil && clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceOffline && st.FailSeq == 0
 }
 
 // instance returns the live instance for r, making or reconfiguring it as
@@ -832,7 +851,7 @@ func (h *Host) reportAll(ctx context.Context) {
 	v := h.cfg.Store.View()
 	var names []string
 	for name := range h.toReport {
-		if inst := h.insts[name]; inst != nil && h.reportedStatus(v, inst, inst.cfgRev, nil) != nil {
+		if h.statusToReport(v, name) != nil {
 			names = append(names, name)
 		}
 	}
@@ -841,10 +860,8 @@ func (h *Host) reportAll(ctx context.Context) {
 	store.Batches(names, writeBatch, func(chunk []string) error {
 		_, err := h.cfg.Store.Update(ctx, func(v store.View, t *store.Txn) error {
 			for _, name := range chunk {
-				if inst := h.insts[name]; inst != nil {
-					if n := h.reportedStatus(v, inst, inst.cfgRev, nil); n != nil {
-						t.PutStatus(n)
-					}
+				if n := h.statusToReport(v, name); n != nil {
+					t.PutStatus(n)
 				}
 			}
 			return nil
@@ -855,6 +872,22 @@ func (h *Host) reportAll(ctx context.Context) {
 			h.log.Warn("cannot write resource statuses", "resources", len(chunk), "err", err)
 		}
 	})
+}
+
+// statusToReport is what reportAll writes for the resource named: its
+// instance's report, or for a resource without one (restsOffline) its
+// configuration revision applied; nil when nothing changes.
+func (h *Host) statusToReport(v store.View, name string) *store.Status {
+	if inst := h.insts[name]; inst != nil {
+		return h.reportedStatus(v, inst, inst.cfgRev, nil)
+	}
+	r, st := v.Resource(name), v.Status(name)
+	if r == nil || st == nil || st.ConfigRev >= r.Rev || !restsOffline(v, r) || !h.owns(v, r.Group) {
+		return nil
+	}
+	n := st.Clone()
+	n.ConfigRev, n.Updated = r.Rev, h.now()
+	return n
 }
 
 // reportedStatus is inst's status record with what its type reports, the
