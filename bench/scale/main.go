@@ -66,6 +66,7 @@ import (
 	"github.com/batoncluster/baton/bench/internal/machine"
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/dial"
+	"github.com/batoncluster/baton/internal/etcdmember"
 	"github.com/batoncluster/baton/internal/pki"
 )
 
@@ -222,12 +223,20 @@ func run(args []string) error {
 	}
 	total := o.groups * o.resources
 	fmt.Printf("At %d groups and %d resources, the agents idle:\n\n", o.groups+1, total+o.resources)
-	fmt.Println("| agent | resident memory MB | of it anonymous (Go heap, stacks) | of it file-backed (database pages, binary) | database size MB (in use) |")
-	fmt.Println("|---|---:|---:|---:|---:|")
-	sizes := dbSizes(ctx, agents)
-	for _, a := range agents {
-		mb := func(field string) float64 { return float64(procStatus(a, field)) / (1 << 20) }
-		fmt.Printf("| %s (member) | %.0f | %.0f | %.0f | %s |\n", a.name, mb("VmRSS"), mb("RssAnon"), mb("RssFile"), sizes[a.name])
+	memoryTable(ctx, agents)
+
+	// The members compact their history themselves (the last 100,000
+	// revisions, every 5 minutes) and the controller leader defragments a
+	// member whose file is mostly free pages; here both are done at once,
+	// to show what the database and the agents come down to.
+	if err := compactAll(ctx, agents); err != nil {
+		fmt.Fprintln(os.Stderr, "warning:", err)
+	} else {
+		fmt.Printf("\nAfter compacting the history to the current revision and defragmenting each member in turn, idle again:\n\n")
+		if err := quiesce(ctx, agents, o.timeout); err != nil {
+			fmt.Fprintln(os.Stderr, "warning:", err)
+		}
+		memoryTable(ctx, agents)
 	}
 
 	firstPage, walk, groupsListed, err := listTimes(ctx, conn, o.page)
@@ -477,19 +486,64 @@ func procStatus(a *agent, field string) int64 {
 	return 0
 }
 
-// dbSizes asks each member for its database size (etcd's Status, over
-// TLS with n1's certificate): "size (in use)" in MB, by agent name.
-func dbSizes(ctx context.Context, agents []*agent) map[string]string {
-	out := map[string]string{}
+// memoryTable prints each agent's resident memory and database size.
+func memoryTable(ctx context.Context, agents []*agent) {
+	fmt.Println("| agent | resident memory MB | of it anonymous (Go heap, stacks) | of it file-backed (database pages, binary) | database size MB (in use) |")
+	fmt.Println("|---|---:|---:|---:|---:|")
+	sizes := dbSizes(ctx, agents)
+	for _, a := range agents {
+		mb := func(field string) float64 { return float64(procStatus(a, field)) / (1 << 20) }
+		fmt.Printf("| %s (member) | %.0f | %.0f | %.0f | %s |\n", a.name, mb("VmRSS"), mb("RssAnon"), mb("RssFile"), sizes[a.name])
+	}
+}
+
+// databaseClient is a client of the members' etcd, over TLS with n1's
+// certificate, and the members' endpoints in agents' order.
+func databaseClient(agents []*agent) (*clientv3.Client, []string, error) {
 	tc, err := nodeTLS(agents[0].dir)
 	if err != nil {
-		return out
+		return nil, nil, err
 	}
 	var eps []string
 	for _, a := range agents {
 		eps = append(eps, "https://"+net.JoinHostPort(a.ip, "7411"))
 	}
 	cli, err := clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: 5 * time.Second, Logger: zap.NewNop(), TLS: tc})
+	return cli, eps, err
+}
+
+// compactAll compacts the history to the current revision and
+// defragments the members one after the other.
+func compactAll(ctx context.Context, agents []*agent) error {
+	cli, eps, err := databaseClient(agents)
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	st, err := cli.Status(sctx, eps[0])
+	cancel()
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := etcdmember.Compact(cctx, cli, st.Header.Revision); err != nil {
+		return err
+	}
+	for _, ep := range eps {
+		if err := etcdmember.Defragment(cctx, cli, ep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dbSizes asks each member for its database size (etcd's Status):
+// "size (in use)" in MB, by agent name.
+func dbSizes(ctx context.Context, agents []*agent) map[string]string {
+	out := map[string]string{}
+	cli, eps, err := databaseClient(agents)
 	if err != nil {
 		return out
 	}
