@@ -17,15 +17,17 @@
 //
 // A process is put in its resource's cgroup as it starts (Dir.Start):
 // with cgroup v2 by clone3's CLONE_INTO_CGROUP, so it is in the cgroup
-// before it runs a single instruction; with v1, a kernel without clone3,
-// or one that kills what is cloned into a cgroup once emptied with
-// cgroup.kill (a probe at the first start tells), through a /bin/sh gate
-// that waits until the agent has written its pid to cgroup.procs before
-// it execs the program. Either way nothing it forks can be born outside
-// the cgroup. A cgroup is emptied
-// (Dir.Kill) by cgroup v2's cgroup.kill, which kills every process of the
-// subtree at once, or by freezing it (no more forks), sending SIGKILL to
-// every process in it and thawing it, until nothing is left.
+// before it runs a single instruction and no other process is spawned;
+// with v1, or a kernel where clone3 cannot place a process (a probe at
+// the first start tells), through a /bin/sh gate that waits until the
+// agent has written its pid to cgroup.procs before it execs the program.
+// Either way nothing it forks can be born outside the cgroup. A cgroup is
+// emptied (Dir.Kill) by cgroup v2's cgroup.kill, which kills every process
+// of the subtree at once, or by freezing it (no more forks), sending
+// SIGKILL to every process in it and thawing it, until nothing is left.
+// Some kernels (6.18) go on killing whatever is cloned into a cgroup once
+// cgroup.kill was written there, so a resource's cgroup emptied that way
+// is made anew (Group.Kill), as is one found left over (Node.Group).
 //
 // Where no hierarchy is usable (a container with /sys/fs/cgroup read-only,
 // say) Setup logs why and returns a Node whose Version is None: resources
@@ -200,30 +202,38 @@ const killPoll = 5 * time.Millisecond
 // fork to finish outside the kill. The calling process itself is never
 // killed (a v1 cgroup can list it while one of its threads is inside).
 func (d Dir) Kill(ctx context.Context) error {
+	_, err := d.kill(ctx)
+	return err
+}
+
+// kill is Kill, and says whether it sent a kill (an empty cgroup gets
+// none).
+func (d Dir) kill(ctx context.Context) (killed bool, err error) {
 	if !d.Valid() {
-		return nil
+		return false, nil
 	}
 	if _, err := os.Stat(d.Path); errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return false, nil
 	}
 	self := os.Getpid()
 	for {
 		pids, err := d.Procs()
 		if err != nil {
-			return fmt.Errorf("cgroup: %s: %w", d.Path, err)
+			return killed, fmt.Errorf("cgroup: %s: %w", d.Path, err)
 		}
 		if len(pids) == 0 || (len(pids) == 1 && pids[0] == self) {
-			return nil
+			return killed, nil
 		}
+		killed = true
 		if err := d.killOnce(ctx, self); err != nil {
-			return err
+			return killed, err
 		}
 		t := time.NewTimer(killPoll)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			left, _ := d.Procs()
-			return fmt.Errorf("cgroup: %s: %d process(es) left: %w", d.Path, len(left), ctx.Err())
+			return killed, fmt.Errorf("cgroup: %s: %d process(es) left: %w", d.Path, len(left), ctx.Err())
 		case <-t.C:
 		}
 	}
@@ -313,6 +323,21 @@ func (d Dir) freeze(ctx context.Context, on bool) error {
 		time.Sleep(time.Millisecond)
 	}
 	return nil // kill what is there anyway; the loop in Kill tries again
+}
+
+// renew replaces d, empty, by a new cgroup of the same path. Some kernels
+// (seen on 6.18) kill every process cloned into a v2 cgroup, or into one
+// below it, once cgroup.kill was written there — for good; a cgroup made
+// afterwards, even below the killed one, is not affected.
+func (d Dir) renew() error {
+	err := d.walk(func(dir string) error { return syscall.Rmdir(dir) })
+	if err != nil && !errors.Is(err, syscall.ENOENT) {
+		return fmt.Errorf("cgroup: renewing %s: %w", d.Path, err)
+	}
+	if err := os.Mkdir(d.Path, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("cgroup: renewing %s: %w", d.Path, err)
+	}
+	return nil
 }
 
 // Remove removes d and the cgroups below it if they are empty; a cgroup

@@ -295,9 +295,10 @@ func TestReadMounts(t *testing.T) {
 	}
 }
 
-// A cgroup that was emptied (cgroup.kill on it or on the node's
-// directory, as an offline and the guard do) takes new processes as
-// before: none of them is killed as it starts.
+// A cgroup that was emptied — by the host (Group.Kill, at the end of an
+// offline) or with the node's whole directory (the fence guard, after
+// which the agent makes its resources' cgroups again: Node.Group) — takes
+// new processes as before: none of them is killed as it starts.
 func TestStartAfterKill(t *testing.T) {
 	for _, v := range []Version{V2, V1} {
 		t.Run(v.String(), func(t *testing.T) {
@@ -308,10 +309,18 @@ func TestStartAfterKill(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			for i, kill := range []Dir{g.Dir, n.Dir, g.Dir} {
+			for i, nodeKill := range []bool{false, true, false} {
 				leaky(t, g.Dir)
 				awaitProcs(t, g.Dir, 3)
-				if err := kill.Kill(ctx); err != nil {
+				if nodeKill {
+					if err := n.Kill(ctx); err != nil {
+						t.Fatal(err)
+					}
+					g.Release()
+					if g, err = n.Group("r", "r", "G"); err != nil {
+						t.Fatal(err)
+					}
+				} else if err := g.Kill(ctx); err != nil {
 					t.Fatal(err)
 				}
 				cmd := exec.Command("/bin/sh", "-c", "sleep 0.05; exit 7")
@@ -320,10 +329,63 @@ func TestStartAfterKill(t *testing.T) {
 				}
 				var ee *exec.ExitError
 				if err := cmd.Wait(); !errors.As(err, &ee) || ee.ExitCode() != 7 {
-					t.Fatalf("round %d: a process started after the kill of %s ended with %v, want exit status 7", i, kill.Path, err)
+					t.Fatalf("round %d (node killed: %v): a process started after the kill ended with %v, want exit status 7", i, nodeKill, err)
 				}
 			}
 		})
+	}
+}
+
+// A v2 cgroup emptied with cgroup.kill is made anew: a new directory at
+// the same path, into which clone3 places processes again (on kernels
+// that kill what is cloned into a killed cgroup, the old one would kill
+// it at once). cloneIntoWorks probes exactly this, so starts need no
+// shell in between.
+func TestKilledGroupIsRenewed(t *testing.T) {
+	n := node(t, V2)
+	g, err := n.Group("r", "r", "G")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ino := func() uint64 {
+		var st syscall.Stat_t
+		if err := syscall.Stat(g.Path, &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Ino
+	}
+	before := ino()
+	leaky(t, g.Dir)
+	awaitProcs(t, g.Dir, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := g.Kill(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ino() == before {
+		t.Errorf("%s is the same cgroup after the kill, want a new one", g.Path)
+	}
+	if tainted(g.Path) {
+		t.Errorf("%s is marked as killed after it was made anew", g.Path)
+	}
+	if !cloneIntoWorks(g.Dir) {
+		t.Fatalf("CLONE_INTO_CGROUP does not work in a renewed cgroup on this kernel (%s): starts go through the /bin/sh gate", g.Path)
+	}
+	cmd := exec.Command("/bin/sh", "-c", "exit 7")
+	if err := g.startInto(cmd); err != nil {
+		t.Fatal(err)
+	}
+	var ee *exec.ExitError
+	if err := cmd.Wait(); !errors.As(err, &ee) || ee.ExitCode() != 7 {
+		t.Fatalf("a process cloned into the renewed cgroup ended with %v, want exit status 7", err)
+	}
+	// A kill that finds nothing to kill leaves the cgroup as it is.
+	before = ino()
+	if err := g.Kill(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ino() != before {
+		t.Errorf("an empty cgroup was made anew by a kill with nothing to kill")
 	}
 }
 

@@ -2,6 +2,7 @@ package cgroup
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -232,10 +233,22 @@ func (n *Node) Group(id, resource, group string) (*Group, error) {
 		return nil, fmt.Errorf("cgroup: invalid resource id %q", id)
 	}
 	dir := filepath.Join(n.Path, id)
-	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+	d := Dir{Path: dir, Version: n.Version}
+	if err := os.Mkdir(dir, 0o755); errors.Is(err, os.ErrExist) {
+		// Left by an earlier instance or agent, and perhaps killed by the
+		// fence guard since: a fresh one if nothing runs in it (renew).
+		if populated, perr := d.Populated(); perr == nil && !populated && d.Version == V2 {
+			if err := d.renew(); err != nil {
+				return nil, err
+			}
+			untaint(dir)
+		}
+	} else if err != nil {
 		return nil, fmt.Errorf("cgroup: %w", err)
+	} else {
+		untaint(dir)
 	}
-	g := &Group{Dir: Dir{Path: dir, Version: n.Version}, ID: id, Resource: resource, ResourceGroup: group, node: n}
+	g := &Group{Dir: d, ID: id, Resource: resource, ResourceGroup: group, node: n}
 	n.mu.Lock()
 	n.groups[id] = g
 	n.mu.Unlock()
@@ -256,6 +269,23 @@ func (n *Node) Groups() []*Group {
 	}
 	slices.SortFunc(out, func(a, b *Group) int { return strings.Compare(a.Resource, b.Resource) })
 	return out
+}
+
+// Kill kills every process in g (Dir.Kill) and, where a v2 cgroup.kill
+// was written, makes the cgroup anew (Dir.renew), so that the resource's
+// next start can still be cloned into it; one that cannot be made anew is
+// started into through the gate from then on (Dir.Start).
+func (g *Group) Kill(ctx context.Context) error {
+	killed, err := g.Dir.kill(ctx)
+	if err != nil || !killed || g.Version != V2 {
+		return err
+	}
+	if err := g.renew(); err != nil {
+		taint(g.Path)
+		return err
+	}
+	untaint(g.Path)
+	return nil
 }
 
 // Release forgets g (the node no longer hosts its resource) and removes

@@ -18,8 +18,9 @@ import (
 // zero Dir just starts cmd.
 //
 // cgroup v2 uses clone3's CLONE_INTO_CGROUP (SysProcAttr.UseCgroupFD).
-// cgroup v1, and v2 where clone3 cannot place a process (a kernel before
-// 5.7, a seccomp filter), start the program through a gate: /bin/sh waits
+// cgroup v1, v2 where clone3 cannot place a process (a kernel before
+// 5.7, a seccomp filter), and a v2 cgroup that was killed and could not
+// be made anew (Group.Kill) start the program through a gate: /bin/sh waits
 // on a pipe until the agent has written its pid to cgroup.procs and then
 // execs the program (same pid, same arguments; the program sees its path
 // as argv[0]). Callers must not use SysProcAttr.Pdeathsig, whose meaning
@@ -28,11 +29,19 @@ func (d Dir) Start(cmd *exec.Cmd) error {
 	if !d.Valid() {
 		return cmd.Start()
 	}
-	if d.Version == V2 && cloneIntoWorks(d) {
+	if d.Version == V2 && !tainted(d.Path) && cloneIntoWorks(d) {
 		return d.startInto(cmd)
 	}
 	return d.startGated(cmd)
 }
+
+// killedDirs are the v2 cgroups this process killed and could not make
+// anew (Group.Kill): cloning into them may kill the child at once.
+var killedDirs sync.Map
+
+func taint(path string)        { killedDirs.Store(path, true) }
+func untaint(path string)      { killedDirs.Delete(path) }
+func tainted(path string) bool { _, ok := killedDirs.Load(path); return ok }
 
 // startInto starts cmd with CLONE_INTO_CGROUP.
 func (d Dir) startInto(cmd *exec.Cmd) error {
@@ -59,10 +68,10 @@ var cloneInto struct {
 
 // cloneIntoWorks tries CLONE_INTO_CGROUP once, with a shell that exits
 // at once, in a scratch cgroup beside d that was killed (cgroup.kill)
-// first: some kernels (seen on 6.18) then kill every process cloned into
-// it, or into a cgroup below one that was killed, ever after — a resource
-// that went offline once could never start again. Where that happens, or
-// clone3 cannot place a process at all, starts go through the gate.
+// and then made anew, as Group.Kill does: some kernels (seen on 6.18)
+// kill every process cloned into a cgroup once killed, ever after, and
+// only a new cgroup is free of it. Where even that fails, or clone3
+// cannot place a process at all, starts go through the gate.
 func cloneIntoWorks(d Dir) bool {
 	cloneInto.once.Do(func() {
 		scratch := Dir{Path: filepath.Join(filepath.Dir(d.Path), fmt.Sprintf(".clone-probe-%d", os.Getpid())), Version: V2}
@@ -71,6 +80,9 @@ func cloneIntoWorks(d Dir) bool {
 		}
 		defer func() { _ = syscall.Rmdir(scratch.Path) }()
 		_ = writeFile(scratch.file("cgroup.kill"), "1")
+		if err := scratch.renew(); err != nil {
+			return
+		}
 		cmd := exec.Command("/bin/sh", "-c", "exit 0")
 		err := scratch.startInto(cmd)
 		if err == nil {
