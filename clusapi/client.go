@@ -32,6 +32,7 @@ type options struct {
 	ca        string
 	timeout   time.Duration
 	clusterID string
+	readOnly  bool // every call with Read access (withReadOnly)
 }
 
 // WithToken sets the bearer token sent with every call (needed over TCP;
@@ -80,6 +81,9 @@ func New(addr string, opts ...Option) (*Client, error) {
 	if o.clusterID != "" {
 		conn.SetClusterID(o.clusterID)
 	}
+	if o.readOnly {
+		conn.SetReadOnly()
+	}
 	return &Client{conn: conn}, nil
 }
 
@@ -124,6 +128,7 @@ type ClusterInfo struct {
 	Node      string      // the node whose agent answered
 	Principal string      // who the cluster thinks the caller is, e.g. "unix:user:root"
 	Access    AccessLevel // the caller's access
+	Version   string      // the answering agent's build, e.g. "v0.9.0" or "devel"
 }
 
 // Cluster identifies the cluster and the caller's access (the server side
@@ -139,6 +144,7 @@ func (c *Client) Cluster(ctx context.Context) (*ClusterInfo, error) {
 		Node:      resp.GetNodeName(),
 		Principal: resp.GetPrincipal(),
 		Access:    AccessLevel(resp.GetAccess()),
+		Version:   resp.GetBatonVersion(),
 	}, nil
 }
 

@@ -47,6 +47,15 @@ const EnvToken = "BATON_TOKEN"
 // the agent refuses a request meant for another cluster.
 const ClusterIDHeader = "Baton-Cluster-Id"
 
+// AccessHeader, set to AccessRead, asks the agent to treat the call as one
+// of Read access whatever the caller's own access: the calls of a handle
+// opened with Read access by a caller that has Full (OpenClusterEx and its
+// kin). It never raises a caller's access.
+const AccessHeader = "Baton-Access"
+
+// AccessRead is AccessHeader's one value.
+const AccessRead = "read"
+
 // DefaultSocket is where the local agent's socket is linked, so clients
 // find it with no configuration: /run/baton/baton.sock for root, else
 // $XDG_RUNTIME_DIR/baton/baton.sock, else /tmp/baton-UID/baton.sock.
@@ -86,8 +95,9 @@ type Conn struct {
 	Control   batonv1connect.ControlServiceClient
 	Verbs     batonv1connect.VerbServiceClient
 
-	mu        sync.Mutex // guards clusterID
+	mu        sync.Mutex // guards clusterID and readOnly
 	clusterID string
+	readOnly  bool
 	http      *http.Client
 }
 
@@ -248,6 +258,14 @@ func (c *Conn) SetClusterID(id string) {
 	c.mu.Unlock()
 }
 
+// SetReadOnly makes every unary call of the connection carry AccessHeader:
+// the agent treats it as a call of Read access.
+func (c *Conn) SetReadOnly() {
+	c.mu.Lock()
+	c.readOnly = true
+	c.mu.Unlock()
+}
+
 // Close releases idle connections.
 func (c *Conn) Close() { c.http.CloseIdleConnections() }
 
@@ -258,10 +276,13 @@ func (c *Conn) headers(token string, timeout time.Duration) connect.UnaryInterce
 				req.Header().Set("Authorization", "Bearer "+token)
 			}
 			c.mu.Lock()
-			id := c.clusterID
+			id, readOnly := c.clusterID, c.readOnly
 			c.mu.Unlock()
 			if id != "" {
 				req.Header().Set(ClusterIDHeader, id)
+			}
+			if readOnly {
+				req.Header().Set(AccessHeader, AccessRead)
 			}
 			if _, ok := ctx.Deadline(); !ok && timeout > 0 {
 				var cancel context.CancelFunc

@@ -8,6 +8,7 @@ import (
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/version"
 	"github.com/batoncluster/baton/restype"
 )
 
@@ -21,7 +22,7 @@ func (s clusterService) OpenCluster(ctx context.Context, _ *connect.Request[bato
 	who := callerOf(ctx)
 	out := &batonv1.OpenClusterResponse{
 		ClusterName: c.Name, ClusterId: c.ID, NodeName: s.node,
-		Principal: who.String(), Access: who.access,
+		Principal: who.String(), Access: who.access, BatonVersion: version.Get().Version,
 	}
 	for _, b := range s.st.View().Quarantined() {
 		out.Quarantined = append(out.Quarantined, &batonv1.QuarantinedRecord{Key: b.Key, Revision: b.Rev, Error: b.Err})

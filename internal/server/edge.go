@@ -132,6 +132,9 @@ func (s *Server) admit(ctx context.Context, proc string, h http.Header) (caller,
 		return caller{}, err
 	}
 	access := accessOf(p, v.Security())
+	if access == store.AccessFull && h.Get(dial.AccessHeader) == dial.AccessRead {
+		access = store.AccessRead // a handle opened with Read access (OpenClusterEx)
+	}
 	switch {
 	case access == "":
 		return caller{}, fmt.Errorf("%s has no access to this cluster (an administrator can run: baton acl grant %s --access read|full): %w", p, p, clusapi.ERROR_ACCESS_DENIED)

@@ -119,7 +119,10 @@ type OpenClusterResponse struct {
 	// Records the answering node's store could not decode: quarantined, they
 	// stay in the database and read as absent until rewritten or deleted.
 	// They need an operator (baton cluster status lists them).
-	Quarantined   []*QuarantinedRecord `protobuf:"bytes,6,rep,name=quarantined,proto3" json:"quarantined,omitempty"`
+	Quarantined []*QuarantinedRecord `protobuf:"bytes,6,rep,name=quarantined,proto3" json:"quarantined,omitempty"`
+	// baton_version is the answering agent's build (internal/version), for
+	// GetClusterInformation's CLUSTERVERSIONINFO.
+	BatonVersion  string `protobuf:"bytes,7,opt,name=baton_version,json=batonVersion,proto3" json:"baton_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -194,6 +197,13 @@ func (x *OpenClusterResponse) GetQuarantined() []*QuarantinedRecord {
 		return x.Quarantined
 	}
 	return nil
+}
+
+func (x *OpenClusterResponse) GetBatonVersion() string {
+	if x != nil {
+		return x.BatonVersion
+	}
+	return ""
 }
 
 type QuarantinedRecord struct {
@@ -711,7 +721,7 @@ const file_baton_v1_cluster_proto_rawDesc = "" +
 	"\x1bDescribeResourceTypeRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\avariant\x18\x02 \x01(\tR\avariant\"\x14\n" +
-	"\x12OpenClusterRequest\"\xe9\x01\n" +
+	"\x12OpenClusterRequest\"\x8e\x02\n" +
 	"\x13OpenClusterResponse\x12!\n" +
 	"\fcluster_name\x18\x01 \x01(\tR\vclusterName\x12\x1d\n" +
 	"\n" +
@@ -719,7 +729,8 @@ const file_baton_v1_cluster_proto_rawDesc = "" +
 	"\tnode_name\x18\x03 \x01(\tR\bnodeName\x12\x1c\n" +
 	"\tprincipal\x18\x04 \x01(\tR\tprincipal\x12\x16\n" +
 	"\x06access\x18\x05 \x01(\tR\x06access\x12=\n" +
-	"\vquarantined\x18\x06 \x03(\v2\x1b.baton.v1.QuarantinedRecordR\vquarantined\"W\n" +
+	"\vquarantined\x18\x06 \x03(\v2\x1b.baton.v1.QuarantinedRecordR\vquarantined\x12#\n" +
+	"\rbaton_version\x18\a \x01(\tR\fbatonVersion\"W\n" +
 	"\x11QuarantinedRecord\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x1a\n" +
 	"\brevision\x18\x02 \x01(\x03R\brevision\x12\x14\n" +

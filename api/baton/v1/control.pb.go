@@ -23,11 +23,13 @@ const (
 
 type ControlRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// object is the handle's kind, a CLUS_OBJECT_* value: 1 resource, 3
-	// group, 4 node, 7 cluster. The code's object byte must match, else
+	// object is the handle's kind, a CLUS_OBJECT_* value: 1 resource, 2
+	// resource type (ClusterResourceTypeControl), 3 group, 4 node, 7
+	// cluster. The code's object byte must match, else
 	// ERROR_INVALID_FUNCTION.
 	Object uint32 `protobuf:"varint,1,opt,name=object,proto3" json:"object,omitempty"`
-	// name names the group, resource or node (empty for the cluster).
+	// name names the group, resource, resource type or node (empty for the
+	// cluster).
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// id, when set, must still be the object's id (a group or resource
 	// deleted or re-created since answers ERROR_GROUP_NOT_AVAILABLE or
