@@ -12,6 +12,7 @@ import (
 var noCall = map[string]bool{
 	"CloseCluster": true, "CloseClusterGroup": true, "CloseClusterResource": true, "CloseClusterNode": true,
 	"CloseClusterNotifyPort": true, "GetClusterNotify": true, "GetClusterNotifyV2": true, "GetNotifyEventHandle": true,
+	"GetClusterFromGroup": true, "GetClusterFromResource": true, "GetClusterFromNode": true,
 }
 
 // shared are handle functions whose Context variant is one they share.
@@ -38,7 +39,8 @@ func TestHandleFunctionsHaveContextVariants(t *testing.T) {
 	for name, fd := range funcs {
 		// Enumerations read what their Open call fetched.
 		enum := strings.Contains(name, "GetEnumCount") || strings.Contains(name, "CloseEnum") ||
-			strings.HasPrefix(name, "ClusterEnum") || (strings.HasSuffix(name, "Enum") && !strings.HasSuffix(name, "OpenEnum"))
+			strings.HasPrefix(name, "ClusterEnum") || (strings.HasSuffix(name, "Enum") && !strings.HasSuffix(name, "OpenEnum")) ||
+			(strings.HasSuffix(name, "EnumEx") && !strings.HasSuffix(name, "OpenEnumEx"))
 		if strings.HasSuffix(name, "Context") || noCall[name] || !handle(fd) || enum {
 			continue
 		}

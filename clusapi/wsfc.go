@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 )
 
@@ -39,9 +40,24 @@ type clusterHandle struct {
 	name   string // the cluster's name
 	id     string // the cluster's id, pinned on every call
 	closed atomic.Bool
+
+	// What the Ex opens need (openex.go): how to make another client of
+	// the same agent, the access calls through c carry and the caller's
+	// own access when the handle was opened.
+	addr   string
+	opts   []Option
+	access AccessLevel
+	caller AccessLevel
+	// A handle made by withAccess has the handle it was made from as its
+	// root: it is valid while the root is, and closes with it.
+	root     *clusterHandle
+	mu       sync.Mutex // guards siblings
+	siblings map[AccessLevel]*clusterHandle
 }
 
-func (h *clusterHandle) valid() bool { return h != nil && !h.closed.Load() }
+func (h *clusterHandle) valid() bool {
+	return h != nil && !h.closed.Load() && (h.root == nil || h.root.valid())
+}
 
 type groupHandle struct {
 	cluster *clusterHandle
@@ -121,7 +137,7 @@ func OpenClusterContext(ctx context.Context, name string, opts ...Option) (HCLUS
 		return nil, handleErr(err)
 	}
 	c.conn.SetClusterID(info.ID)
-	return &clusterHandle{c: c, name: info.Name, id: info.ID}, nil
+	return &clusterHandle{c: c, name: info.Name, id: info.ID, addr: name, opts: opts, access: info.Access, caller: info.Access}, nil
 }
 
 // CloseCluster closes a cluster handle. Every handle opened through it
@@ -130,6 +146,7 @@ func CloseCluster(hCluster HCLUSTER) bool {
 	h := (*clusterHandle)(hCluster)
 	if h != nil && !h.closed.Swap(true) {
 		h.c.Close()
+		h.closeSiblings()
 	}
 	return true
 }
