@@ -334,8 +334,15 @@ func ClusterGetEnumCountEx(hClusterEnum HCLUSENUMEX) uint32 {
 // any size. ERROR_NO_MORE_ITEMS past the last item; ERROR_INVALID_HANDLE
 // for a NULL or closed handle; ERROR_INVALID_PARAMETER for a nil pItem.
 func ClusterEnumEx(hClusterEnum HCLUSENUMEX, dwIndex uint32, pItem *CLUSTER_ENUM_ITEM, cbItem *uint32) Errno {
-	e := (*clusterEnumEx)(hClusterEnum)
-	if e == nil || !e.valid() {
+	if hClusterEnum == nil {
+		return ERROR_INVALID_HANDLE
+	}
+	return (*clusterEnumEx)(hClusterEnum).enumEx(dwIndex, pItem, cbItem)
+}
+
+// enumEx is the body of ClusterEnumEx and ClusterNodeEnumEx.
+func (e *enumList) enumEx(dwIndex uint32, pItem *CLUSTER_ENUM_ITEM, cbItem *uint32) Errno {
+	if !e.valid() {
 		return ERROR_INVALID_HANDLE
 	}
 	if pItem == nil {
@@ -345,17 +352,31 @@ func ClusterEnumEx(hClusterEnum HCLUSENUMEX, dwIndex uint32, pItem *CLUSTER_ENUM
 		return ERROR_NO_MORE_ITEMS
 	}
 	it := e.items[dwIndex]
-	cbID, cbName := (cch(it.id)+1)*2, (cch(it.name)+1)*2
-	need := enumItemFixedSize + cbID + cbName
-	if cbItem != nil {
-		fits := need <= *cbItem
-		*cbItem = need
-		if !fits {
-			return ERROR_MORE_DATA
-		}
+	cbID, cbName := cbSZ(it.id), cbSZ(it.name)
+	if st := fitItem(enumItemFixedSize+cbID+cbName, cbItem); st != ERROR_SUCCESS {
+		return st
 	}
 	*pItem = CLUSTER_ENUM_ITEM{DwVersion: CLUSTER_ENUM_ITEM_VERSION, DwType: it.typ,
 		CbId: cbID, LpszId: it.id, CbName: cbName, LpszName: it.name}
+	return ERROR_SUCCESS
+}
+
+// cbSZ is the size in bytes of s as a C string: UTF-16 with its NUL.
+func cbSZ(s string) uint32 { return (cch(s) + 1) * 2 }
+
+// fitItem applies the Ex enumerations' size protocol: *cbItem is the
+// caller's buffer size; an item of need bytes that does not fit answers
+// ERROR_MORE_DATA with *cbItem set to need (and on success too). A nil
+// cbItem means any size.
+func fitItem(need uint32, cbItem *uint32) Errno {
+	if cbItem == nil {
+		return ERROR_SUCCESS
+	}
+	fits := need <= *cbItem
+	*cbItem = need
+	if !fits {
+		return ERROR_MORE_DATA
+	}
 	return ERROR_SUCCESS
 }
 

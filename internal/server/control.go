@@ -50,6 +50,8 @@ func (s controlService) Control(ctx context.Context, req *connect.Request[batonv
 		out, err = s.node(v, m)
 	case clusapi.CLUS_OBJECT_CLUSTER:
 		out, err = s.cluster(v, m)
+	case clusapi.CLUS_OBJECT_RESOURCE_TYPE:
+		out, err = s.resourceType(m)
 	default:
 		err = fmt.Errorf("control codes of object type %d are not supported: %w", m.Object, clusapi.ERROR_INVALID_FUNCTION)
 	}
