@@ -84,6 +84,11 @@ func (h *clusterHandle) withAccess(level AccessLevel) (*clusterHandle, error) {
 	}
 	root.mu.Lock()
 	defer root.mu.Unlock()
+	if root.closed.Load() {
+		// CloseCluster has run, or runs and waits for mu: a sibling made
+		// now would never be closed.
+		return nil, invalidHandle("open")
+	}
 	if s := root.siblings[level]; s != nil {
 		return s, nil
 	}
