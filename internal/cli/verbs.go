@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"fmt"
+	"strings"
+
 	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 
@@ -8,7 +11,8 @@ import (
 )
 
 // The verbs of issue 14, item 10 (VerbService): fail and restart a
-// resource, cancel a group's queued move, rename a group.
+// resource, cancel a group's queued move, move a resource to another
+// group, rename a group.
 
 func (a *app) resourceFail() *cobra.Command {
 	return &cobra.Command{
@@ -89,4 +93,46 @@ operation ends failed, marked cancelled ('baton group history NAME').`,
 	}
 	c.Flags().Uint32Var(&flags, "flags", 0, "dwCancelFlags: reserved, 0")
 	return c
+}
+
+// movedJSON is what 'baton resource move-to-group -o json' prints: the
+// operation shape with the resources that moved.
+type movedJSON struct {
+	Resource   string   `json:"resource"`
+	Group      string   `json:"group"`
+	Status     uint32   `json:"status"`
+	StatusName string   `json:"statusName"`
+	Moved      []string `json:"moved"`
+}
+
+func (a *app) resourceMoveToGroup() *cobra.Command {
+	return &cobra.Command{
+		Use:   "move-to-group NAME GROUP",
+		Short: "Move a resource and its dependency tree to another group (ChangeClusterResourceGroup)",
+		Long: `Move a resource into another group, with every resource of its dependency
+tree (those it depends on and those that depend on it, directly or not), in
+one change. The two groups must be owned by the same node; nothing is
+stopped or started: an online resource stays online, now counted in GROUP.
+Refused while either group is moving or a resource of the tree is in a
+pending state.`,
+		Args: exactArgs("NAME", "GROUP"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			resp, err := c.Verbs.ChangeResourceGroup(cmd.Context(), connect.NewRequest(&batonv1.ChangeResourceGroupRequest{
+				Resource: resourceRef(args[0]), Group: groupRef(args[1]),
+			}))
+			if err != nil {
+				return err
+			}
+			moved := resp.Msg.GetResources()
+			if a.jsonOut() {
+				return a.printJSON(movedJSON{Resource: args[0], Group: args[1], StatusName: "ERROR_SUCCESS", Moved: moved})
+			}
+			_, err = fmt.Fprintf(a.stdout, "moved to group %s: %s\n", args[1], strings.Join(moved, ", "))
+			return err
+		},
+	}
 }
