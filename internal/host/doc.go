@@ -21,7 +21,10 @@
 // online, dependents Offline before a provider's offline — and then calls
 // the type, one call per resource at a time, independent resources in
 // parallel. The decision is the pure function decide (lifecycle.go); the
-// loop in Host.Run owns every instance.
+// loop in Host.Run owns every instance. An instance (the type's New) is
+// made when a resource first has something to run here; one that rests
+// Offline has none (restsOffline), so a node owning many offline groups
+// holds no type state, cgroup or plugin session for them.
 //
 // The owner carries out a group operation's whole dependency graph
 // itself, at the speed of the resources: when a call returns, its outcome
