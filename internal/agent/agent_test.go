@@ -19,9 +19,11 @@ import (
 
 // A restart on the same data directory loses nothing: groups, resources,
 // properties, dependencies, access entries, tokens and persistent states,
-// and a group that was online comes back online.
+// and a group that was online comes back online: taken offline as the
+// agent stops (the default outside tests), online again from its
+// persistent state.
 func TestRestartKeepsEverything(t *testing.T) {
-	n := clustertest.New(t)
+	n := clustertest.NewWith(t, func(c *config.Config) { c.StopResourcesOnExit = true })
 	ctx := context.Background()
 	e := n.Ops()
 	mustDo(t, second(e.CreateGroup(ctx, "Up", nil, proplist.List{{Name: "Priority", Values: []proplist.Value{proplist.DWORD(3000)}}})))

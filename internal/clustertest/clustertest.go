@@ -15,6 +15,7 @@ import (
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/agent"
+	"github.com/batoncluster/baton/internal/cgroup"
 	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/jointoken"
 	"github.com/batoncluster/baton/internal/ops"
@@ -26,14 +27,20 @@ type Node struct {
 	t     testing.TB
 	Agent *agent.Agent
 	Dir   string
+	name  string
 	edit  func(*config.Config)
 	logs  *logBuffer
 }
 
-func start(t testing.TB, dir string, edit func(*config.Config), logs *logBuffer) *agent.Agent {
+func start(t testing.TB, dir string, edit func(*config.Config), logs *logBuffer) (*agent.Agent, string) {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.Dev, cfg.Name, cfg.DataDir = true, "node1", dir
+	// A test's node leaves what it hosts running when it stops, unless
+	// the test asks otherwise: taking every resource offline at each
+	// cleanup costs seconds (a pending resource waits out its timeout),
+	// and the cleanup kills what is left (fenceLeftovers).
+	cfg.StopResourcesOnExit = false
 	cfg.HTTPAddr, cfg.EtcdClientAddr, cfg.EtcdPeerAddr = "127.0.0.1:0", "auto", "auto"
 	if edit != nil {
 		edit(&cfg)
@@ -44,18 +51,20 @@ func start(t testing.TB, dir string, edit func(*config.Config), logs *logBuffer)
 	if err != nil {
 		t.Fatalf("start agent: %v", err)
 	}
-	return a
+	return a, cfg.Name
 }
 
 // Restart stops the node and starts it again on the same data directory.
 func (n *Node) Restart() {
 	n.t.Helper()
 	n.Agent.Close()
-	n.Agent = start(n.t, n.Dir, n.edit, n.logs)
+	n.Agent, n.name = start(n.t, n.Dir, n.edit, n.logs)
 }
 
 // New starts a one-node cluster in a temporary directory; it stops at the
-// end of the test.
+// end of the test, leaving its resources as they are: what they run is
+// killed, not taken offline (NewWith can set
+// config.Config.StopResourcesOnExit).
 func New(t testing.TB) *Node {
 	t.Helper()
 	return NewWith(t, nil)
@@ -66,9 +75,34 @@ func NewWith(t testing.TB, edit func(*config.Config)) *Node {
 	t.Helper()
 	dir := t.TempDir()
 	logs := &logBuffer{}
-	n := &Node{t: t, Agent: start(t, dir, edit, logs), Dir: dir, edit: edit, logs: logs}
-	t.Cleanup(func() { n.Agent.Close() })
+	n := &Node{t: t, Dir: dir, edit: edit, logs: logs}
+	n.Agent, n.name = start(t, dir, edit, logs)
+	t.Cleanup(func() {
+		n.Agent.Close()
+		n.fenceLeftovers()
+	})
 	return n
+}
+
+// fenceLeftovers kills what the node's resources left running when it
+// stopped, as its fence guard would at the deadline (an in-process
+// node's guard stops with it): every process in the node's cgroup.
+// Without usable cgroups (not root) a test that starts processes stops
+// them itself, or has its node stop its resources on exit.
+func (n *Node) fenceLeftovers() {
+	cg := cgroup.Setup(cgroup.Options{Node: n.name, DataDir: n.Dir, Log: slog.New(slog.DiscardHandler)})
+	if !cg.Valid() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if pids, _ := cg.Procs(); len(pids) > 0 {
+		n.t.Logf("clustertest: killing the %d process(es) the node's resources left running", len(pids))
+	}
+	if err := cg.Kill(ctx); err != nil {
+		n.t.Errorf("clustertest: %v", err)
+	}
+	_ = cg.Remove()
 }
 
 // Join starts node name in a temporary directory, joining first's

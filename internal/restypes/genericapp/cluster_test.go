@@ -13,7 +13,6 @@ import (
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/clustertest"
-	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/restypes/genericapp"
 	"github.com/batoncluster/baton/internal/store"
@@ -44,9 +43,9 @@ func newCluster(t *testing.T) *clusterFixture {
 	if err := os.WriteFile(f.script, []byte(clusterApp), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// The agent leaves the process running when it stops (for the
-	// reattach test), not the default graceful offline.
-	f.n = clustertest.NewWith(t, func(c *config.Config) { c.StopResourcesOnExit = false })
+	// A test's node leaves the process running when it stops (for the
+	// reattach test); f.pid kills it at the end of the test.
+	f.n = clustertest.New(t)
 	ctx := context.Background()
 	e := f.n.Ops()
 	if _, err := e.CreateGroup(ctx, "G", nil, nil); err != nil {

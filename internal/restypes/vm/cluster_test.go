@@ -19,7 +19,6 @@ import (
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/clustertest"
-	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/restypes/vm"
 	"github.com/batoncluster/baton/internal/restypes/vm/qmp"
@@ -165,9 +164,9 @@ func TestClusterSaveAndResume(t *testing.T) {
 			killAll(t, dataDir)
 		}
 	})
-	// The agent leaves the VM running when it stops (the restart below
-	// is to reattach to it), not the default graceful offline.
-	n := vmNode{clustertest.NewWith(t, func(c *config.Config) { c.StopResourcesOnExit = false }), t}
+	// A test's node leaves the VM running when it stops (the restart
+	// below is to reattach to it); killAll stops it at the end.
+	n := vmNode{clustertest.New(t), t}
 	dataDir = n.Dir
 	ctx := t.Context()
 	e := n.Ops()
