@@ -136,6 +136,11 @@ func ParseJSON(b []byte) (List, error) {
 }
 
 func parseJSONList(b []byte, depth int) (List, error) {
+	if json.Valid(b) {
+		if l, ok := fastListFromJSON(b, depth); ok {
+			return l, nil
+		}
+	}
 	l, err := listFromJSON(b, depth)
 	if err != nil {
 		return nil, fmt.Errorf("proplist: JSON: %w", err)
