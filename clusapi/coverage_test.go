@@ -84,7 +84,7 @@ var clusapiFamilies = []clusapiFamily{
 		{"RestartClusterResourceEx", "as RestartClusterResource; the reason is accepted and not recorded"},
 		{"ChangeClusterResourceGroup", "the resource and its whole dependency tree, in one transaction, nothing stopped or started (an Online resource runs on); both groups of one owner (5016 otherwise), whatever the state; 183 when in the group already; 5023 while either group moves or a resource of the tree is pending"},
 		{"ChangeClusterResourceGroupEx", "flags 0 only: CLUSAPI_CHANGE_RESOURCE_GROUP_FORCE_MOVE_TO_CSV answers 87 (no cluster shared volumes)"},
-		{"SetClusterResourceName", "not yet"},
+		{"SetClusterResourceName", "nothing stopped or started; dependents name it anew; handles opened before follow the resource (by its id); 123 for an empty name or one baton cannot store, 183 for another resource's name or id, 5023 while it is pending or its group moves (Windows renames at any time); operation records keep the old name"},
 		{"AddClusterResourceDependency", "87 for itself or a resource of another group, 1059 for a cycle"},
 		{"RemoveClusterResourceDependency", ""},
 		{"SetClusterResourceDependencyExpression", "not yet: dependencies are AND only"},

@@ -27,6 +27,10 @@ const (
 	ERROR_INVALID_PARAMETER Errno = 87
 	// ERROR_DIR_NOT_EMPTY (145, 0x91): The directory is not empty; returned when deleting a group that still contains resources.
 	ERROR_DIR_NOT_EMPTY Errno = 145
+	// ERROR_INVALID_NAME (123, 0x7B): The name is empty or not one the
+	// cluster can store ([MS-CMRP] ApiSetGroupName, ApiSetResourceName).
+	// The value is winerror.h's (H-ERR); the reference does not list it.
+	ERROR_INVALID_NAME Errno = 123
 	// ERROR_ALREADY_EXISTS (183, 0xB7): An object of that name exists
 	// already ([MS-CMRP] ApiSetGroupName, ApiSetResourceName) or the
 	// resource is in that group already (ApiChangeResourceGroup). The
@@ -272,6 +276,7 @@ var errnoNames = map[Errno]string{
 	ERROR_SHARING_PAUSED:                                                     "ERROR_SHARING_PAUSED",
 	ERROR_INVALID_PARAMETER:                                                  "ERROR_INVALID_PARAMETER",
 	ERROR_DIR_NOT_EMPTY:                                                      "ERROR_DIR_NOT_EMPTY",
+	ERROR_INVALID_NAME:                                                       "ERROR_INVALID_NAME",
 	ERROR_ALREADY_EXISTS:                                                     "ERROR_ALREADY_EXISTS",
 	ERROR_MORE_DATA:                                                          "ERROR_MORE_DATA",
 	WAIT_TIMEOUT:                                                             "WAIT_TIMEOUT",

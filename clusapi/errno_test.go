@@ -25,6 +25,7 @@ func TestErrnoValues(t *testing.T) {
 		{ERROR_SHARING_PAUSED, "ERROR_SHARING_PAUSED", 70, 0x46},
 		{ERROR_INVALID_PARAMETER, "ERROR_INVALID_PARAMETER", 87, 0x57},
 		{ERROR_DIR_NOT_EMPTY, "ERROR_DIR_NOT_EMPTY", 145, 0x91},
+		{ERROR_INVALID_NAME, "ERROR_INVALID_NAME", 123, 0x7B},
 		{ERROR_ALREADY_EXISTS, "ERROR_ALREADY_EXISTS", 183, 0xB7},
 		{ERROR_MORE_DATA, "ERROR_MORE_DATA", 234, 0xEA},
 		{WAIT_TIMEOUT, "WAIT_TIMEOUT", 258, 0x102},
@@ -216,8 +217,9 @@ func parseErrnoConsts(t *testing.T) []errnoConst {
 // Appendix A, and from winerror.h ERROR_CIRCULAR_DEPENDENCY (1059), which
 // AddClusterResourceDependency's page documents for a cycle, and
 // ERROR_ALREADY_EXISTS (183), which [MS-CMRP] ApiSetGroupName,
-// ApiSetResourceName and ApiChangeResourceGroup answer.
-const errnoConstCount = 15 + 200 + 2
+// ApiSetResourceName and ApiChangeResourceGroup answer, and
+// ERROR_INVALID_NAME (123), which the two renames answer.
+const errnoConstCount = 15 + 200 + 3
 
 func TestErrnoConstantsComplete(t *testing.T) {
 	consts := parseErrnoConsts(t)

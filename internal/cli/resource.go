@@ -18,7 +18,7 @@ func (a *app) resourceCommand() *cobra.Command {
 	return noun("resource", "Manage resources: the things a group keeps running",
 		a.resourceCreate(), a.resourceDelete(), a.resourceList(), a.resourceShow(),
 		a.resourceState(), a.resourceSet(), a.resourceOnline(), a.resourceOffline(),
-		a.resourceDepend(), a.resourceFail(), a.resourceRestart(), a.resourceMoveToGroup(),
+		a.resourceDepend(), a.resourceFail(), a.resourceRestart(), a.resourceMoveToGroup(), a.resourceRename(),
 	)
 }
 

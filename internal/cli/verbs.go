@@ -136,3 +136,27 @@ pending state.`,
 		},
 	}
 }
+
+func (a *app) resourceRename() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rename NAME NEW-NAME",
+		Short: "Rename a resource (SetClusterResourceName)",
+		Long: `Rename a resource. Nothing is stopped or started: the node that hosts it
+carries on under the new name, and the resources that depend on it name it
+anew. Refused while the resource is in a pending state or its group is
+moving.`,
+		Args: exactArgs("NAME", "NEW-NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			if _, err := c.Verbs.RenameResource(cmd.Context(), connect.NewRequest(&batonv1.RenameResourceRequest{
+				Resource: resourceRef(args[0]), Name: args[1],
+			})); err != nil {
+				return err
+			}
+			return a.printDone(subjectResource, args[1], "renamed resource "+args[0]+" to")
+		},
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -110,13 +111,17 @@ type Host struct {
 
 // instance is one resource this node hosts.
 type instance struct {
-	name   string
-	group  string
-	res    restype.Resource
-	typ    *restype.Type
-	cg     *cgroup.Group // the resource's cgroup; nil: none
-	cfgRev int64         // resource record revision applied
-	busy   busy
+	name string
+	// nameRef holds name for the type's Changed callback, which runs
+	// outside the loop: a rename (Host.rename) stores the new one.
+	nameRef *atomic.Pointer[string]
+	id      string // the resource's id, which a rename keeps
+	group   string
+	res     restype.Resource
+	typ     *restype.Type
+	cg      *cgroup.Group // the resource's cgroup; nil: none
+	cfgRev  int64         // resource record revision applied
+	busy    busy
 	// mayRun is false only while the resource is known to be stopped: no
 	// online call since its last offline went through (or, for a new
 	// instance, its record said Offline). An instance that may run is
@@ -402,6 +407,16 @@ func (h *Host) reconcile(ctx context.Context, groups map[string]bool) {
 	}
 	for name, inst := range insts {
 		r := v.Resource(name)
+		if r == nil || r.ID != inst.id {
+			if n := h.renamedTo(v, inst); n != nil {
+				// Renamed (SetClusterResourceName): it goes on under
+				// its new name, once no call of its runs.
+				if inst.busy == idle {
+					h.rename(inst, n.Name)
+				}
+				continue
+			}
+		}
 		if r != nil && r.Group != inst.group && h.owns(v, r.Group) {
 			// Moved to another group of this node's
 			// (ChangeClusterResourceGroup): it goes on as it is.
@@ -474,6 +489,58 @@ func (h *Host) regroup(inst *instance, group string) {
 		h.byGroup[group] = map[string]*instance{}
 	}
 	h.byGroup[group][inst.name] = inst
+}
+
+// renamedTo is the resource inst runs under a new name
+// (SetClusterResourceName) — the resource of inst's group with its id,
+// which no instance has — or nil.
+func (h *Host) renamedTo(v store.View, inst *instance) *store.Resource {
+	g := v.Group(inst.group)
+	if g == nil {
+		return nil
+	}
+	for _, r := range v.GroupResources(g) {
+		if r.ID == inst.id && r.Name != inst.name && h.insts[r.Name] == nil {
+			return r
+		}
+	}
+	return nil
+}
+
+// renamedInstance is the instance, under another name, of r's group that
+// runs the resource r (same id): r was renamed. nil if none.
+func (h *Host) renamedInstance(r *store.Resource) *instance {
+	for _, inst := range h.byGroup[r.Group] {
+		if inst.id == r.ID && inst.name != r.Name {
+			return inst
+		}
+	}
+	return nil
+}
+
+// rename files inst under name, the new name of its resource
+// (SetClusterResourceName). Nothing is stopped or started; its health
+// polling, which reports under the old name, starts again under the new
+// one (reconcile restarts it). The resource type keeps the name it was
+// made with (restype.Config.Name) until the node next makes the instance.
+func (h *Host) rename(inst *instance, name string) {
+	h.log.Info("resource renamed", "resource", name, "from", inst.name)
+	h.stopHealth(inst)
+	delete(h.insts, inst.name)
+	if m := h.byGroup[inst.group]; m[inst.name] == inst {
+		delete(m, inst.name)
+		m[name] = inst
+	}
+	delete(h.toReport, inst.name)
+	if o, ok := h.unwritten[inst.name]; ok {
+		delete(h.unwritten, inst.name)
+		o.name = name
+		h.unwritten[name] = o
+	}
+	inst.name = name
+	inst.nameRef.Store(&name)
+	h.insts[name] = inst
+	h.toReport[name] = true
 }
 
 func (h *Host) drop(inst *instance) {
@@ -727,6 +794,17 @@ func restsOffline(v store.View, r *store.Resource) bool {
 // its record requires.
 func (h *Host) instance(ctx context.Context, v store.View, r *store.Resource) (*instance, error) {
 	inst := h.insts[r.Name]
+	if inst == nil {
+		// Renamed (SetClusterResourceName) before reconcile's look at
+		// its old name: the instance goes on under the new one.
+		if old := h.renamedInstance(r); old != nil {
+			if old.busy != idle {
+				return nil, fmt.Errorf("resource %q was renamed %q while a call of its runs here", old.name, r.Name)
+			}
+			h.rename(old, r.Name)
+			inst = old
+		}
+	}
 	if inst != nil && inst.group != r.Group {
 		// Its group changed (reconcile of the group it left has not
 		// seen it yet): r's group is owned here, as the caller looks at
@@ -743,12 +821,13 @@ func (h *Host) instance(ctx context.Context, v store.View, r *store.Resource) (*
 			h.failConfig(ctx, v, r, err)
 			return nil, err
 		}
-		name := r.Name
+		nameRef := new(atomic.Pointer[string])
+		nameRef.Store(&r.Name)
 		rcfg := restype.Config{
 			Name: r.Name, Group: r.Group, Node: h.cfg.Node, Properties: r.Private.Clone(),
 			StateDir: filepath.Join(h.cfg.StateDir, "resources", r.ID),
 			Log:      resourceLog(h.log, r.Name),
-			Changed:  func() { h.notifyChanged(name) },
+			Changed:  func() { h.notifyChanged(*nameRef.Load()) },
 			Guard:    h.cfg.Guard,
 		}
 		if st := v.Status(r.Name); st != nil {
@@ -764,7 +843,7 @@ func (h *Host) instance(ctx context.Context, v store.View, r *store.Resource) (*
 			h.failConfig(ctx, v, r, err)
 			return nil, err
 		}
-		inst = &instance{name: r.Name, group: r.Group, res: res, typ: typ, cg: cg}
+		inst = &instance{name: r.Name, nameRef: nameRef, id: r.ID, group: r.Group, res: res, typ: typ, cg: cg}
 		if st := v.Status(r.Name); st == nil || clusapi.ClusterResourceState(st.State) != clusapi.ClusterResourceOffline {
 			inst.mayRun = true // a type may have reattached to what runs
 		}

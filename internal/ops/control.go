@@ -101,28 +101,31 @@ func (e *Engine) SetResourcePrivate(ctx context.Context, ref ResourceRef, l prop
 // updateResource changes a copy of the resource with change and writes
 // it, or with validateOnly only checks that change accepts it.
 func (e *Engine) updateResource(ctx context.Context, ref ResourceRef, validateOnly bool, change func(store.View, *store.Resource) error) error {
-	check := func(v store.View, t *store.Txn) error {
+	// check returns the resource's name: a handle opened before a rename
+	// names it as it was called then.
+	check := func(v store.View, t *store.Txn) (string, error) {
 		r, err := LookupResource(v, ref)
 		if err != nil {
-			return err
+			return "", err
 		}
 		r = r.Clone()
 		if err := change(v, r); err != nil {
-			return err
+			return "", err
 		}
 		if t != nil {
 			t.PutResource(r)
 		}
-		return nil
+		return r.Name, nil
 	}
 	if validateOnly {
-		return check(e.st.View(), nil)
+		_, err := check(e.st.View(), nil)
+		return err
 	}
-	rev, err := e.st.Update(ctx, check)
+	name, rev, err := store.Decide(ctx, e.st, check)
 	if err != nil {
 		return err
 	}
-	e.waitApplied(ctx, ref.Name, rev)
+	e.waitApplied(ctx, name, rev)
 	return nil
 }
 

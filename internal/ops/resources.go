@@ -15,6 +15,13 @@ type ResourceRef struct{ Name, ID string }
 
 func LookupResource(v store.View, ref ResourceRef) (*store.Resource, error) {
 	r := v.Resource(ref.Name)
+	if ref.ID != "" && (r == nil || r.ID != ref.ID) {
+		// A handle follows its resource, not its name: one opened before
+		// a rename (SetClusterResourceName) finds it by id.
+		if byID := resourceByID(v, ref.ID); byID != nil {
+			return byID, nil
+		}
+	}
 	switch {
 	case r == nil && ref.ID != "":
 		return nil, fail(clusapi.ERROR_RESOURCE_NOT_AVAILABLE, "resource %q was deleted after it was opened", ref.Name)
@@ -24,6 +31,18 @@ func LookupResource(v store.View, ref ResourceRef) (*store.Resource, error) {
 		return nil, fail(clusapi.ERROR_RESOURCE_NOT_AVAILABLE, "resource %q was deleted and created again after it was opened", ref.Name)
 	}
 	return r, nil
+}
+
+// resourceByID is the resource whose id is id, or nil: a look at every
+// resource, made only for a handle whose name no longer names its
+// resource.
+func resourceByID(v store.View, id string) *store.Resource {
+	for _, r := range v.Resources() {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
 }
 
 // OpenResource resolves a resource name to the id handles carry.
@@ -138,15 +157,17 @@ func (e *Engine) DeleteResource(ctx context.Context, ref ResourceRef) error {
 // group is hosted by a node that is up, it returns once that node has
 // applied them, so a locked mode set here is in force for the next call.
 func (e *Engine) SetResourceProperties(ctx context.Context, ref ResourceRef, props proplist.List) (*store.Resource, error) {
-	rev, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
+	// name is the resource's: a handle opened before a rename names it
+	// as it was called then.
+	name, rev, err := store.Decide(ctx, e.st, func(v store.View, t *store.Txn) (string, error) {
 		r, err := LookupResource(v, ref)
 		if err != nil {
-			return err
+			return "", err
 		}
 		r = r.Clone()
 		private, err := applyResourceCommon(&r.Common, props)
 		if err != nil {
-			return err
+			return "", err
 		}
 		for _, p := range private {
 			r.Private = r.Private.Set(p.Name, p.Values...)
@@ -154,17 +175,17 @@ func (e *Engine) SetResourceProperties(ctx context.Context, ref ResourceRef, pro
 		rt, ok := e.types.Lookup(r.Type)
 		if ok {
 			if err := validatePrivate(rt.Validate, r.Private); err != nil {
-				return err
+				return "", err
 			}
 		}
 		t.PutResource(r)
-		return nil
+		return r.Name, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	e.waitApplied(ctx, ref.Name, rev)
-	return e.st.View().Resource(ref.Name), nil
+	e.waitApplied(ctx, name, rev)
+	return e.st.View().Resource(name), nil
 }
 
 // applyWait bounds how long a property change waits for its host.

@@ -24,6 +24,7 @@ var codes = map[clusapi.Errno]connect.Code{
 	clusapi.ERROR_ACCESS_DENIED:                            connect.CodePermissionDenied,
 	clusapi.ERROR_INVALID_HANDLE:                           connect.CodeInvalidArgument,
 	clusapi.ERROR_INVALID_PARAMETER:                        connect.CodeInvalidArgument,
+	clusapi.ERROR_INVALID_NAME:                             connect.CodeInvalidArgument,
 	clusapi.WAIT_TIMEOUT:                                   connect.CodeDeadlineExceeded,
 	clusapi.ERROR_CLUSTER_PROPERTY_DATA_TYPE_MISMATCH:      connect.CodeInvalidArgument,
 	clusapi.ERROR_CLUSTER_PARAMETER_OUT_OF_BOUNDS:          connect.CodeInvalidArgument,

@@ -43,3 +43,10 @@ func (s verbService) ChangeResourceGroup(ctx context.Context, req *connect.Reque
 	}
 	return connect.NewResponse(&batonv1.ChangeResourceGroupResponse{Resources: moved}), nil
 }
+
+func (s verbService) RenameResource(ctx context.Context, req *connect.Request[batonv1.RenameResourceRequest]) (*connect.Response[batonv1.RenameResourceResponse], error) {
+	if err := s.ops.RenameResource(ctx, resourceRef(req.Msg.Resource), req.Msg.Name); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&batonv1.RenameResourceResponse{}), nil
+}

@@ -311,6 +311,94 @@ func (x *ChangeResourceGroupResponse) GetResources() []string {
 	return nil
 }
 
+type RenameResourceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Resource      *ResourceRef           `protobuf:"bytes,1,opt,name=resource,proto3" json:"resource,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"` // the new name
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenameResourceRequest) Reset() {
+	*x = RenameResourceRequest{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenameResourceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenameResourceRequest) ProtoMessage() {}
+
+func (x *RenameResourceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenameResourceRequest.ProtoReflect.Descriptor instead.
+func (*RenameResourceRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *RenameResourceRequest) GetResource() *ResourceRef {
+	if x != nil {
+		return x.Resource
+	}
+	return nil
+}
+
+func (x *RenameResourceRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type RenameResourceResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenameResourceResponse) Reset() {
+	*x = RenameResourceResponse{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenameResourceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenameResourceResponse) ProtoMessage() {}
+
+func (x *RenameResourceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenameResourceResponse.ProtoReflect.Descriptor instead.
+func (*RenameResourceResponse) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{7}
+}
+
 var File_baton_v1_verbs_proto protoreflect.FileDescriptor
 
 const file_baton_v1_verbs_proto_rawDesc = "" +
@@ -330,12 +418,17 @@ const file_baton_v1_verbs_proto_rawDesc = "" +
 	"\x05group\x18\x02 \x01(\v2\x12.baton.v1.GroupRefR\x05group\x12\x14\n" +
 	"\x05flags\x18\x03 \x01(\x04R\x05flags\";\n" +
 	"\x1bChangeResourceGroupResponse\x12\x1c\n" +
-	"\tresources\x18\x01 \x03(\tR\tresources2\xea\x02\n" +
+	"\tresources\x18\x01 \x03(\tR\tresources\"^\n" +
+	"\x15RenameResourceRequest\x121\n" +
+	"\bresource\x18\x01 \x01(\v2\x15.baton.v1.ResourceRefR\bresource\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"\x18\n" +
+	"\x16RenameResourceResponse2\xbf\x03\n" +
 	"\vVerbService\x12M\n" +
 	"\fFailResource\x12\x1d.baton.v1.FailResourceRequest\x1a\x1e.baton.v1.FailResourceResponse\x12N\n" +
 	"\x0fRestartResource\x12 .baton.v1.RestartResourceRequest\x1a\x19.baton.v1.OperationResult\x12X\n" +
 	"\x14CancelGroupOperation\x12%.baton.v1.CancelGroupOperationRequest\x1a\x19.baton.v1.OperationResult\x12b\n" +
-	"\x13ChangeResourceGroup\x12$.baton.v1.ChangeResourceGroupRequest\x1a%.baton.v1.ChangeResourceGroupResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
+	"\x13ChangeResourceGroup\x12$.baton.v1.ChangeResourceGroupRequest\x1a%.baton.v1.ChangeResourceGroupResponse\x12S\n" +
+	"\x0eRenameResource\x12\x1f.baton.v1.RenameResourceRequest\x1a .baton.v1.RenameResourceResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
 
 var (
 	file_baton_v1_verbs_proto_rawDescOnce sync.Once
@@ -349,7 +442,7 @@ func file_baton_v1_verbs_proto_rawDescGZIP() []byte {
 	return file_baton_v1_verbs_proto_rawDescData
 }
 
-var file_baton_v1_verbs_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_baton_v1_verbs_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_baton_v1_verbs_proto_goTypes = []any{
 	(*FailResourceRequest)(nil),         // 0: baton.v1.FailResourceRequest
 	(*FailResourceResponse)(nil),        // 1: baton.v1.FailResourceResponse
@@ -357,29 +450,34 @@ var file_baton_v1_verbs_proto_goTypes = []any{
 	(*CancelGroupOperationRequest)(nil), // 3: baton.v1.CancelGroupOperationRequest
 	(*ChangeResourceGroupRequest)(nil),  // 4: baton.v1.ChangeResourceGroupRequest
 	(*ChangeResourceGroupResponse)(nil), // 5: baton.v1.ChangeResourceGroupResponse
-	(*ResourceRef)(nil),                 // 6: baton.v1.ResourceRef
-	(*GroupRef)(nil),                    // 7: baton.v1.GroupRef
-	(*OperationResult)(nil),             // 8: baton.v1.OperationResult
+	(*RenameResourceRequest)(nil),       // 6: baton.v1.RenameResourceRequest
+	(*RenameResourceResponse)(nil),      // 7: baton.v1.RenameResourceResponse
+	(*ResourceRef)(nil),                 // 8: baton.v1.ResourceRef
+	(*GroupRef)(nil),                    // 9: baton.v1.GroupRef
+	(*OperationResult)(nil),             // 10: baton.v1.OperationResult
 }
 var file_baton_v1_verbs_proto_depIdxs = []int32{
-	6, // 0: baton.v1.FailResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	6, // 1: baton.v1.RestartResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	7, // 2: baton.v1.CancelGroupOperationRequest.group:type_name -> baton.v1.GroupRef
-	6, // 3: baton.v1.ChangeResourceGroupRequest.resource:type_name -> baton.v1.ResourceRef
-	7, // 4: baton.v1.ChangeResourceGroupRequest.group:type_name -> baton.v1.GroupRef
-	0, // 5: baton.v1.VerbService.FailResource:input_type -> baton.v1.FailResourceRequest
-	2, // 6: baton.v1.VerbService.RestartResource:input_type -> baton.v1.RestartResourceRequest
-	3, // 7: baton.v1.VerbService.CancelGroupOperation:input_type -> baton.v1.CancelGroupOperationRequest
-	4, // 8: baton.v1.VerbService.ChangeResourceGroup:input_type -> baton.v1.ChangeResourceGroupRequest
-	1, // 9: baton.v1.VerbService.FailResource:output_type -> baton.v1.FailResourceResponse
-	8, // 10: baton.v1.VerbService.RestartResource:output_type -> baton.v1.OperationResult
-	8, // 11: baton.v1.VerbService.CancelGroupOperation:output_type -> baton.v1.OperationResult
-	5, // 12: baton.v1.VerbService.ChangeResourceGroup:output_type -> baton.v1.ChangeResourceGroupResponse
-	9, // [9:13] is the sub-list for method output_type
-	5, // [5:9] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	8,  // 0: baton.v1.FailResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	8,  // 1: baton.v1.RestartResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	9,  // 2: baton.v1.CancelGroupOperationRequest.group:type_name -> baton.v1.GroupRef
+	8,  // 3: baton.v1.ChangeResourceGroupRequest.resource:type_name -> baton.v1.ResourceRef
+	9,  // 4: baton.v1.ChangeResourceGroupRequest.group:type_name -> baton.v1.GroupRef
+	8,  // 5: baton.v1.RenameResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	0,  // 6: baton.v1.VerbService.FailResource:input_type -> baton.v1.FailResourceRequest
+	2,  // 7: baton.v1.VerbService.RestartResource:input_type -> baton.v1.RestartResourceRequest
+	3,  // 8: baton.v1.VerbService.CancelGroupOperation:input_type -> baton.v1.CancelGroupOperationRequest
+	4,  // 9: baton.v1.VerbService.ChangeResourceGroup:input_type -> baton.v1.ChangeResourceGroupRequest
+	6,  // 10: baton.v1.VerbService.RenameResource:input_type -> baton.v1.RenameResourceRequest
+	1,  // 11: baton.v1.VerbService.FailResource:output_type -> baton.v1.FailResourceResponse
+	10, // 12: baton.v1.VerbService.RestartResource:output_type -> baton.v1.OperationResult
+	10, // 13: baton.v1.VerbService.CancelGroupOperation:output_type -> baton.v1.OperationResult
+	5,  // 14: baton.v1.VerbService.ChangeResourceGroup:output_type -> baton.v1.ChangeResourceGroupResponse
+	7,  // 15: baton.v1.VerbService.RenameResource:output_type -> baton.v1.RenameResourceResponse
+	11, // [11:16] is the sub-list for method output_type
+	6,  // [6:11] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_baton_v1_verbs_proto_init() }
@@ -396,7 +494,7 @@ func file_baton_v1_verbs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_verbs_proto_rawDesc), len(file_baton_v1_verbs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

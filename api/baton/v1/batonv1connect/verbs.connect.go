@@ -45,6 +45,9 @@ const (
 	// VerbServiceChangeResourceGroupProcedure is the fully-qualified name of the VerbService's
 	// ChangeResourceGroup RPC.
 	VerbServiceChangeResourceGroupProcedure = "/baton.v1.VerbService/ChangeResourceGroup"
+	// VerbServiceRenameResourceProcedure is the fully-qualified name of the VerbService's
+	// RenameResource RPC.
+	VerbServiceRenameResourceProcedure = "/baton.v1.VerbService/RenameResource"
 )
 
 // VerbServiceClient is a client for the baton.v1.VerbService service.
@@ -65,6 +68,9 @@ type VerbServiceClient interface {
 	// every resource of its dependency tree move to the group, as they are
 	// (nothing is stopped or started), in one transaction.
 	ChangeResourceGroup(context.Context, *connect.Request[v1.ChangeResourceGroupRequest]) (*connect.Response[v1.ChangeResourceGroupResponse], error)
+	// RenameResource is SetClusterResourceName: the resource takes the new
+	// name, as it is (nothing is stopped or started).
+	RenameResource(context.Context, *connect.Request[v1.RenameResourceRequest]) (*connect.Response[v1.RenameResourceResponse], error)
 }
 
 // NewVerbServiceClient constructs a client for the baton.v1.VerbService service. By default, it
@@ -102,6 +108,12 @@ func NewVerbServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(verbServiceMethods.ByName("ChangeResourceGroup")),
 			connect.WithClientOptions(opts...),
 		),
+		renameResource: connect.NewClient[v1.RenameResourceRequest, v1.RenameResourceResponse](
+			httpClient,
+			baseURL+VerbServiceRenameResourceProcedure,
+			connect.WithSchema(verbServiceMethods.ByName("RenameResource")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -111,6 +123,7 @@ type verbServiceClient struct {
 	restartResource      *connect.Client[v1.RestartResourceRequest, v1.OperationResult]
 	cancelGroupOperation *connect.Client[v1.CancelGroupOperationRequest, v1.OperationResult]
 	changeResourceGroup  *connect.Client[v1.ChangeResourceGroupRequest, v1.ChangeResourceGroupResponse]
+	renameResource       *connect.Client[v1.RenameResourceRequest, v1.RenameResourceResponse]
 }
 
 // FailResource calls baton.v1.VerbService.FailResource.
@@ -133,6 +146,11 @@ func (c *verbServiceClient) ChangeResourceGroup(ctx context.Context, req *connec
 	return c.changeResourceGroup.CallUnary(ctx, req)
 }
 
+// RenameResource calls baton.v1.VerbService.RenameResource.
+func (c *verbServiceClient) RenameResource(ctx context.Context, req *connect.Request[v1.RenameResourceRequest]) (*connect.Response[v1.RenameResourceResponse], error) {
+	return c.renameResource.CallUnary(ctx, req)
+}
+
 // VerbServiceHandler is an implementation of the baton.v1.VerbService service.
 type VerbServiceHandler interface {
 	// FailResource is FailClusterResource: the owner treats the resource as
@@ -151,6 +169,9 @@ type VerbServiceHandler interface {
 	// every resource of its dependency tree move to the group, as they are
 	// (nothing is stopped or started), in one transaction.
 	ChangeResourceGroup(context.Context, *connect.Request[v1.ChangeResourceGroupRequest]) (*connect.Response[v1.ChangeResourceGroupResponse], error)
+	// RenameResource is SetClusterResourceName: the resource takes the new
+	// name, as it is (nothing is stopped or started).
+	RenameResource(context.Context, *connect.Request[v1.RenameResourceRequest]) (*connect.Response[v1.RenameResourceResponse], error)
 }
 
 // NewVerbServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -184,6 +205,12 @@ func NewVerbServiceHandler(svc VerbServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(verbServiceMethods.ByName("ChangeResourceGroup")),
 		connect.WithHandlerOptions(opts...),
 	)
+	verbServiceRenameResourceHandler := connect.NewUnaryHandler(
+		VerbServiceRenameResourceProcedure,
+		svc.RenameResource,
+		connect.WithSchema(verbServiceMethods.ByName("RenameResource")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/baton.v1.VerbService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case VerbServiceFailResourceProcedure:
@@ -194,6 +221,8 @@ func NewVerbServiceHandler(svc VerbServiceHandler, opts ...connect.HandlerOption
 			verbServiceCancelGroupOperationHandler.ServeHTTP(w, r)
 		case VerbServiceChangeResourceGroupProcedure:
 			verbServiceChangeResourceGroupHandler.ServeHTTP(w, r)
+		case VerbServiceRenameResourceProcedure:
+			verbServiceRenameResourceHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -217,4 +246,8 @@ func (UnimplementedVerbServiceHandler) CancelGroupOperation(context.Context, *co
 
 func (UnimplementedVerbServiceHandler) ChangeResourceGroup(context.Context, *connect.Request[v1.ChangeResourceGroupRequest]) (*connect.Response[v1.ChangeResourceGroupResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.ChangeResourceGroup is not implemented"))
+}
+
+func (UnimplementedVerbServiceHandler) RenameResource(context.Context, *connect.Request[v1.RenameResourceRequest]) (*connect.Response[v1.RenameResourceResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.RenameResource is not implemented"))
 }

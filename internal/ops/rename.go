@@ -1,0 +1,114 @@
+package ops
+
+import (
+	"context"
+	"slices"
+
+	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/internal/store"
+)
+
+// checkNewName validates the new name of a renamed group or resource as
+// [MS-CMRP] ApiSetGroupName and ApiSetResourceName do: ERROR_INVALID_NAME
+// (123) for an empty one, and — baton's rule, the one checkName makes at
+// creation — for one baton cannot store (over 255 characters, '/',
+// control characters).
+func checkNewName(kind, name string) error {
+	if err := checkName(kind, name); err != nil {
+		return fail(clusapi.ERROR_INVALID_NAME, "%s", err.Error())
+	}
+	return nil
+}
+
+// RenameResource is SetClusterResourceName ([MS-CMRP] ApiSetResourceName):
+// in one transaction the resource's record and its status move to the new
+// name (its id, configuration, state, state sequence, persistent state and
+// restarts kept), and the resources that depend on it name it anew.
+// Nothing is stopped or started: the node that hosts it renames its
+// instance (host.rename), which runs on. The resource comes last in its
+// group's order (the order is the records' creation).
+//
+// Operation records keep the name the resource had when they were made
+// (they are history). Codes, the first that applies: ERROR_INVALID_NAME
+// (123) for an empty name or one baton cannot store;
+// ERROR_RESOURCE_NOT_FOUND / ERROR_RESOURCE_NOT_AVAILABLE; ERROR_SUCCESS,
+// changing nothing, for its own name; ERROR_ALREADY_EXISTS (183) for the
+// name or id of another resource; ERROR_GROUP_NOT_AVAILABLE while its
+// group is being deleted; ERROR_INVALID_STATE (baton's choice: Windows
+// renames at any time) while the resource is in a pending state or its
+// group is moving or being written in several transactions. A refusal
+// changes nothing.
+func (e *Engine) RenameResource(ctx context.Context, ref ResourceRef, name string) error {
+	if err := checkNewName("resource", name); err != nil {
+		return err
+	}
+	_, _, err := store.Decide(ctx, e.st, func(v store.View, t *store.Txn) (struct{}, error) {
+		return struct{}{}, decideRenameResource(v, t, ref, name)
+	})
+	return err
+}
+
+func decideRenameResource(v store.View, t *store.Txn, ref ResourceRef, name string) error {
+	r, err := LookupResource(v, ref)
+	if err != nil {
+		return err
+	}
+	if r.Name == name {
+		return nil
+	}
+	if v.Resource(name) != nil {
+		return fail(clusapi.ERROR_ALREADY_EXISTS, "a resource called %q exists already", name)
+	}
+	for _, o := range v.Resources() {
+		if o.ID == name {
+			return fail(clusapi.ERROR_ALREADY_EXISTS, "%q is the id of resource %q", name, o.Name)
+		}
+	}
+	g, err := LookupGroup(v, GroupRef{Name: r.Group})
+	if err != nil {
+		return err
+	}
+	if err := renamable(g); err != nil {
+		return err
+	}
+	st := v.Status(r.Name)
+	if s := v.ResourceState(r.Name); s.IsPending() {
+		return fail(clusapi.ERROR_INVALID_STATE, "resource %q is %s: rename it once it settles", r.Name, s)
+	}
+	n := r.Clone()
+	n.Name, n.Rev = name, 0
+	t.Delete(store.ResourceKey(r.Name), r.Rev)
+	t.PutResource(n)
+	if st != nil {
+		ns := st.Clone()
+		ns.Resource, ns.Rev = name, 0
+		t.Delete(store.StatusKey(r.Name), st.Rev)
+		t.PutStatus(ns)
+	}
+	for _, d := range v.GroupResources(g) {
+		if d.Name == r.Name || !slices.Contains(d.DependsOn, r.Name) {
+			continue
+		}
+		d = d.Clone()
+		for i, p := range d.DependsOn {
+			if p == r.Name {
+				d.DependsOn[i] = name
+			}
+		}
+		t.PutResource(d)
+	}
+	return nil
+}
+
+// renamable refuses a rename in g, or of g, while g changes hands or is
+// written a transaction at a time: the host taking it over, or the
+// writer, works by name.
+func renamable(g *store.Group) error {
+	switch {
+	case g.MoveTo != "":
+		return fail(clusapi.ERROR_INVALID_STATE, "group %q is moving to %s", g.Name, g.MoveTo)
+	case g.Writing != "":
+		return fail(clusapi.ERROR_INVALID_STATE, "group %q is being changed by operation %s", g.Name, g.Writing)
+	}
+	return nil
+}
