@@ -363,7 +363,8 @@ type Usage struct {
 	Processes int
 	// MemoryBytes is memory.current (v2, when the memory controller is
 	// enabled for baton's cgroups), else the resident memory of the
-	// processes added up (shared pages count once per process).
+	// processes added up (shared pages count once per process); 0 when
+	// no process runs.
 	MemoryBytes uint64
 }
 
@@ -379,6 +380,12 @@ func (d Dir) Usage() (Usage, error) {
 		return Usage{}, err
 	}
 	u := Usage{Processes: len(pids)}
+	if len(pids) == 0 {
+		// Nothing runs: nothing to count (memory.current may still hold
+		// page cache charged to the cgroup, which no process uses). One
+		// file read, not two, for each report of a resource not running.
+		return u, nil
+	}
 	if b, err := os.ReadFile(d.file("memory.current")); err == nil {
 		if v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil {
 			u.MemoryBytes = v
