@@ -99,15 +99,7 @@ func TestFastJSONLeavesOtherShapes(t *testing.T) {
 // FuzzFastJSON: whatever the fast decoder accepts, the general one
 // decodes to an equal list.
 func FuzzFastJSON(f *testing.F) {
-	for _, s := range []string{
-		`[{"name":"Virtual Machine","type":"dword","value":1}]`,
-		`[{"name":"M","values":[{"type":"expand_sz","value":"%T%"},{"type":"expanded_sz","value":"C:"}]}]`,
-		`[{"name":"N","type":"property_list","value":[{"name":"B","type":"binary","value":"0a"}]}]`,
-		`[{"name":"X","type":"multi_sz","value":["a","b"]}]`,
-		`[{"name":"U","type":"ularge","value":18446744073709551615}]`,
-		`[{"name":"L","type":"long","value":-5}]`,
-		`[]`, `null`, `{}`,
-	} {
+	for _, s := range jsonSeeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) { checkFast(t, b) })

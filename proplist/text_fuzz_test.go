@@ -35,15 +35,19 @@ func FuzzParseParam(f *testing.F) {
 
 // FuzzParseJSON checks that ParseJSON never panics and that what it accepts
 // validates and survives MarshalJSON and Marshal.
+// jsonSeeds start the JSON fuzz tests.
+var jsonSeeds = []string{
+	`[{"name":"Virtual Machine","type":"dword","value":1}]`,
+	`[{"name":"M","values":[{"type":"expand_sz","value":"%T%"},{"type":"expanded_sz","value":"C:"}]}]`,
+	`[{"name":"N","type":"property_list","value":[{"name":"B","type":"binary","value":"0a"}]}]`,
+	`[{"name":"X","type":"multi_sz","value":["a","b"]}]`,
+	`[{"name":"U","type":"ularge","value":18446744073709551615}]`,
+	`[{"name":"L","type":"long","value":-5}]`,
+	`[]`, `null`, `{}`,
+}
+
 func FuzzParseJSON(f *testing.F) {
-	for _, s := range []string{
-		`[{"name":"Virtual Machine","type":"dword","value":1}]`,
-		`[{"name":"M","values":[{"type":"expand_sz","value":"%T%"},{"type":"expanded_sz","value":"C:"}]}]`,
-		`[{"name":"N","type":"property_list","value":[{"name":"B","type":"binary","value":"0a"}]}]`,
-		`[{"name":"X","type":"multi_sz","value":["a","b"]}]`,
-		`[{"name":"U","type":"ularge","value":18446744073709551615}]`,
-		`[]`, `null`, `{}`,
-	} {
+	for _, s := range jsonSeeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
