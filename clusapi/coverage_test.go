@@ -61,7 +61,7 @@ var clusapiFamilies = []clusapiFamily{
 		{"MoveClusterGroup", ""},
 		{"MoveClusterGroupEx", "flags 0x1, 0x2, 0x4, 0x8, 0x10 and the input buffer (moves.md)"},
 		{"CancelClusterGroupOperation", "cancels a move waiting in the queue (flag 0x4 of MoveClusterGroupEx) at once: ERROR_SUCCESS, not 997; nothing else is cancellable (5023); dwCancelFlags other than 0 answers 87"},
-		{"SetClusterGroupName", "not yet"},
+		{"SetClusterGroupName", "Online or not, nothing stopped or started; its resources, claim and operation records follow in one transaction; handles opened before follow the group (by its id); 123 for an empty name or one baton cannot store, 183 for another group's name or id, 5023 while it moves, waits in the move queue or a resource of it is pending"},
 		{"SetClusterGroupNodeList", "the preferred owners"},
 		{"ClusterGroupControl", "CLUSCTL_GROUP_*: common, read-only common and private properties (get, set, validate, enumerate names), name, id, flags, characteristics; byte-exact property lists and ERROR_MORE_DATA"},
 		{"AddClusterGroupDependency", "not yet: groups do not depend on groups"},

@@ -51,3 +51,47 @@ func (r Resources) Rename(ctx context.Context, name, newName string) error {
 	})
 	return err
 }
+
+// SetClusterGroupName renames a group ([MS-CMRP] ApiSetGroupName).
+// ERROR_SUCCESS once renamed. As Windows allows, the group may be online:
+// nothing is stopped or started, the node that owns it carries on under
+// the new name (its claim on the group goes with it in the same change),
+// and its resources, operations and history follow. Handles follow the
+// group, not its name: hGroup and every other handle opened before the
+// rename keep working (the agent finds the group by the id the handle was
+// opened with).
+//
+// Codes: ERROR_INVALID_NAME for an empty name, or one baton cannot store;
+// ERROR_ALREADY_EXISTS for the name or id of another group; ERROR_SUCCESS,
+// changing nothing, for its own name; ERROR_INVALID_STATE — baton's
+// choice — while the group moves, waits in the move queue, or a resource
+// of it is in a pending state (an online or offline under way: rename it
+// once it settles); ERROR_GROUP_NOT_AVAILABLE if it was deleted since the
+// handle was opened; ERROR_ACCESS_DENIED for a caller with Read access. A
+// refusal changes nothing.
+func SetClusterGroupName(hGroup HGROUP, lpszGroupName string) Errno {
+	return SetClusterGroupNameContext(context.Background(), hGroup, lpszGroupName)
+}
+
+// SetClusterGroupNameContext is SetClusterGroupName bounded by ctx.
+func SetClusterGroupNameContext(ctx context.Context, hGroup HGROUP, lpszGroupName string) Errno {
+	h := (*groupHandle)(hGroup)
+	if !h.valid() {
+		return ERROR_INVALID_HANDLE
+	}
+	ctx, cancel := callCtx(ctx)
+	defer cancel()
+	_, err := unary(ctx, h.cluster.c, "SetClusterGroupName", h.cluster.c.conn.Verbs.RenameGroup, &batonv1.RenameGroupRequest{
+		Group: h.ref.pb(), Name: lpszGroupName,
+	})
+	return ErrnoOf(err)
+}
+
+// Rename renames the group called name to newName (SetClusterGroupName):
+// nothing is stopped or started.
+func (g Groups) Rename(ctx context.Context, name, newName string) error {
+	_, err := unary(ctx, g.c, "RenameGroup", g.c.conn.Verbs.RenameGroup, &batonv1.RenameGroupRequest{
+		Group: groupRef{name: name}.pb(), Name: newName,
+	})
+	return err
+}

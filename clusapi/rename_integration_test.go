@@ -131,3 +131,116 @@ func TestSetClusterResourceName(t *testing.T) {
 		t.Errorf("other: %+v %v, want Online", r, err)
 	}
 }
+
+// SetClusterGroupName on a real agent, the group Online (Windows allows
+// it): a Generic Application in it keeps its PID, and the handles opened
+// before — the group's and the resource's — keep working: state, and an
+// offline through the old group handle. Each refusal changes nothing.
+func TestSetClusterGroupName(t *testing.T) {
+	a := startAgent(t)
+	c := a.client(t)
+	ctx := testCtx(t)
+	hCluster := mustCluster(t, a.Addr)
+	hG, err := clusapi.CreateClusterGroup(hCluster, "Web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clusapi.CloseClusterGroup(hG)
+	hO, err := clusapi.CreateClusterGroup(hCluster, "Other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clusapi.CloseClusterGroup(hO)
+	if _, err := c.Resources().Create(ctx, "app", "Web", "Generic Application", clusapi.CreateResourceOptions{
+		Properties: proplist.List{{Name: "CommandLine", Values: []proplist.Value{proplist.SZ("sleep 600")}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	hApp, err := clusapi.OpenClusterResource(hCluster, "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clusapi.CloseClusterResource(hApp)
+	if got := clusapi.OnlineClusterGroup(hG, nil); got != clusapi.ERROR_SUCCESS && got != clusapi.ERROR_IO_PENDING {
+		t.Fatalf("OnlineClusterGroup: %v", got)
+	}
+	eventually(t, "Web Online", func() (bool, error) {
+		st, _, err := clusapi.GetClusterGroupState(hG)
+		return st == clusapi.ClusterGroupOnline, err
+	})
+	pidOf := func() uint32 {
+		t.Helper()
+		r, err := c.Resources().Get(ctx, "app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.State != clusapi.ClusterResourceOnline {
+			t.Errorf("app is %v, want Online", r.State)
+		}
+		pid, _ := r.Status.DWORD("Pid")
+		return pid
+	}
+	pid := pidOf()
+
+	for _, c := range []struct {
+		name string
+		want clusapi.Errno
+	}{
+		{"", clusapi.ERROR_INVALID_NAME},
+		{"a/b", clusapi.ERROR_INVALID_NAME},
+		{"Other", clusapi.ERROR_ALREADY_EXISTS},
+	} {
+		if got := clusapi.SetClusterGroupName(hG, c.name); got != c.want {
+			t.Errorf("SetClusterGroupName(%q) = %v, want %v", c.name, got, c.want)
+		}
+	}
+	if got := clusapi.SetClusterGroupName(nil, "x"); got != clusapi.ERROR_INVALID_HANDLE {
+		t.Errorf("NULL handle: %v, want ERROR_INVALID_HANDLE", got)
+	}
+	t.Run("read access", func(t *testing.T) {
+		hR, err := clusapi.OpenClusterGroup(readOnlyCluster(t, a, c), "Web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer clusapi.CloseClusterGroup(hR)
+		if got := clusapi.SetClusterGroupName(hR, "Shop"); got != clusapi.ERROR_ACCESS_DENIED {
+			t.Errorf("Read access: %v, want ERROR_ACCESS_DENIED", got)
+		}
+	})
+	if _, err := c.Groups().Get(ctx, "Web"); err != nil {
+		t.Fatalf("after the refusals: %v", err)
+	}
+
+	if got := clusapi.SetClusterGroupName(hG, "Shop"); got != clusapi.ERROR_SUCCESS {
+		t.Fatalf("SetClusterGroupName: %v", got)
+	}
+	if _, err := c.Groups().Get(ctx, "Web"); !errors.Is(err, clusapi.ERROR_GROUP_NOT_FOUND) {
+		t.Errorf("the old name: %v, want ERROR_GROUP_NOT_FOUND", err)
+	}
+	time.Sleep(2 * time.Second) // the host has looked at it
+	if p := pidOf(); p != pid {
+		t.Errorf("app's pid %d, was %d: the process was restarted", p, pid)
+	}
+	// The handles opened before follow the group.
+	if st, node, err := clusapi.GetClusterGroupState(hG); err != nil || st != clusapi.ClusterGroupOnline || node == "" {
+		t.Errorf("GetClusterGroupState through the old handle: %v %q %v", st, node, err)
+	}
+	if _, _, group, err := clusapi.GetClusterResourceState(hApp); err != nil || group != "Shop" {
+		t.Errorf("GetClusterResourceState: group %q %v, want Shop", group, err)
+	}
+	// Groups.Rename, the idiomatic face.
+	if err := c.Groups().Rename(ctx, "Shop", "Store"); err != nil {
+		t.Fatalf("Groups.Rename: %v", err)
+	}
+	if p := pidOf(); p != pid {
+		t.Errorf("app's pid %d, was %d", p, pid)
+	}
+	// An offline through the old handle stops the process.
+	if got := clusapi.OfflineClusterGroup(hG); got != clusapi.ERROR_SUCCESS && got != clusapi.ERROR_IO_PENDING {
+		t.Fatalf("OfflineClusterGroup through the old handle: %v", got)
+	}
+	eventually(t, "Store Offline", func() (bool, error) {
+		g, err := c.Groups().State(ctx, "Store")
+		return err == nil && g.State == clusapi.ClusterGroupOffline, err
+	})
+}

@@ -17,7 +17,7 @@ import (
 func (a *app) groupCommand() *cobra.Command {
 	return noun("group", "Manage groups, the unit of failover",
 		a.groupCreate(), a.groupDelete(), a.groupList(), a.groupShow(), a.groupState(),
-		a.groupOnline(), a.groupOffline(), a.groupSet(), a.groupNodes(), a.groupWhy(), a.groupHistory(), a.groupMove(), a.groupCancel(),
+		a.groupOnline(), a.groupOffline(), a.groupSet(), a.groupNodes(), a.groupWhy(), a.groupHistory(), a.groupMove(), a.groupCancel(), a.groupRename(),
 	)
 }
 

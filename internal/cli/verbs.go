@@ -160,3 +160,27 @@ moving.`,
 		},
 	}
 }
+
+func (a *app) groupRename() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rename NAME NEW-NAME",
+		Short: "Rename a group, online or not (SetClusterGroupName)",
+		Long: `Rename a group. It may be online: nothing is stopped or started, and the
+node that owns it carries on under the new name; its resources, claim and
+history follow. Refused while the group moves, waits in the move queue, or
+a resource of it is in a pending state.`,
+		Args: exactArgs("NAME", "NEW-NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			if _, err := c.Verbs.RenameGroup(cmd.Context(), connect.NewRequest(&batonv1.RenameGroupRequest{
+				Group: groupRef(args[0]), Name: args[1],
+			})); err != nil {
+				return err
+			}
+			return a.printDone(subjectGroup, args[1], "renamed group "+args[0]+" to")
+		},
+	}
+}

@@ -23,6 +23,25 @@ func LookupGroup(v store.View, ref GroupRef) (*store.Group, error) {
 	return g, err
 }
 
+// FollowGroup is ref with the group's current name when ref's name no
+// longer names the group of ref's id because it was renamed
+// (SetClusterGroupName): a handle follows its group, not its name. ref as
+// it is otherwise (no id, or no group of that id any more).
+func FollowGroup(v store.View, ref GroupRef) GroupRef {
+	if ref.ID == "" {
+		return ref
+	}
+	if g := v.Group(ref.Name); g != nil && g.ID == ref.ID {
+		return ref
+	}
+	for _, g := range v.Groups() {
+		if g.ID == ref.ID {
+			return GroupRef{Name: g.Name, ID: ref.ID}
+		}
+	}
+	return ref
+}
+
 // lookupGroup is LookupGroup that also finds a group being deleted.
 func lookupGroup(v store.View, ref GroupRef) (*store.Group, error) {
 	g := v.Group(ref.Name)

@@ -72,7 +72,7 @@ func unsupported(code uint32) error {
 }
 
 func (s controlService) group(ctx context.Context, v store.View, m *batonv1.ControlRequest) ([]byte, error) {
-	ref := ops.GroupRef{Name: m.Name, ID: m.Id}
+	ref := ops.FollowGroup(v, ops.GroupRef{Name: m.Name, ID: m.Id})
 	g, err := ops.LookupGroup(v, ref)
 	if err != nil {
 		return nil, err

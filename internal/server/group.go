@@ -18,6 +18,13 @@ func groupRef(r *batonv1.GroupRef) ops.GroupRef {
 	return ops.GroupRef{Name: r.GetName(), ID: r.GetId()}
 }
 
+// groupRef is the group r names, followed through renames: a handle
+// opened before SetClusterGroupName carries the old name and the group's
+// id, and goes on naming the group (ops.FollowGroup).
+func (s *Server) groupRef(r *batonv1.GroupRef) ops.GroupRef {
+	return ops.FollowGroup(s.st.View(), groupRef(r))
+}
+
 func (s groupService) OpenGroup(_ context.Context, req *connect.Request[batonv1.OpenGroupRequest]) (*connect.Response[batonv1.OpenGroupResponse], error) {
 	g, err := s.ops.OpenGroup(req.Msg.Name)
 	if err != nil {
@@ -39,7 +46,7 @@ func (s groupService) CreateGroup(ctx context.Context, req *connect.Request[bato
 }
 
 func (s groupService) DeleteGroup(ctx context.Context, req *connect.Request[batonv1.DeleteGroupRequest]) (*connect.Response[batonv1.DeleteGroupResponse], error) {
-	if err := s.ops.DeleteGroup(ctx, groupRef(req.Msg.Group), req.Msg.Force); err != nil {
+	if err := s.ops.DeleteGroup(ctx, s.groupRef(req.Msg.Group), req.Msg.Force); err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&batonv1.DeleteGroupResponse{}), nil
@@ -68,7 +75,7 @@ func (s groupService) ListGroups(_ context.Context, req *connect.Request[batonv1
 
 func (s groupService) GetGroup(_ context.Context, req *connect.Request[batonv1.GetGroupRequest]) (*connect.Response[batonv1.GetGroupResponse], error) {
 	v := s.st.View()
-	g, err := ops.LookupGroup(v, groupRef(req.Msg.Group))
+	g, err := ops.LookupGroup(v, ops.FollowGroup(v, groupRef(req.Msg.Group)))
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +84,7 @@ func (s groupService) GetGroup(_ context.Context, req *connect.Request[batonv1.G
 
 func (s groupService) GetGroupState(_ context.Context, req *connect.Request[batonv1.GetGroupStateRequest]) (*connect.Response[batonv1.GetGroupStateResponse], error) {
 	v := s.st.View()
-	g, err := ops.LookupGroup(v, groupRef(req.Msg.Group))
+	g, err := ops.LookupGroup(v, ops.FollowGroup(v, groupRef(req.Msg.Group)))
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +107,7 @@ func (s groupService) SetGroupProperties(ctx context.Context, req *connect.Reque
 	if err != nil {
 		return nil, err
 	}
-	g, err := s.ops.SetGroupProperties(ctx, groupRef(req.Msg.Group), props)
+	g, err := s.ops.SetGroupProperties(ctx, s.groupRef(req.Msg.Group), props)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +115,7 @@ func (s groupService) SetGroupProperties(ctx context.Context, req *connect.Reque
 }
 
 func (s groupService) SetGroupNodeList(ctx context.Context, req *connect.Request[batonv1.SetGroupNodeListRequest]) (*connect.Response[batonv1.SetGroupNodeListResponse], error) {
-	if err := s.ops.SetGroupNodeList(ctx, groupRef(req.Msg.Group), req.Msg.Nodes); err != nil {
+	if err := s.ops.SetGroupNodeList(ctx, s.groupRef(req.Msg.Group), req.Msg.Nodes); err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&batonv1.SetGroupNodeListResponse{}), nil
@@ -126,7 +133,7 @@ func (s groupService) OnlineGroup(ctx context.Context, req *connect.Request[bato
 	if m.Flags&clusapi.CLUSAPI_GROUP_ONLINE_SYNCHRONOUS != 0 {
 		liftDeadlines(ctx)
 	}
-	res, err := s.ops.OnlineGroup(ctx, groupRef(m.Group), m.Node, ops.Request{Flags: m.Flags, InBuffer: buf, Size: size, Caller: callerOf(ctx).String()})
+	res, err := s.ops.OnlineGroup(ctx, s.groupRef(m.Group), m.Node, ops.Request{Flags: m.Flags, InBuffer: buf, Size: size, Caller: callerOf(ctx).String()})
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +149,7 @@ func (s groupService) OfflineGroup(ctx context.Context, req *connect.Request[bat
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.ops.OfflineGroup(ctx, groupRef(m.Group), ops.Request{Flags: m.Flags, InBuffer: buf, Size: size, Caller: callerOf(ctx).String()})
+	res, err := s.ops.OfflineGroup(ctx, s.groupRef(m.Group), ops.Request{Flags: m.Flags, InBuffer: buf, Size: size, Caller: callerOf(ctx).String()})
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +158,7 @@ func (s groupService) OfflineGroup(ctx context.Context, req *connect.Request[bat
 
 func (s groupService) ExplainGroup(_ context.Context, req *connect.Request[batonv1.ExplainGroupRequest]) (*connect.Response[batonv1.ExplainGroupResponse], error) {
 	v := s.st.View()
-	g, err := ops.LookupGroup(v, groupRef(req.Msg.Group))
+	g, err := ops.LookupGroup(v, ops.FollowGroup(v, groupRef(req.Msg.Group)))
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +172,7 @@ func (s groupService) ExplainGroup(_ context.Context, req *connect.Request[baton
 
 func (s groupService) ListOperations(_ context.Context, req *connect.Request[batonv1.ListOperationsRequest]) (*connect.Response[batonv1.ListOperationsResponse], error) {
 	v := s.st.View()
-	g, err := ops.LookupGroup(v, groupRef(req.Msg.Group))
+	g, err := ops.LookupGroup(v, ops.FollowGroup(v, groupRef(req.Msg.Group)))
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +205,7 @@ func (s groupService) MoveGroup(ctx context.Context, req *connect.Request[batonv
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.ops.MoveGroup(ctx, groupRef(m.Group), m.Node, ops.Request{Flags: m.Flags, InBuffer: buf, Size: size, Caller: callerOf(ctx).String()})
+	res, err := s.ops.MoveGroup(ctx, s.groupRef(m.Group), m.Node, ops.Request{Flags: m.Flags, InBuffer: buf, Size: size, Caller: callerOf(ctx).String()})
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func (s verbService) RestartResource(ctx context.Context, req *connect.Request[b
 }
 
 func (s verbService) CancelGroupOperation(ctx context.Context, req *connect.Request[batonv1.CancelGroupOperationRequest]) (*connect.Response[batonv1.OperationResult], error) {
-	res, err := s.ops.CancelGroupOperation(ctx, groupRef(req.Msg.Group), req.Msg.Flags, callerOf(ctx).String())
+	res, err := s.ops.CancelGroupOperation(ctx, s.groupRef(req.Msg.Group), req.Msg.Flags, callerOf(ctx).String())
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func (s verbService) CancelGroupOperation(ctx context.Context, req *connect.Requ
 }
 
 func (s verbService) ChangeResourceGroup(ctx context.Context, req *connect.Request[batonv1.ChangeResourceGroupRequest]) (*connect.Response[batonv1.ChangeResourceGroupResponse], error) {
-	moved, err := s.ops.ChangeResourceGroup(ctx, resourceRef(req.Msg.Resource), groupRef(req.Msg.Group), req.Msg.Flags)
+	moved, err := s.ops.ChangeResourceGroup(ctx, resourceRef(req.Msg.Resource), s.groupRef(req.Msg.Group), req.Msg.Flags)
 	if err != nil {
 		return nil, err
 	}
@@ -49,4 +49,11 @@ func (s verbService) RenameResource(ctx context.Context, req *connect.Request[ba
 		return nil, err
 	}
 	return connect.NewResponse(&batonv1.RenameResourceResponse{}), nil
+}
+
+func (s verbService) RenameGroup(ctx context.Context, req *connect.Request[batonv1.RenameGroupRequest]) (*connect.Response[batonv1.RenameGroupResponse], error) {
+	if err := s.ops.RenameGroup(ctx, s.groupRef(req.Msg.Group), req.Msg.Name); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&batonv1.RenameGroupResponse{}), nil
 }

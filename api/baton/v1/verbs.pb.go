@@ -399,6 +399,94 @@ func (*RenameResourceResponse) Descriptor() ([]byte, []int) {
 	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{7}
 }
 
+type RenameGroupRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Group         *GroupRef              `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"` // the new name
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenameGroupRequest) Reset() {
+	*x = RenameGroupRequest{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenameGroupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenameGroupRequest) ProtoMessage() {}
+
+func (x *RenameGroupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenameGroupRequest.ProtoReflect.Descriptor instead.
+func (*RenameGroupRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *RenameGroupRequest) GetGroup() *GroupRef {
+	if x != nil {
+		return x.Group
+	}
+	return nil
+}
+
+func (x *RenameGroupRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type RenameGroupResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenameGroupResponse) Reset() {
+	*x = RenameGroupResponse{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenameGroupResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenameGroupResponse) ProtoMessage() {}
+
+func (x *RenameGroupResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenameGroupResponse.ProtoReflect.Descriptor instead.
+func (*RenameGroupResponse) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{9}
+}
+
 var File_baton_v1_verbs_proto protoreflect.FileDescriptor
 
 const file_baton_v1_verbs_proto_rawDesc = "" +
@@ -422,13 +510,18 @@ const file_baton_v1_verbs_proto_rawDesc = "" +
 	"\x15RenameResourceRequest\x121\n" +
 	"\bresource\x18\x01 \x01(\v2\x15.baton.v1.ResourceRefR\bresource\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\"\x18\n" +
-	"\x16RenameResourceResponse2\xbf\x03\n" +
+	"\x16RenameResourceResponse\"R\n" +
+	"\x12RenameGroupRequest\x12(\n" +
+	"\x05group\x18\x01 \x01(\v2\x12.baton.v1.GroupRefR\x05group\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"\x15\n" +
+	"\x13RenameGroupResponse2\x8b\x04\n" +
 	"\vVerbService\x12M\n" +
 	"\fFailResource\x12\x1d.baton.v1.FailResourceRequest\x1a\x1e.baton.v1.FailResourceResponse\x12N\n" +
 	"\x0fRestartResource\x12 .baton.v1.RestartResourceRequest\x1a\x19.baton.v1.OperationResult\x12X\n" +
 	"\x14CancelGroupOperation\x12%.baton.v1.CancelGroupOperationRequest\x1a\x19.baton.v1.OperationResult\x12b\n" +
 	"\x13ChangeResourceGroup\x12$.baton.v1.ChangeResourceGroupRequest\x1a%.baton.v1.ChangeResourceGroupResponse\x12S\n" +
-	"\x0eRenameResource\x12\x1f.baton.v1.RenameResourceRequest\x1a .baton.v1.RenameResourceResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
+	"\x0eRenameResource\x12\x1f.baton.v1.RenameResourceRequest\x1a .baton.v1.RenameResourceResponse\x12J\n" +
+	"\vRenameGroup\x12\x1c.baton.v1.RenameGroupRequest\x1a\x1d.baton.v1.RenameGroupResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
 
 var (
 	file_baton_v1_verbs_proto_rawDescOnce sync.Once
@@ -442,7 +535,7 @@ func file_baton_v1_verbs_proto_rawDescGZIP() []byte {
 	return file_baton_v1_verbs_proto_rawDescData
 }
 
-var file_baton_v1_verbs_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_baton_v1_verbs_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_baton_v1_verbs_proto_goTypes = []any{
 	(*FailResourceRequest)(nil),         // 0: baton.v1.FailResourceRequest
 	(*FailResourceResponse)(nil),        // 1: baton.v1.FailResourceResponse
@@ -452,32 +545,37 @@ var file_baton_v1_verbs_proto_goTypes = []any{
 	(*ChangeResourceGroupResponse)(nil), // 5: baton.v1.ChangeResourceGroupResponse
 	(*RenameResourceRequest)(nil),       // 6: baton.v1.RenameResourceRequest
 	(*RenameResourceResponse)(nil),      // 7: baton.v1.RenameResourceResponse
-	(*ResourceRef)(nil),                 // 8: baton.v1.ResourceRef
-	(*GroupRef)(nil),                    // 9: baton.v1.GroupRef
-	(*OperationResult)(nil),             // 10: baton.v1.OperationResult
+	(*RenameGroupRequest)(nil),          // 8: baton.v1.RenameGroupRequest
+	(*RenameGroupResponse)(nil),         // 9: baton.v1.RenameGroupResponse
+	(*ResourceRef)(nil),                 // 10: baton.v1.ResourceRef
+	(*GroupRef)(nil),                    // 11: baton.v1.GroupRef
+	(*OperationResult)(nil),             // 12: baton.v1.OperationResult
 }
 var file_baton_v1_verbs_proto_depIdxs = []int32{
-	8,  // 0: baton.v1.FailResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	8,  // 1: baton.v1.RestartResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	9,  // 2: baton.v1.CancelGroupOperationRequest.group:type_name -> baton.v1.GroupRef
-	8,  // 3: baton.v1.ChangeResourceGroupRequest.resource:type_name -> baton.v1.ResourceRef
-	9,  // 4: baton.v1.ChangeResourceGroupRequest.group:type_name -> baton.v1.GroupRef
-	8,  // 5: baton.v1.RenameResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	0,  // 6: baton.v1.VerbService.FailResource:input_type -> baton.v1.FailResourceRequest
-	2,  // 7: baton.v1.VerbService.RestartResource:input_type -> baton.v1.RestartResourceRequest
-	3,  // 8: baton.v1.VerbService.CancelGroupOperation:input_type -> baton.v1.CancelGroupOperationRequest
-	4,  // 9: baton.v1.VerbService.ChangeResourceGroup:input_type -> baton.v1.ChangeResourceGroupRequest
-	6,  // 10: baton.v1.VerbService.RenameResource:input_type -> baton.v1.RenameResourceRequest
-	1,  // 11: baton.v1.VerbService.FailResource:output_type -> baton.v1.FailResourceResponse
-	10, // 12: baton.v1.VerbService.RestartResource:output_type -> baton.v1.OperationResult
-	10, // 13: baton.v1.VerbService.CancelGroupOperation:output_type -> baton.v1.OperationResult
-	5,  // 14: baton.v1.VerbService.ChangeResourceGroup:output_type -> baton.v1.ChangeResourceGroupResponse
-	7,  // 15: baton.v1.VerbService.RenameResource:output_type -> baton.v1.RenameResourceResponse
-	11, // [11:16] is the sub-list for method output_type
-	6,  // [6:11] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	10, // 0: baton.v1.FailResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	10, // 1: baton.v1.RestartResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	11, // 2: baton.v1.CancelGroupOperationRequest.group:type_name -> baton.v1.GroupRef
+	10, // 3: baton.v1.ChangeResourceGroupRequest.resource:type_name -> baton.v1.ResourceRef
+	11, // 4: baton.v1.ChangeResourceGroupRequest.group:type_name -> baton.v1.GroupRef
+	10, // 5: baton.v1.RenameResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	11, // 6: baton.v1.RenameGroupRequest.group:type_name -> baton.v1.GroupRef
+	0,  // 7: baton.v1.VerbService.FailResource:input_type -> baton.v1.FailResourceRequest
+	2,  // 8: baton.v1.VerbService.RestartResource:input_type -> baton.v1.RestartResourceRequest
+	3,  // 9: baton.v1.VerbService.CancelGroupOperation:input_type -> baton.v1.CancelGroupOperationRequest
+	4,  // 10: baton.v1.VerbService.ChangeResourceGroup:input_type -> baton.v1.ChangeResourceGroupRequest
+	6,  // 11: baton.v1.VerbService.RenameResource:input_type -> baton.v1.RenameResourceRequest
+	8,  // 12: baton.v1.VerbService.RenameGroup:input_type -> baton.v1.RenameGroupRequest
+	1,  // 13: baton.v1.VerbService.FailResource:output_type -> baton.v1.FailResourceResponse
+	12, // 14: baton.v1.VerbService.RestartResource:output_type -> baton.v1.OperationResult
+	12, // 15: baton.v1.VerbService.CancelGroupOperation:output_type -> baton.v1.OperationResult
+	5,  // 16: baton.v1.VerbService.ChangeResourceGroup:output_type -> baton.v1.ChangeResourceGroupResponse
+	7,  // 17: baton.v1.VerbService.RenameResource:output_type -> baton.v1.RenameResourceResponse
+	9,  // 18: baton.v1.VerbService.RenameGroup:output_type -> baton.v1.RenameGroupResponse
+	13, // [13:19] is the sub-list for method output_type
+	7,  // [7:13] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_baton_v1_verbs_proto_init() }
@@ -494,7 +592,7 @@ func file_baton_v1_verbs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_verbs_proto_rawDesc), len(file_baton_v1_verbs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

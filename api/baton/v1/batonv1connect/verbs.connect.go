@@ -48,6 +48,8 @@ const (
 	// VerbServiceRenameResourceProcedure is the fully-qualified name of the VerbService's
 	// RenameResource RPC.
 	VerbServiceRenameResourceProcedure = "/baton.v1.VerbService/RenameResource"
+	// VerbServiceRenameGroupProcedure is the fully-qualified name of the VerbService's RenameGroup RPC.
+	VerbServiceRenameGroupProcedure = "/baton.v1.VerbService/RenameGroup"
 )
 
 // VerbServiceClient is a client for the baton.v1.VerbService service.
@@ -71,6 +73,9 @@ type VerbServiceClient interface {
 	// RenameResource is SetClusterResourceName: the resource takes the new
 	// name, as it is (nothing is stopped or started).
 	RenameResource(context.Context, *connect.Request[v1.RenameResourceRequest]) (*connect.Response[v1.RenameResourceResponse], error)
+	// RenameGroup is SetClusterGroupName: the group takes the new name, as
+	// it is, Online or not (nothing is stopped or started).
+	RenameGroup(context.Context, *connect.Request[v1.RenameGroupRequest]) (*connect.Response[v1.RenameGroupResponse], error)
 }
 
 // NewVerbServiceClient constructs a client for the baton.v1.VerbService service. By default, it
@@ -114,6 +119,12 @@ func NewVerbServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(verbServiceMethods.ByName("RenameResource")),
 			connect.WithClientOptions(opts...),
 		),
+		renameGroup: connect.NewClient[v1.RenameGroupRequest, v1.RenameGroupResponse](
+			httpClient,
+			baseURL+VerbServiceRenameGroupProcedure,
+			connect.WithSchema(verbServiceMethods.ByName("RenameGroup")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -124,6 +135,7 @@ type verbServiceClient struct {
 	cancelGroupOperation *connect.Client[v1.CancelGroupOperationRequest, v1.OperationResult]
 	changeResourceGroup  *connect.Client[v1.ChangeResourceGroupRequest, v1.ChangeResourceGroupResponse]
 	renameResource       *connect.Client[v1.RenameResourceRequest, v1.RenameResourceResponse]
+	renameGroup          *connect.Client[v1.RenameGroupRequest, v1.RenameGroupResponse]
 }
 
 // FailResource calls baton.v1.VerbService.FailResource.
@@ -151,6 +163,11 @@ func (c *verbServiceClient) RenameResource(ctx context.Context, req *connect.Req
 	return c.renameResource.CallUnary(ctx, req)
 }
 
+// RenameGroup calls baton.v1.VerbService.RenameGroup.
+func (c *verbServiceClient) RenameGroup(ctx context.Context, req *connect.Request[v1.RenameGroupRequest]) (*connect.Response[v1.RenameGroupResponse], error) {
+	return c.renameGroup.CallUnary(ctx, req)
+}
+
 // VerbServiceHandler is an implementation of the baton.v1.VerbService service.
 type VerbServiceHandler interface {
 	// FailResource is FailClusterResource: the owner treats the resource as
@@ -172,6 +189,9 @@ type VerbServiceHandler interface {
 	// RenameResource is SetClusterResourceName: the resource takes the new
 	// name, as it is (nothing is stopped or started).
 	RenameResource(context.Context, *connect.Request[v1.RenameResourceRequest]) (*connect.Response[v1.RenameResourceResponse], error)
+	// RenameGroup is SetClusterGroupName: the group takes the new name, as
+	// it is, Online or not (nothing is stopped or started).
+	RenameGroup(context.Context, *connect.Request[v1.RenameGroupRequest]) (*connect.Response[v1.RenameGroupResponse], error)
 }
 
 // NewVerbServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -211,6 +231,12 @@ func NewVerbServiceHandler(svc VerbServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(verbServiceMethods.ByName("RenameResource")),
 		connect.WithHandlerOptions(opts...),
 	)
+	verbServiceRenameGroupHandler := connect.NewUnaryHandler(
+		VerbServiceRenameGroupProcedure,
+		svc.RenameGroup,
+		connect.WithSchema(verbServiceMethods.ByName("RenameGroup")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/baton.v1.VerbService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case VerbServiceFailResourceProcedure:
@@ -223,6 +249,8 @@ func NewVerbServiceHandler(svc VerbServiceHandler, opts ...connect.HandlerOption
 			verbServiceChangeResourceGroupHandler.ServeHTTP(w, r)
 		case VerbServiceRenameResourceProcedure:
 			verbServiceRenameResourceHandler.ServeHTTP(w, r)
+		case VerbServiceRenameGroupProcedure:
+			verbServiceRenameGroupHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -250,4 +278,8 @@ func (UnimplementedVerbServiceHandler) ChangeResourceGroup(context.Context, *con
 
 func (UnimplementedVerbServiceHandler) RenameResource(context.Context, *connect.Request[v1.RenameResourceRequest]) (*connect.Response[v1.RenameResourceResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.RenameResource is not implemented"))
+}
+
+func (UnimplementedVerbServiceHandler) RenameGroup(context.Context, *connect.Request[v1.RenameGroupRequest]) (*connect.Response[v1.RenameGroupResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.RenameGroup is not implemented"))
 }
