@@ -19,10 +19,6 @@ import (
 	"github.com/batoncluster/baton/proplist"
 )
 
-func dword(name string, v uint32) proplist.Property {
-	return proplist.Property{Name: name, Values: []proplist.Value{proplist.DWORD(v)}}
-}
-
 func must[T any](t *testing.T) func(T, error) T {
 	return func(v T, err error) T {
 		t.Helper()
@@ -45,15 +41,6 @@ func twoNodes(t *testing.T) (n1, n2 *clustertest.Node) {
 	return n1, n2
 }
 
-func getResource(t *testing.T, c *dial.Conn, name string) *batonv1.Resource {
-	t.Helper()
-	resp, err := c.Resources.GetResource(context.Background(), connect.NewRequest(&batonv1.GetResourceRequest{Resource: &batonv1.ResourceRef{Name: name}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.Msg.Resource
-}
-
 func getGroup(t *testing.T, c *dial.Conn, name string) *batonv1.Group {
 	t.Helper()
 	resp, err := c.Groups.GetGroup(context.Background(), connect.NewRequest(&batonv1.GetGroupRequest{Group: &batonv1.GroupRef{Name: name}}))
@@ -70,57 +57,6 @@ func getOperation(t *testing.T, c *dial.Conn, id string) *batonv1.Operation {
 		t.Fatal(err)
 	}
 	return resp.Msg
-}
-
-// A resource the health policy restarted shows the restart, and when it
-// stops counting against RestartThreshold; once RestartPeriod has passed
-// it shows none, although the record still holds it (nothing rewrites the
-// status of a resource that stays Failed).
-func TestResourceRestartsExpire(t *testing.T) {
-	n := clustertest.New(t)
-	ctx := context.Background()
-	e := n.Ops()
-	c := conn(t, n.Addr(), "")
-	const period = 2 * time.Second
-	must[*store.Group](t)(e.CreateGroup(ctx, "G", nil, nil))
-	must[*store.Resource](t)(e.CreateResource(ctx, "flaky", "G", "dummy", nil, proplist.List{
-		dword("LooksAlivePollInterval", 20), dword("RestartThreshold", 1), dword("RestartDelay", 10),
-		dword("RestartPeriod", uint32(period/time.Millisecond)),
-	}))
-	must[ops.Result](t)(e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}))
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
-	if r := getResource(t, c, "flaky"); len(r.RestartsUnixNano) != 0 || r.RestartCountExpiresUnixNano != 0 {
-		t.Fatalf("a resource never restarted: restarts %v, expiry %d", r.RestartsUnixNano, r.RestartCountExpiresUnixNano)
-	}
-	// One restart (RestartThreshold 1), then it stays Failed.
-	must[*store.Resource](t)(e.SetResourceProperties(ctx, ops.ResourceRef{Name: "flaky"}, proplist.List{dword("FailHealth", 1)}))
-	n.AwaitResource("flaky", clusapi.ClusterResourceFailed)
-	st := n.Store().View().Status("flaky")
-	if len(st.Restarts) != 1 {
-		t.Fatalf("restarts in the record: %v, want 1", st.Restarts)
-	}
-	restarted := st.Restarts[0]
-	expires := restarted.Add(period)
-	if time.Until(expires) < period/4 {
-		t.Skipf("the restart was too long ago (%v) to see it count", time.Since(restarted))
-	}
-	r := getResource(t, c, "flaky")
-	if len(r.RestartsUnixNano) != 1 || r.RestartsUnixNano[0] != restarted.UnixNano() || r.RestartCountExpiresUnixNano != expires.UnixNano() {
-		t.Errorf("within RestartPeriod: restarts %v, expiry %d; want [%d], %d", r.RestartsUnixNano, r.RestartCountExpiresUnixNano, restarted.UnixNano(), expires.UnixNano())
-	}
-	// The group's view of its resources is the same list.
-	lr, err := c.Resources.ListResources(ctx, connect.NewRequest(&batonv1.ListResourcesRequest{Group: "G"}))
-	if err != nil || len(lr.Msg.Resources) != 1 || len(lr.Msg.Resources[0].RestartsUnixNano) != 1 {
-		t.Errorf("ListResources: %v, %v", lr, err)
-	}
-
-	time.Sleep(time.Until(expires) + 50*time.Millisecond)
-	if r := getResource(t, c, "flaky"); len(r.RestartsUnixNano) != 0 || r.RestartCountExpiresUnixNano != 0 {
-		t.Errorf("after RestartPeriod: restarts %v, expiry %d; want none", r.RestartsUnixNano, r.RestartCountExpiresUnixNano)
-	}
-	if st := n.Store().View().Status("flaky"); len(st.Restarts) != 1 {
-		t.Errorf("the record changed: %v (the count expires at read time)", st.Restarts)
-	}
 }
 
 // A move with flag 0x4 to a paused node waits in the queue: the group
@@ -259,27 +195,4 @@ func failOnNode(t *testing.T, n1, bad *clustertest.Node) {
 			return v.ResourceState("gate") != clusapi.ClusterResourceOnline && !v.ResourceState("gate").IsPending()
 		}, "gate stopped")
 	})
-}
-
-// A group with an online resource in locked mode shows
-// CLUSGRP_STATUS_LOCKED_MODE (0x1) until the resource leaves it.
-func TestGroupLockedModeBit(t *testing.T) {
-	n := clustertest.New(t)
-	ctx := context.Background()
-	e := n.Ops()
-	c := conn(t, n.Addr(), "")
-	must[*store.Group](t)(e.CreateGroup(ctx, "G", nil, nil))
-	must[*store.Resource](t)(e.CreateResource(ctx, "r1", "G", "dummy", nil, nil))
-	must[ops.Result](t)(e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}))
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
-	if g := getGroup(t, c, "G"); g.StatusInformation != 0 {
-		t.Fatalf("unlocked: StatusInformation 0x%x, want 0", g.StatusInformation)
-	}
-	for _, locked := range []uint32{1, 0} {
-		must[*store.Resource](t)(e.SetResourceProperties(ctx, ops.ResourceRef{Name: "r1"}, proplist.List{dword("Locked", locked)}))
-		n.Await(func(v store.View) bool { return v.Status("r1").Locked == (locked == 1) }, "r1's locked mode")
-		if g := getGroup(t, c, "G"); g.StatusInformation != uint64(locked)*clusapi.CLUSGRP_STATUS_LOCKED_MODE {
-			t.Errorf("Locked=%d: StatusInformation 0x%x", locked, g.StatusInformation)
-		}
-	}
 }
