@@ -44,10 +44,15 @@ func TestActionSlotsBoundAgents(t *testing.T) {
 			most = max(most, processGroups(t, procsWith(t, starts)))
 		}
 	})
+	// A deadline of the caller's, as the host gives: without one each
+	// start would get the recorder's own timeout (2 s), which a loaded
+	// machine can exceed.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
 	for _, r := range res {
-		wg.Go(func() { errs <- r.Online(context.Background(), restype.OnlineRequest{}) })
+		wg.Go(func() { errs <- r.Online(ctx, restype.OnlineRequest{}) })
 	}
 	wg.Wait()
 	close(done)
@@ -65,7 +70,7 @@ func TestActionSlotsBoundAgents(t *testing.T) {
 		t.Errorf("at most %d start action ran at once: the slots ran them one by one", most)
 	}
 	for _, r := range res {
-		if err := r.Offline(context.Background(), offline()); err != nil {
+		if err := r.Offline(ctx, offline()); err != nil {
 			t.Errorf("Offline: %v", err)
 		}
 	}
