@@ -17,7 +17,11 @@ import (
 // states (ERROR_HOST_NODE_NOT_GROUP_OWNER otherwise). Nothing is stopped
 // or started: an Online resource stays online and its processes run on,
 // now counted in hGroup (whose state is derived from its new resources);
-// if it may run, hGroup is claimed for the owner with it.
+// if one is Online, hGroup is claimed for the owner with it. Deliberate
+// difference: the groups' persistent states are left as they are (a
+// resource Online in a group kept offline does not come back after a
+// failover or a restart of its node, as after OnlineClusterResource in
+// such a group).
 //
 // Codes: ERROR_INVALID_HANDLE for a closed handle or handles of two
 // clusters; ERROR_ALREADY_EXISTS (183) when the resource is in hGroup

@@ -26,9 +26,9 @@ const ChangeResourceGroupFlags = 0
 // Nothing is stopped or started: the two groups must be owned by the same
 // node "regardless of the resource's state" (the ChangeClusterResourceGroup
 // page), and that node's host takes the moved resources over as they are.
-// When one of them may be running, the transaction also gives the group
-// to the owner's claim under the lease of the claim it runs under, so that
-// the node never runs a resource of a group it does not hold.
+// When one of them is Online, the transaction also gives the group to the
+// owner's claim under the lease of the claim it runs under, so that the
+// node never runs a resource of a group it does not hold.
 //
 // Codes, the first that applies: ERROR_INVALID_PARAMETER for a flag other
 // than 0; ERROR_RESOURCE_NOT_FOUND / ERROR_RESOURCE_NOT_AVAILABLE,
@@ -79,17 +79,20 @@ func decideChangeGroup(v store.View, t *store.Txn, ref ResourceRef, to GroupRef)
 		}
 	}
 	tree := dependencyTree(v.GroupResources(src), r.Name)
-	mayRun := false
+	online := false
 	for _, name := range tree {
 		s := v.ResourceState(name)
 		if s.IsPending() {
 			return nil, fail(clusapi.ERROR_INVALID_STATE, "resource %q (of %q's dependency tree) is %s: wait until it settles", name, r.Name, s)
 		}
-		if s != clusapi.ClusterResourceOffline {
-			mayRun = true
+		// An Online one runs; a Failed one was stopped when it failed
+		// (and a node that fences stops everything it hosts, claimed or
+		// not), so only Online ones need the claim to go with them.
+		if s == clusapi.ClusterResourceOnline {
+			online = true
 		}
 	}
-	if mayRun {
+	if online {
 		if err := moveClaim(v, t, src, dst); err != nil {
 			return nil, err
 		}
@@ -103,14 +106,14 @@ func decideChangeGroup(v store.View, t *store.Txn, ref ResourceRef, to GroupRef)
 }
 
 // moveClaim makes sure dst is claimed by its owner under the lease src is
-// claimed under, since resources that may run move from src to dst: it
-// writes dst's claim if there is none. A resource that may run in src
+// claimed under, since Online resources move from src to dst: it
+// writes dst's claim if there is none. An Online resource in src
 // while src has no claim of its owner's (the owner restarted, its old
 // lease not yet lapsed) waits for the owner to sort it out.
 func moveClaim(v store.View, t *store.Txn, src, dst *store.Group) error {
 	sc := v.Claim(src.Name)
 	if sc == nil || sc.Node != src.OwnerNode {
-		return fail(clusapi.ERROR_INVALID_STATE, "group %q has a resource that may run and no claim of its owner %s", src.Name, src.OwnerNode)
+		return fail(clusapi.ERROR_INVALID_STATE, "group %q has an Online resource and no claim of its owner %s", src.Name, src.OwnerNode)
 	}
 	dc := v.Claim(dst.Name)
 	switch {
