@@ -16,7 +16,8 @@ import (
 // Both groups must be owned by the same node, whatever the resources'
 // states (ERROR_HOST_NODE_NOT_GROUP_OWNER otherwise). Nothing is stopped
 // or started: an Online resource stays online and its processes run on,
-// now counted in hGroup (whose state is derived from its new resources);
+// now counted in hGroup (whose state is derived from its new resources),
+// its state sequence incremented as [MS-CMRP] requires;
 // if one is Online, hGroup is claimed for the owner with it. Deliberate
 // difference: the groups' persistent states are left as they are (a
 // resource Online in a group kept offline does not come back after a

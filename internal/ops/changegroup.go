@@ -25,7 +25,8 @@ const ChangeResourceGroupFlags = 0
 //
 // Nothing is stopped or started: the two groups must be owned by the same
 // node "regardless of the resource's state" (the ChangeClusterResourceGroup
-// page), and that node's host takes the moved resources over as they are.
+// page), and that node's host takes the moved resources over as they are
+// (their state sequence incremented, as [MS-CMRP] 3.1.4.1.26 requires).
 // When one of them is Online, the transaction also gives the group to the
 // owner's claim under the lease of the claim it runs under, so that the
 // node never runs a resource of a group it does not hold.
@@ -34,7 +35,7 @@ const ChangeResourceGroupFlags = 0
 // than 0; ERROR_RESOURCE_NOT_FOUND / ERROR_RESOURCE_NOT_AVAILABLE,
 // ERROR_GROUP_NOT_FOUND / ERROR_GROUP_NOT_AVAILABLE for objects gone (or
 // being deleted); ERROR_ALREADY_EXISTS when the resource is in the group
-// already; ERROR_HOST_NODE_NOT_GROUP_OWNER when the two groups have
+// already (the spec's code); ERROR_HOST_NODE_NOT_GROUP_OWNER when the two groups have
 // different owners; ERROR_INVALID_STATE (baton's choice) while either
 // group is moving or being written in several transactions, or a resource
 // of the tree is in a pending state or its group's claim is not the one it
@@ -59,7 +60,8 @@ func decideChangeGroup(v store.View, t *store.Txn, ref ResourceRef, to GroupRef)
 		return nil, err
 	}
 	if r.Group == dst.Name {
-		// [MS-CMRP] 3.1.4.2.26's table, as remembered: ERROR_ALREADY_EXISTS
+		// [MS-CMRP] 3.1.4.1.26: "the server MUST fail this method if the
+		// resource is already a member of the group ... ERROR_ALREADY_EXISTS"
 		// (183, winerror.h; the reference does not list it).
 		return nil, fail(clusapi.ERROR_ALREADY_EXISTS, "resource %q is in group %q already", r.Name, dst.Name)
 	}
@@ -101,6 +103,14 @@ func decideChangeGroup(v store.View, t *store.Txn, ref ResourceRef, to GroupRef)
 		m := v.Resource(name).Clone()
 		m.Group = dst.Name
 		t.PutResource(m)
+		// "The resource state sequence number MUST be monotonically
+		// incremented when the resource is transferred to another group"
+		// ([MS-CMRP] 3.1.4.1.26); its state stays as it is.
+		if st := v.Status(name); st != nil {
+			st = st.Clone()
+			st.Seq++
+			t.PutStatus(st)
+		}
 	}
 	return tree, nil
 }

@@ -107,6 +107,7 @@ func TestChangeResourceGroup(t *testing.T) {
 	if v.Claim("G3") != nil {
 		t.Fatal("G3 is claimed before anything of it runs")
 	}
+	seqBefore := v.Status("r").Seq
 	moved, err := e.ChangeResourceGroup(ctx, ops.ResourceRef{Name: "r", ID: rID}, grp("G3"), 0)
 	if err != nil || !slices.Equal(moved, []string{"r", "p"}) {
 		t.Fatalf("ChangeResourceGroup: %v %v, want [r p]", moved, err)
@@ -116,6 +117,9 @@ func TestChangeResourceGroup(t *testing.T) {
 		if g := v.Resource(name).Group; g != "G3" {
 			t.Errorf("%s is in %s, want G3", name, g)
 		}
+	}
+	if seq := v.Status("r").Seq; seq != seqBefore+1 {
+		t.Errorf("r's state sequence %d, want %d: [MS-CMRP] increments it", seq, seqBefore+1)
 	}
 	if g := v.Resource("x").Group; g != "G1" {
 		t.Errorf("x (not in r's tree) moved to %s", g)
