@@ -24,7 +24,12 @@ import (
 // was opened; ERROR_ACCESS_DENIED for a caller with Read access. A refusal
 // changes nothing. Deliberate differences: operation records keep the
 // name the resource had when they were made, and the resource comes last
-// in its group's order.
+// in its group's order. The resource type's instance keeps the name it
+// was made with until its node makes it again (the agent restarts, or the
+// resource comes online after resting offline): a type that derives state
+// from the name — an OCF agent's OCF_RESOURCE_INSTANCE, which some agents
+// put in their state or PID file names — sees the new name only then, so
+// rename such a resource while it is offline.
 func SetClusterResourceName(hResource HRESOURCE, lpszResourceName string) Errno {
 	return SetClusterResourceNameContext(context.Background(), hResource, lpszResourceName)
 }
