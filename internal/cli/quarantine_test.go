@@ -14,6 +14,7 @@ import (
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/clustertest"
+	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/proplist"
@@ -61,7 +62,9 @@ func scrapeMetrics(t *testing.T, n *clustertest.Node) string {
 // in `cluster status` (text and JSON), in /metrics and, once, in its log.
 // A running resource whose record turns unreadable is left running.
 func TestStatusNamesUndecodableRecords(t *testing.T) {
-	n := clustertest.New(t)
+	// The node restarts below: its in-process dummies cannot outlive it,
+	// so it stops them as a production agent does and brings them back.
+	n := clustertest.NewWith(t, func(c *config.Config) { c.StopResourcesOnExit = true })
 	ctx := context.Background()
 	e := n.Ops()
 	addr := n.Addr()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/clustertest"
+	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/ledger"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
@@ -154,7 +155,9 @@ func TestChainOrderInTheDatabase(t *testing.T) {
 // again, start and stop being idempotent), and its next start finishes
 // the online.
 func TestChainInterruptedByRestart(t *testing.T) {
-	n := clustertest.New(t)
+	// Stopped as a production agent stops: its in-process dummies cannot
+	// outlive it.
+	n := clustertest.NewWith(t, func(c *config.Config) { c.StopResourcesOnExit = true })
 	ctx := context.Background()
 	names, led := chain(t, n, 8, proplist.List{}.Set("OnlineDelayMs", proplist.DWORD(100)))
 	check := checkOrder(t, n.Store())
