@@ -6,10 +6,12 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -202,14 +204,45 @@ func Defaults() Config {
 	}
 }
 
-// FreePort returns a loopback address with a port free right now.
+// FreePort returns a loopback address with a port free right now, chosen
+// at random below the kernel's ephemeral range. A port the kernel hands
+// out for ":0" is one it also hands to outgoing connections: between
+// FreePort's answer and the caller's bind, any connection on the machine
+// could take it ("address already in use", seen in the test suite). Below
+// the range only another listener can, and a random pick makes that
+// unlikely.
 func FreePort() (string, error) {
+	low := ephemeralLow()
+	for range 50 {
+		port := 10000 + rand.IntN(low-10000)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue // taken: another
+		}
+		addr := l.Addr().String()
+		l.Close()
+		return addr, nil
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
+}
+
+// ephemeralLow is the lowest port of the kernel's ephemeral range
+// (net.ipv4.ip_local_port_range; Linux's default 32768).
+func ephemeralLow() int {
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				low = n
+			}
+		}
+	}
+	return max(low, 10001)
 }
 
 // Members parses InitialCluster into name → peer URL.
