@@ -26,7 +26,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/cgroup"
 	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/controller"
@@ -340,7 +340,7 @@ func (a *Agent) bootstrap(ctx context.Context) error {
 			}
 			t.PutSecurity(sd)
 		}
-		n := &store.Node{Name: a.cfg.Name, Address: a.cfg.HTTPAddr, State: int32(clusapi.ClusterNodeUp), Started: time.Now(),
+		n := &store.Node{Name: a.cfg.Name, Address: a.cfg.HTTPAddr, State: int32(wsfc.ClusterNodeUp), Started: time.Now(),
 			DatabaseRole: a.databaseRole()}
 		if cur := v.Node(a.cfg.Name); cur != nil {
 			n.Rev = cur.Rev

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/agent"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/config"
@@ -34,10 +34,10 @@ func TestRestartKeepsEverything(t *testing.T) {
 	mustDo(t, second(e.CreateResource(ctx, "c", "Down", "dummy", nil, nil)))
 	mustDo(t, second(e.OnlineGroup(ctx, ops.GroupRef{Name: "Up"}, "", ops.Request{})))
 	mustDo(t, second(e.OnlineGroup(ctx, ops.GroupRef{Name: "Down"}, "", ops.Request{})))
-	n.AwaitGroup("Up", clusapi.ClusterGroupOnline)
-	n.AwaitGroup("Down", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("Up", wsfc.ClusterGroupOnline)
+	n.AwaitGroup("Down", wsfc.ClusterGroupOnline)
 	mustDo(t, second(e.OfflineGroup(ctx, ops.GroupRef{Name: "Down"}, ops.Request{})))
-	n.AwaitGroup("Down", clusapi.ClusterGroupOffline)
+	n.AwaitGroup("Down", wsfc.ClusterGroupOffline)
 	_, err := n.Store().Update(ctx, func(v store.View, t *store.Txn) error {
 		sd := v.Security().Clone()
 		sd.Entries["unix:user:alice"] = store.AccessRead
@@ -65,8 +65,8 @@ func TestRestartKeepsEverything(t *testing.T) {
 	if after.Security().Entries["unix:user:alice"] != store.AccessRead {
 		t.Error("the access entry was lost")
 	}
-	n.AwaitGroup("Up", clusapi.ClusterGroupOnline)
-	if s := after.GroupState(after.Group("Down")); s != clusapi.ClusterGroupOffline {
+	n.AwaitGroup("Up", wsfc.ClusterGroupOnline)
+	if s := after.GroupState(after.Group("Down")); s != wsfc.ClusterGroupOffline {
 		t.Errorf("group Down is %v after restart, want Offline (its persistent state)", s)
 	}
 }
@@ -90,7 +90,7 @@ func TestStopResourcesOnExit(t *testing.T) {
 	mustDo(t, second(e.CreateResource(ctx, "a", "G", "dummy", nil, nil)))
 	mustDo(t, second(e.CreateResource(ctx, "b", "G", "dummy", []string{"a"}, nil)))
 	mustDo(t, second(e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{})))
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	n.Agent.Close()
 
 	// Read what the agent left in its database.
@@ -105,14 +105,14 @@ func TestStopResourcesOnExit(t *testing.T) {
 	v := st.View()
 	for _, r := range []string{"a", "b"} {
 		s := v.Status(r)
-		if clusapi.ClusterResourceState(s.State) != clusapi.ClusterResourceOffline || s.Persistent != 1 {
-			t.Errorf("%s after exit: state %v persistent %d; want Offline, still persistently online", r, clusapi.ClusterResourceState(s.State), s.Persistent)
+		if wsfc.ClusterResourceState(s.State) != wsfc.ClusterResourceOffline || s.Persistent != 1 {
+			t.Errorf("%s after exit: state %v persistent %d; want Offline, still persistently online", r, wsfc.ClusterResourceState(s.State), s.Persistent)
 		}
 		if a, _ := s.Props.String("LastOfflineAction"); a != "Shutdown" {
 			t.Errorf("%s: LastOfflineAction %q, want Shutdown", r, a)
 		}
 	}
-	if v.NodeState("node1") != clusapi.ClusterNodeDown {
+	if v.NodeState("node1") != wsfc.ClusterNodeDown {
 		t.Error("a stopped node is not marked Down")
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/ops"
@@ -55,8 +55,8 @@ func TestPluginsInTheCluster(t *testing.T) {
 	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitResource("f", clusapi.ClusterResourceOnline)
-	n.AwaitResource("bad", clusapi.ClusterResourceFailed)
+	n.AwaitResource("f", wsfc.ClusterResourceOnline)
+	n.AwaitResource("bad", wsfc.ClusterResourceFailed)
 	if b, err := os.ReadFile(path); err != nil || string(b) != "hi" {
 		t.Fatalf("the File plugin's file: %q, %v", b, err)
 	}
@@ -64,7 +64,7 @@ func TestPluginsInTheCluster(t *testing.T) {
 	if _, err := e.OfflineResource(ctx, ops.ResourceRef{Name: "f"}, ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitResource("f", clusapi.ClusterResourceOffline)
+	n.AwaitResource("f", wsfc.ClusterResourceOffline)
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("offline left the file: %v", err)
 	}

@@ -24,7 +24,7 @@ func TestPublicPackagesStayClientSide(t *testing.T) {
 		module + "/internal/ops",
 		module + "/internal/agent",
 	}
-	for _, pkg := range []string{"clusapi", "proplist", "restype", "api/baton/v1", "api/baton/v1/batonv1connect"} {
+	for _, pkg := range []string{"clusapi", "clusapi/wsfc", "proplist", "restype", "api/baton/v1", "api/baton/v1/batonv1connect"} {
 		out, err := exec.Command("go", "list", "-deps", module+"/"+pkg).Output()
 		if err != nil {
 			t.Fatalf("go list %s: %v", pkg, err)
@@ -45,6 +45,33 @@ func TestPublicPackagesStayClientSide(t *testing.T) {
 	for _, dep := range strings.Fields(string(out)) {
 		if dep != module+"/proplist" {
 			t.Errorf("proplist depends on %s", dep)
+		}
+	}
+}
+
+// The codes, states and flags of clusapi.h have one source, package
+// clusapi/wsfc: a leaf (the standard library only), which the server side
+// uses without the client library (package clusapi: Connect, net/http,
+// the handles). clusapi gives the same names (wsfc_names.go).
+func TestServerSideUsesTheLeafCodes(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", module+"/clusapi/wsfc").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if dep != module+"/clusapi/wsfc" {
+			t.Errorf("clusapi/wsfc depends on %s", dep)
+		}
+	}
+	for _, pkg := range []string{"server", "store", "ops", "host", "controller", "placement", "explain", "liveness", "guard", "metrics"} {
+		out, err := exec.Command("go", "list", "-deps", module+"/internal/"+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if dep == module+"/clusapi" {
+				t.Errorf("internal/%s depends on the client library %s; use %s/clusapi/wsfc", pkg, dep, module)
+			}
 		}
 	}
 }

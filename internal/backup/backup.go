@@ -36,7 +36,7 @@ import (
 	"go.etcd.io/etcd/etcdutl/v3/snapshot"
 	"go.uber.org/zap"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 )
 
 // HeaderSize is the size of a backup file's header block.
@@ -65,8 +65,8 @@ type Header struct {
 
 // ErrCorrupt is a backup file that is not one, or whose snapshot does not
 // match its header's size and checksum. It wraps
-// clusapi.ERROR_DATABASE_BACKUP_CORRUPT.
-var ErrCorrupt = fmt.Errorf("backup: corrupt: %w", clusapi.ERROR_DATABASE_BACKUP_CORRUPT)
+// wsfc.ERROR_DATABASE_BACKUP_CORRUPT.
+var ErrCorrupt = fmt.Errorf("backup: corrupt: %w", wsfc.ERROR_DATABASE_BACKUP_CORRUPT)
 
 // Writer writes a backup file: Create, the snapshot through Write, then
 // Commit with the header (or Abort). The snapshot goes to NAME.partial

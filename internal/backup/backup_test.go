@@ -13,7 +13,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/etcdmember"
@@ -133,11 +133,11 @@ func TestBackupCorrupt(t *testing.T) {
 	}
 	for _, p := range []string{flipped, short, notOne} {
 		_, err := Verify(p)
-		if !errors.Is(err, clusapi.ERROR_DATABASE_BACKUP_CORRUPT) {
+		if !errors.Is(err, wsfc.ERROR_DATABASE_BACKUP_CORRUPT) {
 			t.Errorf("Verify(%s): %v, want ERROR_DATABASE_BACKUP_CORRUPT", filepath.Base(p), err)
 		}
 		data := filepath.Join(dir, "data-"+filepath.Base(p))
-		if _, err := Restore(p, RestoreConfig{DataDir: data, Name: "n1", PeerURL: "http://127.0.0.1:7412"}); !errors.Is(err, clusapi.ERROR_DATABASE_BACKUP_CORRUPT) {
+		if _, err := Restore(p, RestoreConfig{DataDir: data, Name: "n1", PeerURL: "http://127.0.0.1:7412"}); !errors.Is(err, wsfc.ERROR_DATABASE_BACKUP_CORRUPT) {
 			t.Errorf("Restore(%s): %v, want ERROR_DATABASE_BACKUP_CORRUPT", filepath.Base(p), err)
 		}
 		if _, err := os.Stat(data); !errors.Is(err, os.ErrNotExist) {
@@ -152,7 +152,7 @@ func TestBackupCorrupt(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Write([]byte("some bytes"))
-	if _, err := w.Commit(Header{}, 10, make([]byte, 32)); !errors.Is(err, clusapi.ERROR_DATABASE_BACKUP_CORRUPT) {
+	if _, err := w.Commit(Header{}, 10, make([]byte, 32)); !errors.Is(err, wsfc.ERROR_DATABASE_BACKUP_CORRUPT) {
 		t.Errorf("Commit with a wrong checksum: %v", err)
 	}
 	for _, p := range []string{"bad", "bad.partial", "bad.tmp"} {

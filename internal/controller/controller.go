@@ -19,7 +19,7 @@ import (
 
 	"go.etcd.io/etcd/client/v3/concurrency"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/placement"
 	"github.com/batoncluster/baton/internal/store"
@@ -171,7 +171,7 @@ func reconcile(ctx context.Context, cfg Config) time.Duration {
 	for _, m := range plan.Moves {
 		// So does a retry of a dead owner's group, to another node.
 		if m.Reason == placement.ReasonOwnerDown || m.Reason == placement.ReasonNoOwner ||
-			m.Reason == placement.ReasonRetry && v.NodeState(m.From) == clusapi.ClusterNodeDown {
+			m.Reason == placement.ReasonRetry && v.NodeState(m.From) == wsfc.ClusterNodeDown {
 			if v.Claim(m.Group) != nil {
 				next = min(next, 200*time.Millisecond) // the old lease has not expired yet
 				continue
@@ -251,7 +251,7 @@ func apply(ctx context.Context, cfg Config, m placement.Move) error {
 		res, err := cfg.Ops.MoveGroup(ctx, ops.GroupRef{Name: m.Group}, m.To, ops.Request{Caller: "controller:" + string(m.Reason)})
 		if err == nil {
 			cfg.Log.Info("controller: group moved", "group", m.Group, "from", m.From, "to", m.To, "reason", m.Reason, "status", res.Status)
-		} else if errors.Is(err, clusapi.ERROR_CLUSTER_GROUP_MOVING) {
+		} else if errors.Is(err, wsfc.ERROR_CLUSTER_GROUP_MOVING) {
 			return nil
 		}
 		return err

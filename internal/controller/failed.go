@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/placement"
 	"github.com/batoncluster/baton/internal/store"
@@ -71,7 +71,7 @@ func noteFailedFailovers(ctx context.Context, cfg Config, pv placement.View, pla
 func markStranded(v store.View, t *store.Txn, h placement.Hold, now time.Time) bool {
 	g := v.Group(h.Group)
 	if g == nil || g.OwnerNode == "" || v.Node(g.OwnerNode) == nil ||
-		v.NodeState(g.OwnerNode) != clusapi.ClusterNodeDown || v.Claim(g.Name) != nil {
+		v.NodeState(g.OwnerNode) != wsfc.ClusterNodeDown || v.Claim(g.Name) != nil {
 		return false
 	}
 	why := "no other node could take it"
@@ -84,12 +84,12 @@ func markStranded(v store.View, t *store.Txn, h placement.Hold, now time.Time) b
 		if st == nil {
 			continue
 		}
-		var to clusapi.ClusterResourceState
-		switch s := clusapi.ClusterResourceState(st.State); s {
-		case clusapi.ClusterResourceOnline, clusapi.ClusterResourceOnlinePending, clusapi.ClusterResourcePending:
-			to = clusapi.ClusterResourceFailed
-		case clusapi.ClusterResourceOfflinePending:
-			to = clusapi.ClusterResourceOffline
+		var to wsfc.ClusterResourceState
+		switch s := wsfc.ClusterResourceState(st.State); s {
+		case wsfc.ClusterResourceOnline, wsfc.ClusterResourceOnlinePending, wsfc.ClusterResourcePending:
+			to = wsfc.ClusterResourceFailed
+		case wsfc.ClusterResourceOfflinePending:
+			to = wsfc.ClusterResourceOffline
 		default:
 			continue
 		}
@@ -97,7 +97,7 @@ func markStranded(v store.View, t *store.Txn, h placement.Hold, now time.Time) b
 		n.State, n.Seq, n.Updated = int32(to), st.Seq+1, now
 		n.Terminate, n.Restart = false, false
 		n.LastError = ""
-		if to == clusapi.ClusterResourceFailed {
+		if to == wsfc.ClusterResourceFailed {
 			n.LastError = fmt.Sprintf("its node %s went down and the group was not failed over: %s", g.OwnerNode, why)
 		}
 		t.PutStatus(n)
@@ -110,7 +110,7 @@ func markStranded(v store.View, t *store.Txn, h placement.Hold, now time.Time) b
 // already records the failure the group is in.
 func recordFailure(v store.View, t *store.Txn, group string, now time.Time) bool {
 	g := v.Group(group)
-	if g == nil || v.GroupState(g) != clusapi.ClusterGroupFailed {
+	if g == nil || v.GroupState(g) != wsfc.ClusterGroupFailed {
 		return false
 	}
 	seq := ops.FailureSeq(v, g)
@@ -143,13 +143,13 @@ func retry(ctx context.Context, cfg Config, m placement.Move) error {
 		}
 		res, err := cfg.Ops.OnlineResource(ctx, ops.ResourceRef{Name: r}, ops.Request{
 			// Online providers in locked mode are not touched: ignore it.
-			Flags:  clusapi.CLUSAPI_RESOURCE_ONLINE_IGNORE_RESOURCE_STATUS | clusapi.CLUSAPI_RESOURCE_ONLINE_DO_NOT_UPDATE_PERSISTENT_STATE,
+			Flags:  wsfc.CLUSAPI_RESOURCE_ONLINE_IGNORE_RESOURCE_STATUS | wsfc.CLUSAPI_RESOURCE_ONLINE_DO_NOT_UPDATE_PERSISTENT_STATE,
 			Caller: "controller:" + string(placement.ReasonRetry),
 		})
 		if err != nil {
 			return fmt.Errorf("retry %s: %w", r, err)
 		}
-		if res.Status != clusapi.ERROR_IO_PENDING {
+		if res.Status != wsfc.ERROR_IO_PENDING {
 			break // nothing changed: do not ask again
 		}
 		started++
@@ -175,7 +175,7 @@ func nextToRetry(v store.View, group string) string {
 	}
 	due := func(name string) bool {
 		st := v.Status(name)
-		return st != nil && clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceFailed && st.Persistent == 1
+		return st != nil && wsfc.ClusterResourceState(st.State) == wsfc.ClusterResourceFailed && st.Persistent == 1
 	}
 	for _, r := range v.GroupResources(g) {
 		if !due(r.Name) {

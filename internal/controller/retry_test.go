@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/explain"
 	"github.com/batoncluster/baton/internal/ops"
@@ -22,7 +22,7 @@ func dword(name string, v uint32) proplist.Property {
 // transition is a state the test saw the resource enter, and when.
 type transition struct {
 	at    time.Time
-	state clusapi.ClusterResourceState
+	state wsfc.ClusterResourceState
 	seq   uint64
 }
 
@@ -45,7 +45,7 @@ func (w *watcher) until(limit time.Duration, what string, cond func([]transition
 	for {
 		if st := w.n.Store().View().Status(w.resource); st != nil {
 			if k := len(w.seen); k == 0 || w.seen[k-1].seq != st.Seq {
-				w.seen = append(w.seen, transition{at: time.Now(), state: clusapi.ClusterResourceState(st.State), seq: st.Seq})
+				w.seen = append(w.seen, transition{at: time.Now(), state: wsfc.ClusterResourceState(st.State), seq: st.Seq})
 			}
 		}
 		if cond(w.seen) {
@@ -99,8 +99,8 @@ func TestRetryPeriodOnFailure(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{Flags: clusapi.CLUSAPI_GROUP_ONLINE_SYNCHRONOUS})
-	if err != nil || res.Status != clusapi.ERROR_SUCCESS {
+	res, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{Flags: wsfc.CLUSAPI_GROUP_ONLINE_SYNCHRONOUS})
+	if err != nil || res.Status != wsfc.ERROR_SUCCESS {
 		t.Fatalf("online: %+v, %v", res, err)
 	}
 	setHealth := func(fail uint32) {
@@ -112,7 +112,7 @@ func TestRetryPeriodOnFailure(t *testing.T) {
 		}
 	}
 	w := &watcher{t: t, n: n, resource: "r"}
-	w.until(5*time.Second, "Online", func(s []transition) bool { return s[len(s)-1].state == clusapi.ClusterResourceOnline })
+	w.until(5*time.Second, "Online", func(s []transition) bool { return s[len(s)-1].state == wsfc.ClusterResourceOnline })
 
 	// awaitRecorded waits for the failure to be recorded and returns the
 	// record.
@@ -129,8 +129,8 @@ func TestRetryPeriodOnFailure(t *testing.T) {
 
 	// 1. The health checks fail: Failed, and nowhere to fail over to.
 	setHealth(1)
-	w.until(5*time.Second, "Failed", func(s []transition) bool { return s[len(s)-1].state == clusapi.ClusterResourceFailed })
-	n.AwaitResource("p", clusapi.ClusterResourceFailed)
+	w.until(5*time.Second, "Failed", func(s []transition) bool { return s[len(s)-1].state == wsfc.ClusterResourceFailed })
+	n.AwaitResource("p", wsfc.ClusterResourceFailed)
 	failed := w.last()
 	first := awaitRecorded(failed.at.Add(-time.Second))
 	if first.Before(failed.at.Add(-time.Second)) || first.After(failed.at.Add(time.Second)) {
@@ -146,10 +146,10 @@ func TestRetryPeriodOnFailure(t *testing.T) {
 	// 2. The retry comes after the period, not before; the resource still
 	// fails its health check, so it fails again and waits again.
 	w.until(period+5*time.Second, "retried and Failed again", func(s []transition) bool {
-		return len(s) >= 2 && s[len(s)-1].state == clusapi.ClusterResourceFailed && s[len(s)-1].seq > failed.seq+1
+		return len(s) >= 2 && s[len(s)-1].state == wsfc.ClusterResourceFailed && s[len(s)-1].seq > failed.seq+1
 	})
 	retried := w.seen[indexOf(w.seen, failed)+1]
-	if retried.state != clusapi.ClusterResourceOnlinePending {
+	if retried.state != wsfc.ClusterResourceOnlinePending {
 		t.Fatalf("after Failed the resource went %v, want OnlinePending (the retry):%s", retried.state, w)
 	}
 	if d := retried.at.Sub(first); d < period {
@@ -164,14 +164,14 @@ func TestRetryPeriodOnFailure(t *testing.T) {
 	// 3. With the health check fixed, the next retry brings it Online.
 	setHealth(0)
 	w.until(period+5*time.Second, "Online after the second retry", func(s []transition) bool {
-		return s[len(s)-1].state == clusapi.ClusterResourceOnline && s[len(s)-1].seq > failedAgain.seq
+		return s[len(s)-1].state == wsfc.ClusterResourceOnline && s[len(s)-1].seq > failedAgain.seq
 	})
 	retried = w.seen[indexOf(w.seen, failedAgain)+1]
 	if d := retried.at.Sub(second); d < period || d > period+3*time.Second {
 		t.Errorf("second retry %v after the second failure was recorded, want RetryPeriodOnFailure (%v) and a little:%s", d, period, w)
 	}
 	t.Logf("second retry %v after the second failure was recorded", retried.at.Sub(second).Round(time.Millisecond))
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	v = n.Store().View()
 	g := v.Group("G")
 	if g.OwnerNode != "node1" || len(g.Failovers) != 0 {
@@ -209,18 +209,18 @@ func TestRetryPeriodOnFailureNever(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if res, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{Flags: clusapi.CLUSAPI_GROUP_ONLINE_SYNCHRONOUS}); err != nil || res.Status != clusapi.ERROR_SUCCESS {
+	if res, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{Flags: wsfc.CLUSAPI_GROUP_ONLINE_SYNCHRONOUS}); err != nil || res.Status != wsfc.ERROR_SUCCESS {
 		t.Fatalf("online: %+v, %v", res, err)
 	}
 	if _, err := e.SetResourceProperties(ctx, ops.ResourceRef{Name: "r"}, proplist.List{dword("FailHealth", 1)}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitResource("r", clusapi.ClusterResourceFailed)
+	n.AwaitResource("r", wsfc.ClusterResourceFailed)
 	seq := n.Store().View().Status("r").Seq
 	time.Sleep(time.Second)
 	v := n.Store().View()
 	if st := v.Status("r"); st.Seq != seq {
-		t.Errorf("the resource changed state (now %v) although RetryPeriodOnFailure is 0xFFFFFFFF", clusapi.ClusterResourceState(st.State))
+		t.Errorf("the resource changed state (now %v) although RetryPeriodOnFailure is 0xFFFFFFFF", wsfc.ClusterResourceState(st.State))
 	}
 	why := explain.Group(v, v.Group("G"), time.Now())
 	if !hasReason(why, "held", "FailoverThreshold") {

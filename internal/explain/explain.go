@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/placement"
 	"github.com/batoncluster/baton/internal/store"
@@ -27,7 +27,7 @@ type Reason struct {
 // Explanation is what `baton group why` shows.
 type Explanation struct {
 	Group   string
-	State   clusapi.ClusterGroupState
+	State   wsfc.ClusterGroupState
 	Owner   string
 	Summary string
 	Reasons []Reason
@@ -41,30 +41,30 @@ func Group(v store.View, g *store.Group, now time.Time) Explanation {
 		e.Reasons = append(e.Reasons, Reason{Resource: res, Code: code, Text: fmt.Sprintf(format, args...)})
 	}
 	resources := v.GroupResources(g)
-	counts := map[clusapi.ClusterResourceState]int{}
+	counts := map[wsfc.ClusterResourceState]int{}
 	for _, r := range resources {
 		counts[v.ResourceState(r.Name)]++
 	}
 	switch st {
-	case clusapi.ClusterGroupOnline:
+	case wsfc.ClusterGroupOnline:
 		e.Summary = fmt.Sprintf("all %d resources are online on %s", len(resources), g.OwnerNode)
-	case clusapi.ClusterGroupOffline:
+	case wsfc.ClusterGroupOffline:
 		e.Summary = "no resource is online"
 		if len(resources) == 0 {
 			e.Summary = "the group has no resources"
 		}
-	case clusapi.ClusterGroupPending:
-		e.Summary = fmt.Sprintf("%d of %d resources are coming online or going offline", counts[clusapi.ClusterResourceOnlinePending]+counts[clusapi.ClusterResourceOfflinePending], len(resources))
-	case clusapi.ClusterGroupPartialOnline:
-		e.Summary = fmt.Sprintf("%d of %d resources are online", counts[clusapi.ClusterResourceOnline], len(resources))
-	case clusapi.ClusterGroupFailed:
-		e.Summary = fmt.Sprintf("%d of %d resources failed", counts[clusapi.ClusterResourceFailed], len(resources))
+	case wsfc.ClusterGroupPending:
+		e.Summary = fmt.Sprintf("%d of %d resources are coming online or going offline", counts[wsfc.ClusterResourceOnlinePending]+counts[wsfc.ClusterResourceOfflinePending], len(resources))
+	case wsfc.ClusterGroupPartialOnline:
+		e.Summary = fmt.Sprintf("%d of %d resources are online", counts[wsfc.ClusterResourceOnline], len(resources))
+	case wsfc.ClusterGroupFailed:
+		e.Summary = fmt.Sprintf("%d of %d resources failed", counts[wsfc.ClusterResourceFailed], len(resources))
 	}
 
 	// The owner.
 	if n := v.Node(g.OwnerNode); n == nil {
 		add("", "owner", "the owner node %q is not a member of the cluster", g.OwnerNode)
-	} else if ns := v.NodeState(n.Name); ns != clusapi.ClusterNodeUp {
+	} else if ns := v.NodeState(n.Name); ns != wsfc.ClusterNodeUp {
 		add("", "owner", "the owner node %s is %s: nothing on it runs or changes until it is back", n.Name, ns)
 	}
 	if len(g.PreferredOwners) > 0 && g.PreferredOwners[0] != g.OwnerNode {
@@ -72,7 +72,7 @@ func Group(v store.View, g *store.Group, now time.Time) Explanation {
 		why := "it is not the owner"
 		if n := v.Node(first); n == nil {
 			why = "it is not a member of the cluster"
-		} else if ns := v.NodeState(first); ns != clusapi.ClusterNodeUp {
+		} else if ns := v.NodeState(first); ns != wsfc.ClusterNodeUp {
 			why = "it is " + ns.String()
 		}
 		add("", "owner", "the group runs on %s, not on its first preferred owner %s: %s", g.OwnerNode, first, why)
@@ -105,7 +105,7 @@ func Group(v store.View, g *store.Group, now time.Time) Explanation {
 	if ops.MoveQueued(g) {
 		q := g.QueuedMove
 		add("", "queued", "a move to %s (operation %s, flag 0x4) waits in the queue since %s (StatusInformation 0x%x): %s; without the queue flag the call would have answered %s",
-			orBest(q.To), q.Op, q.Since.UTC().Format(time.RFC3339), clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE, q.Blocker, clusapi.Errno(q.Code))
+			orBest(q.To), q.Op, q.Since.UTC().Format(time.RFC3339), wsfc.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE, q.Blocker, wsfc.Errno(q.Code))
 	}
 	if op := v.Operation(g.LastOperation); op != nil {
 		switch {
@@ -116,13 +116,13 @@ func Group(v store.View, g *store.Group, now time.Time) Explanation {
 			}
 			add("", "moving", "operation %s (%s, %s) %s", op.ID, op.Kind, state, op.Detail)
 		case op.Kind == store.OpMoveGroup && op.Outcome == "failed" && op.Error != 0:
-			add("", "moving", "the last move (operation %s) failed with %s: %s", op.ID, clusapi.Errno(op.Error), op.Detail)
+			add("", "moving", "the last move (operation %s) failed with %s: %s", op.ID, wsfc.Errno(op.Error), op.Detail)
 		}
 	}
 	if len(g.Failovers) > 0 {
 		add("", "failovers", "%d automatic failover(s) within FailoverPeriod (%d h) count against FailoverThreshold", len(g.Failovers), g.Policy.FailoverPeriod)
 	}
-	if g.PersistentState == 1 && st == clusapi.ClusterGroupOffline && len(resources) > 0 {
+	if g.PersistentState == 1 && st == wsfc.ClusterGroupOffline && len(resources) > 0 {
 		add("", "persistent", "the group's persistent state is online but no resource is online")
 	}
 
@@ -131,7 +131,7 @@ func Group(v store.View, g *store.Group, now time.Time) Explanation {
 		if s == nil {
 			continue
 		}
-		rs := clusapi.ClusterResourceState(s.State)
+		rs := wsfc.ClusterResourceState(s.State)
 		switch {
 		case rs.IsPending():
 			pendingFor := now.Sub(s.Updated).Round(100 * time.Millisecond)
@@ -140,7 +140,7 @@ func Group(v store.View, g *store.Group, now time.Time) Explanation {
 			if w := waitingFor(v, r, rs); w != "" {
 				add(r.Name, "waiting", "%s", w)
 			}
-		case rs == clusapi.ClusterResourceFailed:
+		case rs == wsfc.ClusterResourceFailed:
 			msg := "failed"
 			if s.LastError != "" {
 				msg += ": " + s.LastError
@@ -168,12 +168,12 @@ func Group(v store.View, g *store.Group, now time.Time) Explanation {
 }
 
 // waitingFor says what a pending resource waits for, if anything.
-func waitingFor(v store.View, r *store.Resource, rs clusapi.ClusterResourceState) string {
+func waitingFor(v store.View, r *store.Resource, rs wsfc.ClusterResourceState) string {
 	var names []string
 	switch rs {
-	case clusapi.ClusterResourceOnlinePending:
+	case wsfc.ClusterResourceOnlinePending:
 		for _, p := range r.DependsOn {
-			if ps := v.ResourceState(p); ps != clusapi.ClusterResourceOnline {
+			if ps := v.ResourceState(p); ps != wsfc.ClusterResourceOnline {
 				names = append(names, fmt.Sprintf("%s (%s)", p, ps))
 			}
 		}
@@ -181,9 +181,9 @@ func waitingFor(v store.View, r *store.Resource, rs clusapi.ClusterResourceState
 			return "waits for the resources it depends on to come online: " + strings.Join(names, ", ")
 		}
 		return "its online call is running"
-	case clusapi.ClusterResourceOfflinePending:
+	case wsfc.ClusterResourceOfflinePending:
 		for _, d := range v.Dependents(r) {
-			if ds := v.ResourceState(d.Name); ds != clusapi.ClusterResourceOffline && ds != clusapi.ClusterResourceFailed {
+			if ds := v.ResourceState(d.Name); ds != wsfc.ClusterResourceOffline && ds != wsfc.ClusterResourceFailed {
 				names = append(names, fmt.Sprintf("%s (%s)", d.Name, ds))
 			}
 		}

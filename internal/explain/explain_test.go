@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/explain"
 	"github.com/batoncluster/baton/internal/store"
 )
@@ -41,15 +41,15 @@ func resource(name string, dependsOn ...string) *store.Resource {
 	return &store.Resource{Name: name, Group: "G", Type: "dummy", DependsOn: dependsOn, Common: store.DefaultResourceCommon()}
 }
 
-func status(name string, s clusapi.ClusterResourceState) *store.Status {
+func status(name string, s wsfc.ClusterResourceState) *store.Status {
 	return &store.Status{Resource: name, Node: "node1", State: int32(s), Updated: now.Add(-3 * time.Second)}
 }
 
 func TestWhy(t *testing.T) {
 	db, app := resource("db"), resource("app", "db")
 	app.Common.PendingTimeout = 120000
-	on := clusapi.ClusterResourceOnline
-	if x := why(up(db, app, status("db", on), status("app", on)), "G"); x.State != clusapi.ClusterGroupOnline || !strings.Contains(x.Summary, "all 2 resources are online") || len(x.Reasons) != 0 {
+	on := wsfc.ClusterResourceOnline
+	if x := why(up(db, app, status("db", on), status("app", on)), "G"); x.State != wsfc.ClusterGroupOnline || !strings.Contains(x.Summary, "all 2 resources are online") || len(x.Reasons) != 0 {
 		t.Errorf("online group: %+v", x)
 	}
 
@@ -61,9 +61,9 @@ func TestWhy(t *testing.T) {
 	}
 
 	// Pending: how long against the timeout, and what it waits for.
-	offP := clusapi.ClusterResourceOfflinePending
+	offP := wsfc.ClusterResourceOfflinePending
 	x := why(up(db, app, status("db", offP), status("app", offP)), "G")
-	if x.State != clusapi.ClusterGroupPending || !has(x, "app", "pending", "OfflinePending for 3s of its PendingTimeout 2m0s") || !has(x, "app", "waiting", "offline call is running") ||
+	if x.State != wsfc.ClusterGroupPending || !has(x, "app", "pending", "OfflinePending for 3s of its PendingTimeout 2m0s") || !has(x, "app", "waiting", "offline call is running") ||
 		!has(x, "db", "waiting", "depend on it to go offline first: app (OfflinePending)") {
 		t.Errorf("pending: %+v", x)
 	}
@@ -72,7 +72,7 @@ func TestWhy(t *testing.T) {
 func TestWhyFailedAndRestarts(t *testing.T) {
 	flaky := resource("flaky")
 	flaky.Common.RestartThreshold, flaky.Common.RestartDelay = 1, 10
-	failed := status("flaky", clusapi.ClusterResourceFailed)
+	failed := status("flaky", wsfc.ClusterResourceFailed)
 	failed.LastError = "health check failed"
 	failed.Restarts = []time.Time{now.Add(-time.Minute)}
 	x := why(up(flaky, failed), "G")

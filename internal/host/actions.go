@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/proplist"
 	"github.com/batoncluster/baton/restype"
@@ -74,7 +74,7 @@ var errPendingTimeout = errors.New("pending timeout exceeded")
 
 // run makes the type call and says which state it leads to.
 func (h *Host) run(ctx context.Context, inst *instance, kind busy, timeout time.Duration, flags uint32,
-	params proplist.List, terminate, restart bool, restartDelay time.Duration) (clusapi.ClusterResourceState, error) {
+	params proplist.List, terminate, restart bool, restartDelay time.Duration) (wsfc.ClusterResourceState, error) {
 	cctx, cancel := context.WithTimeoutCause(ctx, timeout, errPendingTimeout)
 	defer cancel()
 	var err error
@@ -108,15 +108,15 @@ func (h *Host) run(ctx context.Context, inst *instance, kind busy, timeout time.
 	}
 	if errors.Is(context.Cause(cctx), errPendingTimeout) {
 		h.terminate(ctx, inst)
-		return clusapi.ClusterResourceFailed, fmt.Errorf("%s did not finish within PendingTimeout (%v): %w", kind, timeout, errPendingTimeout)
+		return wsfc.ClusterResourceFailed, fmt.Errorf("%s did not finish within PendingTimeout (%v): %w", kind, timeout, errPendingTimeout)
 	}
 	if err != nil {
-		return clusapi.ClusterResourceFailed, fmt.Errorf("%s: %w", kind, err)
+		return wsfc.ClusterResourceFailed, fmt.Errorf("%s: %w", kind, err)
 	}
 	if kind == busyOnline {
-		return clusapi.ClusterResourceOnline, nil
+		return wsfc.ClusterResourceOnline, nil
 	}
-	return clusapi.ClusterResourceOffline, nil
+	return wsfc.ClusterResourceOffline, nil
 }
 
 // stopNow stops inst at once: Terminate when its type has it, else an
@@ -152,7 +152,7 @@ func (h *Host) terminate(ctx context.Context, inst *instance) {
 type outcome struct {
 	name    string
 	seq     uint64 // the state sequence the call started from
-	state   clusapi.ClusterResourceState
+	state   wsfc.ClusterResourceState
 	err     error
 	discard bool // cancelled (superseded, or the agent is stopping): write nothing
 
@@ -184,7 +184,7 @@ func (h *Host) completed(ctx context.Context, outs []outcome) {
 			regroup[inst.group] = true
 			continue
 		}
-		if o.state == clusapi.ClusterResourceOffline {
+		if o.state == wsfc.ClusterResourceOffline {
 			inst.mayRun = false
 		}
 		h.settle(inst, o)

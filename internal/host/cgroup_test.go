@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/cgroup"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/host"
@@ -44,7 +44,7 @@ func TestOfflineEmptiesTheCgroup(t *testing.T) {
 	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	path, ok := n.Store().View().Status("app").Props.String(host.StatusCgroup)
 	if !ok {
 		t.Skipf("the node has no cgroups (status %v)", n.Store().View().Status("app").Props)
@@ -77,7 +77,7 @@ func TestOfflineEmptiesTheCgroup(t *testing.T) {
 	if _, err := e.OfflineGroup(ctx, ops.GroupRef{Name: "G"}, ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOffline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOffline)
 	if st, err := procstat.Read(leaked); err == nil && st.State != 'Z' {
 		t.Errorf("the double-forked child %d survived the offline", leaked)
 	}

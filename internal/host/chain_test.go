@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/ledger"
@@ -68,10 +68,10 @@ func checkOrder(t *testing.T, st *store.Store) *orderChecker {
 			}
 			state := v.ResourceState(r.Name)
 			for _, p := range r.DependsOn {
-				if state == clusapi.ClusterResourceOnline && v.ResourceState(p) != clusapi.ClusterResourceOnline {
+				if state == wsfc.ClusterResourceOnline && v.ResourceState(p) != wsfc.ClusterResourceOnline {
 					c.fail(fmt.Errorf("rev %d: %s reads Online while %s, which it depends on, is %v", ch.Rev, r.Name, p, v.ResourceState(p)))
 				}
-				if ps := v.ResourceState(p); ps == clusapi.ClusterResourceOffline && state != clusapi.ClusterResourceOffline && state != clusapi.ClusterResourceFailed {
+				if ps := v.ResourceState(p); ps == wsfc.ClusterResourceOffline && state != wsfc.ClusterResourceOffline && state != wsfc.ClusterResourceFailed {
 					c.fail(fmt.Errorf("rev %d: %s reads Offline while %s, which depends on it, is %v", ch.Rev, p, r.Name, state))
 				}
 			}
@@ -115,11 +115,11 @@ func TestChainOrderInTheDatabase(t *testing.T) {
 		if _, err := n.Ops().OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}); err != nil {
 			t.Fatal(err)
 		}
-		n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+		n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 		if _, err := n.Ops().OfflineGroup(ctx, ops.GroupRef{Name: "G"}, ops.Request{}); err != nil {
 			t.Fatal(err)
 		}
-		n.AwaitGroup("G", clusapi.ClusterGroupOffline)
+		n.AwaitGroup("G", wsfc.ClusterGroupOffline)
 	}
 	if err := check.result(); err != nil {
 		t.Error(err)
@@ -182,10 +182,10 @@ func TestChainInterruptedByRestart(t *testing.T) {
 		t.Error(err)
 	}
 	n.Restart()
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	v := n.Store().View()
 	for _, name := range names {
-		if s := v.ResourceState(name); s != clusapi.ClusterResourceOnline {
+		if s := v.ResourceState(name); s != wsfc.ClusterResourceOnline {
 			t.Errorf("%s is %v after the restart", name, s)
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -49,7 +49,7 @@ func (h *Host) claimAll(ctx context.Context, v store.View, groups map[string]boo
 			continue
 		}
 		for _, name := range v.GroupResourceNames(g) {
-			if v.ResourceState(name) == clusapi.ClusterResourceOnlinePending {
+			if v.ResourceState(name) == wsfc.ClusterResourceOnlinePending {
 				want = append(want, g.Name)
 				break
 			}

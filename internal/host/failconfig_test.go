@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
@@ -37,10 +37,10 @@ func TestResourceThatCannotBeMadeEndsItsOperation(t *testing.T) {
 	n.Restart()
 	e = n.Ops()
 	res, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{})
-	if err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+	if err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 		t.Fatalf("online: %+v %v", res, err)
 	}
-	n.AwaitResource("app", clusapi.ClusterResourceFailed)
+	n.AwaitResource("app", wsfc.ClusterResourceFailed)
 	n.Await(func(v store.View) bool {
 		op := v.Operation(res.OperationID)
 		return op != nil && !op.Finished.IsZero()

@@ -3,7 +3,7 @@ package host
 import (
 	"context"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -30,8 +30,8 @@ func (h *Host) handover(ctx context.Context, v store.View, g *store.Group) {
 	}
 	for _, r := range v.GroupResources(g) {
 		switch st := v.Status(r.Name); v.ResourceState(r.Name) {
-		case clusapi.ClusterResourceOffline, clusapi.ClusterResourceFailed:
-		case clusapi.ClusterResourceOnlinePending:
+		case wsfc.ClusterResourceOffline, wsfc.ClusterResourceFailed:
+		case wsfc.ClusterResourceOnlinePending:
 			if st.OpID != g.MoveOp {
 				return
 			}
@@ -81,11 +81,11 @@ func (h *Host) markHandedOver(v store.View, t *store.Txn, cur *store.Group, name
 	if st == nil || st.Persistent != 1 {
 		return false
 	}
-	if clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceOnlinePending && st.OpID == cur.MoveOp {
+	if wsfc.ClusterResourceState(st.State) == wsfc.ClusterResourceOnlinePending && st.OpID == cur.MoveOp {
 		return true
 	}
 	s := st.Clone()
-	s.State = int32(clusapi.ClusterResourceOnlinePending)
+	s.State = int32(wsfc.ClusterResourceOnlinePending)
 	s.Seq++
 	s.OpID, s.OpParams, s.Terminate, s.Restart, s.LastError = cur.MoveOp, false, false, false, ""
 	s.Restarts = nil // restarts count per node (RestartThreshold)

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -102,18 +102,18 @@ func (h *Host) onHealthFailure(ctx context.Context, f healthFailure) {
 	restarted := false
 	h.report(ctx, inst, inst.cfgRev, func(st *store.Status) bool {
 		restarted = false
-		if st.Seq != f.seq || clusapi.ClusterResourceState(st.State) != clusapi.ClusterResourceOnline {
+		if st.Seq != f.seq || wsfc.ClusterResourceState(st.State) != wsfc.ClusterResourceOnline {
 			return false
 		}
 		st.Restarts = recentRestarts(st.Restarts, now, r.Common.RestartPeriod)
 		st.Seq++
 		st.LastError = why
 		if r.Common.RestartAction == 0 || uint32(len(st.Restarts)) >= r.Common.RestartThreshold {
-			st.State = int32(clusapi.ClusterResourceFailed)
+			st.State = int32(wsfc.ClusterResourceFailed)
 			return true
 		}
 		st.Restarts = append(st.Restarts, now)
-		st.State = int32(clusapi.ClusterResourceOnlinePending)
+		st.State = int32(wsfc.ClusterResourceOnlinePending)
 		st.Restart = true
 		st.OpParams = false
 		restarted = true

@@ -14,7 +14,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/cgroup"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/restype"
@@ -351,10 +351,10 @@ func (h *Host) offlineAll() {
 		_, err := h.cfg.Store.Update(wctx, func(v store.View, t *store.Txn) error {
 			for _, name := range names {
 				if n := h.reportedStatus(v, h.insts[name], 0, func(st *store.Status) bool {
-					if clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceOffline {
+					if wsfc.ClusterResourceState(st.State) == wsfc.ClusterResourceOffline {
 						return false
 					}
-					st.State = int32(clusapi.ClusterResourceOffline)
+					st.State = int32(wsfc.ClusterResourceOffline)
 					st.Seq++
 					return true
 				}); n != nil {
@@ -667,15 +667,15 @@ func (h *Host) advance(ctx context.Context, names []string) {
 // stateOf is a resource's state as this node knows it: the outcome of
 // its last call while that is settled here and not yet written (and
 // still counts), else the recorded one.
-func (h *Host) stateOf(v store.View, name string) clusapi.ClusterResourceState {
+func (h *Host) stateOf(v store.View, name string) wsfc.ClusterResourceState {
 	st := v.Status(name)
 	if st == nil {
-		return clusapi.ClusterResourceOffline
+		return wsfc.ClusterResourceOffline
 	}
 	if o, ok := h.unwritten[name]; ok && o.seq == st.Seq {
 		return o.state
 	}
-	return clusapi.ClusterResourceState(st.State)
+	return wsfc.ClusterResourceState(st.State)
 }
 
 // reconcileResource decides and does the next step for r. It reports
@@ -705,11 +705,11 @@ func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Res
 	if st == nil {
 		return false
 	}
-	state, seq := clusapi.ClusterResourceState(st.State), st.Seq
+	state, seq := wsfc.ClusterResourceState(st.State), st.Seq
 	if o, ok := h.unwritten[r.Name]; ok && o.seq == st.Seq {
 		state, seq = o.state, o.seq+1 // as it will be recorded
 	}
-	if state != clusapi.ClusterResourceOnline {
+	if state != wsfc.ClusterResourceOnline {
 		// Health is polled while Online only. A resource waiting its turn
 		// to go offline (its dependents first) is not checked meanwhile:
 		// a failure would be ignored (its state moved on), and the checks
@@ -746,7 +746,7 @@ func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Res
 		inst.cancel()
 	case stepFailProvider:
 		h.stopHealth(inst)
-		h.settle(inst, outcome{name: r.Name, seq: st.Seq, state: clusapi.ClusterResourceFailed,
+		h.settle(inst, outcome{name: r.Name, seq: st.Seq, state: wsfc.ClusterResourceFailed,
 			err: errors.New("a resource it depends on did not come online")})
 		return true
 	case stepFail:
@@ -787,7 +787,7 @@ func (h *Host) reportWaits(inst *instance) bool {
 // what may still run).
 func restsOffline(v store.View, r *store.Resource) bool {
 	st := v.Status(r.Name)
-	return st != nil && clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceOffline && st.FailSeq == 0
+	return st != nil && wsfc.ClusterResourceState(st.State) == wsfc.ClusterResourceOffline && st.FailSeq == 0
 }
 
 // instance returns the live instance for r, making or reconfiguring it as
@@ -844,7 +844,7 @@ func (h *Host) instance(ctx context.Context, v store.View, r *store.Resource) (*
 			return nil, err
 		}
 		inst = &instance{name: r.Name, nameRef: nameRef, id: r.ID, group: r.Group, res: res, typ: typ, cg: cg}
-		if st := v.Status(r.Name); st == nil || clusapi.ClusterResourceState(st.State) != clusapi.ClusterResourceOffline {
+		if st := v.Status(r.Name); st == nil || wsfc.ClusterResourceState(st.State) != wsfc.ClusterResourceOffline {
 			inst.mayRun = true // a type may have reattached to what runs
 		}
 		h.insts[r.Name] = inst
@@ -884,8 +884,8 @@ func (h *Host) failConfig(ctx context.Context, v store.View, r *store.Resource, 
 		}
 		st = st.Clone()
 		op := ""
-		if clusapi.ClusterResourceState(st.State).IsPending() {
-			st.State = int32(clusapi.ClusterResourceFailed)
+		if wsfc.ClusterResourceState(st.State).IsPending() {
+			st.State = int32(wsfc.ClusterResourceFailed)
 			st.Seq++
 			op = st.OpID
 		}
@@ -1033,7 +1033,7 @@ func (h *Host) finishOps(ctx context.Context, v store.View) {
 		}
 		seen[op.Group] = true
 		for _, inst := range h.byGroup[op.Group] {
-			if st := v.Status(inst.name); st != nil && clusapi.ClusterResourceState(st.State).IsPending() {
+			if st := v.Status(inst.name); st != nil && wsfc.ClusterResourceState(st.State).IsPending() {
 				pending[st.OpID] = true
 			}
 		}
@@ -1088,7 +1088,7 @@ func (h *Host) outcomeOf(v store.View, id string) *store.Operation {
 		if st.OpID != id {
 			continue
 		}
-		if clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceFailed {
+		if wsfc.ClusterResourceState(st.State) == wsfc.ClusterResourceFailed {
 			n.Outcome = "failed"
 			break
 		}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/restypes/dummy"
@@ -41,7 +41,7 @@ func TestOfflineResourcesHaveNoInstance(t *testing.T) {
 		}
 	}
 	// The host has seen the group (its statuses exist) and made nothing.
-	n.AwaitResource("c", clusapi.ClusterResourceOffline)
+	n.AwaitResource("c", wsfc.ClusterResourceOffline)
 	if err := n.Store().Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestOfflineResourcesHaveNoInstance(t *testing.T) {
 	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	if m := made.Load(); m != 3 {
 		t.Errorf("%d instances after the online, want 3", m)
 	}

@@ -1,6 +1,6 @@
 package host
 
-import "github.com/batoncluster/baton/clusapi"
+import "github.com/batoncluster/baton/clusapi/wsfc"
 
 // busy is the lifecycle call in flight on a resource, if any.
 type busy int
@@ -41,11 +41,11 @@ func (s step) String() string {
 
 // situation is everything decide looks at for one resource.
 type situation struct {
-	state clusapi.ClusterResourceState
+	state wsfc.ClusterResourceState
 	busy  busy
 	// providers are the states of the resources this one depends on;
 	// dependents those of the resources that depend on it.
-	providers, dependents []clusapi.ClusterResourceState
+	providers, dependents []wsfc.ClusterResourceState
 	// failAsked: FailClusterResource asked for this state sequence to
 	// fail (store.Status.FailSeq).
 	failAsked bool
@@ -54,21 +54,21 @@ type situation struct {
 // decide is the resource lifecycle as a pure function.
 func decide(s situation) step {
 	switch s.state {
-	case clusapi.ClusterResourceOnlinePending:
+	case wsfc.ClusterResourceOnlinePending:
 		if s.busy != idle {
 			return stepNone // an online runs, or an offline finishes first
 		}
 		for _, p := range s.providers {
 			switch p {
-			case clusapi.ClusterResourceOnline:
-			case clusapi.ClusterResourceOnlinePending:
+			case wsfc.ClusterResourceOnline:
+			case wsfc.ClusterResourceOnlinePending:
 				return stepNone // wait for it
 			default:
 				return stepFailProvider
 			}
 		}
 		return stepOnline
-	case clusapi.ClusterResourceOfflinePending:
+	case wsfc.ClusterResourceOfflinePending:
 		switch s.busy {
 		case busyOnline:
 			return stepCancelOnline
@@ -76,12 +76,12 @@ func decide(s situation) step {
 			return stepNone
 		}
 		for _, d := range s.dependents {
-			if d != clusapi.ClusterResourceOffline && d != clusapi.ClusterResourceFailed {
+			if d != wsfc.ClusterResourceOffline && d != wsfc.ClusterResourceFailed {
 				return stepNone // dependents go first
 			}
 		}
 		return stepOffline
-	case clusapi.ClusterResourceOnline:
+	case wsfc.ClusterResourceOnline:
 		if s.failAsked && s.busy == idle {
 			return stepFail
 		}

@@ -3,18 +3,18 @@ package host
 import (
 	"testing"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 )
 
 func TestDecide(t *testing.T) {
 	const (
-		on   = clusapi.ClusterResourceOnline
-		off  = clusapi.ClusterResourceOffline
-		fail = clusapi.ClusterResourceFailed
-		onP  = clusapi.ClusterResourceOnlinePending
-		offP = clusapi.ClusterResourceOfflinePending
+		on   = wsfc.ClusterResourceOnline
+		off  = wsfc.ClusterResourceOffline
+		fail = wsfc.ClusterResourceFailed
+		onP  = wsfc.ClusterResourceOnlinePending
+		offP = wsfc.ClusterResourceOfflinePending
 	)
-	type S = []clusapi.ClusterResourceState
+	type S = []wsfc.ClusterResourceState
 	cases := []struct {
 		name string
 		in   situation

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -33,9 +33,9 @@ func (h *Host) recover(ctx context.Context) error {
 				if st == nil {
 					continue
 				}
-				switch clusapi.ClusterResourceState(st.State) {
-				case clusapi.ClusterResourceOnline, clusapi.ClusterResourceOnlinePending:
-				case clusapi.ClusterResourceOffline:
+				switch wsfc.ClusterResourceState(st.State) {
+				case wsfc.ClusterResourceOnline, wsfc.ClusterResourceOnlinePending:
+				case wsfc.ClusterResourceOffline:
 					// Taken offline by the agent's stop (or by an offline
 					// that kept the persistent state): the persistent
 					// state is what a start restores.
@@ -49,10 +49,10 @@ func (h *Host) recover(ctx context.Context) error {
 				n.Seq++
 				n.Updated = h.now()
 				if st.Persistent == 1 && !moving {
-					n.State = int32(clusapi.ClusterResourceOnlinePending)
+					n.State = int32(wsfc.ClusterResourceOnlinePending)
 					n.OpParams = false
 				} else {
-					n.State = int32(clusapi.ClusterResourceOfflinePending)
+					n.State = int32(wsfc.ClusterResourceOfflinePending)
 					n.OpParams = false
 				}
 				t.PutStatus(n)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/agent"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/host"
@@ -68,7 +68,7 @@ func TestStartInTheMiddleOfAMove(t *testing.T) {
 	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	await("G Online", func(v store.View) bool { return v.GroupState(v.Group("G")) == clusapi.ClusterGroupOnline })
+	await("G Online", func(v store.View) bool { return v.GroupState(v.Group("G")) == wsfc.ClusterGroupOnline })
 	stop() // the resources stay as they are (no StopOnExit)
 
 	// node2 is Up; G moves there. Before node1's host runs again, a has
@@ -78,7 +78,7 @@ func TestStartInTheMiddleOfAMove(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := st.Update(ctx, func(v store.View, t *store.Txn) error {
-		t.PutNode(&store.Node{Name: "node2", State: int32(clusapi.ClusterNodeUp)})
+		t.PutNode(&store.Node{Name: "node2", State: int32(wsfc.ClusterNodeUp)})
 		t.PutAlive(&store.Alive{Node: "node2", Lease: int64(grant.ID), Since: time.Now()}, grant.ID)
 		return nil
 	}); err != nil {
@@ -89,7 +89,7 @@ func TestStartInTheMiddleOfAMove(t *testing.T) {
 	}
 	if _, err := st.Update(ctx, func(v store.View, t *store.Txn) error {
 		s := v.Status("a").Clone()
-		s.State = int32(clusapi.ClusterResourceOffline)
+		s.State = int32(wsfc.ClusterResourceOffline)
 		s.Seq++
 		t.PutStatus(s)
 		return nil

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/agent"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/config"
@@ -49,7 +49,7 @@ func TestChangesDuringACompactedGapAreActedOn(t *testing.T) {
 		}
 	}
 	for i := range each {
-		n.AwaitGroup(fmt.Sprint("B", i), clusapi.ClusterGroupOnline)
+		n.AwaitGroup(fmt.Sprint("B", i), wsfc.ClusterGroupOnline)
 	}
 
 	// Another writer on the database itself, as another node would be.
@@ -75,7 +75,7 @@ func TestChangesDuringACompactedGapAreActedOn(t *testing.T) {
 		c := *v.Cluster()
 		c.FormingUntil = time.Time{}
 		t.PutCluster(&c)
-		t.PutNode(&store.Node{Name: "ghost", State: int32(clusapi.ClusterNodeUp)})
+		t.PutNode(&store.Node{Name: "ghost", State: int32(wsfc.ClusterNodeUp)})
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -98,12 +98,12 @@ func TestChangesDuringACompactedGapAreActedOn(t *testing.T) {
 	n.Await(func(v store.View) bool {
 		for i := range each {
 			a, b := v.Group(fmt.Sprint("A", i)), v.Group(fmt.Sprint("B", i))
-			if a == nil || v.GroupState(a) != clusapi.ClusterGroupOnline || b == nil || v.GroupState(b) != clusapi.ClusterGroupOffline {
+			if a == nil || v.GroupState(a) != wsfc.ClusterGroupOnline || b == nil || v.GroupState(b) != wsfc.ClusterGroupOffline {
 				return false
 			}
 		}
 		c := v.Group("C")
-		return c != nil && c.OwnerNode == "node1" && v.GroupState(c) == clusapi.ClusterGroupOnline
+		return c != nil && c.OwnerNode == "node1" && v.GroupState(c) == wsfc.ClusterGroupOnline
 	}, "every change made in the gap acted on")
 	if s := n.Store().Stats(); s.Reloads != 1 {
 		t.Errorf("store stats %+v, want 1 reload", s)

@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -95,7 +95,7 @@ func (m *Metrics) Handler() http.Handler {
 }
 
 // APIRequest records one answered API call.
-func (m *Metrics) APIRequest(procedure string, code clusapi.Errno, d time.Duration) {
+func (m *Metrics) APIRequest(procedure string, code wsfc.Errno, d time.Duration) {
 	m.apiRequests.WithLabelValues(procedure, code.String()).Inc()
 	m.apiDuration.WithLabelValues(procedure).Observe(d.Seconds())
 }
@@ -141,9 +141,9 @@ var (
 		[]string{"key"}, nil)
 )
 
-var groupStates = []clusapi.ClusterGroupState{clusapi.ClusterGroupOnline, clusapi.ClusterGroupOffline, clusapi.ClusterGroupFailed, clusapi.ClusterGroupPartialOnline, clusapi.ClusterGroupPending}
+var groupStates = []wsfc.ClusterGroupState{wsfc.ClusterGroupOnline, wsfc.ClusterGroupOffline, wsfc.ClusterGroupFailed, wsfc.ClusterGroupPartialOnline, wsfc.ClusterGroupPending}
 
-var resourceStates = []clusapi.ClusterResourceState{clusapi.ClusterResourceOnline, clusapi.ClusterResourceOffline, clusapi.ClusterResourceFailed, clusapi.ClusterResourceOnlinePending, clusapi.ClusterResourceOfflinePending}
+var resourceStates = []wsfc.ClusterResourceState{wsfc.ClusterResourceOnline, wsfc.ClusterResourceOffline, wsfc.ClusterResourceFailed, wsfc.ClusterResourceOnlinePending, wsfc.ClusterResourceOfflinePending}
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- groupStateDesc
@@ -189,7 +189,7 @@ func (c *stateCollector) groups(v store.View) []*store.Group {
 	reporter := ""
 	var away []string
 	for _, n := range v.Nodes() {
-		if v.NodeState(n.Name) == clusapi.ClusterNodeDown {
+		if v.NodeState(n.Name) == wsfc.ClusterNodeDown {
 			away = append(away, n.Name)
 		} else if reporter == "" {
 			reporter = n.Name

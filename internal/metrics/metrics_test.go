@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/metrics"
 	"github.com/batoncluster/baton/internal/ops"
@@ -58,7 +58,7 @@ func TestMetricsShowTheCluster(t *testing.T) {
 	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	// One API call through the server, which it must count: over TCP
 	// without a token, refused.
 	anon := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
@@ -86,7 +86,7 @@ func TestMetricsShowTheCluster(t *testing.T) {
 	if _, err := e.SetResourceProperties(ctx, ops.ResourceRef{Name: "r"}, proplist.List{{Name: "FailHealth", Values: []proplist.Value{proplist.DWORD(1)}}}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupFailed)
+	n.AwaitGroup("G", wsfc.ClusterGroupFailed)
 	scrapeUntil(t, n, `baton_resource_restarts_total{group="G",node="node1",resource="r"} 1`)
 }
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/proplist"
@@ -34,7 +34,7 @@ func TestResourceUsage(t *testing.T) {
 	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	t.Cleanup(func() {
 		if pid, ok := n.Store().View().Status("app").Props.DWORD("Pid"); ok {
 			_ = syscall.Kill(-int(pid), syscall.SIGKILL)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/etcdmember"
@@ -90,12 +90,12 @@ func TestBigGroup(t *testing.T) {
 	onlineOn := func(owner string) func(v store.View) bool {
 		return func(v store.View) bool {
 			grp := v.Group(g)
-			return grp != nil && grp.OwnerNode == owner && grp.Writing == "" && v.GroupState(grp) == clusapi.ClusterGroupOnline
+			return grp != nil && grp.OwnerNode == owner && grp.Writing == "" && v.GroupState(grp) == wsfc.ClusterGroupOnline
 		}
 	}
 	offline := func(v store.View) bool {
 		grp := v.Group(g)
-		return grp != nil && grp.Writing == "" && v.GroupState(grp) == clusapi.ClusterGroupOffline
+		return grp != nil && grp.Writing == "" && v.GroupState(grp) == wsfc.ClusterGroupOffline
 	}
 
 	step("online", func() (ops.Result, error) { return e.OnlineGroup(ctx, ref, "", ops.Request{}) }, onlineOn("n1"))
@@ -107,11 +107,11 @@ func TestBigGroup(t *testing.T) {
 			// From the answer on, nothing reads Online.
 			v := n1.Store().View()
 			grp := v.Group(g)
-			if s := v.GroupState(grp); s == clusapi.ClusterGroupOnline {
+			if s := v.GroupState(grp); s == wsfc.ClusterGroupOnline {
 				t.Errorf("the group reads %s right after the offline's %v", s, res.Status)
 			}
 			for _, r := range v.GroupResources(grp) {
-				if v.ResourceState(r.Name) == clusapi.ClusterResourceOnline {
+				if v.ResourceState(r.Name) == wsfc.ClusterResourceOnline {
 					t.Errorf("resource %s reads Online right after the offline's %v", r.Name, res.Status)
 					break
 				}
@@ -119,7 +119,7 @@ func TestBigGroup(t *testing.T) {
 		}
 		return res, err
 	}, offline)
-	if res.Status != clusapi.ERROR_IO_PENDING {
+	if res.Status != wsfc.ERROR_IO_PENDING {
 		t.Errorf("offline answered %v, want ERROR_IO_PENDING", res.Status)
 	}
 	awaitOutcomes(t, n1, g, limit)
@@ -211,7 +211,7 @@ func TestFinishSplits(t *testing.T) {
 	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: g}, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n1.AwaitGroup(g, clusapi.ClusterGroupOnline)
+	n1.AwaitGroup(g, wsfc.ClusterGroupOnline)
 	awaitOutcomes(t, n1, g, time.Minute)
 
 	// The head of an offline whose writer stopped, a minute ago.
@@ -223,7 +223,7 @@ func TestFinishSplits(t *testing.T) {
 		t.PutOperation(op)
 		for i := range 10 {
 			st := v.Status(fmt.Sprintf("h%03d", i)).Clone()
-			st.State, st.Seq, st.OpID, st.OpParams = int32(clusapi.ClusterResourceOfflinePending), st.Seq+1, op.ID, true
+			st.State, st.Seq, st.OpID, st.OpParams = int32(wsfc.ClusterResourceOfflinePending), st.Seq+1, op.ID, true
 			t.PutStatus(st)
 		}
 		return nil
@@ -241,7 +241,7 @@ func TestFinishSplits(t *testing.T) {
 	}
 	n1.Await(func(v store.View) bool {
 		grp := v.Group(g)
-		return grp.Writing == "" && v.GroupState(grp) == clusapi.ClusterGroupOffline
+		return grp.Writing == "" && v.GroupState(grp) == wsfc.ClusterGroupOffline
 	}, "the offline finished")
 	awaitOutcomes(t, n1, g, time.Minute)
 	if got := n1.Store().View().Operation(op.ID); got == nil || got.Outcome != "succeeded" {

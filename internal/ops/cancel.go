@@ -3,7 +3,7 @@ package ops
 import (
 	"context"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -23,7 +23,7 @@ import (
 // ERROR_GROUP_NOT_FOUND / ERROR_GROUP_NOT_AVAILABLE for a missing group.
 func (e *Engine) CancelGroupOperation(ctx context.Context, ref GroupRef, flags uint32, caller string) (Result, error) {
 	if flags != 0 {
-		return Result{}, fail(clusapi.ERROR_INVALID_PARAMETER, "CancelClusterGroupOperation: dwCancelFlags %#x is reserved and must be 0", flags)
+		return Result{}, fail(wsfc.ERROR_INVALID_PARAMETER, "CancelClusterGroupOperation: dwCancelFlags %#x is reserved and must be 0", flags)
 	}
 	return decide(ctx, e.st, func(v store.View, t *store.Txn) (Result, error) {
 		g, err := LookupGroup(v, ref)
@@ -31,7 +31,7 @@ func (e *Engine) CancelGroupOperation(ctx context.Context, ref GroupRef, flags u
 			return Result{}, err
 		}
 		if !MoveQueued(g) {
-			return Result{}, fail(clusapi.ERROR_INVALID_STATE, "group %q has no move waiting in its queue to cancel", g.Name)
+			return Result{}, fail(wsfc.ERROR_INVALID_STATE, "group %q has no move waiting in its queue to cancel", g.Name)
 		}
 		id := g.QueuedMove.Op
 		ng := g.Clone()
@@ -42,6 +42,6 @@ func (e *Engine) CancelGroupOperation(ctx context.Context, ref GroupRef, flags u
 		}
 		e.endOp(v, t, id, "failed", 0, detail)
 		t.PutGroup(ng)
-		return Result{Status: clusapi.ERROR_SUCCESS, OperationID: id}, nil
+		return Result{Status: wsfc.ERROR_SUCCESS, OperationID: id}, nil
 	})
 }

@@ -6,7 +6,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -42,7 +42,7 @@ const ChangeResourceGroupFlags = 0
 // runs under. A refusal changes nothing.
 func (e *Engine) ChangeResourceGroup(ctx context.Context, ref ResourceRef, to GroupRef, flags uint64) ([]string, error) {
 	if flags&^ChangeResourceGroupFlags != 0 {
-		return nil, fail(clusapi.ERROR_INVALID_PARAMETER, "flags 0x%X: ChangeClusterResourceGroupEx takes 0 (CLUSAPI_CHANGE_RESOURCE_GROUP_FORCE_MOVE_TO_CSV is for cluster shared volumes, which baton has none of)", flags)
+		return nil, fail(wsfc.ERROR_INVALID_PARAMETER, "flags 0x%X: ChangeClusterResourceGroupEx takes 0 (CLUSAPI_CHANGE_RESOURCE_GROUP_FORCE_MOVE_TO_CSV is for cluster shared volumes, which baton has none of)", flags)
 	}
 	moved, _, err := store.Decide(ctx, e.st, func(v store.View, t *store.Txn) ([]string, error) {
 		return decideChangeGroup(v, t, ref, to)
@@ -63,21 +63,21 @@ func decideChangeGroup(v store.View, t *store.Txn, ref ResourceRef, to GroupRef)
 		// [MS-CMRP] 3.1.4.1.26: "the server MUST fail this method if the
 		// resource is already a member of the group ... ERROR_ALREADY_EXISTS"
 		// (183, winerror.h; the reference does not list it).
-		return nil, fail(clusapi.ERROR_ALREADY_EXISTS, "resource %q is in group %q already", r.Name, dst.Name)
+		return nil, fail(wsfc.ERROR_ALREADY_EXISTS, "resource %q is in group %q already", r.Name, dst.Name)
 	}
 	src, err := LookupGroup(v, GroupRef{Name: r.Group})
 	if err != nil {
 		return nil, err
 	}
 	if src.OwnerNode != dst.OwnerNode {
-		return nil, fail(clusapi.ERROR_HOST_NODE_NOT_GROUP_OWNER, "group %q is owned by %s and group %q by %s: a resource changes group only between groups of one owner (move one of them first)", src.Name, src.OwnerNode, dst.Name, dst.OwnerNode)
+		return nil, fail(wsfc.ERROR_HOST_NODE_NOT_GROUP_OWNER, "group %q is owned by %s and group %q by %s: a resource changes group only between groups of one owner (move one of them first)", src.Name, src.OwnerNode, dst.Name, dst.OwnerNode)
 	}
 	for _, g := range []*store.Group{src, dst} {
 		switch {
 		case g.MoveTo != "":
-			return nil, fail(clusapi.ERROR_INVALID_STATE, "group %q is moving to %s", g.Name, g.MoveTo)
+			return nil, fail(wsfc.ERROR_INVALID_STATE, "group %q is moving to %s", g.Name, g.MoveTo)
 		case g.Writing != "":
-			return nil, fail(clusapi.ERROR_INVALID_STATE, "group %q is being changed by operation %s", g.Name, g.Writing)
+			return nil, fail(wsfc.ERROR_INVALID_STATE, "group %q is being changed by operation %s", g.Name, g.Writing)
 		}
 	}
 	tree := dependencyTree(v.GroupResources(src), r.Name)
@@ -85,12 +85,12 @@ func decideChangeGroup(v store.View, t *store.Txn, ref ResourceRef, to GroupRef)
 	for _, name := range tree {
 		s := v.ResourceState(name)
 		if s.IsPending() {
-			return nil, fail(clusapi.ERROR_INVALID_STATE, "resource %q (of %q's dependency tree) is %s: wait until it settles", name, r.Name, s)
+			return nil, fail(wsfc.ERROR_INVALID_STATE, "resource %q (of %q's dependency tree) is %s: wait until it settles", name, r.Name, s)
 		}
 		// An Online one runs; a Failed one was stopped when it failed
 		// (and a node that fences stops everything it hosts, claimed or
 		// not), so only Online ones need the claim to go with them.
-		if s == clusapi.ClusterResourceOnline {
+		if s == wsfc.ClusterResourceOnline {
 			online = true
 		}
 	}
@@ -123,14 +123,14 @@ func decideChangeGroup(v store.View, t *store.Txn, ref ResourceRef, to GroupRef)
 func moveClaim(v store.View, t *store.Txn, src, dst *store.Group) error {
 	sc := v.Claim(src.Name)
 	if sc == nil || sc.Node != src.OwnerNode {
-		return fail(clusapi.ERROR_INVALID_STATE, "group %q has an Online resource and no claim of its owner %s", src.Name, src.OwnerNode)
+		return fail(wsfc.ERROR_INVALID_STATE, "group %q has an Online resource and no claim of its owner %s", src.Name, src.OwnerNode)
 	}
 	dc := v.Claim(dst.Name)
 	switch {
 	case dc == nil:
 		t.PutClaim(&store.Claim{Group: dst.Name, Node: sc.Node, Lease: sc.Lease}, clientv3.LeaseID(sc.Lease))
 	case dc.Node != sc.Node || dc.Lease != sc.Lease:
-		return fail(clusapi.ERROR_INVALID_STATE, "group %q is claimed by %s under another lease than group %q", dst.Name, dc.Node, src.Name)
+		return fail(wsfc.ERROR_INVALID_STATE, "group %q is claimed by %s under another lease than group %q", dst.Name, dc.Node, src.Name)
 	}
 	return nil
 }

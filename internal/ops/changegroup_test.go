@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
@@ -63,7 +63,7 @@ func TestChangeResourceGroup(t *testing.T) {
 	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G1"}, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G1", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G1", wsfc.ClusterGroupOnline)
 	v := n.Store().View()
 	rID := v.Resource("r").ID
 
@@ -83,16 +83,16 @@ func TestChangeResourceGroup(t *testing.T) {
 		ref   ops.ResourceRef
 		to    ops.GroupRef
 		flags uint64
-		want  clusapi.Errno
+		want  wsfc.Errno
 	}{
-		{"FORCE_MOVE_TO_CSV", res("r"), grp("G3"), 0x1, clusapi.ERROR_INVALID_PARAMETER},
-		{"an unknown flag", res("r"), grp("G3"), 0x100000000, clusapi.ERROR_INVALID_PARAMETER},
-		{"a missing resource", res("nosuch"), grp("G3"), 0, clusapi.ERROR_RESOURCE_NOT_FOUND},
-		{"a resource deleted since opened", ops.ResourceRef{Name: "r", ID: "other"}, grp("G3"), 0, clusapi.ERROR_RESOURCE_NOT_AVAILABLE},
-		{"a missing group", res("r"), grp("nosuch"), 0, clusapi.ERROR_GROUP_NOT_FOUND},
-		{"a group deleted since opened", res("r"), ops.GroupRef{Name: "G3", ID: "other"}, 0, clusapi.ERROR_GROUP_NOT_AVAILABLE},
-		{"its own group", res("r"), grp("G1"), 0, clusapi.ERROR_ALREADY_EXISTS},
-		{"a pending resource", res("z"), grp("G3"), 0, clusapi.ERROR_INVALID_STATE},
+		{"FORCE_MOVE_TO_CSV", res("r"), grp("G3"), 0x1, wsfc.ERROR_INVALID_PARAMETER},
+		{"an unknown flag", res("r"), grp("G3"), 0x100000000, wsfc.ERROR_INVALID_PARAMETER},
+		{"a missing resource", res("nosuch"), grp("G3"), 0, wsfc.ERROR_RESOURCE_NOT_FOUND},
+		{"a resource deleted since opened", ops.ResourceRef{Name: "r", ID: "other"}, grp("G3"), 0, wsfc.ERROR_RESOURCE_NOT_AVAILABLE},
+		{"a missing group", res("r"), grp("nosuch"), 0, wsfc.ERROR_GROUP_NOT_FOUND},
+		{"a group deleted since opened", res("r"), ops.GroupRef{Name: "G3", ID: "other"}, 0, wsfc.ERROR_GROUP_NOT_AVAILABLE},
+		{"its own group", res("r"), grp("G1"), 0, wsfc.ERROR_ALREADY_EXISTS},
+		{"a pending resource", res("z"), grp("G3"), 0, wsfc.ERROR_INVALID_STATE},
 	} {
 		if _, err := e.ChangeResourceGroup(ctx, c.ref, c.to, c.flags); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", c.what, err, c.want)
@@ -101,7 +101,7 @@ func TestChangeResourceGroup(t *testing.T) {
 	if after := resourceRevs(n.Store().View()); !maps.Equal(before, after) {
 		t.Errorf("a refusal changed records:\nbefore %v\nafter  %v", before, after)
 	}
-	n.AwaitResource("z", clusapi.ClusterResourceOnline)
+	n.AwaitResource("z", wsfc.ClusterResourceOnline)
 
 	v = n.Store().View()
 	if v.Claim("G3") != nil {
@@ -128,14 +128,14 @@ func TestChangeResourceGroup(t *testing.T) {
 	if c3 == nil || c3.Node != c1.Node || c3.Lease != c1.Lease {
 		t.Errorf("G3's claim %+v, want G1's %+v", c3, c1)
 	}
-	if s := v.GroupState(v.Group("G3")); s != clusapi.ClusterGroupOnline {
+	if s := v.GroupState(v.Group("G3")); s != wsfc.ClusterGroupOnline {
 		t.Errorf("G3 is %v, want Online", s)
 	}
 	// The host takes them over as they run: give it time to look.
 	time.Sleep(time.Second)
 	v = n.Store().View()
 	for _, name := range []string{"p", "r", "x"} {
-		if s := v.ResourceState(name); s != clusapi.ClusterResourceOnline || onlines(v, name) != 1 {
+		if s := v.ResourceState(name); s != wsfc.ClusterResourceOnline || onlines(v, name) != 1 {
 			t.Errorf("%s: %v, Onlines %d; want Online, 1 (never stopped)", name, s, onlines(v, name))
 		}
 	}
@@ -148,13 +148,13 @@ func TestChangeResourceGroup(t *testing.T) {
 	if _, err := e.OfflineGroup(ctx, grp("G3"), ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G3", clusapi.ClusterGroupOffline)
+	n.AwaitGroup("G3", wsfc.ClusterGroupOffline)
 	if _, err := e.OnlineGroup(ctx, grp("G3"), "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G3", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G3", wsfc.ClusterGroupOnline)
 	v = n.Store().View()
-	if onlines(v, "r") != 2 || onlines(v, "p") != 2 || onlines(v, "x") != 1 || v.ResourceState("x") != clusapi.ClusterResourceOnline {
+	if onlines(v, "r") != 2 || onlines(v, "p") != 2 || onlines(v, "x") != 1 || v.ResourceState("x") != wsfc.ClusterResourceOnline {
 		t.Errorf("Onlines r %d p %d x %d (x %v); want 2 2 1, x Online", onlines(v, "r"), onlines(v, "p"), onlines(v, "x"), v.ResourceState("x"))
 	}
 }
@@ -182,7 +182,7 @@ func TestChangeResourceGroupOwners(t *testing.T) {
 		t.Fatalf("both groups are owned by %s", v.Group("A").OwnerNode)
 	}
 	before := resourceRevs(v)
-	if _, err := e.ChangeResourceGroup(ctx, ops.ResourceRef{Name: "a"}, ops.GroupRef{Name: "B"}, 0); !errors.Is(err, clusapi.ERROR_HOST_NODE_NOT_GROUP_OWNER) {
+	if _, err := e.ChangeResourceGroup(ctx, ops.ResourceRef{Name: "a"}, ops.GroupRef{Name: "B"}, 0); !errors.Is(err, wsfc.ERROR_HOST_NODE_NOT_GROUP_OWNER) {
 		t.Errorf("groups of two owners: %v, want ERROR_HOST_NODE_NOT_GROUP_OWNER", err)
 	}
 	if after := resourceRevs(n1.Store().View()); !maps.Equal(before, after) {

@@ -3,7 +3,7 @@ package ops
 import (
 	"context"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/proplist"
 )
@@ -85,7 +85,7 @@ func (e *Engine) SetResourceCommon(ctx context.Context, ref ResourceRef, l propl
 // that the type refuses, answers ERROR_INVALID_PARAMETER.
 func (e *Engine) SetResourcePrivate(ctx context.Context, ref ResourceRef, l proplist.List, validateOnly bool) error {
 	if err := l.Validate(); err != nil {
-		return fail(clusapi.ERROR_INVALID_PARAMETER, "resource private properties: %v", err)
+		return fail(wsfc.ERROR_INVALID_PARAMETER, "resource private properties: %v", err)
 	}
 	return e.updateResource(ctx, ref, validateOnly, func(_ store.View, r *store.Resource) error {
 		for _, p := range l {
@@ -137,7 +137,7 @@ func (e *Engine) SetNodeCommon(name string, l proplist.List) error {
 	v := e.st.View()
 	n := v.Node(name)
 	if n == nil {
-		return fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", name)
+		return fail(wsfc.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", name)
 	}
 	return apply("node", nodeProps, &nodeObj{v: v, n: n}, l, false)
 }

@@ -37,7 +37,7 @@ import (
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -81,16 +81,16 @@ func (e *Engine) EvictNode(ctx context.Context, name string, force bool, caller 
 	n := v.Node(name)
 	member := memberNamed(members.Members, name)
 	if n == nil && (prior == nil || (member == nil && len(groupsNaming(v, name)) == 0)) {
-		return EvictResult{}, fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", name)
+		return EvictResult{}, fail(wsfc.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", name)
 	}
 	if name == e.node {
-		return EvictResult{}, fail(clusapi.ERROR_CLUSTER_EVICT_INVALID_REQUEST,
+		return EvictResult{}, fail(wsfc.ERROR_CLUSTER_EVICT_INVALID_REQUEST,
 			"node %q answers this call: a node cannot evict itself; ask another node (--address)", name)
 	}
 	if n != nil && n.DatabaseRole != roleMember {
 		member = nil // a client node, or one of an external etcd: no member is its
 	}
-	up := func(node string) bool { return node != name && v.NodeState(node) != clusapi.ClusterNodeDown }
+	up := func(node string) bool { return node != name && v.NodeState(node) != wsfc.ClusterNodeDown }
 	if err := quorumWithout(members.Members, member, up); err != nil {
 		return EvictResult{}, err
 	}
@@ -151,11 +151,11 @@ func (e *Engine) EvictNode(ctx context.Context, name string, force bool, caller 
 func (e *Engine) evictable(ctx context.Context, n *store.Node, force bool) (*store.Node, error) {
 	v := e.st.View()
 	state := v.NodeState(n.Name)
-	if state == clusapi.ClusterNodeDown {
+	if state == wsfc.ClusterNodeDown {
 		return n, nil
 	}
 	if !force {
-		return nil, fail(clusapi.ERROR_CANT_EVICT_ACTIVE_NODE,
+		return nil, fail(wsfc.ERROR_CANT_EVICT_ACTIVE_NODE,
 			"node %q is %s: only a Down node is evicted (force drains it first)", n.Name, state)
 	}
 	if !n.Draining {
@@ -169,10 +169,10 @@ func (e *Engine) evictable(ctx context.Context, n *store.Node, force bool) (*sto
 	case "completed":
 		return n, nil
 	case "failed":
-		return nil, fail(clusapi.ERROR_CANT_EVICT_ACTIVE_NODE,
+		return nil, fail(wsfc.ERROR_CANT_EVICT_ACTIVE_NODE,
 			"node %q is %s and its drain failed (%s): move or take its groups offline, then evict it again", n.Name, state, detail)
 	default:
-		return nil, fail(clusapi.ERROR_CLUSTER_NODE_DRAIN_IN_PROGRESS,
+		return nil, fail(wsfc.ERROR_CLUSTER_NODE_DRAIN_IN_PROGRESS,
 			"node %q is draining (%s): evict it again once its drain has completed", n.Name, detail)
 	}
 }
@@ -201,7 +201,7 @@ func quorumWithout(members []*etcdserverpb.Member, member *etcdserverpb.Member, 
 		}
 	}
 	if len(left) == 0 {
-		return fail(clusapi.ERROR_CLUSTER_NO_QUORUM,
+		return fail(wsfc.ERROR_CLUSTER_NO_QUORUM,
 			"node %q is the cluster database's only voting member: without it the database has none", member.Name)
 	}
 	alive := 0
@@ -211,7 +211,7 @@ func quorumWithout(members []*etcdserverpb.Member, member *etcdserverpb.Member, 
 		}
 	}
 	if need := len(left)/2 + 1; alive < need {
-		return fail(clusapi.ERROR_CLUSTER_NO_QUORUM,
+		return fail(wsfc.ERROR_CLUSTER_NO_QUORUM,
 			"removing node %q's database member leaves %d voting members %v, of which %d are on nodes that are up: a quorum needs %d; bring a member's node back first",
 			member.Name, len(left), left, alive, need)
 	}
@@ -275,12 +275,12 @@ func (e *Engine) deleteNode(ctx context.Context, name string, force bool) (*stor
 			return nil, nil
 		}
 		state := v.NodeState(name)
-		if state != clusapi.ClusterNodeDown {
+		if state != wsfc.ClusterNodeDown {
 			if !force {
-				return nil, fail(clusapi.ERROR_CANT_EVICT_ACTIVE_NODE, "node %q came back: it is %s", name, state)
+				return nil, fail(wsfc.ERROR_CANT_EVICT_ACTIVE_NODE, "node %q came back: it is %s", name, state)
 			}
 			if status, detail := DrainStatus(v, name); status != "completed" {
-				return nil, fail(clusapi.ERROR_CLUSTER_NODE_DRAIN_IN_PROGRESS, "node %q is draining again (%s %s)", name, status, detail)
+				return nil, fail(wsfc.ERROR_CLUSTER_NODE_DRAIN_IN_PROGRESS, "node %q is draining again (%s %s)", name, status, detail)
 			}
 		}
 		t.Delete(store.NodeKey(name), n.Rev)
@@ -319,7 +319,7 @@ func (e *Engine) forgetNode(ctx context.Context, name string) ([]string, error) 
 				}
 				ng := g.Clone()
 				ng.PreferredOwners = slices.DeleteFunc(ng.PreferredOwners, func(p string) bool { return p == name })
-				if ng.OwnerNode == name && g.PersistentState != 1 && v.GroupState(g) == clusapi.ClusterGroupOffline {
+				if ng.OwnerNode == name && g.PersistentState != 1 && v.GroupState(g) == wsfc.ClusterGroupOffline {
 					ng.OwnerNode = e.newOwner(v, ng)
 				}
 				t.PutGroup(ng)
@@ -336,13 +336,13 @@ func (e *Engine) forgetNode(ctx context.Context, name string) ([]string, error) 
 // the node answering the call.
 func (e *Engine) newOwner(v store.View, g *store.Group) string {
 	for _, p := range g.PreferredOwners {
-		if v.Node(p) != nil && v.NodeState(p) == clusapi.ClusterNodeUp {
+		if v.Node(p) != nil && v.NodeState(p) == wsfc.ClusterNodeUp {
 			return p
 		}
 	}
 	var up []string
 	for _, n := range v.Nodes() {
-		if v.NodeState(n.Name) == clusapi.ClusterNodeUp {
+		if v.NodeState(n.Name) == wsfc.ClusterNodeUp {
 			up = append(up, n.Name)
 		}
 	}
@@ -420,7 +420,7 @@ func removeMember(ctx context.Context, cli *clientv3.Client, m *etcdserverpb.Mem
 			}
 			continue
 		case errors.Is(err, rpctypes.ErrMemberNotEnoughStarted), errors.Is(err, rpctypes.ErrUnhealthy):
-			return fail(clusapi.ERROR_CLUSTER_NO_QUORUM, "the cluster database refused to remove member %s (%x): %v", m.Name, m.ID, err)
+			return fail(wsfc.ERROR_CLUSTER_NO_QUORUM, "the cluster database refused to remove member %s (%x): %v", m.Name, m.ID, err)
 		}
 		return err
 	}

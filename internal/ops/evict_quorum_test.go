@@ -6,7 +6,7 @@ import (
 
 	"go.etcd.io/etcd/api/v3/etcdserverpb"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 )
 
 func TestQuorumWithout(t *testing.T) {
@@ -48,7 +48,7 @@ func TestQuorumWithout(t *testing.T) {
 		if tc.ok && err != nil {
 			t.Errorf("%s: %v, want no error", tc.name, err)
 		}
-		if !tc.ok && !errors.Is(err, clusapi.ERROR_CLUSTER_NO_QUORUM) {
+		if !tc.ok && !errors.Is(err, wsfc.ERROR_CLUSTER_NO_QUORUM) {
 			t.Errorf("%s: %v, want ERROR_CLUSTER_NO_QUORUM", tc.name, err)
 		}
 	}

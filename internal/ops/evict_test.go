@@ -9,7 +9,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
@@ -20,7 +20,7 @@ import (
 func addNode(t *testing.T, n *clustertest.Node, name string, lease clientv3.LeaseID) {
 	t.Helper()
 	_, err := n.Store().Update(context.Background(), func(v store.View, tx *store.Txn) error {
-		tx.PutNode(&store.Node{Name: name, State: int32(clusapi.ClusterNodeUp), DatabaseRole: "client", Started: time.Now()})
+		tx.PutNode(&store.Node{Name: name, State: int32(wsfc.ClusterNodeUp), DatabaseRole: "client", Started: time.Now()})
 		if lease != 0 {
 			tx.PutAlive(&store.Alive{Node: name, Lease: int64(lease), Since: time.Now()}, lease)
 		}
@@ -56,11 +56,11 @@ func TestEvictNode(t *testing.T) {
 	for _, tc := range []struct {
 		node  string
 		force bool
-		want  clusapi.Errno
+		want  wsfc.Errno
 	}{
-		{"nobody", false, clusapi.ERROR_CLUSTER_NODE_NOT_FOUND},
-		{"node1", true, clusapi.ERROR_CLUSTER_EVICT_INVALID_REQUEST}, // the node answering
-		{"up", false, clusapi.ERROR_CANT_EVICT_ACTIVE_NODE},
+		{"nobody", false, wsfc.ERROR_CLUSTER_NODE_NOT_FOUND},
+		{"node1", true, wsfc.ERROR_CLUSTER_EVICT_INVALID_REQUEST}, // the node answering
+		{"up", false, wsfc.ERROR_CANT_EVICT_ACTIVE_NODE},
 	} {
 		before := st.View().Nodes()
 		_, err := e.EvictNode(ctx, tc.node, tc.force, "test")
@@ -97,7 +97,7 @@ func TestEvictNode(t *testing.T) {
 	if err != nil || ev == nil || ev.By != "unix:user:test" || ev.At.IsZero() {
 		t.Errorf("eviction record of gone: %+v %v", ev, err)
 	}
-	if _, err := e.EvictNode(ctx, "gone", false, "test"); !errors.Is(err, clusapi.ERROR_CLUSTER_NODE_NOT_FOUND) {
+	if _, err := e.EvictNode(ctx, "gone", false, "test"); !errors.Is(err, wsfc.ERROR_CLUSTER_NODE_NOT_FOUND) {
 		t.Errorf("evict gone again: %v, want ERROR_CLUSTER_NODE_NOT_FOUND", err)
 	}
 
@@ -105,10 +105,10 @@ func TestEvictNode(t *testing.T) {
 	// which moves to node1), 5962 until the drain completes, then
 	// evicted, its lease revoked.
 	_, err = e.EvictNode(ctx, "up", true, "test")
-	if !errors.Is(err, clusapi.ERROR_CLUSTER_NODE_DRAIN_IN_PROGRESS) {
+	if !errors.Is(err, wsfc.ERROR_CLUSTER_NODE_DRAIN_IN_PROGRESS) {
 		t.Fatalf("evict up with force: %v, want ERROR_CLUSTER_NODE_DRAIN_IN_PROGRESS at first", err)
 	}
-	if nd := st.View().Node("up"); nd == nil || !nd.Draining || clusapi.ClusterNodeState(nd.State) != clusapi.ClusterNodePaused {
+	if nd := st.View().Node("up"); nd == nil || !nd.Draining || wsfc.ClusterNodeState(nd.State) != wsfc.ClusterNodePaused {
 		t.Fatalf("node up after the first call: %+v, want paused and draining", nd)
 	}
 	n.Await(func(v store.View) bool { s, _ := ops.DrainStatus(v, "up"); return s == "completed" }, "the drain of up to complete")

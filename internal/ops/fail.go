@@ -3,7 +3,7 @@ package ops
 import (
 	"context"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -28,8 +28,8 @@ func (e *Engine) FailResource(ctx context.Context, ref ResourceRef) error {
 			return err
 		}
 		st := v.Status(r.Name)
-		if s := v.ResourceState(r.Name); st == nil || s != clusapi.ClusterResourceOnline {
-			return fail(clusapi.ERROR_INVALID_STATE, "resource %q is %s; only an Online resource can be failed", r.Name, s)
+		if s := v.ResourceState(r.Name); st == nil || s != wsfc.ClusterResourceOnline {
+			return fail(wsfc.ERROR_INVALID_STATE, "resource %q is %s; only an Online resource can be failed", r.Name, s)
 		}
 		if st.FailSeq == st.Seq {
 			return nil // asked already

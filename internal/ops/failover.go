@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -74,16 +74,16 @@ func (e *Engine) failover(v store.View, t *store.Txn, group, node string) (Resul
 func mayFailOver(v store.View, group, node string) (*store.Group, error) {
 	g := v.Group(group)
 	if g == nil {
-		return nil, fail(clusapi.ERROR_GROUP_NOT_FOUND, "group %q not found", group)
+		return nil, fail(wsfc.ERROR_GROUP_NOT_FOUND, "group %q not found", group)
 	}
-	if g.OwnerNode != "" && v.NodeState(g.OwnerNode) != clusapi.ClusterNodeDown {
-		return nil, fail(clusapi.ERROR_INVALID_STATE, "group %q: its owner %s is up", group, g.OwnerNode)
+	if g.OwnerNode != "" && v.NodeState(g.OwnerNode) != wsfc.ClusterNodeDown {
+		return nil, fail(wsfc.ERROR_INVALID_STATE, "group %q: its owner %s is up", group, g.OwnerNode)
 	}
 	if v.Claim(group) != nil {
-		return nil, fail(clusapi.ERROR_INVALID_STATE, "group %q is still claimed under %s's lease", group, g.OwnerNode)
+		return nil, fail(wsfc.ERROR_INVALID_STATE, "group %q is still claimed under %s's lease", group, g.OwnerNode)
 	}
-	if v.NodeState(node) != clusapi.ClusterNodeUp {
-		return nil, fail(clusapi.ERROR_CLUSTER_NODE_DOWN, "node %q is not up", node)
+	if v.NodeState(node) != wsfc.ClusterNodeUp {
+		return nil, fail(wsfc.ERROR_CLUSTER_NODE_DOWN, "node %q is not up", node)
 	}
 	return g, nil
 }
@@ -99,13 +99,13 @@ func (e *Engine) failoverMark(v store.View, t *store.Txn, g *store.Group, op *st
 	}
 	if st.Persistent == 1 && g.PersistentState == 1 {
 		if st.OpID != op.ID {
-			e.setPending(t, v, name, pending{state: clusapi.ClusterResourceOnlinePending, op: op, persistent: keepPersistent, newNode: true})
+			e.setPending(t, v, name, pending{state: wsfc.ClusterResourceOnlinePending, op: op, persistent: keepPersistent, newNode: true})
 		}
 		return true
 	}
-	if clusapi.ClusterResourceState(st.State) != clusapi.ClusterResourceOffline {
+	if wsfc.ClusterResourceState(st.State) != wsfc.ClusterResourceOffline {
 		s := st.Clone()
-		s.State, s.Seq, s.OpID, s.Updated = int32(clusapi.ClusterResourceOffline), st.Seq+1, op.ID, e.now()
+		s.State, s.Seq, s.OpID, s.Updated = int32(wsfc.ClusterResourceOffline), st.Seq+1, op.ID, e.now()
 		s.Restarts = nil // they counted on the old node
 		t.PutStatus(s)
 	}
@@ -124,7 +124,7 @@ func (e *Engine) failoverGroup(t *store.Txn, g *store.Group, op *store.Operation
 		return Result{}
 	}
 	t.PutOperation(op)
-	return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}
+	return Result{Status: wsfc.ERROR_IO_PENDING, OperationID: op.ID}
 }
 
 // failoverSplit fails over one group too big for one transaction: its

@@ -4,7 +4,7 @@ import (
 	"context"
 	"slices"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/proplist"
 )
@@ -18,7 +18,7 @@ type GroupRef struct{ Name, ID string }
 func LookupGroup(v store.View, ref GroupRef) (*store.Group, error) {
 	g, err := lookupGroup(v, ref)
 	if err == nil && !g.Deleting.IsZero() {
-		return nil, fail(clusapi.ERROR_GROUP_NOT_AVAILABLE, "group %q is being deleted", ref.Name)
+		return nil, fail(wsfc.ERROR_GROUP_NOT_AVAILABLE, "group %q is being deleted", ref.Name)
 	}
 	return g, err
 }
@@ -47,11 +47,11 @@ func lookupGroup(v store.View, ref GroupRef) (*store.Group, error) {
 	g := v.Group(ref.Name)
 	switch {
 	case g == nil && ref.ID != "":
-		return nil, fail(clusapi.ERROR_GROUP_NOT_AVAILABLE, "group %q was deleted after it was opened", ref.Name)
+		return nil, fail(wsfc.ERROR_GROUP_NOT_AVAILABLE, "group %q was deleted after it was opened", ref.Name)
 	case g == nil:
-		return nil, fail(clusapi.ERROR_GROUP_NOT_FOUND, "group %q not found", ref.Name)
+		return nil, fail(wsfc.ERROR_GROUP_NOT_FOUND, "group %q not found", ref.Name)
 	case ref.ID != "" && g.ID != ref.ID:
-		return nil, fail(clusapi.ERROR_GROUP_NOT_AVAILABLE, "group %q was deleted and created again after it was opened", ref.Name)
+		return nil, fail(wsfc.ERROR_GROUP_NOT_AVAILABLE, "group %q was deleted and created again after it was opened", ref.Name)
 	}
 	return g, nil
 }
@@ -73,12 +73,12 @@ func (e *Engine) CreateGroup(ctx context.Context, name string, preferred []strin
 	}
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
 		if v.Group(name) != nil {
-			return fail(clusapi.ERROR_OBJECT_ALREADY_EXISTS, "group %q already exists", name)
+			return fail(wsfc.ERROR_OBJECT_ALREADY_EXISTS, "group %q already exists", name)
 		}
 		owner := e.node
 		for _, n := range preferred {
 			if v.Node(n) == nil {
-				return fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "preferred owner %q is not a node of this cluster", n)
+				return fail(wsfc.ERROR_CLUSTER_NODE_NOT_FOUND, "preferred owner %q is not a node of this cluster", n)
 			}
 		}
 		if len(preferred) > 0 {
@@ -128,11 +128,11 @@ func (e *Engine) decideDelete(v store.View, t *store.Txn, ref GroupRef, force, s
 	}
 	resources := bulk.GroupResources(g)
 	if len(resources) > 0 && !force {
-		return fail(clusapi.ERROR_DIR_NOT_EMPTY, "group %q still has %d resources (delete them first, or use force)", g.Name, len(resources))
+		return fail(wsfc.ERROR_DIR_NOT_EMPTY, "group %q still has %d resources (delete them first, or use force)", g.Name, len(resources))
 	}
 	for _, r := range resources {
-		if s := bulk.ResourceState(r.Name); s != clusapi.ClusterResourceOffline && s != clusapi.ClusterResourceFailed {
-			return fail(clusapi.ERROR_RESOURCE_ONLINE, "resource %q of group %q is %s; take the group offline first", r.Name, g.Name, s)
+		if s := bulk.ResourceState(r.Name); s != wsfc.ClusterResourceOffline && s != wsfc.ClusterResourceFailed {
+			return fail(wsfc.ERROR_RESOURCE_ONLINE, "resource %q of group %q is %s; take the group offline first", r.Name, g.Name, s)
 		}
 	}
 	if split {
@@ -171,8 +171,8 @@ func (e *Engine) deleteTail(ctx context.Context, group string) error {
 			last := len(rs) <= n
 			for _, r := range rs[:min(n, len(rs))] {
 				st := v.Status(r.Name)
-				if s := clusapi.ClusterResourceState(stateOf(st)); s != clusapi.ClusterResourceOffline && s != clusapi.ClusterResourceFailed {
-					return false, fail(clusapi.ERROR_RESOURCE_ONLINE, "resource %q of group %q, which is being deleted, is %s", r.Name, group, s)
+				if s := wsfc.ClusterResourceState(stateOf(st)); s != wsfc.ClusterResourceOffline && s != wsfc.ClusterResourceFailed {
+					return false, fail(wsfc.ERROR_RESOURCE_ONLINE, "resource %q of group %q, which is being deleted, is %s", r.Name, group, s)
 				}
 				t.Delete(store.ResourceKey(r.Name), r.Rev)
 				if st != nil {
@@ -226,10 +226,10 @@ func (e *Engine) SetGroupNodeList(ctx context.Context, ref GroupRef, nodes []str
 		}
 		for i, n := range nodes {
 			if v.Node(n) == nil {
-				return fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", n)
+				return fail(wsfc.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", n)
 			}
 			if slices.Contains(nodes[:i], n) {
-				return fail(clusapi.ERROR_INVALID_PARAMETER, "node %q is listed twice", n)
+				return fail(wsfc.ERROR_INVALID_PARAMETER, "node %q is listed twice", n)
 			}
 		}
 		g = g.Clone()

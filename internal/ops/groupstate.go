@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/placement"
 	"github.com/batoncluster/baton/internal/store"
 )
@@ -17,13 +17,13 @@ import (
 // answer on nobody reads the group as Online.
 func (e *Engine) OfflineGroup(ctx context.Context, ref GroupRef, req Request) (Result, error) {
 	const call = "OfflineClusterGroupEx"
-	if err := checkFlags(call, req.Flags, clusapi.ValidGroupOfflineFlags); err != nil {
+	if err := checkFlags(call, req.Flags, wsfc.ValidGroupOfflineFlags); err != nil {
 		return Result{}, err
 	}
 	if _, err := checkBuffer(call, req.InBuffer, req.Size); err != nil {
 		return Result{}, err
 	}
-	ignoreLocked := req.Flags&clusapi.CLUSAPI_GROUP_OFFLINE_IGNORE_RESOURCE_STATUS != 0
+	ignoreLocked := req.Flags&wsfc.CLUSAPI_GROUP_OFFLINE_IGNORE_RESOURCE_STATUS != 0
 	return e.groupChange(ctx, ref.Name, func(v store.View, t *store.Txn, sp *split) (Result, error) {
 		g, err := LookupGroup(v, ref)
 		if err != nil {
@@ -37,24 +37,24 @@ func (e *Engine) OfflineGroup(ctx context.Context, ref GroupRef, req Request) (R
 			}
 		}
 		wasPersistent := g.PersistentState != 0
-		offline := bulk.GroupState(g) == clusapi.ClusterGroupOffline
+		offline := bulk.GroupState(g) == wsfc.ClusterGroupOffline
 		g = g.Clone()
 		g.PersistentState = 0
 		if offline {
 			if wasPersistent {
 				t.PutGroup(g)
 			}
-			return Result{Status: clusapi.ERROR_SUCCESS}, nil
+			return Result{Status: wsfc.ERROR_SUCCESS}, nil
 		}
 		// Join an offline already under way if nothing new needs one.
 		var todo []*store.Resource
 		joined := ""
 		for _, r := range resources {
 			st := bulk.Status(r.Name)
-			switch clusapi.ClusterResourceState(stateOf(st)) {
-			case clusapi.ClusterResourceOnline, clusapi.ClusterResourceOnlinePending, clusapi.ClusterResourceFailed:
+			switch wsfc.ClusterResourceState(stateOf(st)) {
+			case wsfc.ClusterResourceOnline, wsfc.ClusterResourceOnlinePending, wsfc.ClusterResourceFailed:
 				todo = append(todo, r)
-			case clusapi.ClusterResourceOfflinePending:
+			case wsfc.ClusterResourceOfflinePending:
 				joined = st.OpID
 			}
 		}
@@ -62,21 +62,21 @@ func (e *Engine) OfflineGroup(ctx context.Context, ref GroupRef, req Request) (R
 			if wasPersistent {
 				t.PutGroup(g)
 			}
-			return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: joined}, nil
+			return Result{Status: wsfc.ERROR_IO_PENDING, OperationID: joined}, nil
 		}
 		op := e.newOp(store.OpOfflineGroup, req)
 		op.Group = g.Name
 		rule := e.offlineRule(op, func(g *store.Group) bool { return g.LastOperation == op.ID }, false, false)
 		for _, name := range sp.take(inOrder(todo, false), rule) {
 			// The input buffer is for the resources that are Online.
-			online := v.ResourceState(name) == clusapi.ClusterResourceOnline
-			e.setPending(t, v, name, pending{state: clusapi.ClusterResourceOfflinePending, op: op, params: online})
+			online := v.ResourceState(name) == wsfc.ClusterResourceOnline
+			e.setPending(t, v, name, pending{state: wsfc.ClusterResourceOfflinePending, op: op, params: online})
 		}
 		g.LastOperation = op.ID
 		sp.writing(g, op.ID)
 		t.PutGroup(g)
 		t.PutOperation(op)
-		return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}, nil
+		return Result{Status: wsfc.ERROR_IO_PENDING, OperationID: op.ID}, nil
 	})
 }
 
@@ -102,15 +102,15 @@ func (e *Engine) OfflineGroup(ctx context.Context, ref GroupRef, req Request) (R
 // the check. Every refusal changes nothing.
 func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req Request) (Result, error) {
 	const call = "OnlineClusterGroupEx"
-	if err := checkFlags(call, req.Flags, clusapi.ValidGroupOnlineFlags); err != nil {
+	if err := checkFlags(call, req.Flags, wsfc.ValidGroupOnlineFlags); err != nil {
 		return Result{}, err
 	}
 	if _, err := checkBuffer(call, req.InBuffer, req.Size); err != nil {
 		return Result{}, err
 	}
-	ignoreLocked := req.Flags&clusapi.CLUSAPI_GROUP_ONLINE_IGNORE_RESOURCE_STATUS != 0
-	best := req.Flags&clusapi.CLUSAPI_GROUP_ONLINE_BEST_POSSIBLE_NODE != 0
-	ignoreAffinity := req.Flags&clusapi.CLUSAPI_GROUP_ONLINE_IGNORE_AFFINITY_RULE != 0
+	ignoreLocked := req.Flags&wsfc.CLUSAPI_GROUP_ONLINE_IGNORE_RESOURCE_STATUS != 0
+	best := req.Flags&wsfc.CLUSAPI_GROUP_ONLINE_BEST_POSSIBLE_NODE != 0
+	ignoreAffinity := req.Flags&wsfc.CLUSAPI_GROUP_ONLINE_IGNORE_AFFINITY_RULE != 0
 	res, err := e.groupChange(ctx, ref.Name, func(v store.View, t *store.Txn, sp *split) (Result, error) {
 		g, err := LookupGroup(v, ref)
 		if err != nil {
@@ -121,18 +121,18 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 		if node != "" {
 			n := v.Node(node)
 			if n == nil {
-				return Result{}, fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", node)
+				return Result{}, fail(wsfc.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", node)
 			}
 			state := bulk.GroupState(g)
-			if node != g.OwnerNode && state != clusapi.ClusterGroupOffline {
-				return Result{}, fail(clusapi.ERROR_HOST_NODE_NOT_GROUP_OWNER, "group %q is %s on node %q; move it to bring it online on %q", g.Name, state, g.OwnerNode, node)
+			if node != g.OwnerNode && state != wsfc.ClusterGroupOffline {
+				return Result{}, fail(wsfc.ERROR_HOST_NODE_NOT_GROUP_OWNER, "group %q is %s on node %q; move it to bring it online on %q", g.Name, state, g.OwnerNode, node)
 			}
 			owner = node
-		} else if best && bulk.GroupState(g) == clusapi.ClusterGroupOffline {
+		} else if best && bulk.GroupState(g) == wsfc.ClusterGroupOffline {
 			owner = e.startNode(v, g, ignoreAffinity)
 		}
-		if v.NodeState(owner) == clusapi.ClusterNodePaused {
-			return Result{}, fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", owner)
+		if v.NodeState(owner) == wsfc.ClusterNodePaused {
+			return Result{}, fail(wsfc.ERROR_SHARING_PAUSED, "node %q is paused", owner)
 		}
 		resources := bulk.GroupResources(g)
 		if !ignoreLocked {
@@ -140,15 +140,15 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 				return Result{}, errLocked(bulk, r)
 			}
 		}
-		if bulk.GroupState(g) == clusapi.ClusterGroupPending {
-			return Result{}, fail(clusapi.ERROR_INVALID_STATE, "group %q is pending: wait for the operation under way (or take the group offline, which supersedes an online)", g.Name)
+		if bulk.GroupState(g) == wsfc.ClusterGroupPending {
+			return Result{}, fail(wsfc.ERROR_INVALID_STATE, "group %q is pending: wait for the operation under way (or take the group offline, which supersedes an online)", g.Name)
 		}
 		ng := g.Clone()
 		ng.PersistentState = 1
 		ng.OwnerNode = owner
 		var todo []*store.Resource
 		for _, r := range resources {
-			if bulk.ResourceState(r.Name) != clusapi.ClusterResourceOnline {
+			if bulk.ResourceState(r.Name) != wsfc.ClusterResourceOnline {
 				todo = append(todo, r)
 			}
 		}
@@ -156,7 +156,7 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 			if g.PersistentState != 1 || g.OwnerNode != owner {
 				t.PutGroup(ng)
 			}
-			return Result{Status: clusapi.ERROR_SUCCESS}, nil
+			return Result{Status: wsfc.ERROR_SUCCESS}, nil
 		}
 		if !ignoreAffinity {
 			if err := e.checkAffinity(v, g, owner); err != nil {
@@ -167,15 +167,15 @@ func (e *Engine) OnlineGroup(ctx context.Context, ref GroupRef, node string, req
 		op.Group = g.Name
 		rule := e.onlineRule(op, func(g *store.Group) bool { return g.LastOperation == op.ID && g.OwnerNode == owner }, true)
 		for _, name := range sp.take(inOrder(todo, true), rule) {
-			e.setPending(t, v, name, pending{state: clusapi.ClusterResourceOnlinePending, op: op, params: true, persistent: 1})
+			e.setPending(t, v, name, pending{state: wsfc.ClusterResourceOnlinePending, op: op, params: true, persistent: 1})
 		}
 		ng.LastOperation = op.ID
 		sp.writing(ng, op.ID)
 		t.PutGroup(ng)
 		t.PutOperation(op)
-		return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}, nil
+		return Result{Status: wsfc.ERROR_IO_PENDING, OperationID: op.ID}, nil
 	})
-	if err != nil || res.Status != clusapi.ERROR_IO_PENDING || req.Flags&clusapi.CLUSAPI_GROUP_ONLINE_SYNCHRONOUS == 0 {
+	if err != nil || res.Status != wsfc.ERROR_IO_PENDING || req.Flags&wsfc.CLUSAPI_GROUP_ONLINE_SYNCHRONOUS == 0 {
 		return res, err
 	}
 	return e.waitGroupSettled(ctx, ref.Name, res)
@@ -199,7 +199,7 @@ func (e *Engine) checkAffinity(v store.View, g *store.Group, node string) error 
 		return nil
 	}
 	if other := placement.Conflict(PlacementView(v, e.now()), g.Name, node); other != "" {
-		return fail(clusapi.ERROR_NODE_CANT_HOST_RESOURCE, "node %q already runs group %q, which shares an AntiAffinityClassNames entry with group %q; use the ignore-affinity flag to bring it online there anyway", node, other, g.Name)
+		return fail(wsfc.ERROR_NODE_CANT_HOST_RESOURCE, "node %q already runs group %q, which shares an AntiAffinityClassNames entry with group %q; use the ignore-affinity flag to bring it online there anyway", node, other, g.Name)
 	}
 	return nil
 }
@@ -224,15 +224,15 @@ func (e *Engine) waitGroupSettled(ctx context.Context, name string, res Result) 
 		v := e.st.View()
 		g := v.Group(name)
 		if g == nil {
-			return Result{}, fail(clusapi.ERROR_GROUP_NOT_AVAILABLE, "group %q was deleted while coming online", name)
+			return Result{}, fail(wsfc.ERROR_GROUP_NOT_AVAILABLE, "group %q was deleted while coming online", name)
 		}
 		switch v.GroupState(g) {
-		case clusapi.ClusterGroupOnline:
-			return Result{Status: clusapi.ERROR_SUCCESS, OperationID: res.OperationID}, nil
-		case clusapi.ClusterGroupFailed:
-			return Result{}, fail(clusapi.ERROR_RESOURCE_FAILED, "group %q failed to come online", name)
-		case clusapi.ClusterGroupOffline, clusapi.ClusterGroupPartialOnline:
-			return Result{}, fail(clusapi.ERROR_GROUP_NOT_ONLINE, "group %q did not come online (%s)", name, v.GroupState(g))
+		case wsfc.ClusterGroupOnline:
+			return Result{Status: wsfc.ERROR_SUCCESS, OperationID: res.OperationID}, nil
+		case wsfc.ClusterGroupFailed:
+			return Result{}, fail(wsfc.ERROR_RESOURCE_FAILED, "group %q failed to come online", name)
+		case wsfc.ClusterGroupOffline, wsfc.ClusterGroupPartialOnline:
+			return Result{}, fail(wsfc.ERROR_GROUP_NOT_ONLINE, "group %q did not come online (%s)", name, v.GroupState(g))
 		}
 		select {
 		case <-sub.C():
@@ -255,7 +255,7 @@ func errLocked(v store.View, r *store.Resource) error {
 	if st := v.Status(r.Name); st != nil && st.LockedReason != "" {
 		reason = " (" + st.LockedReason + ")"
 	}
-	return fail(clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, "resource %q of group %q is in locked mode%s; use the ignore-locked flag (0x1) to go ahead anyway", r.Name, r.Group, reason)
+	return fail(wsfc.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, "resource %q of group %q is in locked mode%s; use the ignore-locked flag (0x1) to go ahead anyway", r.Name, r.Group, reason)
 }
 
 // lockedOnline returns the first resource that is in locked mode while it
@@ -268,7 +268,7 @@ func lockedOnline(v store.View, rs []*store.Resource) *store.Resource {
 		if st == nil || !st.Locked {
 			continue
 		}
-		if s := clusapi.ClusterResourceState(st.State); s == clusapi.ClusterResourceOnline || s.IsPending() {
+		if s := wsfc.ClusterResourceState(st.State); s == wsfc.ClusterResourceOnline || s.IsPending() {
 			return r
 		}
 	}
@@ -277,7 +277,7 @@ func lockedOnline(v store.View, rs []*store.Resource) *store.Resource {
 
 func stateOf(st *store.Status) int32 {
 	if st == nil {
-		return int32(clusapi.ClusterResourceOffline)
+		return int32(wsfc.ClusterResourceOffline)
 	}
 	return st.State
 }

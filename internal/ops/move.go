@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/placement"
 	"github.com/batoncluster/baton/internal/store"
 )
@@ -51,11 +51,11 @@ func PlacementView(v store.View, now time.Time) placement.View {
 // failsOver reports whether the group is Failed because of a resource
 // whose RestartAction (2) asks for the group to fail over.
 func failsOver(v store.View, g *store.Group) bool {
-	if v.GroupState(g) != clusapi.ClusterGroupFailed {
+	if v.GroupState(g) != wsfc.ClusterGroupFailed {
 		return false
 	}
 	for _, r := range v.GroupResources(g) {
-		if v.ResourceState(r.Name) == clusapi.ClusterResourceFailed && r.Common.RestartAction == 2 {
+		if v.ResourceState(r.Name) == wsfc.ClusterResourceFailed && r.Common.RestartAction == 2 {
 			return true
 		}
 	}
@@ -70,7 +70,7 @@ func retryPeriod(v store.View, g *store.Group) uint32 {
 	anyFailed := false
 	for _, r := range v.GroupResources(g) {
 		all = min(all, r.Common.RetryPeriodOnFailure)
-		if v.ResourceState(r.Name) == clusapi.ClusterResourceFailed {
+		if v.ResourceState(r.Name) == wsfc.ClusterResourceFailed {
 			failed, anyFailed = min(failed, r.Common.RetryPeriodOnFailure), true
 		}
 	}
@@ -139,12 +139,12 @@ func (e *Engine) MoveGroup(ctx context.Context, ref GroupRef, node string, req R
 // move has taken it back (RecoverFailedMove): the caller asked for that
 // instead of the failover policy.
 func (e *Engine) MoveFailedGroup(ctx context.Context, group, node string) (Result, error) {
-	return e.move(ctx, GroupRef{Name: group}, node, Request{Caller: "controller", Flags: clusapi.CLUSAPI_GROUP_MOVE_IGNORE_RESOURCE_STATUS}, true)
+	return e.move(ctx, GroupRef{Name: group}, node, Request{Caller: "controller", Flags: wsfc.CLUSAPI_GROUP_MOVE_IGNORE_RESOURCE_STATUS}, true)
 }
 
 func (e *Engine) move(ctx context.Context, ref GroupRef, node string, req Request, failover bool) (Result, error) {
 	const call = "MoveClusterGroupEx"
-	if err := checkFlags(call, req.Flags, clusapi.ValidGroupMoveFlags); err != nil {
+	if err := checkFlags(call, req.Flags, wsfc.ValidGroupMoveFlags); err != nil {
 		return Result{}, err
 	}
 	if _, err := checkBuffer(call, req.InBuffer, req.Size); err != nil {
@@ -157,7 +157,7 @@ func (e *Engine) move(ctx context.Context, ref GroupRef, node string, req Reques
 		}
 		if failover {
 			if m := failedMove(sp.bulk(v), g); m != nil {
-				return Result{}, fail(clusapi.ERROR_CLUSTER_GROUP_MOVING, "group %q failed on %s after a move with flags 0x%x: that move takes it back, not the failover policy", g.Name, g.OwnerNode, m.Flags)
+				return Result{}, fail(wsfc.ERROR_CLUSTER_GROUP_MOVING, "group %q failed on %s after a move with flags 0x%x: that move takes it back, not the failover policy", g.Name, g.OwnerNode, m.Flags)
 			}
 		}
 		res, _, err := e.decideMove(v, t, g, moveCall{node: node, req: req, failover: failover}, sp)
@@ -182,8 +182,8 @@ type moveCall struct {
 // at once: the checks go on so that a real failure still answers, and if
 // there is none the move waits in the group's queue behind the first block.
 func (e *Engine) decideMove(v store.View, t *store.Txn, g *store.Group, c moveCall, sp *split) (res Result, queued bool, err error) {
-	queue := c.req.Flags&clusapi.CLUSAPI_GROUP_MOVE_QUEUE_ENABLED != 0 && !c.failover
-	ignoreAffinity := c.req.Flags&clusapi.CLUSAPI_GROUP_MOVE_IGNORE_AFFINITY_RULE != 0
+	queue := c.req.Flags&wsfc.CLUSAPI_GROUP_MOVE_QUEUE_ENABLED != 0 && !c.failover
+	ignoreAffinity := c.req.Flags&wsfc.CLUSAPI_GROUP_MOVE_IGNORE_AFFINITY_RULE != 0
 	var block *Error
 	blockedBy := func(err error) error {
 		if !queue {
@@ -203,33 +203,33 @@ func (e *Engine) decideMove(v store.View, t *store.Txn, g *store.Group, c moveCa
 		case ok:
 			dest = best
 		case !othersAlive(v, g.OwnerNode):
-			return Result{}, false, fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "no other node can host group %q now: no other node is up", g.Name)
+			return Result{}, false, fail(wsfc.ERROR_CLUSTER_NODE_NOT_FOUND, "no other node can host group %q now: no other node is up", g.Name)
 		default:
-			if err := blockedBy(fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "no other node can host group %q now", g.Name)); err != nil {
+			if err := blockedBy(fail(wsfc.ERROR_CLUSTER_NODE_NOT_FOUND, "no other node can host group %q now", g.Name)); err != nil {
 				return Result{}, false, err
 			}
 		}
 	} else if v.Node(dest) == nil {
-		return Result{}, false, fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", dest)
+		return Result{}, false, fail(wsfc.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", dest)
 	}
 	if dest != "" && dest == g.OwnerNode && g.MoveTo == "" {
 		// [MS-CMRP] 3.1.4.2.53: a move to the owner succeeds with nothing
 		// to do; it still takes the place of a move waiting in the queue.
 		e.settled(v, t, g, c.queued)
-		return Result{Status: clusapi.ERROR_SUCCESS}, false, nil
+		return Result{Status: wsfc.ERROR_SUCCESS}, false, nil
 	}
 	if dest != "" {
 		switch v.NodeState(dest) {
-		case clusapi.ClusterNodeDown:
+		case wsfc.ClusterNodeDown:
 			// Never queued: the reference rejects a Down destination at once.
-			return Result{}, false, fail(clusapi.ERROR_CLUSTER_NODE_DOWN, "node %q is down", dest)
-		case clusapi.ClusterNodePaused:
-			if err := blockedBy(fail(clusapi.ERROR_CLUSTER_NODE_PAUSED, "node %q is paused", dest)); err != nil {
+			return Result{}, false, fail(wsfc.ERROR_CLUSTER_NODE_DOWN, "node %q is down", dest)
+		case wsfc.ClusterNodePaused:
+			if err := blockedBy(fail(wsfc.ERROR_CLUSTER_NODE_PAUSED, "node %q is paused", dest)); err != nil {
 				return Result{}, false, err
 			}
 		default:
 			if why, ok := placement.CanHost(pv, g.Name, dest, ignoreAffinity); !ok {
-				if err := blockedBy(fail(clusapi.ERROR_NODE_CANT_HOST_RESOURCE, "node %q cannot host group %q now: %s", dest, g.Name, why)); err != nil {
+				if err := blockedBy(fail(wsfc.ERROR_NODE_CANT_HOST_RESOURCE, "node %q cannot host group %q now: %s", dest, g.Name, why)); err != nil {
 					return Result{}, false, err
 				}
 			}
@@ -237,18 +237,18 @@ func (e *Engine) decideMove(v store.View, t *store.Txn, g *store.Group, c moveCa
 	}
 	bulk := sp.bulk(v)
 	resources := bulk.GroupResources(g)
-	if c.req.Flags&clusapi.CLUSAPI_GROUP_MOVE_IGNORE_RESOURCE_STATUS == 0 {
+	if c.req.Flags&wsfc.CLUSAPI_GROUP_MOVE_IGNORE_RESOURCE_STATUS == 0 {
 		if r := lockedOnline(bulk, resources); r != nil {
 			return Result{}, false, errLocked(bulk, r)
 		}
 	}
 	if g.MoveTo != "" {
-		if err := blockedBy(fail(clusapi.ERROR_CLUSTER_GROUP_MOVING, "group %q is already moving to %s", g.Name, g.MoveTo)); err != nil {
+		if err := blockedBy(fail(wsfc.ERROR_CLUSTER_GROUP_MOVING, "group %q is already moving to %s", g.Name, g.MoveTo)); err != nil {
 			return Result{}, false, err
 		}
 	}
-	if bulk.GroupState(g) == clusapi.ClusterGroupPending {
-		if err := blockedBy(fail(clusapi.ERROR_INVALID_STATE, "group %q is pending: wait for the operation under way", g.Name)); err != nil {
+	if bulk.GroupState(g) == wsfc.ClusterGroupPending {
+		if err := blockedBy(fail(wsfc.ERROR_INVALID_STATE, "group %q is pending: wait for the operation under way", g.Name)); err != nil {
 			return Result{}, false, err
 		}
 	}
@@ -277,7 +277,7 @@ func (e *Engine) decideMove(v store.View, t *store.Txn, g *store.Group, c moveCa
 	}
 	if e.beginMove(v, t, g, ng, op, dest, c.req.Flags, sp) {
 		t.PutOperation(op)
-		return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}, false, nil
+		return Result{Status: wsfc.ERROR_IO_PENDING, OperationID: op.ID}, false, nil
 	}
 	// Nothing to bring online: the group changed hands at once. A queued
 	// move answered 997 when it was queued, so its record says how it ended.
@@ -285,7 +285,7 @@ func (e *Engine) decideMove(v store.View, t *store.Txn, g *store.Group, c moveCa
 		op.Finished, op.Outcome = e.now(), "succeeded"
 		t.PutOperation(op)
 	}
-	return Result{Status: clusapi.ERROR_SUCCESS}, false, nil
+	return Result{Status: wsfc.ERROR_SUCCESS}, false, nil
 }
 
 // beginMove records in t the move of g (written as ng, to which it adds the
@@ -304,7 +304,7 @@ func (e *Engine) beginMove(v store.View, t *store.Txn, g, ng *store.Group, op *s
 	var running []*store.Resource
 	for _, r := range bulk.GroupResources(g) {
 		switch bulk.ResourceState(r.Name) {
-		case clusapi.ClusterResourceOnline, clusapi.ClusterResourceOnlinePending, clusapi.ClusterResourceFailed:
+		case wsfc.ClusterResourceOnline, wsfc.ClusterResourceOnlinePending, wsfc.ClusterResourceFailed:
 			// A Failed resource may still run (an offline it refused):
 			// it is terminated before the group changes hands.
 			running = append(running, r)
@@ -319,7 +319,7 @@ func (e *Engine) beginMove(v store.View, t *store.Txn, g, ng *store.Group, op *s
 			}, false)
 			todo := movable(bulk, g)
 			for _, name := range sp.take(inOrder(todo, true), rule) {
-				e.setPending(t, v, name, pending{state: clusapi.ClusterResourceOnlinePending, op: op, persistent: keepPersistent})
+				e.setPending(t, v, name, pending{state: wsfc.ClusterResourceOnlinePending, op: op, persistent: keepPersistent})
 			}
 			starts = len(todo) > 0
 		}
@@ -331,14 +331,14 @@ func (e *Engine) beginMove(v store.View, t *store.Txn, g, ng *store.Group, op *s
 		return starts
 	}
 	ng.MoveTo, ng.MoveOp = dest, op.ID
-	terminateLocked := flags&clusapi.CLUSAPI_GROUP_MOVE_IGNORE_RESOURCE_STATUS != 0
+	terminateLocked := flags&wsfc.CLUSAPI_GROUP_MOVE_IGNORE_RESOURCE_STATUS != 0
 	rule := e.offlineRule(op, func(g *store.Group) bool { return g.MoveOp == op.ID }, true, terminateLocked)
 	for _, name := range sp.take(inOrder(running, false), rule) {
 		st := v.Status(name)
-		state := clusapi.ClusterResourceState(stateOf(st))
-		e.setPending(t, v, name, pending{state: clusapi.ClusterResourceOfflinePending, op: op,
-			params: state == clusapi.ClusterResourceOnline, persistent: keepPersistent,
-			terminate: state == clusapi.ClusterResourceFailed || terminateLocked && st != nil && st.Locked})
+		state := wsfc.ClusterResourceState(stateOf(st))
+		e.setPending(t, v, name, pending{state: wsfc.ClusterResourceOfflinePending, op: op,
+			params: state == wsfc.ClusterResourceOnline, persistent: keepPersistent,
+			terminate: state == wsfc.ClusterResourceFailed || terminateLocked && st != nil && st.Locked})
 	}
 	sp.writing(ng, op.ID)
 	t.PutGroup(ng)
@@ -349,7 +349,7 @@ func (e *Engine) beginMove(v store.View, t *store.Txn, g, ng *store.Group, op *s
 // that could take the group once policy lets it.
 func othersAlive(v store.View, owner string) bool {
 	for _, n := range v.Nodes() {
-		if n.Name != owner && v.NodeState(n.Name) != clusapi.ClusterNodeDown {
+		if n.Name != owner && v.NodeState(n.Name) != wsfc.ClusterNodeDown {
 			return true
 		}
 	}

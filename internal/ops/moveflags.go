@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/placement"
 	"github.com/batoncluster/baton/internal/store"
 )
@@ -38,12 +38,12 @@ func MoveQueued(g *store.Group) bool {
 // while a resource of it that is online is in locked mode (reference §5:
 // that is what makes the group locked).
 func GroupStatusInformation(v store.View, g *store.Group) uint64 {
-	bits := g.StatusInformation &^ (clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE | clusapi.CLUSGRP_STATUS_LOCKED_MODE)
+	bits := g.StatusInformation &^ (wsfc.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE | wsfc.CLUSGRP_STATUS_LOCKED_MODE)
 	if MoveQueued(g) {
-		bits |= clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE
+		bits |= wsfc.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE
 	}
 	if lockedOnline(v, v.GroupResources(g)) != nil {
-		bits |= clusapi.CLUSGRP_STATUS_LOCKED_MODE
+		bits |= wsfc.CLUSGRP_STATUS_LOCKED_MODE
 	}
 	return bits
 }
@@ -58,17 +58,17 @@ func (e *Engine) enqueue(v store.View, t *store.Txn, g *store.Group, c moveCall,
 			ng.QueuedMove.Blocker, ng.QueuedMove.Code = block.Msg, uint32(block.Code)
 			t.PutGroup(ng)
 		}
-		return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}
+		return Result{Status: wsfc.ERROR_IO_PENDING, OperationID: op.ID}
 	}
 	op := e.newOp(store.OpMoveGroup, c.req)
 	op.Group, op.From = g.Name, g.OwnerNode
 	e.dequeue(v, t, ng, "")
 	ng.QueuedMove = store.QueuedMove{Op: op.ID, To: c.node, Blocker: block.Msg, Code: uint32(block.Code), Since: op.Created}
-	ng.StatusInformation |= clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE
+	ng.StatusInformation |= wsfc.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE
 	ng.LastOperation = op.ID
 	t.PutGroup(ng)
 	t.PutOperation(op)
-	return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}
+	return Result{Status: wsfc.ERROR_IO_PENDING, OperationID: op.ID}
 }
 
 // dequeue clears ng's queued move and its StatusInformation bit. The
@@ -80,7 +80,7 @@ func (e *Engine) dequeue(v store.View, t *store.Txn, ng *store.Group, keep strin
 		return
 	}
 	ng.QueuedMove = store.QueuedMove{}
-	ng.StatusInformation &^= clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE
+	ng.StatusInformation &^= wsfc.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE
 	if q.Op != keep {
 		e.endOp(v, t, q.Op, "superseded", 0, "a later move of the group took its place")
 	}
@@ -104,7 +104,7 @@ func (e *Engine) settled(v store.View, t *store.Txn, g *store.Group, queued *sto
 }
 
 // endOp records how operation id ended, unless it has ended already.
-func (e *Engine) endOp(v store.View, t *store.Txn, id, outcome string, code clusapi.Errno, detail string) {
+func (e *Engine) endOp(v store.View, t *store.Txn, id, outcome string, code wsfc.Errno, detail string) {
 	op := v.Operation(id)
 	if op == nil || !op.Finished.IsZero() {
 		return
@@ -136,7 +136,7 @@ func QueuedMoves(v store.View) []QueuedMoveRef {
 			continue
 		}
 		op := v.Operation(q.Op)
-		high := op != nil && op.Flags&clusapi.CLUSAPI_GROUP_MOVE_HIGH_PRIORITY_START != 0
+		high := op != nil && op.Flags&wsfc.CLUSAPI_GROUP_MOVE_HIGH_PRIORITY_START != 0
 		es = append(es, entry{QueuedMoveRef{g.Name, g.ID, q.Op}, high, g})
 	}
 	slices.SortFunc(es, func(a, b entry) int {
@@ -206,7 +206,7 @@ func (e *Engine) RetryQueuedMove(ctx context.Context, group string) (waiting boo
 func OrphanedQueuedMoves(v store.View) []string {
 	var out []string
 	for _, op := range v.Operations() {
-		if op.Kind == store.OpMoveGroup && op.Flags&clusapi.CLUSAPI_GROUP_MOVE_QUEUE_ENABLED != 0 &&
+		if op.Kind == store.OpMoveGroup && op.Flags&wsfc.CLUSAPI_GROUP_MOVE_QUEUE_ENABLED != 0 &&
 			op.Finished.IsZero() && !refersTo(v, v.Group(op.Group), op.ID) {
 			out = append(out, op.ID)
 		}
@@ -246,7 +246,7 @@ func (e *Engine) EndDeletedGroupMoves(ctx context.Context, ids []string) error {
 			if refersTo(v, v.Group(op.Group), id) {
 				continue
 			}
-			e.endOp(v, t, id, "failed", clusapi.ERROR_GROUP_NOT_AVAILABLE, fmt.Sprintf("group %q was deleted while the move waited in its queue", op.Group))
+			e.endOp(v, t, id, "failed", wsfc.ERROR_GROUP_NOT_AVAILABLE, fmt.Sprintf("group %q was deleted while the move waited in its queue", op.Group))
 		}
 		return nil
 	})
@@ -265,12 +265,12 @@ func failedMove(v store.View, g *store.Group) *store.Operation {
 	}
 	for _, r := range v.GroupResources(g) {
 		st := v.Status(r.Name)
-		if st == nil || clusapi.ClusterResourceState(st.State) != clusapi.ClusterResourceFailed || st.OpID == "" {
+		if st == nil || wsfc.ClusterResourceState(st.State) != wsfc.ClusterResourceFailed || st.OpID == "" {
 			continue
 		}
 		op := v.Operation(st.OpID)
 		if op == nil || op.Kind != store.OpMoveGroup || op.Recovery != "" || op.Outcome == "succeeded" ||
-			op.Flags&(clusapi.CLUSAPI_GROUP_MOVE_RETURN_TO_SOURCE_NODE_ON_ERROR|clusapi.CLUSAPI_GROUP_MOVE_FAILBACK) == 0 ||
+			op.Flags&(wsfc.CLUSAPI_GROUP_MOVE_RETURN_TO_SOURCE_NODE_ON_ERROR|wsfc.CLUSAPI_GROUP_MOVE_FAILBACK) == 0 ||
 			op.To != g.OwnerNode || op.From == "" || op.From == op.To {
 			continue
 		}
@@ -322,7 +322,7 @@ func (e *Engine) RecoverFailedMove(ctx context.Context, group string) (Result, e
 		}
 		failed := ""
 		for _, r := range v.GroupResources(g) {
-			if st := v.Status(r.Name); st != nil && st.OpID == m.ID && clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceFailed {
+			if st := v.Status(r.Name); st != nil && st.OpID == m.ID && wsfc.ClusterResourceState(st.State) == wsfc.ClusterResourceFailed {
 				failed = r.Name
 				break
 			}
@@ -331,7 +331,7 @@ func (e *Engine) RecoverFailedMove(ctx context.Context, group string) (Result, e
 		if n.Finished.IsZero() {
 			n.Finished = e.now()
 		}
-		n.Outcome, n.Error = "failed", uint32(clusapi.ERROR_RESOURCE_FAILED)
+		n.Outcome, n.Error = "failed", uint32(wsfc.ERROR_RESOURCE_FAILED)
 		dest, kind, why := e.recoveryTarget(v, g, m)
 		if dest == "" {
 			n.Recovery = store.RecoveryPolicy
@@ -346,7 +346,7 @@ func (e *Engine) RecoverFailedMove(ctx context.Context, group string) (Result, e
 		op := e.newOp(kind, Request{Caller: "controller:" + reason})
 		op.Group, op.From, op.To = g.Name, g.OwnerNode, dest
 		op.Detail = fmt.Sprintf("takes the group to %s after move %s failed on %s: resource %q failed there, and the move ended with %s",
-			dest, m.ID, g.OwnerNode, failed, clusapi.ERROR_RESOURCE_FAILED)
+			dest, m.ID, g.OwnerNode, failed, wsfc.ERROR_RESOURCE_FAILED)
 		n.Recovery = op.ID
 		n.Detail = fmt.Sprintf("resource %q failed on %s; operation %s (%s) takes the group to %s", failed, g.OwnerNode, op.ID, kind, dest)
 		ng := g.Clone()
@@ -356,7 +356,7 @@ func (e *Engine) RecoverFailedMove(ctx context.Context, group string) (Result, e
 		}
 		t.PutOperation(&n)
 		t.PutOperation(op)
-		return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}, nil
+		return Result{Status: wsfc.ERROR_IO_PENDING, OperationID: op.ID}, nil
 	})
 }
 
@@ -365,21 +365,21 @@ func (e *Engine) RecoverFailedMove(ctx context.Context, group string) (Result, e
 func (e *Engine) recoveryTarget(v store.View, g *store.Group, m *store.Operation) (dest, kind, why string) {
 	sourceOK := func() bool {
 		switch v.NodeState(m.From) {
-		case clusapi.ClusterNodeUp, clusapi.ClusterNodePaused:
+		case wsfc.ClusterNodeUp, wsfc.ClusterNodePaused:
 			return m.From != g.OwnerNode
 		}
 		return false
 	}
 	var whys []string
-	if m.Flags&clusapi.CLUSAPI_GROUP_MOVE_RETURN_TO_SOURCE_NODE_ON_ERROR != 0 {
+	if m.Flags&wsfc.CLUSAPI_GROUP_MOVE_RETURN_TO_SOURCE_NODE_ON_ERROR != 0 {
 		if sourceOK() {
 			return m.From, store.OpReturnToSource, ""
 		}
 		whys = append(whys, fmt.Sprintf("its source %s is %s", m.From, v.NodeState(m.From)))
 	}
-	if m.Flags&clusapi.CLUSAPI_GROUP_MOVE_FAILBACK != 0 {
+	if m.Flags&wsfc.CLUSAPI_GROUP_MOVE_FAILBACK != 0 {
 		pv := PlacementView(v, e.now())
-		ignoreAffinity := m.Flags&clusapi.CLUSAPI_GROUP_MOVE_IGNORE_AFFINITY_RULE != 0
+		ignoreAffinity := m.Flags&wsfc.CLUSAPI_GROUP_MOVE_IGNORE_AFFINITY_RULE != 0
 		for _, p := range g.PreferredOwners {
 			if p == g.OwnerNode {
 				continue

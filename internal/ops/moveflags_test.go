@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
@@ -28,7 +28,7 @@ func nodes(t *testing.T, n int) []*clustertest.Node {
 	}
 	first.Await(func(v store.View) bool {
 		for _, nd := range v.Nodes() {
-			if v.NodeState(nd.Name) != clusapi.ClusterNodeUp {
+			if v.NodeState(nd.Name) != wsfc.ClusterNodeUp {
 				return false
 			}
 		}
@@ -61,7 +61,7 @@ func awaitOnlineOn(t *testing.T, n *clustertest.Node, group, node string) {
 	t.Helper()
 	n.Await(func(v store.View) bool {
 		g := v.Group(group)
-		return g != nil && g.OwnerNode == node && v.GroupState(g) == clusapi.ClusterGroupOnline
+		return g != nil && g.OwnerNode == node && v.GroupState(g) == wsfc.ClusterGroupOnline
 	}, group+" Online on "+node)
 }
 
@@ -94,7 +94,7 @@ func quiet(t *testing.T, n *clustertest.Node) {
 // refused runs a call that must answer want, and checks that it changed
 // nothing: DemoGroup's records, its resources' statuses, the number of
 // operations and the database revision.
-func refused(t *testing.T, n *clustertest.Node, what string, want clusapi.Errno, call func() (ops.Result, error)) {
+func refused(t *testing.T, n *clustertest.Node, what string, want wsfc.Errno, call func() (ops.Result, error)) {
 	t.Helper()
 	quiet(t, n)
 	before, rev := snapshot(t, n)
@@ -119,24 +119,24 @@ func TestMoveFlagRejectedCallsChangeNothing(t *testing.T) {
 	g := ops.GroupRef{Name: "DemoGroup"}
 	// node9 is a member of the cluster that is Down (no liveness record).
 	mustOK[int64](t)(n1.Store().Update(ctx, func(v store.View, t *store.Txn) error {
-		t.PutNode(&store.Node{Name: "node9", State: int32(clusapi.ClusterNodeUp)})
+		t.PutNode(&store.Node{Name: "node9", State: int32(wsfc.ClusterNodeUp)})
 		return nil
 	}))
-	queue := clusapi.CLUSAPI_GROUP_MOVE_QUEUE_ENABLED
+	queue := wsfc.CLUSAPI_GROUP_MOVE_QUEUE_ENABLED
 	move := func(node string, flags uint32) func() (ops.Result, error) {
 		return func() (ops.Result, error) { return e.MoveGroup(ctx, g, node, ops.Request{Flags: flags}) }
 	}
-	refused(t, n1, "flag 0x40 with 0x4", clusapi.ERROR_INVALID_PARAMETER, move("node2", 0x40|queue))
-	refused(t, n1, "0x4 to an unknown node", clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, move("nonode", queue))
-	refused(t, n1, "0x4 to a Down node", clusapi.ERROR_CLUSTER_NODE_DOWN, move("node9", queue))
+	refused(t, n1, "flag 0x40 with 0x4", wsfc.ERROR_INVALID_PARAMETER, move("node2", 0x40|queue))
+	refused(t, n1, "0x4 to an unknown node", wsfc.ERROR_CLUSTER_NODE_NOT_FOUND, move("nonode", queue))
+	refused(t, n1, "0x4 to a Down node", wsfc.ERROR_CLUSTER_NODE_DOWN, move("node9", queue))
 
 	mustOK[*store.Node](t)(e.PauseNode(ctx, "node2", false))
-	refused(t, n1, "a paused destination without 0x4", clusapi.ERROR_CLUSTER_NODE_PAUSED, move("node2", 0))
+	refused(t, n1, "a paused destination without 0x4", wsfc.ERROR_CLUSTER_NODE_PAUSED, move("node2", 0))
 	// Locked mode is not policy: it answers even when the destination is
 	// paused and the move may queue.
 	mustOK[*store.Resource](t)(e.SetResourceProperties(ctx, ops.ResourceRef{Name: "r3"}, proplist.List{dword("Locked", 1)}))
 	n1.Await(func(v store.View) bool { return v.Status("r3").Locked }, "r3 locked")
-	refused(t, n1, "0x4 with a locked resource", clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, move("node2", queue))
+	refused(t, n1, "0x4 with a locked resource", wsfc.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS, move("node2", queue))
 	mustOK[*store.Resource](t)(e.SetResourceProperties(ctx, ops.ResourceRef{Name: "r3"}, proplist.List{dword("Locked", 0)}))
 	n1.Await(func(v store.View) bool { return !v.Status("r3").Locked }, "r3 unlocked")
 	mustOK[*store.Node](t)(e.ResumeNode(ctx, "node2"))
@@ -147,9 +147,9 @@ func TestMoveFlagRejectedCallsChangeNothing(t *testing.T) {
 	mustOK[*store.Resource](t)(e.CreateResource(ctx, "o1", "Other", "dummy", nil, nil))
 	mustOK[ops.Result](t)(e.OnlineGroup(ctx, ops.GroupRef{Name: "Other"}, "", ops.Request{}))
 	awaitOnlineOn(t, n1, "Other", "node2")
-	refused(t, n1, "an anti-affinity conflict without 0x4", clusapi.ERROR_NODE_CANT_HOST_RESOURCE, move("node2", 0))
+	refused(t, n1, "an anti-affinity conflict without 0x4", wsfc.ERROR_NODE_CANT_HOST_RESOURCE, move("node2", 0))
 
-	if v := n1.Store().View(); v.GroupState(v.Group("DemoGroup")) != clusapi.ClusterGroupOnline || v.Group("DemoGroup").OwnerNode != "node1" {
+	if v := n1.Store().View(); v.GroupState(v.Group("DemoGroup")) != wsfc.ClusterGroupOnline || v.Group("DemoGroup").OwnerNode != "node1" {
 		t.Fatalf("DemoGroup after the rejected calls: %+v", v.Group("DemoGroup"))
 	}
 }
@@ -165,12 +165,12 @@ func TestMoveFlagQueue(t *testing.T) {
 	e := n1.Ops()
 	demo(t, n1, nil)
 	g := ops.GroupRef{Name: "DemoGroup"}
-	queue := clusapi.CLUSAPI_GROUP_MOVE_QUEUE_ENABLED
+	queue := wsfc.CLUSAPI_GROUP_MOVE_QUEUE_ENABLED
 	queuedOn := func(want string) *store.Group {
 		t.Helper()
 		gr := n1.Store().View().Group("DemoGroup")
-		if !ops.MoveQueued(gr) || gr.QueuedMove.Op != want || ops.GroupStatusInformation(n1.Store().View(), gr)&clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE == 0 ||
-			gr.StatusInformation&clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE == 0 {
+		if !ops.MoveQueued(gr) || gr.QueuedMove.Op != want || ops.GroupStatusInformation(n1.Store().View(), gr)&wsfc.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE == 0 ||
+			gr.StatusInformation&wsfc.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE == 0 {
 			t.Fatalf("group %+v: want move %s queued with StatusInformation 0x4", gr, want)
 		}
 		return gr
@@ -179,9 +179,9 @@ func TestMoveFlagQueue(t *testing.T) {
 		t.Helper()
 		n1.Await(func(v store.View) bool {
 			gr := v.Group("DemoGroup")
-			return gr.QueuedMove == (store.QueuedMove{}) && gr.StatusInformation&clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE == 0
+			return gr.QueuedMove == (store.QueuedMove{}) && gr.StatusInformation&wsfc.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE == 0
 		}, "the queue empty and StatusInformation 0x4 clear")
-		if gr := n1.Store().View().Group("DemoGroup"); ops.MoveQueued(gr) || ops.GroupStatusInformation(n1.Store().View(), gr)&clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE != 0 {
+		if gr := n1.Store().View().Group("DemoGroup"); ops.MoveQueued(gr) || ops.GroupStatusInformation(n1.Store().View(), gr)&wsfc.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE != 0 {
 			t.Fatalf("group %+v still reads as queued", gr)
 		}
 	}
@@ -193,18 +193,18 @@ func TestMoveFlagQueue(t *testing.T) {
 		var b strings.Builder
 		for _, r := range []string{"r1", "r2", "r3"} {
 			st := v.Status(r)
-			b.WriteString(r + ":" + clusapi.ClusterResourceState(st.State).String() + ":" + string(rune('0'+st.Seq%10)) + " ")
+			b.WriteString(r + ":" + wsfc.ClusterResourceState(st.State).String() + ":" + string(rune('0'+st.Seq%10)) + " ")
 		}
 		return b.String()
 	}
 	before := seqs()
 	res := mustOK[ops.Result](t)(e.MoveGroup(ctx, g, "node2", ops.Request{Flags: queue, Caller: "test"}))
-	if res.Status != clusapi.ERROR_IO_PENDING || res.OperationID == "" {
+	if res.Status != wsfc.ERROR_IO_PENDING || res.OperationID == "" {
 		t.Fatalf("queued move answered %+v, want 997 with an operation", res)
 	}
 	first := res.OperationID
 	gr := queuedOn(first)
-	if gr.OwnerNode != "node1" || gr.MoveTo != "" || gr.QueuedMove.To != "node2" || gr.QueuedMove.Code != uint32(clusapi.ERROR_CLUSTER_NODE_PAUSED) || !strings.Contains(gr.QueuedMove.Blocker, "paused") {
+	if gr.OwnerNode != "node1" || gr.MoveTo != "" || gr.QueuedMove.To != "node2" || gr.QueuedMove.Code != uint32(wsfc.ERROR_CLUSTER_NODE_PAUSED) || !strings.Contains(gr.QueuedMove.Blocker, "paused") {
 		t.Errorf("queued group %+v", gr)
 	}
 	if after := seqs(); after != before {
@@ -215,7 +215,7 @@ func TestMoveFlagQueue(t *testing.T) {
 	}
 
 	// A second queued move takes the first one's place.
-	res = mustOK[ops.Result](t)(e.MoveGroup(ctx, g, "node2", ops.Request{Flags: queue | clusapi.CLUSAPI_GROUP_MOVE_HIGH_PRIORITY_START}))
+	res = mustOK[ops.Result](t)(e.MoveGroup(ctx, g, "node2", ops.Request{Flags: queue | wsfc.CLUSAPI_GROUP_MOVE_HIGH_PRIORITY_START}))
 	second := res.OperationID
 	queuedOn(second)
 	if op := n1.Store().View().Operation(first); op.Outcome != "superseded" {
@@ -239,7 +239,7 @@ func TestMoveFlagQueue(t *testing.T) {
 		t.Errorf("a queued move after an offline: %+v, want superseded", op)
 	}
 	notQueued()
-	n1.AwaitGroup("DemoGroup", clusapi.ClusterGroupOffline)
+	n1.AwaitGroup("DemoGroup", wsfc.ClusterGroupOffline)
 
 	// A different failure ends it: a resource in locked mode while it waits.
 	mustOK[ops.Result](t)(e.OnlineGroup(ctx, g, "", ops.Request{}))
@@ -247,7 +247,7 @@ func TestMoveFlagQueue(t *testing.T) {
 	res = mustOK[ops.Result](t)(e.MoveGroup(ctx, g, "node1", ops.Request{Flags: queue}))
 	queuedOn(res.OperationID)
 	mustOK[*store.Resource](t)(e.SetResourceProperties(ctx, ops.ResourceRef{Name: "r1"}, proplist.List{dword("Locked", 1)}))
-	if op := awaitOp(t, n1, res.OperationID); op.Outcome != "failed" || op.Error != uint32(clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS) || op.Detail == "" {
+	if op := awaitOp(t, n1, res.OperationID); op.Outcome != "failed" || op.Error != uint32(wsfc.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS) || op.Detail == "" {
 		t.Errorf("a queued move after a resource locked: %+v, want failed with 5960", op)
 	}
 	notQueued()
@@ -258,7 +258,7 @@ func TestMoveFlagQueue(t *testing.T) {
 	mustOK[*store.Node](t)(e.ResumeNode(ctx, "node1"))
 	mustOK[ops.Result](t)(e.OfflineGroup(ctx, g, ops.Request{}))
 	res = mustOK[ops.Result](t)(e.MoveGroup(ctx, g, "node1", ops.Request{Flags: queue}))
-	if gr := queuedOn(res.OperationID); gr.QueuedMove.Code != uint32(clusapi.ERROR_INVALID_STATE) {
+	if gr := queuedOn(res.OperationID); gr.QueuedMove.Code != uint32(wsfc.ERROR_INVALID_STATE) {
 		t.Errorf("queued behind a pending group: %+v, want code 5023", gr.QueuedMove)
 	}
 	if op := awaitOp(t, n1, res.OperationID); op.Outcome != "succeeded" {
@@ -266,7 +266,7 @@ func TestMoveFlagQueue(t *testing.T) {
 	}
 	n1.Await(func(v store.View) bool {
 		gr := v.Group("DemoGroup")
-		return gr.OwnerNode == "node1" && v.GroupState(gr) == clusapi.ClusterGroupOffline
+		return gr.OwnerNode == "node1" && v.GroupState(gr) == wsfc.ClusterGroupOffline
 	}, "DemoGroup Offline on node1")
 	notQueued()
 
@@ -274,13 +274,13 @@ func TestMoveFlagQueue(t *testing.T) {
 	mustOK[*store.Group](t)(e.CreateGroup(ctx, "Empty", []string{"node2"}, nil))
 	mustOK[*store.Node](t)(e.PauseNode(ctx, "node1", false))
 	res = mustOK[ops.Result](t)(e.MoveGroup(ctx, ops.GroupRef{Name: "Empty"}, "node1", ops.Request{Flags: queue}))
-	if res.Status != clusapi.ERROR_IO_PENDING {
+	if res.Status != wsfc.ERROR_IO_PENDING {
 		t.Fatalf("queued move of an empty group: %+v", res)
 	}
 	if err := e.DeleteGroup(ctx, ops.GroupRef{Name: "Empty"}, false); err != nil {
 		t.Fatal(err)
 	}
-	if op := awaitOp(t, n1, res.OperationID); op.Outcome != "failed" || op.Error != uint32(clusapi.ERROR_GROUP_NOT_AVAILABLE) {
+	if op := awaitOp(t, n1, res.OperationID); op.Outcome != "failed" || op.Error != uint32(wsfc.ERROR_GROUP_NOT_AVAILABLE) {
 		t.Errorf("a queued move of a deleted group: %+v, want failed with 5012", op)
 	}
 }
@@ -314,7 +314,7 @@ func failOn(t *testing.T, ns []*clustertest.Node, bad *clustertest.Node, preferr
 	t.Cleanup(func() { // stop the gate's process wherever it runs
 		_, _ = e.OfflineGroup(context.Background(), ops.GroupRef{Name: "G"}, ops.Request{Flags: 1})
 		ns[0].Await(func(v store.View) bool {
-			return v.ResourceState("gate") != clusapi.ClusterResourceOnline && !v.ResourceState("gate").IsPending()
+			return v.ResourceState("gate") != wsfc.ClusterResourceOnline && !v.ResourceState("gate").IsPending()
 		}, "gate stopped")
 	})
 }
@@ -344,11 +344,11 @@ func TestMoveFlagReturnToSource(t *testing.T) {
 	awaitOnlineOn(t, n1, "G", "node1")
 
 	// 0x2: back to node1, the source.
-	res = mustOK[ops.Result](t)(e.MoveGroup(ctx, g, "node2", ops.Request{Flags: clusapi.CLUSAPI_GROUP_MOVE_RETURN_TO_SOURCE_NODE_ON_ERROR}))
+	res = mustOK[ops.Result](t)(e.MoveGroup(ctx, g, "node2", ops.Request{Flags: wsfc.CLUSAPI_GROUP_MOVE_RETURN_TO_SOURCE_NODE_ON_ERROR}))
 	awaitOp(t, n1, res.OperationID)
 	n1.Await(func(v store.View) bool { return v.Operation(res.OperationID).Recovery != "" }, "the move's recovery")
 	m := n1.Store().View().Operation(res.OperationID)
-	if m.Outcome != "failed" || m.Error != uint32(clusapi.ERROR_RESOURCE_FAILED) || m.From != "node1" || m.To != "node2" || !strings.Contains(m.Detail, "gate") {
+	if m.Outcome != "failed" || m.Error != uint32(wsfc.ERROR_RESOURCE_FAILED) || m.From != "node1" || m.To != "node2" || !strings.Contains(m.Detail, "gate") {
 		t.Errorf("the move with 0x2: %+v, want failed with 5038 naming gate", m)
 	}
 	r := awaitOp(t, n1, m.Recovery)
@@ -369,10 +369,10 @@ func TestMoveFlagFailback(t *testing.T) {
 	ctx := context.Background()
 	e := n1.Ops()
 	failOn(t, ns, ns[1], "node3", "node1")
-	res := mustOK[ops.Result](t)(e.MoveGroup(ctx, ops.GroupRef{Name: "G"}, "node2", ops.Request{Flags: clusapi.CLUSAPI_GROUP_MOVE_FAILBACK}))
+	res := mustOK[ops.Result](t)(e.MoveGroup(ctx, ops.GroupRef{Name: "G"}, "node2", ops.Request{Flags: wsfc.CLUSAPI_GROUP_MOVE_FAILBACK}))
 	n1.Await(func(v store.View) bool { return v.Operation(res.OperationID).Recovery != "" }, "the move's recovery")
 	m := n1.Store().View().Operation(res.OperationID)
-	if m.Outcome != "failed" || m.Error != uint32(clusapi.ERROR_RESOURCE_FAILED) {
+	if m.Outcome != "failed" || m.Error != uint32(wsfc.ERROR_RESOURCE_FAILED) {
 		t.Errorf("the move with 0x10: %+v", m)
 	}
 	r := awaitOp(t, n1, m.Recovery)

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -16,13 +16,13 @@ func (e *Engine) PauseNode(ctx context.Context, name string, drain bool) (*store
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
 		n := v.Node(name)
 		if n == nil {
-			return fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", name)
+			return fail(wsfc.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", name)
 		}
-		if v.NodeState(name) == clusapi.ClusterNodeDown {
-			return fail(clusapi.ERROR_CLUSTER_NODE_DOWN, "node %q is down", name)
+		if v.NodeState(name) == wsfc.ClusterNodeDown {
+			return fail(wsfc.ERROR_CLUSTER_NODE_DOWN, "node %q is down", name)
 		}
 		c := *n
-		c.State = int32(clusapi.ClusterNodePaused)
+		c.State = int32(wsfc.ClusterNodePaused)
 		c.Draining = drain
 		c.DrainGroups = nil
 		if drain {
@@ -47,13 +47,13 @@ func (e *Engine) ResumeNode(ctx context.Context, name string) (*store.Node, erro
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
 		n := v.Node(name)
 		if n == nil {
-			return fail(clusapi.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", name)
+			return fail(wsfc.ERROR_CLUSTER_NODE_NOT_FOUND, "node %q not found", name)
 		}
-		if clusapi.ClusterNodeState(n.State) != clusapi.ClusterNodePaused {
-			return fail(clusapi.ERROR_CLUSTER_NODE_NOT_PAUSED, "node %q is not paused", name)
+		if wsfc.ClusterNodeState(n.State) != wsfc.ClusterNodePaused {
+			return fail(wsfc.ERROR_CLUSTER_NODE_NOT_PAUSED, "node %q is not paused", name)
 		}
 		c := *n
-		c.State, c.Draining, c.DrainGroups = int32(clusapi.ClusterNodeUp), false, nil
+		c.State, c.Draining, c.DrainGroups = int32(wsfc.ClusterNodeUp), false, nil
 		t.PutNode(&c)
 		return nil
 	})
@@ -80,11 +80,11 @@ func DrainStatus(v store.View, name string) (status, detail string) {
 		}
 		state := v.GroupState(g)
 		switch {
-		case g.OwnerNode != name && state == clusapi.ClusterGroupFailed:
+		case g.OwnerNode != name && state == wsfc.ClusterGroupFailed:
 			return "failed", "group " + gname + " failed on " + g.OwnerNode
 		case g.OwnerNode == name && !anyOtherNodeUp(v, name):
 			return "failed", "no other node is up to take group " + gname
-		case g.OwnerNode == name, g.PersistentState == 1 && state != clusapi.ClusterGroupOnline:
+		case g.OwnerNode == name, g.PersistentState == 1 && state != wsfc.ClusterGroupOnline:
 			waiting = append(waiting, gname)
 		}
 	}
@@ -97,7 +97,7 @@ func DrainStatus(v store.View, name string) (status, detail string) {
 
 func anyOtherNodeUp(v store.View, name string) bool {
 	for _, n := range v.Nodes() {
-		if n.Name != name && v.NodeState(n.Name) == clusapi.ClusterNodeUp && !n.Draining {
+		if n.Name != name && v.NodeState(n.Name) == wsfc.ClusterNodeUp && !n.Draining {
 			return true
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/proplist"
@@ -32,22 +32,22 @@ func TestOfflineResourceWaitsForADependentComingOnline(t *testing.T) {
 	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitResource("r1", clusapi.ClusterResourceOnline)
-	if s := n.Store().View().ResourceState("r2"); s != clusapi.ClusterResourceOnlinePending {
+	n.AwaitResource("r1", wsfc.ClusterResourceOnline)
+	if s := n.Store().View().ResourceState("r2"); s != wsfc.ClusterResourceOnlinePending {
 		t.Fatalf("r2 is %s, want OnlinePending (its 2 s online under way)", s)
 	}
 	_, err := e.OfflineResource(ctx, ops.ResourceRef{Name: "r1"}, ops.Request{})
-	if !errors.Is(err, clusapi.ERROR_INVALID_STATE) {
+	if !errors.Is(err, wsfc.ERROR_INVALID_STATE) {
 		t.Fatalf("offline of r1 while r2 comes online: %v, want ERROR_INVALID_STATE", err)
 	}
-	if s := n.Store().View().ResourceState("r1"); s != clusapi.ClusterResourceOnline {
+	if s := n.Store().View().ResourceState("r1"); s != wsfc.ClusterResourceOnline {
 		t.Errorf("a refused offline changed r1: %s", s)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	res, err := e.OfflineResource(ctx, ops.ResourceRef{Name: "r1"}, ops.Request{})
-	if err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+	if err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 		t.Fatalf("offline of r1 with r2 Online: %+v %v", res, err)
 	}
-	n.AwaitResource("r2", clusapi.ClusterResourceOffline)
-	n.AwaitResource("r1", clusapi.ClusterResourceOffline)
+	n.AwaitResource("r2", wsfc.ClusterResourceOffline)
+	n.AwaitResource("r1", wsfc.ClusterResourceOffline)
 }

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
@@ -31,10 +31,10 @@ func demo(t *testing.T, n *clustertest.Node, props proplist.List) {
 		}
 	}
 	res, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "DemoGroup"}, "", ops.Request{})
-	if err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+	if err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 		t.Fatalf("online: %v %v", res, err)
 	}
-	n.AwaitGroup("DemoGroup", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("DemoGroup", wsfc.ClusterGroupOnline)
 }
 
 // snapshot is everything an offline could change, as JSON, and the
@@ -82,20 +82,20 @@ func TestOfflineGroupRejectsAndChangesNothing(t *testing.T) {
 		name string
 		ref  ops.GroupRef
 		req  ops.Request
-		want clusapi.Errno
+		want wsfc.Errno
 	}{
-		{"unknown flag 0x2", ops.GroupRef{Name: "DemoGroup"}, ops.Request{Flags: 0x2}, clusapi.ERROR_INVALID_PARAMETER},
-		{"unknown flag 0x80000000 with 0x1", ops.GroupRef{Name: "DemoGroup"}, ops.Request{Flags: 0x80000001}, clusapi.ERROR_INVALID_PARAMETER},
-		{"flags checked before the group", ops.GroupRef{Name: "NoSuchGroup"}, ops.Request{Flags: 0x4}, clusapi.ERROR_INVALID_PARAMETER},
-		{"size larger than buffer", ops.GroupRef{Name: "DemoGroup"}, ops.Request{InBuffer: good, Size: uint32(len(good) + 4)}, clusapi.ERROR_INVALID_PARAMETER},
-		{"size without buffer", ops.GroupRef{Name: "DemoGroup"}, ops.Request{Size: 8}, clusapi.ERROR_INVALID_PARAMETER},
-		{"buffer without size", ops.GroupRef{Name: "DemoGroup"}, ops.Request{InBuffer: good}, clusapi.ERROR_INVALID_PARAMETER},
-		{"truncated property list", ops.GroupRef{Name: "DemoGroup"}, ops.Request{InBuffer: good[:len(good)-6], Size: uint32(len(good) - 6)}, clusapi.ERROR_INVALID_PARAMETER},
-		{"garbage buffer", ops.GroupRef{Name: "DemoGroup"}, ops.Request{InBuffer: []byte("hello world!"), Size: 12}, clusapi.ERROR_INVALID_PARAMETER},
-		{"buffer checked before the group", ops.GroupRef{Name: "NoSuchGroup"}, ops.Request{InBuffer: []byte{1}, Size: 1}, clusapi.ERROR_INVALID_PARAMETER},
-		{"unknown group", ops.GroupRef{Name: "NoSuchGroup"}, ops.Request{}, clusapi.ERROR_GROUP_NOT_FOUND},
-		{"stale handle id", ops.GroupRef{Name: "DemoGroup", ID: "not-" + opened.ID}, ops.Request{}, clusapi.ERROR_GROUP_NOT_AVAILABLE},
-		{"locked resource", ops.GroupRef{Name: "DemoGroup"}, ops.Request{InBuffer: good, Size: uint32(len(good))}, clusapi.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS},
+		{"unknown flag 0x2", ops.GroupRef{Name: "DemoGroup"}, ops.Request{Flags: 0x2}, wsfc.ERROR_INVALID_PARAMETER},
+		{"unknown flag 0x80000000 with 0x1", ops.GroupRef{Name: "DemoGroup"}, ops.Request{Flags: 0x80000001}, wsfc.ERROR_INVALID_PARAMETER},
+		{"flags checked before the group", ops.GroupRef{Name: "NoSuchGroup"}, ops.Request{Flags: 0x4}, wsfc.ERROR_INVALID_PARAMETER},
+		{"size larger than buffer", ops.GroupRef{Name: "DemoGroup"}, ops.Request{InBuffer: good, Size: uint32(len(good) + 4)}, wsfc.ERROR_INVALID_PARAMETER},
+		{"size without buffer", ops.GroupRef{Name: "DemoGroup"}, ops.Request{Size: 8}, wsfc.ERROR_INVALID_PARAMETER},
+		{"buffer without size", ops.GroupRef{Name: "DemoGroup"}, ops.Request{InBuffer: good}, wsfc.ERROR_INVALID_PARAMETER},
+		{"truncated property list", ops.GroupRef{Name: "DemoGroup"}, ops.Request{InBuffer: good[:len(good)-6], Size: uint32(len(good) - 6)}, wsfc.ERROR_INVALID_PARAMETER},
+		{"garbage buffer", ops.GroupRef{Name: "DemoGroup"}, ops.Request{InBuffer: []byte("hello world!"), Size: 12}, wsfc.ERROR_INVALID_PARAMETER},
+		{"buffer checked before the group", ops.GroupRef{Name: "NoSuchGroup"}, ops.Request{InBuffer: []byte{1}, Size: 1}, wsfc.ERROR_INVALID_PARAMETER},
+		{"unknown group", ops.GroupRef{Name: "NoSuchGroup"}, ops.Request{}, wsfc.ERROR_GROUP_NOT_FOUND},
+		{"stale handle id", ops.GroupRef{Name: "DemoGroup", ID: "not-" + opened.ID}, ops.Request{}, wsfc.ERROR_GROUP_NOT_AVAILABLE},
+		{"locked resource", ops.GroupRef{Name: "DemoGroup"}, ops.Request{InBuffer: good, Size: uint32(len(good))}, wsfc.ERROR_CLUSTER_RESOURCE_LOCKED_STATUS},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -110,7 +110,7 @@ func TestOfflineGroupRejectsAndChangesNothing(t *testing.T) {
 			}
 		})
 	}
-	if s := n.Store().View().GroupState(n.Store().View().Group("DemoGroup")); s != clusapi.ClusterGroupOnline {
+	if s := n.Store().View().GroupState(n.Store().View().Group("DemoGroup")); s != wsfc.ClusterGroupOnline {
 		t.Fatalf("group is %v after rejected calls, want Online", s)
 	}
 }
@@ -128,13 +128,13 @@ func TestOfflineGroupSeedFlow(t *testing.T) {
 	}
 	save := proplist.List{{Name: "dummy", Values: []proplist.Value{proplist.DWORD(1)}}}.MarshalCompact()
 	res, err := e.OfflineGroup(ctx, ops.GroupRef{Name: "DemoGroup"}, ops.Request{
-		Flags: clusapi.CLUSAPI_GROUP_OFFLINE_IGNORE_RESOURCE_STATUS, InBuffer: save, Size: uint32(len(save)), Caller: "test"})
-	if err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+		Flags: wsfc.CLUSAPI_GROUP_OFFLINE_IGNORE_RESOURCE_STATUS, InBuffer: save, Size: uint32(len(save)), Caller: "test"})
+	if err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 		t.Fatalf("offline = %v, %v; want ERROR_IO_PENDING", res, err)
 	}
 	// From the answer on, nobody reads the group as Online.
 	v := n.Store().View()
-	if s := v.GroupState(v.Group("DemoGroup")); s != clusapi.ClusterGroupPending && s != clusapi.ClusterGroupOffline {
+	if s := v.GroupState(v.Group("DemoGroup")); s != wsfc.ClusterGroupPending && s != wsfc.ClusterGroupOffline {
 		t.Fatalf("right after 997 the group is %v", s)
 	}
 	// The operation was recorded with its flags, buffer and caller.
@@ -145,7 +145,7 @@ func TestOfflineGroupSeedFlow(t *testing.T) {
 	if g := v.Group("DemoGroup"); g.PersistentState != 0 {
 		t.Fatal("persistent state not recorded as offline")
 	}
-	n.AwaitGroup("DemoGroup", clusapi.ClusterGroupOffline)
+	n.AwaitGroup("DemoGroup", wsfc.ClusterGroupOffline)
 	v = n.Store().View()
 	for _, r := range []string{"r1", "r2", "r3"} {
 		if a, _ := v.Status(r).Props.String("LastOfflineAction"); a != "Save" {
@@ -158,14 +158,14 @@ func TestOfflineGroupSeedFlow(t *testing.T) {
 	}, "operation outcome")
 	// Offline of an offline group answers 0.
 	res, err = e.OfflineGroup(ctx, ops.GroupRef{Name: "DemoGroup"}, ops.Request{})
-	if err != nil || res.Status != clusapi.ERROR_SUCCESS {
+	if err != nil || res.Status != wsfc.ERROR_SUCCESS {
 		t.Fatalf("second offline = %v, %v; want ERROR_SUCCESS", res, err)
 	}
 	// Online restores the saved state.
 	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "DemoGroup"}, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("DemoGroup", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("DemoGroup", wsfc.ClusterGroupOnline)
 	if r, _ := n.Store().View().Status("r1").Props.DWORD("RestoredSavedState"); r != 1 {
 		t.Error("online after a save did not restore the saved state")
 	}
@@ -178,22 +178,22 @@ func TestOfflineOrderJoinAndSupersede(t *testing.T) {
 	ctx := context.Background()
 	e := n.Ops()
 	res, err := e.OfflineGroup(ctx, ops.GroupRef{Name: "DemoGroup"}, ops.Request{})
-	if err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+	if err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 		t.Fatal(res, err)
 	}
 	// A second offline while the first runs joins it.
 	res2, err := e.OfflineGroup(ctx, ops.GroupRef{Name: "DemoGroup"}, ops.Request{})
-	if err != nil || res2.Status != clusapi.ERROR_IO_PENDING || res2.OperationID != res.OperationID {
+	if err != nil || res2.Status != wsfc.ERROR_IO_PENDING || res2.OperationID != res.OperationID {
 		t.Fatalf("joined offline = %+v, %v; want 997 with op %s", res2, err, res.OperationID)
 	}
 	// Dependents first: r1 must not go offline while r2 is still online
 	// or going offline.
 	n.Await(func(v store.View) bool {
 		r1, r2, r3 := v.ResourceState("r1"), v.ResourceState("r2"), v.ResourceState("r3")
-		if r1 == clusapi.ClusterResourceOffline && r2 != clusapi.ClusterResourceOffline {
+		if r1 == wsfc.ClusterResourceOffline && r2 != wsfc.ClusterResourceOffline {
 			t.Errorf("r1 went offline before its dependent r2 (r2 is %v)", r2)
 		}
-		return r1 == clusapi.ClusterResourceOffline && r2 == clusapi.ClusterResourceOffline && r3 == clusapi.ClusterResourceOffline
+		return r1 == wsfc.ClusterResourceOffline && r2 == wsfc.ClusterResourceOffline && r3 == wsfc.ClusterResourceOffline
 	}, "all offline")
 
 	// An offline issued while an online is pending supersedes it.
@@ -205,12 +205,12 @@ func TestOfflineOrderJoinAndSupersede(t *testing.T) {
 	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "DemoGroup"}, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitResource("r1", clusapi.ClusterResourceOnline)
+	n.AwaitResource("r1", wsfc.ClusterResourceOnline)
 	res, err = e.OfflineGroup(ctx, ops.GroupRef{Name: "DemoGroup"}, ops.Request{})
-	if err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+	if err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 		t.Fatal(res, err)
 	}
-	n.AwaitGroup("DemoGroup", clusapi.ClusterGroupOffline) // well before r3's 60 s online
+	n.AwaitGroup("DemoGroup", wsfc.ClusterGroupOffline) // well before r3's 60 s online
 }
 
 func TestPendingTimeoutFails(t *testing.T) {
@@ -229,11 +229,11 @@ func TestPendingTimeoutFails(t *testing.T) {
 	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	if _, err := e.OfflineGroup(ctx, ops.GroupRef{Name: "G"}, ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupFailed)
+	n.AwaitGroup("G", wsfc.ClusterGroupFailed)
 	if st := n.Store().View().Status("slow"); st.LastError == "" {
 		t.Error("a failed offline says nothing about why")
 	}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/proplist"
 )
@@ -30,9 +30,9 @@ func TestOnlineResourceWaitsForAMove(t *testing.T) {
 	mustOK[ops.Result](t)(e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}))
 	awaitOnlineOn(t, ns[0], "G", "node1")
 	mustOK[ops.Result](t)(e.MoveGroup(ctx, ops.GroupRef{Name: "G"}, "node2", ops.Request{}))
-	ns[0].AwaitResource("quick", clusapi.ClusterResourceOffline) // "slow" takes 2 s
+	ns[0].AwaitResource("quick", wsfc.ClusterResourceOffline) // "slow" takes 2 s
 	_, err := e.OnlineResource(ctx, ops.ResourceRef{Name: "quick"}, ops.Request{})
-	if !errors.Is(err, clusapi.ERROR_INVALID_STATE) {
+	if !errors.Is(err, wsfc.ERROR_INVALID_STATE) {
 		t.Fatalf("online of a resource of a moving group: %v, want ERROR_INVALID_STATE", err)
 	}
 	awaitOnlineOn(t, ns[0], "G", "node2")

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -27,7 +27,7 @@ func (e *Engine) FinishOrphans(ctx context.Context, minAge time.Duration) (int, 
 	for _, g := range v.Groups() {
 		busy[g.MoveOp], busy[g.QueuedMove.Op], busy[g.Writing] = true, true, true
 		for _, name := range v.GroupResourceNames(g) {
-			if st := v.Status(name); st != nil && clusapi.ClusterResourceState(st.State).IsPending() {
+			if st := v.Status(name); st != nil && wsfc.ClusterResourceState(st.State).IsPending() {
 				busy[st.OpID] = true
 			}
 		}
@@ -64,10 +64,10 @@ func (e *Engine) FinishOrphans(ctx context.Context, minAge time.Duration) (int, 
 					if st == nil || st.OpID != id {
 						continue
 					}
-					switch s := clusapi.ClusterResourceState(st.State); {
+					switch s := wsfc.ClusterResourceState(st.State); {
 					case s.IsPending():
 						return nil // driving again: its host ends it
-					case s == clusapi.ClusterResourceFailed:
+					case s == wsfc.ClusterResourceFailed:
 						n.Outcome = "failed"
 					case n.Outcome != "failed":
 						n.Outcome = "succeeded"

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
@@ -31,7 +31,7 @@ func TestFinishOrphans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	n.Await(func(v store.View) bool { return !v.Operation(online.OperationID).Finished.IsZero() }, "the online finished")
 
 	put := func(op *store.Operation) {
@@ -70,10 +70,10 @@ func TestFinishOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	off, err := e.OfflineGroup(ctx, g, ops.Request{})
-	if err != nil || off.Status != clusapi.ERROR_IO_PENDING {
+	if err != nil || off.Status != wsfc.ERROR_IO_PENDING {
 		t.Fatalf("offline: %v %v", off, err)
 	}
-	n.AwaitResource("a", clusapi.ClusterResourceOfflinePending)
+	n.AwaitResource("a", wsfc.ClusterResourceOfflinePending)
 	if k, err := e.FinishOrphans(ctx, 0); err != nil || k != 1 {
 		t.Fatalf("FinishOrphans with an offline under way: %d, %v; want 1 (the young one)", k, err)
 	}

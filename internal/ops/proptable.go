@@ -3,7 +3,7 @@ package ops
 import (
 	"slices"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/proplist"
 )
@@ -133,7 +133,7 @@ var groupProps = []prop[*groupObj]{
 	rwDword("ColdStartSetting", func(o *groupObj) *uint32 { return &pol(o).ColdStartSetting }, atMost(2), "0 (always), 1 (do not start) or 2 (allowed)"),
 	rwDword("GroupStartDelay", func(o *groupObj) *uint32 { return &pol(o).GroupStartDelay }, atMost(1800000), "0 to 1800000 (ms)"),
 	rwDword("ResiliencyPeriod", func(o *groupObj) *uint32 { return &pol(o).ResiliencyPeriod }, nil, ""),
-	fixedProp("GroupType", proplist.SyntaxDWORD, func(*groupObj) proplist.Value { return proplist.DWORD(clusapi.ClusGroupTypeUnknown) }),
+	fixedProp("GroupType", proplist.SyntaxDWORD, func(*groupObj) proplist.Value { return proplist.DWORD(wsfc.ClusGroupTypeUnknown) }),
 	roProp("StatusInformation", proplist.SyntaxULargeInteger, func(o *groupObj) proplist.Value {
 		return proplist.ULarge(GroupStatusInformation(o.v, o.g))
 	}),
@@ -173,7 +173,7 @@ var resourceProps = []prop[*resourceObj]{
 	roProp("StatusInformation", proplist.SyntaxULargeInteger, func(o *resourceObj) proplist.Value {
 		var bits uint64
 		if st := o.v.Status(o.r.Name); st != nil && st.Locked {
-			bits |= clusapi.CLUSRES_STATUS_LOCKED_MODE
+			bits |= wsfc.CLUSRES_STATUS_LOCKED_MODE
 		}
 		return proplist.ULarge(bits)
 	}),
@@ -201,10 +201,10 @@ var nodeProps = []prop[*nodeObj]{
 }
 
 var drainStatusCodes = map[string]uint32{
-	"":            clusapi.NodeDrainStatusNotInitiated,
-	"in progress": clusapi.NodeDrainStatusInProgress,
-	"completed":   clusapi.NodeDrainStatusCompleted,
-	"failed":      clusapi.NodeDrainStatusFailed,
+	"":            wsfc.NodeDrainStatusNotInitiated,
+	"in progress": wsfc.NodeDrainStatusInProgress,
+	"completed":   wsfc.NodeDrainStatusCompleted,
+	"failed":      wsfc.NodeDrainStatusFailed,
 }
 
 // render lists the properties of table of the kinds given, in table order.
@@ -235,27 +235,27 @@ func propNames[T any](table []prop[T], kinds ...propKind) []string {
 // them).
 func apply[T any](what string, table []prop[T], o T, l proplist.List, rwOnly bool) error {
 	if err := l.Validate(); err != nil {
-		return fail(clusapi.ERROR_INVALID_PARAMETER, "%s properties: %v", what, err)
+		return fail(wsfc.ERROR_INVALID_PARAMETER, "%s properties: %v", what, err)
 	}
 	for _, p := range l {
 		i := slices.IndexFunc(table, func(d prop[T]) bool { return d.name == p.Name })
 		if i < 0 {
-			return fail(clusapi.ERROR_INVALID_PARAMETER, "%s common property %q is not known (settable: %v)", what, p.Name, propNames(table, rw))
+			return fail(wsfc.ERROR_INVALID_PARAMETER, "%s common property %q is not known (settable: %v)", what, p.Name, propNames(table, rw))
 		}
 		d := table[i]
 		if d.kind == ro || d.kind == fixed && rwOnly {
-			return fail(clusapi.ERROR_INVALID_PARAMETER, "%s common property %s is read-only", what, p.Name)
+			return fail(wsfc.ERROR_INVALID_PARAMETER, "%s common property %s is read-only", what, p.Name)
 		}
 		if len(p.Values) != 1 || p.Values[0].Syntax != d.syntax {
-			return fail(clusapi.ERROR_INVALID_PARAMETER, "%s common property %s takes one value of syntax %#08x", what, p.Name, uint32(d.syntax))
+			return fail(wsfc.ERROR_INVALID_PARAMETER, "%s common property %s takes one value of syntax %#08x", what, p.Name, uint32(d.syntax))
 		}
 		v := p.Values[0]
 		if d.ok != nil && !d.ok(v) {
-			return fail(clusapi.ERROR_INVALID_PARAMETER, "%s common property %s: %d is out of range (%s)", what, p.Name, v.Uint, d.rule)
+			return fail(wsfc.ERROR_INVALID_PARAMETER, "%s common property %s: %d is out of range (%s)", what, p.Name, v.Uint, d.rule)
 		}
 		if d.kind == fixed {
 			if !d.get(o).Equal(v) {
-				return fail(clusapi.ERROR_INVALID_PARAMETER, "%s common property %s is kept by baton: only its current value may be written", what, p.Name)
+				return fail(wsfc.ERROR_INVALID_PARAMETER, "%s common property %s is kept by baton: only its current value may be written", what, p.Name)
 			}
 			continue
 		}

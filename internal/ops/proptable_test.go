@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/proplist"
 )
@@ -42,7 +42,7 @@ func TestGroupPropertyTable(t *testing.T) {
 		{{Name: "StatusInformation", Values: []proplist.Value{proplist.ULarge(0)}}},
 		{dw("Priority", 3000), dw("Priority", 5)},
 	} {
-		if err := applyGroupProps(&pol, l); !errors.Is(err, clusapi.ERROR_INVALID_PARAMETER) {
+		if err := applyGroupProps(&pol, l); !errors.Is(err, wsfc.ERROR_INVALID_PARAMETER) {
 			t.Errorf("%v: %v, want ERROR_INVALID_PARAMETER", l, err)
 		}
 		if pol.Priority != before.Priority || pol.DefaultOwner != before.DefaultOwner {
@@ -65,7 +65,7 @@ func TestResourcePropertyTable(t *testing.T) {
 	if err != nil || c.DeadlockTimeout != 2000 || len(private) != 1 || private[0].Name != "Description" {
 		t.Errorf("mixed list: %v, %+v, private %v", err, c, private)
 	}
-	if _, err := applyResourceCommon(&c, proplist.List{dw("DeadlockTimeout", 999)}); !errors.Is(err, clusapi.ERROR_INVALID_PARAMETER) {
+	if _, err := applyResourceCommon(&c, proplist.List{dw("DeadlockTimeout", 999)}); !errors.Is(err, wsfc.ERROR_INVALID_PARAMETER) {
 		t.Errorf("DeadlockTimeout 999: %v", err)
 	}
 	// The control codes' table: Name and PersistentState are kept by
@@ -74,10 +74,10 @@ func TestResourcePropertyTable(t *testing.T) {
 	if err := apply("resource", resourceProps, o, proplist.List{{Name: "Name", Values: []proplist.Value{proplist.SZ("r")}}}, false); err != nil {
 		t.Errorf("Name unchanged: %v", err)
 	}
-	if err := apply("resource", resourceProps, o, proplist.List{{Name: "Name", Values: []proplist.Value{proplist.SZ("s")}}}, false); !errors.Is(err, clusapi.ERROR_INVALID_PARAMETER) {
+	if err := apply("resource", resourceProps, o, proplist.List{{Name: "Name", Values: []proplist.Value{proplist.SZ("s")}}}, false); !errors.Is(err, wsfc.ERROR_INVALID_PARAMETER) {
 		t.Errorf("Name changed: %v", err)
 	}
-	if err := apply("resource", resourceProps, o, proplist.List{{Name: "Type", Values: []proplist.Value{proplist.SZ("dummy")}}}, false); !errors.Is(err, clusapi.ERROR_INVALID_PARAMETER) {
+	if err := apply("resource", resourceProps, o, proplist.List{{Name: "Type", Values: []proplist.Value{proplist.SZ("dummy")}}}, false); !errors.Is(err, wsfc.ERROR_INVALID_PARAMETER) {
 		t.Errorf("read-only Type: %v", err)
 	}
 }

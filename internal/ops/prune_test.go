@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
@@ -26,11 +26,11 @@ func TestPruneOperations(t *testing.T) {
 	if _, err := e.OnlineGroup(ctx, g, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	if _, err := e.OfflineGroup(ctx, g, ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOffline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOffline)
 	finished := func() int {
 		c := 0
 		for _, op := range n.Store().View().Operations() {
@@ -51,7 +51,7 @@ func TestPruneOperations(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := e.OnlineGroup(ctx, g, "", ops.Request{})
-	if err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+	if err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 		t.Fatalf("online: %v %v", res, err)
 	}
 	if k, err := e.PruneOperations(ctx, 0); err != nil || k != 2 {

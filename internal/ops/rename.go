@@ -6,7 +6,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -17,7 +17,7 @@ import (
 // control characters).
 func checkNewName(kind, name string) error {
 	if err := checkName(kind, name); err != nil {
-		return fail(clusapi.ERROR_INVALID_NAME, "%s", err.Error())
+		return fail(wsfc.ERROR_INVALID_NAME, "%s", err.Error())
 	}
 	return nil
 }
@@ -59,11 +59,11 @@ func decideRenameResource(v store.View, t *store.Txn, ref ResourceRef, name stri
 		return nil
 	}
 	if v.Resource(name) != nil {
-		return fail(clusapi.ERROR_ALREADY_EXISTS, "a resource called %q exists already", name)
+		return fail(wsfc.ERROR_ALREADY_EXISTS, "a resource called %q exists already", name)
 	}
 	for _, o := range v.Resources() {
 		if o.ID == name {
-			return fail(clusapi.ERROR_ALREADY_EXISTS, "%q is the id of resource %q", name, o.Name)
+			return fail(wsfc.ERROR_ALREADY_EXISTS, "%q is the id of resource %q", name, o.Name)
 		}
 	}
 	g, err := LookupGroup(v, GroupRef{Name: r.Group})
@@ -75,7 +75,7 @@ func decideRenameResource(v store.View, t *store.Txn, ref ResourceRef, name stri
 	}
 	st := v.Status(r.Name)
 	if s := v.ResourceState(r.Name); s.IsPending() {
-		return fail(clusapi.ERROR_INVALID_STATE, "resource %q is %s: rename it once it settles", r.Name, s)
+		return fail(wsfc.ERROR_INVALID_STATE, "resource %q is %s: rename it once it settles", r.Name, s)
 	}
 	n := r.Clone()
 	n.Name, n.Rev = name, 0
@@ -108,9 +108,9 @@ func decideRenameResource(v store.View, t *store.Txn, ref ResourceRef, name stri
 func renamable(g *store.Group) error {
 	switch {
 	case g.MoveTo != "":
-		return fail(clusapi.ERROR_INVALID_STATE, "group %q is moving to %s", g.Name, g.MoveTo)
+		return fail(wsfc.ERROR_INVALID_STATE, "group %q is moving to %s", g.Name, g.MoveTo)
 	case g.Writing != "":
-		return fail(clusapi.ERROR_INVALID_STATE, "group %q is being changed by operation %s", g.Name, g.Writing)
+		return fail(wsfc.ERROR_INVALID_STATE, "group %q is being changed by operation %s", g.Name, g.Writing)
 	}
 	return nil
 }
@@ -152,11 +152,11 @@ func decideRenameGroup(v store.View, t *store.Txn, ref GroupRef, name string) er
 		return nil
 	}
 	if v.Group(name) != nil {
-		return fail(clusapi.ERROR_ALREADY_EXISTS, "a group called %q exists already", name)
+		return fail(wsfc.ERROR_ALREADY_EXISTS, "a group called %q exists already", name)
 	}
 	for _, o := range v.Groups() {
 		if o.ID == name {
-			return fail(clusapi.ERROR_ALREADY_EXISTS, "%q is the id of group %q", name, o.Name)
+			return fail(wsfc.ERROR_ALREADY_EXISTS, "%q is the id of group %q", name, o.Name)
 		}
 	}
 	if err := renamable(g); err != nil {
@@ -165,15 +165,15 @@ func decideRenameGroup(v store.View, t *store.Txn, ref GroupRef, name string) er
 	if c := v.Claim(name); c != nil {
 		// A claim left by a deleted group of that name, under a lease
 		// that still lives: it goes with the lease.
-		return fail(clusapi.ERROR_INVALID_STATE, "a claim on %q (node %s) has not lapsed yet", name, c.Node)
+		return fail(wsfc.ERROR_INVALID_STATE, "a claim on %q (node %s) has not lapsed yet", name, c.Node)
 	}
 	if g.QueuedMove.Op != "" {
-		return fail(clusapi.ERROR_INVALID_STATE, "a move of group %q waits in the queue (operation %s): cancel it first", g.Name, g.QueuedMove.Op)
+		return fail(wsfc.ERROR_INVALID_STATE, "a move of group %q waits in the queue (operation %s): cancel it first", g.Name, g.QueuedMove.Op)
 	}
 	resources := v.GroupResources(g)
 	for _, r := range resources {
 		if s := v.ResourceState(r.Name); s.IsPending() {
-			return fail(clusapi.ERROR_INVALID_STATE, "resource %q of group %q is %s: rename the group once it settles", r.Name, g.Name, s)
+			return fail(wsfc.ERROR_INVALID_STATE, "resource %q of group %q is %s: rename the group once it settles", r.Name, g.Name, s)
 		}
 	}
 	old := g.Name

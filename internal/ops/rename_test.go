@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/proplist"
@@ -39,7 +39,7 @@ func TestRenameResource(t *testing.T) {
 	if _, err := e.OnlineResource(ctx, ops.ResourceRef{Name: "r"}, ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitResource("r", clusapi.ClusterResourceOnline)
+	n.AwaitResource("r", wsfc.ClusterResourceOnline)
 	if _, err := e.SetResourceProperties(ctx, ops.ResourceRef{Name: "z"}, proplist.List{dword("OnlineDelayMs", 3000)}); err != nil {
 		t.Fatal(err)
 	}
@@ -55,15 +55,15 @@ func TestRenameResource(t *testing.T) {
 		what string
 		ref  ops.ResourceRef
 		name string
-		want clusapi.Errno
+		want wsfc.Errno
 	}{
-		{"an empty name", ops.ResourceRef{Name: "p"}, "", clusapi.ERROR_INVALID_NAME},
-		{"a name with '/'", ops.ResourceRef{Name: "p"}, "a/b", clusapi.ERROR_INVALID_NAME},
-		{"another resource's name", ops.ResourceRef{Name: "p"}, "x", clusapi.ERROR_ALREADY_EXISTS},
-		{"another resource's id", ops.ResourceRef{Name: "p"}, xID, clusapi.ERROR_ALREADY_EXISTS},
-		{"a missing resource", ops.ResourceRef{Name: "nosuch"}, "q", clusapi.ERROR_RESOURCE_NOT_FOUND},
-		{"a deleted one", ops.ResourceRef{Name: "p", ID: "gone"}, "q", clusapi.ERROR_RESOURCE_NOT_AVAILABLE},
-		{"a pending one", ops.ResourceRef{Name: "z"}, "q", clusapi.ERROR_INVALID_STATE},
+		{"an empty name", ops.ResourceRef{Name: "p"}, "", wsfc.ERROR_INVALID_NAME},
+		{"a name with '/'", ops.ResourceRef{Name: "p"}, "a/b", wsfc.ERROR_INVALID_NAME},
+		{"another resource's name", ops.ResourceRef{Name: "p"}, "x", wsfc.ERROR_ALREADY_EXISTS},
+		{"another resource's id", ops.ResourceRef{Name: "p"}, xID, wsfc.ERROR_ALREADY_EXISTS},
+		{"a missing resource", ops.ResourceRef{Name: "nosuch"}, "q", wsfc.ERROR_RESOURCE_NOT_FOUND},
+		{"a deleted one", ops.ResourceRef{Name: "p", ID: "gone"}, "q", wsfc.ERROR_RESOURCE_NOT_AVAILABLE},
+		{"a pending one", ops.ResourceRef{Name: "z"}, "q", wsfc.ERROR_INVALID_STATE},
 	} {
 		if err := e.RenameResource(ctx, c.ref, c.name); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", c.what, err, c.want)
@@ -97,22 +97,22 @@ func TestRenameResource(t *testing.T) {
 	v = n.Store().View()
 	for _, name := range []string{"p2", "r"} {
 		offlines, _ := v.Status(name).Props.DWORD("Offlines")
-		if s := v.ResourceState(name); s != clusapi.ClusterResourceOnline || onlines(v, name) != 1 || offlines != 0 {
+		if s := v.ResourceState(name); s != wsfc.ClusterResourceOnline || onlines(v, name) != 1 || offlines != 0 {
 			t.Errorf("%s: %v, Onlines %d, Offlines %d; want Online, 1, 0", name, s, onlines(v, name), offlines)
 		}
 	}
 	// A reference opened before (old name, id) finds p2: its offline takes
 	// r offline first, then p2, which the host drives under its new name.
 	res, err := e.OfflineResource(ctx, ops.ResourceRef{Name: "p", ID: pID}, ops.Request{})
-	if err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+	if err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 		t.Fatalf("offline through the old reference: %v %v", res, err)
 	}
-	n.AwaitResource("p2", clusapi.ClusterResourceOffline)
-	n.AwaitResource("r", clusapi.ClusterResourceOffline)
+	n.AwaitResource("p2", wsfc.ClusterResourceOffline)
+	n.AwaitResource("r", wsfc.ClusterResourceOffline)
 	if _, err := e.OnlineResource(ctx, ops.ResourceRef{Name: "r"}, ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitResource("r", clusapi.ClusterResourceOnline)
+	n.AwaitResource("r", wsfc.ClusterResourceOnline)
 	if v := n.Store().View(); onlines(v, "p2") != 2 {
 		t.Errorf("p2 Onlines %d, want 2", onlines(v, "p2"))
 	}

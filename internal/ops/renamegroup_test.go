@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
@@ -40,7 +40,7 @@ func TestRenameGroup(t *testing.T) {
 	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	if _, err := e.SetResourceProperties(ctx, ops.ResourceRef{Name: "z"}, proplist.List{dword("OnlineDelayMs", 3000)}); err != nil {
 		t.Fatal(err)
 	}
@@ -60,15 +60,15 @@ func TestRenameGroup(t *testing.T) {
 		what string
 		ref  ops.GroupRef
 		name string
-		want clusapi.Errno
+		want wsfc.Errno
 	}{
-		{"an empty name", grp("G"), "", clusapi.ERROR_INVALID_NAME},
-		{"a name with '/'", grp("G"), "a/b", clusapi.ERROR_INVALID_NAME},
-		{"another group's name", grp("G"), "H", clusapi.ERROR_ALREADY_EXISTS},
-		{"another group's id", grp("G"), v.Group("H").ID, clusapi.ERROR_ALREADY_EXISTS},
-		{"a missing group", grp("nosuch"), "Q", clusapi.ERROR_GROUP_NOT_FOUND},
-		{"a deleted one", ops.GroupRef{Name: "G", ID: "gone"}, "Q", clusapi.ERROR_GROUP_NOT_AVAILABLE},
-		{"a group with a pending resource", grp("P"), "Q", clusapi.ERROR_INVALID_STATE},
+		{"an empty name", grp("G"), "", wsfc.ERROR_INVALID_NAME},
+		{"a name with '/'", grp("G"), "a/b", wsfc.ERROR_INVALID_NAME},
+		{"another group's name", grp("G"), "H", wsfc.ERROR_ALREADY_EXISTS},
+		{"another group's id", grp("G"), v.Group("H").ID, wsfc.ERROR_ALREADY_EXISTS},
+		{"a missing group", grp("nosuch"), "Q", wsfc.ERROR_GROUP_NOT_FOUND},
+		{"a deleted one", ops.GroupRef{Name: "G", ID: "gone"}, "Q", wsfc.ERROR_GROUP_NOT_AVAILABLE},
+		{"a group with a pending resource", grp("P"), "Q", wsfc.ERROR_INVALID_STATE},
 	} {
 		if err := e.RenameGroup(ctx, c.ref, c.name); !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", c.what, err, c.want)
@@ -103,14 +103,14 @@ func TestRenameGroup(t *testing.T) {
 	if ops := v.GroupOperations("G2", store.Cursor{}, 0); len(ops) == 0 || len(v.GroupOperations("G", store.Cursor{}, 0)) != 0 {
 		t.Errorf("the operations did not follow the group: G2 has %d", len(ops))
 	}
-	if s := v.GroupState(g2); s != clusapi.ClusterGroupOnline {
+	if s := v.GroupState(g2); s != wsfc.ClusterGroupOnline {
 		t.Errorf("G2 is %v, want Online", s)
 	}
 	time.Sleep(time.Second) // the host has looked at it
 	v = n.Store().View()
 	for _, name := range []string{"a", "b"} {
 		offlines, _ := v.Status(name).Props.DWORD("Offlines")
-		if s := v.ResourceState(name); s != clusapi.ClusterResourceOnline || onlines(v, name) != 1 || offlines != 0 {
+		if s := v.ResourceState(name); s != wsfc.ClusterResourceOnline || onlines(v, name) != 1 || offlines != 0 {
 			t.Errorf("%s: %v, Onlines %d, Offlines %d; want Online, 1, 0", name, s, onlines(v, name), offlines)
 		}
 	}
@@ -122,11 +122,11 @@ func TestRenameGroup(t *testing.T) {
 	if _, err := e.OfflineGroup(ctx, ref, ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G2", clusapi.ClusterGroupOffline)
+	n.AwaitGroup("G2", wsfc.ClusterGroupOffline)
 	if _, err := e.OnlineGroup(ctx, ref, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G2", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G2", wsfc.ClusterGroupOnline)
 	if v := n.Store().View(); onlines(v, "a") != 2 || onlines(v, "b") != 2 {
 		t.Errorf("Onlines a %d b %d, want 2 2", onlines(v, "a"), onlines(v, "b"))
 	}

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/proplist"
 )
@@ -24,11 +24,11 @@ func LookupResource(v store.View, ref ResourceRef) (*store.Resource, error) {
 	}
 	switch {
 	case r == nil && ref.ID != "":
-		return nil, fail(clusapi.ERROR_RESOURCE_NOT_AVAILABLE, "resource %q was deleted after it was opened", ref.Name)
+		return nil, fail(wsfc.ERROR_RESOURCE_NOT_AVAILABLE, "resource %q was deleted after it was opened", ref.Name)
 	case r == nil:
-		return nil, fail(clusapi.ERROR_RESOURCE_NOT_FOUND, "resource %q not found", ref.Name)
+		return nil, fail(wsfc.ERROR_RESOURCE_NOT_FOUND, "resource %q not found", ref.Name)
 	case ref.ID != "" && r.ID != ref.ID:
-		return nil, fail(clusapi.ERROR_RESOURCE_NOT_AVAILABLE, "resource %q was deleted and created again after it was opened", ref.Name)
+		return nil, fail(wsfc.ERROR_RESOURCE_NOT_AVAILABLE, "resource %q was deleted and created again after it was opened", ref.Name)
 	}
 	return r, nil
 }
@@ -57,7 +57,7 @@ func (e *Engine) CreateResource(ctx context.Context, name, group, typ string, de
 	}
 	rt, ok := e.types.Lookup(typ)
 	if !ok {
-		return nil, fail(clusapi.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND, "resource type %q is not known (see 'baton type list')", typ)
+		return nil, fail(wsfc.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND, "resource type %q is not known (see 'baton type list')", typ)
 	}
 	common := store.DefaultResourceCommon()
 	private, err := applyResourceCommon(&common, props)
@@ -70,20 +70,20 @@ func (e *Engine) CreateResource(ctx context.Context, name, group, typ string, de
 	_, err = e.st.Update(ctx, func(v store.View, t *store.Txn) error {
 		g := v.Group(group)
 		if g == nil {
-			return fail(clusapi.ERROR_GROUP_NOT_FOUND, "group %q not found", group)
+			return fail(wsfc.ERROR_GROUP_NOT_FOUND, "group %q not found", group)
 		}
 		if !g.Deleting.IsZero() {
-			return fail(clusapi.ERROR_GROUP_NOT_AVAILABLE, "group %q is being deleted", group)
+			return fail(wsfc.ERROR_GROUP_NOT_AVAILABLE, "group %q is being deleted", group)
 		}
 		if v.Resource(name) != nil {
-			return fail(clusapi.ERROR_OBJECT_ALREADY_EXISTS, "resource %q already exists", name)
+			return fail(wsfc.ERROR_OBJECT_ALREADY_EXISTS, "resource %q already exists", name)
 		}
 		for i, d := range dependsOn {
 			if err := checkProvider(v, name, group, d); err != nil {
 				return err
 			}
 			if slices.Contains(dependsOn[:i], d) {
-				return fail(clusapi.ERROR_DEPENDENCY_ALREADY_EXISTS, "dependency on %q is given twice", d)
+				return fail(wsfc.ERROR_DEPENDENCY_ALREADY_EXISTS, "dependency on %q is given twice", d)
 			}
 		}
 		// The group record stays as it is: a resource belongs to the
@@ -92,7 +92,7 @@ func (e *Engine) CreateResource(ctx context.Context, name, group, typ string, de
 		r := &store.Resource{Name: name, ID: newID(), Group: group, Type: typ,
 			DependsOn: slices.Clone(dependsOn), Common: common, Private: private}
 		t.PutResource(r)
-		t.PutStatus(&store.Status{Resource: name, State: int32(clusapi.ClusterResourceOffline), Updated: e.now()})
+		t.PutStatus(&store.Status{Resource: name, State: int32(wsfc.ClusterResourceOffline), Updated: e.now()})
 		return nil
 	})
 	if err != nil {
@@ -106,7 +106,7 @@ func validatePrivate(validate func(proplist.List) error, l proplist.List) error 
 		return nil
 	}
 	if err := validate(l); err != nil {
-		return fail(clusapi.ERROR_INVALID_PARAMETER, "%v", err)
+		return fail(wsfc.ERROR_INVALID_PARAMETER, "%v", err)
 	}
 	return nil
 }
@@ -118,11 +118,11 @@ func checkProvider(v store.View, name, group, provider string) error {
 	p := v.Resource(provider)
 	switch {
 	case p == nil:
-		return fail(clusapi.ERROR_RESOURCE_NOT_FOUND, "dependency %q: resource not found", provider)
+		return fail(wsfc.ERROR_RESOURCE_NOT_FOUND, "dependency %q: resource not found", provider)
 	case provider == name:
-		return fail(clusapi.ERROR_INVALID_PARAMETER, "resource %q cannot depend on itself", name)
+		return fail(wsfc.ERROR_INVALID_PARAMETER, "resource %q cannot depend on itself", name)
 	case p.Group != group:
-		return fail(clusapi.ERROR_INVALID_PARAMETER, "resource %q is in group %q; dependencies must be in the same group (%q)", provider, p.Group, group)
+		return fail(wsfc.ERROR_INVALID_PARAMETER, "resource %q is in group %q; dependencies must be in the same group (%q)", provider, p.Group, group)
 	}
 	return nil
 }
@@ -134,13 +134,13 @@ func (e *Engine) DeleteResource(ctx context.Context, ref ResourceRef) error {
 		if err != nil {
 			return err
 		}
-		if s := v.ResourceState(r.Name); s != clusapi.ClusterResourceOffline && s != clusapi.ClusterResourceFailed {
+		if s := v.ResourceState(r.Name); s != wsfc.ClusterResourceOffline && s != wsfc.ClusterResourceFailed {
 			// ERROR_INVALID_STATE, as DeleteClusterResource answers from
 			// Windows Server 2012 on (ERROR_RESOURCE_ONLINE before).
-			return fail(clusapi.ERROR_INVALID_STATE, "resource %q is %s; take it offline first", r.Name, s)
+			return fail(wsfc.ERROR_INVALID_STATE, "resource %q is %s; take it offline first", r.Name, s)
 		}
 		if deps := v.Dependents(r); len(deps) > 0 {
-			return fail(clusapi.ERROR_DEPENDENT_RESOURCE_EXISTS, "resource %q is a dependency of %q", r.Name, deps[0].Name)
+			return fail(wsfc.ERROR_DEPENDENT_RESOURCE_EXISTS, "resource %q is a dependency of %q", r.Name, deps[0].Name)
 		}
 		// The deletion writes the group's membership stamp (Txn.Delete).
 		t.Delete(store.ResourceKey(r.Name), r.Rev)
@@ -205,7 +205,7 @@ func (e *Engine) waitApplied(ctx context.Context, name string, rev int64) {
 			return
 		}
 		g := v.Group(r.Group)
-		if v.NodeState(g.OwnerNode) == clusapi.ClusterNodeDown {
+		if v.NodeState(g.OwnerNode) == wsfc.ClusterNodeDown {
 			return
 		}
 		if st := v.Status(name); st != nil && st.ConfigRev >= rev {
@@ -231,13 +231,13 @@ func (e *Engine) AddDependency(ctx context.Context, ref ResourceRef, provider st
 			return err
 		}
 		if slices.Contains(r.DependsOn, provider) {
-			return fail(clusapi.ERROR_DEPENDENCY_ALREADY_EXISTS, "%q already depends on %q", r.Name, provider)
+			return fail(wsfc.ERROR_DEPENDENCY_ALREADY_EXISTS, "%q already depends on %q", r.Name, provider)
 		}
 		if dependsOn(v, provider, r.Name) {
-			return fail(clusapi.ERROR_CIRCULAR_DEPENDENCY, "%q already depends on %q (directly or not): that would be a cycle", provider, r.Name)
+			return fail(wsfc.ERROR_CIRCULAR_DEPENDENCY, "%q already depends on %q (directly or not): that would be a cycle", provider, r.Name)
 		}
-		if v.ResourceState(r.Name) == clusapi.ClusterResourceOnline && v.ResourceState(provider) != clusapi.ClusterResourceOnline {
-			return fail(clusapi.ERROR_RESOURCE_ONLINE, "%q is online and %q is not: bring %q online first, or take %q offline", r.Name, provider, provider, r.Name)
+		if v.ResourceState(r.Name) == wsfc.ClusterResourceOnline && v.ResourceState(provider) != wsfc.ClusterResourceOnline {
+			return fail(wsfc.ERROR_RESOURCE_ONLINE, "%q is online and %q is not: bring %q online first, or take %q offline", r.Name, provider, provider, r.Name)
 		}
 		r = r.Clone()
 		r.DependsOn = append(r.DependsOn, provider)
@@ -255,7 +255,7 @@ func (e *Engine) RemoveDependency(ctx context.Context, ref ResourceRef, provider
 			return err
 		}
 		if !slices.Contains(r.DependsOn, provider) {
-			return fail(clusapi.ERROR_DEPENDENCY_NOT_FOUND, "%q does not depend on %q", r.Name, provider)
+			return fail(wsfc.ERROR_DEPENDENCY_NOT_FOUND, "%q does not depend on %q", r.Name, provider)
 		}
 		r = r.Clone()
 		r.DependsOn = slices.DeleteFunc(r.DependsOn, func(n string) bool { return n == provider })

@@ -3,7 +3,7 @@ package ops
 import (
 	"context"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -13,7 +13,7 @@ import (
 // is Online go offline, dependents first, each given the input buffer.
 func (e *Engine) OfflineResource(ctx context.Context, ref ResourceRef, req Request) (Result, error) {
 	const call = "OfflineClusterResourceEx"
-	if err := checkFlags(call, req.Flags, clusapi.ValidResourceOfflineFlags); err != nil {
+	if err := checkFlags(call, req.Flags, wsfc.ValidResourceOfflineFlags); err != nil {
 		return Result{}, err
 	}
 	if _, err := checkBuffer(call, req.InBuffer, req.Size); err != nil {
@@ -25,31 +25,31 @@ func (e *Engine) OfflineResource(ctx context.Context, ref ResourceRef, req Reque
 			return Result{}, err
 		}
 		affected := append([]*store.Resource{r}, dependentsClosure(v, r)...)
-		if req.Flags&clusapi.CLUSAPI_RESOURCE_OFFLINE_IGNORE_RESOURCE_STATUS == 0 {
+		if req.Flags&wsfc.CLUSAPI_RESOURCE_OFFLINE_IGNORE_RESOURCE_STATUS == 0 {
 			if l := lockedOnline(v, affected); l != nil {
 				return Result{}, errLocked(v, l)
 			}
 		}
 		persistent := 0
-		if req.Flags&clusapi.CLUSAPI_RESOURCE_OFFLINE_DO_NOT_UPDATE_PERSISTENT_STATE != 0 {
+		if req.Flags&wsfc.CLUSAPI_RESOURCE_OFFLINE_DO_NOT_UPDATE_PERSISTENT_STATE != 0 {
 			persistent = keepPersistent
 		}
 		st := v.Status(r.Name)
 		switch s := v.ResourceState(r.Name); s {
-		case clusapi.ClusterResourceOffline, clusapi.ClusterResourceFailed:
+		case wsfc.ClusterResourceOffline, wsfc.ClusterResourceFailed:
 			if persistent == 0 && st != nil && st.Persistent != 0 {
 				st = st.Clone()
 				st.Persistent = 0
 				t.PutStatus(st)
 			}
-			if s == clusapi.ClusterResourceFailed {
+			if s == wsfc.ClusterResourceFailed {
 				// [MS-CMRP] ApiOfflineResource: persistent state recorded, but the call fails.
-				return Result{Status: clusapi.ERROR_RESOURCE_FAILED}, nil
+				return Result{Status: wsfc.ERROR_RESOURCE_FAILED}, nil
 			}
-			return Result{Status: clusapi.ERROR_SUCCESS}, nil
-		case clusapi.ClusterResourceOnline:
+			return Result{Status: wsfc.ERROR_SUCCESS}, nil
+		case wsfc.ClusterResourceOnline:
 		default:
-			return Result{}, fail(clusapi.ERROR_INVALID_STATE, "resource %q is %s; wait for the operation under way", r.Name, s)
+			return Result{}, fail(wsfc.ERROR_INVALID_STATE, "resource %q is %s; wait for the operation under way", r.Name, s)
 		}
 		// A dependent coming online would be left out (only Online ones
 		// go offline here) and, once online, hold this resource
@@ -57,27 +57,27 @@ func (e *Engine) OfflineResource(ctx context.Context, ref ResourceRef, req Reque
 		// its dependents (tests/chaos, seed 20261207, round 32). Wait for
 		// it, as an online waits for a pending provider.
 		for _, a := range affected[1:] {
-			if s := v.ResourceState(a.Name); s == clusapi.ClusterResourceOnlinePending {
-				return Result{}, fail(clusapi.ERROR_INVALID_STATE, "dependent %q of %q is %s; wait for the operation under way", a.Name, r.Name, s)
+			if s := v.ResourceState(a.Name); s == wsfc.ClusterResourceOnlinePending {
+				return Result{}, fail(wsfc.ERROR_INVALID_STATE, "dependent %q of %q is %s; wait for the operation under way", a.Name, r.Name, s)
 			}
 		}
 		op := e.newOp(store.OpOfflineResource, req)
 		op.Group, op.Resource = r.Group, r.Name
 		for _, a := range affected {
-			if v.ResourceState(a.Name) != clusapi.ClusterResourceOnline {
+			if v.ResourceState(a.Name) != wsfc.ClusterResourceOnline {
 				continue
 			}
-			e.setPending(t, v, a.Name, pending{state: clusapi.ClusterResourceOfflinePending, op: op, params: true,
-				persistent: persistent, terminate: req.Flags&clusapi.CLUSAPI_RESOURCE_OFFLINE_FORCE_WITH_TERMINATION != 0})
+			e.setPending(t, v, a.Name, pending{state: wsfc.ClusterResourceOfflinePending, op: op, params: true,
+				persistent: persistent, terminate: req.Flags&wsfc.CLUSAPI_RESOURCE_OFFLINE_FORCE_WITH_TERMINATION != 0})
 		}
 		t.PutOperation(op)
-		return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}, nil
+		return Result{Status: wsfc.ERROR_IO_PENDING, OperationID: op.ID}, nil
 	})
 	if err != nil {
 		return Result{}, err
 	}
-	if res.Status == clusapi.ERROR_RESOURCE_FAILED {
-		return Result{}, fail(clusapi.ERROR_RESOURCE_FAILED, "resource %q is failed; its persistent state is now offline", ref.Name)
+	if res.Status == wsfc.ERROR_RESOURCE_FAILED {
+		return Result{}, fail(wsfc.ERROR_RESOURCE_FAILED, "resource %q is failed; its persistent state is now offline", ref.Name)
 	}
 	return res, nil
 }
@@ -102,7 +102,7 @@ func (e *Engine) OfflineResource(ctx context.Context, ref ResourceRef, req Reque
 // Every refusal changes nothing.
 func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Request) (Result, error) {
 	const call = "OnlineClusterResourceEx"
-	if err := checkFlags(call, req.Flags, clusapi.ValidResourceOnlineFlags); err != nil {
+	if err := checkFlags(call, req.Flags, wsfc.ValidResourceOnlineFlags); err != nil {
 		return Result{}, err
 	}
 	if _, err := checkBuffer(call, req.InBuffer, req.Size); err != nil {
@@ -114,49 +114,49 @@ func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Reques
 			return Result{}, err
 		}
 		affected := append([]*store.Resource{r}, providersClosure(v, r)...)
-		if req.Flags&clusapi.CLUSAPI_RESOURCE_ONLINE_IGNORE_RESOURCE_STATUS == 0 {
+		if req.Flags&wsfc.CLUSAPI_RESOURCE_ONLINE_IGNORE_RESOURCE_STATUS == 0 {
 			if l := lockedOnline(v, affected); l != nil {
 				return Result{}, errLocked(v, l)
 			}
 		}
 		g := v.Group(r.Group)
 		if !g.Deleting.IsZero() {
-			return Result{}, fail(clusapi.ERROR_RESOURCE_NOT_AVAILABLE, "resource %q: its group %q is being deleted", r.Name, g.Name)
+			return Result{}, fail(wsfc.ERROR_RESOURCE_NOT_AVAILABLE, "resource %q: its group %q is being deleted", r.Name, g.Name)
 		}
-		ignoreAffinity := req.Flags&clusapi.CLUSAPI_RESOURCE_ONLINE_IGNORE_AFFINITY_RULE != 0
+		ignoreAffinity := req.Flags&wsfc.CLUSAPI_RESOURCE_ONLINE_IGNORE_AFFINITY_RULE != 0
 		owner := g.OwnerNode
-		if req.Flags&clusapi.CLUSAPI_RESOURCE_ONLINE_BEST_POSSIBLE_NODE != 0 && g.MoveTo == "" && v.GroupState(g) == clusapi.ClusterGroupOffline {
+		if req.Flags&wsfc.CLUSAPI_RESOURCE_ONLINE_BEST_POSSIBLE_NODE != 0 && g.MoveTo == "" && v.GroupState(g) == wsfc.ClusterGroupOffline {
 			owner = e.startNode(v, g, ignoreAffinity)
 		}
-		if v.NodeState(owner) == clusapi.ClusterNodePaused {
-			return Result{}, fail(clusapi.ERROR_SHARING_PAUSED, "node %q is paused", owner)
+		if v.NodeState(owner) == wsfc.ClusterNodePaused {
+			return Result{}, fail(wsfc.ERROR_SHARING_PAUSED, "node %q is paused", owner)
 		}
 		if g.MoveTo != "" {
 			// Brought online on the source, the resource would hold the
 			// handover up for ever — it waits for everything to be
 			// offline — and its group half online (tests/chaos, seed
 			// 20261208, round 94).
-			return Result{}, fail(clusapi.ERROR_INVALID_STATE, "group %q is moving to %q; wait for the move", g.Name, g.MoveTo)
+			return Result{}, fail(wsfc.ERROR_INVALID_STATE, "group %q is moving to %q; wait for the move", g.Name, g.MoveTo)
 		}
 		persistent := 1
-		if req.Flags&clusapi.CLUSAPI_RESOURCE_ONLINE_DO_NOT_UPDATE_PERSISTENT_STATE != 0 {
+		if req.Flags&wsfc.CLUSAPI_RESOURCE_ONLINE_DO_NOT_UPDATE_PERSISTENT_STATE != 0 {
 			persistent = keepPersistent
 		}
 		switch s := v.ResourceState(r.Name); s {
-		case clusapi.ClusterResourceOnline:
+		case wsfc.ClusterResourceOnline:
 			if st := v.Status(r.Name); persistent == 1 && st.Persistent != 1 {
 				st = st.Clone()
 				st.Persistent = 1
 				t.PutStatus(st)
 			}
-			return Result{Status: clusapi.ERROR_SUCCESS}, nil
-		case clusapi.ClusterResourceOffline, clusapi.ClusterResourceFailed:
+			return Result{Status: wsfc.ERROR_SUCCESS}, nil
+		case wsfc.ClusterResourceOffline, wsfc.ClusterResourceFailed:
 		default:
-			return Result{}, fail(clusapi.ERROR_INVALID_STATE, "resource %q is %s; wait for the operation under way", r.Name, s)
+			return Result{}, fail(wsfc.ERROR_INVALID_STATE, "resource %q is %s; wait for the operation under way", r.Name, s)
 		}
 		for _, a := range affected[1:] {
 			if s := v.ResourceState(a.Name); s.IsPending() {
-				return Result{}, fail(clusapi.ERROR_INVALID_STATE, "provider %q of %q is %s; wait for the operation under way", a.Name, r.Name, s)
+				return Result{}, fail(wsfc.ERROR_INVALID_STATE, "provider %q of %q is %s; wait for the operation under way", a.Name, r.Name, s)
 			}
 		}
 		if !ignoreAffinity {
@@ -172,12 +172,12 @@ func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Reques
 		op := e.newOp(store.OpOnlineResource, req)
 		op.Group, op.Resource = r.Group, r.Name
 		for _, a := range affected {
-			if v.ResourceState(a.Name) != clusapi.ClusterResourceOnline {
-				e.setPending(t, v, a.Name, pending{state: clusapi.ClusterResourceOnlinePending, op: op, params: true, persistent: persistent})
+			if v.ResourceState(a.Name) != wsfc.ClusterResourceOnline {
+				e.setPending(t, v, a.Name, pending{state: wsfc.ClusterResourceOnlinePending, op: op, params: true, persistent: persistent})
 			}
 		}
 		t.PutOperation(op)
-		return Result{Status: clusapi.ERROR_IO_PENDING, OperationID: op.ID}, nil
+		return Result{Status: wsfc.ERROR_IO_PENDING, OperationID: op.ID}, nil
 	})
 }
 

@@ -3,7 +3,7 @@ package ops
 import (
 	"context"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -36,23 +36,23 @@ import (
 // OfflineClusterResourceEx.
 func (e *Engine) RestartResource(ctx context.Context, ref ResourceRef, flags uint32, caller string) (Result, error) {
 	if flags != 0 {
-		return Result{}, fail(clusapi.ERROR_INVALID_PARAMETER, "RestartClusterResource: dwFlags %#x is reserved and must be 0", flags)
+		return Result{}, fail(wsfc.ERROR_INVALID_PARAMETER, "RestartClusterResource: dwFlags %#x is reserved and must be 0", flags)
 	}
 	v := e.st.View()
 	r, err := LookupResource(v, ref)
 	if err != nil {
 		return Result{}, err
 	}
-	if s := v.ResourceState(r.Name); s != clusapi.ClusterResourceOnline {
-		return Result{}, fail(clusapi.ERROR_INVALID_STATE, "resource %q is %s; only an Online resource can be restarted", r.Name, s)
+	if s := v.ResourceState(r.Name); s != wsfc.ClusterResourceOnline {
+		return Result{}, fail(wsfc.ERROR_INVALID_STATE, "resource %q is %s; only an Online resource can be restarted", r.Name, s)
 	}
 	back := []string{r.Name}
 	for _, d := range dependentsClosure(v, r) {
-		if v.ResourceState(d.Name) == clusapi.ClusterResourceOnline {
+		if v.ResourceState(d.Name) == wsfc.ClusterResourceOnline {
 			back = append(back, d.Name)
 		}
 	}
-	off, err := e.OfflineResource(ctx, ref, Request{Flags: clusapi.CLUSAPI_RESOURCE_OFFLINE_DO_NOT_UPDATE_PERSISTENT_STATE, Caller: caller})
+	off, err := e.OfflineResource(ctx, ref, Request{Flags: wsfc.CLUSAPI_RESOURCE_OFFLINE_DO_NOT_UPDATE_PERSISTENT_STATE, Caller: caller})
 	if err != nil {
 		return Result{}, err
 	}
@@ -67,16 +67,16 @@ func (e *Engine) RestartResource(ctx context.Context, ref ResourceRef, flags uin
 			if v.Resource(name) == nil {
 				continue // deleted meanwhile
 			}
-			if s := v.ResourceState(name); s == clusapi.ClusterResourceOffline {
-				e.setPending(t, v, name, pending{state: clusapi.ClusterResourceOnlinePending, op: op, persistent: keepPersistent})
+			if s := v.ResourceState(name); s == wsfc.ClusterResourceOffline {
+				e.setPending(t, v, name, pending{state: wsfc.ClusterResourceOnlinePending, op: op, persistent: keepPersistent})
 				n++
 			}
 		}
 		if n == 0 {
-			return Result{Status: clusapi.ERROR_SUCCESS}, nil // something else brought them back
+			return Result{Status: wsfc.ERROR_SUCCESS}, nil // something else brought them back
 		}
 		t.PutOperation(op)
-		return Result{Status: clusapi.ERROR_SUCCESS, OperationID: op.ID}, nil
+		return Result{Status: wsfc.ERROR_SUCCESS, OperationID: op.ID}, nil
 	})
 }
 
@@ -91,8 +91,8 @@ func (e *Engine) waitResources(ctx context.Context, names []string, op string) e
 		pendingOne := false
 		for _, name := range names {
 			switch s := v.ResourceState(name); {
-			case s == clusapi.ClusterResourceFailed:
-				return fail(clusapi.ERROR_RESOURCE_FAILED, "resource %q failed to go offline (operation %s); nothing was brought back", name, op)
+			case s == wsfc.ClusterResourceFailed:
+				return fail(wsfc.ERROR_RESOURCE_FAILED, "resource %q failed to go offline (operation %s); nothing was brought back", name, op)
 			case s.IsPending():
 				pendingOne = true
 			}

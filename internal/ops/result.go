@@ -3,7 +3,7 @@ package ops
 import (
 	"context"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -11,7 +11,7 @@ import (
 // nothing to do, ERROR_IO_PENDING when the work goes on, with the id of
 // the operation that does it.
 type Result struct {
-	Status      clusapi.Errno
+	Status      wsfc.Errno
 	OperationID string
 }
 
@@ -42,7 +42,7 @@ const keepPersistent = -1
 
 // pending is the change an accepted operation makes to one resource.
 type pending struct {
-	state      clusapi.ClusterResourceState // OnlinePending or OfflinePending
+	state      wsfc.ClusterResourceState // OnlinePending or OfflinePending
 	op         *store.Operation
 	params     bool // the operation's input buffer is for this resource
 	persistent int  // 0, 1 or keepPersistent

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -85,7 +85,7 @@ func (e *Engine) shrink(n int) bool {
 
 // errTooBig answers a change etcd refuses even one resource at a time.
 func errTooBig(group string, err error) error {
-	return fail(clusapi.ERROR_CLUSTER_MAXNUM_OF_RESOURCES_EXCEEDED,
+	return fail(wsfc.ERROR_CLUSTER_MAXNUM_OF_RESOURCES_EXCEEDED,
 		"group %q: its change does not fit in a transaction of this cluster database, even one resource at a time (etcd --max-txn-ops, --max-request-bytes): %v", group, err)
 }
 
@@ -228,11 +228,11 @@ func (e *Engine) offlineRule(op *store.Operation, drives func(g *store.Group) bo
 		if st == nil || st.OpID == op.ID {
 			return
 		}
-		switch s := clusapi.ClusterResourceState(st.State); s {
-		case clusapi.ClusterResourceOnline, clusapi.ClusterResourceOnlinePending, clusapi.ClusterResourceFailed:
-			e.setPending(t, v, name, pending{state: clusapi.ClusterResourceOfflinePending, op: op,
-				params: s == clusapi.ClusterResourceOnline, persistent: keepPersistent,
-				terminate: move && (s == clusapi.ClusterResourceFailed || ignoreLocked && st.Locked)})
+		switch s := wsfc.ClusterResourceState(st.State); s {
+		case wsfc.ClusterResourceOnline, wsfc.ClusterResourceOnlinePending, wsfc.ClusterResourceFailed:
+			e.setPending(t, v, name, pending{state: wsfc.ClusterResourceOfflinePending, op: op,
+				params: s == wsfc.ClusterResourceOnline, persistent: keepPersistent,
+				terminate: move && (s == wsfc.ClusterResourceFailed || ignoreLocked && st.Locked)})
 		}
 	}}
 }
@@ -246,14 +246,14 @@ func (e *Engine) onlineRule(op *store.Operation, drives func(g *store.Group) boo
 		if st != nil && st.OpID == op.ID {
 			return
 		}
-		s := clusapi.ClusterResourceState(stateOf(st))
-		if s == clusapi.ClusterResourceOnline || s.IsPending() {
+		s := wsfc.ClusterResourceState(stateOf(st))
+		if s == wsfc.ClusterResourceOnline || s.IsPending() {
 			return
 		}
 		if group {
-			e.setPending(t, v, name, pending{state: clusapi.ClusterResourceOnlinePending, op: op, params: true, persistent: 1})
-		} else if st != nil && st.Persistent == 1 && s == clusapi.ClusterResourceOffline {
-			e.setPending(t, v, name, pending{state: clusapi.ClusterResourceOnlinePending, op: op, persistent: keepPersistent})
+			e.setPending(t, v, name, pending{state: wsfc.ClusterResourceOnlinePending, op: op, params: true, persistent: 1})
+		} else if st != nil && st.Persistent == 1 && s == wsfc.ClusterResourceOffline {
+			e.setPending(t, v, name, pending{state: wsfc.ClusterResourceOnlinePending, op: op, persistent: keepPersistent})
 		}
 	}}
 }
@@ -270,7 +270,7 @@ func (e *Engine) ruleFor(op *store.Operation, g *store.Group) (rule splitRule, p
 	case store.OpMoveGroup, store.OpFailover:
 		if g.MoveOp == op.ID {
 			return e.offlineRule(op, func(g *store.Group) bool { return g.MoveOp == op.ID },
-				true, op.Flags&clusapi.CLUSAPI_GROUP_MOVE_IGNORE_RESOURCE_STATUS != 0), false, true
+				true, op.Flags&wsfc.CLUSAPI_GROUP_MOVE_IGNORE_RESOURCE_STATUS != 0), false, true
 		}
 		return e.onlineRule(op, func(g *store.Group) bool { return lastOp(g) && g.MoveTo == "" && g.OwnerNode == op.To }, false), true, true
 	}

@@ -10,7 +10,7 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -21,7 +21,7 @@ const maxTokenTTL = 10 * 366 * 24 * 3600
 
 func checkAccessLevel(a string) error {
 	if a != store.AccessRead && a != store.AccessFull {
-		return fmt.Errorf("access %q: want read or full: %w", a, clusapi.ERROR_INVALID_PARAMETER)
+		return fmt.Errorf("access %q: want read or full: %w", a, wsfc.ERROR_INVALID_PARAMETER)
 	}
 	return nil
 }
@@ -44,7 +44,7 @@ func (s accessService) ListAccess(context.Context, *connect.Request[batonv1.List
 
 func (s accessService) GrantAccess(ctx context.Context, req *connect.Request[batonv1.GrantAccessRequest]) (*connect.Response[batonv1.GrantAccessResponse], error) {
 	if err := ValidPrincipal(req.Msg.Principal); err != nil {
-		return nil, fmt.Errorf("%v: %w", err, clusapi.ERROR_INVALID_PARAMETER)
+		return nil, fmt.Errorf("%v: %w", err, wsfc.ERROR_INVALID_PARAMETER)
 	}
 	if err := checkAccessLevel(req.Msg.Access); err != nil {
 		return nil, err
@@ -72,7 +72,7 @@ func (s accessService) setEntry(ctx context.Context, principal, access string) e
 		}
 		if access == "" {
 			if _, ok := sd.Entries[principal]; !ok {
-				return fmt.Errorf("%s has no entry in the security descriptor: %w", principal, clusapi.ERROR_INVALID_PARAMETER)
+				return fmt.Errorf("%s has no entry in the security descriptor: %w", principal, wsfc.ERROR_INVALID_PARAMETER)
 			}
 			delete(sd.Entries, principal)
 		} else {
@@ -87,14 +87,14 @@ func (s accessService) setEntry(ctx context.Context, principal, access string) e
 func (s accessService) CreateToken(ctx context.Context, req *connect.Request[batonv1.CreateTokenRequest]) (*connect.Response[batonv1.CreateTokenResponse], error) {
 	name := req.Msg.Name
 	if err := ValidTokenName(name); err != nil {
-		return nil, fmt.Errorf("%v: %w", err, clusapi.ERROR_INVALID_PARAMETER)
+		return nil, fmt.Errorf("%v: %w", err, wsfc.ERROR_INVALID_PARAMETER)
 	}
 	if err := checkAccessLevel(req.Msg.Access); err != nil {
 		return nil, err
 	}
 	ttl := req.Msg.ExpiresInSeconds
 	if ttl < 0 || ttl > maxTokenTTL {
-		return nil, fmt.Errorf("expires in %d seconds: want 0 (never) to %d (ten years): %w", ttl, maxTokenTTL, clusapi.ERROR_INVALID_PARAMETER)
+		return nil, fmt.Errorf("expires in %d seconds: want 0 (never) to %d (ten years): %w", ttl, maxTokenTTL, wsfc.ERROR_INVALID_PARAMETER)
 	}
 	created := timeNow()
 	var expires time.Time
@@ -107,7 +107,7 @@ func (s accessService) CreateToken(ctx context.Context, req *connect.Request[bat
 	principal := "token:" + name
 	_, err := s.st.Update(ctx, func(v store.View, t *store.Txn) error {
 		if v.Token(name) != nil {
-			return fmt.Errorf("token %q exists already (delete it first): %w", name, clusapi.ERROR_OBJECT_ALREADY_EXISTS)
+			return fmt.Errorf("token %q exists already (delete it first): %w", name, wsfc.ERROR_OBJECT_ALREADY_EXISTS)
 		}
 		sd := &store.Security{Entries: map[string]string{}}
 		if cur := v.Security(); cur != nil {
@@ -129,7 +129,7 @@ func (s accessService) DeleteToken(ctx context.Context, req *connect.Request[bat
 	_, err := s.st.Update(ctx, func(v store.View, t *store.Txn) error {
 		tk := v.Token(name)
 		if tk == nil {
-			return fmt.Errorf("token %q not found: %w", name, clusapi.ERROR_INVALID_PARAMETER)
+			return fmt.Errorf("token %q not found: %w", name, wsfc.ERROR_INVALID_PARAMETER)
 		}
 		t.Delete(store.TokenKey(name), tk.Rev)
 		if cur := v.Security(); cur != nil {

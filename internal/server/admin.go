@@ -10,7 +10,7 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/version"
 )
 
@@ -29,12 +29,12 @@ const backupChunk = 1 << 20
 // and restores it.
 func (s adminService) Backup(ctx context.Context, _ *connect.Request[batonv1.BackupRequest], stream *connect.ServerStream[batonv1.BackupResponse]) error {
 	if !s.backingUp.CompareAndSwap(false, true) {
-		return fmt.Errorf("a backup through node %s is under way; try again when it has finished: %w", s.node, clusapi.ERROR_CLUSTER_BACKUP_IN_PROGRESS)
+		return fmt.Errorf("a backup through node %s is under way; try again when it has finished: %w", s.node, wsfc.ERROR_CLUSTER_BACKUP_IN_PROGRESS)
 	}
 	defer s.backingUp.Store(false)
 	c := s.st.View().Cluster()
 	if c == nil {
-		return fmt.Errorf("the cluster is still forming: %w", clusapi.ERROR_CLUSTER_NODE_NOT_READY)
+		return fmt.Errorf("the cluster is still forming: %w", wsfc.ERROR_CLUSTER_NODE_NOT_READY)
 	}
 	snap, err := s.st.Client().SnapshotWithVersion(ctx)
 	if err != nil {

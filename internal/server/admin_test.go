@@ -9,7 +9,7 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/dial"
 )
@@ -51,7 +51,7 @@ func TestBackupStream(t *testing.T) {
 	}
 	for name, c := range map[string]*dial.Conn{"read": tcpConn(t, n, resp.Msg.Token), "none": tcpConn(t, n, "")} {
 		hdr, data, _, err := backup(ctx, c)
-		if code(t, err) != clusapi.ERROR_ACCESS_DENIED || hdr != nil || len(data) > 0 {
+		if code(t, err) != wsfc.ERROR_ACCESS_DENIED || hdr != nil || len(data) > 0 {
 			t.Errorf("backup with %s access: %v (header %v, %d bytes), want ERROR_ACCESS_DENIED and nothing", name, err, hdr, len(data))
 		}
 	}

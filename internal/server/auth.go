@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -85,18 +85,18 @@ func principalOf(ctx context.Context, h http.Header, v store.View, now time.Time
 	}
 	secret, ok := bearer(h)
 	if !ok {
-		return Principal{}, nil, fmt.Errorf("no credentials: connect over the agent's Unix socket, or send a bearer token (baton acl token create): %w", clusapi.ERROR_ACCESS_DENIED)
+		return Principal{}, nil, fmt.Errorf("no credentials: connect over the agent's Unix socket, or send a bearer token (baton acl token create): %w", wsfc.ERROR_ACCESS_DENIED)
 	}
 	sum := hashToken(secret)
 	for _, t := range v.Tokens() {
 		if subtle.ConstantTimeCompare([]byte(t.SHA256), []byte(sum)) == 1 {
 			if t.Expired(now) {
-				return Principal{}, nil, fmt.Errorf("token %s expired at %s (baton acl token create makes a new one): %w", t.Name, t.Expires.UTC().Format(time.RFC3339), clusapi.ERROR_ACCESS_DENIED)
+				return Principal{}, nil, fmt.Errorf("token %s expired at %s (baton acl token create makes a new one): %w", t.Name, t.Expires.UTC().Format(time.RFC3339), wsfc.ERROR_ACCESS_DENIED)
 			}
 			return Principal{Names: []string{"token:" + t.Name}}, t, nil
 		}
 	}
-	return Principal{}, nil, fmt.Errorf("the bearer token is not one of this cluster's: %w", clusapi.ERROR_ACCESS_DENIED)
+	return Principal{}, nil, fmt.Errorf("the bearer token is not one of this cluster's: %w", wsfc.ERROR_ACCESS_DENIED)
 }
 
 // bearer is the token of an "Authorization: Bearer TOKEN" header; the

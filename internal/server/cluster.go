@@ -7,7 +7,7 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/version"
 	"github.com/batoncluster/baton/restype"
 )
@@ -17,7 +17,7 @@ type clusterService struct{ *Server }
 func (s clusterService) OpenCluster(ctx context.Context, _ *connect.Request[batonv1.OpenClusterRequest]) (*connect.Response[batonv1.OpenClusterResponse], error) {
 	c := s.st.View().Cluster()
 	if c == nil {
-		return nil, fmt.Errorf("the cluster is still forming: %w", clusapi.ERROR_CLUSTER_NODE_NOT_READY)
+		return nil, fmt.Errorf("the cluster is still forming: %w", wsfc.ERROR_CLUSTER_NODE_NOT_READY)
 	}
 	who := callerOf(ctx)
 	out := &batonv1.OpenClusterResponse{
@@ -33,16 +33,16 @@ func (s clusterService) OpenCluster(ctx context.Context, _ *connect.Request[bato
 func (s clusterService) DescribeResourceType(ctx context.Context, req *connect.Request[batonv1.DescribeResourceTypeRequest]) (*connect.Response[batonv1.ResourceType], error) {
 	t, ok := s.types.Lookup(req.Msg.Name)
 	if !ok {
-		return nil, fmt.Errorf("resource type %q is not known (see 'baton type list'): %w", req.Msg.Name, clusapi.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND)
+		return nil, fmt.Errorf("resource type %q is not known (see 'baton type list'): %w", req.Msg.Name, wsfc.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND)
 	}
 	out := typeMsg(t)
 	if req.Msg.Variant != "" {
 		if t.Describe == nil {
-			return nil, fmt.Errorf("resource type %q has no variants: %w", t.Name, clusapi.ERROR_INVALID_PARAMETER)
+			return nil, fmt.Errorf("resource type %q has no variants: %w", t.Name, wsfc.ERROR_INVALID_PARAMETER)
 		}
 		props, err := t.Describe(ctx, req.Msg.Variant)
 		if err != nil {
-			return nil, fmt.Errorf("%s %s: %v: %w", t.Name, req.Msg.Variant, err, clusapi.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND)
+			return nil, fmt.Errorf("%s %s: %v: %w", t.Name, req.Msg.Variant, err, wsfc.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND)
 		}
 		out.Properties = nil
 		for _, p := range props {

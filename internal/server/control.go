@@ -9,7 +9,7 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/proplist"
@@ -25,35 +25,35 @@ type controlService struct{ *Server }
 
 func (s controlService) Control(ctx context.Context, req *connect.Request[batonv1.ControlRequest]) (*connect.Response[batonv1.ControlResponse], error) {
 	m := req.Msg
-	if clusapi.CLUSCTL_GET_CONTROL_OBJECT(m.Code) != m.Object {
-		return nil, fmt.Errorf("control code %#08x is not for object type %d: %w", m.Code, m.Object, clusapi.ERROR_INVALID_FUNCTION)
+	if wsfc.CLUSCTL_GET_CONTROL_OBJECT(m.Code) != m.Object {
+		return nil, fmt.Errorf("control code %#08x is not for object type %d: %w", m.Code, m.Object, wsfc.ERROR_INVALID_FUNCTION)
 	}
 	// The edge lets Read callers in (the call is in readOnly); a code that
 	// changes something needs Full, as the handle's access decides on
 	// Windows.
-	if clusapi.CLUSCTL_GET_ACCESS_MODE(m.Code)&clusapi.CLUS_ACCESS_WRITE != 0 && callerOf(ctx).access != store.AccessFull {
+	if wsfc.CLUSCTL_GET_ACCESS_MODE(m.Code)&wsfc.CLUS_ACCESS_WRITE != 0 && callerOf(ctx).access != store.AccessFull {
 		p := callerOf(ctx).Principal
-		return nil, fmt.Errorf("%s has Read access; control code %#08x needs Full (baton acl grant %s --access full): %w", p, m.Code, p, clusapi.ERROR_ACCESS_DENIED)
+		return nil, fmt.Errorf("%s has Read access; control code %#08x needs Full (baton acl grant %s --access full): %w", p, m.Code, p, wsfc.ERROR_ACCESS_DENIED)
 	}
 	v := s.st.View()
 	if m.HostNode != "" && v.Node(m.HostNode) == nil {
-		return nil, fmt.Errorf("host node %q not found: %w", m.HostNode, clusapi.ERROR_CLUSTER_NODE_NOT_FOUND)
+		return nil, fmt.Errorf("host node %q not found: %w", m.HostNode, wsfc.ERROR_CLUSTER_NODE_NOT_FOUND)
 	}
 	var out []byte
 	var err error
 	switch m.Object {
-	case clusapi.CLUS_OBJECT_GROUP:
+	case wsfc.CLUS_OBJECT_GROUP:
 		out, err = s.group(ctx, v, m)
-	case clusapi.CLUS_OBJECT_RESOURCE:
+	case wsfc.CLUS_OBJECT_RESOURCE:
 		out, err = s.resource(ctx, v, m)
-	case clusapi.CLUS_OBJECT_NODE:
+	case wsfc.CLUS_OBJECT_NODE:
 		out, err = s.node(v, m)
-	case clusapi.CLUS_OBJECT_CLUSTER:
+	case wsfc.CLUS_OBJECT_CLUSTER:
 		out, err = s.cluster(v, m)
-	case clusapi.CLUS_OBJECT_RESOURCE_TYPE:
+	case wsfc.CLUS_OBJECT_RESOURCE_TYPE:
 		out, err = s.resourceType(m)
 	default:
-		err = fmt.Errorf("control codes of object type %d are not supported: %w", m.Object, clusapi.ERROR_INVALID_FUNCTION)
+		err = fmt.Errorf("control codes of object type %d are not supported: %w", m.Object, wsfc.ERROR_INVALID_FUNCTION)
 	}
 	if err != nil {
 		return nil, err
@@ -64,11 +64,11 @@ func (s controlService) Control(ctx context.Context, req *connect.Request[batonv
 // function is the code without its object byte, for the switches below
 // (CLUSCTL_GET_CONTROL_FUNCTION would drop the modify and global bits too).
 func function(code uint32) uint32 {
-	return code &^ (clusapi.CLUSCTL_OBJECT_MASK << clusapi.CLUSCTL_OBJECT_SHIFT)
+	return code &^ (wsfc.CLUSCTL_OBJECT_MASK << wsfc.CLUSCTL_OBJECT_SHIFT)
 }
 
 func unsupported(code uint32) error {
-	return fmt.Errorf("control code %#08x is not supported: %w", code, clusapi.ERROR_INVALID_FUNCTION)
+	return fmt.Errorf("control code %#08x is not supported: %w", code, wsfc.ERROR_INVALID_FUNCTION)
 }
 
 func (s controlService) group(ctx context.Context, v store.View, m *batonv1.ControlRequest) ([]byte, error) {
@@ -78,28 +78,28 @@ func (s controlService) group(ctx context.Context, v store.View, m *batonv1.Cont
 		return nil, err
 	}
 	switch function(m.Code) {
-	case clusapi.CLCTL_GET_CHARACTERISTICS:
-		return dwordBytes(clusapi.CLUS_CHAR_UNKNOWN), nil
-	case clusapi.CLCTL_GET_FLAGS:
+	case wsfc.CLCTL_GET_CHARACTERISTICS:
+		return dwordBytes(wsfc.CLUS_CHAR_UNKNOWN), nil
+	case wsfc.CLCTL_GET_FLAGS:
 		return dwordBytes(0), nil // baton has no core group
-	case clusapi.CLCTL_GET_NAME:
+	case wsfc.CLCTL_GET_NAME:
 		return szBytes(g.Name), nil
-	case clusapi.CLCTL_GET_ID:
+	case wsfc.CLCTL_GET_ID:
 		return szBytes(g.ID), nil
-	case clusapi.CLCTL_ENUM_COMMON_PROPERTIES:
+	case wsfc.CLCTL_ENUM_COMMON_PROPERTIES:
 		return multiSZBytes(ops.GroupCommonNames()), nil
-	case clusapi.CLCTL_GET_COMMON_PROPERTIES:
+	case wsfc.CLCTL_GET_COMMON_PROPERTIES:
 		rw, _ := ops.GroupCommon(v, g)
 		return rw.Marshal(), nil
-	case clusapi.CLCTL_GET_RO_COMMON_PROPERTIES:
+	case wsfc.CLCTL_GET_RO_COMMON_PROPERTIES:
 		_, ro := ops.GroupCommon(v, g)
 		return ro.Marshal(), nil
-	case clusapi.CLCTL_SET_COMMON_PROPERTIES, clusapi.CLCTL_VALIDATE_COMMON_PROPERTIES:
+	case wsfc.CLCTL_SET_COMMON_PROPERTIES, wsfc.CLCTL_VALIDATE_COMMON_PROPERTIES:
 		l, err := inList(m.InBuffer)
 		if err != nil {
 			return nil, err
 		}
-		return nil, s.ops.SetGroupCommon(ctx, ref, l, function(m.Code) == clusapi.CLCTL_VALIDATE_COMMON_PROPERTIES)
+		return nil, s.ops.SetGroupCommon(ctx, ref, l, function(m.Code) == wsfc.CLCTL_VALIDATE_COMMON_PROPERTIES)
 	}
 	return noPrivate(m)
 }
@@ -109,17 +109,17 @@ func (s controlService) group(ctx context.Context, v store.View, m *batonv1.Cont
 // and a set or validate of anything but an empty list refused.
 func noPrivate(m *batonv1.ControlRequest) ([]byte, error) {
 	switch function(m.Code) {
-	case clusapi.CLCTL_ENUM_PRIVATE_PROPERTIES:
+	case wsfc.CLCTL_ENUM_PRIVATE_PROPERTIES:
 		return multiSZBytes(nil), nil
-	case clusapi.CLCTL_GET_PRIVATE_PROPERTIES, clusapi.CLCTL_GET_RO_PRIVATE_PROPERTIES:
+	case wsfc.CLCTL_GET_PRIVATE_PROPERTIES, wsfc.CLCTL_GET_RO_PRIVATE_PROPERTIES:
 		return proplist.List(nil).Marshal(), nil
-	case clusapi.CLCTL_SET_PRIVATE_PROPERTIES, clusapi.CLCTL_VALIDATE_PRIVATE_PROPERTIES:
+	case wsfc.CLCTL_SET_PRIVATE_PROPERTIES, wsfc.CLCTL_VALIDATE_PRIVATE_PROPERTIES:
 		l, err := inList(m.InBuffer)
 		if err != nil {
 			return nil, err
 		}
 		if len(l) > 0 {
-			return nil, fmt.Errorf("baton keeps no private properties of object type %d (%q): %w", m.Object, l[0].Name, clusapi.ERROR_INVALID_PARAMETER)
+			return nil, fmt.Errorf("baton keeps no private properties of object type %d (%q): %w", m.Object, l[0].Name, wsfc.ERROR_INVALID_PARAMETER)
 		}
 		return nil, nil
 	}
@@ -134,46 +134,46 @@ func (s controlService) resource(ctx context.Context, v store.View, m *batonv1.C
 	}
 	fn := function(m.Code)
 	switch fn {
-	case clusapi.CLCTL_GET_CHARACTERISTICS:
-		return dwordBytes(clusapi.CLUS_CHAR_UNKNOWN), nil
-	case clusapi.CLCTL_GET_FLAGS:
+	case wsfc.CLCTL_GET_CHARACTERISTICS:
+		return dwordBytes(wsfc.CLUS_CHAR_UNKNOWN), nil
+	case wsfc.CLCTL_GET_FLAGS:
 		return dwordBytes(0), nil
-	case clusapi.CLCTL_GET_NAME:
+	case wsfc.CLCTL_GET_NAME:
 		return szBytes(r.Name), nil
-	case clusapi.CLCTL_GET_ID:
+	case wsfc.CLCTL_GET_ID:
 		return szBytes(r.ID), nil
-	case clusapi.CLCTL_GET_RESOURCE_TYPE:
+	case wsfc.CLCTL_GET_RESOURCE_TYPE:
 		return szBytes(r.Type), nil
-	case clusapi.CLCTL_ENUM_COMMON_PROPERTIES:
+	case wsfc.CLCTL_ENUM_COMMON_PROPERTIES:
 		return multiSZBytes(ops.ResourceCommonNames()), nil
-	case clusapi.CLCTL_GET_COMMON_PROPERTIES:
+	case wsfc.CLCTL_GET_COMMON_PROPERTIES:
 		rw, _ := ops.ResourceCommon(v, r)
 		return rw.Marshal(), nil
-	case clusapi.CLCTL_GET_RO_COMMON_PROPERTIES:
+	case wsfc.CLCTL_GET_RO_COMMON_PROPERTIES:
 		_, ro := ops.ResourceCommon(v, r)
 		return ro.Marshal(), nil
-	case clusapi.CLCTL_SET_COMMON_PROPERTIES, clusapi.CLCTL_VALIDATE_COMMON_PROPERTIES:
+	case wsfc.CLCTL_SET_COMMON_PROPERTIES, wsfc.CLCTL_VALIDATE_COMMON_PROPERTIES:
 		l, err := inList(m.InBuffer)
 		if err != nil {
 			return nil, err
 		}
-		return nil, s.ops.SetResourceCommon(ctx, ref, l, fn == clusapi.CLCTL_VALIDATE_COMMON_PROPERTIES)
-	case clusapi.CLCTL_ENUM_PRIVATE_PROPERTIES:
+		return nil, s.ops.SetResourceCommon(ctx, ref, l, fn == wsfc.CLCTL_VALIDATE_COMMON_PROPERTIES)
+	case wsfc.CLCTL_ENUM_PRIVATE_PROPERTIES:
 		var names []string
 		for _, p := range r.Private {
 			names = append(names, p.Name)
 		}
 		return multiSZBytes(names), nil
-	case clusapi.CLCTL_GET_PRIVATE_PROPERTIES:
+	case wsfc.CLCTL_GET_PRIVATE_PROPERTIES:
 		return r.Private.Marshal(), nil
-	case clusapi.CLCTL_GET_RO_PRIVATE_PROPERTIES:
+	case wsfc.CLCTL_GET_RO_PRIVATE_PROPERTIES:
 		return proplist.List(nil).Marshal(), nil
-	case clusapi.CLCTL_SET_PRIVATE_PROPERTIES, clusapi.CLCTL_VALIDATE_PRIVATE_PROPERTIES:
+	case wsfc.CLCTL_SET_PRIVATE_PROPERTIES, wsfc.CLCTL_VALIDATE_PRIVATE_PROPERTIES:
 		l, err := inList(m.InBuffer)
 		if err != nil {
 			return nil, err
 		}
-		return nil, s.ops.SetResourcePrivate(ctx, ref, l, fn == clusapi.CLCTL_VALIDATE_PRIVATE_PROPERTIES)
+		return nil, s.ops.SetResourcePrivate(ctx, ref, l, fn == wsfc.CLCTL_VALIDATE_PRIVATE_PROPERTIES)
 	}
 	return nil, unsupported(m.Code)
 }
@@ -181,24 +181,24 @@ func (s controlService) resource(ctx context.Context, v store.View, m *batonv1.C
 func (s controlService) node(v store.View, m *batonv1.ControlRequest) ([]byte, error) {
 	n := v.Node(m.Name)
 	if n == nil {
-		return nil, fmt.Errorf("node %q not found: %w", m.Name, clusapi.ERROR_CLUSTER_NODE_NOT_FOUND)
+		return nil, fmt.Errorf("node %q not found: %w", m.Name, wsfc.ERROR_CLUSTER_NODE_NOT_FOUND)
 	}
 	switch function(m.Code) {
-	case clusapi.CLCTL_GET_CHARACTERISTICS:
-		return dwordBytes(clusapi.CLUS_CHAR_UNKNOWN), nil
-	case clusapi.CLCTL_GET_FLAGS:
+	case wsfc.CLCTL_GET_CHARACTERISTICS:
+		return dwordBytes(wsfc.CLUS_CHAR_UNKNOWN), nil
+	case wsfc.CLCTL_GET_FLAGS:
 		return dwordBytes(0), nil
-	case clusapi.CLCTL_GET_NAME, clusapi.CLCTL_GET_ID: // a node's id is its name
+	case wsfc.CLCTL_GET_NAME, wsfc.CLCTL_GET_ID: // a node's id is its name
 		return szBytes(n.Name), nil
-	case clusapi.CLCTL_ENUM_COMMON_PROPERTIES:
+	case wsfc.CLCTL_ENUM_COMMON_PROPERTIES:
 		return multiSZBytes(ops.NodeCommonNames()), nil
-	case clusapi.CLCTL_GET_COMMON_PROPERTIES:
+	case wsfc.CLCTL_GET_COMMON_PROPERTIES:
 		rw, _ := ops.NodeCommon(v, n)
 		return rw.Marshal(), nil
-	case clusapi.CLCTL_GET_RO_COMMON_PROPERTIES:
+	case wsfc.CLCTL_GET_RO_COMMON_PROPERTIES:
 		_, ro := ops.NodeCommon(v, n)
 		return ro.Marshal(), nil
-	case clusapi.CLCTL_SET_COMMON_PROPERTIES, clusapi.CLCTL_VALIDATE_COMMON_PROPERTIES:
+	case wsfc.CLCTL_SET_COMMON_PROPERTIES, wsfc.CLCTL_VALIDATE_COMMON_PROPERTIES:
 		l, err := inList(m.InBuffer)
 		if err != nil {
 			return nil, err
@@ -212,23 +212,23 @@ func (s controlService) node(v store.View, m *batonv1.ControlRequest) ([]byte, e
 // properties yet: their lists are empty.
 func (s controlService) cluster(v store.View, m *batonv1.ControlRequest) ([]byte, error) {
 	switch function(m.Code) {
-	case clusapi.CLCTL_GET_FQDN:
+	case wsfc.CLCTL_GET_FQDN:
 		name := ""
 		if c := v.Cluster(); c != nil {
 			name = c.Name
 		}
 		return szBytes(name), nil
-	case clusapi.CLCTL_ENUM_COMMON_PROPERTIES:
+	case wsfc.CLCTL_ENUM_COMMON_PROPERTIES:
 		return multiSZBytes(nil), nil
-	case clusapi.CLCTL_GET_COMMON_PROPERTIES, clusapi.CLCTL_GET_RO_COMMON_PROPERTIES:
+	case wsfc.CLCTL_GET_COMMON_PROPERTIES, wsfc.CLCTL_GET_RO_COMMON_PROPERTIES:
 		return proplist.List(nil).Marshal(), nil
-	case clusapi.CLCTL_SET_COMMON_PROPERTIES, clusapi.CLCTL_VALIDATE_COMMON_PROPERTIES:
+	case wsfc.CLCTL_SET_COMMON_PROPERTIES, wsfc.CLCTL_VALIDATE_COMMON_PROPERTIES:
 		l, err := inList(m.InBuffer)
 		if err != nil {
 			return nil, err
 		}
 		if len(l) > 0 {
-			return nil, fmt.Errorf("cluster common property %q is not known: %w", l[0].Name, clusapi.ERROR_INVALID_PARAMETER)
+			return nil, fmt.Errorf("cluster common property %q is not known: %w", l[0].Name, wsfc.ERROR_INVALID_PARAMETER)
 		}
 		return nil, nil
 	}
@@ -242,7 +242,7 @@ func (s controlService) cluster(v store.View, m *batonv1.ControlRequest) ([]byte
 func inList(b []byte) (proplist.List, error) {
 	l, err := proplist.Unmarshal(b)
 	if err != nil {
-		return nil, fmt.Errorf("input property list: %v: %w", err, clusapi.ERROR_INVALID_PARAMETER)
+		return nil, fmt.Errorf("input property list: %v: %w", err, wsfc.ERROR_INVALID_PARAMETER)
 	}
 	return l, nil
 }

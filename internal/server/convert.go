@@ -7,7 +7,7 @@ import (
 	"time"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
 	"github.com/batoncluster/baton/internal/wire"
@@ -70,7 +70,7 @@ func errnoName(code uint32) string {
 	if code == 0 {
 		return ""
 	}
-	return clusapi.Errno(code).String()
+	return wsfc.Errno(code).String()
 }
 
 func unixNano(t time.Time) int64 {
@@ -113,7 +113,7 @@ func inBuffer(buf []byte, size uint32, params *batonv1.PropertyList) ([]byte, ui
 		return buf, size, nil
 	}
 	if len(buf) > 0 || size != 0 {
-		return nil, 0, fmt.Errorf("send the input buffer as in_buffer or as params, not both: %w", clusapi.ERROR_INVALID_PARAMETER)
+		return nil, 0, fmt.Errorf("send the input buffer as in_buffer or as params, not both: %w", wsfc.ERROR_INVALID_PARAMETER)
 	}
 	l, err := toList(params)
 	if err != nil {
@@ -135,7 +135,7 @@ func toList(pl *batonv1.PropertyList) (proplist.List, error) {
 		err = l.Validate()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", err, clusapi.ERROR_INVALID_PARAMETER)
+		return nil, fmt.Errorf("%v: %w", err, wsfc.ERROR_INVALID_PARAMETER)
 	}
 	return l, nil
 }

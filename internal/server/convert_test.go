@@ -11,7 +11,7 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/dial"
 	"github.com/batoncluster/baton/internal/ops"
@@ -36,7 +36,7 @@ func twoNodes(t *testing.T) (n1, n2 *clustertest.Node) {
 	n1 = clustertest.New(t)
 	n2 = clustertest.Join(t, n1, "node2")
 	n1.Await(func(v store.View) bool {
-		return len(v.Nodes()) == 2 && v.NodeState("node1") == clusapi.ClusterNodeUp && v.NodeState("node2") == clusapi.ClusterNodeUp
+		return len(v.Nodes()) == 2 && v.NodeState("node1") == wsfc.ClusterNodeUp && v.NodeState("node2") == wsfc.ClusterNodeUp
 	}, "both nodes Up")
 	return n1, n2
 }
@@ -70,7 +70,7 @@ func TestGroupQueuedMove(t *testing.T) {
 	must[*store.Group](t)(e.CreateGroup(ctx, "G", []string{"node1"}, nil))
 	must[*store.Resource](t)(e.CreateResource(ctx, "r1", "G", "dummy", nil, nil))
 	must[ops.Result](t)(e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}))
-	n1.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n1.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	if g := getGroup(t, c, "G"); g.StatusInformation != 0 || g.QueuedMove != nil {
 		t.Fatalf("before the move: StatusInformation 0x%x, queued move %v", g.StatusInformation, g.QueuedMove)
 	}
@@ -78,24 +78,24 @@ func TestGroupQueuedMove(t *testing.T) {
 	must[*store.Node](t)(e.PauseNode(ctx, "node2", false))
 	before := time.Now()
 	resp, err := c.Groups.MoveGroup(ctx, connect.NewRequest(&batonv1.MoveGroupRequest{
-		Group: &batonv1.GroupRef{Name: "G"}, Node: "node2", Flags: clusapi.CLUSAPI_GROUP_MOVE_QUEUE_ENABLED,
+		Group: &batonv1.GroupRef{Name: "G"}, Node: "node2", Flags: wsfc.CLUSAPI_GROUP_MOVE_QUEUE_ENABLED,
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := resp.Msg.OperationId
-	if resp.Msg.Status != uint32(clusapi.ERROR_IO_PENDING) || id == "" {
+	if resp.Msg.Status != uint32(wsfc.ERROR_IO_PENDING) || id == "" {
 		t.Fatalf("queued move answered %v", resp.Msg)
 	}
 	g := getGroup(t, c, "G")
-	if g.StatusInformation != clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE {
+	if g.StatusInformation != wsfc.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE {
 		t.Errorf("StatusInformation 0x%x, want 0x4", g.StatusInformation)
 	}
 	q := g.QueuedMove
 	if q == nil {
 		t.Fatal("no queued move")
 	}
-	if q.OperationId != id || q.To != "node2" || q.Code != uint32(clusapi.ERROR_CLUSTER_NODE_PAUSED) || q.CodeName != "ERROR_CLUSTER_NODE_PAUSED" ||
+	if q.OperationId != id || q.To != "node2" || q.Code != uint32(wsfc.ERROR_CLUSTER_NODE_PAUSED) || q.CodeName != "ERROR_CLUSTER_NODE_PAUSED" ||
 		!strings.Contains(q.Blocker, "paused") || q.SinceUnixNano < before.Add(-time.Second).UnixNano() {
 		t.Errorf("queued move %v; want operation %s to node2, 5070 ERROR_CLUSTER_NODE_PAUSED, a blocker naming the pause, since about %v", q, id, before)
 	}
@@ -130,7 +130,7 @@ func TestFailedMoveOperation(t *testing.T) {
 	failOnNode(t, n1, n2)
 
 	resp, err := c.Groups.MoveGroup(ctx, connect.NewRequest(&batonv1.MoveGroupRequest{
-		Group: &batonv1.GroupRef{Name: "G"}, Node: "node2", Flags: clusapi.CLUSAPI_GROUP_MOVE_RETURN_TO_SOURCE_NODE_ON_ERROR,
+		Group: &batonv1.GroupRef{Name: "G"}, Node: "node2", Flags: wsfc.CLUSAPI_GROUP_MOVE_RETURN_TO_SOURCE_NODE_ON_ERROR,
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +139,7 @@ func TestFailedMoveOperation(t *testing.T) {
 	n1.Await(func(v store.View) bool { op := v.Operation(id); return op != nil && op.Recovery != "" }, "the move's recovery")
 	op := getOperation(t, c, id)
 	if op.Kind != store.OpMoveGroup || op.Outcome != "failed" || op.From != "node1" || op.To != "node2" ||
-		op.Error != uint32(clusapi.ERROR_RESOURCE_FAILED) || op.ErrorName != "ERROR_RESOURCE_FAILED" ||
+		op.Error != uint32(wsfc.ERROR_RESOURCE_FAILED) || op.ErrorName != "ERROR_RESOURCE_FAILED" ||
 		!strings.Contains(op.Detail, `"gate"`) || op.Recovery == "" || op.Recovery == store.RecoveryPolicy || op.FinishedUnixNano == 0 {
 		t.Fatalf("the failed move: %v; want failed from node1 to node2 with 5038, a detail naming gate, and a recovery", op)
 	}
@@ -149,7 +149,7 @@ func TestFailedMoveOperation(t *testing.T) {
 	}
 	n1.Await(func(v store.View) bool {
 		g := v.Group("G")
-		return g.OwnerNode == "node1" && v.GroupState(g) == clusapi.ClusterGroupOnline
+		return g.OwnerNode == "node1" && v.GroupState(g) == wsfc.ClusterGroupOnline
 	}, "G Online on node1 again")
 	// ListOperations (group history) carries the same fields.
 	list, err := c.Groups.ListOperations(ctx, connect.NewRequest(&batonv1.ListOperationsRequest{Group: &batonv1.GroupRef{Name: "G"}}))
@@ -184,7 +184,7 @@ func failOnNode(t *testing.T, n1, bad *clustertest.Node) {
 	must[ops.Result](t)(e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}))
 	n1.Await(func(v store.View) bool {
 		g := v.Group("G")
-		return g.OwnerNode == "node1" && v.GroupState(g) == clusapi.ClusterGroupOnline
+		return g.OwnerNode == "node1" && v.GroupState(g) == wsfc.ClusterGroupOnline
 	}, "G Online on node1")
 	if err := os.WriteFile(filepath.Join(bad.Dir, "fail-here"), nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -192,7 +192,7 @@ func failOnNode(t *testing.T, n1, bad *clustertest.Node) {
 	t.Cleanup(func() { // stop the gate's process wherever it runs
 		_, _ = e.OfflineGroup(context.Background(), ops.GroupRef{Name: "G"}, ops.Request{Flags: 1})
 		n1.Await(func(v store.View) bool {
-			return v.ResourceState("gate") != clusapi.ClusterResourceOnline && !v.ResourceState("gate").IsPending()
+			return v.ResourceState("gate") != wsfc.ClusterResourceOnline && !v.ResourceState("gate").IsPending()
 		}, "gate stopped")
 	})
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -33,7 +33,7 @@ func TestResourceRestartsExpire(t *testing.T) {
 	v := store.NewView(
 		&store.Group{Name: "G", Policy: store.DefaultGroupPolicy()},
 		&store.Resource{Name: "flaky", Group: "G", Type: "dummy", Common: common},
-		&store.Status{Resource: "flaky", State: int32(clusapi.ClusterResourceFailed), Restarts: []time.Time{second, first}},
+		&store.Status{Resource: "flaky", State: int32(wsfc.ClusterResourceFailed), Restarts: []time.Time{second, first}},
 	)
 	for _, c := range []struct {
 		now      time.Time
@@ -65,22 +65,22 @@ func TestResourceRestartsExpire(t *testing.T) {
 // or is no longer online, it does not.
 func TestGroupLockedModeBit(t *testing.T) {
 	for _, c := range []struct {
-		state  clusapi.ClusterResourceState
+		state  wsfc.ClusterResourceState
 		locked bool
 		want   uint64
 	}{
-		{clusapi.ClusterResourceOnline, false, 0},
-		{clusapi.ClusterResourceOnline, true, clusapi.CLUSGRP_STATUS_LOCKED_MODE},
-		{clusapi.ClusterResourceOfflinePending, true, clusapi.CLUSGRP_STATUS_LOCKED_MODE},
-		{clusapi.ClusterResourceOffline, true, 0},
-		{clusapi.ClusterResourceFailed, true, 0},
+		{wsfc.ClusterResourceOnline, false, 0},
+		{wsfc.ClusterResourceOnline, true, wsfc.CLUSGRP_STATUS_LOCKED_MODE},
+		{wsfc.ClusterResourceOfflinePending, true, wsfc.CLUSGRP_STATUS_LOCKED_MODE},
+		{wsfc.ClusterResourceOffline, true, 0},
+		{wsfc.ClusterResourceFailed, true, 0},
 	} {
 		v := store.NewView(
 			&store.Group{Name: "G", Policy: store.DefaultGroupPolicy()},
 			&store.Resource{Name: "r1", Group: "G", Type: "dummy", Common: store.DefaultResourceCommon()},
 			&store.Resource{Name: "r2", Group: "G", Type: "dummy", Common: store.DefaultResourceCommon()},
 			&store.Status{Resource: "r1", State: int32(c.state), Locked: c.locked},
-			&store.Status{Resource: "r2", State: int32(clusapi.ClusterResourceOnline)},
+			&store.Status{Resource: "r2", State: int32(wsfc.ClusterResourceOnline)},
 		)
 		if g := groupMsg(v, v.Group("G")); g.StatusInformation != c.want {
 			t.Errorf("r1 %v, locked %v: StatusInformation 0x%x, want 0x%x", c.state, c.locked, g.StatusInformation, c.want)

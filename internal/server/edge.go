@@ -19,7 +19,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/batoncluster/baton/api/baton/v1/batonv1connect"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/dial"
 	"github.com/batoncluster/baton/internal/store"
 )
@@ -123,7 +123,7 @@ func (s *Server) admit(ctx context.Context, proc string, h http.Header) (caller,
 	v := s.st.View()
 	if id := h.Get(dial.ClusterIDHeader); id != "" {
 		if c := v.Cluster(); c == nil || c.ID != id {
-			return caller{}, fmt.Errorf("the handle was opened on another cluster (%s): %w", id, clusapi.ERROR_INVALID_HANDLE)
+			return caller{}, fmt.Errorf("the handle was opened on another cluster (%s): %w", id, wsfc.ERROR_INVALID_HANDLE)
 		}
 	}
 	now := timeNow()
@@ -137,9 +137,9 @@ func (s *Server) admit(ctx context.Context, proc string, h http.Header) (caller,
 	}
 	switch {
 	case access == "":
-		return caller{}, fmt.Errorf("%s has no access to this cluster (an administrator can run: baton acl grant %s --access read|full): %w", p, p, clusapi.ERROR_ACCESS_DENIED)
+		return caller{}, fmt.Errorf("%s has no access to this cluster (an administrator can run: baton acl grant %s --access read|full): %w", p, p, wsfc.ERROR_ACCESS_DENIED)
 	case access != store.AccessFull && !readOnly[proc]:
-		return caller{}, fmt.Errorf("%s has Read access; this call needs Full (baton acl grant %s --access full): %w", p, p, clusapi.ERROR_ACCESS_DENIED)
+		return caller{}, fmt.Errorf("%s has Read access; this call needs Full (baton acl grant %s --access full): %w", p, p, wsfc.ERROR_ACCESS_DENIED)
 	}
 	if tok != nil {
 		s.used.touch(tok.Name, now)
@@ -153,7 +153,7 @@ var errorWriter = connect.NewErrorWriter()
 // (Connect, gRPC or gRPC-Web), without reading its body.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, proc string, err *connect.Error) {
 	if s.observe != nil && procedures[proc] {
-		s.observe(proc, clusapi.FromConnectError(err).Win32(), 0)
+		s.observe(proc, win32Of(err), 0)
 	}
 	_ = errorWriter.Write(w, r, err)
 }
@@ -178,7 +178,7 @@ func (s *Server) checkHost(r *http.Request) error {
 	} else if s.hosts[host] {
 		return nil
 	}
-	return fmt.Errorf("this agent does not answer to the name %.80q in the Host header (known names: its address, its node name, localhost; more with --api-host): %w", r.Host, clusapi.ERROR_ACCESS_DENIED)
+	return fmt.Errorf("this agent does not answer to the name %.80q in the Host header (known names: its address, its node name, localhost; more with --api-host): %w", r.Host, wsfc.ERROR_ACCESS_DENIED)
 }
 
 // CheckHost wraps a handler that is not part of the API (the dashboard)

@@ -20,7 +20,7 @@ import (
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/api/baton/v1/batonv1connect"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/server"
@@ -150,7 +150,7 @@ func TestRefusedInEveryProtocol(t *testing.T) {
 		if got := win32(err); got != 5 {
 			t.Errorf("%s: ListGroups without a token: %v (Win32 %d), want 5", c.name, err, got)
 		}
-		if got := code(t, err); got != clusapi.ERROR_ACCESS_DENIED {
+		if got := code(t, err); got != wsfc.ERROR_ACCESS_DENIED {
 			t.Errorf("%s: clusapi code %v", c.name, got)
 		}
 		// The handle check comes first, as before.
@@ -324,7 +324,7 @@ func TestOversizedRequests(t *testing.T) {
 	} {
 		g := batonv1connect.NewGroupServiceClient(c.hc, api.base, append(c.opts, bearerAuth("Bearer "+writer))...)
 		_, err := g.CreateGroup(ctx, connect.NewRequest(&batonv1.CreateGroupRequest{Name: big}))
-		if got := code(t, err); got != clusapi.ERROR_INVALID_PARAMETER {
+		if got := code(t, err); got != wsfc.ERROR_INVALID_PARAMETER {
 			t.Errorf("%s: an 8 MB name: %v (%v), want 87", c.name, got, err)
 		}
 	}
@@ -520,7 +520,7 @@ func TestTokenExpiryAndLastUse(t *testing.T) {
 		t.Errorf("ListAccess token short: %v", ti)
 	}
 	_, err = root.Access.CreateToken(ctx, connect.NewRequest(&batonv1.CreateTokenRequest{Name: "neg", Access: "read", ExpiresInSeconds: -1}))
-	if got := code(t, err); got != clusapi.ERROR_INVALID_PARAMETER {
+	if got := code(t, err); got != wsfc.ERROR_INVALID_PARAMETER {
 		t.Errorf("a negative expiry: %v, want 87", got)
 	}
 }
@@ -537,14 +537,14 @@ func TestNamesAreValidated(t *testing.T) {
 	}
 	for _, name := range []string{"", strings.Repeat("a", 129), "a\nb", "a b", "tab\t", "nul\x00", "ü", "a:b", "a/b", strings.Repeat("x", 100000)} {
 		_, err := root.Access.CreateToken(ctx, connect.NewRequest(&batonv1.CreateTokenRequest{Name: name, Access: "read"}))
-		if got := code(t, err); got != clusapi.ERROR_INVALID_PARAMETER {
+		if got := code(t, err); got != wsfc.ERROR_INVALID_PARAMETER {
 			t.Errorf("token name %.40q: %v, want 87", name, got)
 		}
 	}
 	for _, p := range []string{"unix:user:", "unix:user:" + strings.Repeat("a", 1<<20), "unix:user:al\nice", "unix:group:wh eel",
 		"unix:user:a\x1bb", "token:a@b", "token:" + strings.Repeat("t", 129), "alice", "unix:host:x"} {
 		_, err := root.Access.GrantAccess(ctx, connect.NewRequest(&batonv1.GrantAccessRequest{Principal: p, Access: "read"}))
-		if got := code(t, err); got != clusapi.ERROR_INVALID_PARAMETER {
+		if got := code(t, err); got != wsfc.ERROR_INVALID_PARAMETER {
 			t.Errorf("principal %.40q: %v, want 87", p, got)
 		}
 	}

@@ -22,7 +22,7 @@ import (
 
 	"connectrpc.com/connect"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 )
 
 // fromHTTPStatus is the Connect and Win32 code of an answer Connect gave
@@ -34,14 +34,14 @@ import (
 // is not supported at all). A method other than POST, or a streaming call
 // over HTTP/1.1, asks for a way of calling that does not exist:
 // ERROR_INVALID_FUNCTION.
-func fromHTTPStatus(status int) (connect.Code, clusapi.Errno) {
+func fromHTTPStatus(status int) (connect.Code, wsfc.Errno) {
 	switch status {
 	case http.StatusUnsupportedMediaType, http.StatusBadRequest, http.StatusRequestEntityTooLarge:
-		return connect.CodeInvalidArgument, clusapi.ERROR_INVALID_PARAMETER
+		return connect.CodeInvalidArgument, wsfc.ERROR_INVALID_PARAMETER
 	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusHTTPVersionNotSupported, http.StatusNotImplemented:
-		return connect.CodeUnimplemented, clusapi.ERROR_INVALID_FUNCTION
+		return connect.CodeUnimplemented, wsfc.ERROR_INVALID_FUNCTION
 	}
-	return connect.CodeInternal, clusapi.ERROR_INVALID_FUNCTION
+	return connect.CodeInternal, wsfc.ERROR_INVALID_FUNCTION
 }
 
 // codedWriter passes a response through once it knows it is not an error
@@ -223,7 +223,7 @@ func (c *codedWriter) grpcError(h http.Header) *connect.Error {
 func (c *codedWriter) rewrite(ce *connect.Error) {
 	c.state = cwDone
 	if c.s.observe != nil && procedures[c.proc] {
-		c.s.observe(c.proc, clusapi.FromConnectError(ce).Win32(), 0)
+		c.s.observe(c.proc, win32Of(ce), 0)
 	}
 	h := c.w.Header()
 	for k := range h {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -12,37 +13,37 @@ import (
 	"google.golang.org/grpc/status"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
 // codes is the one table from Win32 codes to Connect codes; a code not in it
 // maps to FailedPrecondition (the request was understood but the cluster
 // is not in a state to do it).
-var codes = map[clusapi.Errno]connect.Code{
-	clusapi.ERROR_INVALID_FUNCTION:                         connect.CodeUnimplemented,
-	clusapi.ERROR_ACCESS_DENIED:                            connect.CodePermissionDenied,
-	clusapi.ERROR_INVALID_HANDLE:                           connect.CodeInvalidArgument,
-	clusapi.ERROR_INVALID_PARAMETER:                        connect.CodeInvalidArgument,
-	clusapi.ERROR_INVALID_NAME:                             connect.CodeInvalidArgument,
-	clusapi.WAIT_TIMEOUT:                                   connect.CodeDeadlineExceeded,
-	clusapi.ERROR_CLUSTER_PROPERTY_DATA_TYPE_MISMATCH:      connect.CodeInvalidArgument,
-	clusapi.ERROR_CLUSTER_PARAMETER_OUT_OF_BOUNDS:          connect.CodeInvalidArgument,
-	clusapi.ERROR_GROUP_NOT_FOUND:                          connect.CodeNotFound,
-	clusapi.ERROR_GROUP_NOT_AVAILABLE:                      connect.CodeNotFound,
-	clusapi.ERROR_RESOURCE_NOT_FOUND:                       connect.CodeNotFound,
-	clusapi.ERROR_RESOURCE_NOT_AVAILABLE:                   connect.CodeNotFound,
-	clusapi.ERROR_CLUSTER_NODE_NOT_FOUND:                   connect.CodeNotFound,
-	clusapi.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND:          connect.CodeNotFound,
-	clusapi.ERROR_DEPENDENCY_NOT_FOUND:                     connect.CodeNotFound,
-	clusapi.ERROR_OBJECT_ALREADY_EXISTS:                    connect.CodeAlreadyExists,
-	clusapi.ERROR_ALREADY_EXISTS:                           connect.CodeAlreadyExists,
-	clusapi.ERROR_DEPENDENCY_ALREADY_EXISTS:                connect.CodeAlreadyExists,
-	clusapi.ERROR_SHUTDOWN_CLUSTER:                         connect.CodeUnavailable,
-	clusapi.ERROR_CLUSTER_SHUTTING_DOWN:                    connect.CodeUnavailable,
-	clusapi.RPC_S_SERVER_UNAVAILABLE:                       connect.CodeUnavailable,
-	clusapi.ERROR_CLUSTER_NO_QUORUM:                        connect.CodeUnavailable,
-	clusapi.ERROR_CLUSTER_DATABASE_UPDATE_CONDITION_FAILED: connect.CodeAborted,
+var codes = map[wsfc.Errno]connect.Code{
+	wsfc.ERROR_INVALID_FUNCTION:                         connect.CodeUnimplemented,
+	wsfc.ERROR_ACCESS_DENIED:                            connect.CodePermissionDenied,
+	wsfc.ERROR_INVALID_HANDLE:                           connect.CodeInvalidArgument,
+	wsfc.ERROR_INVALID_PARAMETER:                        connect.CodeInvalidArgument,
+	wsfc.ERROR_INVALID_NAME:                             connect.CodeInvalidArgument,
+	wsfc.WAIT_TIMEOUT:                                   connect.CodeDeadlineExceeded,
+	wsfc.ERROR_CLUSTER_PROPERTY_DATA_TYPE_MISMATCH:      connect.CodeInvalidArgument,
+	wsfc.ERROR_CLUSTER_PARAMETER_OUT_OF_BOUNDS:          connect.CodeInvalidArgument,
+	wsfc.ERROR_GROUP_NOT_FOUND:                          connect.CodeNotFound,
+	wsfc.ERROR_GROUP_NOT_AVAILABLE:                      connect.CodeNotFound,
+	wsfc.ERROR_RESOURCE_NOT_FOUND:                       connect.CodeNotFound,
+	wsfc.ERROR_RESOURCE_NOT_AVAILABLE:                   connect.CodeNotFound,
+	wsfc.ERROR_CLUSTER_NODE_NOT_FOUND:                   connect.CodeNotFound,
+	wsfc.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND:          connect.CodeNotFound,
+	wsfc.ERROR_DEPENDENCY_NOT_FOUND:                     connect.CodeNotFound,
+	wsfc.ERROR_OBJECT_ALREADY_EXISTS:                    connect.CodeAlreadyExists,
+	wsfc.ERROR_ALREADY_EXISTS:                           connect.CodeAlreadyExists,
+	wsfc.ERROR_DEPENDENCY_ALREADY_EXISTS:                connect.CodeAlreadyExists,
+	wsfc.ERROR_SHUTDOWN_CLUSTER:                         connect.CodeUnavailable,
+	wsfc.ERROR_CLUSTER_SHUTTING_DOWN:                    connect.CodeUnavailable,
+	wsfc.RPC_S_SERVER_UNAVAILABLE:                       connect.CodeUnavailable,
+	wsfc.ERROR_CLUSTER_NO_QUORUM:                        connect.CodeUnavailable,
+	wsfc.ERROR_CLUSTER_DATABASE_UPDATE_CONDITION_FAILED: connect.CodeAborted,
 }
 
 // fromConnect is the Win32 code of an error Connect made itself, from its
@@ -55,18 +56,18 @@ var codes = map[clusapi.Errno]connect.Code{
 // and the caller may call it, but the request is not in a form it takes.
 // A procedure that does not exist (HTTP 404, fromHTTPStatus) is
 // ERROR_INVALID_FUNCTION, and so is a code not here.
-var fromConnect = map[connect.Code]clusapi.Errno{
-	connect.CodeInvalidArgument:    clusapi.ERROR_INVALID_PARAMETER,
-	connect.CodeResourceExhausted:  clusapi.ERROR_INVALID_PARAMETER,
-	connect.CodeOutOfRange:         clusapi.ERROR_INVALID_PARAMETER,
-	connect.CodeFailedPrecondition: clusapi.ERROR_INVALID_PARAMETER,
-	connect.CodeUnimplemented:      clusapi.ERROR_INVALID_PARAMETER,
-	connect.CodePermissionDenied:   clusapi.ERROR_ACCESS_DENIED,
-	connect.CodeUnauthenticated:    clusapi.ERROR_ACCESS_DENIED,
-	connect.CodeDeadlineExceeded:   clusapi.WAIT_TIMEOUT,
-	connect.CodeCanceled:           clusapi.WAIT_TIMEOUT,
-	connect.CodeUnavailable:        clusapi.RPC_S_SERVER_UNAVAILABLE,
-	connect.CodeAborted:            clusapi.ERROR_CLUSTER_DATABASE_UPDATE_CONDITION_FAILED,
+var fromConnect = map[connect.Code]wsfc.Errno{
+	connect.CodeInvalidArgument:    wsfc.ERROR_INVALID_PARAMETER,
+	connect.CodeResourceExhausted:  wsfc.ERROR_INVALID_PARAMETER,
+	connect.CodeOutOfRange:         wsfc.ERROR_INVALID_PARAMETER,
+	connect.CodeFailedPrecondition: wsfc.ERROR_INVALID_PARAMETER,
+	connect.CodeUnimplemented:      wsfc.ERROR_INVALID_PARAMETER,
+	connect.CodePermissionDenied:   wsfc.ERROR_ACCESS_DENIED,
+	connect.CodeUnauthenticated:    wsfc.ERROR_ACCESS_DENIED,
+	connect.CodeDeadlineExceeded:   wsfc.WAIT_TIMEOUT,
+	connect.CodeCanceled:           wsfc.WAIT_TIMEOUT,
+	connect.CodeUnavailable:        wsfc.RPC_S_SERVER_UNAVAILABLE,
+	connect.CodeAborted:            wsfc.ERROR_CLUSTER_DATABASE_UPDATE_CONDITION_FAILED,
 }
 
 // Win32Header carries the Win32 code of an error in HTTP headers too, for
@@ -84,7 +85,7 @@ func ToConnect(err error) *connect.Error {
 	if errors.As(err, &ce) {
 		return codeConnect(ce)
 	}
-	var code clusapi.Errno
+	var code wsfc.Errno
 	if !errors.As(err, &code) {
 		cc, sc := storeCode(err)
 		return win32Error(cc, sc, err.Error())
@@ -106,37 +107,37 @@ func ToConnect(err error) *connect.Error {
 // kept conflicting (store.Update gave up), a database that cannot be
 // reached or has no leader, a record or transaction the database or the
 // store refuses, a context that ended; else an internal error.
-func storeCode(err error) (connect.Code, clusapi.Errno) {
+func storeCode(err error) (connect.Code, wsfc.Errno) {
 	var ee rpctypes.EtcdError
 	switch {
 	case errors.Is(err, store.ErrNoQuorum):
-		return connect.CodeUnavailable, clusapi.ERROR_CLUSTER_NO_QUORUM
+		return connect.CodeUnavailable, wsfc.ERROR_CLUSTER_NO_QUORUM
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-		return connect.CodeDeadlineExceeded, clusapi.WAIT_TIMEOUT
+		return connect.CodeDeadlineExceeded, wsfc.WAIT_TIMEOUT
 	case errors.Is(err, store.ErrConflict):
-		return connect.CodeAborted, clusapi.ERROR_CLUSTER_DATABASE_UPDATE_CONDITION_FAILED
+		return connect.CodeAborted, wsfc.ERROR_CLUSTER_DATABASE_UPDATE_CONDITION_FAILED
 	case errors.Is(err, store.ErrUnencodable):
-		return connect.CodeInvalidArgument, clusapi.ERROR_INVALID_PARAMETER
+		return connect.CodeInvalidArgument, wsfc.ERROR_INVALID_PARAMETER
 	case errors.Is(err, store.ErrNewerSchema):
 		// A record a newer agent wrote, which this one must not change.
-		return connect.CodeFailedPrecondition, clusapi.ERROR_CLUSTER_INCOMPATIBLE_VERSIONS
+		return connect.CodeFailedPrecondition, wsfc.ERROR_CLUSTER_INCOMPATIBLE_VERSIONS
 	case store.TooLarge(err):
-		return connect.CodeResourceExhausted, clusapi.ERROR_INVALID_PARAMETER
+		return connect.CodeResourceExhausted, wsfc.ERROR_INVALID_PARAMETER
 	case errors.As(err, &ee):
 		if c := ee.Code(); c == grpccodes.Unavailable || c == grpccodes.DeadlineExceeded {
 			// No leader, a leader lost or changing, a member unhealthy
 			// or out of reach: the database cannot decide anything.
-			return connect.CodeUnavailable, clusapi.ERROR_CLUSTER_NO_QUORUM
+			return connect.CodeUnavailable, wsfc.ERROR_CLUSTER_NO_QUORUM
 		}
 	case status.Code(err) == grpccodes.Unavailable:
 		// The etcd client reaches no member.
-		return connect.CodeUnavailable, clusapi.ERROR_CLUSTER_NO_QUORUM
+		return connect.CodeUnavailable, wsfc.ERROR_CLUSTER_NO_QUORUM
 	case status.Code(err) == grpccodes.ResourceExhausted:
 		// The etcd client's own limit on what it sends: the change is
 		// too large to store.
-		return connect.CodeResourceExhausted, clusapi.ERROR_INVALID_PARAMETER
+		return connect.CodeResourceExhausted, wsfc.ERROR_INVALID_PARAMETER
 	}
-	return connect.CodeInternal, clusapi.ERROR_INVALID_FUNCTION
+	return connect.CodeInternal, wsfc.ERROR_INVALID_FUNCTION
 }
 
 // codeConnect gives an error Connect made itself (a request it could not
@@ -148,7 +149,7 @@ func codeConnect(ce *connect.Error) *connect.Error {
 	}
 	code, ok := fromConnect[ce.Code()]
 	if !ok {
-		code = clusapi.ERROR_INVALID_FUNCTION
+		code = wsfc.ERROR_INVALID_FUNCTION
 	}
 	out := connect.NewError(ce.Code(), fmt.Errorf("%s (%d): %s", code.String(), uint32(code), ce.Message()))
 	for k, vs := range ce.Meta() {
@@ -165,17 +166,30 @@ func codeConnect(ce *connect.Error) *connect.Error {
 
 // win32Error is a Connect error with code cc carrying the Win32 code as a
 // detail and a header, its message prefixed with the code's name.
-func win32Error(cc connect.Code, code clusapi.Errno, msg string) *connect.Error {
+func win32Error(cc connect.Code, code wsfc.Errno, msg string) *connect.Error {
 	out := connect.NewError(cc, fmt.Errorf("%s (%d): %s", code.String(), uint32(code), msg))
 	addWin32(out, code)
 	return out
 }
 
-func addWin32(out *connect.Error, code clusapi.Errno) {
+func addWin32(out *connect.Error, code wsfc.Errno) {
 	if d, derr := connect.NewErrorDetail(&batonv1.Win32Error{Code: uint32(code), Name: code.String()}); derr == nil {
 		out.AddDetail(d)
 	}
 	out.Meta().Set(Win32Header, fmt.Sprint(uint32(code)))
+}
+
+// win32Of is the Win32 code err carries to its caller (ToConnect's
+// Win32Header); ERROR_SUCCESS for nil.
+func win32Of(err error) wsfc.Errno {
+	if err == nil {
+		return wsfc.ERROR_SUCCESS
+	}
+	n, perr := strconv.ParseUint(ToConnect(err).Meta().Get(Win32Header), 10, 32)
+	if perr != nil {
+		return wsfc.ERROR_INVALID_FUNCTION
+	}
+	return wsfc.Errno(n)
 }
 
 // tooLarge is the error of a request over a size limit:
@@ -183,6 +197,6 @@ func addWin32(out *connect.Error, code clusapi.Errno) {
 // Connect itself uses for messages over its limit, which clients map to
 // 87 as well).
 func tooLarge(limit int64) *connect.Error {
-	return win32Error(connect.CodeResourceExhausted, clusapi.ERROR_INVALID_PARAMETER,
+	return win32Error(connect.CodeResourceExhausted, wsfc.ERROR_INVALID_PARAMETER,
 		fmt.Sprintf("the request is larger than the %d bytes the agent accepts", limit))
 }

@@ -8,7 +8,7 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -22,9 +22,9 @@ type eventService struct{ *Server }
 // again and watch from there (the dashboard does, from revision 0).
 func (s eventService) Watch(ctx context.Context, req *connect.Request[batonv1.WatchRequest], stream *connect.ServerStream[batonv1.Event]) error {
 	if req.Msg.SinceRevision < 0 {
-		return fmt.Errorf("since_revision %d: %w", req.Msg.SinceRevision, clusapi.ERROR_INVALID_PARAMETER)
+		return fmt.Errorf("since_revision %d: %w", req.Msg.SinceRevision, wsfc.ERROR_INVALID_PARAMETER)
 	}
-	w := &watcher{s: s.Server, only: req.Msg.Group, stream: stream, groupStates: map[string]clusapi.ClusterGroupState{}}
+	w := &watcher{s: s.Server, only: req.Msg.Group, stream: stream, groupStates: map[string]wsfc.ClusterGroupState{}}
 	var sendErr error
 	ready := func(rev int64) {
 		sendErr = stream.Send(&batonv1.Event{Revision: rev, Kind: "sync"})
@@ -39,7 +39,7 @@ func (s eventService) Watch(ctx context.Context, req *connect.Request[batonv1.Wa
 	if errors.As(err, &ce) {
 		// Also mid-stream, when the watch had to resume after a compaction:
 		// the client cannot be told what it missed, only to start over.
-		return fmt.Errorf("the changes after revision %d are no longer kept (the oldest revision kept is %d): list again and watch from the revision the list gives: %w", ce.Asked, ce.Oldest, clusapi.ERROR_CLUSTER_DATABASE_SEQMISMATCH)
+		return fmt.Errorf("the changes after revision %d are no longer kept (the oldest revision kept is %d): list again and watch from the revision the list gives: %w", ce.Asked, ce.Oldest, wsfc.ERROR_CLUSTER_DATABASE_SEQMISMATCH)
 	}
 	if err == nil {
 		err = sendErr
@@ -57,7 +57,7 @@ type watcher struct {
 	stream *connect.ServerStream[batonv1.Event]
 	// groupStates is the last group state this stream reported, so a
 	// group's state change is sent once, when it happens.
-	groupStates map[string]clusapi.ClusterGroupState
+	groupStates map[string]wsfc.ClusterGroupState
 }
 
 func (w *watcher) send(ch store.Change, v store.View) error {
@@ -78,34 +78,34 @@ func (w *watcher) send(ch store.Change, v store.View) error {
 	var extra *batonv1.Event
 	switch rec := ch.Record.(type) {
 	case *store.Node:
-		change = pick(clusapi.CLUSTER_CHANGE_NODE_ADDED, clusapi.CLUSTER_CHANGE_NODE_DELETED, clusapi.CLUSTER_CHANGE_NODE_STATE)
+		change = pick(wsfc.CLUSTER_CHANGE_NODE_ADDED, wsfc.CLUSTER_CHANGE_NODE_DELETED, wsfc.CLUSTER_CHANGE_NODE_STATE)
 		if !ch.Deleted {
 			ev.Node = nodeMsg(v, rec)
 		}
 	case *store.Alive:
 		// A node's lease came or went: its state changed.
 		ev.Kind, ev.Name = "node", rec.Node
-		change = clusapi.CLUSTER_CHANGE_NODE_STATE
+		change = wsfc.CLUSTER_CHANGE_NODE_STATE
 		st := v.NodeState(rec.Node)
 		ev.Node = &batonv1.Node{Name: rec.Node, State: int32(st), StateName: st.String()}
 	case *store.Claim:
 		ev.Group = rec.Group
 	case *store.Group:
 		ev.Group = rec.Name
-		change = pick(clusapi.CLUSTER_CHANGE_GROUP_ADDED, clusapi.CLUSTER_CHANGE_GROUP_DELETED, clusapi.CLUSTER_CHANGE_GROUP_PROPERTY)
+		change = pick(wsfc.CLUSTER_CHANGE_GROUP_ADDED, wsfc.CLUSTER_CHANGE_GROUP_DELETED, wsfc.CLUSTER_CHANGE_GROUP_PROPERTY)
 		if !ch.Deleted {
 			ev.GroupInfo = groupMsg(v, rec)
 		}
 	case *store.Resource:
 		ev.Group = rec.Group
-		change = pick(clusapi.CLUSTER_CHANGE_RESOURCE_ADDED, clusapi.CLUSTER_CHANGE_RESOURCE_DELETED, clusapi.CLUSTER_CHANGE_RESOURCE_PROPERTY)
+		change = pick(wsfc.CLUSTER_CHANGE_RESOURCE_ADDED, wsfc.CLUSTER_CHANGE_RESOURCE_DELETED, wsfc.CLUSTER_CHANGE_RESOURCE_PROPERTY)
 		if !ch.Deleted {
 			ev.Resource = resourceMsg(v, rec)
 		}
 	case *store.Status:
 		ev.Kind = "resourceState"
-		change = clusapi.CLUSTER_CHANGE_RESOURCE_STATE
-		st := clusapi.ClusterResourceState(rec.State)
+		change = wsfc.CLUSTER_CHANGE_RESOURCE_STATE
+		st := wsfc.ClusterResourceState(rec.State)
 		ev.State, ev.StateName = int32(st), st.String()
 		if r := v.Resource(rec.Resource); r != nil {
 			ev.Group = r.Group
@@ -118,7 +118,7 @@ func (w *watcher) send(ch store.Change, v store.View) error {
 		ev.Group = rec.Group
 		ev.Operation = operationMsg(rec)
 	case *store.Security, *store.Token, *store.Cluster:
-		change = clusapi.CLUSTER_CHANGE_CLUSTER_PROPERTY
+		change = wsfc.CLUSTER_CHANGE_CLUSTER_PROPERTY
 	}
 	if w.only != "" && ev.Group != w.only {
 		return nil
@@ -147,17 +147,17 @@ func (w *watcher) groupState(v store.View, group string, rev int64) *batonv1.Eve
 	}
 	w.groupStates[group] = st
 	return &batonv1.Event{Revision: rev, Kind: "groupState", Action: "put", Name: group, Group: group,
-		ClusterChange: clusapi.CLUSTER_CHANGE_GROUP_STATE, ClusterChangeName: changeName(clusapi.CLUSTER_CHANGE_GROUP_STATE),
+		ClusterChange: wsfc.CLUSTER_CHANGE_GROUP_STATE, ClusterChangeName: changeName(wsfc.CLUSTER_CHANGE_GROUP_STATE),
 		State: int32(st), StateName: st.String(), GroupInfo: groupMsg(v, g)}
 }
 
 func changeName(c uint32) string {
 	return map[uint32]string{
-		clusapi.CLUSTER_CHANGE_NODE_ADDED: "CLUSTER_CHANGE_NODE_ADDED", clusapi.CLUSTER_CHANGE_NODE_DELETED: "CLUSTER_CHANGE_NODE_DELETED",
-		clusapi.CLUSTER_CHANGE_NODE_STATE: "CLUSTER_CHANGE_NODE_STATE", clusapi.CLUSTER_CHANGE_GROUP_ADDED: "CLUSTER_CHANGE_GROUP_ADDED",
-		clusapi.CLUSTER_CHANGE_GROUP_DELETED: "CLUSTER_CHANGE_GROUP_DELETED", clusapi.CLUSTER_CHANGE_GROUP_PROPERTY: "CLUSTER_CHANGE_GROUP_PROPERTY",
-		clusapi.CLUSTER_CHANGE_GROUP_STATE: "CLUSTER_CHANGE_GROUP_STATE", clusapi.CLUSTER_CHANGE_RESOURCE_ADDED: "CLUSTER_CHANGE_RESOURCE_ADDED",
-		clusapi.CLUSTER_CHANGE_RESOURCE_DELETED: "CLUSTER_CHANGE_RESOURCE_DELETED", clusapi.CLUSTER_CHANGE_RESOURCE_PROPERTY: "CLUSTER_CHANGE_RESOURCE_PROPERTY",
-		clusapi.CLUSTER_CHANGE_RESOURCE_STATE: "CLUSTER_CHANGE_RESOURCE_STATE", clusapi.CLUSTER_CHANGE_CLUSTER_PROPERTY: "CLUSTER_CHANGE_CLUSTER_PROPERTY",
+		wsfc.CLUSTER_CHANGE_NODE_ADDED: "CLUSTER_CHANGE_NODE_ADDED", wsfc.CLUSTER_CHANGE_NODE_DELETED: "CLUSTER_CHANGE_NODE_DELETED",
+		wsfc.CLUSTER_CHANGE_NODE_STATE: "CLUSTER_CHANGE_NODE_STATE", wsfc.CLUSTER_CHANGE_GROUP_ADDED: "CLUSTER_CHANGE_GROUP_ADDED",
+		wsfc.CLUSTER_CHANGE_GROUP_DELETED: "CLUSTER_CHANGE_GROUP_DELETED", wsfc.CLUSTER_CHANGE_GROUP_PROPERTY: "CLUSTER_CHANGE_GROUP_PROPERTY",
+		wsfc.CLUSTER_CHANGE_GROUP_STATE: "CLUSTER_CHANGE_GROUP_STATE", wsfc.CLUSTER_CHANGE_RESOURCE_ADDED: "CLUSTER_CHANGE_RESOURCE_ADDED",
+		wsfc.CLUSTER_CHANGE_RESOURCE_DELETED: "CLUSTER_CHANGE_RESOURCE_DELETED", wsfc.CLUSTER_CHANGE_RESOURCE_PROPERTY: "CLUSTER_CHANGE_RESOURCE_PROPERTY",
+		wsfc.CLUSTER_CHANGE_RESOURCE_STATE: "CLUSTER_CHANGE_RESOURCE_STATE", wsfc.CLUSTER_CHANGE_CLUSTER_PROPERTY: "CLUSTER_CHANGE_CLUSTER_PROPERTY",
 	}[c]
 }

@@ -13,7 +13,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/agent"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/config"
@@ -71,7 +71,7 @@ func TestWatchEndsWhenItsHistoryIsCompactedMidStream(t *testing.T) {
 		reached = max(reached, ev.Revision) // the node's own writes before the cut
 	}
 	err = stream.Err()
-	if got := code(t, err); got != clusapi.ERROR_CLUSTER_DATABASE_SEQMISMATCH {
+	if got := code(t, err); got != wsfc.ERROR_CLUSTER_DATABASE_SEQMISMATCH {
 		t.Fatalf("stream ended with %v (%v), want ERROR_CLUSTER_DATABASE_SEQMISMATCH", got, err)
 	}
 	// It names the revision the stream had reached: at least the last

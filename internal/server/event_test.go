@@ -8,7 +8,7 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 )
@@ -83,7 +83,7 @@ func TestWatchStreamsAndResumesWithoutGaps(t *testing.T) {
 	var addedAt int64
 	var after []int64
 	for _, ev := range evs {
-		if ev.ClusterChange == clusapi.CLUSTER_CHANGE_GROUP_ADDED {
+		if ev.ClusterChange == wsfc.CLUSTER_CHANGE_GROUP_ADDED {
 			addedAt = ev.Revision
 		} else if addedAt != 0 && ev.Kind != "groupState" {
 			after = append(after, ev.Revision)
@@ -141,7 +141,7 @@ func TestWatchCompactedRevisionIsAnError(t *testing.T) {
 		}
 		err = stream.Err()
 	}
-	if got := code(t, err); got != clusapi.ERROR_CLUSTER_DATABASE_SEQMISMATCH {
+	if got := code(t, err); got != wsfc.ERROR_CLUSTER_DATABASE_SEQMISMATCH {
 		t.Fatalf("watch from a compacted revision: %v (%v), want ERROR_CLUSTER_DATABASE_SEQMISMATCH", got, err)
 	}
 }

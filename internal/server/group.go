@@ -7,7 +7,7 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/explain"
 	"github.com/batoncluster/baton/internal/ops"
 )
@@ -93,9 +93,9 @@ func (s groupService) GetGroupState(_ context.Context, req *connect.Request[bato
 	for _, name := range v.GroupResourceNames(g) {
 		out.ResourcesTotal++
 		switch v.ResourceState(name) {
-		case clusapi.ClusterResourceOnline:
+		case wsfc.ClusterResourceOnline:
 			out.ResourcesOnline++
-		case clusapi.ClusterResourceOffline:
+		case wsfc.ClusterResourceOffline:
 			out.ResourcesOffline++
 		}
 	}
@@ -123,14 +123,14 @@ func (s groupService) SetGroupNodeList(ctx context.Context, req *connect.Request
 
 func (s groupService) OnlineGroup(ctx context.Context, req *connect.Request[batonv1.OnlineGroupRequest]) (*connect.Response[batonv1.OperationResult], error) {
 	m := req.Msg
-	if err := checkFlagsFirst("OnlineClusterGroupEx", m.Flags, clusapi.ValidGroupOnlineFlags); err != nil {
+	if err := checkFlagsFirst("OnlineClusterGroupEx", m.Flags, wsfc.ValidGroupOnlineFlags); err != nil {
 		return nil, err
 	}
 	buf, size, err := inBuffer(m.InBuffer, m.InBufferSize, m.Params)
 	if err != nil {
 		return nil, err
 	}
-	if m.Flags&clusapi.CLUSAPI_GROUP_ONLINE_SYNCHRONOUS != 0 {
+	if m.Flags&wsfc.CLUSAPI_GROUP_ONLINE_SYNCHRONOUS != 0 {
 		liftDeadlines(ctx)
 	}
 	res, err := s.ops.OnlineGroup(ctx, s.groupRef(m.Group), m.Node, ops.Request{Flags: m.Flags, InBuffer: buf, Size: size, Caller: callerOf(ctx).String()})
@@ -142,7 +142,7 @@ func (s groupService) OnlineGroup(ctx context.Context, req *connect.Request[bato
 
 func (s groupService) OfflineGroup(ctx context.Context, req *connect.Request[batonv1.OfflineGroupRequest]) (*connect.Response[batonv1.OperationResult], error) {
 	m := req.Msg
-	if err := checkFlagsFirst("OfflineClusterGroupEx", m.Flags, clusapi.ValidGroupOfflineFlags); err != nil {
+	if err := checkFlagsFirst("OfflineClusterGroupEx", m.Flags, wsfc.ValidGroupOfflineFlags); err != nil {
 		return nil, err
 	}
 	buf, size, err := inBuffer(m.InBuffer, m.InBufferSize, m.Params)
@@ -198,7 +198,7 @@ func (s groupService) ListOperations(_ context.Context, req *connect.Request[bat
 
 func (s groupService) MoveGroup(ctx context.Context, req *connect.Request[batonv1.MoveGroupRequest]) (*connect.Response[batonv1.OperationResult], error) {
 	m := req.Msg
-	if err := checkFlagsFirst("MoveClusterGroupEx", m.Flags, clusapi.ValidGroupMoveFlags); err != nil {
+	if err := checkFlagsFirst("MoveClusterGroupEx", m.Flags, wsfc.ValidGroupMoveFlags); err != nil {
 		return nil, err
 	}
 	buf, size, err := inBuffer(m.InBuffer, m.InBufferSize, m.Params)
@@ -215,7 +215,7 @@ func (s groupService) MoveGroup(ctx context.Context, req *connect.Request[batonv
 func (s groupService) GetOperation(_ context.Context, req *connect.Request[batonv1.GetOperationRequest]) (*connect.Response[batonv1.Operation], error) {
 	op := s.st.View().Operation(req.Msg.Id)
 	if op == nil {
-		return nil, fmt.Errorf("operation %q not found: %w", req.Msg.Id, clusapi.ERROR_INVALID_PARAMETER)
+		return nil, fmt.Errorf("operation %q not found: %w", req.Msg.Id, wsfc.ERROR_INVALID_PARAMETER)
 	}
 	return connect.NewResponse(operationMsg(op)), nil
 }
@@ -224,7 +224,7 @@ func (s groupService) GetOperation(_ context.Context, req *connect.Request[baton
 // is used too: flags are judged before the buffer is built from params.
 func checkFlagsFirst(call string, flags, valid uint32) error {
 	if flags&^valid != 0 {
-		return fmt.Errorf("%s: flags 0x%x has bits 0x%x that are not defined for this call (valid: 0x%x): %w", call, flags, flags&^valid, valid, clusapi.ERROR_INVALID_PARAMETER)
+		return fmt.Errorf("%s: flags 0x%x has bits 0x%x that are not defined for this call (valid: 0x%x): %w", call, flags, flags&^valid, valid, wsfc.ERROR_INVALID_PARAMETER)
 	}
 	return nil
 }

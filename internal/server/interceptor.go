@@ -8,7 +8,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/batoncluster/baton/api/baton/v1/batonv1connect"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 )
 
 // readOnly lists the procedures Read access may call; every other one
@@ -61,14 +61,14 @@ func admitted(ctx context.Context, proc string) error {
 	if _, ok := ctx.Value(callerKey{}).(caller); ok || publicProcedures[proc] {
 		return nil
 	}
-	return ToConnect(fmt.Errorf("the call was not authenticated: %w", clusapi.ERROR_ACCESS_DENIED))
+	return ToConnect(fmt.Errorf("the call was not authenticated: %w", wsfc.ERROR_ACCESS_DENIED))
 }
 
 func (g guard) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 	return func(ctx context.Context, req connect.AnyRequest) (resp connect.AnyResponse, err error) {
 		if g.s.observe != nil {
 			start := time.Now()
-			defer func() { g.s.observe(req.Spec().Procedure, clusapi.FromConnectError(err).Win32(), time.Since(start)) }()
+			defer func() { g.s.observe(req.Spec().Procedure, win32Of(err), time.Since(start)) }()
 		}
 		if err = admitted(ctx, req.Spec().Procedure); err != nil {
 			return nil, err

@@ -13,7 +13,7 @@ import (
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/api/baton/v1/batonv1connect"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/config"
 	"github.com/batoncluster/baton/internal/jointoken"
 	"github.com/batoncluster/baton/internal/ops"
@@ -37,16 +37,16 @@ type joinService struct{ *Server }
 func (s joinService) Join(ctx context.Context, req *connect.Request[batonv1.JoinRequest]) (*connect.Response[batonv1.JoinResponse], error) {
 	m := req.Msg
 	if err := ValidNodeName(m.NodeName); err != nil {
-		return nil, fmt.Errorf("%v: %w", err, clusapi.ERROR_INVALID_PARAMETER)
+		return nil, fmt.Errorf("%v: %w", err, wsfc.ERROR_INVALID_PARAMETER)
 	}
 	if len(m.IpAddresses) > maxJoinIPs {
-		return nil, fmt.Errorf("%d addresses: at most %d: %w", len(m.IpAddresses), maxJoinIPs, clusapi.ERROR_INVALID_PARAMETER)
+		return nil, fmt.Errorf("%d addresses: at most %d: %w", len(m.IpAddresses), maxJoinIPs, wsfc.ERROR_INVALID_PARAMETER)
 	}
 	var ips []net.IP
 	for _, a := range m.IpAddresses {
 		ip := net.ParseIP(a)
 		if ip == nil {
-			return nil, fmt.Errorf("address %q is not an IP address: %w", a, clusapi.ERROR_INVALID_PARAMETER)
+			return nil, fmt.Errorf("address %q is not an IP address: %w", a, wsfc.ERROR_INVALID_PARAMETER)
 		}
 		ips = append(ips, ip)
 	}
@@ -55,22 +55,22 @@ func (s joinService) Join(ctx context.Context, req *connect.Request[batonv1.Join
 		err = csr.CheckSignature()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("certificate request: %v: %w", err, clusapi.ERROR_INVALID_PARAMETER)
+		return nil, fmt.Errorf("certificate request: %v: %w", err, wsfc.ERROR_INVALID_PARAMETER)
 	}
 	// One answer for unknown, wrong and expired tokens: the caller learns
 	// nothing it could not learn from its own token.
 	if _, err := jointoken.Check(ctx, s.st.Client(), m.TokenId, m.TokenSecret, time.Now()); err != nil {
 		if errors.Is(err, jointoken.ErrInvalid) {
 			s.log.Warn("join refused: not a valid join token", "joiner", m.NodeName, "peer", req.Peer().Addr)
-			return nil, fmt.Errorf("the join token is not valid (unknown, revoked or expired: baton cluster join-token create): %w", clusapi.ERROR_ACCESS_DENIED)
+			return nil, fmt.Errorf("the join token is not valid (unknown, revoked or expired: baton cluster join-token create): %w", wsfc.ERROR_ACCESS_DENIED)
 		}
 		return nil, err
 	}
 	if s.st.View().Alive(m.NodeName) != nil {
-		return nil, fmt.Errorf("node %s is up: a node joins under a name no running node has: %w", m.NodeName, clusapi.ERROR_CLUSTER_NODE_EXISTS)
+		return nil, fmt.Errorf("node %s is up: a node joins under a name no running node has: %w", m.NodeName, wsfc.ERROR_CLUSTER_NODE_EXISTS)
 	}
 	if s.pki == nil || s.pki.CA.Key == nil {
-		return nil, fmt.Errorf("this node holds no cluster CA key and cannot admit nodes: %w", clusapi.ERROR_CLUSTER_INVALID_REQUEST)
+		return nil, fmt.Errorf("this node holds no cluster CA key and cannot admit nodes: %w", wsfc.ERROR_CLUSTER_INVALID_REQUEST)
 	}
 	cert, err := s.pki.CA.Issue(csr.PublicKey, pki.Names{Node: m.NodeName, IPs: ips})
 	if err != nil {
@@ -112,17 +112,17 @@ func (s joinService) Join(ctx context.Context, req *connect.Request[batonv1.Join
 
 func (s joinService) CreateJoinToken(ctx context.Context, req *connect.Request[batonv1.CreateJoinTokenRequest]) (*connect.Response[batonv1.CreateJoinTokenResponse], error) {
 	if s.pki == nil || s.pki.CA.Key == nil {
-		return nil, fmt.Errorf("this node holds no cluster CA key: %w", clusapi.ERROR_CLUSTER_INVALID_REQUEST)
+		return nil, fmt.Errorf("this node holds no cluster CA key: %w", wsfc.ERROR_CLUSTER_INVALID_REQUEST)
 	}
 	ttl := jointoken.DefaultTTL
 	if req.Msg.TtlSeconds != 0 {
 		ttl = time.Duration(req.Msg.TtlSeconds) * time.Second
 	}
 	if ttl < jointoken.MinTTL || ttl > jointoken.MaxTTL || req.Msg.TtlSeconds > int64(jointoken.MaxTTL/time.Second) {
-		return nil, fmt.Errorf("ttl %ds: between %v and %v: %w", req.Msg.TtlSeconds, jointoken.MinTTL, jointoken.MaxTTL, clusapi.ERROR_INVALID_PARAMETER)
+		return nil, fmt.Errorf("ttl %ds: between %v and %v: %w", req.Msg.TtlSeconds, jointoken.MinTTL, jointoken.MaxTTL, wsfc.ERROR_INVALID_PARAMETER)
 	}
 	if err := validText(req.Msg.Description, 256); err != nil {
-		return nil, fmt.Errorf("description: %v: %w", err, clusapi.ERROR_INVALID_PARAMETER)
+		return nil, fmt.Errorf("description: %v: %w", err, wsfc.ERROR_INVALID_PARAMETER)
 	}
 	tok, rec, err := jointoken.Create(ctx, s.st.Client(), s.pki.CA.Hash(), ttl, callerOf(ctx).String(), req.Msg.Description)
 	if err != nil {
@@ -149,7 +149,7 @@ func (s joinService) DeleteJoinToken(ctx context.Context, req *connect.Request[b
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("no join token %q: %w", req.Msg.Id, clusapi.ERROR_INVALID_PARAMETER)
+		return nil, fmt.Errorf("no join token %q: %w", req.Msg.Id, wsfc.ERROR_INVALID_PARAMETER)
 	}
 	return connect.NewResponse(&batonv1.DeleteJoinTokenResponse{}), nil
 }

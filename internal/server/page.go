@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/store"
 )
 
@@ -17,7 +17,7 @@ const maxPageSize = 1000
 func pageSize(n int32) (int, error) {
 	switch {
 	case n < 0:
-		return 0, fmt.Errorf("page_size %d is negative: %w", n, clusapi.ERROR_INVALID_PARAMETER)
+		return 0, fmt.Errorf("page_size %d is negative: %w", n, wsfc.ERROR_INVALID_PARAMETER)
 	case n > maxPageSize:
 		return maxPageSize, nil
 	}
@@ -51,7 +51,7 @@ func parsePageToken(s, list, scope string) (pageToken, error) {
 		err = json.Unmarshal(b, &p)
 	}
 	if err != nil || p.List != list || p.Scope != scope || p.Name == "" {
-		return pageToken{}, fmt.Errorf("page_token is not one this list gave: %w", clusapi.ERROR_INVALID_PARAMETER)
+		return pageToken{}, fmt.Errorf("page_token is not one this list gave: %w", wsfc.ERROR_INVALID_PARAMETER)
 	}
 	return p, nil
 }

@@ -9,7 +9,7 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 )
@@ -65,11 +65,11 @@ func TestListsInPages(t *testing.T) {
 		if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G1"}, "", ops.Request{}); err != nil {
 			t.Fatal(err)
 		}
-		n.AwaitGroup("G1", clusapi.ClusterGroupOnline)
+		n.AwaitGroup("G1", wsfc.ClusterGroupOnline)
 		if _, err := e.OfflineGroup(ctx, ops.GroupRef{Name: "G1"}, ops.Request{}); err != nil {
 			t.Fatal(err)
 		}
-		n.AwaitGroup("G1", clusapi.ClusterGroupOffline)
+		n.AwaitGroup("G1", wsfc.ClusterGroupOffline)
 	}
 
 	listGroups := func(size int32) func(string) ([]string, string, error) {
@@ -173,7 +173,7 @@ func TestListsInPages(t *testing.T) {
 			return err
 		},
 	} {
-		if err := call(); err == nil || code(t, err) != clusapi.ERROR_INVALID_PARAMETER {
+		if err := call(); err == nil || code(t, err) != wsfc.ERROR_INVALID_PARAMETER {
 			t.Errorf("%s: %v, want ERROR_INVALID_PARAMETER", what, err)
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/dial"
 	"github.com/batoncluster/baton/internal/store"
@@ -322,7 +322,7 @@ func (p *propTest) must(_ any, err error) {
 func (p *propTest) refused(what string, err error, before map[string]int64) {
 	p.t.Helper()
 	p.counts["refused"]++
-	if got := code(p.t, err); got != clusapi.ERROR_INVALID_PARAMETER {
+	if got := code(p.t, err); got != wsfc.ERROR_INVALID_PARAMETER {
 		p.t.Fatalf("%s: %v (%v), want ERROR_INVALID_PARAMETER", what, got, err)
 	}
 	p.unchanged(what, before)
@@ -372,7 +372,7 @@ func (p *propTest) groupProps(l proplist.List, create bool) {
 		// A valid list can still break the group rules: a value of the
 		// wrong kind, out of range, an unknown name.
 		switch code(p.t, err) {
-		case clusapi.ERROR_INVALID_PARAMETER, clusapi.ERROR_CLUSTER_PROPERTY_DATA_TYPE_MISMATCH, clusapi.ERROR_CLUSTER_PARAMETER_OUT_OF_BOUNDS:
+		case wsfc.ERROR_INVALID_PARAMETER, wsfc.ERROR_CLUSTER_PROPERTY_DATA_TYPE_MISMATCH, wsfc.ERROR_CLUSTER_PARAMETER_OUT_OF_BOUNDS:
 		default:
 			p.t.Fatalf("%s: %v", what, err)
 		}
@@ -486,7 +486,7 @@ func (p *propTest) stateChange(params *batonv1.PropertyList, buf []byte, ofGroup
 		before := p.before()
 		res, err := p.c.Groups.MoveGroup(p.ctx, connect.NewRequest(&batonv1.MoveGroupRequest{Group: group, InBuffer: buf, InBufferSize: size, Params: params}))
 		switch got := code(p.t, err); {
-		case got == clusapi.ERROR_CLUSTER_NODE_NOT_FOUND:
+		case got == wsfc.ERROR_CLUSTER_NODE_NOT_FOUND:
 		case err == nil && res.Msg.Status == 0:
 		default:
 			p.t.Fatalf("MoveGroup with a valid buffer on one node: %v (%v)", got, err)
@@ -495,7 +495,7 @@ func (p *propTest) stateChange(params *batonv1.PropertyList, buf []byte, ofGroup
 	}
 	before := p.before()
 	v := p.n.Store().View()
-	online := v.GroupState(v.Group("G")) == clusapi.ClusterGroupOnline
+	online := v.GroupState(v.Group("G")) == wsfc.ClusterGroupOnline
 	var res *connect.Response[batonv1.OperationResult]
 	var err error
 	var what string
@@ -524,7 +524,7 @@ func (p *propTest) stateChange(params *batonv1.PropertyList, buf []byte, ofGroup
 	if err != nil {
 		p.t.Fatalf("%s with a valid buffer: %v", what, err)
 	}
-	if res.Msg.Status != uint32(clusapi.ERROR_IO_PENDING) {
+	if res.Msg.Status != uint32(wsfc.ERROR_IO_PENDING) {
 		p.t.Fatalf("%s: status %d, want 997", what, res.Msg.Status)
 	}
 	p.counts["state change"]++
@@ -541,9 +541,9 @@ func (p *propTest) stateChange(params *batonv1.PropertyList, buf []byte, ofGroup
 		}
 	}
 	if online {
-		p.n.AwaitGroup("G", clusapi.ClusterGroupOffline)
+		p.n.AwaitGroup("G", wsfc.ClusterGroupOffline)
 	} else {
-		p.n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+		p.n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	}
 }
 
@@ -616,9 +616,9 @@ func TestIssueListsAnswer87AndTheAgentRestarts(t *testing.T) {
 
 	// Everything still works, and the agent restarts.
 	p.must(c.Groups.OnlineGroup(ctx, connect.NewRequest(&batonv1.OnlineGroupRequest{Group: &batonv1.GroupRef{Name: "G"}})))
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	n.Restart()
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	if r := n.Store().View().Resource("R"); r == nil || !r.Private.Equal(sz("LockedReason", "backup")) {
 		t.Errorf("after the restart R is %+v", r)
 	}

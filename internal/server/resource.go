@@ -6,7 +6,7 @@ import (
 	"connectrpc.com/connect"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/store"
 )
@@ -130,7 +130,7 @@ func (s resourceService) RemoveDependency(ctx context.Context, req *connect.Requ
 
 func (s resourceService) OnlineResource(ctx context.Context, req *connect.Request[batonv1.OnlineResourceRequest]) (*connect.Response[batonv1.OperationResult], error) {
 	m := req.Msg
-	if err := checkFlagsFirst("OnlineClusterResourceEx", m.Flags, clusapi.ValidResourceOnlineFlags); err != nil {
+	if err := checkFlagsFirst("OnlineClusterResourceEx", m.Flags, wsfc.ValidResourceOnlineFlags); err != nil {
 		return nil, err
 	}
 	buf, size, err := inBuffer(m.InBuffer, m.InBufferSize, m.Params)
@@ -146,7 +146,7 @@ func (s resourceService) OnlineResource(ctx context.Context, req *connect.Reques
 
 func (s resourceService) OfflineResource(ctx context.Context, req *connect.Request[batonv1.OfflineResourceRequest]) (*connect.Response[batonv1.OperationResult], error) {
 	m := req.Msg
-	if err := checkFlagsFirst("OfflineClusterResourceEx", m.Flags, clusapi.ValidResourceOfflineFlags); err != nil {
+	if err := checkFlagsFirst("OfflineClusterResourceEx", m.Flags, wsfc.ValidResourceOfflineFlags); err != nil {
 		return nil, err
 	}
 	buf, size, err := inBuffer(m.InBuffer, m.InBufferSize, m.Params)

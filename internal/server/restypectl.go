@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/proplist"
 	"github.com/batoncluster/baton/restype"
@@ -19,33 +19,33 @@ import (
 func (s controlService) resourceType(m *batonv1.ControlRequest) ([]byte, error) {
 	t, ok := s.types.Lookup(m.Name)
 	if !ok {
-		return nil, fmt.Errorf("resource type %q is not known (see 'baton type list'): %w", m.Name, clusapi.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND)
+		return nil, fmt.Errorf("resource type %q is not known (see 'baton type list'): %w", m.Name, wsfc.ERROR_CLUSTER_RESOURCE_TYPE_NOT_FOUND)
 	}
 	rw, ro := typeCommon(t)
 	switch function(m.Code) {
-	case clusapi.CLCTL_GET_CHARACTERISTICS:
-		return dwordBytes(clusapi.CLUS_CHAR_UNKNOWN), nil
-	case clusapi.CLCTL_GET_FLAGS:
+	case wsfc.CLCTL_GET_CHARACTERISTICS:
+		return dwordBytes(wsfc.CLUS_CHAR_UNKNOWN), nil
+	case wsfc.CLCTL_GET_FLAGS:
 		return dwordBytes(0), nil
-	case clusapi.CLCTL_ENUM_COMMON_PROPERTIES:
+	case wsfc.CLCTL_ENUM_COMMON_PROPERTIES:
 		var names []string
 		for _, p := range rw {
 			names = append(names, p.Name)
 		}
 		return multiSZBytes(names), nil
-	case clusapi.CLCTL_GET_COMMON_PROPERTIES:
+	case wsfc.CLCTL_GET_COMMON_PROPERTIES:
 		return rw.Marshal(), nil
-	case clusapi.CLCTL_GET_RO_COMMON_PROPERTIES:
+	case wsfc.CLCTL_GET_RO_COMMON_PROPERTIES:
 		return ro.Marshal(), nil
-	case clusapi.CLCTL_SET_COMMON_PROPERTIES, clusapi.CLCTL_VALIDATE_COMMON_PROPERTIES:
+	case wsfc.CLCTL_SET_COMMON_PROPERTIES, wsfc.CLCTL_VALIDATE_COMMON_PROPERTIES:
 		l, err := inList(m.InBuffer)
 		if err != nil {
 			return nil, err
 		}
 		return nil, keptOnly(t.Name, rw, l)
-	case clusapi.CLCTL_GET_COMMON_RESOURCE_PROPERTY_FMTS:
+	case wsfc.CLCTL_GET_COMMON_RESOURCE_PROPERTY_FMTS:
 		return ops.ResourceCommonFormats().Marshal(), nil
-	case clusapi.CLCTL_GET_PRIVATE_RESOURCE_PROPERTY_FMTS:
+	case wsfc.CLCTL_GET_PRIVATE_RESOURCE_PROPERTY_FMTS:
 		var l proplist.List
 		for _, p := range t.Properties {
 			l = append(l, proplist.Property{Name: p.Name, Values: []proplist.Value{proplist.Word(uint16(kindFormat[p.Kind]))}})
@@ -69,7 +69,7 @@ func typeCommon(t *restype.Type) (rw, ro proplist.List) {
 // keptOnly accepts a set of kept properties to their current values.
 func keptOnly(typ string, current, l proplist.List) error {
 	if err := l.Validate(); err != nil {
-		return fmt.Errorf("resource type %s properties: %v: %w", typ, err, clusapi.ERROR_INVALID_PARAMETER)
+		return fmt.Errorf("resource type %s properties: %v: %w", typ, err, wsfc.ERROR_INVALID_PARAMETER)
 	}
 	for _, p := range l {
 		i := -1
@@ -80,9 +80,9 @@ func keptOnly(typ string, current, l proplist.List) error {
 		}
 		switch {
 		case i < 0:
-			return fmt.Errorf("%q is not a common property of resource type %s that can be set: %w", p.Name, typ, clusapi.ERROR_INVALID_PARAMETER)
+			return fmt.Errorf("%q is not a common property of resource type %s that can be set: %w", p.Name, typ, wsfc.ERROR_INVALID_PARAMETER)
 		case !p.Equal(current[i]):
-			return fmt.Errorf("resource type %s keeps %s itself (it is built in or a plugin): only its current value is accepted: %w", typ, p.Name, clusapi.ERROR_INVALID_PARAMETER)
+			return fmt.Errorf("resource type %s keeps %s itself (it is built in or a plugin): only its current value is accepted: %w", typ, p.Name, wsfc.ERROR_INVALID_PARAMETER)
 		}
 	}
 	return nil

@@ -9,7 +9,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/batoncluster/baton/api/baton/v1/batonv1connect"
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/pki"
 	"github.com/batoncluster/baton/internal/store"
@@ -27,7 +27,7 @@ type Config struct {
 	// joining nodes); nil: joins are refused.
 	PKI *pki.Node
 	// Observe, if set, hears of every answered call (for metrics).
-	Observe func(procedure string, code clusapi.Errno, d time.Duration)
+	Observe func(procedure string, code wsfc.Errno, d time.Duration)
 }
 
 // Server implements every API service.
@@ -39,7 +39,7 @@ type Server struct {
 	log   *slog.Logger
 	pki   *pki.Node
 
-	observe func(procedure string, code clusapi.Errno, d time.Duration)
+	observe func(procedure string, code wsfc.Errno, d time.Duration)
 	hosts   map[string]bool // nil: any Host (AllowHosts)
 	used    *usage
 	// backingUp is set while a backup streams (one at a time).

@@ -5,11 +5,11 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 )
 
 // view builds a view holding group G with one resource per given state.
-func view(t *testing.T, states ...clusapi.ClusterResourceState) (View, *Group) {
+func view(t *testing.T, states ...wsfc.ClusterResourceState) (View, *Group) {
 	t.Helper()
 	g := &Group{Name: "G"}
 	var changes []change
@@ -28,25 +28,25 @@ func view(t *testing.T, states ...clusapi.ClusterResourceState) (View, *Group) {
 
 func TestGroupStatePrecedence(t *testing.T) {
 	const (
-		on   = clusapi.ClusterResourceOnline
-		off  = clusapi.ClusterResourceOffline
-		fail = clusapi.ClusterResourceFailed
-		onP  = clusapi.ClusterResourceOnlinePending
-		offP = clusapi.ClusterResourceOfflinePending
+		on   = wsfc.ClusterResourceOnline
+		off  = wsfc.ClusterResourceOffline
+		fail = wsfc.ClusterResourceFailed
+		onP  = wsfc.ClusterResourceOnlinePending
+		offP = wsfc.ClusterResourceOfflinePending
 	)
 	cases := []struct {
-		states []clusapi.ClusterResourceState
-		want   clusapi.ClusterGroupState
+		states []wsfc.ClusterResourceState
+		want   wsfc.ClusterGroupState
 	}{
-		{nil, clusapi.ClusterGroupOffline},
-		{[]clusapi.ClusterResourceState{off, off}, clusapi.ClusterGroupOffline},
-		{[]clusapi.ClusterResourceState{on, on}, clusapi.ClusterGroupOnline},
-		{[]clusapi.ClusterResourceState{on, off}, clusapi.ClusterGroupPartialOnline},
-		{[]clusapi.ClusterResourceState{on, onP}, clusapi.ClusterGroupPending},
-		{[]clusapi.ClusterResourceState{off, offP}, clusapi.ClusterGroupPending},
-		{[]clusapi.ClusterResourceState{on, onP, fail}, clusapi.ClusterGroupFailed},
-		{[]clusapi.ClusterResourceState{fail, on}, clusapi.ClusterGroupFailed},
-		{[]clusapi.ClusterResourceState{offP, on, off}, clusapi.ClusterGroupPending},
+		{nil, wsfc.ClusterGroupOffline},
+		{[]wsfc.ClusterResourceState{off, off}, wsfc.ClusterGroupOffline},
+		{[]wsfc.ClusterResourceState{on, on}, wsfc.ClusterGroupOnline},
+		{[]wsfc.ClusterResourceState{on, off}, wsfc.ClusterGroupPartialOnline},
+		{[]wsfc.ClusterResourceState{on, onP}, wsfc.ClusterGroupPending},
+		{[]wsfc.ClusterResourceState{off, offP}, wsfc.ClusterGroupPending},
+		{[]wsfc.ClusterResourceState{on, onP, fail}, wsfc.ClusterGroupFailed},
+		{[]wsfc.ClusterResourceState{fail, on}, wsfc.ClusterGroupFailed},
+		{[]wsfc.ClusterResourceState{offP, on, off}, wsfc.ClusterGroupPending},
 	}
 	for _, c := range cases {
 		v, g := view(t, c.states...)
@@ -57,14 +57,14 @@ func TestGroupStatePrecedence(t *testing.T) {
 }
 
 func TestApplyIsCopyOnWrite(t *testing.T) {
-	v1, _ := view(t, clusapi.ClusterResourceOnline)
-	b, _ := json.Marshal(&Status{Resource: "a", State: int32(clusapi.ClusterResourceOffline)})
+	v1, _ := view(t, wsfc.ClusterResourceOnline)
+	b, _ := json.Marshal(&Status{Resource: "a", State: int32(wsfc.ClusterResourceOffline)})
 	c2 := v1.c.apply(2, []change{{key: StatusKey("a"), value: b, rev: 2}, {key: "/elsewhere/x", value: []byte("{")}})
-	if v1.ResourceState("a") != clusapi.ClusterResourceOnline {
+	if v1.ResourceState("a") != wsfc.ClusterResourceOnline {
 		t.Error("applying a change altered an older view")
 	}
 	v2 := View{c: c2}
-	if v2.ResourceState("a") != clusapi.ClusterResourceOffline || v2.Status("a").Rev != 2 || v2.Rev() != 2 {
+	if v2.ResourceState("a") != wsfc.ClusterResourceOffline || v2.Status("a").Rev != 2 || v2.Rev() != 2 {
 		t.Errorf("new view: state %v rev %d", v2.ResourceState("a"), v2.Status("a").Rev)
 	}
 	c3 := c2.apply(3, []change{{key: StatusKey("a"), rev: 3, deleted: true}})
@@ -77,9 +77,9 @@ func TestApplyIsCopyOnWrite(t *testing.T) {
 // quarantined — absent, no stale version left — and the rest of the batch
 // is applied; rewriting it takes it out of quarantine.
 func TestApplyQuarantinesBadRecordsOnly(t *testing.T) {
-	v1, _ := view(t, clusapi.ClusterResourceOnline)
+	v1, _ := view(t, wsfc.ClusterResourceOnline)
 	good, _ := json.Marshal(&Group{Name: "H"})
-	off, _ := json.Marshal(&Status{Resource: "a", State: int32(clusapi.ClusterResourceOffline)})
+	off, _ := json.Marshal(&Status{Resource: "a", State: int32(wsfc.ClusterResourceOffline)})
 	c2 := v1.c.apply(2, []change{
 		{key: StatusKey("a"), value: []byte(`{"resource":"a","props":[{"name":"x","type":"sz","value":1}]}`), rev: 2},
 		{key: GroupKey("H"), value: good, rev: 2},
@@ -110,7 +110,7 @@ func TestApplyQuarantinesBadRecordsOnly(t *testing.T) {
 		t.Error("quarantine altered an older view")
 	}
 	v3 := View{c: c2.apply(3, []change{{key: StatusKey("a"), value: off, rev: 3}, {key: GroupKey("G"), rev: 3, deleted: true}})}
-	if v3.ResourceState("a") != clusapi.ClusterResourceOffline || v3.IsQuarantined(StatusKey("a")) || v3.IsQuarantined(GroupKey("G")) {
+	if v3.ResourceState("a") != wsfc.ClusterResourceOffline || v3.IsQuarantined(StatusKey("a")) || v3.IsQuarantined(GroupKey("G")) {
 		t.Error("a rewritten or deleted record stayed in quarantine")
 	}
 	if len(v3.Quarantined()) != 1 {
@@ -122,13 +122,13 @@ func TestApplyQuarantinesBadRecordsOnly(t *testing.T) {
 // resources (its status still counts), until it is deleted; rewritten, it
 // is there once.
 func TestQuarantinedResourceStaysInItsGroup(t *testing.T) {
-	v1, g := view(t, clusapi.ClusterResourceOnline, clusapi.ClusterResourceOnline)
+	v1, g := view(t, wsfc.ClusterResourceOnline, wsfc.ClusterResourceOnline)
 	bad := []byte(`{"name":"a","group":"G","private":[{"name":"x","type":"sz","value":1}]}`)
 	v2 := View{c: v1.c.apply(2, []change{{key: ResourceKey("a"), value: bad, rev: 2, crev: 1}})}
 	if v2.Resource("a") != nil || !v2.IsQuarantined(ResourceKey("a")) {
 		t.Fatal("the bad record is readable")
 	}
-	if got := v2.GroupResourceNames(g); !slices.Equal(got, []string{"a", "b"}) || v2.GroupState(g) != clusapi.ClusterGroupOnline {
+	if got := v2.GroupResourceNames(g); !slices.Equal(got, []string{"a", "b"}) || v2.GroupState(g) != wsfc.ClusterGroupOnline {
 		t.Errorf("resources %v, state %v; want a b, Online", got, v2.GroupState(g))
 	}
 	// Not even JSON: the group its last version named.

@@ -3,7 +3,7 @@ package store
 import (
 	"math"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 )
 
 // View is a read-only, consistent picture of the whole database at one
@@ -286,15 +286,15 @@ func (v View) Claim(group string) *Claim { return read(v, dirClaims, group, v.c.
 
 // NodeState is a node's state as the cluster sees it: Down unless its
 // lease is alive, else Paused or Up as recorded.
-func (v View) NodeState(name string) clusapi.ClusterNodeState {
+func (v View) NodeState(name string) wsfc.ClusterNodeState {
 	n := v.Node(name)
 	if n == nil || v.Alive(name) == nil {
-		return clusapi.ClusterNodeDown
+		return wsfc.ClusterNodeDown
 	}
-	if clusapi.ClusterNodeState(n.State) == clusapi.ClusterNodePaused {
-		return clusapi.ClusterNodePaused
+	if wsfc.ClusterNodeState(n.State) == wsfc.ClusterNodePaused {
+		return wsfc.ClusterNodePaused
 	}
-	return clusapi.ClusterNodeUp
+	return wsfc.ClusterNodeUp
 }
 
 // Claims returns every claim, by group.

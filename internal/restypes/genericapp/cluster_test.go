@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/restypes/genericapp"
@@ -66,10 +66,10 @@ func newCluster(t *testing.T) *clusterFixture {
 func (f *clusterFixture) online(t *testing.T) int {
 	t.Helper()
 	res, err := f.n.Ops().OnlineGroup(context.Background(), ops.GroupRef{Name: "G"}, "", ops.Request{})
-	if err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+	if err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 		t.Fatalf("OnlineGroup = %+v, %v", res, err)
 	}
-	f.n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	f.n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	return f.pid(t)
 }
 
@@ -92,10 +92,10 @@ func (f *clusterFixture) offline(t *testing.T, action uint32) {
 	t.Helper()
 	buf := proplist.List{{Name: genericapp.TypeName, Values: []proplist.Value{proplist.DWORD(action)}}}.MarshalCompact()
 	res, err := f.n.Ops().OfflineGroup(context.Background(), ops.GroupRef{Name: "G"}, ops.Request{InBuffer: buf, Size: uint32(len(buf))})
-	if err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+	if err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 		t.Fatalf("OfflineGroup = %+v, %v", res, err)
 	}
-	f.n.AwaitGroup("G", clusapi.ClusterGroupOffline)
+	f.n.AwaitGroup("G", wsfc.ClusterGroupOffline)
 }
 
 // running reports whether /proc/PID is a live process (not a zombie).
@@ -177,7 +177,7 @@ func TestClusterHealthRestart(t *testing.T) {
 	f.n.Await(func(v store.View) bool {
 		st := v.Status("web")
 		pid2, _ = st.Props.DWORD(genericapp.StatusPid)
-		return clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceOnline && pid2 != 0 && int(pid2) != pid
+		return wsfc.ClusterResourceState(st.State) == wsfc.ClusterResourceOnline && pid2 != 0 && int(pid2) != pid
 	}, "web restarted with a new process")
 	t.Cleanup(func() { _ = syscall.Kill(-int(pid2), syscall.SIGKILL) })
 	if !running(int(pid2)) {
@@ -196,7 +196,7 @@ func TestClusterAgentRestartReattaches(t *testing.T) {
 	// state is online): the new instance must reattach.
 	f.n.Await(func(v store.View) bool {
 		st := v.Status("web")
-		return st.Seq > before && clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceOnline
+		return st.Seq > before && wsfc.ClusterResourceState(st.State) == wsfc.ClusterResourceOnline
 	}, "web online again after the agent restart")
 	if got := f.pid(t); got != pid {
 		t.Errorf("after the agent restart Pid = %d, want %d (reattached)", got, pid)

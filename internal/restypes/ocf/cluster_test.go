@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/restypes/ocf"
@@ -81,7 +81,7 @@ func TestClusterOnlineOffline(t *testing.T) {
 	// Validation against the agent's meta-data refuses bad parameters.
 	_, err := e.CreateResource(ctx, "bad", "G", ocf.TypeName, nil, proplist.List{{Name: "Agent", Values: sz("Dummy")}, {Name: "bogus", Values: sz("1")}})
 	var opErr *ops.Error
-	if !errors.As(err, &opErr) || opErr.Code != clusapi.ERROR_INVALID_PARAMETER || !strings.Contains(err.Error(), "bogus") {
+	if !errors.As(err, &opErr) || opErr.Code != wsfc.ERROR_INVALID_PARAMETER || !strings.Contains(err.Error(), "bogus") {
 		t.Errorf("create with an unknown parameter = %v, want ERROR_INVALID_PARAMETER naming it", err)
 	}
 	_, err = e.CreateResource(ctx, "bad", "G", ocf.TypeName, nil, proplist.List{{Name: "Agent", Values: sz("anything")}})
@@ -90,10 +90,10 @@ func TestClusterOnlineOffline(t *testing.T) {
 	}
 
 	res, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{})
-	if err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+	if err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 		t.Fatalf("OnlineGroup = %+v, %v", res, err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	if _, err := os.Stat(stateFile); err != nil {
 		t.Errorf("Dummy state file after online: %v", err)
 	}
@@ -107,10 +107,10 @@ func TestClusterOnlineOffline(t *testing.T) {
 
 	buf := proplist.List{{Name: ocf.TypeName, Values: []proplist.Value{proplist.DWORD(3)}}}.MarshalCompact()
 	res, err = e.OfflineGroup(ctx, ops.GroupRef{Name: "G"}, ops.Request{InBuffer: buf, Size: uint32(len(buf))})
-	if err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+	if err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 		t.Fatalf("OfflineGroup = %+v, %v", res, err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOffline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOffline)
 	if _, err := os.Stat(stateFile); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Dummy state file after offline: %v", err)
 	}
@@ -158,20 +158,20 @@ func TestClusterMonitorFailure(t *testing.T) {
 	if _, err := e.OnlineGroup(ctx, ops.GroupRef{Name: "G"}, "", ops.Request{}); err != nil {
 		t.Fatal(err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOnline)
 	before := n.Store().View().Status("dummy").Seq
 	if err := os.Remove(stateFile); err != nil {
 		t.Fatal(err)
 	}
 	n.Await(func(v store.View) bool {
 		st := v.Status("dummy")
-		return st.Seq > before+1 && clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceOnline
+		return st.Seq > before+1 && wsfc.ClusterResourceState(st.State) == wsfc.ClusterResourceOnline
 	}, "dummy restarted after its monitor failed")
 	if _, err := os.Stat(stateFile); err != nil {
 		t.Errorf("state file after the restart: %v", err)
 	}
-	if res, err := e.OfflineGroup(ctx, ops.GroupRef{Name: "G"}, ops.Request{}); err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+	if res, err := e.OfflineGroup(ctx, ops.GroupRef{Name: "G"}, ops.Request{}); err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 		t.Fatal(res, err)
 	}
-	n.AwaitGroup("G", clusapi.ClusterGroupOffline)
+	n.AwaitGroup("G", wsfc.ClusterGroupOffline)
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/cgroup"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
@@ -64,16 +64,16 @@ func TestChainOverhead(t *testing.T) {
 	}
 	change := func(online bool) time.Duration {
 		t.Helper()
-		want, call := clusapi.ClusterGroupOffline, e.OfflineGroup
+		want, call := wsfc.ClusterGroupOffline, e.OfflineGroup
 		if online {
-			want = clusapi.ClusterGroupOnline
+			want = wsfc.ClusterGroupOnline
 			call = func(ctx context.Context, ref ops.GroupRef, req ops.Request) (ops.Result, error) {
 				return e.OnlineGroup(ctx, ref, "", req)
 			}
 		}
 		t0 := time.Now()
 		res, err := call(ctx, ops.GroupRef{Name: "C"}, ops.Request{})
-		if err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+		if err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 			t.Fatalf("group change: %+v, %v", res, err)
 		}
 		n.AwaitGroup("C", want)

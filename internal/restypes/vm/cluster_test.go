@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batoncluster/baton/clusapi"
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/restypes/vm"
@@ -127,7 +127,7 @@ func (n vmNode) str(name string) string {
 func (n vmNode) offline(buf []byte) {
 	n.t.Helper()
 	res, err := n.Ops().OfflineGroup(n.t.Context(), ops.GroupRef{Name: "VMGroup"}, ops.Request{InBuffer: buf, Size: uint32(len(buf))})
-	if err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+	if err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 		n.t.Fatalf("OfflineGroup = %v, %v; want ERROR_IO_PENDING", res, err)
 	}
 }
@@ -135,10 +135,10 @@ func (n vmNode) offline(buf []byte) {
 func (n vmNode) online() {
 	n.t.Helper()
 	res, err := n.Ops().OnlineGroup(n.t.Context(), ops.GroupRef{Name: "VMGroup"}, "", ops.Request{})
-	if err != nil || res.Status != clusapi.ERROR_IO_PENDING {
+	if err != nil || res.Status != wsfc.ERROR_IO_PENDING {
 		n.t.Fatalf("OnlineGroup = %v, %v; want ERROR_IO_PENDING", res, err)
 	}
-	n.AwaitGroup("VMGroup", clusapi.ClusterGroupOnline)
+	n.AwaitGroup("VMGroup", wsfc.ClusterGroupOnline)
 	n.Await(func(v store.View) bool {
 		st := v.Status("vm1")
 		pid, _ := st.Props.DWORD(vm.StatusPid)
@@ -219,7 +219,7 @@ func TestClusterSaveAndResume(t *testing.T) {
 	}
 	start := time.Now()
 	n.offline(buf)
-	if s := e.Store().View().Group("VMGroup"); e.Store().View().GroupState(s) == clusapi.ClusterGroupOnline {
+	if s := e.Store().View().Group("VMGroup"); e.Store().View().GroupState(s) == wsfc.ClusterGroupOnline {
 		t.Error("group reads Online right after ERROR_IO_PENDING")
 	}
 
@@ -236,7 +236,7 @@ func TestClusterSaveAndResume(t *testing.T) {
 	res, err = e.OnlineGroup(ctx, ops.GroupRef{Name: "VMGroup"}, "", ops.Request{})
 	t.Logf("OnlineClusterGroup during the save answers %v, %v", res, err)
 
-	n.AwaitGroup("VMGroup", clusapi.ClusterGroupOffline)
+	n.AwaitGroup("VMGroup", wsfc.ClusterGroupOffline)
 	t.Logf("save through the cluster took %v", time.Since(start))
 	st := n.status()
 	if st.Locked {
@@ -288,7 +288,7 @@ func TestClusterSaveAndResume(t *testing.T) {
 	n.Await(func(v store.View) bool {
 		st := v.Status("vm1")
 		qs, _ := st.Props.String(vm.StatusQemuStatus)
-		return st.Updated.After(restarted) && clusapi.ClusterResourceState(st.State) == clusapi.ClusterResourceOnline && qs == "running"
+		return st.Updated.After(restarted) && wsfc.ClusterResourceState(st.State) == wsfc.ClusterResourceOnline && qs == "running"
 	}, "vm1 online again after the agent restart")
 	if p := n.dword(vm.StatusPid); p != pid {
 		t.Fatalf("after the agent restart: Pid %d, want the same QEMU %d", p, pid)
@@ -305,7 +305,7 @@ func TestClusterSaveAndResume(t *testing.T) {
 
 	// Turn off (0): gone, nothing saved; the next online boots afresh.
 	n.offline(action(vm.ActionTurnOff))
-	n.AwaitGroup("VMGroup", clusapi.ClusterGroupOffline)
+	n.AwaitGroup("VMGroup", wsfc.ClusterGroupOffline)
 	if alive(pid) || n.str(vm.StatusLastOfflineAction) != "TurnOff" || n.dword(vm.StatusSavedState) != 0 {
 		t.Errorf("turn off: alive %v, LastOfflineAction %q, SavedState %d", alive(pid), n.str(vm.StatusLastOfflineAction), n.dword(vm.StatusSavedState))
 	}
@@ -317,7 +317,7 @@ func TestClusterSaveAndResume(t *testing.T) {
 
 	// Forced (3).
 	n.offline(action(vm.ActionShutdownForce))
-	n.AwaitGroup("VMGroup", clusapi.ClusterGroupOffline)
+	n.AwaitGroup("VMGroup", wsfc.ClusterGroupOffline)
 	if alive(pid) || n.str(vm.StatusLastOfflineAction) != "ShutdownForce" {
 		t.Errorf("forced: alive %v, LastOfflineAction %q", alive(pid), n.str(vm.StatusLastOfflineAction))
 	}
@@ -327,7 +327,7 @@ func TestClusterSaveAndResume(t *testing.T) {
 	n.online()
 	pid = n.dword(vm.StatusPid)
 	n.offline(action(vm.ActionShutdown))
-	n.AwaitGroup("VMGroup", clusapi.ClusterGroupFailed)
+	n.AwaitGroup("VMGroup", wsfc.ClusterGroupFailed)
 	if st := n.status(); !strings.Contains(st.LastError, "did not shut down") || alive(pid) {
 		t.Errorf("shut down: LastError %q, alive %v", st.LastError, alive(pid))
 	}
@@ -337,7 +337,7 @@ func TestClusterSaveAndResume(t *testing.T) {
 	n.online()
 	pid = n.dword(vm.StatusPid)
 	n.offline(action(vm.ActionLiveMigration))
-	n.AwaitGroup("VMGroup", clusapi.ClusterGroupFailed)
+	n.AwaitGroup("VMGroup", wsfc.ClusterGroupFailed)
 	if st := n.status(); !strings.Contains(st.LastError, "not supported") || !alive(pid) {
 		t.Errorf("live migration: LastError %q, alive %v", st.LastError, alive(pid))
 	}
@@ -346,7 +346,7 @@ func TestClusterSaveAndResume(t *testing.T) {
 		t.Errorf("online after a refused offline: Pid %d, want the running %d", p, pid)
 	}
 	n.offline(action(vm.ActionShutdownForce))
-	n.AwaitGroup("VMGroup", clusapi.ClusterGroupOffline)
+	n.AwaitGroup("VMGroup", wsfc.ClusterGroupOffline)
 	if alive(pid) {
 		t.Error("QEMU still runs at the end")
 	}

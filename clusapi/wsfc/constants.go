@@ -1,4 +1,4 @@
-package clusapi
+package wsfc
 
 import (
 	"strconv"

@@ -1,4 +1,4 @@
-package clusapi
+package wsfc
 
 // Control codes (CLUSCTL_*) and their parts. The reference gives the bit
 // layout (its §7) and the property codes of groups, resources and the
