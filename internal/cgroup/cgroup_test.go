@@ -61,6 +61,17 @@ func leaky(t *testing.T, d Dir) (pid int, ended <-chan struct{}) {
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
 	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	// Settled: the shell has forked both children and exec'd sleep 303,
+	// and the subshell that started sleep 301 is gone — before that the
+	// cgroup passes through other sets of three (shell, subshell, sleep
+	// 301), which a count alone would take.
+	cmdline := "/proc/" + strconv.Itoa(cmd.Process.Pid) + "/cmdline"
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		b, _ := os.ReadFile(cmdline)
+		if pids, _ := d.Procs(); strings.Contains(string(b), "sleep\x00303") && len(pids) == 3 {
+			break
+		}
+	}
 	return cmd.Process.Pid, done
 }
 
