@@ -38,6 +38,11 @@ type Type struct {
 	// (OCF: "provider/agent"); "" is the type itself.
 	Describe func(ctx context.Context, variant string) ([]PropertyInfo, error)
 	New      func(Config) (Resource, error)
+	// NoProcesses says the type's resources start no processes: they act
+	// inside the agent's own process (the dummy; an IP address, set
+	// through netlink). The host then makes them no cgroup and reports no
+	// process count or memory for them (Config.Cgroup is nil).
+	NoProcesses bool
 }
 
 // PropertyInfo documents one private property.

@@ -833,7 +833,10 @@ func (h *Host) instance(ctx context.Context, v store.View, r *store.Resource) (*
 		if st := v.Status(r.Name); st != nil {
 			rcfg.LastStatus = st.Props.Clone()
 		}
-		cg := h.cgroupOf(r)
+		var cg *cgroup.Group
+		if !typ.NoProcesses {
+			cg = h.cgroupOf(r)
+		}
 		if cg != nil {
 			rcfg.Cgroup = cg
 		}

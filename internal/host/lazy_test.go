@@ -8,6 +8,7 @@ import (
 
 	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
+	"github.com/batoncluster/baton/internal/host"
 	"github.com/batoncluster/baton/internal/ops"
 	"github.com/batoncluster/baton/internal/restypes/dummy"
 	"github.com/batoncluster/baton/proplist"
@@ -76,5 +77,10 @@ func TestOfflineResourcesHaveNoInstance(t *testing.T) {
 	}
 	if on, _ := n.Store().View().Status("a").Props.DWORD(dummy.StatusOnlines); on != 1 {
 		t.Errorf("Onlines = %d, want 1", on)
+	}
+	// The dummy runs in the agent's process (restype.Type.NoProcesses):
+	// no cgroup, and no process count or memory to report.
+	if cg, ok := n.Store().View().Status("a").Props.String(host.StatusCgroup); ok {
+		t.Errorf("a dummy has the cgroup %s", cg)
 	}
 }

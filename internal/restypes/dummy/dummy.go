@@ -106,7 +106,8 @@ func Type() *restype.Type {
 			_, err := parse(l)
 			return err
 		},
-		New: New,
+		New:         New,
+		NoProcesses: true, // it runs in the agent's process
 	}
 }
 
