@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -13,22 +12,6 @@ var (
 	_ json.Marshaler   = List(nil)
 	_ json.Unmarshaler = (*List)(nil)
 )
-
-type jsonSingle struct {
-	Name  string          `json:"name"`
-	Type  string          `json:"type"`
-	Value json.RawMessage `json:"value"`
-}
-
-type jsonValue struct {
-	Type  string          `json:"type"`
-	Value json.RawMessage `json:"value"`
-}
-
-type jsonMulti struct {
-	Name   string      `json:"name"`
-	Values []jsonValue `json:"values"`
-}
 
 // MarshalJSON encodes l in the JSON form (see ParseJSON).
 // A property with exactly one value is written with "type" and "value",
@@ -39,63 +22,11 @@ func (l List) MarshalJSON() ([]byte, error) {
 	if err := l.Validate(); err != nil {
 		return nil, fmt.Errorf("proplist: JSON: %w", err)
 	}
-	out, err := jsonList(l, 0)
+	b, err := appendJSONList(make([]byte, 0, 64*len(l)), l, 0)
 	if err != nil {
 		return nil, fmt.Errorf("proplist: JSON: %w", err)
 	}
-	return json.Marshal(out)
-}
-
-func jsonList(l List, depth int) ([]any, error) {
-	out := make([]any, 0, len(l))
-	for i, p := range l {
-		vs := make([]jsonValue, 0, len(p.Values))
-		for _, v := range p.Values {
-			raw, err := jsonValueOf(v, depth)
-			if err != nil {
-				return nil, fmt.Errorf("property %d (%q): %w", i+1, p.Name, err)
-			}
-			vs = append(vs, jsonValue{Type: v.Kind(), Value: raw})
-		}
-		if len(vs) == 1 {
-			out = append(out, jsonSingle{Name: p.Name, Type: vs[0].Type, Value: vs[0].Value})
-		} else {
-			out = append(out, jsonMulti{Name: p.Name, Values: vs})
-		}
-	}
-	return out, nil
-}
-
-func jsonValueOf(v Value, depth int) (json.RawMessage, error) {
-	if !v.Syntax.ValueSyntax() {
-		return nil, fmt.Errorf("syntax %s is not a value syntax", v.Syntax)
-	}
-	switch v.Syntax.Format().field() {
-	case fieldUint:
-		return json.RawMessage(strconv.FormatUint(v.Uint, 10)), nil
-	case fieldInt:
-		return json.RawMessage(strconv.FormatInt(v.Int, 10)), nil
-	case fieldStr:
-		return json.Marshal(v.Str)
-	case fieldStrs:
-		strs := v.Strs
-		if strs == nil {
-			strs = []string{}
-		}
-		return json.Marshal(strs)
-	case fieldBytes:
-		return json.Marshal(v.Text())
-	case fieldList:
-		if depth >= MaxDepth {
-			return nil, fmt.Errorf("property lists nested deeper than %d levels", MaxDepth)
-		}
-		inner, err := jsonList(v.List, depth+1)
-		if err != nil {
-			return nil, fmt.Errorf("property_list: %w", err)
-		}
-		return json.Marshal(inner)
-	}
-	return nil, fmt.Errorf("syntax %s has no JSON form", v.Syntax)
+	return b, nil
 }
 
 // UnmarshalJSON decodes the JSON form (see ParseJSON). As

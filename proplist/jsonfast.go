@@ -3,6 +3,8 @@ package proplist
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -293,4 +295,109 @@ func (s *scanner) typedValue(depth int) (Value, bool) {
 		return Value{Syntax: syn, List: l}, true
 	}
 	return Value{}, false
+}
+
+// appendJSONList appends l in the JSON form (see ParseJSON) — the shape
+// fastListFromJSON reads — without building it in values for
+// encoding/json first. l has been validated.
+func appendJSONList(b []byte, l List, depth int) ([]byte, error) {
+	b = append(b, '[')
+	for i, p := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"name":`...)
+		b = appendJSONString(b, p.Name)
+		var err error
+		if len(p.Values) == 1 {
+			b, err = appendJSONTyped(append(b, ','), p.Values[0], depth)
+		} else {
+			b = append(b, `,"values":[`...)
+			for j, v := range p.Values {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				if b, err = appendJSONTyped(append(b, '{'), v, depth); err != nil {
+					break
+				}
+				b = append(b, '}')
+			}
+			b = append(b, ']')
+		}
+		if err != nil {
+			return nil, fmt.Errorf("property %d (%q): %w", i+1, p.Name, err)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']'), nil
+}
+
+// appendJSONTyped appends `"type":KIND,"value":VALUE`.
+func appendJSONTyped(b []byte, v Value, depth int) ([]byte, error) {
+	if !v.Syntax.ValueSyntax() {
+		return nil, fmt.Errorf("syntax %s is not a value syntax", v.Syntax)
+	}
+	b = append(b, `"type":`...)
+	b = appendJSONString(b, v.Kind())
+	b = append(b, `,"value":`...)
+	switch v.Syntax.Format().field() {
+	case fieldUint:
+		return strconv.AppendUint(b, v.Uint, 10), nil
+	case fieldInt:
+		return strconv.AppendInt(b, v.Int, 10), nil
+	case fieldStr:
+		return appendJSONString(b, v.Str), nil
+	case fieldStrs:
+		b = append(b, '[')
+		for i, s := range v.Strs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, s)
+		}
+		return append(b, ']'), nil
+	case fieldBytes:
+		return appendJSONString(b, v.Text()), nil
+	case fieldList:
+		if depth >= MaxDepth {
+			return nil, fmt.Errorf("property lists nested deeper than %d levels", MaxDepth)
+		}
+		b, err := appendJSONList(b, v.List, depth+1)
+		if err != nil {
+			return nil, fmt.Errorf("property_list: %w", err)
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("syntax %s has no JSON form", v.Syntax)
+}
+
+// appendJSONString appends s, valid UTF-8 (validated lists only), as a
+// JSON string. encoding/json, which calls MarshalJSON for a record,
+// escapes <, > and & and U+2028/U+2029 afterwards as it does everywhere.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
