@@ -100,6 +100,9 @@ type Host struct {
 	calls     int       // lifecycle calls running
 	// flushTimer tells the loop to flush outcomes held back (writeDelay).
 	flushTimer *time.Timer
+	// shapes are the groups' shapes (shapeOf) at view revision shapesRev.
+	shapes    map[string]*groupShape
+	shapesRev int64
 
 	done    chan outcome       // a lifecycle call ended
 	wrote   chan written       // the writer committed a batch (or failed)
@@ -145,7 +148,7 @@ func New(cfg Config) *Host {
 	flushTimer.Stop()
 	return &Host{
 		cfg: cfg, log: cfg.Log, now: time.Now, flushTimer: flushTimer,
-		insts: map[string]*instance{}, byGroup: map[string]map[string]*instance{}, ops: map[string]bool{}, toReport: map[string]bool{},
+		insts: map[string]*instance{}, byGroup: map[string]map[string]*instance{}, ops: map[string]bool{}, toReport: map[string]bool{}, shapes: map[string]*groupShape{},
 		unwritten: map[string]outcome{},
 		done:      make(chan outcome, 256), wrote: make(chan written, 1),
 		health: make(chan healthFailure, 64), changed: make(chan string, 64),
@@ -601,17 +604,13 @@ func dependentsOf(resources []*store.Resource) map[string][]string {
 // when calls return: a chain's next member starts at once, without
 // looking at the whole group for every member.
 func (h *Host) reconcileGroup(ctx context.Context, v store.View, g *store.Group, only []string) {
-	resources := v.GroupResources(g)
-	dependents := dependentsOf(resources)
+	sh := h.shapeOf(v, g)
+	resources, dependents, byName := sh.resources, sh.dependents, sh.byName
 	if only == nil {
 		for _, r := range resources {
 			h.reconcileResource(ctx, v, r, dependents[r.Name])
 		}
 		return
-	}
-	byName := make(map[string]*store.Resource, len(resources))
-	for _, r := range resources {
-		byName[r.Name] = r
 	}
 	queued := map[string]bool{}
 	var work []*store.Resource
@@ -642,6 +641,34 @@ func (h *Host) reconcileGroup(ctx context.Context, v store.View, g *store.Group,
 			}
 		}
 	}
+}
+
+// groupShape is a group's resources, by name, and who depends on whom,
+// as one view has them.
+type groupShape struct {
+	resources  []*store.Resource
+	byName     map[string]*store.Resource
+	dependents map[string][]string
+}
+
+// shapeOf is g's shape in v, made once per view revision: calls that
+// return a few at a time each advance the group, and listing a big
+// group's resources for every few was a tenth of its offline's CPU.
+func (h *Host) shapeOf(v store.View, g *store.Group) *groupShape {
+	if h.shapesRev != v.Rev() {
+		clear(h.shapes)
+		h.shapesRev = v.Rev()
+	}
+	if sh := h.shapes[g.Name]; sh != nil {
+		return sh
+	}
+	resources := v.GroupResources(g)
+	sh := &groupShape{resources: resources, byName: make(map[string]*store.Resource, len(resources)), dependents: dependentsOf(resources)}
+	for _, r := range resources {
+		sh.byName[r.Name] = r
+	}
+	h.shapes[g.Name] = sh
+	return sh
 }
 
 // advance looks at what the settled resources named make possible next
