@@ -320,7 +320,8 @@ func cgroupProcs(t *testing.T, path string) []int {
 	return pids
 }
 
-// Offline of a resource of every type leaves no process in its cgroup,
+// Offline of a resource of every type that starts processes leaves no
+// process in its cgroup (the dummy, which starts none, has none),
 // though three of them leak a double-forked child; while online, `resource
 // show` and /metrics count what each cgroup holds.
 func testOfflineEmptiesEveryCgroup(t *testing.T, c *cluster) {
@@ -336,7 +337,11 @@ func testOfflineEmptiesEveryCgroup(t *testing.T, c *cluster) {
 	if op.State == nil || *op.State != "Online" {
 		t.Fatalf("group online every: %+v", op)
 	}
-	want := map[string]int{"every-app": 2, "every-ocf": 2, "every-child": 2, "every-vm": 1, "every-dummy": 0}
+	// The dummy starts no process (restype.Type.NoProcesses): no cgroup.
+	if p, ok := mustJSON[resourceJSON](t, n1, "resource", "show", "every-dummy").status("Cgroup"); ok {
+		t.Errorf("every-dummy, a type that starts no process, has the cgroup %v", p)
+	}
+	want := map[string]int{"every-app": 2, "every-ocf": 2, "every-child": 2, "every-vm": 1}
 	paths := map[string]string{}
 	var leaked []int
 	for res, n := range want {
