@@ -112,7 +112,7 @@ var clusapiFamilies = []clusapiFamily{
 		{"GetClusterNodeState", ""},
 		{"GetClusterNodeId", "a node's id is its name (as CLUSCTL_NODE_GET_ID); NULL is the local agent's node"},
 		{"PauseClusterNode", ""},
-		{"PauseClusterNodeEx", "drain (`bDrainNode`) to the nodes placement picks; `dwPauseFlags` and a drain target answer 87 (not yet honoured)"},
+		{"PauseClusterNodeEx", "drain (`bDrainNode`) to `hNodeDrainTarget`, or with NULL to the nodes placement picks (a group the target cannot take goes where placement picks); `dwPauseFlags` answer 87 (not yet honoured)"},
 		{"ResumeClusterNode", ""},
 		{"ResumeClusterNodeEx", "FailbackGroupsPerPolicy only; the other failback types answer 87"},
 		{"EvictClusterNode", "its database membership is removed; a node that is up is refused unless forced (`baton node evict --force`)"},

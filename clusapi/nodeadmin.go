@@ -18,7 +18,17 @@ const (
 // node's drain status (ListNodes) says how that goes. A node that is down
 // answers ERROR_CLUSTER_NODE_DOWN.
 func (c *Client) PauseNode(ctx context.Context, name string, drain bool) (*Node, error) {
-	resp, err := unary(ctx, c, "PauseClusterNode", c.conn.Nodes.PauseNode, &batonv1.PauseNodeRequest{Name: name, Drain: drain})
+	return c.PauseNodeTo(ctx, name, drain, "")
+}
+
+// PauseNodeTo is PauseNode with a drain target: with drain, the groups go
+// to the node called target ("": where placement picks); a group target
+// cannot take goes where placement picks. A target without drain, or the
+// node itself, answers ERROR_INVALID_PARAMETER; one that is not a node
+// ERROR_CLUSTER_NODE_NOT_FOUND, down ERROR_CLUSTER_NODE_DOWN, paused
+// ERROR_CLUSTER_NODE_PAUSED.
+func (c *Client) PauseNodeTo(ctx context.Context, name string, drain bool, target string) (*Node, error) {
+	resp, err := unary(ctx, c, "PauseClusterNode", c.conn.Nodes.PauseNode, &batonv1.PauseNodeRequest{Name: name, Drain: drain, DrainTarget: target})
 	if err != nil {
 		return nil, err
 	}
@@ -48,15 +58,20 @@ func PauseClusterNode(hNode HNODE) Errno {
 }
 
 // PauseClusterNodeEx pauses a node and, with bDrainNode, drains it: its
-// groups move to other nodes chosen by placement, and the call returns
-// once the drain has started (poll GetClusterNodeState and the node's
-// drain status; a group that cannot move stays on the paused node).
+// groups move to hNodeDrainTarget, or with NULL to the nodes placement
+// chooses, and the call returns once the drain has started (poll
+// GetClusterNodeState and the node's drain status; a group that cannot
+// move stays on the paused node). A group the target cannot take (down or
+// paused since, or an anti-affinity conflict there) goes where placement
+// chooses — baton's choice. A target without bDrainNode, or the node
+// itself, answers ERROR_INVALID_PARAMETER; a target that is down
+// ERROR_CLUSTER_NODE_DOWN, paused ERROR_CLUSTER_NODE_PAUSED; a handle of
+// another cluster ERROR_INVALID_HANDLE.
 //
-// Deliberate differences: baton does not yet honour dwPauseFlags
+// Deliberate difference: baton does not yet honour dwPauseFlags
 // (CLUSAPI_NODE_PAUSE_REMAIN_ON_PAUSED_NODE_ON_MOVE_ERROR,
-// CLUSAPI_NODE_AVOID_PLACEMENT, CLUSAPI_NODE_PAUSE_RETRY_DRAIN_ON_FAILURE)
-// or a drain target (hNodeDrainTarget): rather than ignore them, a call
-// with any flag, or with a drain target other than NULL, answers
+// CLUSAPI_NODE_AVOID_PLACEMENT, CLUSAPI_NODE_PAUSE_RETRY_DRAIN_ON_FAILURE):
+// rather than ignore them, a call with any flag answers
 // ERROR_INVALID_PARAMETER and changes nothing.
 func PauseClusterNodeEx(hNode HNODE, bDrainNode bool, dwPauseFlags uint32, hNodeDrainTarget HNODE) Errno {
 	return PauseClusterNodeExContext(context.Background(), hNode, bDrainNode, dwPauseFlags, hNodeDrainTarget)
@@ -68,19 +83,20 @@ func PauseClusterNodeExContext(ctx context.Context, hNode HNODE, bDrainNode bool
 	if !h.valid() {
 		return ERROR_INVALID_HANDLE
 	}
+	target := ""
 	if hNodeDrainTarget != nil {
 		t := (*nodeHandle)(hNodeDrainTarget)
 		if !t.valid() || t.cluster.id != h.cluster.id {
 			return ERROR_INVALID_HANDLE
 		}
-		return ERROR_INVALID_PARAMETER
+		target = t.name
 	}
 	if dwPauseFlags != 0 {
 		return ERROR_INVALID_PARAMETER
 	}
 	ctx, cancel := callCtx(ctx)
 	defer cancel()
-	_, err := h.cluster.c.PauseNode(ctx, h.name, bDrainNode)
+	_, err := h.cluster.c.PauseNodeTo(ctx, h.name, bDrainNode, target)
 	return ErrnoOf(err)
 }
 

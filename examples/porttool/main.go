@@ -14,9 +14,10 @@
 //  2. reads each group's common properties (ClusterGroupControl with
 //     CLUSCTL_GROUP_GET_COMMON_PROPERTIES, asking first for the size) and
 //     decodes them as Windows does;
-//  3. pauses and drains the node that owns the first group
-//     (PauseClusterNodeEx) and waits on a version 2 port for its groups
-//     to move; then resumes it (ResumeClusterNode);
+//  3. pauses and drains the node that owns the first group to another
+//     node (PauseClusterNodeEx with a drain target) and waits on a
+//     version 2 port for its groups to move there; then resumes it
+//     (ResumeClusterNode);
 //  4. renames the first group (SetClusterGroupName) and checks that its
 //     handle still works and that a name in use is refused
 //     (ERROR_ALREADY_EXISTS);
@@ -174,14 +175,27 @@ func run(addr string) error {
 		return fmt.Errorf("OpenClusterNode(%s): %w", owner, err)
 	}
 	defer clusapi.CloseClusterNode(hNode)
-	if err := expect("PauseClusterNodeEx(drain)", clusapi.PauseClusterNodeEx(hNode, true, 0, nil), clusapi.ERROR_SUCCESS); err != nil {
+	// Drain to a node of our choosing: the first other one.
+	target := nodes[0]
+	if target == owner {
+		target = nodes[1]
+	}
+	hTarget, err := clusapi.OpenClusterNode(hCluster, target)
+	if err != nil {
+		return fmt.Errorf("OpenClusterNode(%s): %w", target, err)
+	}
+	defer clusapi.CloseClusterNode(hTarget)
+	if err := expect("PauseClusterNodeEx(drain to itself)", clusapi.PauseClusterNodeEx(hNode, true, 0, hNode), clusapi.ERROR_INVALID_PARAMETER); err != nil {
 		return err
 	}
-	fmt.Printf("paused and draining %s (groups %v)\n", owner, onOwner)
+	if err := expect("PauseClusterNodeEx(drain)", clusapi.PauseClusterNodeEx(hNode, true, 0, hTarget), clusapi.ERROR_SUCCESS); err != nil {
+		return err
+	}
+	fmt.Printf("paused and draining %s to %s (groups %v)\n", owner, target, onOwner)
 	moved := map[string]bool{}
 	if err := wait(port, time.Minute, func(n clusapi.ClusterNotifyV2) bool {
 		if n.FilterAndType.DwObjectType == clusapi.CLUSTER_OBJECT_TYPE_GROUP {
-			if _, o, err := clusapi.GetClusterGroupState(hGroups[n.Name]); err == nil && o != owner && o != "" {
+			if _, o, err := clusapi.GetClusterGroupState(hGroups[n.Name]); err == nil && o == target {
 				moved[n.Name] = true
 			}
 		}

@@ -179,9 +179,10 @@ func moveObserved(g *batonv1.Group, op *batonv1.Operation, source, to string) ob
 
 func (a *app) nodePause() *cobra.Command {
 	var drain bool
+	var target string
 	var wait time.Duration
 	c := &cobra.Command{
-		Use:   "pause NODE [--drain [--wait]]",
+		Use:   "pause NODE [--drain [--to NODE] [--wait]]",
 		Short: "Pause a node: it takes no new groups; --drain moves its groups away",
 		Args:  exactArgs("NODE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -189,7 +190,7 @@ func (a *app) nodePause() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			resp, err := cl.Nodes.PauseNode(cmd.Context(), connect.NewRequest(&batonv1.PauseNodeRequest{Name: args[0], Drain: drain}))
+			resp, err := cl.Nodes.PauseNode(cmd.Context(), connect.NewRequest(&batonv1.PauseNodeRequest{Name: args[0], Drain: drain, DrainTarget: target}))
 			if err != nil {
 				return err
 			}
@@ -215,6 +216,7 @@ func (a *app) nodePause() *cobra.Command {
 		},
 	}
 	c.Flags().BoolVar(&drain, "drain", false, "move the node's groups to other nodes")
+	c.Flags().StringVar(&target, "to", "", "with --drain: the node the groups go to (PauseClusterNodeEx's drain target; default: where placement picks)")
 	c.Flags().DurationVar(&wait, "wait", 5*time.Minute, "with --drain: wait until the drain completes")
 	c.Flags().Lookup("wait").NoOptDefVal = "5m"
 	return c

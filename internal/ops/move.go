@@ -27,7 +27,7 @@ func PlacementView(v store.View, now time.Time) placement.View {
 		pv.FormingUntil = c.FormingUntil
 	}
 	for _, n := range v.Nodes() {
-		pv.Nodes = append(pv.Nodes, placement.Node{Name: n.Name, State: placement.NodeState(v.NodeState(n.Name)), Draining: n.Draining})
+		pv.Nodes = append(pv.Nodes, placement.Node{Name: n.Name, State: placement.NodeState(v.NodeState(n.Name)), Draining: n.Draining, DrainTarget: n.DrainTarget})
 	}
 	facts := v.Unrecorded()
 	for _, g := range v.Groups() {

@@ -13,6 +13,18 @@ import (
 // With drain, the controller moves its groups to other nodes; the drain
 // status says how that goes (DrainStatus).
 func (e *Engine) PauseNode(ctx context.Context, name string, drain bool) (*store.Node, error) {
+	return e.PauseNodeTo(ctx, name, drain, "")
+}
+
+// PauseNodeTo is PauseNode with a drain target (hNodeDrainTarget): with
+// drain, the groups go to node target, "" where placement picks. A group
+// the target cannot take (its lease gone, paused since, an anti-affinity
+// conflict there) goes where placement picks — baton's choice. A target
+// without drain, or the node itself, is ERROR_INVALID_PARAMETER; one
+// that is not a node of the cluster ERROR_CLUSTER_NODE_NOT_FOUND; one that
+// is down ERROR_CLUSTER_NODE_DOWN; paused ERROR_CLUSTER_NODE_PAUSED. A
+// refusal changes nothing.
+func (e *Engine) PauseNodeTo(ctx context.Context, name string, drain bool, target string) (*store.Node, error) {
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
 		n := v.Node(name)
 		if n == nil {
@@ -21,9 +33,24 @@ func (e *Engine) PauseNode(ctx context.Context, name string, drain bool) (*store
 		if v.NodeState(name) == wsfc.ClusterNodeDown {
 			return fail(wsfc.ERROR_CLUSTER_NODE_DOWN, "node %q is down", name)
 		}
+		if target != "" {
+			switch {
+			case !drain:
+				return fail(wsfc.ERROR_INVALID_PARAMETER, "a drain target (%q) without a drain", target)
+			case target == name:
+				return fail(wsfc.ERROR_INVALID_PARAMETER, "node %q cannot drain to itself", name)
+			case v.Node(target) == nil:
+				return fail(wsfc.ERROR_CLUSTER_NODE_NOT_FOUND, "drain target %q is not a node of the cluster", target)
+			case v.NodeState(target) == wsfc.ClusterNodeDown:
+				return fail(wsfc.ERROR_CLUSTER_NODE_DOWN, "drain target %q is down", target)
+			case v.NodeState(target) == wsfc.ClusterNodePaused:
+				return fail(wsfc.ERROR_CLUSTER_NODE_PAUSED, "drain target %q is paused", target)
+			}
+		}
 		c := *n
 		c.State = int32(wsfc.ClusterNodePaused)
 		c.Draining = drain
+		c.DrainTarget = target
 		c.DrainGroups = nil
 		if drain {
 			for _, g := range v.Groups() {
@@ -53,7 +80,7 @@ func (e *Engine) ResumeNode(ctx context.Context, name string) (*store.Node, erro
 			return fail(wsfc.ERROR_CLUSTER_NODE_NOT_PAUSED, "node %q is not paused", name)
 		}
 		c := *n
-		c.State, c.Draining, c.DrainGroups = int32(wsfc.ClusterNodeUp), false, nil
+		c.State, c.Draining, c.DrainTarget, c.DrainGroups = int32(wsfc.ClusterNodeUp), false, "", nil
 		t.PutNode(&c)
 		return nil
 	})

@@ -31,7 +31,12 @@ func (s *state) decide(g *Group, p *Plan) {
 	owner := g.Owner
 	switch {
 	case s.alive(owner) && s.nodes[owner].Draining:
-		// Drain: every group leaves, online or not, whatever its policy.
+		// Drain: every group leaves, online or not, whatever its policy;
+		// to the drain target when it can take the group.
+		if to := s.nodes[owner].DrainTarget; to != "" && to != owner && s.eligible(to) && !s.conflicts(to, g) {
+			s.moveTo(g, to, ReasonDrain, p)
+			return
+		}
 		s.place(g, owner, ReasonDrain, p)
 	case !g.Online:
 		// Persistent state offline: failover and failback leave it be.

@@ -37,6 +37,9 @@ type Node struct {
 	// Draining is set while the node is being drained: its groups move
 	// away and it takes no new ones.
 	Draining bool
+	// DrainTarget, while Draining, is where its groups go if that node
+	// can take them (else where placement picks); "": placement picks.
+	DrainTarget string
 }
 
 // Infinite is the DWORD value that means "default", "no window" or "never"

@@ -68,6 +68,9 @@ type Node struct {
 	Draining bool  `json:"draining,omitempty"`
 	// DatabaseRole is member, client or external (see config).
 	DatabaseRole string `json:"databaseRole,omitempty"`
+	// DrainTarget is the node a drain sends the groups to
+	// (PauseClusterNodeEx's hNodeDrainTarget); "": where placement picks.
+	DrainTarget string `json:"drainTarget,omitempty"`
 	// DrainGroups are the groups the node held when its drain began.
 	DrainGroups []string  `json:"drainGroups,omitempty"`
 	Started     time.Time `json:"started"`

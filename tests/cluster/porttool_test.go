@@ -65,7 +65,7 @@ func TestPortTool(t *testing.T) {
 	}
 	for _, want := range []string{
 		"nodes [n1 n2]", "group PortA: ", "FailoverThreshold",
-		"paused and draining n1 (groups [PortA PortB])",
+		"paused and draining n1 to n2 (groups [PortA PortB])",
 		"group PortA moved to n2, Online", "group PortB moved to n2, Online",
 		"resumed n1", "renamed PortA to PortA-renamed",
 		"resource PortA-r: Online", "\nok\n",

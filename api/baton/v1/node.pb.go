@@ -22,9 +22,12 @@ const (
 )
 
 type PauseNodeRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Drain         bool                   `protobuf:"varint,2,opt,name=drain,proto3" json:"drain,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Drain bool                   `protobuf:"varint,2,opt,name=drain,proto3" json:"drain,omitempty"`
+	// drain_target is hNodeDrainTarget: with drain, the node the groups go
+	// to ("": where placement picks).
+	DrainTarget   string `protobuf:"bytes,3,opt,name=drain_target,json=drainTarget,proto3" json:"drain_target,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -71,6 +74,13 @@ func (x *PauseNodeRequest) GetDrain() bool {
 		return x.Drain
 	}
 	return false
+}
+
+func (x *PauseNodeRequest) GetDrainTarget() string {
+	if x != nil {
+		return x.DrainTarget
+	}
+	return ""
 }
 
 type PauseNodeResponse struct {
@@ -434,10 +444,11 @@ var File_baton_v1_node_proto protoreflect.FileDescriptor
 
 const file_baton_v1_node_proto_rawDesc = "" +
 	"\n" +
-	"\x13baton/v1/node.proto\x12\bbaton.v1\"<\n" +
+	"\x13baton/v1/node.proto\x12\bbaton.v1\"_\n" +
 	"\x10PauseNodeRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
-	"\x05drain\x18\x02 \x01(\bR\x05drain\"7\n" +
+	"\x05drain\x18\x02 \x01(\bR\x05drain\x12!\n" +
+	"\fdrain_target\x18\x03 \x01(\tR\vdrainTarget\"7\n" +
 	"\x11PauseNodeResponse\x12\"\n" +
 	"\x04node\x18\x01 \x01(\v2\x0e.baton.v1.NodeR\x04node\"'\n" +
 	"\x11ResumeNodeRequest\x12\x12\n" +
