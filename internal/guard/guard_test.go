@@ -122,11 +122,14 @@ func TestGuardRestartedIsToldEverything(t *testing.T) {
 	c.Track(pgid)
 	// The guard dies (OOM killer, an operator): the next message starts a
 	// new one and repeats the state.
-	if err := stopGuard(guardPid(t, c)); err != nil {
+	first := guardPid(t, c)
+	if err := stopGuard(first); err != nil {
 		t.Fatal(err)
 	}
 	c.Extend(time.Now().Add(300 * time.Millisecond))
-	second := guardPid(t, c)
+	// Extend sends from a goroutine of its own: the client reaches the
+	// new guard some time after it returns.
+	second := awaitNewGuard(t, c, first)
 	t.Cleanup(func() { _ = stopGuard(second) })
 	awaitEnd(t, ended, 30*time.Second, "the new guard's deadline")
 }
@@ -135,23 +138,51 @@ func TestGuardRestartedIsToldEverything(t *testing.T) {
 // peer credentials.
 func guardPid(t *testing.T, c *Client) int {
 	t.Helper()
-	c.mu.Lock()
-	raw, err := c.conn.(*net.UnixConn).SyscallConn()
-	c.mu.Unlock()
+	pid, err := peerPid(c)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return pid
+}
+
+// awaitNewGuard waits until c is connected to a guard other than old,
+// and returns its pid.
+func awaitNewGuard(t *testing.T, c *Client, old int) int {
+	t.Helper()
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var pid int
+		if pid, err = peerPid(c); err == nil && pid != old {
+			return pid
+		}
+	}
+	t.Fatalf("the client did not reach a new guard within 30 s (last: %v)", err)
+	return 0
+}
+
+// peerPid reads the guard's pid from c's connection under c.mu, so that
+// the connection is not closed under it.
+func peerPid(c *Client) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn == nil {
+		return 0, errors.New("not connected")
+	}
+	raw, err := c.conn.(*net.UnixConn).SyscallConn()
+	if err != nil {
+		return 0, err
 	}
 	var cred *unix.Ucred
 	var credErr error
 	if err := raw.Control(func(fd uintptr) {
 		cred, credErr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
 	}); err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	if credErr != nil {
-		t.Fatal(credErr)
+		return 0, credErr
 	}
-	return int(cred.Pid)
+	return int(cred.Pid), nil
 }
 
 // stopGuard kills guard pid and waits until it is gone.
