@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -312,6 +313,24 @@ func (s *Store) Update(ctx context.Context, fn func(v View, t *Txn) error) (int6
 // updateAttempts bounds the attempts of one decision.
 const updateAttempts = 20
 
+// conflictBackoff pauses after the attempt-th conflict (0-based): not at
+// all after the first two, then a random time up to 2 ms per attempt,
+// at most 25 ms.
+func conflictBackoff(ctx context.Context, attempt int) error {
+	if attempt < 2 {
+		return nil
+	}
+	limit := min(time.Duration(attempt)*2*time.Millisecond, 25*time.Millisecond)
+	t := time.NewTimer(rand.N(limit))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // Decide makes one read-check-write decision atomic. fn reads the
 // database through v and records its writes in t; Decide commits t only
 // if every record fn read is still as fn saw it, and otherwise runs fn
@@ -340,7 +359,7 @@ const updateAttempts = 20
 func Decide[R any](ctx context.Context, s *Store, fn func(v View, t *Txn) (R, error)) (R, int64, error) {
 	var zero R
 	confirmed := false
-	for range updateAttempts {
+	for attempt := range updateAttempts {
 		c := s.cur.Load()
 		t := &Txn{bad: c.bad, c: c}
 		res, err := fn(View{c: c, t: t}, t)
@@ -371,6 +390,13 @@ func Decide[R any](ctx context.Context, s *Store, fn func(v View, t *Txn) (R, er
 		if errors.Is(err, ErrConflict) {
 			// Our view was stale: wait for what beat us, then decide again.
 			if err := s.Sync(ctx); err != nil {
+				return zero, 0, err
+			}
+			// Writers that keep meeting each other on one hot record
+			// would go on colliding in step (4 writers under the race
+			// detector lost 20 times in a row): after the first retries,
+			// a short random pause breaks the step.
+			if err := conflictBackoff(ctx, attempt); err != nil {
 				return zero, 0, err
 			}
 			continue
