@@ -138,7 +138,7 @@ type parser struct {
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
-func (p *parser) next() token  { t := p.toks[p.i]; p.i++; return t }
+func (p *parser) next() token { t := p.toks[p.i]; p.i++; return t }
 
 func (p *parser) fail(t token, format string, args ...any) error {
 	return &SyntaxError{Expr: p.s, Pos: t.pos, Msg: fmt.Sprintf(format, args...)}
