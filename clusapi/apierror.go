@@ -26,6 +26,11 @@ import (
 type APIError struct {
 	Code    Errno  // the Win32 code, never ERROR_SUCCESS
 	Message string // what was wrong, in words; may be empty
+
+	// cause is, for a call the agent did not answer with a Win32 code,
+	// the failure underneath (a refused connection, a certificate not
+	// from the cluster CA, ...); nil for an answered error.
+	cause error
 }
 
 // Error returns the code's name and value and the message, for example
@@ -37,8 +42,18 @@ func (e *APIError) Error() string {
 	return e.Code.Error() + ": " + e.Message
 }
 
-// Unwrap returns the Code, so that errors.Is and errors.As see the Errno.
-func (e *APIError) Unwrap() error { return e.Code }
+// Unwrap returns the Code, so that errors.Is and errors.As see the Errno,
+// and, for a call the agent did not answer with a Win32 code (the
+// transport failed: RPC_S_SERVER_UNAVAILABLE, RPC_S_CALL_FAILED; or
+// something else answered), the failure underneath, so that errors.Is and
+// errors.As see that too (for example a *net.OpError, or
+// context.DeadlineExceeded for a call that ran out of time).
+func (e *APIError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{e.Code}
+	}
+	return []error{e.Code, e.cause}
+}
 
 // GroupStateError reports that a group operation finished, but the group
 // did not end in the state the operation asked for (an offline that ended
@@ -164,13 +179,13 @@ func sentCallError(ctx context.Context, call string, err error, sent bool) error
 	var dirErr *dial.SocketDirError
 	switch {
 	case errors.As(err, &certErr):
-		return &APIError{Code: RPC_S_SERVER_UNAVAILABLE, Message: prefixed(call, certErr.Error())}
+		return &APIError{Code: RPC_S_SERVER_UNAVAILABLE, Message: prefixed(call, certErr.Error()), cause: err}
 	case errors.As(err, &dirErr):
-		return &APIError{Code: RPC_S_SERVER_UNAVAILABLE, Message: prefixed(call, dirErr.Error())}
+		return &APIError{Code: RPC_S_SERVER_UNAVAILABLE, Message: prefixed(call, dirErr.Error()), cause: err}
 	}
 	var ce *connect.Error
 	if !errors.As(err, &ce) {
-		return &APIError{Code: lost, Message: prefixed(call, err.Error())}
+		return &APIError{Code: lost, Message: prefixed(call, err.Error()), cause: err}
 	}
 	for _, d := range ce.Details() {
 		v, derr := d.Value()
@@ -199,7 +214,7 @@ func sentCallError(ctx context.Context, call string, err error, sent bool) error
 	if msg == "" {
 		msg = ce.Code().String()
 	}
-	return &APIError{Code: code, Message: prefixed(call, msg)}
+	return &APIError{Code: code, Message: prefixed(call, msg), cause: err}
 }
 
 // answered is the error of a call the agent answered with code. The agent

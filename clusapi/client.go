@@ -192,6 +192,14 @@ type Node struct {
 	Address string
 	Groups  []string  // the groups it owns
 	Started time.Time // when its agent started; zero if unknown
+	// DrainStatus says how a drain (PauseNode with drain) goes: "",
+	// "in progress", "completed" or "failed"; DrainDetail says more.
+	DrainStatus string
+	DrainDetail string
+	// DatabaseRole is the node's part in the cluster database: "member"
+	// (an embedded etcd member), "client" (it reaches the database
+	// through a member) or "external" (an existing etcd cluster).
+	DatabaseRole string
 }
 
 func nodeFromPB(n *batonv1.Node) Node {
@@ -201,6 +209,10 @@ func nodeFromPB(n *batonv1.Node) Node {
 		Address: n.GetAddress(),
 		Groups:  n.GetGroups(),
 		Started: unixNano(n.GetStartedUnixNano()),
+
+		DrainStatus:  n.GetDrainStatus(),
+		DrainDetail:  n.GetDrainDetail(),
+		DatabaseRole: n.GetDatabaseRole(),
 	}
 }
 

@@ -29,6 +29,15 @@ type Group struct {
 	// QueuedMove is the move waiting in the group's queue (see
 	// CLUSAPI_GROUP_MOVE_QUEUE_ENABLED); nil when none waits.
 	QueuedMove *QueuedMove
+	// MoveTo is the destination node of a move under way; "" when the
+	// group is not moving.
+	MoveTo string
+	// Failovers are the group's failovers within FailoverPeriod (they
+	// count against FailoverThreshold), oldest first, and
+	// FailoverCountExpires is when the oldest stops counting (zero when
+	// none counts).
+	Failovers            []time.Time
+	FailoverCountExpires time.Time
 }
 
 // QueuedMove is a move accepted with CLUSAPI_GROUP_MOVE_QUEUE_ENABLED that
@@ -50,17 +59,20 @@ func groupFromPB(g *batonv1.Group) (*Group, error) {
 		return nil, err
 	}
 	return &Group{
-		Name:              g.GetName(),
-		ID:                g.GetId(),
-		PreferredOwners:   g.GetPreferredOwners(),
-		PersistentState:   g.GetPersistentState(),
-		OwnerNode:         g.GetOwnerNode(),
-		Resources:         g.GetResources(),
-		State:             ClusterGroupState(g.GetState()),
-		Properties:        props,
-		LastOperationID:   g.GetLastOperationId(),
-		StatusInformation: g.GetStatusInformation(),
-		QueuedMove:        queuedMoveFromPB(g.GetQueuedMove()),
+		Name:                 g.GetName(),
+		ID:                   g.GetId(),
+		PreferredOwners:      g.GetPreferredOwners(),
+		PersistentState:      g.GetPersistentState(),
+		OwnerNode:            g.GetOwnerNode(),
+		Resources:            g.GetResources(),
+		State:                ClusterGroupState(g.GetState()),
+		Properties:           props,
+		LastOperationID:      g.GetLastOperationId(),
+		StatusInformation:    g.GetStatusInformation(),
+		QueuedMove:           queuedMoveFromPB(g.GetQueuedMove()),
+		MoveTo:               g.GetMoveTo(),
+		Failovers:            timesFromPB(g.GetFailoversUnixNano()),
+		FailoverCountExpires: unixNano(g.GetFailoverCountExpiresUnixNano()),
 	}, nil
 }
 

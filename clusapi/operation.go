@@ -38,7 +38,7 @@ type Operation struct {
 func newOperation(c *Client, ref groupRef, want ClusterGroupState, r *batonv1.OperationResult) (*Operation, error) {
 	st := Errno(r.GetStatus())
 	if st != ERROR_SUCCESS && st != ERROR_IO_PENDING {
-		return nil, &APIError{Code: st, Message: r.GetStatusName()}
+		return nil, statusError(st, r.GetStatusName())
 	}
 	return &Operation{Status: st, ID: r.GetOperationId(), Group: ref.name, c: c, ref: ref, want: want}, nil
 }
@@ -82,6 +82,17 @@ func (op *Operation) WaitProgress(ctx context.Context, progress func(GroupStatus
 	}
 }
 
+// statusError is the error of a call answered with a status other than
+// ERROR_SUCCESS and ERROR_IO_PENDING (an offline of a Failed resource:
+// ERROR_RESOURCE_FAILED); name, the status's name, is not repeated as
+// its message.
+func statusError(st Errno, name string) *APIError {
+	if name == st.String() {
+		name = ""
+	}
+	return &APIError{Code: st, Message: name}
+}
+
 func groupOutcome(want, got ClusterGroupState) Errno {
 	switch {
 	case got == ClusterGroupFailed:
@@ -111,7 +122,7 @@ type ResourceOperation struct {
 func newResourceOperation(c *Client, ref resourceRef, want ClusterResourceState, r *batonv1.OperationResult) (*ResourceOperation, error) {
 	st := Errno(r.GetStatus())
 	if st != ERROR_SUCCESS && st != ERROR_IO_PENDING {
-		return nil, &APIError{Code: st, Message: r.GetStatusName()}
+		return nil, statusError(st, r.GetStatusName())
 	}
 	return &ResourceOperation{Status: st, ID: r.GetOperationId(), Resource: ref.name, c: c, ref: ref, want: want}, nil
 }

@@ -124,3 +124,53 @@ func CancelClusterGroupOperationContext(ctx context.Context, hGroup HGROUP, dwCa
 	}
 	return Errno(resp.Status)
 }
+
+// Fail has the node of the resource called name treat it as if its
+// health check had failed (FailClusterResource): its restart policy
+// decides what follows. It returns once the request is recorded; the
+// resource's state (Resources.State) shows what the node did. A resource
+// that is not Online answers ERROR_INVALID_STATE.
+func (r Resources) Fail(ctx context.Context, name string) error {
+	_, err := unary(ctx, r.c, "FailClusterResource", r.c.conn.Verbs.FailResource, &batonv1.FailResourceRequest{
+		Resource: resourceRef{name: name}.pb(),
+	})
+	return err
+}
+
+// Restart takes the Online resource called name offline, with the
+// resources that depend on it, and brings them back, their persistent
+// state unchanged (RestartClusterResource; flags are reserved and must be
+// 0). It returns once the offline is done and the resources are on their
+// way back: the operation's Status is ERROR_SUCCESS, its ID that of the
+// operation that brings them back ("" when something else already did),
+// and its Wait waits for the resource to be Online. A resource that is
+// not Online answers ERROR_INVALID_STATE; an offline that ended in Failed
+// ERROR_RESOURCE_FAILED.
+func (r Resources) Restart(ctx context.Context, name string, flags uint32) (*ResourceOperation, error) {
+	ref := resourceRef{name: name}
+	resp, err := unary(ctx, r.c, "RestartClusterResource", r.c.conn.Verbs.RestartResource, &batonv1.RestartResourceRequest{
+		Resource: ref.pb(), Flags: flags,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newResourceOperation(r.c, ref, ClusterResourceOnline, resp)
+}
+
+// CancelOperation cancels the move waiting in the queue of the group
+// called name (CancelClusterGroupOperation; flags are reserved and must be
+// 0) and returns the ID of the move's operation, which ends failed,
+// marked cancelled. The group stays where it is. A group with no move
+// waiting in its queue answers ERROR_INVALID_STATE.
+func (g Groups) CancelOperation(ctx context.Context, name string, flags uint32) (operationID string, err error) {
+	resp, err := unary(ctx, g.c, "CancelClusterGroupOperation", g.c.conn.Verbs.CancelGroupOperation, &batonv1.CancelGroupOperationRequest{
+		Group: groupRef{name: name}.pb(), Flags: flags,
+	})
+	if err != nil {
+		return "", err
+	}
+	if st := Errno(resp.GetStatus()); st != ERROR_SUCCESS {
+		return "", &APIError{Code: st}
+	}
+	return resp.GetOperationId(), nil
+}
