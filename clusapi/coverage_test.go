@@ -50,7 +50,7 @@ var clusapiFamilies = []clusapiFamily{
 		{"OpenClusterGroupEx", "desired/granted access as OpenClusterEx; the access check comes before the name"},
 		{"CloseClusterGroup", ""},
 		{"CreateClusterGroup", ""},
-		{"CreateClusterGroupEx", "not yet (group type)"},
+		{"CreateClusterGroupEx", "the group type is kept as the GroupType common property; a version other than 1 or a type [MS-CMRP] reserves (1, 2, 4, 5) answers 87"},
 		{"DeleteClusterGroup", "only an empty group (ERROR_DIR_NOT_EMPTY otherwise), as Windows"},
 		{"DestroyClusterGroup", "deletes the group and its resources; deliberate difference: it does not take them offline first (a resource not offline answers 5019, ERROR_RESOURCE_ONLINE, and nothing is deleted)"},
 		{"GetClusterGroupState", "the state and the owner node's name"},

@@ -129,12 +129,34 @@ type CreateGroupOptions struct {
 	PreferredOwners []string
 	// Properties are common properties to set (failover policy).
 	Properties proplist.List
+	// Info is CreateClusterGroupEx's group info; nil: none (the group's
+	// GroupType is ClusGroupTypeUnknown).
+	Info *CLUSTER_CREATE_GROUP_INFO
+}
+
+// CLUSTER_CREATE_GROUP_INFO is CreateClusterGroupEx's pGroupInfo.
+// DwVersion must be CLUSTER_CREATE_GROUP_INFO_VERSION_1; GroupType is
+// any value the caller gives meaning to (a CLUSGROUP_TYPE such as
+// ClusGroupTypeVirtualMachine, or its own) but the types [MS-CMRP]
+// reserves for the cluster's own groups (1, 2, 4, 5). The group's
+// GroupType common property reads it back.
+type CLUSTER_CREATE_GROUP_INFO struct {
+	DwVersion uint32
+	GroupType uint32
+}
+
+func (i *CLUSTER_CREATE_GROUP_INFO) pb() *batonv1.CreateGroupInfo {
+	if i == nil {
+		return nil
+	}
+	return &batonv1.CreateGroupInfo{Version: i.DwVersion, GroupType: i.GroupType}
 }
 
 // Create creates an empty, offline group.
 func (g Groups) Create(ctx context.Context, name string, opts CreateGroupOptions) (*Group, error) {
 	resp, err := unary(ctx, g.c, "CreateGroup", g.c.conn.Groups.CreateGroup, &batonv1.CreateGroupRequest{
 		Name: name, PreferredOwners: opts.PreferredOwners, Properties: toPBList(opts.Properties),
+		Info: opts.Info.pb(),
 	})
 	if err != nil {
 		return nil, err

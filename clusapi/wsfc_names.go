@@ -151,6 +151,16 @@ const (
 	CLUS_CHAR_UNKNOWN                                                        = wsfc.CLUS_CHAR_UNKNOWN
 	CLUS_FLAG_CORE                                                           = wsfc.CLUS_FLAG_CORE
 	ClusGroupTypeUnknown                                                     = wsfc.ClusGroupTypeUnknown
+	CLUSTER_CREATE_GROUP_INFO_VERSION_1                                      = wsfc.CLUSTER_CREATE_GROUP_INFO_VERSION_1
+	ClusGroupTypeCoreCluster                                                 = wsfc.ClusGroupTypeCoreCluster
+	ClusGroupTypeAvailableStorage                                            = wsfc.ClusGroupTypeAvailableStorage
+	ClusGroupTypeTemporary                                                   = wsfc.ClusGroupTypeTemporary
+	ClusGroupTypeSharedVolume                                                = wsfc.ClusGroupTypeSharedVolume
+	ClusGroupTypeStoragePool                                                 = wsfc.ClusGroupTypeStoragePool
+	ClusGroupTypeGenericApplication                                          = wsfc.ClusGroupTypeGenericApplication
+	ClusGroupTypeGenericService                                              = wsfc.ClusGroupTypeGenericService
+	ClusGroupTypeGenericScript                                               = wsfc.ClusGroupTypeGenericScript
+	ClusGroupTypeVirtualMachine                                              = wsfc.ClusGroupTypeVirtualMachine
 	NodeDrainStatusNotInitiated                                              = wsfc.NodeDrainStatusNotInitiated
 	NodeDrainStatusInProgress                                                = wsfc.NodeDrainStatusInProgress
 	NodeDrainStatusCompleted                                                 = wsfc.NodeDrainStatusCompleted
@@ -576,6 +586,9 @@ func CLUSCTL_GET_ACCESS_MODE(code uint32) uint32 { return wsfc.CLUSCTL_GET_ACCES
 
 // CLUSCTL_GET_CONTROL_OBJECT is wsfc.CLUSCTL_GET_CONTROL_OBJECT.
 func CLUSCTL_GET_CONTROL_OBJECT(code uint32) uint32 { return wsfc.CLUSCTL_GET_CONTROL_OBJECT(code) }
+
+// ReservedGroupType is wsfc.ReservedGroupType.
+func ReservedGroupType(t uint32) bool { return wsfc.ReservedGroupType(t) }
 
 // ParseClusterGroupState is wsfc.ParseClusterGroupState.
 func ParseClusterGroupState(name string) (ClusterGroupState, bool) {

@@ -224,9 +224,38 @@ const (
 	CLUS_FLAG_CORE    uint32 = 0x00000001
 )
 
-// ClusGroupTypeUnknown is the GroupType of a group baton created
-// (CLUSGROUP_TYPE; the value of an empty role on Windows).
+// ClusGroupTypeUnknown is the GroupType of a group created without a
+// type (CLUSGROUP_TYPE; the value of an empty role on Windows).
 const ClusGroupTypeUnknown uint32 = 9999
+
+// CreateClusterGroupEx's CLUSTER_CREATE_GROUP_INFO: its one version, and
+// the group types [MS-CMRP] ApiCreateGroupEx reserves for the cluster's
+// own groups (ClusGroupTypeCoreCluster, AvailableStorage, SharedVolume,
+// StoragePool), which a client may not create. Any other value is the
+// client's to give meaning to, and is kept as the group's GroupType.
+const (
+	CLUSTER_CREATE_GROUP_INFO_VERSION_1 uint32 = 1
+
+	ClusGroupTypeCoreCluster        uint32 = 1
+	ClusGroupTypeAvailableStorage   uint32 = 2
+	ClusGroupTypeTemporary          uint32 = 3
+	ClusGroupTypeSharedVolume       uint32 = 4
+	ClusGroupTypeStoragePool        uint32 = 5
+	ClusGroupTypeGenericApplication uint32 = 107
+	ClusGroupTypeGenericService     uint32 = 108
+	ClusGroupTypeGenericScript      uint32 = 109
+	ClusGroupTypeVirtualMachine     uint32 = 111
+)
+
+// ReservedGroupType reports whether t is a group type only the cluster
+// itself may give a group ([MS-CMRP] ApiCreateGroupEx: 1, 2, 4, 5).
+func ReservedGroupType(t uint32) bool {
+	switch t {
+	case ClusGroupTypeCoreCluster, ClusGroupTypeAvailableStorage, ClusGroupTypeSharedVolume, ClusGroupTypeStoragePool:
+		return true
+	}
+	return false
+}
 
 // Drain status of a node, its NodeDrainStatus property
 // (CLUSTER_NODE_DRAIN_STATUS).

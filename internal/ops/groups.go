@@ -64,8 +64,33 @@ func (e *Engine) OpenGroup(name string) (*store.Group, error) {
 // CreateGroup creates an empty, offline group owned by its first preferred
 // owner that is a node, else by the local node.
 func (e *Engine) CreateGroup(ctx context.Context, name string, preferred []string, props proplist.List) (*store.Group, error) {
+	return e.CreateGroupEx(ctx, name, preferred, props, nil)
+}
+
+// GroupInfo is CreateClusterGroupEx's CLUSTER_CREATE_GROUP_INFO.
+type GroupInfo struct {
+	Version   uint32
+	GroupType uint32
+}
+
+// CreateGroupEx is CreateGroup with CreateClusterGroupEx's group info
+// (nil: none): its version must be CLUSTER_CREATE_GROUP_INFO_VERSION_1 and
+// its type not one of those [MS-CMRP] reserves (ERROR_INVALID_PARAMETER
+// otherwise); the type is kept as the group's GroupType.
+func (e *Engine) CreateGroupEx(ctx context.Context, name string, preferred []string, props proplist.List, info *GroupInfo) (*store.Group, error) {
 	if err := checkName("group", name); err != nil {
 		return nil, err
+	}
+	var groupType *uint32
+	if info != nil {
+		switch {
+		case info.Version != wsfc.CLUSTER_CREATE_GROUP_INFO_VERSION_1:
+			return nil, fail(wsfc.ERROR_INVALID_PARAMETER, "group info version %d: want CLUSTER_CREATE_GROUP_INFO_VERSION_1 (1)", info.Version)
+		case wsfc.ReservedGroupType(info.GroupType):
+			return nil, fail(wsfc.ERROR_INVALID_PARAMETER, "group type %d is reserved for the cluster's own groups", info.GroupType)
+		}
+		t := info.GroupType
+		groupType = &t
 	}
 	pol := store.DefaultGroupPolicy()
 	if err := applyGroupProps(&pol, props); err != nil {
@@ -84,7 +109,7 @@ func (e *Engine) CreateGroup(ctx context.Context, name string, preferred []strin
 		if len(preferred) > 0 {
 			owner = preferred[0]
 		}
-		t.PutGroup(&store.Group{Name: name, ID: newID(), PreferredOwners: slices.Clone(preferred), OwnerNode: owner, Policy: pol})
+		t.PutGroup(&store.Group{Name: name, ID: newID(), PreferredOwners: slices.Clone(preferred), GroupType: groupType, OwnerNode: owner, Policy: pol})
 		return nil
 	})
 	if err != nil {

@@ -133,7 +133,7 @@ var groupProps = []prop[*groupObj]{
 	rwDword("ColdStartSetting", func(o *groupObj) *uint32 { return &pol(o).ColdStartSetting }, atMost(2), "0 (always), 1 (do not start) or 2 (allowed)"),
 	rwDword("GroupStartDelay", func(o *groupObj) *uint32 { return &pol(o).GroupStartDelay }, atMost(1800000), "0 to 1800000 (ms)"),
 	rwDword("ResiliencyPeriod", func(o *groupObj) *uint32 { return &pol(o).ResiliencyPeriod }, nil, ""),
-	fixedProp("GroupType", proplist.SyntaxDWORD, func(*groupObj) proplist.Value { return proplist.DWORD(wsfc.ClusGroupTypeUnknown) }),
+	fixedProp("GroupType", proplist.SyntaxDWORD, func(o *groupObj) proplist.Value { return proplist.DWORD(o.g.Type()) }),
 	roProp("StatusInformation", proplist.SyntaxULargeInteger, func(o *groupObj) proplist.Value {
 		return proplist.ULarge(GroupStatusInformation(o.v, o.g))
 	}),

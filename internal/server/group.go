@@ -38,7 +38,11 @@ func (s groupService) CreateGroup(ctx context.Context, req *connect.Request[bato
 	if err != nil {
 		return nil, err
 	}
-	g, err := s.ops.CreateGroup(ctx, req.Msg.Name, req.Msg.PreferredOwners, props)
+	var info *ops.GroupInfo
+	if i := req.Msg.Info; i != nil {
+		info = &ops.GroupInfo{Version: i.Version, GroupType: i.GroupType}
+	}
+	g, err := s.ops.CreateGroupEx(ctx, req.Msg.Name, req.Msg.PreferredOwners, props, info)
 	if err != nil {
 		return nil, err
 	}

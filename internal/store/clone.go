@@ -12,6 +12,10 @@ func (g *Group) Clone() *Group {
 	n.PreferredOwners = slices.Clone(g.PreferredOwners)
 	n.Policy.AntiAffinityClassNames = slices.Clone(g.Policy.AntiAffinityClassNames)
 	n.Failovers = slices.Clone(g.Failovers)
+	if g.GroupType != nil {
+		t := *g.GroupType
+		n.GroupType = &t
+	}
 	return &n
 }
 

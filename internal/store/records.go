@@ -3,6 +3,7 @@ package store
 import (
 	"time"
 
+	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/proplist"
 )
 
@@ -86,6 +87,9 @@ type Group struct {
 	Name            string   `json:"name"`
 	ID              string   `json:"id"`
 	PreferredOwners []string `json:"preferredOwners,omitempty"`
+	// GroupType is the type CreateClusterGroupEx gave the group (any
+	// value a client chose); nil: ClusGroupTypeUnknown. See Type.
+	GroupType *uint32 `json:"groupType,omitempty"`
 	// PersistentState is 1 when the cluster keeps the group online.
 	PersistentState uint32      `json:"persistentState"`
 	OwnerNode       string      `json:"ownerNode"`
@@ -123,6 +127,15 @@ type Group struct {
 	// the group answers ERROR_GROUP_NOT_AVAILABLE while its resources are
 	// deleted a transaction at a time, and goes last.
 	Deleting time.Time `json:"deleting,omitzero"`
+}
+
+// Type is the group's GroupType property: the type it was created with,
+// ClusGroupTypeUnknown (9999) when none was given.
+func (g *Group) Type() uint32 {
+	if g.GroupType == nil {
+		return wsfc.ClusGroupTypeUnknown
+	}
+	return *g.GroupType
 }
 
 // QueuedMove is a move waiting in a group's queue (see Group.QueuedMove).

@@ -736,8 +736,11 @@ type CreateGroupRequest struct {
 	Name            string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	PreferredOwners []string               `protobuf:"bytes,2,rep,name=preferred_owners,json=preferredOwners,proto3" json:"preferred_owners,omitempty"`
 	Properties      *PropertyList          `protobuf:"bytes,3,opt,name=properties,proto3" json:"properties,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// info is CreateClusterGroupEx's pGroupInfo; absent: the group type is
+	// ClusGroupTypeUnknown (9999).
+	Info          *CreateGroupInfo `protobuf:"bytes,4,opt,name=info,proto3" json:"info,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateGroupRequest) Reset() {
@@ -791,6 +794,69 @@ func (x *CreateGroupRequest) GetProperties() *PropertyList {
 	return nil
 }
 
+func (x *CreateGroupRequest) GetInfo() *CreateGroupInfo {
+	if x != nil {
+		return x.Info
+	}
+	return nil
+}
+
+// CreateGroupInfo is CLUSTER_CREATE_GROUP_INFO: version must be
+// CLUSTER_CREATE_GROUP_INFO_VERSION_1 (1); group_type is any value but the
+// reserved 1, 2, 4 and 5 ([MS-CMRP] ApiCreateGroupEx), kept as the group's
+// GroupType property.
+type CreateGroupInfo struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Version       uint32                 `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
+	GroupType     uint32                 `protobuf:"varint,2,opt,name=group_type,json=groupType,proto3" json:"group_type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateGroupInfo) Reset() {
+	*x = CreateGroupInfo{}
+	mi := &file_baton_v1_group_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateGroupInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateGroupInfo) ProtoMessage() {}
+
+func (x *CreateGroupInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_group_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateGroupInfo.ProtoReflect.Descriptor instead.
+func (*CreateGroupInfo) Descriptor() ([]byte, []int) {
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *CreateGroupInfo) GetVersion() uint32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *CreateGroupInfo) GetGroupType() uint32 {
+	if x != nil {
+		return x.GroupType
+	}
+	return 0
+}
+
 type CreateGroupResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Group         *Group                 `protobuf:"bytes,1,opt,name=group,proto3" json:"group,omitempty"`
@@ -800,7 +866,7 @@ type CreateGroupResponse struct {
 
 func (x *CreateGroupResponse) Reset() {
 	*x = CreateGroupResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[11]
+	mi := &file_baton_v1_group_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -812,7 +878,7 @@ func (x *CreateGroupResponse) String() string {
 func (*CreateGroupResponse) ProtoMessage() {}
 
 func (x *CreateGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[11]
+	mi := &file_baton_v1_group_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -825,7 +891,7 @@ func (x *CreateGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGroupResponse.ProtoReflect.Descriptor instead.
 func (*CreateGroupResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{11}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateGroupResponse) GetGroup() *Group {
@@ -846,7 +912,7 @@ type DeleteGroupRequest struct {
 
 func (x *DeleteGroupRequest) Reset() {
 	*x = DeleteGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[12]
+	mi := &file_baton_v1_group_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -858,7 +924,7 @@ func (x *DeleteGroupRequest) String() string {
 func (*DeleteGroupRequest) ProtoMessage() {}
 
 func (x *DeleteGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[12]
+	mi := &file_baton_v1_group_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -871,7 +937,7 @@ func (x *DeleteGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteGroupRequest.ProtoReflect.Descriptor instead.
 func (*DeleteGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{12}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeleteGroupRequest) GetGroup() *GroupRef {
@@ -896,7 +962,7 @@ type DeleteGroupResponse struct {
 
 func (x *DeleteGroupResponse) Reset() {
 	*x = DeleteGroupResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[13]
+	mi := &file_baton_v1_group_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -908,7 +974,7 @@ func (x *DeleteGroupResponse) String() string {
 func (*DeleteGroupResponse) ProtoMessage() {}
 
 func (x *DeleteGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[13]
+	mi := &file_baton_v1_group_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -921,7 +987,7 @@ func (x *DeleteGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteGroupResponse.ProtoReflect.Descriptor instead.
 func (*DeleteGroupResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{13}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{14}
 }
 
 // ListGroupsRequest lists the groups by name, in pages when page_size is
@@ -940,7 +1006,7 @@ type ListGroupsRequest struct {
 
 func (x *ListGroupsRequest) Reset() {
 	*x = ListGroupsRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[14]
+	mi := &file_baton_v1_group_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -952,7 +1018,7 @@ func (x *ListGroupsRequest) String() string {
 func (*ListGroupsRequest) ProtoMessage() {}
 
 func (x *ListGroupsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[14]
+	mi := &file_baton_v1_group_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -965,7 +1031,7 @@ func (x *ListGroupsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGroupsRequest.ProtoReflect.Descriptor instead.
 func (*ListGroupsRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{14}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListGroupsRequest) GetPageSize() int32 {
@@ -996,7 +1062,7 @@ type ListGroupsResponse struct {
 
 func (x *ListGroupsResponse) Reset() {
 	*x = ListGroupsResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[15]
+	mi := &file_baton_v1_group_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1008,7 +1074,7 @@ func (x *ListGroupsResponse) String() string {
 func (*ListGroupsResponse) ProtoMessage() {}
 
 func (x *ListGroupsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[15]
+	mi := &file_baton_v1_group_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1021,7 +1087,7 @@ func (x *ListGroupsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGroupsResponse.ProtoReflect.Descriptor instead.
 func (*ListGroupsResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{15}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListGroupsResponse) GetGroups() []*Group {
@@ -1047,7 +1113,7 @@ type GetGroupRequest struct {
 
 func (x *GetGroupRequest) Reset() {
 	*x = GetGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[16]
+	mi := &file_baton_v1_group_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1059,7 +1125,7 @@ func (x *GetGroupRequest) String() string {
 func (*GetGroupRequest) ProtoMessage() {}
 
 func (x *GetGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[16]
+	mi := &file_baton_v1_group_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1072,7 +1138,7 @@ func (x *GetGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupRequest.ProtoReflect.Descriptor instead.
 func (*GetGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{16}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetGroupRequest) GetGroup() *GroupRef {
@@ -1091,7 +1157,7 @@ type GetGroupResponse struct {
 
 func (x *GetGroupResponse) Reset() {
 	*x = GetGroupResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[17]
+	mi := &file_baton_v1_group_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1103,7 +1169,7 @@ func (x *GetGroupResponse) String() string {
 func (*GetGroupResponse) ProtoMessage() {}
 
 func (x *GetGroupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[17]
+	mi := &file_baton_v1_group_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1116,7 +1182,7 @@ func (x *GetGroupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupResponse.ProtoReflect.Descriptor instead.
 func (*GetGroupResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{17}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetGroupResponse) GetGroup() *Group {
@@ -1135,7 +1201,7 @@ type GetGroupStateRequest struct {
 
 func (x *GetGroupStateRequest) Reset() {
 	*x = GetGroupStateRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[18]
+	mi := &file_baton_v1_group_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1147,7 +1213,7 @@ func (x *GetGroupStateRequest) String() string {
 func (*GetGroupStateRequest) ProtoMessage() {}
 
 func (x *GetGroupStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[18]
+	mi := &file_baton_v1_group_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1160,7 +1226,7 @@ func (x *GetGroupStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupStateRequest.ProtoReflect.Descriptor instead.
 func (*GetGroupStateRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{18}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetGroupStateRequest) GetGroup() *GroupRef {
@@ -1187,7 +1253,7 @@ type GetGroupStateResponse struct {
 
 func (x *GetGroupStateResponse) Reset() {
 	*x = GetGroupStateResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[19]
+	mi := &file_baton_v1_group_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1199,7 +1265,7 @@ func (x *GetGroupStateResponse) String() string {
 func (*GetGroupStateResponse) ProtoMessage() {}
 
 func (x *GetGroupStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[19]
+	mi := &file_baton_v1_group_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1212,7 +1278,7 @@ func (x *GetGroupStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGroupStateResponse.ProtoReflect.Descriptor instead.
 func (*GetGroupStateResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{19}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetGroupStateResponse) GetName() string {
@@ -1281,7 +1347,7 @@ type SetGroupPropertiesRequest struct {
 
 func (x *SetGroupPropertiesRequest) Reset() {
 	*x = SetGroupPropertiesRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[20]
+	mi := &file_baton_v1_group_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1293,7 +1359,7 @@ func (x *SetGroupPropertiesRequest) String() string {
 func (*SetGroupPropertiesRequest) ProtoMessage() {}
 
 func (x *SetGroupPropertiesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[20]
+	mi := &file_baton_v1_group_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1306,7 +1372,7 @@ func (x *SetGroupPropertiesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupPropertiesRequest.ProtoReflect.Descriptor instead.
 func (*SetGroupPropertiesRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{20}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SetGroupPropertiesRequest) GetGroup() *GroupRef {
@@ -1332,7 +1398,7 @@ type SetGroupPropertiesResponse struct {
 
 func (x *SetGroupPropertiesResponse) Reset() {
 	*x = SetGroupPropertiesResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[21]
+	mi := &file_baton_v1_group_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1344,7 +1410,7 @@ func (x *SetGroupPropertiesResponse) String() string {
 func (*SetGroupPropertiesResponse) ProtoMessage() {}
 
 func (x *SetGroupPropertiesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[21]
+	mi := &file_baton_v1_group_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1357,7 +1423,7 @@ func (x *SetGroupPropertiesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupPropertiesResponse.ProtoReflect.Descriptor instead.
 func (*SetGroupPropertiesResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{21}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SetGroupPropertiesResponse) GetGroup() *Group {
@@ -1377,7 +1443,7 @@ type SetGroupNodeListRequest struct {
 
 func (x *SetGroupNodeListRequest) Reset() {
 	*x = SetGroupNodeListRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[22]
+	mi := &file_baton_v1_group_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1389,7 +1455,7 @@ func (x *SetGroupNodeListRequest) String() string {
 func (*SetGroupNodeListRequest) ProtoMessage() {}
 
 func (x *SetGroupNodeListRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[22]
+	mi := &file_baton_v1_group_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1402,7 +1468,7 @@ func (x *SetGroupNodeListRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupNodeListRequest.ProtoReflect.Descriptor instead.
 func (*SetGroupNodeListRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{22}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SetGroupNodeListRequest) GetGroup() *GroupRef {
@@ -1427,7 +1493,7 @@ type SetGroupNodeListResponse struct {
 
 func (x *SetGroupNodeListResponse) Reset() {
 	*x = SetGroupNodeListResponse{}
-	mi := &file_baton_v1_group_proto_msgTypes[23]
+	mi := &file_baton_v1_group_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1439,7 +1505,7 @@ func (x *SetGroupNodeListResponse) String() string {
 func (*SetGroupNodeListResponse) ProtoMessage() {}
 
 func (x *SetGroupNodeListResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[23]
+	mi := &file_baton_v1_group_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1452,7 +1518,7 @@ func (x *SetGroupNodeListResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetGroupNodeListResponse.ProtoReflect.Descriptor instead.
 func (*SetGroupNodeListResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{23}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{24}
 }
 
 type OnlineGroupRequest struct {
@@ -1471,7 +1537,7 @@ type OnlineGroupRequest struct {
 
 func (x *OnlineGroupRequest) Reset() {
 	*x = OnlineGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[24]
+	mi := &file_baton_v1_group_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1483,7 +1549,7 @@ func (x *OnlineGroupRequest) String() string {
 func (*OnlineGroupRequest) ProtoMessage() {}
 
 func (x *OnlineGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[24]
+	mi := &file_baton_v1_group_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1496,7 +1562,7 @@ func (x *OnlineGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OnlineGroupRequest.ProtoReflect.Descriptor instead.
 func (*OnlineGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{24}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *OnlineGroupRequest) GetGroup() *GroupRef {
@@ -1554,7 +1620,7 @@ type OfflineGroupRequest struct {
 
 func (x *OfflineGroupRequest) Reset() {
 	*x = OfflineGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[25]
+	mi := &file_baton_v1_group_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1566,7 +1632,7 @@ func (x *OfflineGroupRequest) String() string {
 func (*OfflineGroupRequest) ProtoMessage() {}
 
 func (x *OfflineGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[25]
+	mi := &file_baton_v1_group_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1579,7 +1645,7 @@ func (x *OfflineGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfflineGroupRequest.ProtoReflect.Descriptor instead.
 func (*OfflineGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{25}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *OfflineGroupRequest) GetGroup() *GroupRef {
@@ -1626,7 +1692,7 @@ type GetOperationRequest struct {
 
 func (x *GetOperationRequest) Reset() {
 	*x = GetOperationRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[26]
+	mi := &file_baton_v1_group_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1638,7 +1704,7 @@ func (x *GetOperationRequest) String() string {
 func (*GetOperationRequest) ProtoMessage() {}
 
 func (x *GetOperationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[26]
+	mi := &file_baton_v1_group_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1651,7 +1717,7 @@ func (x *GetOperationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOperationRequest.ProtoReflect.Descriptor instead.
 func (*GetOperationRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{26}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetOperationRequest) GetId() string {
@@ -1675,7 +1741,7 @@ type MoveGroupRequest struct {
 
 func (x *MoveGroupRequest) Reset() {
 	*x = MoveGroupRequest{}
-	mi := &file_baton_v1_group_proto_msgTypes[27]
+	mi := &file_baton_v1_group_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1687,7 +1753,7 @@ func (x *MoveGroupRequest) String() string {
 func (*MoveGroupRequest) ProtoMessage() {}
 
 func (x *MoveGroupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_group_proto_msgTypes[27]
+	mi := &file_baton_v1_group_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1700,7 +1766,7 @@ func (x *MoveGroupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MoveGroupRequest.ProtoReflect.Descriptor instead.
 func (*MoveGroupRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_group_proto_rawDescGZIP(), []int{27}
+	return file_baton_v1_group_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *MoveGroupRequest) GetGroup() *GroupRef {
@@ -1812,13 +1878,18 @@ const file_baton_v1_group_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"7\n" +
 	"\x11OpenGroupResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"\x8b\x01\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\xba\x01\n" +
 	"\x12CreateGroupRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12)\n" +
 	"\x10preferred_owners\x18\x02 \x03(\tR\x0fpreferredOwners\x126\n" +
 	"\n" +
 	"properties\x18\x03 \x01(\v2\x16.baton.v1.PropertyListR\n" +
-	"properties\"<\n" +
+	"properties\x12-\n" +
+	"\x04info\x18\x04 \x01(\v2\x19.baton.v1.CreateGroupInfoR\x04info\"J\n" +
+	"\x0fCreateGroupInfo\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\rR\aversion\x12\x1d\n" +
+	"\n" +
+	"group_type\x18\x02 \x01(\rR\tgroupType\"<\n" +
 	"\x13CreateGroupResponse\x12%\n" +
 	"\x05group\x18\x01 \x01(\v2\x0f.baton.v1.GroupR\x05group\"T\n" +
 	"\x12DeleteGroupRequest\x12(\n" +
@@ -1911,7 +1982,7 @@ func file_baton_v1_group_proto_rawDescGZIP() []byte {
 	return file_baton_v1_group_proto_rawDescData
 }
 
-var file_baton_v1_group_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_baton_v1_group_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_baton_v1_group_proto_goTypes = []any{
 	(*ExplainGroupRequest)(nil),        // 0: baton.v1.ExplainGroupRequest
 	(*Reason)(nil),                     // 1: baton.v1.Reason
@@ -1924,84 +1995,86 @@ var file_baton_v1_group_proto_goTypes = []any{
 	(*OpenGroupRequest)(nil),           // 8: baton.v1.OpenGroupRequest
 	(*OpenGroupResponse)(nil),          // 9: baton.v1.OpenGroupResponse
 	(*CreateGroupRequest)(nil),         // 10: baton.v1.CreateGroupRequest
-	(*CreateGroupResponse)(nil),        // 11: baton.v1.CreateGroupResponse
-	(*DeleteGroupRequest)(nil),         // 12: baton.v1.DeleteGroupRequest
-	(*DeleteGroupResponse)(nil),        // 13: baton.v1.DeleteGroupResponse
-	(*ListGroupsRequest)(nil),          // 14: baton.v1.ListGroupsRequest
-	(*ListGroupsResponse)(nil),         // 15: baton.v1.ListGroupsResponse
-	(*GetGroupRequest)(nil),            // 16: baton.v1.GetGroupRequest
-	(*GetGroupResponse)(nil),           // 17: baton.v1.GetGroupResponse
-	(*GetGroupStateRequest)(nil),       // 18: baton.v1.GetGroupStateRequest
-	(*GetGroupStateResponse)(nil),      // 19: baton.v1.GetGroupStateResponse
-	(*SetGroupPropertiesRequest)(nil),  // 20: baton.v1.SetGroupPropertiesRequest
-	(*SetGroupPropertiesResponse)(nil), // 21: baton.v1.SetGroupPropertiesResponse
-	(*SetGroupNodeListRequest)(nil),    // 22: baton.v1.SetGroupNodeListRequest
-	(*SetGroupNodeListResponse)(nil),   // 23: baton.v1.SetGroupNodeListResponse
-	(*OnlineGroupRequest)(nil),         // 24: baton.v1.OnlineGroupRequest
-	(*OfflineGroupRequest)(nil),        // 25: baton.v1.OfflineGroupRequest
-	(*GetOperationRequest)(nil),        // 26: baton.v1.GetOperationRequest
-	(*MoveGroupRequest)(nil),           // 27: baton.v1.MoveGroupRequest
-	(*Operation)(nil),                  // 28: baton.v1.Operation
-	(*PropertyList)(nil),               // 29: baton.v1.PropertyList
-	(*OperationResult)(nil),            // 30: baton.v1.OperationResult
+	(*CreateGroupInfo)(nil),            // 11: baton.v1.CreateGroupInfo
+	(*CreateGroupResponse)(nil),        // 12: baton.v1.CreateGroupResponse
+	(*DeleteGroupRequest)(nil),         // 13: baton.v1.DeleteGroupRequest
+	(*DeleteGroupResponse)(nil),        // 14: baton.v1.DeleteGroupResponse
+	(*ListGroupsRequest)(nil),          // 15: baton.v1.ListGroupsRequest
+	(*ListGroupsResponse)(nil),         // 16: baton.v1.ListGroupsResponse
+	(*GetGroupRequest)(nil),            // 17: baton.v1.GetGroupRequest
+	(*GetGroupResponse)(nil),           // 18: baton.v1.GetGroupResponse
+	(*GetGroupStateRequest)(nil),       // 19: baton.v1.GetGroupStateRequest
+	(*GetGroupStateResponse)(nil),      // 20: baton.v1.GetGroupStateResponse
+	(*SetGroupPropertiesRequest)(nil),  // 21: baton.v1.SetGroupPropertiesRequest
+	(*SetGroupPropertiesResponse)(nil), // 22: baton.v1.SetGroupPropertiesResponse
+	(*SetGroupNodeListRequest)(nil),    // 23: baton.v1.SetGroupNodeListRequest
+	(*SetGroupNodeListResponse)(nil),   // 24: baton.v1.SetGroupNodeListResponse
+	(*OnlineGroupRequest)(nil),         // 25: baton.v1.OnlineGroupRequest
+	(*OfflineGroupRequest)(nil),        // 26: baton.v1.OfflineGroupRequest
+	(*GetOperationRequest)(nil),        // 27: baton.v1.GetOperationRequest
+	(*MoveGroupRequest)(nil),           // 28: baton.v1.MoveGroupRequest
+	(*Operation)(nil),                  // 29: baton.v1.Operation
+	(*PropertyList)(nil),               // 30: baton.v1.PropertyList
+	(*OperationResult)(nil),            // 31: baton.v1.OperationResult
 }
 var file_baton_v1_group_proto_depIdxs = []int32{
 	5,  // 0: baton.v1.ExplainGroupRequest.group:type_name -> baton.v1.GroupRef
 	1,  // 1: baton.v1.ExplainGroupResponse.reasons:type_name -> baton.v1.Reason
 	5,  // 2: baton.v1.ListOperationsRequest.group:type_name -> baton.v1.GroupRef
-	28, // 3: baton.v1.ListOperationsResponse.operations:type_name -> baton.v1.Operation
-	29, // 4: baton.v1.Group.properties:type_name -> baton.v1.PropertyList
+	29, // 3: baton.v1.ListOperationsResponse.operations:type_name -> baton.v1.Operation
+	30, // 4: baton.v1.Group.properties:type_name -> baton.v1.PropertyList
 	7,  // 5: baton.v1.Group.queued_move:type_name -> baton.v1.QueuedMove
-	29, // 6: baton.v1.CreateGroupRequest.properties:type_name -> baton.v1.PropertyList
-	6,  // 7: baton.v1.CreateGroupResponse.group:type_name -> baton.v1.Group
-	5,  // 8: baton.v1.DeleteGroupRequest.group:type_name -> baton.v1.GroupRef
-	6,  // 9: baton.v1.ListGroupsResponse.groups:type_name -> baton.v1.Group
-	5,  // 10: baton.v1.GetGroupRequest.group:type_name -> baton.v1.GroupRef
-	6,  // 11: baton.v1.GetGroupResponse.group:type_name -> baton.v1.Group
-	5,  // 12: baton.v1.GetGroupStateRequest.group:type_name -> baton.v1.GroupRef
-	5,  // 13: baton.v1.SetGroupPropertiesRequest.group:type_name -> baton.v1.GroupRef
-	29, // 14: baton.v1.SetGroupPropertiesRequest.properties:type_name -> baton.v1.PropertyList
-	6,  // 15: baton.v1.SetGroupPropertiesResponse.group:type_name -> baton.v1.Group
-	5,  // 16: baton.v1.SetGroupNodeListRequest.group:type_name -> baton.v1.GroupRef
-	5,  // 17: baton.v1.OnlineGroupRequest.group:type_name -> baton.v1.GroupRef
-	29, // 18: baton.v1.OnlineGroupRequest.params:type_name -> baton.v1.PropertyList
-	5,  // 19: baton.v1.OfflineGroupRequest.group:type_name -> baton.v1.GroupRef
-	29, // 20: baton.v1.OfflineGroupRequest.params:type_name -> baton.v1.PropertyList
-	5,  // 21: baton.v1.MoveGroupRequest.group:type_name -> baton.v1.GroupRef
-	29, // 22: baton.v1.MoveGroupRequest.params:type_name -> baton.v1.PropertyList
-	8,  // 23: baton.v1.GroupService.OpenGroup:input_type -> baton.v1.OpenGroupRequest
-	10, // 24: baton.v1.GroupService.CreateGroup:input_type -> baton.v1.CreateGroupRequest
-	12, // 25: baton.v1.GroupService.DeleteGroup:input_type -> baton.v1.DeleteGroupRequest
-	14, // 26: baton.v1.GroupService.ListGroups:input_type -> baton.v1.ListGroupsRequest
-	16, // 27: baton.v1.GroupService.GetGroup:input_type -> baton.v1.GetGroupRequest
-	18, // 28: baton.v1.GroupService.GetGroupState:input_type -> baton.v1.GetGroupStateRequest
-	20, // 29: baton.v1.GroupService.SetGroupProperties:input_type -> baton.v1.SetGroupPropertiesRequest
-	22, // 30: baton.v1.GroupService.SetGroupNodeList:input_type -> baton.v1.SetGroupNodeListRequest
-	24, // 31: baton.v1.GroupService.OnlineGroup:input_type -> baton.v1.OnlineGroupRequest
-	25, // 32: baton.v1.GroupService.OfflineGroup:input_type -> baton.v1.OfflineGroupRequest
-	27, // 33: baton.v1.GroupService.MoveGroup:input_type -> baton.v1.MoveGroupRequest
-	26, // 34: baton.v1.GroupService.GetOperation:input_type -> baton.v1.GetOperationRequest
-	0,  // 35: baton.v1.GroupService.ExplainGroup:input_type -> baton.v1.ExplainGroupRequest
-	3,  // 36: baton.v1.GroupService.ListOperations:input_type -> baton.v1.ListOperationsRequest
-	9,  // 37: baton.v1.GroupService.OpenGroup:output_type -> baton.v1.OpenGroupResponse
-	11, // 38: baton.v1.GroupService.CreateGroup:output_type -> baton.v1.CreateGroupResponse
-	13, // 39: baton.v1.GroupService.DeleteGroup:output_type -> baton.v1.DeleteGroupResponse
-	15, // 40: baton.v1.GroupService.ListGroups:output_type -> baton.v1.ListGroupsResponse
-	17, // 41: baton.v1.GroupService.GetGroup:output_type -> baton.v1.GetGroupResponse
-	19, // 42: baton.v1.GroupService.GetGroupState:output_type -> baton.v1.GetGroupStateResponse
-	21, // 43: baton.v1.GroupService.SetGroupProperties:output_type -> baton.v1.SetGroupPropertiesResponse
-	23, // 44: baton.v1.GroupService.SetGroupNodeList:output_type -> baton.v1.SetGroupNodeListResponse
-	30, // 45: baton.v1.GroupService.OnlineGroup:output_type -> baton.v1.OperationResult
-	30, // 46: baton.v1.GroupService.OfflineGroup:output_type -> baton.v1.OperationResult
-	30, // 47: baton.v1.GroupService.MoveGroup:output_type -> baton.v1.OperationResult
-	28, // 48: baton.v1.GroupService.GetOperation:output_type -> baton.v1.Operation
-	2,  // 49: baton.v1.GroupService.ExplainGroup:output_type -> baton.v1.ExplainGroupResponse
-	4,  // 50: baton.v1.GroupService.ListOperations:output_type -> baton.v1.ListOperationsResponse
-	37, // [37:51] is the sub-list for method output_type
-	23, // [23:37] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	30, // 6: baton.v1.CreateGroupRequest.properties:type_name -> baton.v1.PropertyList
+	11, // 7: baton.v1.CreateGroupRequest.info:type_name -> baton.v1.CreateGroupInfo
+	6,  // 8: baton.v1.CreateGroupResponse.group:type_name -> baton.v1.Group
+	5,  // 9: baton.v1.DeleteGroupRequest.group:type_name -> baton.v1.GroupRef
+	6,  // 10: baton.v1.ListGroupsResponse.groups:type_name -> baton.v1.Group
+	5,  // 11: baton.v1.GetGroupRequest.group:type_name -> baton.v1.GroupRef
+	6,  // 12: baton.v1.GetGroupResponse.group:type_name -> baton.v1.Group
+	5,  // 13: baton.v1.GetGroupStateRequest.group:type_name -> baton.v1.GroupRef
+	5,  // 14: baton.v1.SetGroupPropertiesRequest.group:type_name -> baton.v1.GroupRef
+	30, // 15: baton.v1.SetGroupPropertiesRequest.properties:type_name -> baton.v1.PropertyList
+	6,  // 16: baton.v1.SetGroupPropertiesResponse.group:type_name -> baton.v1.Group
+	5,  // 17: baton.v1.SetGroupNodeListRequest.group:type_name -> baton.v1.GroupRef
+	5,  // 18: baton.v1.OnlineGroupRequest.group:type_name -> baton.v1.GroupRef
+	30, // 19: baton.v1.OnlineGroupRequest.params:type_name -> baton.v1.PropertyList
+	5,  // 20: baton.v1.OfflineGroupRequest.group:type_name -> baton.v1.GroupRef
+	30, // 21: baton.v1.OfflineGroupRequest.params:type_name -> baton.v1.PropertyList
+	5,  // 22: baton.v1.MoveGroupRequest.group:type_name -> baton.v1.GroupRef
+	30, // 23: baton.v1.MoveGroupRequest.params:type_name -> baton.v1.PropertyList
+	8,  // 24: baton.v1.GroupService.OpenGroup:input_type -> baton.v1.OpenGroupRequest
+	10, // 25: baton.v1.GroupService.CreateGroup:input_type -> baton.v1.CreateGroupRequest
+	13, // 26: baton.v1.GroupService.DeleteGroup:input_type -> baton.v1.DeleteGroupRequest
+	15, // 27: baton.v1.GroupService.ListGroups:input_type -> baton.v1.ListGroupsRequest
+	17, // 28: baton.v1.GroupService.GetGroup:input_type -> baton.v1.GetGroupRequest
+	19, // 29: baton.v1.GroupService.GetGroupState:input_type -> baton.v1.GetGroupStateRequest
+	21, // 30: baton.v1.GroupService.SetGroupProperties:input_type -> baton.v1.SetGroupPropertiesRequest
+	23, // 31: baton.v1.GroupService.SetGroupNodeList:input_type -> baton.v1.SetGroupNodeListRequest
+	25, // 32: baton.v1.GroupService.OnlineGroup:input_type -> baton.v1.OnlineGroupRequest
+	26, // 33: baton.v1.GroupService.OfflineGroup:input_type -> baton.v1.OfflineGroupRequest
+	28, // 34: baton.v1.GroupService.MoveGroup:input_type -> baton.v1.MoveGroupRequest
+	27, // 35: baton.v1.GroupService.GetOperation:input_type -> baton.v1.GetOperationRequest
+	0,  // 36: baton.v1.GroupService.ExplainGroup:input_type -> baton.v1.ExplainGroupRequest
+	3,  // 37: baton.v1.GroupService.ListOperations:input_type -> baton.v1.ListOperationsRequest
+	9,  // 38: baton.v1.GroupService.OpenGroup:output_type -> baton.v1.OpenGroupResponse
+	12, // 39: baton.v1.GroupService.CreateGroup:output_type -> baton.v1.CreateGroupResponse
+	14, // 40: baton.v1.GroupService.DeleteGroup:output_type -> baton.v1.DeleteGroupResponse
+	16, // 41: baton.v1.GroupService.ListGroups:output_type -> baton.v1.ListGroupsResponse
+	18, // 42: baton.v1.GroupService.GetGroup:output_type -> baton.v1.GetGroupResponse
+	20, // 43: baton.v1.GroupService.GetGroupState:output_type -> baton.v1.GetGroupStateResponse
+	22, // 44: baton.v1.GroupService.SetGroupProperties:output_type -> baton.v1.SetGroupPropertiesResponse
+	24, // 45: baton.v1.GroupService.SetGroupNodeList:output_type -> baton.v1.SetGroupNodeListResponse
+	31, // 46: baton.v1.GroupService.OnlineGroup:output_type -> baton.v1.OperationResult
+	31, // 47: baton.v1.GroupService.OfflineGroup:output_type -> baton.v1.OperationResult
+	31, // 48: baton.v1.GroupService.MoveGroup:output_type -> baton.v1.OperationResult
+	29, // 49: baton.v1.GroupService.GetOperation:output_type -> baton.v1.Operation
+	2,  // 50: baton.v1.GroupService.ExplainGroup:output_type -> baton.v1.ExplainGroupResponse
+	4,  // 51: baton.v1.GroupService.ListOperations:output_type -> baton.v1.ListOperationsResponse
+	38, // [38:52] is the sub-list for method output_type
+	24, // [24:38] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_baton_v1_group_proto_init() }
@@ -2016,7 +2089,7 @@ func file_baton_v1_group_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_group_proto_rawDesc), len(file_baton_v1_group_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   28,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
