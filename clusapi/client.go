@@ -287,6 +287,32 @@ func (c *Client) Operation(ctx context.Context, id string) (*OperationRecord, er
 	if err != nil {
 		return nil, err
 	}
+	return operationFromPB(op), nil
+}
+
+// Operations lists the records of the operations on the group called
+// name, oldest first: the group's history, as far as the cluster keeps
+// it. It reads them a page at a time, as Groups.List does.
+func (g Groups) Operations(ctx context.Context, name string) ([]OperationRecord, error) {
+	var out []OperationRecord
+	token := ""
+	for {
+		resp, err := unary(ctx, g.c, "ListOperations", g.c.conn.Groups.ListOperations, &batonv1.ListOperationsRequest{
+			Group: groupRef{name: name}.pb(), PageSize: ListPageSize, PageToken: token,
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, op := range resp.GetOperations() {
+			out = append(out, *operationFromPB(op))
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			return out, nil
+		}
+	}
+}
+
+func operationFromPB(op *batonv1.Operation) *OperationRecord {
 	return &OperationRecord{
 		ID:       op.GetId(),
 		Kind:     op.GetKind(),
@@ -303,5 +329,5 @@ func (c *Client) Operation(ctx context.Context, id string) (*OperationRecord, er
 		Error:    Errno(op.GetError()),
 		Detail:   op.GetDetail(),
 		Recovery: op.GetRecovery(),
-	}, nil
+	}
 }

@@ -130,3 +130,42 @@ func TestUnansweredCallCarriesCause(t *testing.T) {
 		t.Errorf("answered error %#v carries more than its code", err)
 	}
 }
+
+// fakeHistory is a GroupService that lists three operations in pages of
+// two.
+type fakeHistory struct {
+	batonv1connect.UnimplementedGroupServiceHandler
+}
+
+func (fakeHistory) ListOperations(_ context.Context, r *connect.Request[batonv1.ListOperationsRequest]) (*connect.Response[batonv1.ListOperationsResponse], error) {
+	if r.Msg.GetGroup().GetName() != "G" {
+		return nil, reject(clusapi.ERROR_GROUP_NOT_FOUND, "no such group")
+	}
+	all := []*batonv1.Operation{
+		{Id: "op-1", Kind: "OnlineGroup", Group: "G", Outcome: "succeeded"},
+		{Id: "op-2", Kind: "MoveGroup", Group: "G", From: "n1", To: "n2", Outcome: "failed", Error: 5038},
+		{Id: "op-3", Kind: "OfflineGroup", Group: "G"},
+	}
+	if r.Msg.GetPageToken() == "" {
+		return connect.NewResponse(&batonv1.ListOperationsResponse{Operations: all[:2], NextPageToken: "2"}), nil
+	}
+	return connect.NewResponse(&batonv1.ListOperationsResponse{Operations: all[2:]}), nil
+}
+
+func TestGroupOperations(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.Handle(batonv1connect.NewGroupServiceHandler(fakeHistory{}))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL)
+	ops, err := c.Groups().Operations(context.Background(), "G")
+	if err != nil || len(ops) != 3 {
+		t.Fatalf("Operations: %+v, %v", ops, err)
+	}
+	if ops[0].ID != "op-1" || ops[1].From != "n1" || ops[1].Error != clusapi.ERROR_RESOURCE_FAILED || ops[2].Outcome != "" {
+		t.Errorf("Operations = %+v", ops)
+	}
+	if _, err := c.Groups().Operations(context.Background(), "x"); !errors.Is(err, clusapi.ERROR_GROUP_NOT_FOUND) {
+		t.Errorf("unknown group: %v", err)
+	}
+}
