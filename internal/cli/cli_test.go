@@ -141,12 +141,12 @@ func TestJSONShapes(t *testing.T) {
 			`{"name":"DemoGroup","state":"Offline","stateCode":1,"ownerNode":"node1"}`},
 		{"resource state", resourceStateJSON{Name: "vm1", Group: "DemoGroup", State: resourceStateName(130), StateCode: 130, OwnerNode: "node1", Locked: true, LockedReason: "backup"},
 			`{"name":"vm1","group":"DemoGroup","state":"OfflinePending","stateCode":130,"ownerNode":"node1","locked":true,"lockedReason":"backup"}`},
-		{"group op", opResult(subjectGroup, "DemoGroup", &batonv1.OperationResult{Status: 997, OperationId: "op-1"}),
+		{"group op", opResult(subjectGroup, "DemoGroup", clusapi.ERROR_IO_PENDING, "op-1"),
 			`{"group":"DemoGroup","status":997,"statusName":"ERROR_IO_PENDING","operationId":"op-1"}`},
-		{"group op done", opResult(subjectGroup, "DemoGroup", &batonv1.OperationResult{}),
+		{"group op done", opResult(subjectGroup, "DemoGroup", clusapi.ERROR_SUCCESS, ""),
 			`{"group":"DemoGroup","status":0,"statusName":"ERROR_SUCCESS"}`},
 		{"resource op waited", func() opJSON {
-			o := opResult(subjectResource, "vm1", &batonv1.OperationResult{Status: 997, OperationId: "op-2"})
+			o := opResult(subjectResource, "vm1", clusapi.ERROR_IO_PENDING, "op-2")
 			o.State, o.StateCode = &offline, &code
 			return o
 		}(), `{"resource":"vm1","status":997,"statusName":"ERROR_IO_PENDING","operationId":"op-2","state":"Offline","stateCode":1}`},
@@ -241,9 +241,9 @@ func TestGroupStatusText(t *testing.T) {
 // Win32 code with its name, the detail and the recovery.
 func TestOperationJSON(t *testing.T) {
 	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	op := &batonv1.Operation{Id: "op-1", Kind: "MoveGroup", Group: "G", Flags: 2, Caller: "root",
-		CreatedUnixNano: t0.UnixNano(), FinishedUnixNano: t0.Add(1500 * time.Millisecond).UnixNano(), Outcome: "failed",
-		From: "node1", To: "node2", Error: 5038, ErrorName: "ERROR_RESOURCE_FAILED",
+	op := &clusapi.OperationRecord{ID: "op-1", Kind: "MoveGroup", Group: "G", Flags: 2, Caller: "root",
+		Created: t0, Finished: t0.Add(1500 * time.Millisecond), Outcome: "failed",
+		From: "node1", To: "node2", Error: clusapi.ERROR_RESOURCE_FAILED,
 		Detail: `resource "gate" failed on node2; operation op-2 (ReturnToSource) takes the group to node1`, Recovery: "op-2"}
 	j := toOperationJSON(op)
 	b, _ := marshal(j)
@@ -257,7 +257,7 @@ func TestOperationJSON(t *testing.T) {
 		t.Errorf("nodes %q, outcome %q", j.nodes(), j.outcome())
 	}
 	// An operation that succeeded has none of it.
-	b, _ = marshal(toOperationJSON(&batonv1.Operation{Id: "op-3", Kind: "OnlineGroup", CreatedUnixNano: t0.UnixNano(), Outcome: "succeeded"}))
+	b, _ = marshal(toOperationJSON(&clusapi.OperationRecord{ID: "op-3", Kind: "OnlineGroup", Created: t0, Outcome: "succeeded"}))
 	if got := string(b); strings.Contains(got, "error") || strings.Contains(got, "detail") || strings.Contains(got, "recovery") || strings.Contains(got, "from") {
 		t.Errorf("a plain operation: %s", got)
 	}
@@ -411,12 +411,12 @@ func TestObserved(t *testing.T) {
 		{clusapi.ClusterGroupOnline, clusapi.ClusterGroupOnline, true, false},
 		{clusapi.ClusterGroupOffline, clusapi.ClusterGroupOnline, false, true},
 	} {
-		o := groupObserved(&batonv1.GetGroupStateResponse{Name: "G", State: int32(tt.state), ResourcesTotal: 3, ResourcesOffline: 2}, tt.want, "offline")
+		o := groupObserved(clusapi.GroupStatus{Name: "G", State: tt.state, ResourcesTotal: 3, ResourcesOffline: 2}, tt.want, "offline")
 		if o.done != tt.done || o.stuck != tt.stuck {
 			t.Errorf("%v waiting for %v: done %v stuck %v", tt.state, tt.want, o.done, o.stuck)
 		}
 	}
-	o := groupObserved(&batonv1.GetGroupStateResponse{Name: "DemoGroup", State: 4, ResourcesTotal: 3, ResourcesOffline: 2}, off, "offline")
+	o := groupObserved(clusapi.GroupStatus{Name: "DemoGroup", State: 4, ResourcesTotal: 3, ResourcesOffline: 2}, off, "offline")
 	if want := "DemoGroup: Pending — resources offline 2 of 3"; o.line != want {
 		t.Errorf("line %q, want %q", o.line, want)
 	}
@@ -424,7 +424,7 @@ func TestObserved(t *testing.T) {
 		clusapi.ClusterResourceOnlinePending: false, clusapi.ClusterResourceOfflinePending: false,
 		clusapi.ClusterResourceFailed: true, clusapi.ClusterResourceOffline: true, clusapi.ClusterResourceOnline: false,
 	} {
-		o := resourceObserved(&batonv1.GetResourceStateResponse{Name: "r", State: int32(st)}, clusapi.ClusterResourceOnline)
+		o := resourceObserved(clusapi.ResourceStatus{Name: "r", State: st}, clusapi.ClusterResourceOnline)
 		if o.stuck != stuck || o.done != (st == clusapi.ClusterResourceOnline) {
 			t.Errorf("resource %v: done %v stuck %v", st, o.done, o.stuck)
 		}

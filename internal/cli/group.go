@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"context"
 	"fmt"
-	"time"
 
 	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
@@ -15,10 +13,12 @@ import (
 
 // groupCommand is `baton group`: the clusapi *ClusterGroup* calls.
 func (a *app) groupCommand() *cobra.Command {
-	return noun("group", "Manage groups, the unit of failover",
+	verbs := []*cobra.Command{
 		a.groupCreate(), a.groupDelete(), a.groupList(), a.groupShow(), a.groupState(),
-		a.groupOnline(), a.groupOffline(), a.groupSet(), a.groupNodes(), a.groupWhy(), a.groupHistory(), a.groupMove(), a.groupCancel(), a.groupRename(),
-	)
+		a.groupSet(), a.groupNodes(), a.groupWhy(), a.groupHistory(), a.groupCancel(), a.groupRename(),
+	}
+	// online, offline, move: the table of state changes (opverbs.go).
+	return noun("group", "Manage groups, the unit of failover", append(verbs, a.opCommands("group")...)...)
 }
 
 func groupRef(name string) *batonv1.GroupRef { return &batonv1.GroupRef{Name: name} }
@@ -227,81 +227,6 @@ func (a *app) groupState() *cobra.Command {
 			})
 		},
 	}
-}
-
-func (a *app) groupOnline() *cobra.Command {
-	var (
-		o    opFlags
-		node string
-	)
-	c := &cobra.Command{
-		Use:   "online NAME",
-		Short: "Bring a group online (OnlineClusterGroupEx)",
-		Long: `Bring a group online (OnlineClusterGroupEx). The answer is ERROR_IO_PENDING
-(997) when the work goes on, ERROR_SUCCESS (0) when the group was already
-online. --flags bits: 0x1 ignore locked mode, 0x2 synchronous, 0x4 best
-possible node, 0x8 ignore affinity rules.`,
-		Args: exactArgs("NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			return a.runOp(cmd.Context(), subjectGroup, name, &o,
-				func(ctx context.Context, flags uint32, buf []byte) (*batonv1.OperationResult, error) {
-					c, err := a.client()
-					if err != nil {
-						return nil, err
-					}
-					resp, err := c.Groups.OnlineGroup(ctx, connect.NewRequest(&batonv1.OnlineGroupRequest{
-						Group: groupRef(name), Node: node, Flags: flags, InBuffer: buf, InBufferSize: uint32(len(buf)),
-					}))
-					if err != nil {
-						return nil, err
-					}
-					return resp.Msg, nil
-				},
-				func(ctx context.Context, limit time.Duration) (observed, error) {
-					return a.waitGroup(ctx, name, clusapi.ClusterGroupOnline, limit)
-				})
-		},
-	}
-	c.Flags().StringVar(&node, "node", "", "node to bring the group online on (default: its owner)")
-	o.addOpFlags(c)
-	return c
-}
-
-func (a *app) groupOffline() *cobra.Command {
-	var o opFlags
-	c := &cobra.Command{
-		Use:   "offline NAME",
-		Short: "Take a group offline (OfflineClusterGroupEx)",
-		Long: `Take a group offline (OfflineClusterGroupEx). The answer is ERROR_IO_PENDING
-(997) when the work goes on, ERROR_SUCCESS (0) when the group was already
-offline. --flags bits: 0x1 ignore locked mode (the only one defined).
-The input buffer is read by each resource under its type's name, e.g.
---param 'dummy=dword:1' or --param 'Virtual Machine=dword:1' (save).`,
-		Args: exactArgs("NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			return a.runOp(cmd.Context(), subjectGroup, name, &o,
-				func(ctx context.Context, flags uint32, buf []byte) (*batonv1.OperationResult, error) {
-					c, err := a.client()
-					if err != nil {
-						return nil, err
-					}
-					resp, err := c.Groups.OfflineGroup(ctx, connect.NewRequest(&batonv1.OfflineGroupRequest{
-						Group: groupRef(name), Flags: flags, InBuffer: buf, InBufferSize: uint32(len(buf)),
-					}))
-					if err != nil {
-						return nil, err
-					}
-					return resp.Msg, nil
-				},
-				func(ctx context.Context, limit time.Duration) (observed, error) {
-					return a.waitGroup(ctx, name, clusapi.ClusterGroupOffline, limit)
-				})
-		},
-	}
-	o.addOpFlags(c)
-	return c
 }
 
 func (a *app) groupSet() *cobra.Command {

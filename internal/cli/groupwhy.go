@@ -94,10 +94,10 @@ type operationJSON struct {
 	Recovery string `json:"recovery,omitempty"`
 }
 
-func toOperationJSON(op *batonv1.Operation) operationJSON {
-	j := operationJSON{ID: op.Id, Kind: op.Kind, Resource: op.Resource, Flags: op.Flags, Caller: op.Caller,
-		Created: time.Unix(0, op.CreatedUnixNano).UTC().Format(time.RFC3339Nano), Outcome: op.Outcome,
-		From: op.From, To: op.To, Error: op.Error, Detail: op.Detail, Recovery: op.Recovery}
+func toOperationJSON(op *clusapi.OperationRecord) operationJSON {
+	j := operationJSON{ID: op.ID, Kind: op.Kind, Resource: op.Resource, Flags: op.Flags, Caller: op.Caller,
+		Created: op.Created.UTC().Format(time.RFC3339Nano), Outcome: op.Outcome,
+		From: op.From, To: op.To, Error: uint32(op.Error), Detail: op.Detail, Recovery: op.Recovery}
 	if j.Outcome == "" {
 		j.Outcome = "in progress"
 	}
@@ -109,9 +109,9 @@ func toOperationJSON(op *batonv1.Operation) operationJSON {
 			j.Params = l
 		}
 	}
-	if op.FinishedUnixNano != 0 {
-		j.Finished = time.Unix(0, op.FinishedUnixNano).UTC().Format(time.RFC3339Nano)
-		j.Duration = time.Duration(op.FinishedUnixNano - op.CreatedUnixNano).Round(time.Millisecond).String()
+	if !op.Finished.IsZero() {
+		j.Finished = op.Finished.UTC().Format(time.RFC3339Nano)
+		j.Duration = op.Finished.Sub(op.Created).Round(time.Millisecond).String()
 	}
 	return j
 }
@@ -160,17 +160,17 @@ func (a *app) groupHistory() *cobra.Command {
 		Short: "List a group's operations: who, what, nodes, flags, parameters, outcome and error, timings",
 		Args:  exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			list, err := listOperations(cmd.Context(), c, groupRef(args[0]))
+			list, err := c.Groups().Operations(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			out := []operationJSON{}
 			for _, op := range list {
-				out = append(out, toOperationJSON(op))
+				out = append(out, toOperationJSON(&op))
 			}
 			if a.jsonOut() {
 				return a.printJSON(out)

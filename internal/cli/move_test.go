@@ -3,7 +3,6 @@ package cli
 import (
 	"testing"
 
-	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
 )
 
@@ -11,15 +10,17 @@ import (
 // when there is one (a queued move waits, a failed or superseded one ends
 // the wait), else by where the group is.
 func TestMoveObserved(t *testing.T) {
-	online, pending := int32(clusapi.ClusterGroupOnline), int32(clusapi.ClusterGroupPending)
-	g := func(owner string, state int32) *batonv1.Group {
-		return &batonv1.Group{Name: "G", OwnerNode: owner, State: state, PersistentState: 1}
+	online, pending := clusapi.ClusterGroupOnline, clusapi.ClusterGroupPending
+	g := func(owner string, state clusapi.ClusterGroupState) *clusapi.Group {
+		return &clusapi.Group{Name: "G", OwnerNode: owner, State: state, PersistentState: 1}
 	}
-	op := func(outcome string) *batonv1.Operation { return &batonv1.Operation{Id: "x", Outcome: outcome} }
+	op := func(outcome string) *clusapi.OperationRecord {
+		return &clusapi.OperationRecord{ID: "x", Outcome: outcome}
+	}
 	for _, c := range []struct {
 		name        string
-		g           *batonv1.Group
-		op          *batonv1.Operation
+		g           *clusapi.Group
+		op          *clusapi.OperationRecord
 		done, stuck bool
 		waits       bool // the line says the move waits
 	}{

@@ -349,17 +349,17 @@ func toTypeJSON(t *batonv1.ResourceType) typeJSON {
 	return out
 }
 
-// opResult makes the operation shape of an OperationResult.
-func opResult(subject opSubject, name string, r *batonv1.OperationResult) opJSON {
-	st := clusapi.Errno(r.GetStatus())
-	out := opJSON{Status: uint32(st), StatusName: st.String(), OperationID: r.GetOperationId()}
+// opResult makes the operation shape of an answer: its status and the
+// operation's record ("" for none).
+func opResult(subject opSubject, name string, status clusapi.Errno, operationID string) opJSON {
+	out := opJSON{Status: uint32(status), StatusName: status.String(), OperationID: operationID}
 	subject.set(&out, name)
 	return out
 }
 
 // done makes the operation shape of a change that answered ERROR_SUCCESS.
 func done(subject opSubject, name string) opJSON {
-	return opResult(subject, name, &batonv1.OperationResult{})
+	return opResult(subject, name, clusapi.ERROR_SUCCESS, "")
 }
 
 // opSubject says which key names the object an operation acted on.

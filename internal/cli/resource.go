@@ -1,25 +1,25 @@
 package cli
 
 import (
-	"context"
 	"fmt"
-	"time"
 
 	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/proplist"
 )
 
 // resourceCommand is `baton resource`: the clusapi *ClusterResource* calls.
 func (a *app) resourceCommand() *cobra.Command {
-	return noun("resource", "Manage resources: the things a group keeps running",
+	verbs := []*cobra.Command{
 		a.resourceCreate(), a.resourceDelete(), a.resourceList(), a.resourceShow(),
-		a.resourceState(), a.resourceSet(), a.resourceOnline(), a.resourceOffline(),
+		a.resourceState(), a.resourceSet(),
 		a.resourceDepend(), a.resourceFail(), a.resourceRestart(), a.resourceMoveToGroup(), a.resourceRename(),
-	)
+		a.resourceDependencyExpression(),
+	}
+	// online, offline: the table of state changes (opverbs.go).
+	return noun("resource", "Manage resources: the things a group keeps running", append(verbs, a.opCommands("resource")...)...)
 }
 
 func resourceRef(name string) *batonv1.ResourceRef { return &batonv1.ResourceRef{Name: name} }
@@ -267,76 +267,6 @@ node has applied them.`,
 		},
 	}
 	c.Flags().StringArrayVar(&props, "prop", nil, propUsage)
-	return c
-}
-
-func (a *app) resourceOnline() *cobra.Command {
-	var o opFlags
-	c := &cobra.Command{
-		Use:   "online NAME",
-		Short: "Bring a resource online (OnlineClusterResourceEx)",
-		Long: `Bring a resource online, and what it depends on first (OnlineClusterResourceEx).
---flags bits: 0x1 ignore locked mode, 0x2 do not update the persistent
-state, 0x4 necessary for quorum, 0x8 best possible node, 0x20 ignore
-affinity rules.`,
-		Args: exactArgs("NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			return a.runOp(cmd.Context(), subjectResource, name, &o,
-				func(ctx context.Context, flags uint32, buf []byte) (*batonv1.OperationResult, error) {
-					c, err := a.client()
-					if err != nil {
-						return nil, err
-					}
-					resp, err := c.Resources.OnlineResource(ctx, connect.NewRequest(&batonv1.OnlineResourceRequest{
-						Resource: resourceRef(name), Flags: flags, InBuffer: buf, InBufferSize: uint32(len(buf)),
-					}))
-					if err != nil {
-						return nil, err
-					}
-					return resp.Msg, nil
-				},
-				func(ctx context.Context, limit time.Duration) (observed, error) {
-					return a.waitResource(ctx, name, clusapi.ClusterResourceOnline, limit)
-				})
-		},
-	}
-	o.addOpFlags(c)
-	return c
-}
-
-func (a *app) resourceOffline() *cobra.Command {
-	var o opFlags
-	c := &cobra.Command{
-		Use:   "offline NAME",
-		Short: "Take a resource offline (OfflineClusterResourceEx)",
-		Long: `Take a resource offline, and what depends on it first (OfflineClusterResourceEx).
---flags bits: 0x1 ignore locked mode, 0x2 force with termination, 0x4 do
-not update the persistent state.`,
-		Args: exactArgs("NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			return a.runOp(cmd.Context(), subjectResource, name, &o,
-				func(ctx context.Context, flags uint32, buf []byte) (*batonv1.OperationResult, error) {
-					c, err := a.client()
-					if err != nil {
-						return nil, err
-					}
-					resp, err := c.Resources.OfflineResource(ctx, connect.NewRequest(&batonv1.OfflineResourceRequest{
-						Resource: resourceRef(name), Flags: flags, InBuffer: buf, InBufferSize: uint32(len(buf)),
-					}))
-					if err != nil {
-						return nil, err
-					}
-					return resp.Msg, nil
-				},
-				func(ctx context.Context, limit time.Duration) (observed, error) {
-					return a.waitResource(ctx, name, clusapi.ClusterResourceOffline, limit)
-				})
-		},
-	}
-	c.Flags().BoolVar(&o.forceTerminate, "force-terminate", false, "terminate rather than wait (flag 0x2)")
-	o.addOpFlags(c)
 	return c
 }
 

@@ -81,7 +81,8 @@ type app struct {
 	output  string
 	timeout time.Duration
 
-	conn *dial.Conn
+	conn *dial.Conn      // for the calls package clusapi has no face for
+	api  *clusapi.Client // for every other call
 }
 
 // jsonOut reports whether -o json was asked for.
@@ -100,9 +101,32 @@ func (a *app) client() (*dial.Conn, error) {
 	return c, nil
 }
 
+// cluster makes (lazily; clusapi.New does no I/O) the client library's
+// Client for the agent, from the same flags as client.
+func (a *app) cluster() (*clusapi.Client, error) {
+	if a.api != nil {
+		return a.api, nil
+	}
+	c, err := clusapi.New(a.addr, clusapi.WithToken(a.token), clusapi.WithCA(a.ca), clusapi.WithTimeout(a.timeout))
+	if err != nil {
+		// The address, token or CA given cannot be used: New's message is
+		// dial's, as when client refuses them.
+		var ae *clusapi.APIError
+		if errors.As(err, &ae) {
+			return nil, usageErr(errors.New(ae.Message))
+		}
+		return nil, usageErr(err)
+	}
+	a.api = c
+	return c, nil
+}
+
 func (a *app) close() {
 	if a.conn != nil {
 		a.conn.Close()
+	}
+	if a.api != nil {
+		a.api.Close()
 	}
 }
 
@@ -226,15 +250,41 @@ func (e *apiError) Error() string {
 // Unwrap lets errors.Is match the clusapi sentinel.
 func (e *apiError) Unwrap() error { return e.Code }
 
-// apiErr turns an error of a Connect call into an *apiError with the Win32
-// code the server attached (or the one its Connect code implies).
+// apiErr turns an error of a clusapi call or a Connect call into an
+// *apiError with the Win32 code the server attached (or the one the
+// failure implies).
 func apiErr(err error) *apiError {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae
 	}
+	var ce *clusapi.APIError
+	if !errors.As(err, &ce) {
+		var code clusapi.Errno
+		if errors.As(err, &code) || isContextErr(err) {
+			// clusapi's own: a call cut short by the end of its context
+			// (RPC_S_CALL_FAILED once it was sent).
+			return &apiError{Code: clusapi.ErrnoOf(err), Msg: err.Error()}
+		}
+	}
 	e := clusapi.FromConnectError(err)
 	return &apiError{Code: e.Code, Msg: e.Message}
+}
+
+// isAPIErr reports whether err is an answer of the API, or a call that
+// got none: an error of a Connect call or of package clusapi.
+func isAPIErr(err error) bool {
+	var (
+		ae   *apiError
+		ce   *connect.Error
+		cae  *clusapi.APIError
+		code clusapi.Errno
+	)
+	return errors.As(err, &ae) || errors.As(err, &ce) || errors.As(err, &cae) || errors.As(err, &code) || isContextErr(err)
+}
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // runError marks an error returned while a command ran (so not a usage
@@ -283,13 +333,10 @@ func classifyTree(c *cobra.Command) {
 func classified(err error) bool {
 	var (
 		ue *usageError
-		ae *apiError
 		we *waitError
-		ce *connect.Error
 		ec ExitCoder
 	)
-	return errors.As(err, &ue) || errors.As(err, &ae) || errors.As(err, &we) ||
-		errors.As(err, &ce) || errors.As(err, &ec)
+	return errors.As(err, &ue) || isAPIErr(err) || errors.As(err, &we) || errors.As(err, &ec)
 }
 
 // exitCode is the one place that maps an error to an exit status.
@@ -298,9 +345,7 @@ func exitCode(err error) int {
 		ue *usageError
 		ec ExitCoder
 		re *runError
-		ae *apiError
 		we *waitError
-		ce *connect.Error
 	)
 	switch {
 	case err == nil:
@@ -309,7 +354,7 @@ func exitCode(err error) int {
 		return ExitUsage
 	case errors.As(err, &ec):
 		return ec.ExitCode()
-	case errors.As(err, &ae), errors.As(err, &we), errors.As(err, &ce), errors.As(err, &re):
+	case isAPIErr(err), errors.As(err, &we), errors.As(err, &re):
 		return ExitError
 	}
 	// Anything else comes from cobra before a command ran: an unknown
@@ -321,11 +366,7 @@ func exitCode(err error) int {
 // error object on standard output) and returns the exit status.
 func (a *app) report(cmd *cobra.Command, err error) int {
 	code := exitCode(err)
-	var (
-		we *waitError
-		ce *connect.Error
-		ae *apiError
-	)
+	var we *waitError
 	switch {
 	case code == ExitUsage:
 		if a.jsonOut() {
@@ -339,7 +380,7 @@ func (a *app) report(cmd *cobra.Command, err error) int {
 		if h := we.hint(); h != "" {
 			fmt.Fprintf(a.stderr, "hint: %s\n", h)
 		}
-	case errors.As(err, &ae) || errors.As(err, &ce):
+	case isAPIErr(err):
 		e := apiErr(err)
 		if a.jsonOut() {
 			a.printJSON(errorJSON(e.Code, e.Msg))

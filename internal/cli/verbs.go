@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 
-	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/clusapi"
 )
 
 // The verbs of issue 14, item 10 (VerbService): fail and restart a
@@ -25,13 +24,11 @@ testing the failover policy. The command returns once the request is
 recorded; 'baton resource state NAME' shows what the node did.`,
 		Args: exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			if _, err := c.Verbs.FailResource(cmd.Context(), connect.NewRequest(&batonv1.FailResourceRequest{
-				Resource: resourceRef(args[0]),
-			})); err != nil {
+			if err := c.Resources().Fail(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			return a.printDone(subjectResource, args[0], "failed resource")
@@ -51,17 +48,15 @@ are on their way back (ERROR_SUCCESS and the operation that brings them
 back); 'baton resource state NAME' shows when it is online again.`,
 		Args: exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			resp, err := c.Verbs.RestartResource(cmd.Context(), connect.NewRequest(&batonv1.RestartResourceRequest{
-				Resource: resourceRef(args[0]), Flags: flags,
-			}))
+			op, err := c.Resources().Restart(cmd.Context(), args[0], flags)
 			if err != nil {
 				return err
 			}
-			return a.printOp(opResult(subjectResource, args[0], resp.Msg))
+			return a.printOp(opResult(subjectResource, args[0], op.Status, op.ID))
 		},
 	}
 	c.Flags().Uint32Var(&flags, "flags", 0, "dwFlags: reserved, 0")
@@ -78,17 +73,15 @@ func (a *app) groupCancel() *cobra.Command {
 operation ends failed, marked cancelled ('baton group history NAME').`,
 		Args: exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			resp, err := c.Verbs.CancelGroupOperation(cmd.Context(), connect.NewRequest(&batonv1.CancelGroupOperationRequest{
-				Group: groupRef(args[0]), Flags: flags,
-			}))
+			id, err := c.Groups().CancelOperation(cmd.Context(), args[0], flags)
 			if err != nil {
 				return err
 			}
-			return a.printOp(opResult(subjectGroup, args[0], resp.Msg))
+			return a.printOp(opResult(subjectGroup, args[0], clusapi.ERROR_SUCCESS, id))
 		},
 	}
 	c.Flags().Uint32Var(&flags, "flags", 0, "dwCancelFlags: reserved, 0")
@@ -117,17 +110,14 @@ Refused while either group is moving or a resource of the tree is in a
 pending state.`,
 		Args: exactArgs("NAME", "GROUP"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			resp, err := c.Verbs.ChangeResourceGroup(cmd.Context(), connect.NewRequest(&batonv1.ChangeResourceGroupRequest{
-				Resource: resourceRef(args[0]), Group: groupRef(args[1]),
-			}))
+			moved, err := c.Resources().ChangeGroup(cmd.Context(), args[0], args[1])
 			if err != nil {
 				return err
 			}
-			moved := resp.Msg.GetResources()
 			if a.jsonOut() {
 				return a.printJSON(movedJSON{Resource: args[0], Group: args[1], StatusName: "ERROR_SUCCESS", Moved: moved})
 			}
@@ -147,13 +137,11 @@ anew. Refused while the resource is in a pending state or its group is
 moving.`,
 		Args: exactArgs("NAME", "NEW-NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			if _, err := c.Verbs.RenameResource(cmd.Context(), connect.NewRequest(&batonv1.RenameResourceRequest{
-				Resource: resourceRef(args[0]), Name: args[1],
-			})); err != nil {
+			if err := c.Resources().Rename(cmd.Context(), args[0], args[1]); err != nil {
 				return err
 			}
 			return a.printDone(subjectResource, args[1], "renamed resource "+args[0]+" to")
@@ -171,13 +159,11 @@ history follow. Refused while the group moves, waits in the move queue, or
 a resource of it is in a pending state.`,
 		Args: exactArgs("NAME", "NEW-NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			if _, err := c.Verbs.RenameGroup(cmd.Context(), connect.NewRequest(&batonv1.RenameGroupRequest{
-				Group: groupRef(args[0]), Name: args[1],
-			})); err != nil {
+			if err := c.Groups().Rename(cmd.Context(), args[0], args[1]); err != nil {
 				return err
 			}
 			return a.printDone(subjectGroup, args[1], "renamed group "+args[0]+" to")

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,9 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"connectrpc.com/connect"
-
-	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
 )
 
@@ -28,7 +24,7 @@ type observed struct {
 	line  string // progress text
 	// op is the operation record the wait judged by, if any (a move's): it
 	// goes with the answer --wait prints.
-	op *batonv1.Operation
+	op *clusapi.OperationRecord
 }
 
 // waitError is a --wait that did not end in the state asked for.
@@ -120,34 +116,30 @@ func (a *app) waitFor(ctx context.Context, kind, name, want string, limit time.D
 }
 
 // waitGroup waits for a group to reach want (Online or Offline).
-func (a *app) waitGroup(ctx context.Context, name string, want clusapi.ClusterGroupState, limit time.Duration) (observed, error) {
-	c, err := a.client()
-	if err != nil {
-		return observed{}, err
-	}
+func (a *app) waitGroup(ctx context.Context, c *clusapi.Client, name string, want clusapi.ClusterGroupState, limit time.Duration) (observed, error) {
 	verb := "online"
 	if want == clusapi.ClusterGroupOffline {
 		verb = "offline"
 	}
 	return a.waitFor(ctx, "group", name, want.String(), limit, func(ctx context.Context) (observed, error) {
-		resp, err := c.Groups.GetGroupState(ctx, connect.NewRequest(&batonv1.GetGroupStateRequest{Group: &batonv1.GroupRef{Name: name}}))
+		st, err := c.Groups().State(ctx, name)
 		if err != nil {
 			return observed{}, err
 		}
-		return groupObserved(resp.Msg, want, verb), nil
+		return groupObserved(st, want, verb), nil
 	})
 }
 
 // groupObserved judges one group state answer while waiting for want.
-func groupObserved(m *batonv1.GetGroupStateResponse, want clusapi.ClusterGroupState, verb string) observed {
-	st := clusapi.ClusterGroupState(m.GetState())
-	count := m.GetResourcesOnline()
+func groupObserved(m clusapi.GroupStatus, want clusapi.ClusterGroupState, verb string) observed {
+	st := m.State
+	count := m.ResourcesOnline
 	if want == clusapi.ClusterGroupOffline {
-		count = m.GetResourcesOffline()
+		count = m.ResourcesOffline
 	}
 	obs := observed{
 		state: st.String(), code: int32(st), done: st == want,
-		line: fmt.Sprintf("%s: %s — resources %s %d of %d", m.GetName(), st, verb, count, m.GetResourcesTotal()),
+		line: fmt.Sprintf("%s: %s — resources %s %d of %d", m.Name, st, verb, count, m.ResourcesTotal),
 	}
 	switch st {
 	case clusapi.ClusterGroupPending, clusapi.ClusterGroupStateUnknown:
@@ -158,27 +150,23 @@ func groupObserved(m *batonv1.GetGroupStateResponse, want clusapi.ClusterGroupSt
 }
 
 // waitResource waits for a resource to reach want (Online or Offline).
-func (a *app) waitResource(ctx context.Context, name string, want clusapi.ClusterResourceState, limit time.Duration) (observed, error) {
-	c, err := a.client()
-	if err != nil {
-		return observed{}, err
-	}
+func (a *app) waitResource(ctx context.Context, c *clusapi.Client, name string, want clusapi.ClusterResourceState, limit time.Duration) (observed, error) {
 	return a.waitFor(ctx, "resource", name, want.String(), limit, func(ctx context.Context) (observed, error) {
-		resp, err := c.Resources.GetResourceState(ctx, connect.NewRequest(&batonv1.GetResourceStateRequest{Resource: &batonv1.ResourceRef{Name: name}}))
+		st, err := c.Resources().State(ctx, name)
 		if err != nil {
 			return observed{}, err
 		}
-		return resourceObserved(resp.Msg, want), nil
+		return resourceObserved(st, want), nil
 	})
 }
 
 // resourceObserved judges one resource state answer while waiting for want.
-func resourceObserved(m *batonv1.GetResourceStateResponse, want clusapi.ClusterResourceState) observed {
-	st := clusapi.ClusterResourceState(m.GetState())
+func resourceObserved(m clusapi.ResourceStatus, want clusapi.ClusterResourceState) observed {
+	st := m.State
 	obs := observed{state: st.String(), code: int32(st), done: st == want,
-		line: fmt.Sprintf("%s: %s", m.GetName(), st)}
-	if m.GetLocked() {
-		obs.line += " (locked: " + m.GetLockedReason() + ")"
+		line: fmt.Sprintf("%s: %s", m.Name, st)}
+	if m.Locked {
+		obs.line += " (locked: " + m.LockedReason + ")"
 	}
 	if !st.IsPending() && st != clusapi.ClusterResourceInitializing && st != clusapi.ClusterResourceStateUnknown {
 		obs.stuck = !obs.done
@@ -231,47 +219,4 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// opCall sends one state change with the given flags and input buffer.
-type opCall func(ctx context.Context, flags uint32, buf []byte) (*batonv1.OperationResult, error)
-
-// opWait waits for the state a change asks for.
-type opWait func(ctx context.Context, limit time.Duration) (observed, error)
-
-// runOp sends a state change and prints its answer. With --wait it then
-// waits for the state (in text mode the answer is printed first, then the
-// final state; in JSON mode one object with both).
-func (a *app) runOp(ctx context.Context, subject opSubject, name string, o *opFlags, call opCall, wait opWait) error {
-	buf, err := o.buffer()
-	if err != nil {
-		return err
-	}
-	res, err := call(ctx, o.bits(), buf)
-	if err != nil {
-		return err
-	}
-	out := opResult(subject, name, res)
-	if !o.wait.set {
-		return a.printOp(out)
-	}
-	if !a.jsonOut() {
-		if err := a.printOp(out); err != nil {
-			return err
-		}
-	}
-	obs, werr := wait(ctx, o.wait.d)
-	var we *waitError
-	if werr != nil && !errors.As(werr, &we) {
-		return werr
-	}
-	out.State, out.StateCode = &obs.state, &obs.code
-	if obs.op != nil {
-		j := toOperationJSON(obs.op)
-		out.Operation = &j
-	}
-	if err := a.printOp(out); err != nil {
-		return err
-	}
-	return werr
 }
