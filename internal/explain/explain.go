@@ -172,9 +172,23 @@ func waitingFor(v store.View, r *store.Resource, rs wsfc.ClusterResourceState) s
 	var names []string
 	switch rs {
 	case wsfc.ClusterResourceOnlinePending:
-		for _, p := range r.DependsOn {
-			if ps := v.ResourceState(p); ps != wsfc.ClusterResourceOnline {
-				names = append(names, fmt.Sprintf("%s (%s)", p, ps))
+		// Each term of its dependencies that has no resource Online: a
+		// name, or "one of" an "or"'s names.
+		for _, term := range r.Dependencies() {
+			var waits []string
+			for _, p := range term {
+				ps := v.ResourceState(p)
+				if ps == wsfc.ClusterResourceOnline {
+					waits = nil
+					break
+				}
+				waits = append(waits, fmt.Sprintf("%s (%s)", p, ps))
+			}
+			switch {
+			case len(waits) == 1:
+				names = append(names, waits[0])
+			case len(waits) > 1:
+				names = append(names, "one of "+strings.Join(waits, " or "))
 			}
 		}
 		if len(names) > 0 {
@@ -183,6 +197,11 @@ func waitingFor(v store.View, r *store.Resource, rs wsfc.ClusterResourceState) s
 		return "its online call is running"
 	case wsfc.ClusterResourceOfflinePending:
 		for _, d := range v.Dependents(r) {
+			if d.DependsExpr != nil && d.DependsExpr.Satisfied(func(p string) bool {
+				return p != r.Name && v.ResourceState(p) == wsfc.ClusterResourceOnline
+			}) {
+				continue // another Online resource of its "or" holds it up
+			}
 			if ds := v.ResourceState(d.Name); ds != wsfc.ClusterResourceOffline && ds != wsfc.ClusterResourceFailed {
 				names = append(names, fmt.Sprintf("%s (%s)", d.Name, ds))
 			}

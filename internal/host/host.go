@@ -608,7 +608,7 @@ func (h *Host) reconcileGroup(ctx context.Context, v store.View, g *store.Group,
 	resources, dependents, byName := sh.resources, sh.dependents, sh.byName
 	if only == nil {
 		for _, r := range resources {
-			h.reconcileResource(ctx, v, r, dependents[r.Name])
+			h.reconcileResource(ctx, v, r, sh)
 		}
 		return
 	}
@@ -635,7 +635,7 @@ func (h *Host) reconcileGroup(ctx context.Context, v store.View, g *store.Group,
 		r := work[0]
 		work = work[1:]
 		delete(queued, r.Name)
-		if h.reconcileResource(ctx, v, r, dependents[r.Name]) {
+		if h.reconcileResource(ctx, v, r, sh) {
 			for _, d := range dependents[r.Name] {
 				push(d)
 			}
@@ -708,7 +708,7 @@ func (h *Host) stateOf(v store.View, name string) wsfc.ClusterResourceState {
 // reconcileResource decides and does the next step for r. It reports
 // whether it settled a new state for r here (a resource failed because
 // a provider cannot come online), whose dependents are then looked at.
-func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Resource, dependents []string) bool {
+func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Resource, sh *groupShape) bool {
 	if h.insts[r.Name] == nil && restsOffline(v, r) {
 		// No instance until there is something to run: a node that owns
 		// thousands of offline resources holds no type state, cgroup or
@@ -747,10 +747,22 @@ func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Res
 	// A failure asked for counts for the recorded state sequence only, not
 	// for an outcome settled here since.
 	sit := situation{state: state, busy: inst.busy, failAsked: st.FailSeq != 0 && st.FailSeq == seq}
-	for _, p := range r.DependsOn {
-		sit.providers = append(sit.providers, h.stateOf(v, p))
+	if r.DependsExpr != nil {
+		for _, term := range r.DependsExpr {
+			for _, p := range term {
+				sit.providers = append(sit.providers, h.stateOf(v, p))
+			}
+			sit.terms = append(sit.terms, len(term))
+		}
+	} else {
+		for _, p := range r.DependsOn {
+			sit.providers = append(sit.providers, h.stateOf(v, p))
+		}
 	}
-	for _, d := range dependents {
+	for _, d := range sh.dependents[r.Name] {
+		if dr := sh.byName[d]; dr != nil && dr.DependsExpr != nil && h.satisfiedWithout(v, dr, r.Name) {
+			continue // another Online provider of its "or" holds it up
+		}
 		sit.dependents = append(sit.dependents, h.stateOf(v, d))
 	}
 	switch decide(sit) {
@@ -785,6 +797,15 @@ func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Res
 		h.stopHealth(inst)
 	}
 	return false
+}
+
+// satisfiedWithout reports whether d's dependency expression is
+// satisfied by the resources Online (as this node knows them) other than
+// provider: then d does not need provider, which may go offline under it.
+func (h *Host) satisfiedWithout(v store.View, d *store.Resource, provider string) bool {
+	return d.DependsExpr.Satisfied(func(p string) bool {
+		return p != provider && h.stateOf(v, p) == wsfc.ClusterResourceOnline
+	})
 }
 
 // reportWaits says whether what inst's type reported can wait for the

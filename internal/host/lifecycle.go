@@ -44,8 +44,14 @@ type situation struct {
 	state wsfc.ClusterResourceState
 	busy  busy
 	// providers are the states of the resources this one depends on;
-	// dependents those of the resources that depend on it.
+	// dependents those of the resources that depend on it and need it
+	// (not one whose dependency expression another Online resource
+	// satisfies without it).
 	providers, dependents []wsfc.ClusterResourceState
+	// terms groups providers into the OR terms of a dependency
+	// expression, each term that many providers in a row, all of them
+	// ANDed; nil when each provider is a term of its own (a plain AND).
+	terms []int
 	// failAsked: FailClusterResource asked for this state sequence to
 	// fail (store.Status.FailSeq).
 	failAsked bool
@@ -58,8 +64,17 @@ func decide(s situation) step {
 		if s.busy != idle {
 			return stepNone // an online runs, or an offline finishes first
 		}
-		for _, p := range s.providers {
-			switch p {
+		// Term by term, as written: a term needs one provider Online;
+		// one coming online may still make it (wait); with none of
+		// either the dependency cannot be met (an "or" term fails only
+		// when all its providers cannot come online).
+		for i, n := 0, 0; i < len(s.providers); i += n {
+			n = 1
+			if s.terms != nil {
+				n = s.terms[0]
+				s.terms = s.terms[1:]
+			}
+			switch termState(s.providers[i : i+n]) {
 			case wsfc.ClusterResourceOnline:
 			case wsfc.ClusterResourceOnlinePending:
 				return stepNone // wait for it
@@ -88,4 +103,22 @@ func decide(s situation) step {
 		return stepWatchHealth
 	}
 	return stepStopHealth
+}
+
+// termState is an OR term's state: Online if a provider is, else
+// OnlinePending if one is coming online, else Failed.
+func termState(providers []wsfc.ClusterResourceState) wsfc.ClusterResourceState {
+	pending := false
+	for _, p := range providers {
+		switch p {
+		case wsfc.ClusterResourceOnline:
+			return p
+		case wsfc.ClusterResourceOnlinePending:
+			pending = true
+		}
+	}
+	if pending {
+		return wsfc.ClusterResourceOnlinePending
+	}
+	return wsfc.ClusterResourceFailed
 }

@@ -92,11 +92,7 @@ func decideRenameResource(v store.View, t *store.Txn, ref ResourceRef, name stri
 			continue
 		}
 		d = d.Clone()
-		for i, p := range d.DependsOn {
-			if p == r.Name {
-				d.DependsOn[i] = name
-			}
-		}
+		d.SetDependencies(d.Dependencies().Rename(r.Name, name))
 		t.PutResource(d)
 	}
 	return nil

@@ -240,14 +240,16 @@ func (e *Engine) AddDependency(ctx context.Context, ref ResourceRef, provider st
 			return fail(wsfc.ERROR_RESOURCE_ONLINE, "%q is online and %q is not: bring %q online first, or take %q offline", r.Name, provider, provider, r.Name)
 		}
 		r = r.Clone()
-		r.DependsOn = append(r.DependsOn, provider)
+		// One more AND term: an expression with an "or" keeps its terms.
+		r.SetDependencies(append(r.Dependencies().Clone(), []string{provider}))
 		t.PutResource(r)
 		return nil
 	})
 	return err
 }
 
-// RemoveDependency removes a dependency.
+// RemoveDependency removes a dependency, from every term of a
+// dependency expression that names it.
 func (e *Engine) RemoveDependency(ctx context.Context, ref ResourceRef, provider string) error {
 	_, err := e.st.Update(ctx, func(v store.View, t *store.Txn) error {
 		r, err := LookupResource(v, ref)
@@ -258,7 +260,9 @@ func (e *Engine) RemoveDependency(ctx context.Context, ref ResourceRef, provider
 			return fail(wsfc.ERROR_DEPENDENCY_NOT_FOUND, "%q does not depend on %q", r.Name, provider)
 		}
 		r = r.Clone()
-		r.DependsOn = slices.DeleteFunc(r.DependsOn, func(n string) bool { return n == provider })
+		// Out of every term: "([A] or [B]) and [C]" without B is
+		// "[A] and [C]".
+		r.SetDependencies(r.Dependencies().Without(provider))
 		t.PutResource(r)
 		return nil
 	})

@@ -10,7 +10,9 @@ import (
 // OfflineResource is OfflineClusterResourceEx: flags 0x1 ignore locked mode
 // (of the resource and its dependents), 0x2 terminate rather than wait, 0x4
 // do not update the persistent state. The resource and every dependent that
-// is Online go offline, dependents first, each given the input buffer.
+// is Online go offline, dependents first, each given the input buffer — a
+// dependent whose dependency expression another Online resource still
+// satisfies ("[A] or [B]" with B Online) stays Online.
 func (e *Engine) OfflineResource(ctx context.Context, ref ResourceRef, req Request) (Result, error) {
 	const call = "OfflineClusterResourceEx"
 	if err := checkFlags(call, req.Flags, wsfc.ValidResourceOfflineFlags); err != nil {
@@ -24,7 +26,9 @@ func (e *Engine) OfflineResource(ctx context.Context, ref ResourceRef, req Reque
 		if err != nil {
 			return Result{}, err
 		}
-		affected := append([]*store.Resource{r}, dependentsClosure(v, r)...)
+		// The dependents whose dependencies it leaves unsatisfied: all
+		// of them, but for an "or" another Online resource still meets.
+		affected := append([]*store.Resource{r}, offlineDependents(v, r)...)
 		if req.Flags&wsfc.CLUSAPI_RESOURCE_OFFLINE_IGNORE_RESOURCE_STATUS == 0 {
 			if l := lockedOnline(v, affected); l != nil {
 				return Result{}, errLocked(v, l)
@@ -179,25 +183,6 @@ func (e *Engine) OnlineResource(ctx context.Context, ref ResourceRef, req Reques
 		t.PutOperation(op)
 		return Result{Status: wsfc.ERROR_IO_PENDING, OperationID: op.ID}, nil
 	})
-}
-
-// dependentsClosure returns every resource that depends on r, directly or not.
-func dependentsClosure(v store.View, r *store.Resource) []*store.Resource {
-	var out []*store.Resource
-	seen := map[string]bool{r.Name: true}
-	queue := []*store.Resource{r}
-	for len(queue) > 0 {
-		cur := queue[0]
-		queue = queue[1:]
-		for _, d := range v.Dependents(cur) {
-			if !seen[d.Name] {
-				seen[d.Name] = true
-				out = append(out, d)
-				queue = append(queue, d)
-			}
-		}
-	}
-	return out
 }
 
 // providersClosure returns every resource r depends on, directly or not.

@@ -47,7 +47,7 @@ func (e *Engine) RestartResource(ctx context.Context, ref ResourceRef, flags uin
 		return Result{}, fail(wsfc.ERROR_INVALID_STATE, "resource %q is %s; only an Online resource can be restarted", r.Name, s)
 	}
 	back := []string{r.Name}
-	for _, d := range dependentsClosure(v, r) {
+	for _, d := range offlineDependents(v, r) {
 		if v.ResourceState(d.Name) == wsfc.ClusterResourceOnline {
 			back = append(back, d.Name)
 		}

@@ -23,6 +23,7 @@ func (g *Group) Clone() *Group {
 func (r *Resource) Clone() *Resource {
 	n := *r
 	n.DependsOn = slices.Clone(r.DependsOn)
+	n.DependsExpr = r.DependsExpr.Clone()
 	n.Private = r.Private.Clone()
 	return &n
 }

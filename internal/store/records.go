@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/batoncluster/baton/clusapi/wsfc"
+	"github.com/batoncluster/baton/internal/depexpr"
 	"github.com/batoncluster/baton/proplist"
 )
 
@@ -183,13 +184,42 @@ func DefaultGroupPolicy() GroupPolicy {
 // Resource is one managed thing of a resource type, in one group.
 type Resource struct {
 	meta
-	Name      string         `json:"name"`
-	ID        string         `json:"id"`
-	Group     string         `json:"group"`
-	Type      string         `json:"type"`
-	DependsOn []string       `json:"dependsOn,omitempty"`
-	Common    ResourceCommon `json:"common"`
-	Private   proplist.List  `json:"private"`
+	Name  string `json:"name"`
+	ID    string `json:"id"`
+	Group string `json:"group"`
+	Type  string `json:"type"`
+	// DependsOn names every resource this one depends on (each once):
+	// all of them, unless DependsExpr says otherwise.
+	DependsOn []string `json:"dependsOn,omitempty"`
+	// DependsExpr is the dependency expression when it is not a plain
+	// AND of DependsOn (SetClusterResourceDependencyExpression with an
+	// "or"): its terms, each needing one of its resources Online. nil
+	// for a plain AND, so such records read and write as before.
+	DependsExpr depexpr.Expr   `json:"dependsExpr,omitempty"`
+	Common      ResourceCommon `json:"common"`
+	Private     proplist.List  `json:"private"`
+}
+
+// Dependencies is r's dependency expression: DependsExpr, or the AND of
+// DependsOn.
+func (r *Resource) Dependencies() depexpr.Expr {
+	if r.DependsExpr != nil {
+		return r.DependsExpr
+	}
+	return depexpr.And(r.DependsOn)
+}
+
+// SetDependencies makes e r's dependencies: DependsOn the resources it
+// names, DependsExpr e itself unless it is a plain AND of them. An agent
+// of before DependsExpr reads such a record as depending on all of
+// DependsOn — the safe side — and drops the expression if it rewrites it.
+func (r *Resource) SetDependencies(e depexpr.Expr) {
+	e = e.Normalize()
+	r.DependsOn = e.Names()
+	r.DependsExpr = nil
+	if !e.Plain() {
+		r.DependsExpr = e
+	}
 }
 
 // ResourceCommon holds the WSFC resource common properties for restart and
