@@ -35,6 +35,8 @@ var readOnly = map[string]bool{
 	batonv1connect.JoinServiceListJoinTokensProcedure:          true,
 	// Control checks the code's access bits itself (control.go).
 	batonv1connect.ControlServiceControlProcedure: true,
+	// GetClusterResourceDependencyExpression needs Read, as [MS-CMRP] says.
+	batonv1connect.VerbServiceGetResourceDependencyExpressionProcedure: true,
 }
 
 type callerKey struct{}

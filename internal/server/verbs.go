@@ -9,8 +9,8 @@ import (
 )
 
 // verbService is VerbService: the verbs of issue 14, item 10 (fail,
-// restart, cancel, change group, rename). Each needs Full access (not in
-// readOnly).
+// restart, cancel, change group, rename, dependency expressions). Each
+// needs Full access (not in readOnly) but GetResourceDependencyExpression.
 type verbService struct{ *Server }
 
 func (s verbService) FailResource(ctx context.Context, req *connect.Request[batonv1.FailResourceRequest]) (*connect.Response[batonv1.FailResourceResponse], error) {
@@ -56,4 +56,21 @@ func (s verbService) RenameGroup(ctx context.Context, req *connect.Request[baton
 		return nil, err
 	}
 	return connect.NewResponse(&batonv1.RenameGroupResponse{}), nil
+}
+
+func (s verbService) SetResourceDependencyExpression(ctx context.Context, req *connect.Request[batonv1.SetResourceDependencyExpressionRequest]) (*connect.Response[batonv1.SetResourceDependencyExpressionResponse], error) {
+	if err := s.ops.SetDependencyExpression(ctx, resourceRef(req.Msg.Resource), req.Msg.Expression); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&batonv1.SetResourceDependencyExpressionResponse{}), nil
+}
+
+// GetResourceDependencyExpression needs Read access only (it is in
+// readOnly), as [MS-CMRP] ApiGetResourceDependencyExpression.
+func (s verbService) GetResourceDependencyExpression(ctx context.Context, req *connect.Request[batonv1.GetResourceDependencyExpressionRequest]) (*connect.Response[batonv1.GetResourceDependencyExpressionResponse], error) {
+	expr, err := s.ops.DependencyExpression(resourceRef(req.Msg.Resource))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&batonv1.GetResourceDependencyExpressionResponse{Expression: expr}), nil
 }

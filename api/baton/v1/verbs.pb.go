@@ -487,6 +487,182 @@ func (*RenameGroupResponse) Descriptor() ([]byte, []int) {
 	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{9}
 }
 
+type SetResourceDependencyExpressionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Resource      *ResourceRef           `protobuf:"bytes,1,opt,name=resource,proto3" json:"resource,omitempty"`
+	Expression    string                 `protobuf:"bytes,2,opt,name=expression,proto3" json:"expression,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetResourceDependencyExpressionRequest) Reset() {
+	*x = SetResourceDependencyExpressionRequest{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetResourceDependencyExpressionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetResourceDependencyExpressionRequest) ProtoMessage() {}
+
+func (x *SetResourceDependencyExpressionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetResourceDependencyExpressionRequest.ProtoReflect.Descriptor instead.
+func (*SetResourceDependencyExpressionRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SetResourceDependencyExpressionRequest) GetResource() *ResourceRef {
+	if x != nil {
+		return x.Resource
+	}
+	return nil
+}
+
+func (x *SetResourceDependencyExpressionRequest) GetExpression() string {
+	if x != nil {
+		return x.Expression
+	}
+	return ""
+}
+
+type SetResourceDependencyExpressionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetResourceDependencyExpressionResponse) Reset() {
+	*x = SetResourceDependencyExpressionResponse{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetResourceDependencyExpressionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetResourceDependencyExpressionResponse) ProtoMessage() {}
+
+func (x *SetResourceDependencyExpressionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetResourceDependencyExpressionResponse.ProtoReflect.Descriptor instead.
+func (*SetResourceDependencyExpressionResponse) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{11}
+}
+
+type GetResourceDependencyExpressionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Resource      *ResourceRef           `protobuf:"bytes,1,opt,name=resource,proto3" json:"resource,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetResourceDependencyExpressionRequest) Reset() {
+	*x = GetResourceDependencyExpressionRequest{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetResourceDependencyExpressionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetResourceDependencyExpressionRequest) ProtoMessage() {}
+
+func (x *GetResourceDependencyExpressionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetResourceDependencyExpressionRequest.ProtoReflect.Descriptor instead.
+func (*GetResourceDependencyExpressionRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GetResourceDependencyExpressionRequest) GetResource() *ResourceRef {
+	if x != nil {
+		return x.Resource
+	}
+	return nil
+}
+
+type GetResourceDependencyExpressionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Expression    string                 `protobuf:"bytes,1,opt,name=expression,proto3" json:"expression,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetResourceDependencyExpressionResponse) Reset() {
+	*x = GetResourceDependencyExpressionResponse{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetResourceDependencyExpressionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetResourceDependencyExpressionResponse) ProtoMessage() {}
+
+func (x *GetResourceDependencyExpressionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetResourceDependencyExpressionResponse.ProtoReflect.Descriptor instead.
+func (*GetResourceDependencyExpressionResponse) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *GetResourceDependencyExpressionResponse) GetExpression() string {
+	if x != nil {
+		return x.Expression
+	}
+	return ""
+}
+
 var File_baton_v1_verbs_proto protoreflect.FileDescriptor
 
 const file_baton_v1_verbs_proto_rawDesc = "" +
@@ -514,14 +690,28 @@ const file_baton_v1_verbs_proto_rawDesc = "" +
 	"\x12RenameGroupRequest\x12(\n" +
 	"\x05group\x18\x01 \x01(\v2\x12.baton.v1.GroupRefR\x05group\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\"\x15\n" +
-	"\x13RenameGroupResponse2\x8b\x04\n" +
+	"\x13RenameGroupResponse\"{\n" +
+	"&SetResourceDependencyExpressionRequest\x121\n" +
+	"\bresource\x18\x01 \x01(\v2\x15.baton.v1.ResourceRefR\bresource\x12\x1e\n" +
+	"\n" +
+	"expression\x18\x02 \x01(\tR\n" +
+	"expression\")\n" +
+	"'SetResourceDependencyExpressionResponse\"[\n" +
+	"&GetResourceDependencyExpressionRequest\x121\n" +
+	"\bresource\x18\x01 \x01(\v2\x15.baton.v1.ResourceRefR\bresource\"I\n" +
+	"'GetResourceDependencyExpressionResponse\x12\x1e\n" +
+	"\n" +
+	"expression\x18\x01 \x01(\tR\n" +
+	"expression2\x9d\x06\n" +
 	"\vVerbService\x12M\n" +
 	"\fFailResource\x12\x1d.baton.v1.FailResourceRequest\x1a\x1e.baton.v1.FailResourceResponse\x12N\n" +
 	"\x0fRestartResource\x12 .baton.v1.RestartResourceRequest\x1a\x19.baton.v1.OperationResult\x12X\n" +
 	"\x14CancelGroupOperation\x12%.baton.v1.CancelGroupOperationRequest\x1a\x19.baton.v1.OperationResult\x12b\n" +
 	"\x13ChangeResourceGroup\x12$.baton.v1.ChangeResourceGroupRequest\x1a%.baton.v1.ChangeResourceGroupResponse\x12S\n" +
 	"\x0eRenameResource\x12\x1f.baton.v1.RenameResourceRequest\x1a .baton.v1.RenameResourceResponse\x12J\n" +
-	"\vRenameGroup\x12\x1c.baton.v1.RenameGroupRequest\x1a\x1d.baton.v1.RenameGroupResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
+	"\vRenameGroup\x12\x1c.baton.v1.RenameGroupRequest\x1a\x1d.baton.v1.RenameGroupResponse\x12\x86\x01\n" +
+	"\x1fSetResourceDependencyExpression\x120.baton.v1.SetResourceDependencyExpressionRequest\x1a1.baton.v1.SetResourceDependencyExpressionResponse\x12\x86\x01\n" +
+	"\x1fGetResourceDependencyExpression\x120.baton.v1.GetResourceDependencyExpressionRequest\x1a1.baton.v1.GetResourceDependencyExpressionResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
 
 var (
 	file_baton_v1_verbs_proto_rawDescOnce sync.Once
@@ -535,47 +725,57 @@ func file_baton_v1_verbs_proto_rawDescGZIP() []byte {
 	return file_baton_v1_verbs_proto_rawDescData
 }
 
-var file_baton_v1_verbs_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_baton_v1_verbs_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_baton_v1_verbs_proto_goTypes = []any{
-	(*FailResourceRequest)(nil),         // 0: baton.v1.FailResourceRequest
-	(*FailResourceResponse)(nil),        // 1: baton.v1.FailResourceResponse
-	(*RestartResourceRequest)(nil),      // 2: baton.v1.RestartResourceRequest
-	(*CancelGroupOperationRequest)(nil), // 3: baton.v1.CancelGroupOperationRequest
-	(*ChangeResourceGroupRequest)(nil),  // 4: baton.v1.ChangeResourceGroupRequest
-	(*ChangeResourceGroupResponse)(nil), // 5: baton.v1.ChangeResourceGroupResponse
-	(*RenameResourceRequest)(nil),       // 6: baton.v1.RenameResourceRequest
-	(*RenameResourceResponse)(nil),      // 7: baton.v1.RenameResourceResponse
-	(*RenameGroupRequest)(nil),          // 8: baton.v1.RenameGroupRequest
-	(*RenameGroupResponse)(nil),         // 9: baton.v1.RenameGroupResponse
-	(*ResourceRef)(nil),                 // 10: baton.v1.ResourceRef
-	(*GroupRef)(nil),                    // 11: baton.v1.GroupRef
-	(*OperationResult)(nil),             // 12: baton.v1.OperationResult
+	(*FailResourceRequest)(nil),                     // 0: baton.v1.FailResourceRequest
+	(*FailResourceResponse)(nil),                    // 1: baton.v1.FailResourceResponse
+	(*RestartResourceRequest)(nil),                  // 2: baton.v1.RestartResourceRequest
+	(*CancelGroupOperationRequest)(nil),             // 3: baton.v1.CancelGroupOperationRequest
+	(*ChangeResourceGroupRequest)(nil),              // 4: baton.v1.ChangeResourceGroupRequest
+	(*ChangeResourceGroupResponse)(nil),             // 5: baton.v1.ChangeResourceGroupResponse
+	(*RenameResourceRequest)(nil),                   // 6: baton.v1.RenameResourceRequest
+	(*RenameResourceResponse)(nil),                  // 7: baton.v1.RenameResourceResponse
+	(*RenameGroupRequest)(nil),                      // 8: baton.v1.RenameGroupRequest
+	(*RenameGroupResponse)(nil),                     // 9: baton.v1.RenameGroupResponse
+	(*SetResourceDependencyExpressionRequest)(nil),  // 10: baton.v1.SetResourceDependencyExpressionRequest
+	(*SetResourceDependencyExpressionResponse)(nil), // 11: baton.v1.SetResourceDependencyExpressionResponse
+	(*GetResourceDependencyExpressionRequest)(nil),  // 12: baton.v1.GetResourceDependencyExpressionRequest
+	(*GetResourceDependencyExpressionResponse)(nil), // 13: baton.v1.GetResourceDependencyExpressionResponse
+	(*ResourceRef)(nil),                             // 14: baton.v1.ResourceRef
+	(*GroupRef)(nil),                                // 15: baton.v1.GroupRef
+	(*OperationResult)(nil),                         // 16: baton.v1.OperationResult
 }
 var file_baton_v1_verbs_proto_depIdxs = []int32{
-	10, // 0: baton.v1.FailResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	10, // 1: baton.v1.RestartResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	11, // 2: baton.v1.CancelGroupOperationRequest.group:type_name -> baton.v1.GroupRef
-	10, // 3: baton.v1.ChangeResourceGroupRequest.resource:type_name -> baton.v1.ResourceRef
-	11, // 4: baton.v1.ChangeResourceGroupRequest.group:type_name -> baton.v1.GroupRef
-	10, // 5: baton.v1.RenameResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	11, // 6: baton.v1.RenameGroupRequest.group:type_name -> baton.v1.GroupRef
-	0,  // 7: baton.v1.VerbService.FailResource:input_type -> baton.v1.FailResourceRequest
-	2,  // 8: baton.v1.VerbService.RestartResource:input_type -> baton.v1.RestartResourceRequest
-	3,  // 9: baton.v1.VerbService.CancelGroupOperation:input_type -> baton.v1.CancelGroupOperationRequest
-	4,  // 10: baton.v1.VerbService.ChangeResourceGroup:input_type -> baton.v1.ChangeResourceGroupRequest
-	6,  // 11: baton.v1.VerbService.RenameResource:input_type -> baton.v1.RenameResourceRequest
-	8,  // 12: baton.v1.VerbService.RenameGroup:input_type -> baton.v1.RenameGroupRequest
-	1,  // 13: baton.v1.VerbService.FailResource:output_type -> baton.v1.FailResourceResponse
-	12, // 14: baton.v1.VerbService.RestartResource:output_type -> baton.v1.OperationResult
-	12, // 15: baton.v1.VerbService.CancelGroupOperation:output_type -> baton.v1.OperationResult
-	5,  // 16: baton.v1.VerbService.ChangeResourceGroup:output_type -> baton.v1.ChangeResourceGroupResponse
-	7,  // 17: baton.v1.VerbService.RenameResource:output_type -> baton.v1.RenameResourceResponse
-	9,  // 18: baton.v1.VerbService.RenameGroup:output_type -> baton.v1.RenameGroupResponse
-	13, // [13:19] is the sub-list for method output_type
-	7,  // [7:13] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	14, // 0: baton.v1.FailResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	14, // 1: baton.v1.RestartResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	15, // 2: baton.v1.CancelGroupOperationRequest.group:type_name -> baton.v1.GroupRef
+	14, // 3: baton.v1.ChangeResourceGroupRequest.resource:type_name -> baton.v1.ResourceRef
+	15, // 4: baton.v1.ChangeResourceGroupRequest.group:type_name -> baton.v1.GroupRef
+	14, // 5: baton.v1.RenameResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	15, // 6: baton.v1.RenameGroupRequest.group:type_name -> baton.v1.GroupRef
+	14, // 7: baton.v1.SetResourceDependencyExpressionRequest.resource:type_name -> baton.v1.ResourceRef
+	14, // 8: baton.v1.GetResourceDependencyExpressionRequest.resource:type_name -> baton.v1.ResourceRef
+	0,  // 9: baton.v1.VerbService.FailResource:input_type -> baton.v1.FailResourceRequest
+	2,  // 10: baton.v1.VerbService.RestartResource:input_type -> baton.v1.RestartResourceRequest
+	3,  // 11: baton.v1.VerbService.CancelGroupOperation:input_type -> baton.v1.CancelGroupOperationRequest
+	4,  // 12: baton.v1.VerbService.ChangeResourceGroup:input_type -> baton.v1.ChangeResourceGroupRequest
+	6,  // 13: baton.v1.VerbService.RenameResource:input_type -> baton.v1.RenameResourceRequest
+	8,  // 14: baton.v1.VerbService.RenameGroup:input_type -> baton.v1.RenameGroupRequest
+	10, // 15: baton.v1.VerbService.SetResourceDependencyExpression:input_type -> baton.v1.SetResourceDependencyExpressionRequest
+	12, // 16: baton.v1.VerbService.GetResourceDependencyExpression:input_type -> baton.v1.GetResourceDependencyExpressionRequest
+	1,  // 17: baton.v1.VerbService.FailResource:output_type -> baton.v1.FailResourceResponse
+	16, // 18: baton.v1.VerbService.RestartResource:output_type -> baton.v1.OperationResult
+	16, // 19: baton.v1.VerbService.CancelGroupOperation:output_type -> baton.v1.OperationResult
+	5,  // 20: baton.v1.VerbService.ChangeResourceGroup:output_type -> baton.v1.ChangeResourceGroupResponse
+	7,  // 21: baton.v1.VerbService.RenameResource:output_type -> baton.v1.RenameResourceResponse
+	9,  // 22: baton.v1.VerbService.RenameGroup:output_type -> baton.v1.RenameGroupResponse
+	11, // 23: baton.v1.VerbService.SetResourceDependencyExpression:output_type -> baton.v1.SetResourceDependencyExpressionResponse
+	13, // 24: baton.v1.VerbService.GetResourceDependencyExpression:output_type -> baton.v1.GetResourceDependencyExpressionResponse
+	17, // [17:25] is the sub-list for method output_type
+	9,  // [9:17] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_baton_v1_verbs_proto_init() }
@@ -592,7 +792,7 @@ func file_baton_v1_verbs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_verbs_proto_rawDesc), len(file_baton_v1_verbs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -50,6 +50,12 @@ const (
 	VerbServiceRenameResourceProcedure = "/baton.v1.VerbService/RenameResource"
 	// VerbServiceRenameGroupProcedure is the fully-qualified name of the VerbService's RenameGroup RPC.
 	VerbServiceRenameGroupProcedure = "/baton.v1.VerbService/RenameGroup"
+	// VerbServiceSetResourceDependencyExpressionProcedure is the fully-qualified name of the
+	// VerbService's SetResourceDependencyExpression RPC.
+	VerbServiceSetResourceDependencyExpressionProcedure = "/baton.v1.VerbService/SetResourceDependencyExpression"
+	// VerbServiceGetResourceDependencyExpressionProcedure is the fully-qualified name of the
+	// VerbService's GetResourceDependencyExpression RPC.
+	VerbServiceGetResourceDependencyExpressionProcedure = "/baton.v1.VerbService/GetResourceDependencyExpression"
 )
 
 // VerbServiceClient is a client for the baton.v1.VerbService service.
@@ -76,6 +82,15 @@ type VerbServiceClient interface {
 	// RenameGroup is SetClusterGroupName: the group takes the new name, as
 	// it is, Online or not (nothing is stopped or started).
 	RenameGroup(context.Context, *connect.Request[v1.RenameGroupRequest]) (*connect.Response[v1.RenameGroupResponse], error)
+	// SetResourceDependencyExpression is
+	// SetClusterResourceDependencyExpression: the resource's dependencies
+	// become the expression's ("[A] and ([B] or [C])"), replacing all it
+	// had; "" clears them.
+	SetResourceDependencyExpression(context.Context, *connect.Request[v1.SetResourceDependencyExpressionRequest]) (*connect.Response[v1.SetResourceDependencyExpressionResponse], error)
+	// GetResourceDependencyExpression is
+	// GetClusterResourceDependencyExpression (Read access): the resource's
+	// dependencies as an expression, "" for none.
+	GetResourceDependencyExpression(context.Context, *connect.Request[v1.GetResourceDependencyExpressionRequest]) (*connect.Response[v1.GetResourceDependencyExpressionResponse], error)
 }
 
 // NewVerbServiceClient constructs a client for the baton.v1.VerbService service. By default, it
@@ -125,17 +140,31 @@ func NewVerbServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(verbServiceMethods.ByName("RenameGroup")),
 			connect.WithClientOptions(opts...),
 		),
+		setResourceDependencyExpression: connect.NewClient[v1.SetResourceDependencyExpressionRequest, v1.SetResourceDependencyExpressionResponse](
+			httpClient,
+			baseURL+VerbServiceSetResourceDependencyExpressionProcedure,
+			connect.WithSchema(verbServiceMethods.ByName("SetResourceDependencyExpression")),
+			connect.WithClientOptions(opts...),
+		),
+		getResourceDependencyExpression: connect.NewClient[v1.GetResourceDependencyExpressionRequest, v1.GetResourceDependencyExpressionResponse](
+			httpClient,
+			baseURL+VerbServiceGetResourceDependencyExpressionProcedure,
+			connect.WithSchema(verbServiceMethods.ByName("GetResourceDependencyExpression")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // verbServiceClient implements VerbServiceClient.
 type verbServiceClient struct {
-	failResource         *connect.Client[v1.FailResourceRequest, v1.FailResourceResponse]
-	restartResource      *connect.Client[v1.RestartResourceRequest, v1.OperationResult]
-	cancelGroupOperation *connect.Client[v1.CancelGroupOperationRequest, v1.OperationResult]
-	changeResourceGroup  *connect.Client[v1.ChangeResourceGroupRequest, v1.ChangeResourceGroupResponse]
-	renameResource       *connect.Client[v1.RenameResourceRequest, v1.RenameResourceResponse]
-	renameGroup          *connect.Client[v1.RenameGroupRequest, v1.RenameGroupResponse]
+	failResource                    *connect.Client[v1.FailResourceRequest, v1.FailResourceResponse]
+	restartResource                 *connect.Client[v1.RestartResourceRequest, v1.OperationResult]
+	cancelGroupOperation            *connect.Client[v1.CancelGroupOperationRequest, v1.OperationResult]
+	changeResourceGroup             *connect.Client[v1.ChangeResourceGroupRequest, v1.ChangeResourceGroupResponse]
+	renameResource                  *connect.Client[v1.RenameResourceRequest, v1.RenameResourceResponse]
+	renameGroup                     *connect.Client[v1.RenameGroupRequest, v1.RenameGroupResponse]
+	setResourceDependencyExpression *connect.Client[v1.SetResourceDependencyExpressionRequest, v1.SetResourceDependencyExpressionResponse]
+	getResourceDependencyExpression *connect.Client[v1.GetResourceDependencyExpressionRequest, v1.GetResourceDependencyExpressionResponse]
 }
 
 // FailResource calls baton.v1.VerbService.FailResource.
@@ -168,6 +197,16 @@ func (c *verbServiceClient) RenameGroup(ctx context.Context, req *connect.Reques
 	return c.renameGroup.CallUnary(ctx, req)
 }
 
+// SetResourceDependencyExpression calls baton.v1.VerbService.SetResourceDependencyExpression.
+func (c *verbServiceClient) SetResourceDependencyExpression(ctx context.Context, req *connect.Request[v1.SetResourceDependencyExpressionRequest]) (*connect.Response[v1.SetResourceDependencyExpressionResponse], error) {
+	return c.setResourceDependencyExpression.CallUnary(ctx, req)
+}
+
+// GetResourceDependencyExpression calls baton.v1.VerbService.GetResourceDependencyExpression.
+func (c *verbServiceClient) GetResourceDependencyExpression(ctx context.Context, req *connect.Request[v1.GetResourceDependencyExpressionRequest]) (*connect.Response[v1.GetResourceDependencyExpressionResponse], error) {
+	return c.getResourceDependencyExpression.CallUnary(ctx, req)
+}
+
 // VerbServiceHandler is an implementation of the baton.v1.VerbService service.
 type VerbServiceHandler interface {
 	// FailResource is FailClusterResource: the owner treats the resource as
@@ -192,6 +231,15 @@ type VerbServiceHandler interface {
 	// RenameGroup is SetClusterGroupName: the group takes the new name, as
 	// it is, Online or not (nothing is stopped or started).
 	RenameGroup(context.Context, *connect.Request[v1.RenameGroupRequest]) (*connect.Response[v1.RenameGroupResponse], error)
+	// SetResourceDependencyExpression is
+	// SetClusterResourceDependencyExpression: the resource's dependencies
+	// become the expression's ("[A] and ([B] or [C])"), replacing all it
+	// had; "" clears them.
+	SetResourceDependencyExpression(context.Context, *connect.Request[v1.SetResourceDependencyExpressionRequest]) (*connect.Response[v1.SetResourceDependencyExpressionResponse], error)
+	// GetResourceDependencyExpression is
+	// GetClusterResourceDependencyExpression (Read access): the resource's
+	// dependencies as an expression, "" for none.
+	GetResourceDependencyExpression(context.Context, *connect.Request[v1.GetResourceDependencyExpressionRequest]) (*connect.Response[v1.GetResourceDependencyExpressionResponse], error)
 }
 
 // NewVerbServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -237,6 +285,18 @@ func NewVerbServiceHandler(svc VerbServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(verbServiceMethods.ByName("RenameGroup")),
 		connect.WithHandlerOptions(opts...),
 	)
+	verbServiceSetResourceDependencyExpressionHandler := connect.NewUnaryHandler(
+		VerbServiceSetResourceDependencyExpressionProcedure,
+		svc.SetResourceDependencyExpression,
+		connect.WithSchema(verbServiceMethods.ByName("SetResourceDependencyExpression")),
+		connect.WithHandlerOptions(opts...),
+	)
+	verbServiceGetResourceDependencyExpressionHandler := connect.NewUnaryHandler(
+		VerbServiceGetResourceDependencyExpressionProcedure,
+		svc.GetResourceDependencyExpression,
+		connect.WithSchema(verbServiceMethods.ByName("GetResourceDependencyExpression")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/baton.v1.VerbService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case VerbServiceFailResourceProcedure:
@@ -251,6 +311,10 @@ func NewVerbServiceHandler(svc VerbServiceHandler, opts ...connect.HandlerOption
 			verbServiceRenameResourceHandler.ServeHTTP(w, r)
 		case VerbServiceRenameGroupProcedure:
 			verbServiceRenameGroupHandler.ServeHTTP(w, r)
+		case VerbServiceSetResourceDependencyExpressionProcedure:
+			verbServiceSetResourceDependencyExpressionHandler.ServeHTTP(w, r)
+		case VerbServiceGetResourceDependencyExpressionProcedure:
+			verbServiceGetResourceDependencyExpressionHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -282,4 +346,12 @@ func (UnimplementedVerbServiceHandler) RenameResource(context.Context, *connect.
 
 func (UnimplementedVerbServiceHandler) RenameGroup(context.Context, *connect.Request[v1.RenameGroupRequest]) (*connect.Response[v1.RenameGroupResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.RenameGroup is not implemented"))
+}
+
+func (UnimplementedVerbServiceHandler) SetResourceDependencyExpression(context.Context, *connect.Request[v1.SetResourceDependencyExpressionRequest]) (*connect.Response[v1.SetResourceDependencyExpressionResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.SetResourceDependencyExpression is not implemented"))
+}
+
+func (UnimplementedVerbServiceHandler) GetResourceDependencyExpression(context.Context, *connect.Request[v1.GetResourceDependencyExpressionRequest]) (*connect.Response[v1.GetResourceDependencyExpressionResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.GetResourceDependencyExpression is not implemented"))
 }
