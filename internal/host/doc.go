@@ -18,7 +18,10 @@
 // The API (package ops) moves a resource into a pending state in the same
 // transaction that accepts the operation; the host notices, waits for the
 // order the dependencies impose — providers Online before a dependent's
-// online, dependents Offline before a provider's offline — and then calls
+// online, dependents Offline before a provider's offline; with an "or"
+// (store.Resource.DependsExpr, docs/dependencies.md) one provider Online
+// per term, and a provider's offline waits only for the dependents that
+// no other Online provider satisfies — and then calls
 // the type, one call per resource at a time, independent resources in
 // parallel. The decision is the pure function decide (lifecycle.go); the
 // loop in Host.Run owns every instance. An instance (the type's New) is
