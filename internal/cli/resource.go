@@ -16,6 +16,7 @@ func (a *app) resourceCommand() *cobra.Command {
 		a.resourceCreate(), a.resourceDelete(), a.resourceList(), a.resourceShow(),
 		a.resourceState(), a.resourceSet(),
 		a.resourceDepend(), a.resourceFail(), a.resourceRestart(), a.resourceMoveToGroup(), a.resourceRename(),
+		a.resourceDependencyExpression(),
 	}
 	// online, offline: the table of state changes (opverbs.go).
 	return noun("resource", "Manage resources: the things a group keeps running", append(verbs, a.opCommands("resource")...)...)
