@@ -112,7 +112,7 @@ var clusapiFamilies = []clusapiFamily{
 		{"GetClusterNodeState", ""},
 		{"GetClusterNodeId", "a node's id is its name (as CLUSCTL_NODE_GET_ID); NULL is the local agent's node"},
 		{"PauseClusterNode", ""},
-		{"PauseClusterNodeEx", "drain (`bDrainNode`) to `hNodeDrainTarget`, or with NULL to the nodes placement picks (a group the target cannot take goes where placement picks); `dwPauseFlags` answer 87 (not yet honoured)"},
+		{"PauseClusterNodeEx", "drain (`bDrainNode`) to `hNodeDrainTarget`, or with NULL to the nodes placement picks (a group the target cannot take goes where placement picks); `dwPauseFlags` as baton reads them (the page names them only): 0x1 brings a group whose drain move failed back to the paused node and ends the drain failed, 0x4 tries it again 30 s later, 0x2 changes nothing (a paused node takes no groups); other bits, or 0x1/0x4 without a drain, answer 87"},
 		{"ResumeClusterNode", ""},
 		{"ResumeClusterNodeEx", "FailbackGroupsPerPolicy only; the other failback types answer 87"},
 		{"EvictClusterNode", "its database membership is removed; a node that is up is refused unless forced (`baton node evict --force`)"},

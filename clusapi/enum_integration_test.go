@@ -282,8 +282,11 @@ func TestPauseResumeClusterNode(t *testing.T) {
 	if st := clusapi.ResumeClusterNode(hNode); st != clusapi.ERROR_CLUSTER_NODE_NOT_PAUSED {
 		t.Errorf("resume an Up node: %v, want ERROR_CLUSTER_NODE_NOT_PAUSED", st)
 	}
-	if st := clusapi.PauseClusterNodeEx(hNode, true, clusapi.CLUSAPI_NODE_AVOID_PLACEMENT, nil); st != clusapi.ERROR_INVALID_PARAMETER {
-		t.Errorf("pause with a flag baton does not honour: %v, want 87", st)
+	if st := clusapi.PauseClusterNodeEx(hNode, true, 0x8, nil); st != clusapi.ERROR_INVALID_PARAMETER {
+		t.Errorf("pause with an undefined flag: %v, want 87", st)
+	}
+	if st := clusapi.PauseClusterNodeEx(hNode, false, clusapi.CLUSAPI_NODE_PAUSE_RETRY_DRAIN_ON_FAILURE, nil); st != clusapi.ERROR_INVALID_PARAMETER {
+		t.Errorf("pause with a drain flag but no drain: %v, want 87", st)
 	}
 	if st := clusapi.PauseClusterNodeEx(hNode, true, 0, hNode); st != clusapi.ERROR_INVALID_PARAMETER {
 		t.Errorf("pause with a drain target: %v, want 87", st)
@@ -303,8 +306,9 @@ func TestPauseResumeClusterNode(t *testing.T) {
 	if st := clusapi.ResumeClusterNodeEx(hNode, clusapi.FailbackGroupsPerPolicy, 0); st != clusapi.ERROR_SUCCESS {
 		t.Errorf("ResumeClusterNodeEx: %v", st)
 	}
-	if st := clusapi.PauseClusterNodeEx(hNode, true, 0, nil); st != clusapi.ERROR_SUCCESS {
-		t.Fatalf("PauseClusterNodeEx drain: %v", st)
+	flags := clusapi.CLUSAPI_NODE_PAUSE_REMAIN_ON_PAUSED_NODE_ON_MOVE_ERROR | clusapi.CLUSAPI_NODE_AVOID_PLACEMENT | clusapi.CLUSAPI_NODE_PAUSE_RETRY_DRAIN_ON_FAILURE
+	if st := clusapi.PauseClusterNodeEx(hNode, true, flags, nil); st != clusapi.ERROR_SUCCESS {
+		t.Fatalf("PauseClusterNodeEx drain with every flag: %v", st)
 	}
 	if n, err := c.Node(testCtx(t), nodes[0].Name); err != nil || n.State != clusapi.ClusterNodePaused {
 		t.Errorf("after drain: %+v %v", n, err)

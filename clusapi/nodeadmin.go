@@ -28,7 +28,13 @@ func (c *Client) PauseNode(ctx context.Context, name string, drain bool) (*Node,
 // ERROR_CLUSTER_NODE_NOT_FOUND, down ERROR_CLUSTER_NODE_DOWN, paused
 // ERROR_CLUSTER_NODE_PAUSED.
 func (c *Client) PauseNodeTo(ctx context.Context, name string, drain bool, target string) (*Node, error) {
-	resp, err := unary(ctx, c, "PauseClusterNode", c.conn.Nodes.PauseNode, &batonv1.PauseNodeRequest{Name: name, Drain: drain, DrainTarget: target})
+	return c.PauseNodeEx(ctx, name, drain, 0, target)
+}
+
+// PauseNodeEx is PauseNodeTo with PauseClusterNodeEx's dwPauseFlags (see
+// PauseClusterNodeEx for what each does).
+func (c *Client) PauseNodeEx(ctx context.Context, name string, drain bool, flags uint32, target string) (*Node, error) {
+	resp, err := unary(ctx, c, "PauseClusterNode", c.conn.Nodes.PauseNode, &batonv1.PauseNodeRequest{Name: name, Drain: drain, DrainTarget: target, Flags: flags})
 	if err != nil {
 		return nil, err
 	}
@@ -68,11 +74,22 @@ func PauseClusterNode(hNode HNODE) Errno {
 // ERROR_CLUSTER_NODE_DOWN, paused ERROR_CLUSTER_NODE_PAUSED; a handle of
 // another cluster ERROR_INVALID_HANDLE.
 //
-// Deliberate difference: baton does not yet honour dwPauseFlags
-// (CLUSAPI_NODE_PAUSE_REMAIN_ON_PAUSED_NODE_ON_MOVE_ERROR,
-// CLUSAPI_NODE_AVOID_PLACEMENT, CLUSAPI_NODE_PAUSE_RETRY_DRAIN_ON_FAILURE):
-// rather than ignore them, a call with any flag answers
-// ERROR_INVALID_PARAMETER and changes nothing.
+// dwPauseFlags, which the function's page names without describing, as
+// baton reads them:
+//   - CLUSAPI_NODE_PAUSE_REMAIN_ON_PAUSED_NODE_ON_MOVE_ERROR: a group whose
+//     drain move fails on its destination comes back to the paused node
+//     (as a move with CLUSAPI_GROUP_MOVE_RETURN_TO_SOURCE_NODE_ON_ERROR)
+//     and stays there, and the drain status becomes
+//     NodeDrainStatusFailed. Without it, a group whose move failed is left
+//     to the failover policy (PowerShell's -ForceDrain).
+//   - CLUSAPI_NODE_PAUSE_RETRY_DRAIN_ON_FAILURE: the drain does not end
+//     failed on a failed move: a group that came back is moved again 30 s
+//     later, and the drain stays in progress.
+//   - CLUSAPI_NODE_AVOID_PLACEMENT: a paused baton node never receives
+//     groups already, so it changes nothing.
+//
+// Other bits, or 0x1 and 0x4 without bDrainNode, answer
+// ERROR_INVALID_PARAMETER and change nothing.
 func PauseClusterNodeEx(hNode HNODE, bDrainNode bool, dwPauseFlags uint32, hNodeDrainTarget HNODE) Errno {
 	return PauseClusterNodeExContext(context.Background(), hNode, bDrainNode, dwPauseFlags, hNodeDrainTarget)
 }
@@ -91,12 +108,9 @@ func PauseClusterNodeExContext(ctx context.Context, hNode HNODE, bDrainNode bool
 		}
 		target = t.name
 	}
-	if dwPauseFlags != 0 {
-		return ERROR_INVALID_PARAMETER
-	}
 	ctx, cancel := callCtx(ctx)
 	defer cancel()
-	_, err := h.cluster.c.PauseNodeTo(ctx, h.name, bDrainNode, target)
+	_, err := h.cluster.c.PauseNodeEx(ctx, h.name, bDrainNode, dwPauseFlags, target)
 	return ErrnoOf(err)
 }
 

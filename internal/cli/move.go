@@ -80,11 +80,11 @@ func moveObserved(g *clusapi.Group, op *clusapi.OperationRecord, source, to stri
 }
 
 func (a *app) nodePause() *cobra.Command {
-	var drain bool
+	var drain, remain, retry bool
 	var target string
 	var wait time.Duration
 	c := &cobra.Command{
-		Use:   "pause NODE [--drain [--to NODE] [--wait]]",
+		Use:   "pause NODE [--drain [--to NODE] [--remain-on-error] [--retry] [--wait]]",
 		Short: "Pause a node: it takes no new groups; --drain moves its groups away",
 		Args:  exactArgs("NODE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -92,7 +92,14 @@ func (a *app) nodePause() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n, err := cl.PauseNodeTo(cmd.Context(), args[0], drain, target)
+			var flags uint32
+			if remain {
+				flags |= clusapi.CLUSAPI_NODE_PAUSE_REMAIN_ON_PAUSED_NODE_ON_MOVE_ERROR
+			}
+			if retry {
+				flags |= clusapi.CLUSAPI_NODE_PAUSE_RETRY_DRAIN_ON_FAILURE
+			}
+			n, err := cl.PauseNodeEx(cmd.Context(), args[0], drain, flags, target)
 			if err != nil {
 				return err
 			}
@@ -118,6 +125,8 @@ func (a *app) nodePause() *cobra.Command {
 	}
 	c.Flags().BoolVar(&drain, "drain", false, "move the node's groups to other nodes")
 	c.Flags().StringVar(&target, "to", "", "with --drain: the node the groups go to (PauseClusterNodeEx's drain target; default: where placement picks)")
+	c.Flags().BoolVar(&remain, "remain-on-error", false, "with --drain: a group whose move fails comes back to this node and stays (CLUSAPI_NODE_PAUSE_REMAIN_ON_PAUSED_NODE_ON_MOVE_ERROR); default: the failover policy takes it where it failed")
+	c.Flags().BoolVar(&retry, "retry", false, "with --drain: move a group whose move failed again 30 s later, and keep the drain in progress (CLUSAPI_NODE_PAUSE_RETRY_DRAIN_ON_FAILURE)")
 	c.Flags().DurationVar(&wait, "wait", 5*time.Minute, "with --drain: wait until the drain completes")
 	c.Flags().Lookup("wait").NoOptDefVal = "5m"
 	return c

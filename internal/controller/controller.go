@@ -248,7 +248,11 @@ func apply(ctx context.Context, cfg Config, m placement.Move) error {
 		}
 		return err
 	default:
-		res, err := cfg.Ops.MoveGroup(ctx, ops.GroupRef{Name: m.Group}, m.To, ops.Request{Caller: "controller:" + string(m.Reason)})
+		req := ops.Request{Caller: "controller:" + string(m.Reason)}
+		if m.Reason == placement.ReasonDrain {
+			req.Flags = ops.DrainMoveFlags(cfg.Store.View(), m.From)
+		}
+		res, err := cfg.Ops.MoveGroup(ctx, ops.GroupRef{Name: m.Group}, m.To, req)
 		if err == nil {
 			cfg.Log.Info("controller: group moved", "group", m.Group, "from", m.From, "to", m.To, "reason", m.Reason, "status", res.Status)
 		} else if errors.Is(err, wsfc.ERROR_CLUSTER_GROUP_MOVING) {

@@ -27,7 +27,8 @@ func PlacementView(v store.View, now time.Time) placement.View {
 		pv.FormingUntil = c.FormingUntil
 	}
 	for _, n := range v.Nodes() {
-		pv.Nodes = append(pv.Nodes, placement.Node{Name: n.Name, State: placement.NodeState(v.NodeState(n.Name)), Draining: n.Draining, DrainTarget: n.DrainTarget})
+		pv.Nodes = append(pv.Nodes, placement.Node{Name: n.Name, State: placement.NodeState(v.NodeState(n.Name)), Draining: n.Draining, DrainTarget: n.DrainTarget,
+			DrainStayed: n.DrainStayed, DrainRetry: n.DrainFlags&wsfc.CLUSAPI_NODE_PAUSE_RETRY_DRAIN_ON_FAILURE != 0})
 	}
 	facts := v.Unrecorded()
 	for _, g := range v.Groups() {

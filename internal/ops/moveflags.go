@@ -351,6 +351,9 @@ func (e *Engine) RecoverFailedMove(ctx context.Context, group string) (Result, e
 		n.Detail = fmt.Sprintf("resource %q failed on %s; operation %s (%s) takes the group to %s", failed, g.OwnerNode, op.ID, kind, dest)
 		ng := g.Clone()
 		e.dequeue(v, t, ng, "")
+		if kind == store.OpReturnToSource {
+			e.noteDrainStayed(v, t, m, g)
+		}
 		if !e.beginMove(v, t, g, ng, op, dest, 0, nil) {
 			op.Finished, op.Outcome = e.now(), "succeeded"
 		}

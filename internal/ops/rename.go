@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"maps"
 	"slices"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -201,6 +202,11 @@ func decideRenameGroup(v store.View, t *store.Txn, ref GroupRef, name string) er
 			if d == old {
 				nn.DrainGroups[i] = name
 			}
+		}
+		if at, ok := node.DrainStayed[old]; ok {
+			nn.DrainStayed = maps.Clone(node.DrainStayed)
+			delete(nn.DrainStayed, old)
+			nn.DrainStayed[name] = at
 		}
 		t.PutNode(&nn)
 	}

@@ -21,6 +21,17 @@ func Compute(v View) Plan {
 	return p
 }
 
+// drainStayed reports whether g's drain move failed and it came back to
+// its draining owner, and when the drain may try it again.
+func (s *state) drainStayed(g *Group) (bool, time.Time) {
+	n, ok := s.nodes[g.Owner]
+	if !ok || !n.Draining || !s.alive(g.Owner) {
+		return false, time.Time{}
+	}
+	at, stayed := n.DrainStayed[g.Name]
+	return stayed, at.Add(DrainRetryDelay)
+}
+
 // byPriority orders groups for placement: Priority 3000 first, then name.
 func byPriority(a, b *Group) int {
 	return cmp.Or(cmp.Compare(b.Priority, a.Priority), strings.Compare(a.Name, b.Name))
@@ -29,10 +40,15 @@ func byPriority(a, b *Group) int {
 // decide applies the first rule that fits g and records the result in p.
 func (s *state) decide(g *Group, p *Plan) {
 	owner := g.Owner
+	drainStayed, drainRetryAt := s.drainStayed(g)
 	switch {
-	case s.alive(owner) && s.nodes[owner].Draining:
+	case drainStayed && s.nodes[owner].DrainRetry && s.now.Before(drainRetryAt):
+		p.hold(g, ReasonDrainRetryWait, drainRetryAt)
+	case s.alive(owner) && s.nodes[owner].Draining && !(drainStayed && !s.nodes[owner].DrainRetry):
 		// Drain: every group leaves, online or not, whatever its policy;
-		// to the drain target when it can take the group.
+		// to the drain target when it can take the group. One whose drain
+		// move failed and came back stays (the other rules apply to it),
+		// or is tried again once DrainRetryDelay has passed.
 		if to := s.nodes[owner].DrainTarget; to != "" && to != owner && s.eligible(to) && !s.conflicts(to, g) {
 			s.moveTo(g, to, ReasonDrain, p)
 			return

@@ -40,7 +40,19 @@ type Node struct {
 	// DrainTarget, while Draining, is where its groups go if that node
 	// can take them (else where placement picks); "": placement picks.
 	DrainTarget string
+	// DrainStayed, while Draining, are the groups whose drain move failed
+	// and that came back, with when. The drain leaves them on the node —
+	// the other rules apply to them as to any group — unless DrainRetry,
+	// which moves them again DrainRetryDelay after (held until then).
+	DrainStayed map[string]time.Time
+	DrainRetry  bool
 }
+
+// DrainRetryDelay is how long a drain that retries its failures
+// (CLUSAPI_NODE_PAUSE_RETRY_DRAIN_ON_FAILURE) waits before it moves a
+// group whose move failed again: long enough for a failing destination
+// not to be hammered, short enough for a maintenance window.
+const DrainRetryDelay = 30 * time.Second
 
 // Infinite is the DWORD value that means "default", "no window" or "never"
 // in the WSFC failover properties.
@@ -120,6 +132,7 @@ const (
 	ReasonFailbackWindow   Reason = "failback-window"   // failback waits for its window
 	ReasonAntiAffinity     Reason = "anti-affinity"     // the destination hosts an anti-affined group
 	ReasonForming          Reason = "forming"           // the cluster is forming: the owner may be on its way
+	ReasonDrainRetryWait   Reason = "drain-retry-wait"  // its drain move failed: tried again after DrainRetryDelay
 )
 
 // Reasons returned by Best and CanHost.

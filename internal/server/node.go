@@ -23,7 +23,7 @@ func nodeMsg(v store.View, n *store.Node) *batonv1.Node {
 }
 
 func (s nodeService) PauseNode(ctx context.Context, req *connect.Request[batonv1.PauseNodeRequest]) (*connect.Response[batonv1.PauseNodeResponse], error) {
-	n, err := s.ops.PauseNodeTo(ctx, req.Msg.Name, req.Msg.Drain, req.Msg.DrainTarget)
+	n, err := s.ops.PauseNodeEx(ctx, req.Msg.Name, req.Msg.Drain, req.Msg.Flags, req.Msg.DrainTarget)
 	if err != nil {
 		return nil, err
 	}

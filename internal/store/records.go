@@ -74,8 +74,17 @@ type Node struct {
 	// (PauseClusterNodeEx's hNodeDrainTarget); "": where placement picks.
 	DrainTarget string `json:"drainTarget,omitempty"`
 	// DrainGroups are the groups the node held when its drain began.
-	DrainGroups []string  `json:"drainGroups,omitempty"`
-	Started     time.Time `json:"started"`
+	DrainGroups []string `json:"drainGroups,omitempty"`
+	// DrainFlags are PauseClusterNodeEx's dwPauseFlags of the drain
+	// (CLUSAPI_NODE_PAUSE_*; see ops.PauseNodeEx).
+	DrainFlags uint32 `json:"drainFlags,omitempty"`
+	// DrainStayed are the groups whose drain move failed and that came
+	// back to the node (CLUSAPI_NODE_PAUSE_REMAIN_ON_PAUSED_NODE_ON_MOVE_ERROR),
+	// with when: the drain leaves them here, or with
+	// CLUSAPI_NODE_PAUSE_RETRY_DRAIN_ON_FAILURE tries them again
+	// DrainRetryDelay after.
+	DrainStayed map[string]time.Time `json:"drainStayed,omitempty"`
+	Started     time.Time            `json:"started"`
 }
 
 // Group is the unit of failover. Its state is not stored: it is derived from

@@ -27,7 +27,9 @@ type PauseNodeRequest struct {
 	Drain bool                   `protobuf:"varint,2,opt,name=drain,proto3" json:"drain,omitempty"`
 	// drain_target is hNodeDrainTarget: with drain, the node the groups go
 	// to ("": where placement picks).
-	DrainTarget   string `protobuf:"bytes,3,opt,name=drain_target,json=drainTarget,proto3" json:"drain_target,omitempty"`
+	DrainTarget string `protobuf:"bytes,3,opt,name=drain_target,json=drainTarget,proto3" json:"drain_target,omitempty"`
+	// flags are PauseClusterNodeEx's dwPauseFlags (CLUSAPI_NODE_PAUSE_*).
+	Flags         uint32 `protobuf:"varint,4,opt,name=flags,proto3" json:"flags,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -81,6 +83,13 @@ func (x *PauseNodeRequest) GetDrainTarget() string {
 		return x.DrainTarget
 	}
 	return ""
+}
+
+func (x *PauseNodeRequest) GetFlags() uint32 {
+	if x != nil {
+		return x.Flags
+	}
+	return 0
 }
 
 type PauseNodeResponse struct {
@@ -444,11 +453,12 @@ var File_baton_v1_node_proto protoreflect.FileDescriptor
 
 const file_baton_v1_node_proto_rawDesc = "" +
 	"\n" +
-	"\x13baton/v1/node.proto\x12\bbaton.v1\"_\n" +
+	"\x13baton/v1/node.proto\x12\bbaton.v1\"u\n" +
 	"\x10PauseNodeRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05drain\x18\x02 \x01(\bR\x05drain\x12!\n" +
-	"\fdrain_target\x18\x03 \x01(\tR\vdrainTarget\"7\n" +
+	"\fdrain_target\x18\x03 \x01(\tR\vdrainTarget\x12\x14\n" +
+	"\x05flags\x18\x04 \x01(\rR\x05flags\"7\n" +
 	"\x11PauseNodeResponse\x12\"\n" +
 	"\x04node\x18\x01 \x01(\v2\x0e.baton.v1.NodeR\x04node\"'\n" +
 	"\x11ResumeNodeRequest\x12\x12\n" +
