@@ -62,13 +62,3 @@ func listNodes(ctx context.Context, c *dial.Conn) ([]*batonv1.Node, error) {
 		return r.Msg.GetNodes(), r.Msg.GetNextPageToken(), nil
 	})
 }
-
-func listOperations(ctx context.Context, c *dial.Conn, group *batonv1.GroupRef) ([]*batonv1.Operation, error) {
-	return allPages(func(token string) ([]*batonv1.Operation, string, error) {
-		r, err := c.Groups.ListOperations(ctx, connect.NewRequest(&batonv1.ListOperationsRequest{Group: group, PageSize: listPageSize, PageToken: token}))
-		if err != nil {
-			return nil, "", err
-		}
-		return r.Msg.GetOperations(), r.Msg.GetNextPageToken(), nil
-	})
-}
