@@ -154,16 +154,37 @@ type Resource interface {
 
 // OnlineRequest carries an online's flags and input buffer.
 type OnlineRequest struct {
+	// Flags are what a Windows resource DLL's OnlineV2 receives
+	// (wsfc.CLUS_RESDLL_ONLINE_*), derived from the operation: 0x2
+	// (IGNORE_RESOURCE_STATUS) when the client asked to ignore locked
+	// mode, 0x4 (RETURN_TO_SOURCE_NODE_ON_ERROR) on the destination of a
+	// move that goes back on error, 0x8 (RESTORE_ONLINE_STATE) when a
+	// failover brings back the state the resource had on its last node.
 	Flags uint32
 	// Params is the operation's input buffer as a property list. Property
 	// names are resource type names; a type reads the one named after it.
 	Params proplist.List
 }
 
-// OfflineRequest carries an offline's flags and input buffer.
+// OfflineRequest carries an offline's flags, reason, destination and
+// input buffer.
 type OfflineRequest struct {
-	Flags  uint32
-	Params proplist.List
+	// Flags are what a Windows resource DLL's OfflineV2 receives
+	// (wsfc.CLUS_RESDLL_OFFLINE_*), derived from the operation: 0x1
+	// (IGNORE_RESOURCE_STATUS), 0x2 (RETURN_TO_SOURCE_NODE_ON_ERROR) and
+	// 0x4 (QUEUE_ENABLED) from the client's flags, 0x8
+	// (RETURNING_TO_SOURCE_NODE_BECAUSE_OF_ERROR) when a failed move takes
+	// the group back, 0x40 (DO_NOT_UPDATE_PERSISTENT_STATE).
+	Flags uint32
+	// Reason is why the resource goes offline
+	// (wsfc.CLUSAPI_RESOURCE_OFFLINE_REASON_*): USER_REQUESTED for a
+	// client's offline, MOVING for a move, BEING_RESTARTED for a restart,
+	// SHUTTING_DOWN when the agent stops, else UNKNOWN.
+	Reason uint32
+	// Destination is the node a move takes the resource's group to (the
+	// DestinationNodeName of OfflineV2); "" when it is not moving.
+	Destination string
+	Params      proplist.List
 }
 
 // LockedModeReporter is implemented by resources that can declare locked

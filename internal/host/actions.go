@@ -20,9 +20,9 @@ const terminateGrace = 10 * time.Second
 func (h *Host) start(ctx context.Context, v store.View, inst *instance, r *store.Resource, st *store.Status, kind busy) {
 	h.stopHealth(inst)
 	var params proplist.List
-	var flags uint32
-	if op := v.Operation(st.OpID); op != nil {
-		flags = op.Flags
+	op := v.Operation(st.OpID)
+	call := callFlagsOf(op)
+	if op != nil {
 		if st.OpParams && len(op.InBuffer) > 0 {
 			// ops validated the buffer before accepting it.
 			params, _ = proplist.Unmarshal(op.InBuffer)
@@ -43,7 +43,7 @@ func (h *Host) start(ctx context.Context, v store.View, inst *instance, r *store
 	go func() {
 		defer h.wg.Done()
 		defer cancel()
-		state, err := h.run(actx, inst, kind, timeout, flags, params, terminate, restart, restartDelay)
+		state, err := h.run(actx, inst, kind, timeout, call, params, terminate, restart, restartDelay)
 		out := outcome{name: inst.name, seq: seq, state: state, err: err}
 		switch {
 		case ctx.Err() != nil:
@@ -73,7 +73,7 @@ func (h *Host) start(ctx context.Context, v store.View, inst *instance, r *store
 var errPendingTimeout = errors.New("pending timeout exceeded")
 
 // run makes the type call and says which state it leads to.
-func (h *Host) run(ctx context.Context, inst *instance, kind busy, timeout time.Duration, flags uint32,
+func (h *Host) run(ctx context.Context, inst *instance, kind busy, timeout time.Duration, call callFlags,
 	params proplist.List, terminate, restart bool, restartDelay time.Duration) (wsfc.ClusterResourceState, error) {
 	cctx, cancel := context.WithTimeoutCause(ctx, timeout, errPendingTimeout)
 	defer cancel()
@@ -89,16 +89,16 @@ func (h *Host) run(ctx context.Context, inst *instance, kind busy, timeout time.
 		}
 		octx := leaseContext{Context: cctx, lease: h.cfg.Lease, now: h.now}
 		if err = octx.Err(); err == nil {
-			err = inst.res.Online(octx, restype.OnlineRequest{Flags: flags, Params: params})
+			err = inst.res.Online(octx, restype.OnlineRequest{Flags: call.online, Params: params})
 		}
 	case terminate:
 		if t, ok := inst.res.(restype.Terminator); ok {
 			err = t.Terminate(cctx)
 		} else {
-			err = inst.res.Offline(cctx, restype.OfflineRequest{Flags: flags, Params: params})
+			err = inst.res.Offline(cctx, call.offlineRequest(params))
 		}
 	default:
-		err = inst.res.Offline(cctx, restype.OfflineRequest{Flags: flags, Params: params})
+		err = inst.res.Offline(cctx, call.offlineRequest(params))
 	}
 	if kind != busyOnline && (err == nil || terminate) {
 		// Nothing the resource started outlives its offline.

@@ -334,7 +334,7 @@ func (h *Host) offlineAll() {
 			go func() {
 				defer wg.Done()
 				octx, ocancel := context.WithTimeout(ctx, timeout)
-				err := inst.res.Offline(octx, restype.OfflineRequest{})
+				err := inst.res.Offline(octx, shuttingDown.offlineRequest(nil))
 				ocancel()
 				if err != nil {
 					h.log.Warn("offline at exit failed; terminating", "resource", inst.name, "err", err)

@@ -172,7 +172,7 @@ func (s *server) Offline(ctx context.Context, req *pluginv1.OfflineRequest) (*pl
 	if err != nil {
 		return nil, err
 	}
-	if err := r.Offline(ctx, restype.OfflineRequest{Flags: req.Flags, Params: params}); err != nil {
+	if err := r.Offline(ctx, restype.OfflineRequest{Flags: req.Flags, Reason: req.Reason, Destination: req.Destination, Params: params}); err != nil {
 		return nil, statusOf(err)
 	}
 	return &pluginv1.OfflineResponse{}, nil

@@ -56,6 +56,13 @@ const (
 	StatusRestoredSavedState    = "RestoredSavedState"
 	StatusOnlines               = "Onlines"
 	StatusOfflines              = "Offlines"
+	// What the last online and offline were told (restype.OnlineRequest,
+	// OfflineRequest): their CLUS_RESDLL_* flags, the offline's reason and
+	// destination.
+	StatusLastOnlineFlags        = "LastOnlineFlags"
+	StatusLastOfflineFlags       = "LastOfflineFlags"
+	StatusLastOfflineReason      = "LastOfflineReason"
+	StatusLastOfflineDestination = "LastOfflineDestination"
 )
 
 // SavedStateFile is the name of the saved-state marker in the state
@@ -216,6 +223,10 @@ type resource struct {
 	hasLast    bool
 	onlines    uint32
 	offlines   uint32
+	// lastOnline and lastOffline are the requests of the last online and
+	// offline that were made (StatusLastOnlineFlags and the others).
+	lastOnline  *restype.OnlineRequest
+	lastOffline *restype.OfflineRequest
 }
 
 var (
@@ -286,6 +297,9 @@ func (r *resource) Online(ctx context.Context, req restype.OnlineRequest) error 
 	s := r.s
 	r.mu.Unlock()
 
+	r.mu.Lock()
+	r.lastOnline = &restype.OnlineRequest{Flags: req.Flags}
+	r.mu.Unlock()
 	r.log.InfoContext(ctx, "dummy online", slog.Duration("delay", s.onlineDelay))
 	if err := wait(ctx, s.onlineDelay); err != nil {
 		r.log.InfoContext(ctx, "dummy online cancelled", slog.Any("err", err))
@@ -356,6 +370,7 @@ func (r *resource) Offline(ctx context.Context, req restype.OfflineRequest) erro
 	}
 	r.mu.Lock()
 	s := r.s
+	r.lastOffline = &restype.OfflineRequest{Flags: req.Flags, Reason: req.Reason, Destination: req.Destination}
 	r.mu.Unlock()
 
 	r.log.InfoContext(ctx, "dummy offline", slog.String("action", actionNames[action]), slog.Duration("delay", s.offlineDelay))
@@ -473,6 +488,16 @@ func (r *resource) Status() proplist.List {
 		proplist.Property{Name: StatusOnlines, Values: []proplist.Value{proplist.DWORD(r.onlines)}},
 		proplist.Property{Name: StatusOfflines, Values: []proplist.Value{proplist.DWORD(r.offlines)}},
 	)
+	if r.lastOnline != nil {
+		l = append(l, proplist.Property{Name: StatusLastOnlineFlags, Values: []proplist.Value{proplist.DWORD(r.lastOnline.Flags)}})
+	}
+	if o := r.lastOffline; o != nil {
+		l = append(l,
+			proplist.Property{Name: StatusLastOfflineFlags, Values: []proplist.Value{proplist.DWORD(o.Flags)}},
+			proplist.Property{Name: StatusLastOfflineReason, Values: []proplist.Value{proplist.DWORD(o.Reason)}},
+			proplist.Property{Name: StatusLastOfflineDestination, Values: []proplist.Value{proplist.SZ(o.Destination)}},
+		)
+	}
 	return l
 }
 

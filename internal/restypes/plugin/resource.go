@@ -197,7 +197,7 @@ func (r *resource) Offline(ctx context.Context, req restype.OfflineRequest) erro
 	if err != nil {
 		return err
 	}
-	_, err = g.rpc.Offline(ctx, &pluginv1.OfflineRequest{Handle: h, Flags: req.Flags, Params: marshal(req.Params)})
+	_, err = g.rpc.Offline(ctx, &pluginv1.OfflineRequest{Handle: h, Flags: req.Flags, Reason: req.Reason, Destination: req.Destination, Params: marshal(req.Params)})
 	r.refreshAfter(ctx, g, h, err)
 	return r.p.callErr(ctx, g, "offline", err)
 }

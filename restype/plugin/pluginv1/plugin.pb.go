@@ -523,7 +523,7 @@ func (x *OpenResponse) GetAbilities() *Abilities {
 type OnlineRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Handle        uint64                 `protobuf:"varint,1,opt,name=handle,proto3" json:"handle,omitempty"`
-	Flags         uint32                 `protobuf:"varint,2,opt,name=flags,proto3" json:"flags,omitempty"`
+	Flags         uint32                 `protobuf:"varint,2,opt,name=flags,proto3" json:"flags,omitempty"`  // CLUS_RESDLL_ONLINE_*
 	Params        []byte                 `protobuf:"bytes,3,opt,name=params,proto3" json:"params,omitempty"` // input buffer, property list
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -619,8 +619,10 @@ func (*OnlineResponse) Descriptor() ([]byte, []int) {
 type OfflineRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Handle        uint64                 `protobuf:"varint,1,opt,name=handle,proto3" json:"handle,omitempty"`
-	Flags         uint32                 `protobuf:"varint,2,opt,name=flags,proto3" json:"flags,omitempty"`
-	Params        []byte                 `protobuf:"bytes,3,opt,name=params,proto3" json:"params,omitempty"` // input buffer, property list
+	Flags         uint32                 `protobuf:"varint,2,opt,name=flags,proto3" json:"flags,omitempty"`            // CLUS_RESDLL_OFFLINE_*
+	Params        []byte                 `protobuf:"bytes,3,opt,name=params,proto3" json:"params,omitempty"`           // input buffer, property list
+	Reason        uint32                 `protobuf:"varint,4,opt,name=reason,proto3" json:"reason,omitempty"`          // CLUSAPI_RESOURCE_OFFLINE_REASON_*
+	Destination   string                 `protobuf:"bytes,5,opt,name=destination,proto3" json:"destination,omitempty"` // the node a move takes the group to
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -674,6 +676,20 @@ func (x *OfflineRequest) GetParams() []byte {
 		return x.Params
 	}
 	return nil
+}
+
+func (x *OfflineRequest) GetReason() uint32 {
+	if x != nil {
+		return x.Reason
+	}
+	return 0
+}
+
+func (x *OfflineRequest) GetDestination() string {
+	if x != nil {
+		return x.Destination
+	}
+	return ""
 }
 
 type OfflineResponse struct {
@@ -1433,11 +1449,13 @@ const file_restype_plugin_pluginv1_plugin_proto_rawDesc = "" +
 	"\x06handle\x18\x01 \x01(\x04R\x06handle\x12\x14\n" +
 	"\x05flags\x18\x02 \x01(\rR\x05flags\x12\x16\n" +
 	"\x06params\x18\x03 \x01(\fR\x06params\"\x10\n" +
-	"\x0eOnlineResponse\"V\n" +
+	"\x0eOnlineResponse\"\x90\x01\n" +
 	"\x0eOfflineRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\x04R\x06handle\x12\x14\n" +
 	"\x05flags\x18\x02 \x01(\rR\x05flags\x12\x16\n" +
-	"\x06params\x18\x03 \x01(\fR\x06params\"\x11\n" +
+	"\x06params\x18\x03 \x01(\fR\x06params\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\rR\x06reason\x12 \n" +
+	"\vdestination\x18\x05 \x01(\tR\vdestination\"\x11\n" +
 	"\x0fOfflineResponse\"+\n" +
 	"\x11LooksAliveRequest\x12\x16\n" +
 	"\x06handle\x18\x01 \x01(\x04R\x06handle\"\x14\n" +
