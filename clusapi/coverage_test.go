@@ -56,7 +56,7 @@ var clusapiFamilies = []clusapiFamily{
 		{"GetClusterGroupState", "the state and the owner node's name"},
 		{"OnlineClusterGroup", ""},
 		{"OnlineClusterGroupEx", "flags 0x1 (synchronous), 0x4 (best possible node), 0x8 (ignore affinity); anti-affinity answers 5071"},
-		{"OfflineClusterGroup", ""},
+		{"OfflineClusterGroup", "deliberate difference: an offline of a group whose online is still pending supersedes the online (the design's rule, design.md §3) and answers 997, where [MS-CMRP] ApiOfflineGroup, like ApiOfflineResource, would answer 5023"},
 		{"OfflineClusterGroupEx", "the seed call: every flag and the input buffer of its page, byte for byte"},
 		{"MoveClusterGroup", ""},
 		{"MoveClusterGroupEx", "flags 0x1, 0x2, 0x4, 0x8, 0x10 and the input buffer (moves.md)"},
