@@ -89,7 +89,7 @@ var clusapiFamilies = []clusapiFamily{
 		{"RemoveClusterResourceDependency", ""},
 		{"SetClusterResourceDependencyExpression", "ANDs of ORs by name or id (`([A] or [B]) and [C]`), \"\" clears; online once each OR term has a resource Online, offline only when a provider's offline leaves the expression unsatisfied; an OR provider that fails fails the dependent only when none of its term can come online; 87 for bad syntax, itself or another group's resource, 5007 for no such resource, 1059 for a cycle, 5019 when Online and the expression is not met (dependencies.md)"},
 		{"GetClusterResourceDependencyExpression", "by name; an AND list as `[A] and [B]`, none as \"\"; the name-buffer protocol of GetClusterInformation; Read access"},
-		{"CanResourceBeDependent", "not yet"},
+		{"CanResourceBeDependent", "TRUE for two resources of one group where the would-be provider does not depend on the would-be dependent, directly or not (dependency expressions count every resource they name); FALSE for anything it cannot tell"},
 		{"AddClusterResourceNode", "not yet: possible owners are the group's"},
 		{"RemoveClusterResourceNode", "not yet"},
 		{"ClusterResourceControl", "CLUSCTL_RESOURCE_*: common, read-only and private properties (the type's checks apply), resource type, name, id, flags, characteristics"},
