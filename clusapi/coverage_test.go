@@ -35,7 +35,7 @@ var clusapiFamilies = []clusapiFamily{
 		{"OpenClusterEx", "GENERIC_READ/GENERIC_ALL/MAXIMUM_ALLOWED (and the wire's CLUSAPI_READ_ACCESS/CLUSAPI_CHANGE_ACCESS) against the caller's access in the cluster security descriptor; more than the caller has answers 5, other bits or 0 answer 87; granted access is CLUSAPI_READ_ACCESS or CLUSAPI_ALL_ACCESS; a Read handle makes every call through it one of Read access"},
 		{"CloseCluster", ""},
 		{"GetClusterInformation", "the name, and CLUSTERVERSIONINFO as a Go struct: the answering agent's baton release as Major/Minor/Build, vendor \"baton\", cluster version NT10 at Windows Server 2016's level (BatonClusterVersion)"},
-		{"SetClusterName", "not yet"},
+		{"SetClusterName", "the name takes effect at once; the answer is the page's ERROR_RESOURCE_PROPERTIES_STORED all the same, for tools that test for it"},
 		{"ClusterControl", "CLUSCTL_CLUSTER_* codes that baton has (common properties, FQDN); others answer 1"},
 		{"GetClusterFromGroup", "the cluster handle the group was opened through"},
 		{"GetClusterFromResource", ""},

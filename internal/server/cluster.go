@@ -67,3 +67,10 @@ func (s clusterService) ListResourceTypes(context.Context, *connect.Request[bato
 	}
 	return connect.NewResponse(out), nil
 }
+
+func (s clusterService) SetClusterName(ctx context.Context, req *connect.Request[batonv1.SetClusterNameRequest]) (*connect.Response[batonv1.SetClusterNameResponse], error) {
+	if err := s.ops.SetClusterName(ctx, req.Msg.Name); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&batonv1.SetClusterNameResponse{}), nil
+}

@@ -21,6 +21,86 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type SetClusterNameRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetClusterNameRequest) Reset() {
+	*x = SetClusterNameRequest{}
+	mi := &file_baton_v1_cluster_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetClusterNameRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetClusterNameRequest) ProtoMessage() {}
+
+func (x *SetClusterNameRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_cluster_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetClusterNameRequest.ProtoReflect.Descriptor instead.
+func (*SetClusterNameRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *SetClusterNameRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type SetClusterNameResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetClusterNameResponse) Reset() {
+	*x = SetClusterNameResponse{}
+	mi := &file_baton_v1_cluster_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetClusterNameResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetClusterNameResponse) ProtoMessage() {}
+
+func (x *SetClusterNameResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_cluster_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetClusterNameResponse.ProtoReflect.Descriptor instead.
+func (*SetClusterNameResponse) Descriptor() ([]byte, []int) {
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{1}
+}
+
 type DescribeResourceTypeRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -31,7 +111,7 @@ type DescribeResourceTypeRequest struct {
 
 func (x *DescribeResourceTypeRequest) Reset() {
 	*x = DescribeResourceTypeRequest{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[0]
+	mi := &file_baton_v1_cluster_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -43,7 +123,7 @@ func (x *DescribeResourceTypeRequest) String() string {
 func (*DescribeResourceTypeRequest) ProtoMessage() {}
 
 func (x *DescribeResourceTypeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[0]
+	mi := &file_baton_v1_cluster_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -56,7 +136,7 @@ func (x *DescribeResourceTypeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeResourceTypeRequest.ProtoReflect.Descriptor instead.
 func (*DescribeResourceTypeRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{0}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *DescribeResourceTypeRequest) GetName() string {
@@ -81,7 +161,7 @@ type OpenClusterRequest struct {
 
 func (x *OpenClusterRequest) Reset() {
 	*x = OpenClusterRequest{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[1]
+	mi := &file_baton_v1_cluster_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -93,7 +173,7 @@ func (x *OpenClusterRequest) String() string {
 func (*OpenClusterRequest) ProtoMessage() {}
 
 func (x *OpenClusterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[1]
+	mi := &file_baton_v1_cluster_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -106,7 +186,7 @@ func (x *OpenClusterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenClusterRequest.ProtoReflect.Descriptor instead.
 func (*OpenClusterRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{1}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{3}
 }
 
 type OpenClusterResponse struct {
@@ -129,7 +209,7 @@ type OpenClusterResponse struct {
 
 func (x *OpenClusterResponse) Reset() {
 	*x = OpenClusterResponse{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[2]
+	mi := &file_baton_v1_cluster_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -141,7 +221,7 @@ func (x *OpenClusterResponse) String() string {
 func (*OpenClusterResponse) ProtoMessage() {}
 
 func (x *OpenClusterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[2]
+	mi := &file_baton_v1_cluster_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -154,7 +234,7 @@ func (x *OpenClusterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenClusterResponse.ProtoReflect.Descriptor instead.
 func (*OpenClusterResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{2}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *OpenClusterResponse) GetClusterName() string {
@@ -217,7 +297,7 @@ type QuarantinedRecord struct {
 
 func (x *QuarantinedRecord) Reset() {
 	*x = QuarantinedRecord{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[3]
+	mi := &file_baton_v1_cluster_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -229,7 +309,7 @@ func (x *QuarantinedRecord) String() string {
 func (*QuarantinedRecord) ProtoMessage() {}
 
 func (x *QuarantinedRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[3]
+	mi := &file_baton_v1_cluster_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -242,7 +322,7 @@ func (x *QuarantinedRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuarantinedRecord.ProtoReflect.Descriptor instead.
 func (*QuarantinedRecord) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{3}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *QuarantinedRecord) GetKey() string {
@@ -274,7 +354,7 @@ type ListResourceTypesRequest struct {
 
 func (x *ListResourceTypesRequest) Reset() {
 	*x = ListResourceTypesRequest{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[4]
+	mi := &file_baton_v1_cluster_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -286,7 +366,7 @@ func (x *ListResourceTypesRequest) String() string {
 func (*ListResourceTypesRequest) ProtoMessage() {}
 
 func (x *ListResourceTypesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[4]
+	mi := &file_baton_v1_cluster_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -299,7 +379,7 @@ func (x *ListResourceTypesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResourceTypesRequest.ProtoReflect.Descriptor instead.
 func (*ListResourceTypesRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{4}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{6}
 }
 
 type ResourceType struct {
@@ -314,7 +394,7 @@ type ResourceType struct {
 
 func (x *ResourceType) Reset() {
 	*x = ResourceType{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[5]
+	mi := &file_baton_v1_cluster_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -326,7 +406,7 @@ func (x *ResourceType) String() string {
 func (*ResourceType) ProtoMessage() {}
 
 func (x *ResourceType) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[5]
+	mi := &file_baton_v1_cluster_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -339,7 +419,7 @@ func (x *ResourceType) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResourceType.ProtoReflect.Descriptor instead.
 func (*ResourceType) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{5}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ResourceType) GetName() string {
@@ -382,7 +462,7 @@ type PropertyInfo struct {
 
 func (x *PropertyInfo) Reset() {
 	*x = PropertyInfo{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[6]
+	mi := &file_baton_v1_cluster_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -394,7 +474,7 @@ func (x *PropertyInfo) String() string {
 func (*PropertyInfo) ProtoMessage() {}
 
 func (x *PropertyInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[6]
+	mi := &file_baton_v1_cluster_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -407,7 +487,7 @@ func (x *PropertyInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PropertyInfo.ProtoReflect.Descriptor instead.
 func (*PropertyInfo) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{6}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *PropertyInfo) GetName() string {
@@ -447,7 +527,7 @@ type ListResourceTypesResponse struct {
 
 func (x *ListResourceTypesResponse) Reset() {
 	*x = ListResourceTypesResponse{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[7]
+	mi := &file_baton_v1_cluster_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -459,7 +539,7 @@ func (x *ListResourceTypesResponse) String() string {
 func (*ListResourceTypesResponse) ProtoMessage() {}
 
 func (x *ListResourceTypesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[7]
+	mi := &file_baton_v1_cluster_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -472,7 +552,7 @@ func (x *ListResourceTypesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResourceTypesResponse.ProtoReflect.Descriptor instead.
 func (*ListResourceTypesResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{7}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListResourceTypesResponse) GetTypes() []*ResourceType {
@@ -490,7 +570,7 @@ type GetDatabaseStatusRequest struct {
 
 func (x *GetDatabaseStatusRequest) Reset() {
 	*x = GetDatabaseStatusRequest{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[8]
+	mi := &file_baton_v1_cluster_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -502,7 +582,7 @@ func (x *GetDatabaseStatusRequest) String() string {
 func (*GetDatabaseStatusRequest) ProtoMessage() {}
 
 func (x *GetDatabaseStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[8]
+	mi := &file_baton_v1_cluster_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -515,7 +595,7 @@ func (x *GetDatabaseStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDatabaseStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetDatabaseStatusRequest) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{8}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{10}
 }
 
 type GetDatabaseStatusResponse struct {
@@ -532,7 +612,7 @@ type GetDatabaseStatusResponse struct {
 
 func (x *GetDatabaseStatusResponse) Reset() {
 	*x = GetDatabaseStatusResponse{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[9]
+	mi := &file_baton_v1_cluster_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +624,7 @@ func (x *GetDatabaseStatusResponse) String() string {
 func (*GetDatabaseStatusResponse) ProtoMessage() {}
 
 func (x *GetDatabaseStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[9]
+	mi := &file_baton_v1_cluster_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +637,7 @@ func (x *GetDatabaseStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDatabaseStatusResponse.ProtoReflect.Descriptor instead.
 func (*GetDatabaseStatusResponse) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{9}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetDatabaseStatusResponse) GetRole() string {
@@ -601,7 +681,7 @@ type DatabaseMember struct {
 
 func (x *DatabaseMember) Reset() {
 	*x = DatabaseMember{}
-	mi := &file_baton_v1_cluster_proto_msgTypes[10]
+	mi := &file_baton_v1_cluster_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -613,7 +693,7 @@ func (x *DatabaseMember) String() string {
 func (*DatabaseMember) ProtoMessage() {}
 
 func (x *DatabaseMember) ProtoReflect() protoreflect.Message {
-	mi := &file_baton_v1_cluster_proto_msgTypes[10]
+	mi := &file_baton_v1_cluster_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -626,7 +706,7 @@ func (x *DatabaseMember) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DatabaseMember.ProtoReflect.Descriptor instead.
 func (*DatabaseMember) Descriptor() ([]byte, []int) {
-	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{10}
+	return file_baton_v1_cluster_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DatabaseMember) GetName() string {
@@ -717,7 +797,10 @@ var File_baton_v1_cluster_proto protoreflect.FileDescriptor
 
 const file_baton_v1_cluster_proto_rawDesc = "" +
 	"\n" +
-	"\x16baton/v1/cluster.proto\x12\bbaton.v1\"K\n" +
+	"\x16baton/v1/cluster.proto\x12\bbaton.v1\"+\n" +
+	"\x15SetClusterNameRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x18\n" +
+	"\x16SetClusterNameResponse\"K\n" +
 	"\x1bDescribeResourceTypeRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\avariant\x18\x02 \x01(\tR\avariant\"\x14\n" +
@@ -771,12 +854,13 @@ const file_baton_v1_cluster_proto_rawDesc = "" +
 	"raft_index\x18\n" +
 	" \x01(\x04R\traftIndex\x12\x16\n" +
 	"\x06alarms\x18\v \x03(\tR\x06alarms\x12\x14\n" +
-	"\x05error\x18\f \x01(\tR\x05error2\xef\x02\n" +
+	"\x05error\x18\f \x01(\tR\x05error2\xc4\x03\n" +
 	"\x0eClusterService\x12J\n" +
 	"\vOpenCluster\x12\x1c.baton.v1.OpenClusterRequest\x1a\x1d.baton.v1.OpenClusterResponse\x12\\\n" +
 	"\x11ListResourceTypes\x12\".baton.v1.ListResourceTypesRequest\x1a#.baton.v1.ListResourceTypesResponse\x12U\n" +
 	"\x14DescribeResourceType\x12%.baton.v1.DescribeResourceTypeRequest\x1a\x16.baton.v1.ResourceType\x12\\\n" +
-	"\x11GetDatabaseStatus\x12\".baton.v1.GetDatabaseStatusRequest\x1a#.baton.v1.GetDatabaseStatusResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
+	"\x11GetDatabaseStatus\x12\".baton.v1.GetDatabaseStatusRequest\x1a#.baton.v1.GetDatabaseStatusResponse\x12S\n" +
+	"\x0eSetClusterName\x12\x1f.baton.v1.SetClusterNameRequest\x1a .baton.v1.SetClusterNameResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
 
 var (
 	file_baton_v1_cluster_proto_rawDescOnce sync.Once
@@ -790,35 +874,39 @@ func file_baton_v1_cluster_proto_rawDescGZIP() []byte {
 	return file_baton_v1_cluster_proto_rawDescData
 }
 
-var file_baton_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_baton_v1_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_baton_v1_cluster_proto_goTypes = []any{
-	(*DescribeResourceTypeRequest)(nil), // 0: baton.v1.DescribeResourceTypeRequest
-	(*OpenClusterRequest)(nil),          // 1: baton.v1.OpenClusterRequest
-	(*OpenClusterResponse)(nil),         // 2: baton.v1.OpenClusterResponse
-	(*QuarantinedRecord)(nil),           // 3: baton.v1.QuarantinedRecord
-	(*ListResourceTypesRequest)(nil),    // 4: baton.v1.ListResourceTypesRequest
-	(*ResourceType)(nil),                // 5: baton.v1.ResourceType
-	(*PropertyInfo)(nil),                // 6: baton.v1.PropertyInfo
-	(*ListResourceTypesResponse)(nil),   // 7: baton.v1.ListResourceTypesResponse
-	(*GetDatabaseStatusRequest)(nil),    // 8: baton.v1.GetDatabaseStatusRequest
-	(*GetDatabaseStatusResponse)(nil),   // 9: baton.v1.GetDatabaseStatusResponse
-	(*DatabaseMember)(nil),              // 10: baton.v1.DatabaseMember
+	(*SetClusterNameRequest)(nil),       // 0: baton.v1.SetClusterNameRequest
+	(*SetClusterNameResponse)(nil),      // 1: baton.v1.SetClusterNameResponse
+	(*DescribeResourceTypeRequest)(nil), // 2: baton.v1.DescribeResourceTypeRequest
+	(*OpenClusterRequest)(nil),          // 3: baton.v1.OpenClusterRequest
+	(*OpenClusterResponse)(nil),         // 4: baton.v1.OpenClusterResponse
+	(*QuarantinedRecord)(nil),           // 5: baton.v1.QuarantinedRecord
+	(*ListResourceTypesRequest)(nil),    // 6: baton.v1.ListResourceTypesRequest
+	(*ResourceType)(nil),                // 7: baton.v1.ResourceType
+	(*PropertyInfo)(nil),                // 8: baton.v1.PropertyInfo
+	(*ListResourceTypesResponse)(nil),   // 9: baton.v1.ListResourceTypesResponse
+	(*GetDatabaseStatusRequest)(nil),    // 10: baton.v1.GetDatabaseStatusRequest
+	(*GetDatabaseStatusResponse)(nil),   // 11: baton.v1.GetDatabaseStatusResponse
+	(*DatabaseMember)(nil),              // 12: baton.v1.DatabaseMember
 }
 var file_baton_v1_cluster_proto_depIdxs = []int32{
-	3,  // 0: baton.v1.OpenClusterResponse.quarantined:type_name -> baton.v1.QuarantinedRecord
-	6,  // 1: baton.v1.ResourceType.properties:type_name -> baton.v1.PropertyInfo
-	5,  // 2: baton.v1.ListResourceTypesResponse.types:type_name -> baton.v1.ResourceType
-	10, // 3: baton.v1.GetDatabaseStatusResponse.members:type_name -> baton.v1.DatabaseMember
-	1,  // 4: baton.v1.ClusterService.OpenCluster:input_type -> baton.v1.OpenClusterRequest
-	4,  // 5: baton.v1.ClusterService.ListResourceTypes:input_type -> baton.v1.ListResourceTypesRequest
-	0,  // 6: baton.v1.ClusterService.DescribeResourceType:input_type -> baton.v1.DescribeResourceTypeRequest
-	8,  // 7: baton.v1.ClusterService.GetDatabaseStatus:input_type -> baton.v1.GetDatabaseStatusRequest
-	2,  // 8: baton.v1.ClusterService.OpenCluster:output_type -> baton.v1.OpenClusterResponse
-	7,  // 9: baton.v1.ClusterService.ListResourceTypes:output_type -> baton.v1.ListResourceTypesResponse
-	5,  // 10: baton.v1.ClusterService.DescribeResourceType:output_type -> baton.v1.ResourceType
-	9,  // 11: baton.v1.ClusterService.GetDatabaseStatus:output_type -> baton.v1.GetDatabaseStatusResponse
-	8,  // [8:12] is the sub-list for method output_type
-	4,  // [4:8] is the sub-list for method input_type
+	5,  // 0: baton.v1.OpenClusterResponse.quarantined:type_name -> baton.v1.QuarantinedRecord
+	8,  // 1: baton.v1.ResourceType.properties:type_name -> baton.v1.PropertyInfo
+	7,  // 2: baton.v1.ListResourceTypesResponse.types:type_name -> baton.v1.ResourceType
+	12, // 3: baton.v1.GetDatabaseStatusResponse.members:type_name -> baton.v1.DatabaseMember
+	3,  // 4: baton.v1.ClusterService.OpenCluster:input_type -> baton.v1.OpenClusterRequest
+	6,  // 5: baton.v1.ClusterService.ListResourceTypes:input_type -> baton.v1.ListResourceTypesRequest
+	2,  // 6: baton.v1.ClusterService.DescribeResourceType:input_type -> baton.v1.DescribeResourceTypeRequest
+	10, // 7: baton.v1.ClusterService.GetDatabaseStatus:input_type -> baton.v1.GetDatabaseStatusRequest
+	0,  // 8: baton.v1.ClusterService.SetClusterName:input_type -> baton.v1.SetClusterNameRequest
+	4,  // 9: baton.v1.ClusterService.OpenCluster:output_type -> baton.v1.OpenClusterResponse
+	9,  // 10: baton.v1.ClusterService.ListResourceTypes:output_type -> baton.v1.ListResourceTypesResponse
+	7,  // 11: baton.v1.ClusterService.DescribeResourceType:output_type -> baton.v1.ResourceType
+	11, // 12: baton.v1.ClusterService.GetDatabaseStatus:output_type -> baton.v1.GetDatabaseStatusResponse
+	1,  // 13: baton.v1.ClusterService.SetClusterName:output_type -> baton.v1.SetClusterNameResponse
+	9,  // [9:14] is the sub-list for method output_type
+	4,  // [4:9] is the sub-list for method input_type
 	4,  // [4:4] is the sub-list for extension type_name
 	4,  // [4:4] is the sub-list for extension extendee
 	0,  // [0:4] is the sub-list for field type_name
@@ -835,7 +923,7 @@ func file_baton_v1_cluster_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_cluster_proto_rawDesc), len(file_baton_v1_cluster_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -45,6 +45,9 @@ const (
 	// ClusterServiceGetDatabaseStatusProcedure is the fully-qualified name of the ClusterService's
 	// GetDatabaseStatus RPC.
 	ClusterServiceGetDatabaseStatusProcedure = "/baton.v1.ClusterService/GetDatabaseStatus"
+	// ClusterServiceSetClusterNameProcedure is the fully-qualified name of the ClusterService's
+	// SetClusterName RPC.
+	ClusterServiceSetClusterNameProcedure = "/baton.v1.ClusterService/SetClusterName"
 )
 
 // ClusterServiceClient is a client for the baton.v1.ClusterService service.
@@ -62,6 +65,8 @@ type ClusterServiceClient interface {
 	// database file, the part holding data, the quota past which it takes
 	// no more writes, and its alarms.
 	GetDatabaseStatus(context.Context, *connect.Request[v1.GetDatabaseStatusRequest]) (*connect.Response[v1.GetDatabaseStatusResponse], error)
+	// SetClusterName renames the cluster (Full access).
+	SetClusterName(context.Context, *connect.Request[v1.SetClusterNameRequest]) (*connect.Response[v1.SetClusterNameResponse], error)
 }
 
 // NewClusterServiceClient constructs a client for the baton.v1.ClusterService service. By default,
@@ -99,6 +104,12 @@ func NewClusterServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(clusterServiceMethods.ByName("GetDatabaseStatus")),
 			connect.WithClientOptions(opts...),
 		),
+		setClusterName: connect.NewClient[v1.SetClusterNameRequest, v1.SetClusterNameResponse](
+			httpClient,
+			baseURL+ClusterServiceSetClusterNameProcedure,
+			connect.WithSchema(clusterServiceMethods.ByName("SetClusterName")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -108,6 +119,7 @@ type clusterServiceClient struct {
 	listResourceTypes    *connect.Client[v1.ListResourceTypesRequest, v1.ListResourceTypesResponse]
 	describeResourceType *connect.Client[v1.DescribeResourceTypeRequest, v1.ResourceType]
 	getDatabaseStatus    *connect.Client[v1.GetDatabaseStatusRequest, v1.GetDatabaseStatusResponse]
+	setClusterName       *connect.Client[v1.SetClusterNameRequest, v1.SetClusterNameResponse]
 }
 
 // OpenCluster calls baton.v1.ClusterService.OpenCluster.
@@ -130,6 +142,11 @@ func (c *clusterServiceClient) GetDatabaseStatus(ctx context.Context, req *conne
 	return c.getDatabaseStatus.CallUnary(ctx, req)
 }
 
+// SetClusterName calls baton.v1.ClusterService.SetClusterName.
+func (c *clusterServiceClient) SetClusterName(ctx context.Context, req *connect.Request[v1.SetClusterNameRequest]) (*connect.Response[v1.SetClusterNameResponse], error) {
+	return c.setClusterName.CallUnary(ctx, req)
+}
+
 // ClusterServiceHandler is an implementation of the baton.v1.ClusterService service.
 type ClusterServiceHandler interface {
 	// OpenCluster identifies the cluster and the caller's access; clients
@@ -145,6 +162,8 @@ type ClusterServiceHandler interface {
 	// database file, the part holding data, the quota past which it takes
 	// no more writes, and its alarms.
 	GetDatabaseStatus(context.Context, *connect.Request[v1.GetDatabaseStatusRequest]) (*connect.Response[v1.GetDatabaseStatusResponse], error)
+	// SetClusterName renames the cluster (Full access).
+	SetClusterName(context.Context, *connect.Request[v1.SetClusterNameRequest]) (*connect.Response[v1.SetClusterNameResponse], error)
 }
 
 // NewClusterServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -178,6 +197,12 @@ func NewClusterServiceHandler(svc ClusterServiceHandler, opts ...connect.Handler
 		connect.WithSchema(clusterServiceMethods.ByName("GetDatabaseStatus")),
 		connect.WithHandlerOptions(opts...),
 	)
+	clusterServiceSetClusterNameHandler := connect.NewUnaryHandler(
+		ClusterServiceSetClusterNameProcedure,
+		svc.SetClusterName,
+		connect.WithSchema(clusterServiceMethods.ByName("SetClusterName")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/baton.v1.ClusterService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ClusterServiceOpenClusterProcedure:
@@ -188,6 +213,8 @@ func NewClusterServiceHandler(svc ClusterServiceHandler, opts ...connect.Handler
 			clusterServiceDescribeResourceTypeHandler.ServeHTTP(w, r)
 		case ClusterServiceGetDatabaseStatusProcedure:
 			clusterServiceGetDatabaseStatusHandler.ServeHTTP(w, r)
+		case ClusterServiceSetClusterNameProcedure:
+			clusterServiceSetClusterNameHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -211,4 +238,8 @@ func (UnimplementedClusterServiceHandler) DescribeResourceType(context.Context, 
 
 func (UnimplementedClusterServiceHandler) GetDatabaseStatus(context.Context, *connect.Request[v1.GetDatabaseStatusRequest]) (*connect.Response[v1.GetDatabaseStatusResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.ClusterService.GetDatabaseStatus is not implemented"))
+}
+
+func (UnimplementedClusterServiceHandler) SetClusterName(context.Context, *connect.Request[v1.SetClusterNameRequest]) (*connect.Response[v1.SetClusterNameResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.ClusterService.SetClusterName is not implemented"))
 }
