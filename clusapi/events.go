@@ -20,8 +20,10 @@ type Event struct {
 	Name   string
 	Group  string
 	// Change is the CLUSTER_CHANGE_* bit for this event (0 for kinds WSFC
-	// has none for, like operations).
-	Change uint32
+	// has none for, like operations), and ChangeName its name
+	// ("CLUSTER_CHANGE_GROUP_STATE"; "" for 0).
+	Change     uint32
+	ChangeName string
 	// State is set for resourceState (a ClusterResourceState value),
 	// groupState (a ClusterGroupState value) and node (a ClusterNodeState
 	// value) events, with its name in StateName.
@@ -33,6 +35,9 @@ type Event struct {
 	ID        string
 	OwnerNode string
 	Type      string
+	// Operation is the operation's record after the change, for operation
+	// events (its Outcome is set once it finished); nil for other kinds.
+	Operation *OperationRecord
 }
 
 // WatchOptions choose what a stream sends.
@@ -75,12 +80,15 @@ func (s *EventStream) Next() (Event, error) {
 	}
 	m := s.stream.Msg()
 	ev := Event{Revision: m.Revision, Kind: m.Kind, Action: m.Action, Name: m.Name, Group: m.Group,
-		Change: m.ClusterChange, State: m.State, StateName: m.StateName}
+		Change: m.ClusterChange, ChangeName: m.ClusterChangeName, State: m.State, StateName: m.StateName}
 	if g := m.GetGroupInfo(); g != nil {
 		ev.ID, ev.OwnerNode = g.GetId(), g.GetOwnerNode()
 	}
 	if r := m.GetResource(); r != nil {
 		ev.ID, ev.Type = r.GetId(), r.GetType()
+	}
+	if op := m.GetOperation(); op != nil {
+		ev.Operation = operationFromPB(op)
 	}
 	if n := m.GetNode(); n != nil && ev.StateName == "" {
 		ev.State, ev.StateName = n.GetState(), ClusterNodeState(n.GetState()).String()
