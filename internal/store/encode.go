@@ -20,6 +20,13 @@ var ErrUnencodable = errors.New("store: record cannot be encoded")
 // that). Decoding every record written was a sixth of the CPU of a big
 // group's offline.
 func encode(key string, rec any) ([]byte, error) {
+	if s, ok := rec.(*Status); ok {
+		b, err := s.appendJSON(make([]byte, 0, 256))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrUnencodable, key, err)
+		}
+		return b, nil
+	}
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrUnencodable, key, err)
