@@ -20,8 +20,9 @@ import (
 // A Client does little by itself; the calls are grouped by what they act
 // on: Groups, Resources and Access.
 type Client struct {
-	conn   *dial.Conn
-	closed atomic.Bool
+	conn     *dial.Conn
+	closed   atomic.Bool
+	pageSize int32 // items a List call asks for at a time
 }
 
 // Option configures a Client made by New.
@@ -33,6 +34,7 @@ type options struct {
 	timeout   time.Duration
 	clusterID string
 	readOnly  bool // every call with Read access (withReadOnly)
+	pageSize  int
 }
 
 // WithToken sets the bearer token sent with every call (needed over TCP;
@@ -56,6 +58,12 @@ func WithCA(ca string) Option { return func(o *options) { o.ca = ca } }
 // WithTimeout bounds each call whose context has no deadline. The default
 // is no bound.
 func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithPageSize sets how many items the List calls (Groups.List,
+// Resources.List, ListNodes, Groups.Operations) ask the agent for at a
+// time; they follow the pages to the end whatever the size. n < 1, or
+// none given, is ListPageSize; the agent gives at most 1000.
+func WithPageSize(n int) Option { return func(o *options) { o.pageSize = n } }
 
 // WithClusterID pins the client to the cluster with this id (see
 // ClusterInfo.ID): if the address is served by another cluster, every call
@@ -84,7 +92,11 @@ func New(addr string, opts ...Option) (*Client, error) {
 	if o.readOnly {
 		conn.SetReadOnly()
 	}
-	return &Client{conn: conn}, nil
+	size := int32(ListPageSize)
+	if o.pageSize > 0 && o.pageSize <= 1<<30 {
+		size = int32(o.pageSize)
+	}
+	return &Client{conn: conn, pageSize: size}, nil
 }
 
 // Addr returns the address the client calls, after resolution (for
@@ -216,7 +228,8 @@ func nodeFromPB(n *batonv1.Node) Node {
 	}
 }
 
-// ListPageSize is how many items the List calls ask for at a time.
+// ListPageSize is how many items the List calls ask for at a time, unless
+// WithPageSize says otherwise.
 const ListPageSize = 500
 
 // ListNodes lists the nodes of the cluster, by name, a page at a time.
@@ -224,7 +237,7 @@ func (c *Client) ListNodes(ctx context.Context) ([]Node, error) {
 	var out []Node
 	token := ""
 	for {
-		resp, err := unary(ctx, c, "ListNodes", c.conn.Nodes.ListNodes, &batonv1.ListNodesRequest{PageSize: ListPageSize, PageToken: token})
+		resp, err := unary(ctx, c, "ListNodes", c.conn.Nodes.ListNodes, &batonv1.ListNodesRequest{PageSize: c.pageSize, PageToken: token})
 		if err != nil {
 			return nil, err
 		}
@@ -298,7 +311,7 @@ func (g Groups) Operations(ctx context.Context, name string) ([]OperationRecord,
 	token := ""
 	for {
 		resp, err := unary(ctx, g.c, "ListOperations", g.c.conn.Groups.ListOperations, &batonv1.ListOperationsRequest{
-			Group: groupRef{name: name}.pb(), PageSize: ListPageSize, PageToken: token,
+			Group: groupRef{name: name}.pb(), PageSize: g.c.pageSize, PageToken: token,
 		})
 		if err != nil {
 			return nil, err

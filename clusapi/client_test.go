@@ -338,3 +338,39 @@ func TestAgentWaitTimeoutIsUnknownOutcome(t *testing.T) {
 		t.Errorf("agent's WAIT_TIMEOUT: %v, want RPC_S_CALL_FAILED", err)
 	}
 }
+
+// WithPageSize sets the page size the List calls ask for; they follow
+// the pages to the end. Without it they ask for ListPageSize.
+func TestWithPageSize(t *testing.T) {
+	f := &fake{}
+	var sizes []int32
+	f.listNodes = func(r *batonv1.ListNodesRequest) (*batonv1.ListNodesResponse, error) {
+		sizes = append(sizes, r.GetPageSize())
+		names := []string{"n1", "n2", "n3"}
+		start := 0
+		if r.GetPageToken() != "" {
+			start = int(r.GetPageToken()[0] - '0')
+		}
+		end := min(start+int(r.GetPageSize()), len(names))
+		resp := &batonv1.ListNodesResponse{}
+		for _, n := range names[start:end] {
+			resp.Nodes = append(resp.Nodes, &batonv1.Node{Name: n})
+		}
+		if end < len(names) {
+			resp.NextPageToken = string(rune('0' + end))
+		}
+		return resp, nil
+	}
+	addr := f.serve(t)
+	nodes, err := newClient(t, addr, clusapi.WithPageSize(2)).ListNodes(context.Background())
+	if err != nil || len(nodes) != 3 || nodes[2].Name != "n3" {
+		t.Fatalf("ListNodes with pages of 2 = %+v, %v", nodes, err)
+	}
+	if len(sizes) != 2 || sizes[0] != 2 || sizes[1] != 2 {
+		t.Errorf("page sizes asked for: %v, want [2 2]", sizes)
+	}
+	sizes = nil
+	if _, err := newClient(t, addr).ListNodes(context.Background()); err != nil || len(sizes) != 1 || sizes[0] != clusapi.ListPageSize {
+		t.Errorf("default page size: asked for %v (%v), want [%d]", sizes, err, clusapi.ListPageSize)
+	}
+}

@@ -183,13 +183,13 @@ func (g Groups) Delete(ctx context.Context, name string, force bool) error {
 }
 
 // List lists every group of the cluster, by name. It reads them a page
-// at a time (ListPageSize), so a group created or deleted meanwhile may
+// at a time (ListPageSize, or WithPageSize), so a group created or deleted meanwhile may
 // or may not be listed; the others are listed once.
 func (g Groups) List(ctx context.Context) ([]Group, error) {
 	var out []Group
 	token := ""
 	for {
-		resp, err := unary(ctx, g.c, "ListGroups", g.c.conn.Groups.ListGroups, &batonv1.ListGroupsRequest{PageSize: ListPageSize, PageToken: token})
+		resp, err := unary(ctx, g.c, "ListGroups", g.c.conn.Groups.ListGroups, &batonv1.ListGroupsRequest{PageSize: g.c.pageSize, PageToken: token})
 		if err != nil {
 			return nil, err
 		}

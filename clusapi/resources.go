@@ -150,7 +150,7 @@ func (r Resources) List(ctx context.Context, group string) ([]Resource, error) {
 	var out []Resource
 	token := ""
 	for {
-		resp, err := unary(ctx, r.c, "ListResources", r.c.conn.Resources.ListResources, &batonv1.ListResourcesRequest{Group: group, PageSize: ListPageSize, PageToken: token})
+		resp, err := unary(ctx, r.c, "ListResources", r.c.conn.Resources.ListResources, &batonv1.ListResourcesRequest{Group: group, PageSize: r.c.pageSize, PageToken: token})
 		if err != nil {
 			return nil, err
 		}
