@@ -14,10 +14,8 @@ import (
 	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 
-	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/server"
-	"github.com/batoncluster/baton/internal/wire"
 	"github.com/batoncluster/baton/proplist"
 )
 
@@ -166,15 +164,12 @@ func TestJSONShapes(t *testing.T) {
 }
 
 func TestResourceJSON(t *testing.T) {
-	r := &batonv1.Resource{
-		Name: "vm1", Id: "id1", Group: "DemoGroup", Type: "dummy", State: 3, OwnerNode: "node1",
-		PrivateProperties: wire.FromList(proplist.List{{Name: "OnlineDelayMs", Values: []proplist.Value{proplist.DWORD(5)}}}),
-		Status:            wire.FromList(proplist.List{{Name: "LastOfflineAction", Values: []proplist.Value{proplist.SZ("Save")}}}),
+	r := &clusapi.Resource{
+		Name: "vm1", ID: "id1", Group: "DemoGroup", Type: "dummy", State: 3, OwnerNode: "node1",
+		PrivateProperties: proplist.List{{Name: "OnlineDelayMs", Values: []proplist.Value{proplist.DWORD(5)}}},
+		Status:            proplist.List{{Name: "LastOfflineAction", Values: []proplist.Value{proplist.SZ("Save")}}},
 	}
-	j, err := toResourceJSON(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := toResourceJSON(r)
 	b, _ := marshal(j)
 	want := `{"name":"vm1","id":"id1","group":"DemoGroup","type":"dummy","state":"Offline","stateCode":3,"ownerNode":"node1",` +
 		`"locked":false,"lockedReason":"","persistentState":0,"dependsOn":[],` +
@@ -184,11 +179,8 @@ func TestResourceJSON(t *testing.T) {
 		t.Errorf("resource JSON\n got %s\nwant %s", got, want)
 	}
 
-	g := &batonv1.Group{Name: "DemoGroup", Id: "g1", State: 0, OwnerNode: "node1", PersistentState: 1}
-	gj, err := toGroupJSON(g, []*batonv1.Resource{r})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := &clusapi.Group{Name: "DemoGroup", ID: "g1", State: 0, OwnerNode: "node1", PersistentState: 1}
+	gj := toGroupJSON(g, []clusapi.Resource{*r})
 	b, _ = marshal(gj)
 	want = `{"name":"DemoGroup","id":"g1","state":"Online","stateCode":0,"ownerNode":"node1","preferredOwners":[],"persistentState":1,` +
 		`"resources":[{"name":"vm1","type":"dummy","state":"Offline","stateCode":3,"locked":false,"restarts":[]}],"properties":[],"failovers":[],` +
@@ -199,21 +191,15 @@ func TestResourceJSON(t *testing.T) {
 
 	// Restarts within RestartPeriod, StatusInformation and a queued move.
 	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	r.RestartsUnixNano, r.RestartCountExpiresUnixNano = []int64{t0.UnixNano()}, t0.Add(15*time.Minute).UnixNano()
-	j, err = toResourceJSON(r)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r.Restarts, r.RestartCountExpires = []time.Time{t0}, t0.Add(15*time.Minute)
+	j = toResourceJSON(r)
 	b, _ = marshal(j)
 	if want := `"restarts":["2025-03-01T12:00:00Z"],"restartCountExpires":"2025-03-01T12:15:00Z"}`; !strings.HasSuffix(strings.TrimSpace(string(b)), want) {
 		t.Errorf("resource JSON with a restart\n got %s\nwant it to end %s", b, want)
 	}
 	g.StatusInformation = clusapi.CLUSGRP_STATUS_WAITING_IN_QUEUE_FOR_MOVE
-	g.QueuedMove = &batonv1.QueuedMove{OperationId: "op-9", To: "node2", Blocker: "node \"node2\" is paused", Code: 5070, CodeName: "ERROR_CLUSTER_NODE_PAUSED", SinceUnixNano: t0.UnixNano()}
-	gj, err = toGroupJSON(g, []*batonv1.Resource{r})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g.QueuedMove = &clusapi.QueuedMove{OperationID: "op-9", To: "node2", Blocker: "node \"node2\" is paused", Code: 5070, Since: t0}
+	gj = toGroupJSON(g, []clusapi.Resource{*r})
 	b, _ = marshal(gj)
 	want = `{"name":"DemoGroup","id":"g1","state":"Online","stateCode":0,"ownerNode":"node1","preferredOwners":[],"persistentState":1,` +
 		`"resources":[{"name":"vm1","type":"dummy","state":"Offline","stateCode":3,"locked":false,"restarts":["2025-03-01T12:00:00Z"],"restartCountExpires":"2025-03-01T12:15:00Z"}],` +

@@ -31,11 +31,11 @@ func completeWith(noun *cobra.Command, list func(ctx context.Context) ([]string,
 }
 
 func (a *app) groupNames(ctx context.Context) ([]string, error) {
-	c, err := a.client()
+	c, err := a.cluster()
 	if err != nil {
 		return nil, err
 	}
-	groups, err := listGroups(ctx, c)
+	groups, err := c.Groups().List(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -47,11 +47,11 @@ func (a *app) groupNames(ctx context.Context) ([]string, error) {
 }
 
 func (a *app) resourceNames(ctx context.Context) ([]string, error) {
-	c, err := a.client()
+	c, err := a.cluster()
 	if err != nil {
 		return nil, err
 	}
-	resources, err := listResources(ctx, c, "")
+	resources, err := c.Resources().List(ctx, "")
 	if err != nil {
 		return nil, err
 	}
@@ -63,11 +63,11 @@ func (a *app) resourceNames(ctx context.Context) ([]string, error) {
 }
 
 func (a *app) nodeNames(ctx context.Context) ([]string, error) {
-	c, err := a.client()
+	c, err := a.cluster()
 	if err != nil {
 		return nil, err
 	}
-	nodes, err := listNodes(ctx, c)
+	nodes, err := c.ListNodes(ctx)
 	if err != nil {
 		return nil, err
 	}

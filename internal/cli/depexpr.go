@@ -3,10 +3,7 @@ package cli
 import (
 	"fmt"
 
-	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
-
-	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 )
 
 // depExprJSON answers `resource dependency-expression`: the expression
@@ -46,25 +43,20 @@ ERROR_RESOURCE_ONLINE (5019); nothing changes then.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
 			ctx, name := cmd.Context(), args[0]
 			if len(args) == 2 {
-				if _, err := c.Verbs.SetResourceDependencyExpression(ctx, connect.NewRequest(&batonv1.SetResourceDependencyExpressionRequest{
-					Resource: resourceRef(name), Expression: args[1],
-				})); err != nil {
+				if err := c.Resources().SetDependencyExpression(ctx, name, args[1]); err != nil {
 					return err
 				}
 			}
-			resp, err := c.Verbs.GetResourceDependencyExpression(ctx, connect.NewRequest(&batonv1.GetResourceDependencyExpressionRequest{
-				Resource: resourceRef(name),
-			}))
+			expr, err := c.Resources().DependencyExpression(ctx, name)
 			if err != nil {
 				return err
 			}
-			expr := resp.Msg.GetExpression()
 			if a.jsonOut() {
 				return a.printJSON(depExprJSON{Resource: name, Expression: expr, StatusName: "ERROR_SUCCESS"})
 			}

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 
-	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
@@ -34,20 +33,18 @@ func (a *app) groupCreate() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			resp, err := c.Groups.CreateGroup(cmd.Context(), connect.NewRequest(&batonv1.CreateGroupRequest{
-				Name: args[0], PreferredOwners: owners, Properties: pl,
-			}))
+			g, err := c.Groups().Create(cmd.Context(), args[0], clusapi.CreateGroupOptions{PreferredOwners: owners, Properties: pl})
 			if err != nil {
 				return err
 			}
 			if a.jsonOut() {
-				return a.printGroup(resp.Msg.GetGroup(), nil)
+				return a.printGroup(g, nil)
 			}
-			_, err = fmt.Fprintf(a.stdout, "created group %s\n", resp.Msg.GetGroup().GetName())
+			_, err = fmt.Fprintf(a.stdout, "created group %s\n", g.Name)
 			return err
 		},
 	}
@@ -64,13 +61,11 @@ func (a *app) groupDelete() *cobra.Command {
 		Long:  "Delete a group. It must have no resources, unless --force, which deletes its resources too (they must be offline).",
 		Args:  exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			if _, err := c.Groups.DeleteGroup(cmd.Context(), connect.NewRequest(&batonv1.DeleteGroupRequest{
-				Group: groupRef(args[0]), Force: force,
-			})); err != nil {
+			if err := c.Groups().Delete(cmd.Context(), args[0], force); err != nil {
 				return err
 			}
 			return a.printDone(subjectGroup, args[0], "deleted group")
@@ -86,46 +81,42 @@ func (a *app) groupList() *cobra.Command {
 		Short: "List groups",
 		Args:  exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			groups, err := listGroups(cmd.Context(), c)
+			groups, err := c.Groups().List(cmd.Context())
 			if err != nil {
 				return err
 			}
-			res, err := listResources(cmd.Context(), c, "")
+			res, err := c.Resources().List(cmd.Context(), "")
 			if err != nil {
 				return err
 			}
-			byGroup := map[string][]*batonv1.Resource{}
+			byGroup := map[string][]clusapi.Resource{}
 			for _, r := range res {
-				byGroup[r.GetGroup()] = append(byGroup[r.GetGroup()], r)
+				byGroup[r.Group] = append(byGroup[r.Group], r)
 			}
 			if a.jsonOut() {
 				out := []groupJSON{}
 				for _, g := range groups {
-					j, err := toGroupJSON(g, byGroup[g.GetName()])
-					if err != nil {
-						return err
-					}
-					out = append(out, j)
+					out = append(out, toGroupJSON(&g, byGroup[g.Name]))
 				}
 				return a.printJSON(out)
 			}
 			var rows [][]string
 			for _, g := range groups {
-				rs := byGroup[g.GetName()]
+				rs := byGroup[g.Name]
 				online := 0
 				for _, r := range rs {
-					if clusapi.ClusterResourceState(r.GetState()) == clusapi.ClusterResourceOnline {
+					if r.State == clusapi.ClusterResourceOnline {
 						online++
 					}
 				}
 				rows = append(rows, []string{
-					g.GetName(), groupStateName(g.GetState()), orDash(g.GetOwnerNode()),
-					fmt.Sprintf("%d/%d", online, len(rs)), persistentName(g.GetPersistentState()),
-					list(g.GetPreferredOwners()),
+					g.Name, g.State.String(), orDash(g.OwnerNode),
+					fmt.Sprintf("%d/%d", online, len(rs)), persistentName(g.PersistentState),
+					list(g.PreferredOwners),
 				})
 			}
 			return table(a.stdout, []string{"NAME", "STATE", "OWNER", "ONLINE", "PERSISTENT", "PREFERRED OWNERS"}, rows)
@@ -139,29 +130,26 @@ func (a *app) groupShow() *cobra.Command {
 		Short: "Show a group: state, owners, resources and properties",
 		Args:  exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			g, err := c.Groups.GetGroup(cmd.Context(), connect.NewRequest(&batonv1.GetGroupRequest{Group: groupRef(args[0])}))
+			g, err := c.Groups().Get(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			res, err := listResources(cmd.Context(), c, args[0])
+			res, err := c.Resources().List(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			return a.printGroup(g.Msg.GetGroup(), res)
+			return a.printGroup(g, res)
 		},
 	}
 }
 
 // printGroup prints one group in full, with its resources.
-func (a *app) printGroup(g *batonv1.Group, resources []*batonv1.Resource) error {
-	j, err := toGroupJSON(g, resources)
-	if err != nil {
-		return err
-	}
+func (a *app) printGroup(g *clusapi.Group, resources []clusapi.Resource) error {
+	j := toGroupJSON(g, resources)
 	if a.jsonOut() {
 		return a.printJSON(j)
 	}
@@ -175,7 +163,7 @@ func (a *app) printGroup(g *batonv1.Group, resources []*batonv1.Resource) error 
 		{"failovers", failoverLine(j)},
 		{"status information", groupStatusText(j.StatusInformation)},
 		{"queued move", queuedMoveLine(j.QueuedMove)},
-		{"last operation", orDash(g.GetLastOperationId())},
+		{"last operation", orDash(g.LastOperationID)},
 	}); err != nil {
 		return err
 	}
@@ -205,25 +193,24 @@ func (a *app) groupState() *cobra.Command {
 		Short: "Show a group's state and owner node (GetClusterGroupState)",
 		Args:  exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			resp, err := c.Groups.GetGroupState(cmd.Context(), connect.NewRequest(&batonv1.GetGroupStateRequest{Group: groupRef(args[0])}))
+			m, err := c.Groups().State(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			m := resp.Msg
 			if a.jsonOut() {
 				return a.printJSON(groupStateJSON{
-					Name: m.GetName(), State: groupStateName(m.GetState()), StateCode: m.GetState(), OwnerNode: m.GetOwnerNode(),
+					Name: m.Name, State: m.State.String(), StateCode: int32(m.State), OwnerNode: m.OwnerNode,
 				})
 			}
 			return block(a.stdout, []kv{
-				{"name", m.GetName()},
-				{"state", fmt.Sprintf("%s (%d)", groupStateName(m.GetState()), m.GetState())},
-				{"owner node", orDash(m.GetOwnerNode())},
-				{"resources", fmt.Sprintf("%d online, %d offline, %d in all", m.GetResourcesOnline(), m.GetResourcesOffline(), m.GetResourcesTotal())},
+				{"name", m.Name},
+				{"state", fmt.Sprintf("%s (%d)", m.State.String(), int32(m.State))},
+				{"owner node", orDash(m.OwnerNode)},
+				{"resources", fmt.Sprintf("%d online, %d offline, %d in all", m.ResourcesOnline, m.ResourcesOffline, m.ResourcesTotal)},
 			})
 		},
 	}
@@ -243,22 +230,20 @@ func (a *app) groupSet() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			resp, err := c.Groups.SetGroupProperties(cmd.Context(), connect.NewRequest(&batonv1.SetGroupPropertiesRequest{
-				Group: groupRef(args[0]), Properties: pl,
-			}))
+			g, err := c.Groups().SetProperties(cmd.Context(), args[0], pl)
 			if err != nil {
 				return err
 			}
 			if a.jsonOut() {
-				res, err := listResources(cmd.Context(), c, args[0])
+				res, err := c.Resources().List(cmd.Context(), args[0])
 				if err != nil {
 					return err
 				}
-				return a.printGroup(resp.Msg.GetGroup(), res)
+				return a.printGroup(g, res)
 			}
 			_, err = fmt.Fprintf(a.stdout, "set %d propert%s of group %s\n", len(props), plural(len(props), "y", "ies"), args[0])
 			return err
@@ -275,13 +260,11 @@ func (a *app) groupNodes() *cobra.Command {
 		Long:  "Set a group's preferred owners, in order (SetClusterGroupNodeList). No NODE clears the list.",
 		Args:  minArgs(1, "NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			if _, err := c.Groups.SetGroupNodeList(cmd.Context(), connect.NewRequest(&batonv1.SetGroupNodeListRequest{
-				Group: groupRef(args[0]), Nodes: args[1:],
-			})); err != nil {
+			if err := c.Groups().SetNodeList(cmd.Context(), args[0], args[1:]); err != nil {
 				return err
 			}
 			return a.printDone(subjectGroup, args[0], "set preferred owners of group")

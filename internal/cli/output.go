@@ -10,9 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
-	"github.com/batoncluster/baton/internal/wire"
 	"github.com/batoncluster/baton/proplist"
 )
 
@@ -198,23 +196,18 @@ type clusterJSON struct {
 	Address     string `json:"address"`
 }
 
-// Conversions from the API messages.
+// Conversions from package clusapi's types.
 
 func groupStateName(code int32) string    { return clusapi.ClusterGroupState(code).String() }
 func resourceStateName(code int32) string { return clusapi.ClusterResourceState(code).String() }
 func nodeStateName(code int32) string     { return clusapi.ClusterNodeState(code).String() }
 
-// plist converts a protobuf property list for printing; an undecodable
-// list (which a correct server never sends) is an error of the run.
-func plist(pl *batonv1.PropertyList) (proplist.List, error) {
-	l, err := wire.ToList(pl)
-	if err != nil {
-		return nil, fmt.Errorf("the agent sent a bad property list: %w", err)
-	}
+// plist is a property list for printing: never nil, so JSON has [].
+func plist(l proplist.List) proplist.List {
 	if l == nil {
-		l = proplist.List{}
+		return proplist.List{}
 	}
-	return l, nil
+	return l
 }
 
 func nonNil(s []string) []string {
@@ -224,50 +217,46 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func toGroupJSON(g *batonv1.Group, resources []*batonv1.Resource) (groupJSON, error) {
-	props, err := plist(g.GetProperties())
-	if err != nil {
-		return groupJSON{}, err
-	}
+func toGroupJSON(g *clusapi.Group, resources []clusapi.Resource) groupJSON {
 	out := groupJSON{
-		Name: g.GetName(), ID: g.GetId(),
-		State: groupStateName(g.GetState()), StateCode: g.GetState(),
-		OwnerNode: g.GetOwnerNode(), PreferredOwners: nonNil(g.GetPreferredOwners()),
-		PersistentState: g.GetPersistentState(), Resources: []groupResourceJSON{},
-		Properties: props, Failovers: []string{}, MoveTo: g.GetMoveTo(),
+		Name: g.Name, ID: g.ID,
+		State: g.State.String(), StateCode: int32(g.State),
+		OwnerNode: g.OwnerNode, PreferredOwners: nonNil(g.PreferredOwners),
+		PersistentState: g.PersistentState, Resources: []groupResourceJSON{},
+		Properties: plist(g.Properties), MoveTo: g.MoveTo,
 	}
-	out.Failovers, out.FailoverCountExpires = timesJSON(g.GetFailoversUnixNano()), timeJSON(g.GetFailoverCountExpiresUnixNano())
-	out.StatusInformation = g.GetStatusInformation()
-	if q := g.GetQueuedMove(); q != nil {
+	out.Failovers, out.FailoverCountExpires = timesJSON(g.Failovers), timeJSON(g.FailoverCountExpires)
+	out.StatusInformation = g.StatusInformation
+	if q := g.QueuedMove; q != nil {
 		out.QueuedMove = &queuedMoveJSON{
-			OperationID: q.GetOperationId(), To: q.GetTo(), Blocker: q.GetBlocker(),
-			Code: q.GetCode(), CodeName: clusapi.Errno(q.GetCode()).String(), Since: timeJSON(q.GetSinceUnixNano()),
+			OperationID: q.OperationID, To: q.To, Blocker: q.Blocker,
+			Code: uint32(q.Code), CodeName: q.Code.String(), Since: timeJSON(q.Since),
 		}
 	}
 	for _, r := range resources {
 		out.Resources = append(out.Resources, groupResourceJSON{
-			Name: r.GetName(), Type: r.GetType(),
-			State: resourceStateName(r.GetState()), StateCode: r.GetState(),
-			Locked:   r.GetLocked(),
-			Restarts: timesJSON(r.GetRestartsUnixNano()), RestartCountExpires: timeJSON(r.GetRestartCountExpiresUnixNano()),
+			Name: r.Name, Type: r.Type,
+			State: r.State.String(), StateCode: int32(r.State),
+			Locked:   r.Locked,
+			Restarts: timesJSON(r.Restarts), RestartCountExpires: timeJSON(r.RestartCountExpires),
 		})
 	}
-	return out, nil
+	return out
 }
 
-// timeJSON renders a time sent as Unix nanoseconds; "" for 0 (none).
-func timeJSON(ns int64) string {
-	if ns == 0 {
+// timeJSON renders a time as RFC 3339 in UTC; "" for the zero time (none).
+func timeJSON(t time.Time) string {
+	if t.IsZero() {
 		return ""
 	}
-	return time.Unix(0, ns).UTC().Format(time.RFC3339)
+	return t.UTC().Format(time.RFC3339)
 }
 
-// timesJSON renders a list of times sent as Unix nanoseconds (never nil).
-func timesJSON(ns []int64) []string {
+// timesJSON renders a list of times (never nil).
+func timesJSON(ts []time.Time) []string {
 	out := []string{}
-	for _, n := range ns {
-		out = append(out, time.Unix(0, n).UTC().Format(time.RFC3339))
+	for _, t := range ts {
+		out = append(out, t.UTC().Format(time.RFC3339))
 	}
 	return out
 }
@@ -312,38 +301,26 @@ func groupStatusText(bits uint64) string {
 	return fmt.Sprintf("0x%x (%s)", bits, strings.Join(names, ", "))
 }
 
-func toResourceJSON(r *batonv1.Resource) (resourceJSON, error) {
-	priv, err := plist(r.GetPrivateProperties())
-	if err != nil {
-		return resourceJSON{}, err
-	}
-	common, err := plist(r.GetCommonProperties())
-	if err != nil {
-		return resourceJSON{}, err
-	}
-	status, err := plist(r.GetStatus())
-	if err != nil {
-		return resourceJSON{}, err
-	}
+func toResourceJSON(r *clusapi.Resource) resourceJSON {
 	return resourceJSON{
-		Name: r.GetName(), ID: r.GetId(), Group: r.GetGroup(), Type: r.GetType(),
-		State: resourceStateName(r.GetState()), StateCode: r.GetState(),
-		OwnerNode: r.GetOwnerNode(), Locked: r.GetLocked(), LockedReason: r.GetLockedReason(),
-		PersistentState: r.GetPersistentState(), LastError: r.GetLastError(),
-		DependsOn: nonNil(r.GetDependsOn()), Properties: priv, CommonProperties: common,
-		Status:   status,
-		Restarts: timesJSON(r.GetRestartsUnixNano()), RestartCountExpires: timeJSON(r.GetRestartCountExpiresUnixNano()),
-	}, nil
+		Name: r.Name, ID: r.ID, Group: r.Group, Type: r.Type,
+		State: r.State.String(), StateCode: int32(r.State),
+		OwnerNode: r.OwnerNode, Locked: r.Locked, LockedReason: r.LockedReason,
+		PersistentState: r.PersistentState, LastError: r.LastError,
+		DependsOn: nonNil(r.DependsOn), Properties: plist(r.PrivateProperties), CommonProperties: plist(r.CommonProperties),
+		Status:   plist(r.Status),
+		Restarts: timesJSON(r.Restarts), RestartCountExpires: timeJSON(r.RestartCountExpires),
+	}
 }
 
-func toTypeJSON(t *batonv1.ResourceType) typeJSON {
+func toTypeJSON(t clusapi.ResourceType) typeJSON {
 	out := typeJSON{
-		Name: t.GetName(), Description: t.GetDescription(),
-		OfflineParameter: t.GetOfflineParameter(), Properties: []propertyInfoJSON{},
+		Name: t.Name, Description: t.Description,
+		OfflineParameter: t.OfflineParameter, Properties: []propertyInfoJSON{},
 	}
-	for _, p := range t.GetProperties() {
+	for _, p := range t.Properties {
 		out.Properties = append(out.Properties, propertyInfoJSON{
-			Name: p.GetName(), Kind: p.GetKind(), Default: p.GetDefault(), Description: p.GetDescription(),
+			Name: p.Name, Kind: p.Kind, Default: p.Default, Description: p.Description,
 		})
 	}
 	return out

@@ -11,8 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	batonv1 "github.com/batoncluster/baton/api/baton/v1"
-	"github.com/batoncluster/baton/internal/wire"
 	"github.com/batoncluster/baton/proplist"
 )
 
@@ -94,9 +92,9 @@ func paramsFileBuffer(data []byte) ([]byte, error) {
 	return data, nil
 }
 
-// parseProps parses --prop NAME=KIND:VALUE arguments into the protobuf
-// property list of a create or set call (nil for none).
-func parseProps(props []string) (*batonv1.PropertyList, error) {
+// parseProps parses --prop NAME=KIND:VALUE arguments into the property
+// list of a create or set call (nil for none).
+func parseProps(props []string) (proplist.List, error) {
 	if len(props) == 0 {
 		return nil, nil
 	}
@@ -104,7 +102,7 @@ func parseProps(props []string) (*batonv1.PropertyList, error) {
 	if err != nil {
 		return nil, usageErr(err)
 	}
-	return wire.FromList(l), nil
+	return l, nil
 }
 
 const propUsage = "property 'NAME=KIND:VALUE', e.g. 'OnlineDelayMs=dword:500'; repeatable"

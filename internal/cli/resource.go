@@ -3,10 +3,9 @@ package cli
 import (
 	"fmt"
 
-	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 
-	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/proplist"
 )
 
@@ -21,8 +20,6 @@ func (a *app) resourceCommand() *cobra.Command {
 	// online, offline: the table of state changes (opverbs.go).
 	return noun("resource", "Manage resources: the things a group keeps running", append(verbs, a.opCommands("resource")...)...)
 }
-
-func resourceRef(name string) *batonv1.ResourceRef { return &batonv1.ResourceRef{Name: name} }
 
 func (a *app) resourceCreate() *cobra.Command {
 	var (
@@ -41,20 +38,18 @@ TYPE' lists them) alike.`,
 			if err != nil {
 				return err
 			}
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			resp, err := c.Resources.CreateResource(cmd.Context(), connect.NewRequest(&batonv1.CreateResourceRequest{
-				Name: args[0], Group: group, Type: typ, DependsOn: dep, Properties: pl,
-			}))
+			r, err := c.Resources().Create(cmd.Context(), args[0], group, typ, clusapi.CreateResourceOptions{DependsOn: dep, Properties: pl})
 			if err != nil {
 				return err
 			}
 			if a.jsonOut() {
-				return a.printResource(resp.Msg.GetResource())
+				return a.printResource(r)
 			}
-			_, err = fmt.Fprintf(a.stdout, "created resource %s in group %s\n", resp.Msg.GetResource().GetName(), group)
+			_, err = fmt.Fprintf(a.stdout, "created resource %s in group %s\n", r.Name, group)
 			return err
 		},
 	}
@@ -74,13 +69,11 @@ func (a *app) resourceDelete() *cobra.Command {
 		Short: "Delete a resource (it must be offline)",
 		Args:  exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			if _, err := c.Resources.DeleteResource(cmd.Context(), connect.NewRequest(&batonv1.DeleteResourceRequest{
-				Resource: resourceRef(args[0]),
-			})); err != nil {
+			if err := c.Resources().Delete(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			return a.printDone(subjectResource, args[0], "deleted resource")
@@ -95,37 +88,33 @@ func (a *app) resourceList() *cobra.Command {
 		Short: "List resources",
 		Args:  exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			resources, err := listResources(cmd.Context(), c, group)
+			resources, err := c.Resources().List(cmd.Context(), group)
 			if err != nil {
 				return err
 			}
 			if a.jsonOut() {
 				out := []resourceJSON{}
 				for _, r := range resources {
-					j, err := toResourceJSON(r)
-					if err != nil {
-						return err
-					}
-					out = append(out, j)
+					out = append(out, toResourceJSON(&r))
 				}
 				return a.printJSON(out)
 			}
 			var rows [][]string
 			for _, r := range resources {
 				locked := "-"
-				if r.GetLocked() {
+				if r.Locked {
 					locked = "yes"
-					if r.GetLockedReason() != "" {
-						locked += " (" + r.GetLockedReason() + ")"
+					if r.LockedReason != "" {
+						locked += " (" + r.LockedReason + ")"
 					}
 				}
 				rows = append(rows, []string{
-					r.GetName(), r.GetGroup(), r.GetType(), resourceStateName(r.GetState()),
-					orDash(r.GetOwnerNode()), locked, list(r.GetDependsOn()),
+					r.Name, r.Group, r.Type, r.State.String(),
+					orDash(r.OwnerNode), locked, list(r.DependsOn),
 				})
 			}
 			return table(a.stdout, []string{"NAME", "GROUP", "TYPE", "STATE", "OWNER", "LOCKED", "DEPENDS ON"}, rows)
@@ -141,25 +130,22 @@ func (a *app) resourceShow() *cobra.Command {
 		Short: "Show a resource: state, locked mode, dependencies, properties and status",
 		Args:  exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			resp, err := c.Resources.GetResource(cmd.Context(), connect.NewRequest(&batonv1.GetResourceRequest{Resource: resourceRef(args[0])}))
+			r, err := c.Resources().Get(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			return a.printResource(resp.Msg.GetResource())
+			return a.printResource(r)
 		},
 	}
 }
 
 // printResource prints one resource in full.
-func (a *app) printResource(r *batonv1.Resource) error {
-	j, err := toResourceJSON(r)
-	if err != nil {
-		return err
-	}
+func (a *app) printResource(r *clusapi.Resource) error {
+	j := toResourceJSON(r)
 	if a.jsonOut() {
 		return a.printJSON(j)
 	}
@@ -200,19 +186,18 @@ func (a *app) resourceState() *cobra.Command {
 		Short: "Show a resource's state, owner node and locked mode (GetClusterResourceState)",
 		Args:  exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			resp, err := c.Resources.GetResourceState(cmd.Context(), connect.NewRequest(&batonv1.GetResourceStateRequest{Resource: resourceRef(args[0])}))
+			m, err := c.Resources().State(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			m := resp.Msg
 			j := resourceStateJSON{
-				Name: m.GetName(), Group: m.GetGroup(),
-				State: resourceStateName(m.GetState()), StateCode: m.GetState(), OwnerNode: m.GetOwnerNode(),
-				Locked: m.GetLocked(), LockedReason: m.GetLockedReason(),
+				Name: m.Name, Group: m.Group,
+				State: m.State.String(), StateCode: int32(m.State), OwnerNode: m.OwnerNode,
+				Locked: m.Locked, LockedReason: m.LockedReason,
 			}
 			if a.jsonOut() {
 				return a.printJSON(j)
@@ -249,18 +234,16 @@ node has applied them.`,
 			if err != nil {
 				return err
 			}
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			resp, err := c.Resources.SetResourceProperties(cmd.Context(), connect.NewRequest(&batonv1.SetResourcePropertiesRequest{
-				Resource: resourceRef(args[0]), Properties: pl,
-			}))
+			r, err := c.Resources().SetProperties(cmd.Context(), args[0], pl)
 			if err != nil {
 				return err
 			}
 			if a.jsonOut() {
-				return a.printResource(resp.Msg.GetResource())
+				return a.printResource(r)
 			}
 			_, err = fmt.Fprintf(a.stdout, "set %d propert%s of resource %s\n", len(props), plural(len(props), "y", "ies"), args[0])
 			return err
@@ -280,22 +263,18 @@ func (a *app) resourceDepend() *cobra.Command {
 		Short: "Make a resource depend on another (or, with --remove, no longer)",
 		Args:  exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
 			name := args[0]
 			if remove {
-				if _, err := c.Resources.RemoveDependency(cmd.Context(), connect.NewRequest(&batonv1.RemoveDependencyRequest{
-					Resource: resourceRef(name), DependsOn: on,
-				})); err != nil {
+				if err := c.Resources().RemoveDependency(cmd.Context(), name, on); err != nil {
 					return err
 				}
 				return a.printDone(subjectResource, name, fmt.Sprintf("removed dependency on %s from resource", on))
 			}
-			if _, err := c.Resources.AddDependency(cmd.Context(), connect.NewRequest(&batonv1.AddDependencyRequest{
-				Resource: resourceRef(name), DependsOn: on,
-			})); err != nil {
+			if err := c.Resources().AddDependency(cmd.Context(), name, on); err != nil {
 				return err
 			}
 			return a.printDone(subjectResource, name, fmt.Sprintf("added dependency on %s to resource", on))

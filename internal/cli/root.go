@@ -107,7 +107,8 @@ func (a *app) cluster() (*clusapi.Client, error) {
 	if a.api != nil {
 		return a.api, nil
 	}
-	c, err := clusapi.New(a.addr, clusapi.WithToken(a.token), clusapi.WithCA(a.ca), clusapi.WithTimeout(a.timeout))
+	c, err := clusapi.New(a.addr, clusapi.WithToken(a.token), clusapi.WithCA(a.ca), clusapi.WithTimeout(a.timeout),
+		clusapi.WithPageSize(int(listPageSize)))
 	if err != nil {
 		// The address, token or CA given cannot be used: New's message is
 		// dial's, as when client refuses them.

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/clusapi"
 )
 
 // typeCommand is `baton type`: the resource types the cluster knows.
@@ -14,16 +15,17 @@ func (a *app) typeCommand() *cobra.Command {
 	return noun("type", "Show resource types", a.typeList(), a.typeShow())
 }
 
-func (a *app) listTypes(cmd *cobra.Command) ([]*batonv1.ResourceType, error) {
-	c, err := a.client()
-	if err != nil {
-		return nil, err
+// typeOf is a type as DescribeResourceType answers it ('type show' calls
+// it directly: package clusapi has no face for an OCF agent's
+// parameters), in the shape ListResourceTypes gives.
+func typeOf(t *batonv1.ResourceType) clusapi.ResourceType {
+	out := clusapi.ResourceType{Name: t.GetName(), Description: t.GetDescription(), OfflineParameter: t.GetOfflineParameter()}
+	for _, p := range t.GetProperties() {
+		out.Properties = append(out.Properties, clusapi.PropertyInfo{
+			Name: p.GetName(), Kind: p.GetKind(), Default: p.GetDefault(), Description: p.GetDescription(),
+		})
 	}
-	resp, err := c.Cluster.ListResourceTypes(cmd.Context(), connect.NewRequest(&batonv1.ListResourceTypesRequest{}))
-	if err != nil {
-		return nil, err
-	}
-	return resp.Msg.GetTypes(), nil
+	return out
 }
 
 func (a *app) typeList() *cobra.Command {
@@ -32,7 +34,11 @@ func (a *app) typeList() *cobra.Command {
 		Short: "List resource types: name, description and the input-buffer parameter offline reads",
 		Args:  exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			types, err := a.listTypes(cmd)
+			c, err := a.cluster()
+			if err != nil {
+				return err
+			}
+			types, err := c.ListResourceTypes(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -45,7 +51,7 @@ func (a *app) typeList() *cobra.Command {
 			}
 			var rows [][]string
 			for _, t := range types {
-				rows = append(rows, []string{t.GetName(), orDash(t.GetOfflineParameter()), t.GetDescription()})
+				rows = append(rows, []string{t.Name, orDash(t.OfflineParameter), t.Description})
 			}
 			return table(a.stdout, []string{"NAME", "OFFLINE PARAMETER", "DESCRIPTION"}, rows)
 		},
@@ -67,7 +73,7 @@ func (a *app) typeShow() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			j := toTypeJSON(resp.Msg)
+			j := toTypeJSON(typeOf(resp.Msg))
 			if a.jsonOut() {
 				return a.printJSON(j)
 			}
