@@ -405,8 +405,11 @@ type recordPtr[T any] interface {
 
 func decode[T any, P recordPtr[T]](ch change) (P, error) {
 	p := P(new(T))
-	if err := json.Unmarshal(ch.value, p); err != nil {
-		return nil, err
+	if f, ok := any(p).(interface{ fastUnmarshal([]byte) bool }); !ok || !f.fastUnmarshal(ch.value) {
+		p = P(new(T)) // what a fast decoder gave up on is decoded afresh
+		if err := json.Unmarshal(ch.value, p); err != nil {
+			return nil, err
+		}
 	}
 	if v := p.version(); v > SchemaVersion {
 		return nil, &newerError{v: v}

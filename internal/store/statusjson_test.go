@@ -3,6 +3,8 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -76,6 +78,88 @@ func BenchmarkStatusEncode(b *testing.B) {
 		for b.Loop() {
 			if _, err := s.appendJSON(make([]byte, 0, 256)); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// What Status.fastUnmarshal accepts, encoding/json decodes to the same
+// status: every status appendJSON writes (most of which it accepts), and
+// those bytes cut, with a byte changed, or with keys repeated.
+func TestStatusFastDecodeAsEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var inputs, plain [][]byte
+	for i := range 3000 {
+		s := &Status{Resource: fmt.Sprintf("r%d", i), Node: []string{"", "n1", "nœud"}[rng.IntN(3)], State: int32(rng.IntN(130)),
+			Seq: rng.Uint64() >> rng.IntN(64), Locked: rng.IntN(2) == 0, LockedReason: []string{"", "backup", "a<b"}[rng.IntN(3)],
+			Persistent: uint32(rng.IntN(2)), OpID: []string{"", "op1"}[rng.IntN(2)], OpParams: rng.IntN(2) == 0,
+			Terminate: rng.IntN(2) == 0, Restart: rng.IntN(2) == 0, FailSeq: uint64(rng.IntN(3)), ConfigRev: rng.Int64N(1e6),
+			LastError: []string{"", "exit 1", "quote \" here"}[rng.IntN(3)],
+			Updated:   time.Unix(rng.Int64N(4e9), rng.Int64N(1e9)).In([]*time.Location{time.UTC, time.FixedZone("", 3600)}[rng.IntN(2)])}
+		s.V = 2
+		for range rng.IntN(3) {
+			s.Restarts = append(s.Restarts, time.Unix(rng.Int64N(4e9), 0).UTC())
+		}
+		if rng.IntN(2) == 0 {
+			s.Props = proplist.List{{Name: "Pid", Values: []proplist.Value{proplist.DWORD(rng.Uint32())}}}
+		}
+		b, err := s.appendJSON(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, b)
+		if !bytes.ContainsAny(b, "\\œ") { // no escape, all ASCII: the shape the fast decoder is for
+			plain = append(plain, b)
+		}
+		m := bytes.Clone(b)
+		m[rng.IntN(len(m))] = "{}[]:,\"0-9 ex\\"[rng.IntN(14)]
+		inputs = append(inputs, m, b[:rng.IntN(len(b))], bytes.Replace(b, []byte(`,"seq":`), []byte(`,"state":1,"seq":`), 1))
+	}
+	inputs = append(inputs, []byte(`{}`), []byte(`{"v":2,"restarts":[]}`), []byte(`{"v":2,"props":[]}`), []byte(` {"v":2} `),
+		[]byte(`{"v":2,"seq":-1}`), []byte(`{"v":2,"state":1e3}`), []byte(`{"v":2,"locked":truex}`), []byte(`{"v":2,"unknown":1}`))
+	fast := 0
+	for _, b := range inputs {
+		var got Status
+		if !got.fastUnmarshal(b) {
+			continue
+		}
+		fast++
+		var want Status
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatalf("fastUnmarshal took %s, which encoding/json refuses: %v", b, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s:\n fast %+v\n json %+v", b, got, want)
+		}
+	}
+	for _, b := range plain {
+		var s Status
+		if !s.fastUnmarshal(b) {
+			t.Fatalf("the fast decoder refused what appendJSON wrote: %s", b)
+		}
+	}
+	if len(plain) < 500 || fast < len(plain) {
+		t.Errorf("the fast decoder took %d of %d inputs, %d plain ones", fast, len(inputs), len(plain))
+	}
+}
+
+func BenchmarkStatusDecode(b *testing.B) {
+	s := &Status{Resource: "flat-200-r123", Node: "n1", State: 3, Seq: 12, Persistent: 1, OpID: "0123456789abcdef0123", OpParams: true,
+		ConfigRev: 1234, Updated: time.Now().UTC(), Props: proplist.List{{Name: "Pid", Values: []proplist.Value{proplist.DWORD(1234)}}}}
+	raw, _ := s.appendJSON(nil)
+	b.Run("encoding/json", func(b *testing.B) {
+		for b.Loop() {
+			var st Status
+			if err := json.Unmarshal(raw, &st); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("fastUnmarshal", func(b *testing.B) {
+		for b.Loop() {
+			var st Status
+			if !st.fastUnmarshal(raw) {
+				b.Fatal("refused")
 			}
 		}
 	})
