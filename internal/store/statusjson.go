@@ -103,7 +103,8 @@ const hexDigits = "0123456789abcdef"
 
 // appendJSONString appends s as a JSON string the way encoding/json does
 // by default: HTML-safe (<, > and & as \u003c, \u003e, \u0026), U+2028
-// and U+2029 escaped, invalid UTF-8 as U+FFFD.
+// and U+2029 escaped, invalid UTF-8 as U+FFFD. (proplist has a plainer
+// one: its output goes through encoding/json, which escapes the rest.)
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
