@@ -5,10 +5,9 @@ import (
 	"strings"
 	"time"
 
-	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 
-	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/internal/dial"
 )
 
@@ -39,15 +38,15 @@ func (a *app) aclList() *cobra.Command {
 		Short: "List the access entries and tokens",
 		Args:  exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			resp, err := c.Access.ListAccess(cmd.Context(), connect.NewRequest(&batonv1.ListAccessRequest{}))
+			acl, err := c.Access().List(cmd.Context())
 			if err != nil {
 				return err
 			}
-			entries := aclEntries(resp.Msg)
+			entries := aclEntries(acl)
 			if a.jsonOut() {
 				return a.printJSON(entries)
 			}
@@ -62,18 +61,18 @@ func (a *app) aclList() *cobra.Command {
 
 // aclEntries merges the access entries and the token names into one list:
 // a token without an entry is listed with access "none".
-func aclEntries(m *batonv1.ListAccessResponse) []aclEntryJSON {
+func aclEntries(m *clusapi.AccessList) []aclEntryJSON {
 	tokens := map[string]bool{}
-	for _, t := range m.GetTokens() {
+	for _, t := range m.Tokens {
 		tokens["token:"+t] = true
 	}
 	out := []aclEntryJSON{}
 	seen := map[string]bool{}
-	for _, e := range m.GetEntries() {
-		out = append(out, aclEntryJSON{Principal: e.GetPrincipal(), Access: e.GetAccess(), Token: tokens[e.GetPrincipal()]})
-		seen[e.GetPrincipal()] = true
+	for _, e := range m.Entries {
+		out = append(out, aclEntryJSON{Principal: e.Principal, Access: string(e.Access), Token: tokens[e.Principal]})
+		seen[e.Principal] = true
 	}
-	for _, t := range m.GetTokens() {
+	for _, t := range m.Tokens {
 		if p := "token:" + t; !seen[p] {
 			out = append(out, aclEntryJSON{Principal: p, Access: "none", Token: true})
 		}
@@ -93,13 +92,11 @@ func (a *app) aclGrant() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			if _, err := c.Access.GrantAccess(cmd.Context(), connect.NewRequest(&batonv1.GrantAccessRequest{
-				Principal: args[0], Access: acc,
-			})); err != nil {
+			if err := c.Access().Grant(cmd.Context(), args[0], clusapi.AccessLevel(acc)); err != nil {
 				return err
 			}
 			return a.printDone(subjectPrincipal, args[0], "granted "+acc+" access to")
@@ -117,13 +114,11 @@ func (a *app) aclRevoke() *cobra.Command {
 		Long:  "Remove a principal's access entry. " + principalHelp,
 		Args:  exactArgs("PRINCIPAL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			if _, err := c.Access.RevokeAccess(cmd.Context(), connect.NewRequest(&batonv1.RevokeAccessRequest{
-				Principal: args[0],
-			})); err != nil {
+			if err := c.Access().Revoke(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			return a.printDone(subjectPrincipal, args[0], "revoked access of")
@@ -152,26 +147,23 @@ was last used.`,
 			if expires < 0 || (expires > 0 && expires < time.Second) {
 				return usageErrorf("--expires must be 0 (never) or at least 1s, not %s", expires)
 			}
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			resp, err := c.Access.CreateToken(cmd.Context(), connect.NewRequest(&batonv1.CreateTokenRequest{
-				Name: args[0], Access: acc, ExpiresInSeconds: int64(expires / time.Second),
-			}))
+			m, err := c.Access().CreateTokenEx(cmd.Context(), args[0], clusapi.AccessLevel(acc), clusapi.TokenOptions{ExpiresIn: expires})
 			if err != nil {
 				return err
 			}
-			m := resp.Msg
 			if a.jsonOut() {
-				return a.printJSON(tokenCreatedJSON{tokenJSON: tokenJSON{Name: m.GetName(), Principal: m.GetPrincipal(), Access: acc, Token: m.GetToken()},
-					Expires: stamp(m.GetExpiresUnixNano())})
+				return a.printJSON(tokenCreatedJSON{tokenJSON: tokenJSON{Name: m.Name, Principal: m.Principal, Access: acc, Token: m.Token},
+					Expires: timeJSON(m.Expires)})
 			}
-			if _, err := fmt.Fprintln(a.stdout, m.GetToken()); err != nil {
+			if _, err := fmt.Fprintln(a.stdout, m.Token); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stderr, "token for %s (%s access); it is shown only this once. Use it with:\n  export %s=%s\n",
-				m.GetPrincipal(), acc, dial.EnvToken, m.GetToken())
+				m.Principal, acc, dial.EnvToken, m.Token)
 			return nil
 		},
 	}
@@ -198,29 +190,21 @@ type tokenInfoJSON struct {
 	LastUsed string `json:"lastUsed,omitempty"`
 }
 
-// stamp is a time in Unix nanoseconds as RFC 3339 (UTC); "" for 0.
-func stamp(ns int64) string {
-	if ns == 0 {
-		return ""
-	}
-	return time.Unix(0, ns).UTC().Format(time.RFC3339)
-}
-
-// tokenInfos lists the tokens of a ListAccess answer with their access.
-func tokenInfos(m *batonv1.ListAccessResponse, now time.Time) []tokenInfoJSON {
+// tokenInfos lists the tokens of an access list with their access.
+func tokenInfos(m *clusapi.AccessList, now time.Time) []tokenInfoJSON {
 	access := map[string]string{}
-	for _, e := range m.GetEntries() {
-		access[e.GetPrincipal()] = e.GetAccess()
+	for _, e := range m.Entries {
+		access[e.Principal] = string(e.Access)
 	}
 	out := []tokenInfoJSON{}
-	for _, t := range m.GetTokenInfo() {
-		acc, ok := access["token:"+t.GetName()]
+	for _, t := range m.TokenInfo {
+		acc, ok := access["token:"+t.Name]
 		if !ok {
 			acc = "none"
 		}
-		out = append(out, tokenInfoJSON{Name: t.GetName(), Access: acc, Created: stamp(t.GetCreatedUnixNano()),
-			Expires: stamp(t.GetExpiresUnixNano()), LastUsed: stamp(t.GetLastUsedUnixNano()),
-			Expired: t.GetExpiresUnixNano() != 0 && now.UnixNano() >= t.GetExpiresUnixNano()})
+		out = append(out, tokenInfoJSON{Name: t.Name, Access: acc, Created: timeJSON(t.Created),
+			Expires: timeJSON(t.Expires), LastUsed: timeJSON(t.LastUsed),
+			Expired: !t.Expires.IsZero() && !now.Before(t.Expires)})
 	}
 	return out
 }
@@ -234,15 +218,15 @@ were created, when they expire, and when a call last used them (to about a
 minute: each node records a token's use at most once a minute).`,
 		Args: exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			resp, err := c.Access.ListAccess(cmd.Context(), connect.NewRequest(&batonv1.ListAccessRequest{}))
+			acl, err := c.Access().List(cmd.Context())
 			if err != nil {
 				return err
 			}
-			infos := tokenInfos(resp.Msg, time.Now())
+			infos := tokenInfos(acl, time.Now())
 			if a.jsonOut() {
 				return a.printJSON(infos)
 			}
@@ -271,13 +255,11 @@ func (a *app) aclTokenDelete() *cobra.Command {
 		Short: "Delete a bearer token",
 		Args:  exactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			if _, err := c.Access.DeleteToken(cmd.Context(), connect.NewRequest(&batonv1.DeleteTokenRequest{
-				Name: args[0],
-			})); err != nil {
+			if err := c.Access().DeleteToken(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			return a.printDone(subjectPrincipal, "token:"+args[0], "deleted token")

@@ -1,10 +1,7 @@
 package cli
 
 import (
-	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
-
-	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 )
 
 // clusterCommand is `baton cluster`: the cluster as a whole.
@@ -19,18 +16,17 @@ func (a *app) clusterInfo() *cobra.Command {
 		Short: "Show the cluster's name and id, the node answering, who you are and your access (OpenCluster)",
 		Args:  exactArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := a.client()
+			c, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			resp, err := c.Cluster.OpenCluster(cmd.Context(), connect.NewRequest(&batonv1.OpenClusterRequest{}))
+			m, err := c.Cluster(cmd.Context())
 			if err != nil {
 				return err
 			}
-			m := resp.Msg
 			j := clusterJSON{
-				ClusterName: m.GetClusterName(), ClusterID: m.GetClusterId(), Node: m.GetNodeName(),
-				Principal: m.GetPrincipal(), Access: m.GetAccess(), Address: c.Addr,
+				ClusterName: m.Name, ClusterID: m.ID, Node: m.Node,
+				Principal: m.Principal, Access: string(m.Access), Address: c.Addr(),
 			}
 			if a.jsonOut() {
 				return a.printJSON(j)

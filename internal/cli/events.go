@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
-	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 
-	batonv1 "github.com/batoncluster/baton/api/baton/v1"
+	"github.com/batoncluster/baton/clusapi"
 )
 
 // eventJSON is one event of `baton events -o json`, one per line.
@@ -24,20 +22,21 @@ type eventJSON struct {
 	Outcome    string `json:"outcome,omitempty"`
 }
 
-func toEventJSON(ev *batonv1.Event) eventJSON {
+func toEventJSON(ev clusapi.Event) eventJSON {
 	j := eventJSON{Revision: ev.Revision, Kind: ev.Kind, Action: ev.Action, Name: ev.Name, Group: ev.Group,
-		Change: ev.ClusterChange, ChangeName: ev.ClusterChangeName}
+		Change: ev.Change, ChangeName: ev.ChangeName}
 	switch ev.Kind {
 	case "resourceState", "groupState":
 		j.State, j.StateCode = ev.StateName, &ev.State
 	case "node":
-		if ev.Node != nil {
-			j.State, j.StateCode = ev.Node.StateName, &ev.Node.State
+		// A node's state comes with the node; a deleted node has none.
+		if ev.StateName != "" {
+			j.State, j.StateCode = ev.StateName, &ev.State
 		}
 	case "operation":
 		if ev.Operation != nil {
 			j.Outcome = ev.Operation.Outcome
-			j.Name = ev.Operation.Kind + " " + ev.Operation.Id
+			j.Name = ev.Operation.Kind + " " + ev.Operation.ID
 		}
 	}
 	return j
@@ -62,11 +61,11 @@ ERROR_CLUSTER_DATABASE_SEQMISMATCH and names the oldest one.`,
 			if since < 0 || count < 0 {
 				return usageErrorf("--since and --count must not be negative")
 			}
-			cl, err := a.client()
+			cl, err := a.cluster()
 			if err != nil {
 				return err
 			}
-			stream, err := cl.Events.Watch(cmd.Context(), connect.NewRequest(&batonv1.WatchRequest{SinceRevision: since, Group: group}))
+			stream, err := cl.Watch(cmd.Context(), clusapi.WatchOptions{SinceRevision: since, Group: group})
 			if err != nil {
 				return err
 			}
@@ -75,8 +74,15 @@ ERROR_CLUSTER_DATABASE_SEQMISMATCH and names the oldest one.`,
 				fmt.Fprintf(a.stdout, "%-8s %-14s %-7s %-24s %-16s %s\n", "REV", "KIND", "ACTION", "NAME", "GROUP", "STATE / CHANGE")
 			}
 			n := 0
-			for stream.Receive() {
-				j := toEventJSON(stream.Msg())
+			for {
+				ev, err := stream.Next()
+				if err != nil {
+					if cmd.Context().Err() != nil {
+						return nil // interrupted: a normal end
+					}
+					return err
+				}
+				j := toEventJSON(ev)
 				if a.jsonOut() {
 					if err := a.printJSON(j); err != nil {
 						return err
@@ -97,11 +103,6 @@ ERROR_CLUSTER_DATABASE_SEQMISMATCH and names the oldest one.`,
 					return nil
 				}
 			}
-			err = stream.Err()
-			if cmd.Context().Err() != nil || errors.Is(err, cmd.Context().Err()) {
-				return nil // interrupted: a normal end
-			}
-			return err
 		},
 	}
 	c.Flags().Int64Var(&since, "since", 0, "start after this database revision (default: from now on)")

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"connectrpc.com/connect"
 	"github.com/spf13/cobra"
 
-	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
 )
 
@@ -45,35 +43,28 @@ data directory, and start it with --join and a join token
 (docs/operations/nodes.md).`,
 		Args: exactArgs("NODE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := a.client()
+			cl, err := a.cluster()
 			if err != nil {
 				return err
 			}
 			name := args[0]
-			evict := func(ctx context.Context) (*batonv1.EvictNodeResponse, error) {
-				resp, err := cl.Admin.EvictNode(ctx, connect.NewRequest(&batonv1.EvictNodeRequest{Name: name, Force: force}))
-				if err != nil {
-					return nil, err
-				}
-				return resp.Msg, nil
-			}
-			res, err := evict(cmd.Context())
+			res, err := cl.EvictNode(cmd.Context(), name, force)
 			if force && wait > 0 && errors.Is(apiErr(err), clusapi.ERROR_CLUSTER_NODE_DRAIN_IN_PROGRESS) {
 				// However the wait ends, the node's answer says where it
 				// stands: evicted, still draining (5962), or a drain that
 				// failed (5009, and why).
 				_, _ = a.waitFor(cmd.Context(), "node", name, "drained", wait, func(ctx context.Context) (observed, error) {
-					return drainObserved(ctx, cl.Nodes, name)
+					return drainObserved(ctx, cl, name)
 				})
 				if cmd.Context().Err() != nil {
 					return cmd.Context().Err()
 				}
-				res, err = evict(cmd.Context())
+				res, err = cl.EvictNode(cmd.Context(), name, force)
 			}
 			if err != nil {
 				return err
 			}
-			j := evictJSON{Name: res.GetName(), Evicted: true, DatabaseMemberRemoved: res.GetDatabaseMemberRemoved(), Groups: nonNil(res.GetGroups())}
+			j := evictJSON{Name: res.Node, Evicted: true, DatabaseMemberRemoved: res.DatabaseMemberRemoved, Groups: nonNil(res.Groups)}
 			if a.jsonOut() {
 				return a.printJSON(j)
 			}
@@ -93,25 +84,17 @@ data directory, and start it with --join and a join token
 	return c
 }
 
-// nodeLister is what drainObserved needs of the node service.
-type nodeLister interface {
-	ListNodes(context.Context, *connect.Request[batonv1.ListNodesRequest]) (*connect.Response[batonv1.ListNodesResponse], error)
-}
-
 // drainObserved is one look at a node's drain, for waitFor: done once it
 // completed, or the node is gone or Down (evicting it needs no drain).
-func drainObserved(ctx context.Context, nodes nodeLister, name string) (observed, error) {
-	r, err := nodes.ListNodes(ctx, connect.NewRequest(&batonv1.ListNodesRequest{}))
+func drainObserved(ctx context.Context, c *clusapi.Client, name string) (observed, error) {
+	n, err := c.Node(ctx, name)
+	if errors.Is(err, clusapi.ERROR_CLUSTER_NODE_NOT_FOUND) {
+		return observed{state: "gone", done: true}, nil
+	}
 	if err != nil {
 		return observed{}, err
 	}
-	for _, n := range r.Msg.GetNodes() {
-		if n.GetName() != name {
-			continue
-		}
-		down := clusapi.ClusterNodeState(n.GetState()) == clusapi.ClusterNodeDown
-		return observed{state: n.GetDrainStatus(), done: n.GetDrainStatus() == "completed" || down, stuck: n.GetDrainStatus() == "failed",
-			line: fmt.Sprintf("%s: drain %s %s", name, n.GetDrainStatus(), n.GetDrainDetail())}, nil
-	}
-	return observed{state: "gone", done: true}, nil
+	down := n.State == clusapi.ClusterNodeDown
+	return observed{state: n.DrainStatus, done: n.DrainStatus == "completed" || down, stuck: n.DrainStatus == "failed",
+		line: fmt.Sprintf("%s: drain %s %s", name, n.DrainStatus, n.DrainDetail)}, nil
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	batonv1 "github.com/batoncluster/baton/api/baton/v1"
 	"github.com/batoncluster/baton/clusapi"
 	"github.com/batoncluster/baton/proplist"
 )
@@ -19,8 +18,6 @@ func (a *app) groupCommand() *cobra.Command {
 	// online, offline, move: the table of state changes (opverbs.go).
 	return noun("group", "Manage groups, the unit of failover", append(verbs, a.opCommands("group")...)...)
 }
-
-func groupRef(name string) *batonv1.GroupRef { return &batonv1.GroupRef{Name: name} }
 
 func (a *app) groupCreate() *cobra.Command {
 	var owners, props []string

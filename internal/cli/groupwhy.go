@@ -29,6 +29,8 @@ type whyJSON struct {
 	Reasons   []reasonJSON `json:"reasons"`
 }
 
+func groupRef(name string) *batonv1.GroupRef { return &batonv1.GroupRef{Name: name} }
+
 func (a *app) groupWhy() *cobra.Command {
 	return &cobra.Command{
 		Use:   "why NAME",

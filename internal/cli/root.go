@@ -81,14 +81,33 @@ type app struct {
 	output  string
 	timeout time.Duration
 
-	conn *dial.Conn      // for the calls package clusapi has no face for
+	conn *dial.Conn      // for the admin calls listed at client
 	api  *clusapi.Client // for every other call
 }
 
 // jsonOut reports whether -o json was asked for.
 func (a *app) jsonOut() bool { return a.output == "json" }
 
-// client connects (lazily; dial.New does no I/O) to the agent.
+// client connects (lazily; dial.New does no I/O) to the agent with the
+// generated Connect clients. Every command goes through package clusapi
+// (cluster) but these, which call baton's own admin services, with no
+// Windows cluster API function behind them, and stay raw for a reason:
+//
+//   - cluster backup and restore (backup.go): they stream the database
+//     snapshot in chunks with a header and trailer, a file format of the
+//     agent's, not a call a client library user makes.
+//   - cluster join-token create|list|delete (jointoken.go): the secrets
+//     that admit new nodes, an agent-administration matter.
+//   - group why (groupwhy.go): ExplainGroup, baton's account in words of
+//     why a group is in its state, made for an operator to read.
+//   - type show (type.go): DescribeResourceType, whose variant names an
+//     OCF agent's parameters, baton's own.
+//   - cluster status (status.go): GetDatabaseStatus (the database
+//     members' health) and the quarantined records OpenCluster answers,
+//     which clusapi's ClusterInfo does not carry, read together with the
+//     lists of nodes, groups and resources as one screen.
+//
+// Nothing else uses client.
 func (a *app) client() (*dial.Conn, error) {
 	if a.conn != nil {
 		return a.conn, nil
