@@ -43,13 +43,13 @@ func TestCanResourceBeDependent(t *testing.T) {
 		res, on string
 		want    bool
 	}{
-		{"c", "a", true},     // already indirectly: still allowed, no cycle
-		{"free", "c", true},  // a new dependency
-		{"a", "c", false},    // c depends on a through b: a cycle
-		{"a", "b", false},    // directly
-		{"a", "a", false},    // itself
-		{"a", "x", false},    // another group
-		{"x", "a", false},    // likewise
+		{"c", "a", true},    // already indirectly: still allowed, no cycle
+		{"free", "c", true}, // a new dependency
+		{"a", "c", false},   // c depends on a through b: a cycle
+		{"a", "b", false},   // directly
+		{"a", "a", false},   // itself
+		{"a", "x", false},   // another group
+		{"x", "a", false},   // likewise
 		{"free", "a", true},
 	} {
 		if got := clusapi.CanResourceBeDependent(res[tc.res], res[tc.on]); got != tc.want {

@@ -112,6 +112,14 @@ func TestDependencyExpressionAgainstAgent(t *testing.T) {
 		t.Errorf("Get into 11 characters: %q %v, %d", s, st, n)
 	}
 	refused(hA, "[D]", clusapi.ERROR_CIRCULAR_DEPENDENCY)
+	// The resource itself carries it, for show and the dashboard; a plain
+	// AND carries none.
+	if r, err := c.Resources().Get(ctx, "D"); err != nil || r.DependencyExpression != "[A] or [B]" {
+		t.Errorf("Resource D: %q %v, want its expression", r.DependencyExpression, err)
+	}
+	if r, err := c.Resources().Get(ctx, "A"); err != nil || r.DependencyExpression != "" {
+		t.Errorf("Resource A: %q %v, want none", r.DependencyExpression, err)
+	}
 
 	// The group comes online, D with it.
 	if got := clusapi.OnlineClusterGroup(hG, nil); got != clusapi.ERROR_SUCCESS && got != clusapi.ERROR_IO_PENDING {

@@ -15,6 +15,10 @@ type Resource struct {
 	Group     string
 	Type      string // the resource type's name, e.g. "dummy"
 	DependsOn []string
+	// DependencyExpression is the dependency expression when it has an
+	// "or" ("([a] or [b]) and [c]", docs/dependencies.md); "" when the
+	// resource depends on all of DependsOn.
+	DependencyExpression string
 	// CommonProperties are the properties every resource has
 	// (RestartAction, PendingTimeout, ...), defaults included.
 	CommonProperties proplist.List
@@ -54,23 +58,24 @@ func resourceFromPB(r *batonv1.Resource) (*Resource, error) {
 		return nil, err
 	}
 	return &Resource{
-		Name:                r.GetName(),
-		ID:                  r.GetId(),
-		Group:               r.GetGroup(),
-		Type:                r.GetType(),
-		DependsOn:           r.GetDependsOn(),
-		CommonProperties:    common,
-		PrivateProperties:   private,
-		State:               ClusterResourceState(r.GetState()),
-		OwnerNode:           r.GetOwnerNode(),
-		Locked:              r.GetLocked(),
-		LockedReason:        r.GetLockedReason(),
-		Status:              status,
-		StateSequence:       r.GetStateSequence(),
-		LastError:           r.GetLastError(),
-		PersistentState:     r.GetPersistentState(),
-		Restarts:            timesFromPB(r.GetRestartsUnixNano()),
-		RestartCountExpires: unixNano(r.GetRestartCountExpiresUnixNano()),
+		Name:                 r.GetName(),
+		ID:                   r.GetId(),
+		Group:                r.GetGroup(),
+		Type:                 r.GetType(),
+		DependsOn:            r.GetDependsOn(),
+		DependencyExpression: r.GetDependencyExpression(),
+		CommonProperties:     common,
+		PrivateProperties:    private,
+		State:                ClusterResourceState(r.GetState()),
+		OwnerNode:            r.GetOwnerNode(),
+		Locked:               r.GetLocked(),
+		LockedReason:         r.GetLockedReason(),
+		Status:               status,
+		StateSequence:        r.GetStateSequence(),
+		LastError:            r.GetLastError(),
+		PersistentState:      r.GetPersistentState(),
+		Restarts:             timesFromPB(r.GetRestartsUnixNano()),
+		RestartCountExpires:  unixNano(r.GetRestartCountExpiresUnixNano()),
 	}, nil
 }
 

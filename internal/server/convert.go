@@ -86,6 +86,9 @@ func resourceMsg(v store.View, r *store.Resource) *batonv1.Resource {
 		CommonProperties:  wire.FromList(ops.ResourceCommonProperties(r.Common)),
 		PrivateProperties: wire.FromList(r.Private),
 	}
+	if r.DependsExpr != nil {
+		m.DependencyExpression = r.DependsExpr.String()
+	}
 	s := v.ResourceState(r.Name)
 	m.State, m.StateName = int32(s), s.String()
 	if g := v.Group(r.Group); g != nil {

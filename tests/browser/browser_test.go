@@ -233,7 +233,8 @@ func (a *agent) seed(extras bool) {
 	a.must("group", "create", "WebTier")
 	a.must("resource", "create", "web-ip", "--group", "WebTier", "--type", "dummy")
 	a.must("resource", "create", "web-app", "--group", "WebTier", "--type", "dummy")
-	a.must("resource", "depend", "web-app", "--on", "web-ip")
+	a.must("resource", "create", "web-ip2", "--group", "WebTier", "--type", "dummy")
+	a.must("resource", "dependency-expression", "web-app", "[web-ip] or [web-ip2]")
 	a.must("resource", "online", "web-ip", "--wait=30s")
 	a.must("group", "create", "Reports")
 	a.must("resource", "create", "report-job", "--group", "Reports", "--type", "dummy")
@@ -636,6 +637,10 @@ func TestDashboardFullAccess(t *testing.T) {
 	p.waitFor(liveTimeout, "Reports Pending", groupRowState("Reports", "Pending"))
 	p.waitFor(liveTimeout, "Backup Failed", groupRowState("Backup", "Failed"))
 	p.screenshot("overview-later")
+
+	// An "or" dependency shows as its expression in the resource table.
+	p.navigate(base + "?group=WebTier")
+	p.waitFor(stepTimeout, "web-app's dependency expression", textIn(`#group-resources-card`, "[web-ip] or [web-ip2]"))
 }
 
 func layerX(transform string) float64 {

@@ -96,8 +96,12 @@ type Resource struct {
 	// first, and when the oldest stops counting (0 when none counts).
 	RestartsUnixNano            []int64 `protobuf:"varint,17,rep,packed,name=restarts_unix_nano,json=restartsUnixNano,proto3" json:"restarts_unix_nano,omitempty"`
 	RestartCountExpiresUnixNano int64   `protobuf:"varint,18,opt,name=restart_count_expires_unix_nano,json=restartCountExpiresUnixNano,proto3" json:"restart_count_expires_unix_nano,omitempty"`
-	unknownFields               protoimpl.UnknownFields
-	sizeCache                   protoimpl.SizeCache
+	// dependency_expression is the resource's dependency expression when it
+	// has an "or" (GetClusterResourceDependencyExpression, e.g.
+	// "([a] or [b]) and [c]"); "" when it depends on all of depends_on.
+	DependencyExpression string `protobuf:"bytes,19,opt,name=dependency_expression,json=dependencyExpression,proto3" json:"dependency_expression,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Resource) Reset() {
@@ -254,6 +258,13 @@ func (x *Resource) GetRestartCountExpiresUnixNano() int64 {
 		return x.RestartCountExpiresUnixNano
 	}
 	return 0
+}
+
+func (x *Resource) GetDependencyExpression() string {
+	if x != nil {
+		return x.DependencyExpression
+	}
+	return ""
 }
 
 type OpenResourceRequest struct {
@@ -1330,7 +1341,7 @@ const file_baton_v1_resource_proto_rawDesc = "" +
 	"\x17baton/v1/resource.proto\x12\bbaton.v1\x1a\x14baton/v1/types.proto\"1\n" +
 	"\vResourceRef\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"\xa9\x05\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\xde\x05\n" +
 	"\bResource\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x14\n" +
@@ -1354,7 +1365,8 @@ const file_baton_v1_resource_proto_rawDesc = "" +
 	"last_error\x18\x0f \x01(\tR\tlastError\x12)\n" +
 	"\x10persistent_state\x18\x10 \x01(\rR\x0fpersistentState\x12,\n" +
 	"\x12restarts_unix_nano\x18\x11 \x03(\x03R\x10restartsUnixNano\x12D\n" +
-	"\x1frestart_count_expires_unix_nano\x18\x12 \x01(\x03R\x1brestartCountExpiresUnixNano\")\n" +
+	"\x1frestart_count_expires_unix_nano\x18\x12 \x01(\x03R\x1brestartCountExpiresUnixNano\x123\n" +
+	"\x15dependency_expression\x18\x13 \x01(\tR\x14dependencyExpression\")\n" +
 	"\x13OpenResourceRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\":\n" +
 	"\x14OpenResourceResponse\x12\x12\n" +

@@ -1017,7 +1017,7 @@
           h('td', {}, pill(resState(r))),
           h('td', {}, lockCell(r)),
           usageCell(r),
-          h('td', { class: 'muted', text: (r.dependsOn || []).join(', ') || '—' })))))) : null);
+          h('td', { class: 'muted', text: r.dependencyExpression || (r.dependsOn || []).join(', ') || '—' })))))) : null);
 
     if (S.full) {
       const dl = $('#param-names');
@@ -1216,7 +1216,7 @@
       const st = resState(r);
       const g = s('g', { class: 'g-' + stateClass(st), 'data-resource': r.name, transform: `translate(${p.x} ${p.y})` },
         s('title', { text: r.name + ' (' + r.type + '): ' + st + (r.locked ? ', locked' + (r.lockedReason ? ': ' + r.lockedReason : '') : '') +
-          ((r.dependsOn || []).length ? '\ndepends on ' + r.dependsOn.join(', ') : '') }),
+          ((r.dependsOn || []).length ? '\ndepends on ' + (r.dependencyExpression || r.dependsOn.join(', ')) : '') }),
         s('rect', { class: 'box', width: W, height: H, rx: 8 }),
         s('text', { class: 'node-name', x: 12, y: 22, text: clip(r.name, r.locked ? 14 : 21) }),
         s('text', { class: 'node-sub', x: 12, y: 40, text: clip(st + ' · ' + r.type, 24) }));
