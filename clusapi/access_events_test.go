@@ -3,6 +3,7 @@ package clusapi_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -118,7 +119,8 @@ func TestAccessTokenTimes(t *testing.T) {
 	}
 }
 
-// An event carries its change's name and, for an operation, the record.
+// An event carries its change's name and, for an operation, the record;
+// a stream the agent ends says so.
 func TestWatchEventDetails(t *testing.T) {
 	c := serveTokenFake(t, &tokenFake{})
 	s, err := c.Watch(context.Background(), clusapi.WatchOptions{})
@@ -133,5 +135,9 @@ func TestWatchEventDetails(t *testing.T) {
 	ev, err = s.Next()
 	if err != nil || ev.Operation != nil || ev.Change != clusapi.CLUSTER_CHANGE_GROUP_PROPERTY || ev.ChangeName != "CLUSTER_CHANGE_GROUP_PROPERTY" {
 		t.Fatalf("group event = %+v, %v", ev, err)
+	}
+	// The agent ends the stream: RPC_S_SERVER_UNAVAILABLE, and io.EOF.
+	if _, err := s.Next(); !errors.Is(err, clusapi.RPC_S_SERVER_UNAVAILABLE) || !errors.Is(err, io.EOF) {
+		t.Errorf("after the last event: %v, want RPC_S_SERVER_UNAVAILABLE and io.EOF", err)
 	}
 }

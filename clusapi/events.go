@@ -2,6 +2,7 @@ package clusapi
 
 import (
 	"context"
+	"io"
 
 	"connectrpc.com/connect"
 
@@ -69,12 +70,14 @@ func (c *Client) Watch(ctx context.Context, opts WatchOptions) (*EventStream, er
 	return &EventStream{stream: s, cancel: cancel}, nil
 }
 
-// Next returns the next event, or the error that ended the stream.
+// Next returns the next event, or the error that ended the stream. When
+// the agent ended the stream itself (it is stopping), the error is
+// RPC_S_SERVER_UNAVAILABLE and errors.Is(err, io.EOF) reports true.
 func (s *EventStream) Next() (Event, error) {
 	if !s.stream.Receive() {
 		err := s.stream.Err()
 		if err == nil {
-			return Event{}, apiErr(RPC_S_SERVER_UNAVAILABLE, "the event stream ended")
+			return Event{}, &APIError{Code: RPC_S_SERVER_UNAVAILABLE, Message: "the event stream ended", cause: io.EOF}
 		}
 		return Event{}, FromConnectError(err)
 	}

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -77,8 +79,8 @@ ERROR_CLUSTER_DATABASE_SEQMISMATCH and names the oldest one.`,
 			for {
 				ev, err := stream.Next()
 				if err != nil {
-					if cmd.Context().Err() != nil {
-						return nil // interrupted: a normal end
+					if cmd.Context().Err() != nil || errors.Is(err, io.EOF) {
+						return nil // interrupted, or the agent ended the stream: a normal end
 					}
 					return err
 				}
