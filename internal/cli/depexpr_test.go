@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/batoncluster/baton/clusapi"
@@ -25,6 +26,13 @@ func TestResourceDependencyExpression(t *testing.T) {
 	}
 	if out := cli(t, addr, 0, "resource", "dependency-expression", "c", "[a] OR [b]"); out != "[a] or [b]\n" {
 		t.Errorf("set: %q", out)
+	}
+	// resource show says it, in text and JSON (dependsOn lists the names).
+	if out := cli(t, addr, 0, "resource", "show", "c"); !strings.Contains(out, "[a] or [b]") {
+		t.Errorf("resource show without the expression:\n%s", out)
+	}
+	if rj := decode[resourceJSON](t, cli(t, addr, 0, "-o", "json", "resource", "show", "c")); rj.DependencyExpression != "[a] or [b]" || len(rj.DependsOn) != 2 {
+		t.Errorf("resource show -o json: %q %v", rj.DependencyExpression, rj.DependsOn)
 	}
 	j := decode[depExprJSON](t, cli(t, addr, 0, "-o", "json", "resource", "dependency-expression", "c"))
 	if j.Resource != "c" || j.Expression != "[a] or [b]" || j.StatusName != "ERROR_SUCCESS" {

@@ -121,21 +121,24 @@ type groupResourceJSON struct {
 // resourceJSON answers `resource show`, `resource create`, `resource set`
 // and is the element of `resource list`.
 type resourceJSON struct {
-	Name             string        `json:"name"`
-	ID               string        `json:"id"`
-	Group            string        `json:"group"`
-	Type             string        `json:"type"`
-	State            string        `json:"state"`
-	StateCode        int32         `json:"stateCode"`
-	OwnerNode        string        `json:"ownerNode"`
-	Locked           bool          `json:"locked"`
-	LockedReason     string        `json:"lockedReason"`
-	PersistentState  uint32        `json:"persistentState"`
-	LastError        string        `json:"lastError,omitempty"`
-	DependsOn        []string      `json:"dependsOn"`
-	Properties       proplist.List `json:"properties"`
-	CommonProperties proplist.List `json:"commonProperties"`
-	Status           proplist.List `json:"status"`
+	Name            string   `json:"name"`
+	ID              string   `json:"id"`
+	Group           string   `json:"group"`
+	Type            string   `json:"type"`
+	State           string   `json:"state"`
+	StateCode       int32    `json:"stateCode"`
+	OwnerNode       string   `json:"ownerNode"`
+	Locked          bool     `json:"locked"`
+	LockedReason    string   `json:"lockedReason"`
+	PersistentState uint32   `json:"persistentState"`
+	LastError       string   `json:"lastError,omitempty"`
+	DependsOn       []string `json:"dependsOn"`
+	// DependencyExpression is set when the resource's dependencies have an
+	// "or" ("([a] or [b]) and [c]"); dependsOn lists every name in it.
+	DependencyExpression string        `json:"dependencyExpression,omitempty"`
+	Properties           proplist.List `json:"properties"`
+	CommonProperties     proplist.List `json:"commonProperties"`
+	Status               proplist.List `json:"status"`
 	// Restarts within RestartPeriod (they count against RestartThreshold)
 	// and when the oldest stops counting.
 	Restarts            []string `json:"restarts"`
@@ -307,7 +310,7 @@ func toResourceJSON(r *clusapi.Resource) resourceJSON {
 		State: r.State.String(), StateCode: int32(r.State),
 		OwnerNode: r.OwnerNode, Locked: r.Locked, LockedReason: r.LockedReason,
 		PersistentState: r.PersistentState, LastError: r.LastError,
-		DependsOn: nonNil(r.DependsOn), Properties: plist(r.PrivateProperties), CommonProperties: plist(r.CommonProperties),
+		DependsOn: nonNil(r.DependsOn), DependencyExpression: r.DependencyExpression, Properties: plist(r.PrivateProperties), CommonProperties: plist(r.CommonProperties),
 		Status:   plist(r.Status),
 		Restarts: timesJSON(r.Restarts), RestartCountExpires: timeJSON(r.RestartCountExpires),
 	}

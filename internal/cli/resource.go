@@ -153,6 +153,10 @@ func (a *app) printResource(r *clusapi.Resource) error {
 	if j.Locked && j.LockedReason != "" {
 		locked += " (" + j.LockedReason + ")"
 	}
+	dependsOn := list(j.DependsOn)
+	if j.DependencyExpression != "" {
+		dependsOn = j.DependencyExpression
+	}
 	lines := []kv{
 		{"name", j.Name},
 		{"id", j.ID},
@@ -162,7 +166,7 @@ func (a *app) printResource(r *clusapi.Resource) error {
 		{"owner node", orDash(j.OwnerNode)},
 		{"locked", locked},
 		{"persistent state", persistentName(j.PersistentState)},
-		{"depends on", list(j.DependsOn)},
+		{"depends on", dependsOn},
 		{"restarts", restartLine(j.Restarts, j.RestartCountExpires, j.CommonProperties)},
 	}
 	if j.LastError != "" {
