@@ -35,7 +35,10 @@ type Event struct {
 	// a resource's type.
 	ID        string
 	OwnerNode string
-	Type      string
+	// OwnerChanged is set on a group's put that gave it another owner
+	// node.
+	OwnerChanged bool
+	Type         string
 	// Operation is the operation's record after the change, for operation
 	// events (its Outcome is set once it finished); nil for other kinds.
 	Operation *OperationRecord
@@ -85,7 +88,7 @@ func (s *EventStream) Next() (Event, error) {
 	ev := Event{Revision: m.Revision, Kind: m.Kind, Action: m.Action, Name: m.Name, Group: m.Group,
 		Change: m.ClusterChange, ChangeName: m.ClusterChangeName, State: m.State, StateName: m.StateName}
 	if g := m.GetGroupInfo(); g != nil {
-		ev.ID, ev.OwnerNode = g.GetId(), g.GetOwnerNode()
+		ev.ID, ev.OwnerNode, ev.OwnerChanged = g.GetId(), g.GetOwnerNode(), m.GetOwnerChanged()
 	}
 	if r := m.GetResource(); r != nil {
 		ev.ID, ev.Type = r.GetId(), r.GetType()

@@ -464,10 +464,14 @@ func (p *notifyPort) deliver(pc *portConn, ev Event) {
 	objType, flag := v2Change(ev.Change)
 	kind := changeKind(ev.Change)
 	if (ev.Kind == "group" || ev.Kind == "groupState") && ev.Action == "put" && ev.OwnerNode != "" {
-		// A group's owner is in its record and in its state events,
-		// whichever comes first: a change of it is OWNER_NODE_V2 (V2
-		// only; V1 has GROUP_PROPERTY for it).
-		if last, seen := pc.owners[ev.Name]; seen && last != ev.OwnerNode {
+		// A group's owner is in its record and in its state events: a
+		// change of it is OWNER_NODE_V2 (V2 only; V1 has GROUP_PROPERTY for
+		// it). The agent marks the group record's change that gave it
+		// another owner (Event.OwnerChanged), so a port hears it even when
+		// that change is the first it sees of the group; an owner that
+		// differs from the one last seen counts too (an agent of before
+		// that mark).
+		if last, seen := pc.owners[ev.Name]; ev.Kind == "group" && ev.OwnerChanged || seen && last != ev.OwnerNode {
 			p.enqueue(pc.cluster, notification{v2: ClusterNotifyV2{
 				FilterAndType: NOTIFY_FILTER_AND_TYPE{DwObjectType: CLUSTER_OBJECT_TYPE_GROUP, FilterFlags: CLUSTER_CHANGE_GROUP_OWNER_NODE_V2},
 				ObjectID:      ev.ID, Name: ev.Name,

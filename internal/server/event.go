@@ -95,6 +95,9 @@ func (w *watcher) send(ch store.Change, v store.View) error {
 		change = pick(wsfc.CLUSTER_CHANGE_GROUP_ADDED, wsfc.CLUSTER_CHANGE_GROUP_DELETED, wsfc.CLUSTER_CHANGE_GROUP_PROPERTY)
 		if !ch.Deleted {
 			ev.GroupInfo = groupMsg(v, rec)
+			if prev, ok := ch.Prev.(*store.Group); ok && prev.OwnerNode != rec.OwnerNode {
+				ev.OwnerChanged = true
+			}
 		}
 	case *store.Resource:
 		ev.Group = rec.Group

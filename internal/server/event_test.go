@@ -11,6 +11,7 @@ import (
 	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
+	"github.com/batoncluster/baton/internal/store"
 )
 
 // collect reads events until stop says enough (or 20 s pass).
@@ -143,5 +144,57 @@ func TestWatchCompactedRevisionIsAnError(t *testing.T) {
 	}
 	if got := code(t, err); got != wsfc.ERROR_CLUSTER_DATABASE_SEQMISMATCH {
 		t.Fatalf("watch from a compacted revision: %v (%v), want ERROR_CLUSTER_DATABASE_SEQMISMATCH", got, err)
+	}
+}
+
+// A group put that gives the group another owner says so (owner_changed,
+// for CLUSTER_CHANGE_GROUP_OWNER_NODE_V2) — also when it is the first
+// event of the group a stream carries; other puts of the group do not.
+func TestWatchMarksOwnerChanges(t *testing.T) {
+	n := clustertest.New(t)
+	e := n.Ops()
+	ctx0 := context.Background()
+	if _, err := e.CreateGroup(ctx0, "G", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := conn(t, n.Addr(), "")
+	ctx, cancel := context.WithCancel(ctx0)
+	defer cancel()
+	stream, err := c.Events.Watch(ctx, connect.NewRequest(&batonv1.WatchRequest{Group: "G"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func(change func(g *store.Group)) {
+		if _, err := n.Store().Update(ctx0, func(v store.View, t *store.Txn) error {
+			g := v.Group("G").Clone()
+			change(g)
+			t.PutGroup(g)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	go func() {
+		time.Sleep(200 * time.Millisecond) // after the sync event
+		put(func(g *store.Group) { g.OwnerNode = "elsewhere" })
+		put(func(g *store.Group) { g.PreferredOwners = []string{"elsewhere"} })
+	}()
+	evs := collect(t, stream, func(evs []*batonv1.Event) bool {
+		groups := 0
+		for _, ev := range evs {
+			if ev.Kind == "group" {
+				groups++
+			}
+		}
+		return groups == 2
+	})
+	var marks []bool
+	for _, ev := range evs {
+		if ev.Kind == "group" {
+			marks = append(marks, ev.OwnerChanged)
+		}
+	}
+	if len(marks) != 2 || !marks[0] || marks[1] {
+		t.Errorf("owner_changed of the two group puts: %v, want [true false]", marks)
 	}
 }

@@ -20,6 +20,8 @@ type Change struct {
 	// Record is the *Group, *Resource, *Status, … after the change; for a
 	// delete, the record before it. Shared: never modify it.
 	Record any
+	// Prev is the record before a put (nil for one created). Shared too.
+	Prev any
 }
 
 // CompactedError says the history asked for is gone: the changes after
@@ -154,6 +156,9 @@ func changeOf(c change, before, after *cache) (Change, bool) {
 	switch {
 	case cur != nil:
 		ch.Record, ch.Created = cur, prev == nil
+		if prev != nil {
+			ch.Prev = prev
+		}
 	case prev != nil: // deleted, or no longer readable
 		ch.Record, ch.Deleted = prev, true
 	default:

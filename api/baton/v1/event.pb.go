@@ -91,8 +91,11 @@ type Event struct {
 	Resource  *Resource  `protobuf:"bytes,12,opt,name=resource,proto3" json:"resource,omitempty"`
 	Operation *Operation `protobuf:"bytes,13,opt,name=operation,proto3" json:"operation,omitempty"`
 	// For resourceState and groupState: the new state.
-	State         int32  `protobuf:"varint,14,opt,name=state,proto3" json:"state,omitempty"`
-	StateName     string `protobuf:"bytes,15,opt,name=state_name,json=stateName,proto3" json:"state_name,omitempty"`
+	State     int32  `protobuf:"varint,14,opt,name=state,proto3" json:"state,omitempty"`
+	StateName string `protobuf:"bytes,15,opt,name=state_name,json=stateName,proto3" json:"state_name,omitempty"`
+	// For a group put: this change gave the group another owner node
+	// (CLUSTER_CHANGE_GROUP_OWNER_NODE_V2).
+	OwnerChanged  bool `protobuf:"varint,16,opt,name=owner_changed,json=ownerChanged,proto3" json:"owner_changed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -218,6 +221,13 @@ func (x *Event) GetStateName() string {
 	return ""
 }
 
+func (x *Event) GetOwnerChanged() bool {
+	if x != nil {
+		return x.OwnerChanged
+	}
+	return false
+}
+
 var File_baton_v1_event_proto protoreflect.FileDescriptor
 
 const file_baton_v1_event_proto_rawDesc = "" +
@@ -225,7 +235,7 @@ const file_baton_v1_event_proto_rawDesc = "" +
 	"\x14baton/v1/event.proto\x12\bbaton.v1\x1a\x14baton/v1/types.proto\x1a\x14baton/v1/group.proto\x1a\x17baton/v1/resource.proto\x1a\x13baton/v1/node.proto\"K\n" +
 	"\fWatchRequest\x12%\n" +
 	"\x0esince_revision\x18\x01 \x01(\x03R\rsinceRevision\x12\x14\n" +
-	"\x05group\x18\x02 \x01(\tR\x05group\"\xbc\x03\n" +
+	"\x05group\x18\x02 \x01(\tR\x05group\"\xe1\x03\n" +
 	"\x05Event\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x03R\brevision\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
@@ -242,7 +252,8 @@ const file_baton_v1_event_proto_rawDesc = "" +
 	"\toperation\x18\r \x01(\v2\x13.baton.v1.OperationR\toperation\x12\x14\n" +
 	"\x05state\x18\x0e \x01(\x05R\x05state\x12\x1d\n" +
 	"\n" +
-	"state_name\x18\x0f \x01(\tR\tstateName2B\n" +
+	"state_name\x18\x0f \x01(\tR\tstateName\x12#\n" +
+	"\rowner_changed\x18\x10 \x01(\bR\fownerChanged2B\n" +
 	"\fEventService\x122\n" +
 	"\x05Watch\x12\x16.baton.v1.WatchRequest\x1a\x0f.baton.v1.Event0\x01B4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
 
