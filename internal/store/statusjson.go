@@ -160,7 +160,7 @@ func appendJSONString(b []byte, s string) []byte {
 // encoding/json does to a Marshaler's output (p is compact already:
 // proplist writes no white space).
 func appendHTMLEscaped(b, p []byte) []byte {
-	if bytes.IndexAny(p, "<>&\u2028\u2029") < 0 {
+	if !bytes.ContainsAny(p, "<>&\u2028\u2029") {
 		return append(b, p...)
 	}
 	start := 0
