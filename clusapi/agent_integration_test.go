@@ -114,6 +114,19 @@ func startAgent(t *testing.T) *testAgent {
 	return a
 }
 
+// openAgentCluster starts an agent for one test and opens a cluster
+// handle to it, closed by the test's cleanup.
+func openAgentCluster(t *testing.T) (*testAgent, clusapi.HCLUSTER) {
+	t.Helper()
+	a := startAgent(t)
+	h, err := clusapi.OpenCluster(a.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { clusapi.CloseCluster(h) })
+	return a, h
+}
+
 // kill kills the agent's process (SIGKILL, by its PID), as a crash or a
 // power cut would, and waits until it is gone.
 func (a *testAgent) kill(t *testing.T) {

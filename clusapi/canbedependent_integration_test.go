@@ -10,12 +10,7 @@ import (
 // the would-be provider does not already depend, directly or not, on the
 // would-be dependent.
 func TestCanResourceBeDependent(t *testing.T) {
-	a := startAgent(t)
-	hCluster, err := clusapi.OpenCluster(a.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer clusapi.CloseCluster(hCluster)
+	_, hCluster := openAgentCluster(t)
 	hG, err := clusapi.CreateClusterGroup(hCluster, "G")
 	if err != nil {
 		t.Fatal(err)

@@ -11,12 +11,7 @@ import (
 // common property; a wrong version or a reserved type answers 87 and
 // creates nothing.
 func TestCreateClusterGroupEx(t *testing.T) {
-	a := startAgent(t)
-	hCluster, err := clusapi.OpenCluster(a.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer clusapi.CloseCluster(hCluster)
+	_, hCluster := openAgentCluster(t)
 
 	groupType := func(h clusapi.HGROUP) uint32 {
 		t.Helper()
