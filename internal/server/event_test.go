@@ -174,11 +174,12 @@ func TestWatchMarksOwnerChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	go func() {
-		time.Sleep(200 * time.Millisecond) // after the sync event
-		put(func(g *store.Group) { g.OwnerNode = "elsewhere" })
-		put(func(g *store.Group) { g.PreferredOwners = []string{"elsewhere"} })
-	}()
+	// The stream is in place once its sync event came.
+	if !stream.Receive() || stream.Msg().Kind != "sync" {
+		t.Fatalf("no sync event first: %v %v", stream.Msg(), stream.Err())
+	}
+	put(func(g *store.Group) { g.OwnerNode = "elsewhere" })
+	put(func(g *store.Group) { g.PreferredOwners = []string{"elsewhere"} })
 	evs := collect(t, stream, func(evs []*batonv1.Event) bool {
 		groups := 0
 		for _, ev := range evs {
