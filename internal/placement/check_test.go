@@ -172,7 +172,13 @@ func planErrors(v View, p Plan) []string {
 				fail("move %v: not a due retry (failed %v, exhausted %v, last failed %v, period %d ms)",
 					m, g.Failed, exhausted(g), g.LastFailedAt, g.RetryPeriodOnFailureMs)
 			}
-			if eligible(g.Owner) && m.To != g.Owner {
+			otherPossible := false
+			for n := range nodes {
+				if n != g.Owner && eligible(n) && possible(g, n) {
+					otherPossible = true
+				}
+			}
+			if eligible(g.Owner) && (possible(g, g.Owner) || !otherPossible) && m.To != g.Owner {
 				fail("move %v: a retry stays on its eligible owner", m)
 			}
 			exclude = g.Owner
@@ -184,6 +190,9 @@ func planErrors(v View, p Plan) []string {
 			if conflicts(m.To, g) {
 				fail("move %v: failback into an anti-affinity conflict", m)
 			}
+			if possible(g, g.Owner) && !possible(g, m.To) {
+				fail("move %v: failback away from a possible owner of every resource", m)
+			}
 			if open, _ := failbackWindow(v.Now, g.FailbackWindowStart, g.FailbackWindowEnd); !open {
 				fail("move %v: failback outside the window", m)
 			}
@@ -191,9 +200,17 @@ func planErrors(v View, p Plan) []string {
 			fail("move %v: unknown reason", m)
 		}
 		if m.Reason != ReasonFailback && !(m.Reason == ReasonRetry && m.To == g.Owner) {
-			var pool, free []string
+			var pool, free, poss []string
 			for n := range nodes {
-				if n != exclude && eligible(n) {
+				if n != exclude && eligible(n) && possible(g, n) {
+					poss = append(poss, n)
+				}
+			}
+			if len(poss) > 0 && !slices.Contains(poss, m.To) {
+				fail("move %v: not a possible owner of every resource although %v are", m, poss)
+			}
+			for n := range nodes {
+				if n != exclude && eligible(n) && (len(poss) == 0 || possible(g, n)) {
 					pool = append(pool, n)
 					if !conflicts(n, g) {
 						free = append(free, n)

@@ -101,14 +101,15 @@ func (s *state) start(g *Group, exclude string, why Reason, p *Plan) {
 
 // retry gives a Failed group whose failover is exhausted one more online
 // attempt once RetryPeriodOnFailure has passed since LastFailedAt: where
-// it is when its owner is eligible, else on the best other node.
+// it is when its owner is eligible (and a possible owner of all its
+// resources, or no other eligible node is), else on the best other node.
 func (s *state) retry(g *Group, p *Plan) {
 	if held, until := retryHold(g, s.now); held {
 		p.hold(g, ReasonRetryWait, until)
 		return
 	}
 	to := g.Owner
-	if !s.eligible(to) {
+	if !s.eligible(to) || (!possible(g, to) && s.anyPossible(g, to)) {
 		var ok bool
 		if to, _, ok = s.choose(g, g.Owner, false); !ok {
 			p.hold(g, ReasonNoNode, time.Time{})
@@ -144,6 +145,11 @@ func (s *state) failback(g *Group, p *Plan) {
 	}
 	first := g.PreferredOwners[0]
 	if first == g.Owner || !s.eligible(first) {
+		return
+	}
+	if !possible(g, first) && possible(g, g.Owner) {
+		// Failback never takes a group away from a node that can run
+		// all its resources to one that cannot.
 		return
 	}
 	if s.conflicts(first, g) {

@@ -23,6 +23,7 @@ var update = flag.Bool("update", false, "rewrite the expected plans in testdata/
 //	group NAME [owner=N] [online] [failed] [prefer=N,N] [priority=2000]
 //	      [anti=C,C] [threshold=0xFFFFFFFF] [period=6] [failovers=T,T]
 //	      [failback] [window=S-E] [lastfailed=T] [retry=3600000]
+//	      [owners=N,N]   (possible owners of all its resources; "-": none)
 //	best GROUP [ignore-affinity]
 //	canhost GROUP NODE [ignore-affinity]
 //
@@ -165,6 +166,11 @@ func (c *corpusCase) parseGroup(f []string) error {
 					break
 				}
 				g.Failovers = append(g.Failovers, ft)
+			}
+		case k == "owners":
+			g.PossibleOwners = []string{}
+			if v != "-" {
+				g.PossibleOwners = strings.Split(v, ",")
 			}
 		case k == "lastfailed":
 			g.LastFailedAt, err = c.parseTime(v)

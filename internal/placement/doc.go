@@ -19,7 +19,14 @@
 // # Choosing a node
 //
 // Candidates are the eligible nodes, minus the node the group is leaving.
-// Among them, in this order of preference:
+// When Group.PossibleOwners is set, only those of them that are possible
+// owners of every resource of the group remain, unless none is: then all
+// remain, and the resources that cannot run on the node chosen stay
+// Offline there ([MS-CMRP] ApiAddResourceNode lets such a node host the
+// group). Failback does not move a group from a possible owner to a node
+// that is not one, and a retry in place goes elsewhere when its owner is
+// not one and an eligible node is. Among the candidates, in this order
+// of preference:
 //
 //  1. the first node in PreferredOwners order that hosts no other online
 //     group sharing an AntiAffinity class name with this one;

@@ -116,6 +116,7 @@ func (s *state) choose(g *Group, exclude string, ignoreAffinity bool) (node stri
 	if len(cands) == 0 {
 		return "", ReasonNoNode, false
 	}
+	cands = s.preferPossible(g, cands)
 	if ignoreAffinity || len(g.AntiAffinity) == 0 {
 		node, how = s.pick(g, cands)
 		return node, how, true
@@ -133,6 +134,42 @@ func (s *state) choose(g *Group, exclude string, ignoreAffinity bool) (node stri
 	// Only anti-affined nodes remain: WSFC ignores the rule.
 	node, _ = s.pick(g, cands)
 	return node, ReasonAffinityIgnored, true
+}
+
+// possible reports whether node is a possible owner of every resource of
+// g (Group.PossibleOwners).
+func possible(g *Group, node string) bool {
+	return g.PossibleOwners == nil || slices.Contains(g.PossibleOwners, node)
+}
+
+// preferPossible returns those of cands that are possible owners of every
+// resource of g, or all of cands when none is: the group may run on a
+// node that is not, its resources that cannot run there staying Offline.
+func (s *state) preferPossible(g *Group, cands []string) []string {
+	if g.PossibleOwners == nil {
+		return cands
+	}
+	var ok []string
+	for _, n := range cands {
+		if possible(g, n) {
+			ok = append(ok, n)
+		}
+	}
+	if len(ok) == 0 {
+		return cands
+	}
+	return ok
+}
+
+// anyPossible reports whether an eligible node other than exclude is a
+// possible owner of every resource of g.
+func (s *state) anyPossible(g *Group, exclude string) bool {
+	for _, n := range s.names {
+		if n != exclude && s.eligible(n) && possible(g, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // pick returns the first of cands in g's preferred order, else the one

@@ -91,6 +91,15 @@ type Group struct {
 	// whose failover is exhausted gets one more online attempt; Infinite
 	// means never.
 	RetryPeriodOnFailureMs uint32
+	// PossibleOwners are the nodes that are possible owners of every
+	// resource of the group (AddClusterResourceNode and
+	// RemoveClusterResourceNode); nil means every node. Automatic
+	// placement prefers them and falls back to the other eligible nodes
+	// only when none of them is eligible: the group then runs there with
+	// the resources that cannot run there Offline ([MS-CMRP]
+	// ApiAddResourceNode). Empty (not nil): no node is a possible owner of
+	// them all.
+	PossibleOwners []string
 }
 
 // View is the read-only input to placement: the cluster at one moment.
