@@ -25,6 +25,13 @@ func (r *Resource) Clone() *Resource {
 	n.DependsOn = slices.Clone(r.DependsOn)
 	n.DependsExpr = r.DependsExpr.Clone()
 	n.Private = r.Private.Clone()
+	if r.PossibleOwners != nil {
+		o := slices.Clone(*r.PossibleOwners)
+		if o == nil {
+			o = []string{}
+		}
+		n.PossibleOwners = &o
+	}
 	return &n
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"time"
 
 	"github.com/batoncluster/baton/clusapi/wsfc"
@@ -207,6 +208,26 @@ type Resource struct {
 	DependsExpr depexpr.Expr   `json:"dependsExpr,omitempty"`
 	Common      ResourceCommon `json:"common"`
 	Private     proplist.List  `json:"private"`
+	// PossibleOwners is nil when every node of the cluster may host the
+	// resource (the default, and every record of before it); else the
+	// nodes that may (AddClusterResourceNode, RemoveClusterResourceNode),
+	// possibly none. Nodes that join later are not added to a list.
+	PossibleOwners *[]string `json:"possibleOwners,omitempty"`
+}
+
+// SetPossibleOwners makes nodes r's possible owners, in that order: an
+// explicit list, which may be empty (no node may host r).
+func (r *Resource) SetPossibleOwners(nodes []string) {
+	o := slices.Clone(nodes)
+	if o == nil {
+		o = []string{} // a nil slice would encode as null and read back as every node
+	}
+	r.PossibleOwners = &o
+}
+
+// CanRunOn reports whether node is a possible owner of r.
+func (r *Resource) CanRunOn(node string) bool {
+	return r.PossibleOwners == nil || slices.Contains(*r.PossibleOwners, node)
 }
 
 // Dependencies is r's dependency expression: DependsExpr, or the AND of
