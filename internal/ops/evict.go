@@ -22,7 +22,8 @@ package ops
 // changed); the node record goes; the groups lose the node from their
 // preferred owners, and the offline ones it owned get a new owner (online
 // ones fail over by their policy, the controller's business once the
-// owner is gone); its lease, if it still has one, is revoked. A client node
+// owner is gone); the resources lose it from their explicit possible
+// owners (owners.go); its lease, if it still has one, is revoked. A client node
 // becomes a database member by itself when the rule wants one more
 // (internal/agent/membership.go).
 
@@ -129,8 +130,10 @@ func (e *Engine) EvictNode(ctx context.Context, name string, force bool, caller 
 		}
 	}
 	err = retryLeaderChange(ctx, func() (err error) {
-		res.Groups, err = e.forgetNode(ctx, name)
-		return err
+		if res.Groups, err = e.forgetNode(ctx, name); err != nil {
+			return err
+		}
+		return e.forgetOwner(ctx, name)
 	})
 	if err != nil {
 		return res, err

@@ -43,6 +43,7 @@ func PlacementView(v store.View, now time.Time) placement.View {
 			FailbackWindowStart: g.Policy.FailbackWindowStart, FailbackWindowEnd: g.Policy.FailbackWindowEnd,
 			LastFailedAt:           lastFailedAt(facts, g),
 			RetryPeriodOnFailureMs: retryPeriod(facts, g),
+			PossibleOwners:         groupPossibleOwners(v, g),
 		}
 		pv.Groups = append(pv.Groups, pg)
 	}
