@@ -23,7 +23,11 @@
 // per term, and a provider's offline waits only for the dependents that
 // no other Online provider satisfies — and then calls
 // the type, one call per resource at a time, independent resources in
-// parallel. The decision is the pure function decide (lifecycle.go); the
+// parallel. A resource asked online on a node that is not one of its
+// possible owners (store.Resource.PossibleOwners, [MS-CMRP]
+// ApiAddResourceNode) is not started: it ends Offline, its LastError
+// saying why, and its dependents fail as with any provider that cannot
+// come online. The decision is the pure function decide (lifecycle.go); the
 // loop in Host.Run owns every instance. An instance (the type's New) is
 // made when a resource first has something to run here; one that rests
 // Offline has none (restsOffline), so a node owning many offline groups

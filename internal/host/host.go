@@ -746,7 +746,7 @@ func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Res
 	}
 	// A failure asked for counts for the recorded state sequence only, not
 	// for an outcome settled here since.
-	sit := situation{state: state, busy: inst.busy, failAsked: st.FailSeq != 0 && st.FailSeq == seq}
+	sit := situation{state: state, busy: inst.busy, failAsked: st.FailSeq != 0 && st.FailSeq == seq, notPossible: !r.CanRunOn(h.cfg.Node)}
 	if r.DependsExpr != nil {
 		for _, term := range r.DependsExpr {
 			for _, p := range term {
@@ -787,6 +787,11 @@ func (h *Host) reconcileResource(ctx context.Context, v store.View, r *store.Res
 		h.stopHealth(inst)
 		h.settle(inst, outcome{name: r.Name, seq: st.Seq, state: wsfc.ClusterResourceFailed,
 			err: errors.New("a resource it depends on did not come online")})
+		return true
+	case stepNotPossible:
+		h.stopHealth(inst)
+		h.settle(inst, outcome{name: r.Name, seq: st.Seq, state: wsfc.ClusterResourceOffline,
+			err: fmt.Errorf("node %s is not a possible owner of the resource (AddClusterResourceNode)", h.cfg.Node)})
 		return true
 	case stepFail:
 		h.stopHealth(inst)

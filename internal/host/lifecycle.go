@@ -33,10 +33,11 @@ const (
 	stepWatchHealth              // Online: make sure health polling runs
 	stepStopHealth               // not Online: make sure it does not
 	stepFail                     // Online, failure asked for: as a failed health check
+	stepNotPossible              // this node is not a possible owner: end Offline
 )
 
 func (s step) String() string {
-	return [...]string{"none", "online", "offline", "cancel-online", "fail-provider", "watch-health", "stop-health", "fail"}[s]
+	return [...]string{"none", "online", "offline", "cancel-online", "fail-provider", "watch-health", "stop-health", "fail", "not-possible"}[s]
 }
 
 // situation is everything decide looks at for one resource.
@@ -55,6 +56,9 @@ type situation struct {
 	// failAsked: FailClusterResource asked for this state sequence to
 	// fail (store.Status.FailSeq).
 	failAsked bool
+	// notPossible: this node is not one of the resource's possible owners
+	// (store.Resource.PossibleOwners); it never comes online here.
+	notPossible bool
 }
 
 // decide is the resource lifecycle as a pure function.
@@ -63,6 +67,11 @@ func decide(s situation) step {
 	case wsfc.ClusterResourceOnlinePending:
 		if s.busy != idle {
 			return stepNone // an online runs, or an offline finishes first
+		}
+		if s.notPossible {
+			// [MS-CMRP] ApiAddResourceNode: hosted on a node that is not
+			// a possible owner, the resource stays Offline.
+			return stepNotPossible
 		}
 		// Term by term, as written: a term needs one provider Online;
 		// one coming online may still make it (wait); with none of
