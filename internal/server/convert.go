@@ -89,6 +89,7 @@ func resourceMsg(v store.View, r *store.Resource) *batonv1.Resource {
 	if r.DependsExpr != nil {
 		m.DependencyExpression = r.DependsExpr.String()
 	}
+	m.PossibleOwners, m.PossibleOwnersExplicit = ops.PossibleOwners(v, r), r.PossibleOwners != nil
 	s := v.ResourceState(r.Name)
 	m.State, m.StateName = int32(s), s.String()
 	if g := v.Group(r.Group); g != nil {

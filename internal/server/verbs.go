@@ -9,7 +9,8 @@ import (
 )
 
 // verbService is VerbService: the verbs of issue 14, item 10 (fail,
-// restart, cancel, change group, rename, dependency expressions). Each
+// restart, cancel, change group, rename, dependency expressions, possible
+// owners). Each
 // needs Full access (not in readOnly) but GetResourceDependencyExpression.
 type verbService struct{ *Server }
 
@@ -73,4 +74,20 @@ func (s verbService) GetResourceDependencyExpression(ctx context.Context, req *c
 		return nil, err
 	}
 	return connect.NewResponse(&batonv1.GetResourceDependencyExpressionResponse{Expression: expr}), nil
+}
+
+// AddResourceNode needs Full access, as [MS-CMRP] ApiAddResourceNode.
+func (s verbService) AddResourceNode(ctx context.Context, req *connect.Request[batonv1.AddResourceNodeRequest]) (*connect.Response[batonv1.AddResourceNodeResponse], error) {
+	if err := s.ops.AddResourceNode(ctx, resourceRef(req.Msg.Resource), req.Msg.Node); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&batonv1.AddResourceNodeResponse{}), nil
+}
+
+// RemoveResourceNode needs Full access, as [MS-CMRP] ApiRemoveResourceNode.
+func (s verbService) RemoveResourceNode(ctx context.Context, req *connect.Request[batonv1.RemoveResourceNodeRequest]) (*connect.Response[batonv1.RemoveResourceNodeResponse], error) {
+	if err := s.ops.RemoveResourceNode(ctx, resourceRef(req.Msg.Resource), req.Msg.Node); err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&batonv1.RemoveResourceNodeResponse{}), nil
 }

@@ -100,8 +100,14 @@ type Resource struct {
 	// has an "or" (GetClusterResourceDependencyExpression, e.g.
 	// "([a] or [b]) and [c]"); "" when it depends on all of depends_on.
 	DependencyExpression string `protobuf:"bytes,19,opt,name=dependency_expression,json=dependencyExpression,proto3" json:"dependency_expression,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// possible_owners are the nodes that may host the resource
+	// (AddClusterResourceNode): every node of the cluster, by name, unless
+	// possible_owners_explicit, when they are the resource's own list,
+	// which may be empty (no node may host it).
+	PossibleOwners         []string `protobuf:"bytes,20,rep,name=possible_owners,json=possibleOwners,proto3" json:"possible_owners,omitempty"`
+	PossibleOwnersExplicit bool     `protobuf:"varint,21,opt,name=possible_owners_explicit,json=possibleOwnersExplicit,proto3" json:"possible_owners_explicit,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *Resource) Reset() {
@@ -265,6 +271,20 @@ func (x *Resource) GetDependencyExpression() string {
 		return x.DependencyExpression
 	}
 	return ""
+}
+
+func (x *Resource) GetPossibleOwners() []string {
+	if x != nil {
+		return x.PossibleOwners
+	}
+	return nil
+}
+
+func (x *Resource) GetPossibleOwnersExplicit() bool {
+	if x != nil {
+		return x.PossibleOwnersExplicit
+	}
+	return false
 }
 
 type OpenResourceRequest struct {
@@ -1341,7 +1361,7 @@ const file_baton_v1_resource_proto_rawDesc = "" +
 	"\x17baton/v1/resource.proto\x12\bbaton.v1\x1a\x14baton/v1/types.proto\"1\n" +
 	"\vResourceRef\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
-	"\x02id\x18\x02 \x01(\tR\x02id\"\xde\x05\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"\xc1\x06\n" +
 	"\bResource\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x14\n" +
@@ -1366,7 +1386,9 @@ const file_baton_v1_resource_proto_rawDesc = "" +
 	"\x10persistent_state\x18\x10 \x01(\rR\x0fpersistentState\x12,\n" +
 	"\x12restarts_unix_nano\x18\x11 \x03(\x03R\x10restartsUnixNano\x12D\n" +
 	"\x1frestart_count_expires_unix_nano\x18\x12 \x01(\x03R\x1brestartCountExpiresUnixNano\x123\n" +
-	"\x15dependency_expression\x18\x13 \x01(\tR\x14dependencyExpression\")\n" +
+	"\x15dependency_expression\x18\x13 \x01(\tR\x14dependencyExpression\x12'\n" +
+	"\x0fpossible_owners\x18\x14 \x03(\tR\x0epossibleOwners\x128\n" +
+	"\x18possible_owners_explicit\x18\x15 \x01(\bR\x16possibleOwnersExplicit\")\n" +
 	"\x13OpenResourceRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\":\n" +
 	"\x14OpenResourceResponse\x12\x12\n" +

@@ -663,6 +663,182 @@ func (x *GetResourceDependencyExpressionResponse) GetExpression() string {
 	return ""
 }
 
+type AddResourceNodeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Resource      *ResourceRef           `protobuf:"bytes,1,opt,name=resource,proto3" json:"resource,omitempty"`
+	Node          string                 `protobuf:"bytes,2,opt,name=node,proto3" json:"node,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddResourceNodeRequest) Reset() {
+	*x = AddResourceNodeRequest{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddResourceNodeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddResourceNodeRequest) ProtoMessage() {}
+
+func (x *AddResourceNodeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddResourceNodeRequest.ProtoReflect.Descriptor instead.
+func (*AddResourceNodeRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *AddResourceNodeRequest) GetResource() *ResourceRef {
+	if x != nil {
+		return x.Resource
+	}
+	return nil
+}
+
+func (x *AddResourceNodeRequest) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+type AddResourceNodeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddResourceNodeResponse) Reset() {
+	*x = AddResourceNodeResponse{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddResourceNodeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddResourceNodeResponse) ProtoMessage() {}
+
+func (x *AddResourceNodeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddResourceNodeResponse.ProtoReflect.Descriptor instead.
+func (*AddResourceNodeResponse) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{15}
+}
+
+type RemoveResourceNodeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Resource      *ResourceRef           `protobuf:"bytes,1,opt,name=resource,proto3" json:"resource,omitempty"`
+	Node          string                 `protobuf:"bytes,2,opt,name=node,proto3" json:"node,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveResourceNodeRequest) Reset() {
+	*x = RemoveResourceNodeRequest{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveResourceNodeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveResourceNodeRequest) ProtoMessage() {}
+
+func (x *RemoveResourceNodeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveResourceNodeRequest.ProtoReflect.Descriptor instead.
+func (*RemoveResourceNodeRequest) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *RemoveResourceNodeRequest) GetResource() *ResourceRef {
+	if x != nil {
+		return x.Resource
+	}
+	return nil
+}
+
+func (x *RemoveResourceNodeRequest) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
+}
+
+type RemoveResourceNodeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveResourceNodeResponse) Reset() {
+	*x = RemoveResourceNodeResponse{}
+	mi := &file_baton_v1_verbs_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveResourceNodeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveResourceNodeResponse) ProtoMessage() {}
+
+func (x *RemoveResourceNodeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_baton_v1_verbs_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveResourceNodeResponse.ProtoReflect.Descriptor instead.
+func (*RemoveResourceNodeResponse) Descriptor() ([]byte, []int) {
+	return file_baton_v1_verbs_proto_rawDescGZIP(), []int{17}
+}
+
 var File_baton_v1_verbs_proto protoreflect.FileDescriptor
 
 const file_baton_v1_verbs_proto_rawDesc = "" +
@@ -702,7 +878,15 @@ const file_baton_v1_verbs_proto_rawDesc = "" +
 	"'GetResourceDependencyExpressionResponse\x12\x1e\n" +
 	"\n" +
 	"expression\x18\x01 \x01(\tR\n" +
-	"expression2\x9d\x06\n" +
+	"expression\"_\n" +
+	"\x16AddResourceNodeRequest\x121\n" +
+	"\bresource\x18\x01 \x01(\v2\x15.baton.v1.ResourceRefR\bresource\x12\x12\n" +
+	"\x04node\x18\x02 \x01(\tR\x04node\"\x19\n" +
+	"\x17AddResourceNodeResponse\"b\n" +
+	"\x19RemoveResourceNodeRequest\x121\n" +
+	"\bresource\x18\x01 \x01(\v2\x15.baton.v1.ResourceRefR\bresource\x12\x12\n" +
+	"\x04node\x18\x02 \x01(\tR\x04node\"\x1c\n" +
+	"\x1aRemoveResourceNodeResponse2\xd6\a\n" +
 	"\vVerbService\x12M\n" +
 	"\fFailResource\x12\x1d.baton.v1.FailResourceRequest\x1a\x1e.baton.v1.FailResourceResponse\x12N\n" +
 	"\x0fRestartResource\x12 .baton.v1.RestartResourceRequest\x1a\x19.baton.v1.OperationResult\x12X\n" +
@@ -711,7 +895,9 @@ const file_baton_v1_verbs_proto_rawDesc = "" +
 	"\x0eRenameResource\x12\x1f.baton.v1.RenameResourceRequest\x1a .baton.v1.RenameResourceResponse\x12J\n" +
 	"\vRenameGroup\x12\x1c.baton.v1.RenameGroupRequest\x1a\x1d.baton.v1.RenameGroupResponse\x12\x86\x01\n" +
 	"\x1fSetResourceDependencyExpression\x120.baton.v1.SetResourceDependencyExpressionRequest\x1a1.baton.v1.SetResourceDependencyExpressionResponse\x12\x86\x01\n" +
-	"\x1fGetResourceDependencyExpression\x120.baton.v1.GetResourceDependencyExpressionRequest\x1a1.baton.v1.GetResourceDependencyExpressionResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
+	"\x1fGetResourceDependencyExpression\x120.baton.v1.GetResourceDependencyExpressionRequest\x1a1.baton.v1.GetResourceDependencyExpressionResponse\x12V\n" +
+	"\x0fAddResourceNode\x12 .baton.v1.AddResourceNodeRequest\x1a!.baton.v1.AddResourceNodeResponse\x12_\n" +
+	"\x12RemoveResourceNode\x12#.baton.v1.RemoveResourceNodeRequest\x1a$.baton.v1.RemoveResourceNodeResponseB4Z2github.com/batoncluster/baton/api/baton/v1;batonv1b\x06proto3"
 
 var (
 	file_baton_v1_verbs_proto_rawDescOnce sync.Once
@@ -725,7 +911,7 @@ func file_baton_v1_verbs_proto_rawDescGZIP() []byte {
 	return file_baton_v1_verbs_proto_rawDescData
 }
 
-var file_baton_v1_verbs_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_baton_v1_verbs_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_baton_v1_verbs_proto_goTypes = []any{
 	(*FailResourceRequest)(nil),                     // 0: baton.v1.FailResourceRequest
 	(*FailResourceResponse)(nil),                    // 1: baton.v1.FailResourceResponse
@@ -741,41 +927,51 @@ var file_baton_v1_verbs_proto_goTypes = []any{
 	(*SetResourceDependencyExpressionResponse)(nil), // 11: baton.v1.SetResourceDependencyExpressionResponse
 	(*GetResourceDependencyExpressionRequest)(nil),  // 12: baton.v1.GetResourceDependencyExpressionRequest
 	(*GetResourceDependencyExpressionResponse)(nil), // 13: baton.v1.GetResourceDependencyExpressionResponse
-	(*ResourceRef)(nil),                             // 14: baton.v1.ResourceRef
-	(*GroupRef)(nil),                                // 15: baton.v1.GroupRef
-	(*OperationResult)(nil),                         // 16: baton.v1.OperationResult
+	(*AddResourceNodeRequest)(nil),                  // 14: baton.v1.AddResourceNodeRequest
+	(*AddResourceNodeResponse)(nil),                 // 15: baton.v1.AddResourceNodeResponse
+	(*RemoveResourceNodeRequest)(nil),               // 16: baton.v1.RemoveResourceNodeRequest
+	(*RemoveResourceNodeResponse)(nil),              // 17: baton.v1.RemoveResourceNodeResponse
+	(*ResourceRef)(nil),                             // 18: baton.v1.ResourceRef
+	(*GroupRef)(nil),                                // 19: baton.v1.GroupRef
+	(*OperationResult)(nil),                         // 20: baton.v1.OperationResult
 }
 var file_baton_v1_verbs_proto_depIdxs = []int32{
-	14, // 0: baton.v1.FailResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	14, // 1: baton.v1.RestartResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	15, // 2: baton.v1.CancelGroupOperationRequest.group:type_name -> baton.v1.GroupRef
-	14, // 3: baton.v1.ChangeResourceGroupRequest.resource:type_name -> baton.v1.ResourceRef
-	15, // 4: baton.v1.ChangeResourceGroupRequest.group:type_name -> baton.v1.GroupRef
-	14, // 5: baton.v1.RenameResourceRequest.resource:type_name -> baton.v1.ResourceRef
-	15, // 6: baton.v1.RenameGroupRequest.group:type_name -> baton.v1.GroupRef
-	14, // 7: baton.v1.SetResourceDependencyExpressionRequest.resource:type_name -> baton.v1.ResourceRef
-	14, // 8: baton.v1.GetResourceDependencyExpressionRequest.resource:type_name -> baton.v1.ResourceRef
-	0,  // 9: baton.v1.VerbService.FailResource:input_type -> baton.v1.FailResourceRequest
-	2,  // 10: baton.v1.VerbService.RestartResource:input_type -> baton.v1.RestartResourceRequest
-	3,  // 11: baton.v1.VerbService.CancelGroupOperation:input_type -> baton.v1.CancelGroupOperationRequest
-	4,  // 12: baton.v1.VerbService.ChangeResourceGroup:input_type -> baton.v1.ChangeResourceGroupRequest
-	6,  // 13: baton.v1.VerbService.RenameResource:input_type -> baton.v1.RenameResourceRequest
-	8,  // 14: baton.v1.VerbService.RenameGroup:input_type -> baton.v1.RenameGroupRequest
-	10, // 15: baton.v1.VerbService.SetResourceDependencyExpression:input_type -> baton.v1.SetResourceDependencyExpressionRequest
-	12, // 16: baton.v1.VerbService.GetResourceDependencyExpression:input_type -> baton.v1.GetResourceDependencyExpressionRequest
-	1,  // 17: baton.v1.VerbService.FailResource:output_type -> baton.v1.FailResourceResponse
-	16, // 18: baton.v1.VerbService.RestartResource:output_type -> baton.v1.OperationResult
-	16, // 19: baton.v1.VerbService.CancelGroupOperation:output_type -> baton.v1.OperationResult
-	5,  // 20: baton.v1.VerbService.ChangeResourceGroup:output_type -> baton.v1.ChangeResourceGroupResponse
-	7,  // 21: baton.v1.VerbService.RenameResource:output_type -> baton.v1.RenameResourceResponse
-	9,  // 22: baton.v1.VerbService.RenameGroup:output_type -> baton.v1.RenameGroupResponse
-	11, // 23: baton.v1.VerbService.SetResourceDependencyExpression:output_type -> baton.v1.SetResourceDependencyExpressionResponse
-	13, // 24: baton.v1.VerbService.GetResourceDependencyExpression:output_type -> baton.v1.GetResourceDependencyExpressionResponse
-	17, // [17:25] is the sub-list for method output_type
-	9,  // [9:17] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	18, // 0: baton.v1.FailResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	18, // 1: baton.v1.RestartResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	19, // 2: baton.v1.CancelGroupOperationRequest.group:type_name -> baton.v1.GroupRef
+	18, // 3: baton.v1.ChangeResourceGroupRequest.resource:type_name -> baton.v1.ResourceRef
+	19, // 4: baton.v1.ChangeResourceGroupRequest.group:type_name -> baton.v1.GroupRef
+	18, // 5: baton.v1.RenameResourceRequest.resource:type_name -> baton.v1.ResourceRef
+	19, // 6: baton.v1.RenameGroupRequest.group:type_name -> baton.v1.GroupRef
+	18, // 7: baton.v1.SetResourceDependencyExpressionRequest.resource:type_name -> baton.v1.ResourceRef
+	18, // 8: baton.v1.GetResourceDependencyExpressionRequest.resource:type_name -> baton.v1.ResourceRef
+	18, // 9: baton.v1.AddResourceNodeRequest.resource:type_name -> baton.v1.ResourceRef
+	18, // 10: baton.v1.RemoveResourceNodeRequest.resource:type_name -> baton.v1.ResourceRef
+	0,  // 11: baton.v1.VerbService.FailResource:input_type -> baton.v1.FailResourceRequest
+	2,  // 12: baton.v1.VerbService.RestartResource:input_type -> baton.v1.RestartResourceRequest
+	3,  // 13: baton.v1.VerbService.CancelGroupOperation:input_type -> baton.v1.CancelGroupOperationRequest
+	4,  // 14: baton.v1.VerbService.ChangeResourceGroup:input_type -> baton.v1.ChangeResourceGroupRequest
+	6,  // 15: baton.v1.VerbService.RenameResource:input_type -> baton.v1.RenameResourceRequest
+	8,  // 16: baton.v1.VerbService.RenameGroup:input_type -> baton.v1.RenameGroupRequest
+	10, // 17: baton.v1.VerbService.SetResourceDependencyExpression:input_type -> baton.v1.SetResourceDependencyExpressionRequest
+	12, // 18: baton.v1.VerbService.GetResourceDependencyExpression:input_type -> baton.v1.GetResourceDependencyExpressionRequest
+	14, // 19: baton.v1.VerbService.AddResourceNode:input_type -> baton.v1.AddResourceNodeRequest
+	16, // 20: baton.v1.VerbService.RemoveResourceNode:input_type -> baton.v1.RemoveResourceNodeRequest
+	1,  // 21: baton.v1.VerbService.FailResource:output_type -> baton.v1.FailResourceResponse
+	20, // 22: baton.v1.VerbService.RestartResource:output_type -> baton.v1.OperationResult
+	20, // 23: baton.v1.VerbService.CancelGroupOperation:output_type -> baton.v1.OperationResult
+	5,  // 24: baton.v1.VerbService.ChangeResourceGroup:output_type -> baton.v1.ChangeResourceGroupResponse
+	7,  // 25: baton.v1.VerbService.RenameResource:output_type -> baton.v1.RenameResourceResponse
+	9,  // 26: baton.v1.VerbService.RenameGroup:output_type -> baton.v1.RenameGroupResponse
+	11, // 27: baton.v1.VerbService.SetResourceDependencyExpression:output_type -> baton.v1.SetResourceDependencyExpressionResponse
+	13, // 28: baton.v1.VerbService.GetResourceDependencyExpression:output_type -> baton.v1.GetResourceDependencyExpressionResponse
+	15, // 29: baton.v1.VerbService.AddResourceNode:output_type -> baton.v1.AddResourceNodeResponse
+	17, // 30: baton.v1.VerbService.RemoveResourceNode:output_type -> baton.v1.RemoveResourceNodeResponse
+	21, // [21:31] is the sub-list for method output_type
+	11, // [11:21] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_baton_v1_verbs_proto_init() }
@@ -792,7 +988,7 @@ func file_baton_v1_verbs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_baton_v1_verbs_proto_rawDesc), len(file_baton_v1_verbs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

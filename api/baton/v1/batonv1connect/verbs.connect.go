@@ -56,6 +56,12 @@ const (
 	// VerbServiceGetResourceDependencyExpressionProcedure is the fully-qualified name of the
 	// VerbService's GetResourceDependencyExpression RPC.
 	VerbServiceGetResourceDependencyExpressionProcedure = "/baton.v1.VerbService/GetResourceDependencyExpression"
+	// VerbServiceAddResourceNodeProcedure is the fully-qualified name of the VerbService's
+	// AddResourceNode RPC.
+	VerbServiceAddResourceNodeProcedure = "/baton.v1.VerbService/AddResourceNode"
+	// VerbServiceRemoveResourceNodeProcedure is the fully-qualified name of the VerbService's
+	// RemoveResourceNode RPC.
+	VerbServiceRemoveResourceNodeProcedure = "/baton.v1.VerbService/RemoveResourceNode"
 )
 
 // VerbServiceClient is a client for the baton.v1.VerbService service.
@@ -91,6 +97,14 @@ type VerbServiceClient interface {
 	// GetClusterResourceDependencyExpression (Read access): the resource's
 	// dependencies as an expression, "" for none.
 	GetResourceDependencyExpression(context.Context, *connect.Request[v1.GetResourceDependencyExpressionRequest]) (*connect.Response[v1.GetResourceDependencyExpressionResponse], error)
+	// AddResourceNode is AddClusterResourceNode: the node becomes a possible
+	// owner of the resource (ERROR_OBJECT_ALREADY_EXISTS if it is one, as
+	// every node is by default).
+	AddResourceNode(context.Context, *connect.Request[v1.AddResourceNodeRequest]) (*connect.Response[v1.AddResourceNodeResponse], error)
+	// RemoveResourceNode is RemoveClusterResourceNode: the node stops being
+	// a possible owner of the resource; from the default (every node), the
+	// resource gets the list of the cluster's other nodes.
+	RemoveResourceNode(context.Context, *connect.Request[v1.RemoveResourceNodeRequest]) (*connect.Response[v1.RemoveResourceNodeResponse], error)
 }
 
 // NewVerbServiceClient constructs a client for the baton.v1.VerbService service. By default, it
@@ -152,6 +166,18 @@ func NewVerbServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(verbServiceMethods.ByName("GetResourceDependencyExpression")),
 			connect.WithClientOptions(opts...),
 		),
+		addResourceNode: connect.NewClient[v1.AddResourceNodeRequest, v1.AddResourceNodeResponse](
+			httpClient,
+			baseURL+VerbServiceAddResourceNodeProcedure,
+			connect.WithSchema(verbServiceMethods.ByName("AddResourceNode")),
+			connect.WithClientOptions(opts...),
+		),
+		removeResourceNode: connect.NewClient[v1.RemoveResourceNodeRequest, v1.RemoveResourceNodeResponse](
+			httpClient,
+			baseURL+VerbServiceRemoveResourceNodeProcedure,
+			connect.WithSchema(verbServiceMethods.ByName("RemoveResourceNode")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -165,6 +191,8 @@ type verbServiceClient struct {
 	renameGroup                     *connect.Client[v1.RenameGroupRequest, v1.RenameGroupResponse]
 	setResourceDependencyExpression *connect.Client[v1.SetResourceDependencyExpressionRequest, v1.SetResourceDependencyExpressionResponse]
 	getResourceDependencyExpression *connect.Client[v1.GetResourceDependencyExpressionRequest, v1.GetResourceDependencyExpressionResponse]
+	addResourceNode                 *connect.Client[v1.AddResourceNodeRequest, v1.AddResourceNodeResponse]
+	removeResourceNode              *connect.Client[v1.RemoveResourceNodeRequest, v1.RemoveResourceNodeResponse]
 }
 
 // FailResource calls baton.v1.VerbService.FailResource.
@@ -207,6 +235,16 @@ func (c *verbServiceClient) GetResourceDependencyExpression(ctx context.Context,
 	return c.getResourceDependencyExpression.CallUnary(ctx, req)
 }
 
+// AddResourceNode calls baton.v1.VerbService.AddResourceNode.
+func (c *verbServiceClient) AddResourceNode(ctx context.Context, req *connect.Request[v1.AddResourceNodeRequest]) (*connect.Response[v1.AddResourceNodeResponse], error) {
+	return c.addResourceNode.CallUnary(ctx, req)
+}
+
+// RemoveResourceNode calls baton.v1.VerbService.RemoveResourceNode.
+func (c *verbServiceClient) RemoveResourceNode(ctx context.Context, req *connect.Request[v1.RemoveResourceNodeRequest]) (*connect.Response[v1.RemoveResourceNodeResponse], error) {
+	return c.removeResourceNode.CallUnary(ctx, req)
+}
+
 // VerbServiceHandler is an implementation of the baton.v1.VerbService service.
 type VerbServiceHandler interface {
 	// FailResource is FailClusterResource: the owner treats the resource as
@@ -240,6 +278,14 @@ type VerbServiceHandler interface {
 	// GetClusterResourceDependencyExpression (Read access): the resource's
 	// dependencies as an expression, "" for none.
 	GetResourceDependencyExpression(context.Context, *connect.Request[v1.GetResourceDependencyExpressionRequest]) (*connect.Response[v1.GetResourceDependencyExpressionResponse], error)
+	// AddResourceNode is AddClusterResourceNode: the node becomes a possible
+	// owner of the resource (ERROR_OBJECT_ALREADY_EXISTS if it is one, as
+	// every node is by default).
+	AddResourceNode(context.Context, *connect.Request[v1.AddResourceNodeRequest]) (*connect.Response[v1.AddResourceNodeResponse], error)
+	// RemoveResourceNode is RemoveClusterResourceNode: the node stops being
+	// a possible owner of the resource; from the default (every node), the
+	// resource gets the list of the cluster's other nodes.
+	RemoveResourceNode(context.Context, *connect.Request[v1.RemoveResourceNodeRequest]) (*connect.Response[v1.RemoveResourceNodeResponse], error)
 }
 
 // NewVerbServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -297,6 +343,18 @@ func NewVerbServiceHandler(svc VerbServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(verbServiceMethods.ByName("GetResourceDependencyExpression")),
 		connect.WithHandlerOptions(opts...),
 	)
+	verbServiceAddResourceNodeHandler := connect.NewUnaryHandler(
+		VerbServiceAddResourceNodeProcedure,
+		svc.AddResourceNode,
+		connect.WithSchema(verbServiceMethods.ByName("AddResourceNode")),
+		connect.WithHandlerOptions(opts...),
+	)
+	verbServiceRemoveResourceNodeHandler := connect.NewUnaryHandler(
+		VerbServiceRemoveResourceNodeProcedure,
+		svc.RemoveResourceNode,
+		connect.WithSchema(verbServiceMethods.ByName("RemoveResourceNode")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/baton.v1.VerbService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case VerbServiceFailResourceProcedure:
@@ -315,6 +373,10 @@ func NewVerbServiceHandler(svc VerbServiceHandler, opts ...connect.HandlerOption
 			verbServiceSetResourceDependencyExpressionHandler.ServeHTTP(w, r)
 		case VerbServiceGetResourceDependencyExpressionProcedure:
 			verbServiceGetResourceDependencyExpressionHandler.ServeHTTP(w, r)
+		case VerbServiceAddResourceNodeProcedure:
+			verbServiceAddResourceNodeHandler.ServeHTTP(w, r)
+		case VerbServiceRemoveResourceNodeProcedure:
+			verbServiceRemoveResourceNodeHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -354,4 +416,12 @@ func (UnimplementedVerbServiceHandler) SetResourceDependencyExpression(context.C
 
 func (UnimplementedVerbServiceHandler) GetResourceDependencyExpression(context.Context, *connect.Request[v1.GetResourceDependencyExpressionRequest]) (*connect.Response[v1.GetResourceDependencyExpressionResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.GetResourceDependencyExpression is not implemented"))
+}
+
+func (UnimplementedVerbServiceHandler) AddResourceNode(context.Context, *connect.Request[v1.AddResourceNodeRequest]) (*connect.Response[v1.AddResourceNodeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.AddResourceNode is not implemented"))
+}
+
+func (UnimplementedVerbServiceHandler) RemoveResourceNode(context.Context, *connect.Request[v1.RemoveResourceNodeRequest]) (*connect.Response[v1.RemoveResourceNodeResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("baton.v1.VerbService.RemoveResourceNode is not implemented"))
 }
