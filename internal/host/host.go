@@ -450,6 +450,10 @@ func (h *Host) reconcile(ctx context.Context, groups map[string]bool) {
 	h.reportAll(ctx)
 	h.finishOps(ctx, v)
 	h.releaseClaims(ctx, v)
+	// An outcome settled here without a call (a resource that cannot
+	// come online: a provider that cannot, or a node that is not a
+	// possible owner) is written now, not when some call next returns.
+	h.flush(ctx)
 }
 
 // groupsIn returns the groups named in groups (nil: every group), by name,

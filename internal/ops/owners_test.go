@@ -5,11 +5,13 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/clustertest"
 	"github.com/batoncluster/baton/internal/ops"
+	"github.com/batoncluster/baton/internal/store"
 )
 
 // AddResourceNode and RemoveResourceNode ([MS-CMRP] ApiAddResourceNode,
@@ -101,6 +103,15 @@ func TestResourcePossibleOwners(t *testing.T) {
 	if after := records(); !maps.Equal(before, after) {
 		t.Errorf("a refusal changed records:\nbefore %v\nafter  %v", before, after)
 	}
+	// Online with no possible owner: it ends Offline, saying why (the
+	// host writes that at once, no other call of its returning).
+	if _, err := e.OnlineResource(ctx, ops.ResourceRef{Name: "off"}, ops.Request{}); err != nil {
+		t.Fatal(err)
+	}
+	n.Await(func(v store.View) bool {
+		st := v.Status("off")
+		return st.State == int32(wsfc.ClusterResourceOffline) && strings.Contains(st.LastError, "not a possible owner")
+	}, "off Offline, not a possible owner")
 	if err := e.AddResourceNode(ctx, ops.ResourceRef{Name: "off"}, me); err != nil {
 		t.Fatalf("add back: %v", err)
 	}
