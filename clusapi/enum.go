@@ -459,8 +459,9 @@ func ClusterGroupCloseEnum(hGroupEnum HGROUPENUM) Errno {
 // ClusterResourceOpenEnum opens an enumeration of the resources a
 // resource depends on (CLUSTER_RESOURCE_ENUM_DEPENDS), of those that
 // depend on it (CLUSTER_RESOURCE_ENUM_PROVIDES) and of its possible owners
-// (CLUSTER_RESOURCE_ENUM_NODES), in that order, each sorted by name. baton
-// has no possible-owners list: every node of the cluster is one. A dwType
+// (CLUSTER_RESOURCE_ENUM_NODES, every node of the cluster unless
+// RemoveClusterResourceNode gave it a list of its own), in that order,
+// each sorted by name. A dwType
 // of 0 or with other bits answers ERROR_INVALID_PARAMETER; a resource
 // deleted since the handle was opened, ERROR_RESOURCE_NOT_AVAILABLE.
 func ClusterResourceOpenEnum(hResource HRESOURCE, dwType uint32) (HRESENUM, error) {
@@ -505,13 +506,20 @@ func ClusterResourceOpenEnumContext(ctx context.Context, hResource HRESOURCE, dw
 		items = append(items, sortedItems(part)...)
 	}
 	if dwType&CLUSTER_RESOURCE_ENUM_NODES != 0 {
-		nodes, err := c.ListNodes(ctx)
-		if err != nil {
-			return nil, handleErr(err)
+		owners := r.PossibleOwners
+		if !r.PossibleOwnersExplicit && len(owners) == 0 {
+			// An agent of before possible owners: every node is one.
+			nodes, err := c.ListNodes(ctx)
+			if err != nil {
+				return nil, handleErr(err)
+			}
+			for _, n := range nodes {
+				owners = append(owners, n.Name)
+			}
 		}
 		var part []enumItem
-		for _, n := range nodes {
-			part = append(part, enumItem{typ: CLUSTER_RESOURCE_ENUM_NODES, name: n.Name})
+		for _, n := range owners {
+			part = append(part, enumItem{typ: CLUSTER_RESOURCE_ENUM_NODES, name: n})
 		}
 		items = append(items, sortedItems(part)...)
 	}

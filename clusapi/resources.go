@@ -42,6 +42,12 @@ type Resource struct {
 	// none counts).
 	Restarts            []time.Time
 	RestartCountExpires time.Time
+	// PossibleOwners are the nodes that may host the resource
+	// (AddClusterResourceNode), by name: every node of the cluster unless
+	// PossibleOwnersExplicit, when they are the resource's own list,
+	// which may be empty.
+	PossibleOwners         []string
+	PossibleOwnersExplicit bool
 }
 
 func resourceFromPB(r *batonv1.Resource) (*Resource, error) {
@@ -58,24 +64,26 @@ func resourceFromPB(r *batonv1.Resource) (*Resource, error) {
 		return nil, err
 	}
 	return &Resource{
-		Name:                 r.GetName(),
-		ID:                   r.GetId(),
-		Group:                r.GetGroup(),
-		Type:                 r.GetType(),
-		DependsOn:            r.GetDependsOn(),
-		DependencyExpression: r.GetDependencyExpression(),
-		CommonProperties:     common,
-		PrivateProperties:    private,
-		State:                ClusterResourceState(r.GetState()),
-		OwnerNode:            r.GetOwnerNode(),
-		Locked:               r.GetLocked(),
-		LockedReason:         r.GetLockedReason(),
-		Status:               status,
-		StateSequence:        r.GetStateSequence(),
-		LastError:            r.GetLastError(),
-		PersistentState:      r.GetPersistentState(),
-		Restarts:             timesFromPB(r.GetRestartsUnixNano()),
-		RestartCountExpires:  unixNano(r.GetRestartCountExpiresUnixNano()),
+		Name:                   r.GetName(),
+		ID:                     r.GetId(),
+		Group:                  r.GetGroup(),
+		Type:                   r.GetType(),
+		DependsOn:              r.GetDependsOn(),
+		DependencyExpression:   r.GetDependencyExpression(),
+		CommonProperties:       common,
+		PrivateProperties:      private,
+		State:                  ClusterResourceState(r.GetState()),
+		OwnerNode:              r.GetOwnerNode(),
+		Locked:                 r.GetLocked(),
+		LockedReason:           r.GetLockedReason(),
+		Status:                 status,
+		StateSequence:          r.GetStateSequence(),
+		LastError:              r.GetLastError(),
+		PersistentState:        r.GetPersistentState(),
+		Restarts:               timesFromPB(r.GetRestartsUnixNano()),
+		RestartCountExpires:    unixNano(r.GetRestartCountExpiresUnixNano()),
+		PossibleOwners:         r.GetPossibleOwners(),
+		PossibleOwnersExplicit: r.GetPossibleOwnersExplicit(),
 	}, nil
 }
 
