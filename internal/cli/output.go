@@ -143,6 +143,9 @@ type resourceJSON struct {
 	// and when the oldest stops counting.
 	Restarts            []string `json:"restarts"`
 	RestartCountExpires string   `json:"restartCountExpires,omitempty"`
+	// PossibleOwners is set when the resource has its own list of the
+	// nodes that may host it (possibly empty); absent: every node.
+	PossibleOwners *[]string `json:"possibleOwners,omitempty"`
 }
 
 // nodeJSON is an element of `node list`.
@@ -305,7 +308,7 @@ func groupStatusText(bits uint64) string {
 }
 
 func toResourceJSON(r *clusapi.Resource) resourceJSON {
-	return resourceJSON{
+	j := resourceJSON{
 		Name: r.Name, ID: r.ID, Group: r.Group, Type: r.Type,
 		State: r.State.String(), StateCode: int32(r.State),
 		OwnerNode: r.OwnerNode, Locked: r.Locked, LockedReason: r.LockedReason,
@@ -314,6 +317,11 @@ func toResourceJSON(r *clusapi.Resource) resourceJSON {
 		Status:   plist(r.Status),
 		Restarts: timesJSON(r.Restarts), RestartCountExpires: timeJSON(r.RestartCountExpires),
 	}
+	if r.PossibleOwnersExplicit {
+		o := nonNil(r.PossibleOwners)
+		j.PossibleOwners = &o
+	}
+	return j
 }
 
 func toTypeJSON(t clusapi.ResourceType) typeJSON {

@@ -15,7 +15,7 @@ func (a *app) resourceCommand() *cobra.Command {
 		a.resourceCreate(), a.resourceDelete(), a.resourceList(), a.resourceShow(),
 		a.resourceState(), a.resourceSet(),
 		a.resourceDepend(), a.resourceFail(), a.resourceRestart(), a.resourceMoveToGroup(), a.resourceRename(),
-		a.resourceDependencyExpression(),
+		a.resourceDependencyExpression(), a.resourceOwners(),
 	}
 	// online, offline: the table of state changes (opverbs.go).
 	return noun("resource", "Manage resources: the things a group keeps running", append(verbs, a.opCommands("resource")...)...)
@@ -168,6 +168,13 @@ func (a *app) printResource(r *clusapi.Resource) error {
 		{"persistent state", persistentName(j.PersistentState)},
 		{"depends on", dependsOn},
 		{"restarts", restartLine(j.Restarts, j.RestartCountExpires, j.CommonProperties)},
+	}
+	if j.PossibleOwners != nil {
+		owners := list(*j.PossibleOwners)
+		if len(*j.PossibleOwners) == 0 {
+			owners = "none"
+		}
+		lines = append(lines, kv{"possible owners", owners})
 	}
 	if j.LastError != "" {
 		lines = append(lines, kv{"last error", j.LastError})
