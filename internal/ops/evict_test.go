@@ -52,6 +52,16 @@ func TestEvictNode(t *testing.T) {
 	if _, err := e.CreateGroup(ctx, "other", []string{"up"}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// Possible owners: an explicit list loses the evicted node; the
+	// default (every node) stays the default.
+	for _, r := range []string{"listed", "every"} {
+		if _, err := e.CreateResource(ctx, r, "prefers", "dummy", nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.RemoveResourceNode(ctx, ops.ResourceRef{Name: "listed"}, "up"); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, tc := range []struct {
 		node  string
@@ -92,6 +102,12 @@ func TestEvictNode(t *testing.T) {
 	}
 	if g := v.Group("prefers"); !slices.Equal(g.PreferredOwners, []string{"node1", "up"}) {
 		t.Errorf("group prefers: preferred %v, want [node1 up]", g.PreferredOwners)
+	}
+	if r := v.Resource("listed"); r.PossibleOwners == nil || !slices.Equal(*r.PossibleOwners, []string{"node1"}) {
+		t.Errorf("resource listed: possible owners %v, want [node1]", r.PossibleOwners)
+	}
+	if r := v.Resource("every"); r.PossibleOwners != nil {
+		t.Errorf("resource every: possible owners %v, want every node", *r.PossibleOwners)
 	}
 	ev, err := ops.ReadEviction(ctx, st.Client(), "gone")
 	if err != nil || ev == nil || ev.By != "unix:user:test" || ev.At.IsZero() {
