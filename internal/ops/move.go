@@ -43,7 +43,10 @@ func PlacementView(v store.View, now time.Time) placement.View {
 			FailbackWindowStart: g.Policy.FailbackWindowStart, FailbackWindowEnd: g.Policy.FailbackWindowEnd,
 			LastFailedAt:           lastFailedAt(facts, g),
 			RetryPeriodOnFailureMs: retryPeriod(facts, g),
-			PossibleOwners:         groupPossibleOwners(v, g),
+			// Unrecorded: where to prefer is advice (the host enforces
+			// possible owners), and a big group's resources would fill
+			// the transaction's compares.
+			PossibleOwners: groupPossibleOwners(facts, g),
 		}
 		pv.Groups = append(pv.Groups, pg)
 	}
