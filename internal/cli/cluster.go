@@ -41,7 +41,7 @@ ERROR_RESOURCE_PROPERTIES_STORED (5024).`,
 			if a.jsonOut() {
 				return a.printJSON(renamedJSON{Cluster: args[0], Status: uint32(st), StatusName: st.String()})
 			}
-			_, err = fmt.Fprintf(a.stdout, "cluster renamed %s: %s (%d)\n", args[0], st, uint32(st))
+			_, err = fmt.Fprintf(a.stdout, "cluster renamed %s: %s\n", args[0], st)
 			return err
 		},
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/batoncluster/baton/clusapi"
@@ -21,7 +20,7 @@ func TestClusterRename(t *testing.T) {
 	if before == "" || before == "a/b" {
 		t.Fatalf("name before: %q", before)
 	}
-	if out := cli(t, addr, 0, "cluster", "rename", "prod-east"); !strings.Contains(out, "ERROR_RESOURCE_PROPERTIES_STORED (5024)") {
+	if out := cli(t, addr, 0, "cluster", "rename", "prod-east"); out != "cluster renamed prod-east: ERROR_RESOURCE_PROPERTIES_STORED (5024)\n" {
 		t.Errorf("text: %q", out)
 	}
 	j := decode[renamedJSON](t, cli(t, addr, 0, "-o", "json", "cluster", "rename", "prod east"))
