@@ -213,14 +213,27 @@ func (inv invocation) environ(timeout time.Duration) []string {
 	return append(env, inv.env...)
 }
 
+// localeVar reports whether the environment entry e sets the locale.
+func localeVar(e string) bool {
+	return strings.HasPrefix(e, "LANG=") || strings.HasPrefix(e, "LANGUAGE=") || strings.HasPrefix(e, "LC_")
+}
+
 // agentEnv is what every action of one agent for one resource (instance
 // and rscTmp "" for none) gets: the agent process's environment minus
-// every OCF_ and HA_ variable, plus the OCF ones and the parameters.
+// every OCF_ and HA_ variable and the locale, plus LC_ALL=C, the OCF
+// variables and the parameters.
+//
+// The locale: ocf-shellfuncs, which nearly every agent sources, sets
+// LC_ALL=C and unsets LANG first thing ("return to sanity for the
+// agents"), so a locale passed on only made the shell load it at start —
+// 0.15 ms of a 2.7 ms heartbeat/Dummy stop under LANG=C.UTF-8. LC_ALL=C
+// from the start gives every agent, shell or not, the locale those agents
+// run in anyway.
 func agentEnv(root, provider, agent, instance, rscTmp string, params []string) []string {
 	var env []string
 	hasPath := false
 	for _, e := range os.Environ() {
-		if strings.HasPrefix(e, "OCF_") || strings.HasPrefix(e, "HA_") || strings.HasPrefix(e, "__OCF") {
+		if strings.HasPrefix(e, "OCF_") || strings.HasPrefix(e, "HA_") || strings.HasPrefix(e, "__OCF") || localeVar(e) {
 			continue
 		}
 		hasPath = hasPath || strings.HasPrefix(e, "PATH=")
@@ -230,6 +243,7 @@ func agentEnv(root, provider, agent, instance, rscTmp string, params []string) [
 		env = append(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 	}
 	env = append(env,
+		"LC_ALL=C",
 		"OCF_ROOT="+root,
 		"OCF_RA_VERSION_MAJOR=1",
 		"OCF_RA_VERSION_MINOR=0",

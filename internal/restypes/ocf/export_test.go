@@ -27,6 +27,8 @@ const TestProvider = "baton-test"
 // keeps a state file in HA_RSCTMP like heartbeat/Dummy, and fails, sleeps
 // or answers monitor as its parameters say.
 const recorderAgent = `#!/bin/sh
+# The locale as given, before ocf-shellfuncs sets its own.
+given_lc_all=${LC_ALL-unset} given_lang=${LANG-unset} given_lc_messages=${LC_MESSAGES-unset}
 : ${OCF_FUNCTIONS_DIR=${OCF_ROOT}/lib/heartbeat}
 . ${OCF_FUNCTIONS_DIR}/ocf-shellfuncs
 
@@ -63,7 +65,7 @@ END
 fi
 
 state="${HA_RSCTMP}/recorder-${OCF_RESOURCE_INSTANCE}.state"
-echo "$1 offline_action=${OCF_RESKEY_CRM_meta_baton_offline_action-unset} check_level=${OCF_CHECK_LEVEL-unset} instance=${OCF_RESOURCE_INSTANCE} type=${OCF_RESOURCE_TYPE} provider=${OCF_RESOURCE_PROVIDER} timeout=${OCF_RESKEY_CRM_meta_timeout} interval=${OCF_RESKEY_CRM_meta_interval} rsctmp=${HA_RSCTMP} version=${OCF_RA_VERSION_MAJOR}.${OCF_RA_VERSION_MINOR} root=${OCF_ROOT} color=${OCF_RESKEY_color-unset}" >> "${OCF_RESKEY_log}"
+echo "$1 offline_action=${OCF_RESKEY_CRM_meta_baton_offline_action-unset} check_level=${OCF_CHECK_LEVEL-unset} instance=${OCF_RESOURCE_INSTANCE} type=${OCF_RESOURCE_TYPE} provider=${OCF_RESOURCE_PROVIDER} timeout=${OCF_RESKEY_CRM_meta_timeout} interval=${OCF_RESKEY_CRM_meta_interval} rsctmp=${HA_RSCTMP} version=${OCF_RA_VERSION_MAJOR}.${OCF_RA_VERSION_MINOR} root=${OCF_ROOT} color=${OCF_RESKEY_color-unset} lc_all=${given_lc_all} lang=${given_lang} lc_messages=${given_lc_messages}" >> "${OCF_RESKEY_log}"
 
 case $1 in
 start)

@@ -526,6 +526,9 @@ func field(line, key string) string {
 // TestEnvironment checks what the agent is given for each call.
 func TestEnvironment(t *testing.T) {
 	root := UseTestRoot(t)
+	// The agent process's locale stays out (agentEnv).
+	t.Setenv("LANG", "C.UTF-8")
+	t.Setenv("LC_MESSAGES", "C.UTF-8")
 	r, log := recorder(t, "rec web", "color", proplist.SZ("blue"))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -559,6 +562,7 @@ func TestEnvironment(t *testing.T) {
 	for k, want := range map[string]string{
 		"instance": "rec_web", "type": "recorder", "provider": TestProvider, "version": "1.0",
 		"root": root, "rsctmp": filepath.Join(r.rscTmp), "color": "blue",
+		"lc_all": "C", "lang": "unset", "lc_messages": "unset",
 	} {
 		if got := field(first, k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
