@@ -21,7 +21,7 @@
 // parentheses), "(([A]))" (nested parentheses) and "([A] or [B] and [C])"
 // are not. Blanks between tokens do not count; a name is everything
 // between "[" and the first "]", blanks included, so a resource whose
-// name contains "]" cannot be named in an expression.
+// name contains "]" can only be named by its id (ops renders it so).
 //
 // The package is pure: it knows nothing of which resources exist.
 package depexpr

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/batoncluster/baton/clusapi/wsfc"
 	"github.com/batoncluster/baton/internal/depexpr"
@@ -78,13 +79,22 @@ func (e *Engine) SetDependencyExpression(ctx context.Context, ref ResourceRef, e
 
 // DependencyExpression is GetClusterResourceDependencyExpression: the
 // resource's dependencies in the syntax SetDependencyExpression reads,
-// by name — "[A] and [B]" for a plain list, "" for none.
+// by name — "[A] and [B]" for a plain list, "" for none — and by id for a
+// resource whose name holds "]", which the syntax cannot quote: what this
+// answers, SetDependencyExpression reads back.
 func (e *Engine) DependencyExpression(ref ResourceRef) (string, error) {
-	r, err := LookupResource(e.st.View(), ref)
+	v := e.st.View()
+	r, err := LookupResource(v, ref)
 	if err != nil {
 		return "", err
 	}
-	return r.Dependencies().String(), nil
+	expr := r.Dependencies()
+	for _, name := range expr.Names() {
+		if p := v.Resource(name); p != nil && p.ID != "" && strings.Contains(name, "]") {
+			expr = expr.Rename(name, p.ID)
+		}
+	}
+	return expr.String(), nil
 }
 
 // onlineWithout reports whether r's dependencies are satisfied by the

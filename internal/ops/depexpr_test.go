@@ -248,3 +248,44 @@ func TestDependencyExpression(t *testing.T) {
 		}
 	}
 }
+
+// A provider whose name holds "]" cannot be written in the syntax (there
+// is no quoting): GetClusterResourceDependencyExpression names it by id,
+// and what it answers SetClusterResourceDependencyExpression reads back.
+func TestDependencyExpressionNamesByIDWhatItCannotQuote(t *testing.T) {
+	n := clustertest.New(t)
+	ctx := context.Background()
+	e := n.Ops()
+	if _, err := e.CreateGroup(ctx, "G", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"odd]name", "plain", "D"} {
+		if _, err := e.CreateResource(ctx, name, "G", "dummy", nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := ops.ResourceRef{Name: "D"}
+	for _, p := range []string{"odd]name", "plain"} {
+		if err := e.AddDependency(ctx, d, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	odd := n.Store().View().Resource("odd]name")
+	got, err := e.DependencyExpression(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[" + odd.ID + "] and [plain]"; got != want {
+		t.Fatalf("expression %q, want %q", got, want)
+	}
+	// Read back, it keeps the provider's name.
+	if err := e.SetDependencyExpression(ctx, d, got); err != nil {
+		t.Fatalf("set what get answered (%q): %v", got, err)
+	}
+	if r := n.Store().View().Resource("D"); !slices.Equal(r.DependsOn, []string{"odd]name", "plain"}) {
+		t.Errorf("DependsOn after the round trip: %q", r.DependsOn)
+	}
+	if again, _ := e.DependencyExpression(d); again != got {
+		t.Errorf("second get %q, first %q", again, got)
+	}
+}
