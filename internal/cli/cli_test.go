@@ -402,6 +402,11 @@ func TestObserved(t *testing.T) {
 			t.Errorf("%v waiting for %v: done %v stuck %v", tt.state, tt.want, o.done, o.stuck)
 		}
 	}
+	// A group without resources is done either way, as clusapi's Wait
+	// has it.
+	if o := groupObserved(clusapi.GroupStatus{Name: "E", State: off}, clusapi.ClusterGroupOnline, "online"); !o.done || o.stuck {
+		t.Errorf("an empty group waiting for Online: done %v stuck %v", o.done, o.stuck)
+	}
 	o := groupObserved(clusapi.GroupStatus{Name: "DemoGroup", State: 4, ResourcesTotal: 3, ResourcesOffline: 2}, off, "offline")
 	if want := "DemoGroup: Pending — resources offline 2 of 3"; o.line != want {
 		t.Errorf("line %q, want %q", o.line, want)

@@ -130,7 +130,10 @@ func (a *app) waitGroup(ctx context.Context, c *clusapi.Client, name string, wan
 	})
 }
 
-// groupObserved judges one group state answer while waiting for want.
+// groupObserved judges one group state answer while waiting for want. A
+// group without resources is Offline and satisfies an online too, as for
+// clusapi's Operation.Wait: its online answers ERROR_SUCCESS, with
+// nothing to bring online.
 func groupObserved(m clusapi.GroupStatus, want clusapi.ClusterGroupState, verb string) observed {
 	st := m.State
 	count := m.ResourcesOnline
@@ -138,7 +141,7 @@ func groupObserved(m clusapi.GroupStatus, want clusapi.ClusterGroupState, verb s
 		count = m.ResourcesOffline
 	}
 	obs := observed{
-		state: st.String(), code: int32(st), done: st == want,
+		state: st.String(), code: int32(st), done: st == want || (m.ResourcesTotal == 0 && st != clusapi.ClusterGroupPending),
 		line: fmt.Sprintf("%s: %s — resources %s %d of %d", m.Name, st, verb, count, m.ResourcesTotal),
 	}
 	switch st {
