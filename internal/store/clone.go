@@ -39,6 +39,7 @@ func (r *Resource) Clone() *Resource {
 func (s *Status) Clone() *Status {
 	n := *s
 	n.Props = s.Props.Clone()
+	n.propsShared = false
 	n.Restarts = slices.Clone(s.Restarts)
 	return &n
 }

@@ -54,3 +54,49 @@ func TestDecodedStatusesShareEqualProperties(t *testing.T) {
 		t.Error("changing a clone changed another record")
 	}
 }
+
+// Statuses whose properties are the same JSON share one decoded list
+// (decodeProps): it reads as decoding gives it, a clone gets its own, and
+// a different list, or one too long to keep, is decoded for itself.
+func TestDecodedStatusesShareEqualLists(t *testing.T) {
+	mk := func(res string, props proplist.List) *Status {
+		b, err := json.Marshal(&Status{Resource: res, Node: "n1", Props: props})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := decode[Status](change{key: res, value: b, rev: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	same := proplist.List{
+		{Name: "Onlines", Values: []proplist.Value{proplist.DWORD(1)}},
+		{Name: "LastOfflineAction", Values: []proplist.Value{proplist.SZ("Shutdown")}},
+		{Name: "Multi", Values: []proplist.Value{proplist.DWORD(1), proplist.DWORD(2)}},
+	}
+	a, b := mk("a", same), mk("b", same)
+	other := mk("c", proplist.List{{Name: "Onlines", Values: []proplist.Value{proplist.DWORD(2)}}})
+	long := proplist.List{{Name: "Path", Values: []proplist.Value{proplist.SZ(strings.Repeat("p", sharedListMax))}}}
+	d, e := mk("d", long), mk("e", long)
+	for _, s := range []*Status{a, b} {
+		if !s.Props.Equal(same) {
+			t.Fatalf("%s: props %v, want %v", s.Resource, s.Props, same)
+		}
+	}
+	if &a.Props[0] != &b.Props[0] {
+		t.Error("statuses with the same properties do not share the list")
+	}
+	if &other.Props[0] == &a.Props[0] || &d.Props[0] == &e.Props[0] {
+		t.Error("a different list, or one too long to keep, is shared")
+	}
+	if !d.Props.Equal(long) || !other.Props.Equal(proplist.List{{Name: "Onlines", Values: []proplist.Value{proplist.DWORD(2)}}}) {
+		t.Error("a list decoded for itself reads wrong")
+	}
+	c := a.Clone()
+	c.Props[0].Values[0] = proplist.DWORD(7)
+	c.Props[2].Values[1] = proplist.DWORD(9)
+	if !b.Props.Equal(same) || c.propsShared {
+		t.Error("changing a clone changed the shared list")
+	}
+}

@@ -321,6 +321,9 @@ type Status struct {
 	LastError string      `json:"lastError,omitempty"`
 	Restarts  []time.Time `json:"restarts,omitempty"`
 	Updated   time.Time   `json:"updated"`
+	// propsShared: Props is a list other statuses share (decodeProps),
+	// interned already.
+	propsShared bool
 }
 
 // Operation records one accepted state-change request.

@@ -57,7 +57,11 @@ func (s *Status) fastUnmarshal(b []byte) bool {
 			s.LockedReason, ok = d.string()
 		case "props":
 			raw, rok := d.array()
-			if !rok || s.Props.UnmarshalJSON(raw) != nil {
+			if !rok {
+				return false
+			}
+			var err error
+			if s.Props, s.propsShared, err = decodeProps(raw); err != nil {
 				return false
 			}
 		case "persistent":
