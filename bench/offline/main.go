@@ -253,6 +253,12 @@ func run() error {
 		slices.Sort(row.ds)
 		fmt.Printf("| %s | %d | %s | %s | %s |\n", row.what, len(row.ds), ms(pct(row.ds, 50)), ms(pct(row.ds, 99)), ms(row.ds[len(row.ds)-1]))
 	}
+	// The target (docs/design.md §7) as a ratio of this run's figures.
+	ratio := func(a, b []time.Duration) string {
+		return fmt.Sprintf("%.1f×", float64(pct(a, 99))/float64(max(pct(b, 99), 1)))
+	}
+	fmt.Printf("\nOfflineGroup → 997 at p99: %s one commit on an idle node, %s one commit right after another\n",
+		ratio(answers, idlePuts), ratio(answers, puts))
 	return nil
 }
 
